@@ -1,0 +1,47 @@
+# duban — two commands on a fresh Debian machine: `make run` and `make test`.
+# Both install what is missing: npm packages (npm ci) and Debian's redis-server.
+SHELL := /bin/bash
+export TZ := Asia/Shanghai
+
+.PHONY: run test install deps redis-server build typecheck clean
+
+## Start the bot on its embedded default: local Redis under ./data, the demo organisation.
+run: install
+	npm start
+
+## Install everything, type-check, run the whole suite.
+test: install
+	npm run -s typecheck
+	npm test
+
+install: deps redis-server
+
+deps: node_modules/.package-lock.json
+
+# Reinstall only when the lock file changed since the last install.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+# redis-server from Debian when absent (not needed by `make run` when REDIS_URL points elsewhere).
+redis-server:
+	@if command -v redis-server >/dev/null 2>&1; then exit 0; fi; \
+	if [ -n "$$REDIS_URL" ] && [ "$(MAKECMDGOALS)" = "run" ]; then exit 0; fi; \
+	if ! command -v apt-get >/dev/null 2>&1; then \
+	  echo "duban: redis-server is missing and apt-get is not available; install Redis 7 yourself or set REDIS_URL" >&2; exit 1; fi; \
+	SUDO=""; if [ "$$(id -u)" != 0 ]; then \
+	  if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo -n"; else \
+	    echo "duban: redis-server is missing; run as root: apt-get install -y redis-server (or set REDIS_URL)" >&2; exit 1; fi; fi; \
+	echo "duban: installing redis-server from Debian…"; \
+	$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null && \
+	command -v redis-server >/dev/null
+
+build: deps
+	npm run -s build
+
+typecheck: deps
+	npm run -s typecheck
+
+clean:
+	rm -rf dist coverage

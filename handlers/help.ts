@@ -1,0 +1,22 @@
+import { z } from 'zod';
+import { defineCommand } from '../src/pipeline/command';
+import { NotFoundError } from '../src/pipeline/errors';
+import { renderCommandHelp, renderHelpIndex } from '../src/rendering/help';
+
+export default defineCommand({
+  name: 'help',
+  aliases: ['帮助', '帮忙', '说明'],
+  roles: 'anyone',
+  summary: '查看命令用法',
+  usage: '/帮助 [命令]',
+  example: '/帮助 我是谁',
+  args: z
+    .object({ words: z.array(z.string()).max(1, '一次只能查一个命令，例如：/帮助 我是谁') })
+    .transform(({ words }) => ({ topic: words[0] })),
+  async run(ctx, { topic }) {
+    if (!topic) return renderHelpIndex(ctx.commands.all(), ctx.sender);
+    const command = ctx.commands.find(topic);
+    if (!command) throw new NotFoundError(`没有“${topic}”这个命令`, '/帮助');
+    return renderCommandHelp(command);
+  },
+});

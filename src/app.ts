@@ -1,0 +1,108 @@
+import { systemClock, type Clock } from './clock';
+import type { Credentials } from './config/credentials';
+import type { Env } from './config/env';
+import type { Org } from './domain/org';
+import type { Logger } from './log/logger';
+import { createPipeline } from './pipeline/pipeline';
+import { CommandRegistry } from './pipeline/registry';
+import { createHttpServer } from './server/http-server';
+import { createKeys } from './store/keys';
+import { MessageLog } from './store/message-log';
+import { createRedis, redisOptions } from './store/redis';
+import { WecomCallbackCrypto } from './wecom/crypto';
+import { WebhookTransport } from './wecom/webhook-transport';
+import { commands } from '../handlers';
+import { createQueues } from '../jobs/queues';
+
+export interface AppDeps {
+  env: Env;
+  org: Org;
+  redisUrl: string;
+  credentials: Pick<Credentials, 'token' | 'encodingAESKey'>;
+  logger: Logger;
+  clock?: Clock;
+}
+
+export interface App {
+  /** Connects to Redis and starts serving; resolves with the bound port. */
+  start(): Promise<number>;
+  /** Stops in order: HTTP (finishing in-flight), transport, queues, Redis. Safe to call twice. */
+  stop(): Promise<void>;
+  /** Swaps the organisation in force (SIGHUP, /reload); the caller has validated it. */
+  setOrg(org: Org): void;
+  org(): Org;
+}
+
+export class StartError extends Error {
+  constructor(
+    readonly stage: 'redis' | 'listen',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The one lifecycle owner: builds every part from its dependencies, starts and stops them. */
+export function createApp(deps: AppDeps): App {
+  const { env, logger } = deps;
+  const clock = deps.clock ?? systemClock;
+  let org = deps.org;
+  const keys = createKeys(env.REDIS_KEY_PREFIX);
+  const redis = createRedis(deps.redisUrl);
+  redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
+  const queues = createQueues(redisOptions(deps.redisUrl), keys.bullPrefix);
+  const messages = new MessageLog(redis, keys);
+  const registry = new CommandRegistry(commands);
+  const pipeline = createPipeline({ org: () => org, commands: registry, messages, clock, logger });
+  const transport = new WebhookTransport({
+    crypto: new WecomCallbackCrypto(deps.credentials.token, deps.credentials.encodingAESKey),
+    messages,
+    botNames: env.WECOM_BOT_NAMES,
+    clock,
+    logger,
+  });
+  const http = createHttpServer({
+    logger,
+    routers: [transport.router],
+    trustProxy: env.TRUST_PROXY,
+    health: [
+      { name: 'redis', check: async () => void (await redis.ping()) },
+      { name: 'queue', check: () => queues.check() },
+    ],
+  });
+
+  let stopping: Promise<void> | undefined;
+  return {
+    async start() {
+      try {
+        await redis.connect();
+        await redis.ping();
+      } catch (err) {
+        throw new StartError('redis', `cannot reach Redis: ${(err as Error).message}`);
+      }
+      await transport.start((m) => pipeline.dispatch(m));
+      try {
+        const port = await http.listen(env.PORT, env.HOST);
+        logger.info({ port, host: env.HOST, transport: transport.name, org: org.district }, 'duban listening');
+        return port;
+      } catch (err) {
+        throw new StartError('listen', `cannot listen on ${env.HOST}:${env.PORT}: ${(err as Error).message}`);
+      }
+    },
+    stop() {
+      stopping ??= (async () => {
+        await http.close();
+        await transport.stop();
+        await queues.close();
+        if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
+        else redis.disconnect();
+        logger.info('duban stopped');
+      })();
+      return stopping;
+    },
+    setOrg(next) {
+      org = next;
+    },
+    org: () => org,
+  };
+}

@@ -1,0 +1,88 @@
+// The terminal client speaks Asia/Shanghai like the server.
+process.env.TZ ??= 'Asia/Shanghai';
+
+import { parseArgs } from 'node:util';
+import readline from 'node:readline';
+import { resolveCredentials } from '../config/credentials';
+import { ConfigError, loadEnv } from '../config/env';
+import { loadOrgFile } from '../config/org-file';
+import { demoOrgFile } from '../config/paths';
+import type { Membership, Org } from '../domain/org';
+import { peopleIndex } from '../parsing/people';
+import { CallbackClient } from '../wecom/callback-client';
+
+const USAGE = `用法: npm run chat -- --as <姓名或userid> [--chat <chatid> | --single] [--url http://127.0.0.1:3000]
+例如: npm run chat -- --as 罗志刚 --chat CHAT_T1`;
+
+/**
+ * `npm run chat`: a person of the org talking to the running bot in a group (or single chat),
+ * over the real encrypted callback protocol. Each line you type becomes "@<bot> <line>".
+ */
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      as: { type: 'string' },
+      chat: { type: 'string' },
+      single: { type: 'boolean', default: false },
+      url: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help || !values.as) {
+    process.stdout.write(USAGE + '\n');
+    process.exit(values.help ? 0 : 2);
+  }
+  const env = loadEnv();
+  const org = await loadOrgFile(env.ORG_FILE ?? demoOrgFile());
+  const credentials = await resolveCredentials(env, { create: false });
+
+  const person = peopleIndex(org).find(values.as);
+  if (!person) {
+    process.stderr.write(`“${values.as}”不在组织名册中。可以试试：${org.people.slice(0, 5).map((p) => p.name).join('、')}\n`);
+    process.exit(2);
+  }
+  const membership = org.membership(person.userid);
+  const chatId = values.single ? undefined : (values.chat ?? defaultChat(org, membership));
+  if (chatId && !org.chat(chatId)) process.stderr.write(`注意：群 ${chatId} 不在组织文件中。\n`);
+  const client = new CallbackClient(values.url ?? `http://127.0.0.1:${env.PORT || 3000}`, credentials.token, credentials.encodingAESKey);
+  const bot = env.WECOM_BOT_NAMES[0] ?? '督办助手';
+  const where = chatId ? `群 ${chatId}` : '单聊';
+  const interactive = process.stdin.isTTY;
+  if (interactive) process.stdout.write(`以 ${person.name}（${person.userid}）身份在${where}里和 @${bot} 对话。输入命令，例如 /帮助；Ctrl-D 退出。\n`);
+
+  const rl = readline.createInterface({ input: process.stdin, output: process.stdout, terminal: interactive, prompt: `${person.name}> ` });
+  if (interactive) rl.prompt();
+  let failures = 0;
+  for await (const line of rl) {
+    const text = line.trim();
+    if (text) {
+      try {
+        const answer = await client.say({ userId: person.userid, text: chatId ? `@${bot} ${text}` : text, ...(chatId ? { chatId } : {}) });
+        process.stdout.write(`${answer}\n\n`);
+      } catch (err) {
+        failures++;
+        process.stderr.write(`发送失败：${(err as Error).message}（服务是否已用 make run 启动？）\n`);
+      }
+    }
+    if (interactive) rl.prompt();
+  }
+  process.exitCode = failures ? 1 : 0;
+}
+
+/** The chat a person would naturally be in: their team's, their unit's team's, or the admin chat. */
+function defaultChat(org: Org, m: Membership): string | undefined {
+  const team = m.memberOf[0];
+  if (team) return org.chats.find((c) => c.scope.kind === 'team' && c.scope.teamId === team.id)?.chatid;
+  const unit = m.secretaryOf[0];
+  if (unit) {
+    const t = org.teamsCovering(unit.id)[0];
+    if (t) return org.chats.find((c) => c.scope.kind === 'team' && c.scope.teamId === t.id)?.chatid;
+  }
+  if (m.roles.includes('admin')) return org.chats.find((c) => c.scope.kind === 'admin')?.chatid;
+  return org.chats[0]?.chatid;
+}
+
+main().catch((err) => {
+  process.stderr.write(`${err instanceof ConfigError ? '' : 'chat: '}${(err as Error).message}\n`);
+  process.exit(2);
+});

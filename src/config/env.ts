@@ -1,0 +1,85 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Environment variables (DESIGN §7). Every variable is documented in .env.example. */
+const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
+
+export const envSchema = z
+  .object({
+    NODE_ENV: z.preprocess(emptyToUndefined, z.enum(['development', 'production', 'test']).default('development')),
+    WECOM_TOKEN: z.preprocess(
+      emptyToUndefined,
+      z.string().regex(/^[A-Za-z0-9]{1,32}$/, 'must be 1–32 letters or digits, as in the WeCom admin console').optional(),
+    ),
+    WECOM_ENCODING_AES_KEY: z.preprocess(
+      emptyToUndefined,
+      z.string().regex(/^[A-Za-z0-9]{43}$/, 'must be exactly 43 letters or digits').optional(),
+    ),
+    WECOM_BOT_NAMES: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .default('督办助手')
+        .transform((s) => s.split(/[,，]/).map((n) => n.trim()).filter(Boolean)),
+    ),
+    WECOM_TRANSPORT: z.preprocess(emptyToUndefined, z.enum(['webhook', 'ws']).default('webhook')),
+    WECOM_BOT_ID: optionalString,
+    WECOM_BOT_SECRET: optionalString,
+    WECOM_API_BASE: z.preprocess(
+      emptyToUndefined,
+      z
+        .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+        .default('https://qyapi.weixin.qq.com')
+        .transform((u) => u.replace(/\/+$/, '')),
+    ),
+    HOST: z.preprocess(emptyToUndefined, z.string().default('0.0.0.0')),
+    PORT: z.preprocess(
+      emptyToUndefined,
+      z.coerce.number({ error: 'must be a port number 0–65535' }).int().min(0).max(65535).default(3000),
+    ),
+    TRUST_PROXY: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).default('false').transform((v) => v === 'true')),
+    REDIS_URL: z.preprocess(
+      emptyToUndefined,
+      z.string().regex(/^(rediss?|unix):\/\//, 'must start with redis://, rediss:// or unix://').optional(),
+    ),
+    REDIS_KEY_PREFIX: z.preprocess(
+      emptyToUndefined,
+      z.string().regex(/^[A-Za-z0-9_{}.-]+:$/, 'must be letters/digits ending with ":", e.g. duban:').default('duban:'),
+    ),
+    DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('./data').transform((p) => path.resolve(p))),
+    ORG_FILE: z.preprocess(emptyToUndefined, z.string().optional().transform((p) => (p ? path.resolve(p) : undefined))),
+    LOG_LEVEL: z.preprocess(
+      emptyToUndefined,
+      z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    ),
+  })
+  .superRefine((env, ctx) => {
+    if (env.WECOM_TRANSPORT === 'ws') {
+      for (const key of ['WECOM_BOT_ID', 'WECOM_BOT_SECRET'] as const) {
+        if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required when WECOM_TRANSPORT=ws' });
+      }
+    }
+    if (env.NODE_ENV === 'production') {
+      // Dev credentials are generated only outside production: a deployed bot must use the console's.
+      for (const key of ['WECOM_TOKEN', 'WECOM_ENCODING_AES_KEY'] as const) {
+        if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required when NODE_ENV=production' });
+      }
+    }
+  });
+
+export type Env = z.output<typeof envSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment; a bad value becomes one line naming the variable. */
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const result = envSchema.safeParse(source);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const name = issue.path.join('.') || 'environment';
+  const got = typeof issue.path[0] === 'string' && !/SECRET|TOKEN|KEY/.test(issue.path[0]) ? source[issue.path[0]] : undefined;
+  throw new ConfigError(`${name}: ${issue.message}${got !== undefined ? ` (got "${got}")` : ''}`);
+}

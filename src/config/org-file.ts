@@ -1,0 +1,114 @@
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import type { z } from 'zod';
+import { Org } from '../domain/org';
+import { ConfigError } from './env';
+import { orgFileSchema, type OrgFile } from './org-schema';
+
+/** Formats a zod/our path the way people read it: teams[1].leader */
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  return path.reduce<string>((acc, seg) => (typeof seg === 'number' ? `${acc}[${seg}]` : acc ? `${acc}.${String(seg)}` : String(seg)), '');
+}
+
+interface RefIssue {
+  path: (string | number)[];
+  message: string;
+}
+
+/** Cross-references zod cannot see field by field: every id named must exist, names must not clash. */
+export function checkReferences(org: OrgFile, env: NodeJS.ProcessEnv): { issues: RefIssue[]; webhookKeys: Map<string, string> } {
+  const issues: RefIssue[] = [];
+  const people = new Map<string, number>();
+  const names = new Map<string, string>();
+  org.people.forEach((p, i) => {
+    if (people.has(p.userid)) issues.push({ path: ['people', i, 'userid'], message: `duplicate userid ${p.userid}` });
+    people.set(p.userid, i);
+    [p.name, ...p.aliases].forEach((n, j) => {
+      const owner = names.get(n);
+      if (owner !== undefined && owner !== p.userid) {
+        issues.push({ path: j === 0 ? ['people', i, 'name'] : ['people', i, 'aliases', j - 1], message: `${n} already names ${owner}` });
+      }
+      names.set(n, p.userid);
+    });
+  });
+  const needPerson = (userid: string, path: (string | number)[]) => {
+    if (!people.has(userid)) issues.push({ path, message: `unknown userid ${userid}` });
+  };
+  org.admins.forEach((a, i) => needPerson(a, ['admins', i]));
+
+  const unitIds = new Set<string>();
+  const towns = new Set<string>();
+  const kinds = new Set<string>();
+  org.units.forEach((u, i) => {
+    if (unitIds.has(u.id)) issues.push({ path: ['units', i, 'id'], message: `duplicate unit id ${u.id}` });
+    unitIds.add(u.id);
+    towns.add(u.town);
+    kinds.add(u.kind);
+    if (u.secretary) needPerson(u.secretary, ['units', i, 'secretary']);
+  });
+
+  const teamIds = new Set<string>();
+  org.teams.forEach((t, i) => {
+    if (teamIds.has(t.id)) issues.push({ path: ['teams', i, 'id'], message: `duplicate team id ${t.id}` });
+    teamIds.add(t.id);
+    needPerson(t.leader, ['teams', i, 'leader']);
+    t.members.forEach((m, j) => needPerson(m, ['teams', i, 'members', j]));
+    t.towns.forEach((town, j) => {
+      if (!towns.has(town)) issues.push({ path: ['teams', i, 'towns', j], message: `no unit lies in town ${town}` });
+    });
+    t.units.forEach((u, j) => {
+      if (!unitIds.has(u)) issues.push({ path: ['teams', i, 'units', j], message: `unknown unit id ${u}` });
+    });
+    t.kinds.forEach((k, j) => {
+      if (!kinds.has(k)) issues.push({ path: ['teams', i, 'kinds', j], message: `no unit has kind ${k}` });
+    });
+  });
+
+  const chatIds = new Set<string>();
+  const webhookKeys = new Map<string, string>();
+  org.chats.forEach((c, i) => {
+    if (chatIds.has(c.chatid)) issues.push({ path: ['chats', i, 'chatid'], message: `duplicate chatid ${c.chatid}` });
+    chatIds.add(c.chatid);
+    if (c.team && !teamIds.has(c.team)) issues.push({ path: ['chats', i, 'team'], message: `unknown team id ${c.team}` });
+    if (c.town && !towns.has(c.town)) issues.push({ path: ['chats', i, 'town'], message: `no unit lies in town ${c.town}` });
+    if (c.unit && !unitIds.has(c.unit)) issues.push({ path: ['chats', i, 'unit'], message: `unknown unit id ${c.unit}` });
+    if (c.webhookKey) {
+      const ref = /^env:([A-Za-z_][A-Za-z0-9_]*)$/.exec(c.webhookKey);
+      const value = ref ? env[ref[1]!] : c.webhookKey;
+      if (!value) issues.push({ path: ['chats', i, 'webhookKey'], message: `environment variable ${ref![1]} is not set` });
+      else webhookKeys.set(c.chatid, value);
+    }
+  });
+  return { issues, webhookKeys };
+}
+
+/** Parses and validates org YAML text; throws ConfigError naming the first offending path. */
+export function parseOrg(text: string, env: NodeJS.ProcessEnv = process.env, source = 'ORG_FILE'): Org {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (err) {
+    const where = err instanceof YAMLParseError && err.linePos ? ` at line ${err.linePos[0].line}` : '';
+    throw new ConfigError(`${source}: not valid YAML${where}`);
+  }
+  const parsed = orgFileSchema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(`${source}: ${describe(parsed.error.issues[0]!)}`);
+  const { issues, webhookKeys } = checkReferences(parsed.data, env);
+  if (issues.length) throw new ConfigError(`${source}: ${formatPath(issues[0]!.path)}: ${issues[0]!.message}`);
+  return new Org(parsed.data, webhookKeys);
+}
+
+export async function loadOrgFile(file: string, env: NodeJS.ProcessEnv = process.env): Promise<Org> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`ORG_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  return parseOrg(text, env, `ORG_FILE ${file}`);
+}
+
+function describe(issue: z.core.$ZodIssue): string {
+  const where = formatPath(issue.path) || '(top level)';
+  return `${where}: ${issue.message}`;
+}

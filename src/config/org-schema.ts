@@ -1,0 +1,92 @@
+import cron from 'node-cron';
+import { z } from 'zod';
+import { durationSchema } from './durations';
+
+/** The organisation file (DESIGN §2), checked field by field; cross-references are checked in org-file.ts. */
+const id = z.string().regex(/^[A-Za-z0-9_.@-]{1,64}$/, 'expected an id of letters, digits, _ . @ -');
+const name = z.string().trim().min(1, 'must not be empty').max(64);
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time like 09:00');
+const cronExpr = z.string().refine((s) => cron.validate(s), 'expected a cron expression like "0 9 * * 1"');
+
+export const personSchema = z.strictObject({
+  userid: id,
+  name,
+  aliases: z.array(name).default([]),
+});
+
+export const unitSchema = z.strictObject({
+  id,
+  name,
+  town: name,
+  kind: name,
+  secretary: id.optional(),
+});
+
+export const teamSchema = z.strictObject({
+  id,
+  name,
+  leader: id,
+  members: z.array(id).min(1, 'a team needs at least one member'),
+  towns: z.array(name).default([]),
+  units: z.array(id).default([]),
+  kinds: z.array(name).default([]),
+});
+
+/** "env:NAME" keeps a secret out of the file; anything else is the key itself. */
+const webhookKey = z.string().min(1);
+
+export const chatSchema = z
+  .strictObject({
+    chatid: z.string().min(1).max(128),
+    team: id.optional(),
+    town: name.optional(),
+    unit: id.optional(),
+    admin: z.literal(true).optional(),
+    webhookKey: webhookKey.optional(),
+  })
+  .refine((c) => [c.team, c.town, c.unit, c.admin].filter((v) => v !== undefined).length === 1, {
+    message: 'a chat needs exactly one scope: team, town, unit or admin: true',
+  });
+
+const escalationSchema = z.strictObject({ after: durationSchema, to: z.enum(['leader', 'admins']) });
+
+export const policySchema = z.strictObject({
+  deadline: durationSchema.default({ text: '7d', ms: 7 * 86_400_000 }),
+  remindBefore: z.array(durationSchema).default([
+    { text: '3d', ms: 3 * 86_400_000 },
+    { text: '1d', ms: 86_400_000 },
+    { text: '0d', ms: 0 },
+  ]),
+  remindAt: hhmm.default('09:00'),
+  digestCron: cronExpr.default('0 9 * * *'),
+  escalate: z.array(escalationSchema).default([
+    { after: { text: '3d', ms: 3 * 86_400_000 }, to: 'leader' },
+    { after: { text: '7d', ms: 7 * 86_400_000 }, to: 'admins' },
+  ]),
+  revisitAfter: durationSchema.default({ text: '30d', ms: 30 * 86_400_000 }),
+  quietHours: z
+    .string()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/, 'expected a window like 21:00-08:00')
+    .optional()
+    .default('21:00-08:00'),
+  bulletinCron: cronExpr.default('0 9 * * 1'),
+  yellowWithin: durationSchema.default({ text: '2d', ms: 2 * 86_400_000 }),
+});
+
+export const orgFileSchema = z.strictObject({
+  district: name,
+  timezone: z.literal('Asia/Shanghai', { error: 'only Asia/Shanghai is supported' }).default('Asia/Shanghai'),
+  admins: z.array(id).default([]),
+  people: z.array(personSchema).min(1, 'the organisation needs people'),
+  units: z.array(unitSchema).default([]),
+  teams: z.array(teamSchema).default([]),
+  chats: z.array(chatSchema).default([]),
+  policy: policySchema.default(policySchema.parse({})),
+});
+
+export type OrgFile = z.output<typeof orgFileSchema>;
+export type PersonRecord = z.output<typeof personSchema>;
+export type UnitRecord = z.output<typeof unitSchema>;
+export type TeamRecord = z.output<typeof teamSchema>;
+export type ChatRecord = z.output<typeof chatSchema>;
+export type Policy = z.output<typeof policySchema>;

@@ -1,0 +1,128 @@
+// Asia/Shanghai is the only time zone duban speaks; set it before anything reads the clock.
+process.env.TZ ??= 'Asia/Shanghai';
+
+import path from 'node:path';
+import { createApp, StartError, type App } from './app';
+import { resolveCredentials } from './config/credentials';
+import { ConfigError, loadEnv, type Env } from './config/env';
+import { loadOrgFile } from './config/org-file';
+import { demoOrgFile } from './config/paths';
+import { createLogger, type Logger } from './log/logger';
+import { EmbeddedRedisError, startEmbeddedRedis, type EmbeddedRedis } from './store/embedded-redis';
+import { ExitCode } from './exit-codes';
+
+/** `npm start`: the server from the environment alone; REDIS_URL unset → an embedded redis-server. */
+async function main(): Promise<void> {
+  if (process.env.TZ !== 'Asia/Shanghai') fail(`TZ: must be Asia/Shanghai (got "${process.env.TZ}")`, ExitCode.config);
+
+  let env: Env;
+  try {
+    env = loadEnv();
+  } catch (err) {
+    return fail(`invalid environment: ${(err as Error).message}`, ExitCode.config);
+  }
+  const logger = createLogger(env.LOG_LEVEL, { pretty: process.stdout.isTTY && env.NODE_ENV !== 'production' });
+  const orgFile = env.ORG_FILE ?? demoOrgFile();
+
+  let org, credentials;
+  try {
+    org = await loadOrgFile(orgFile);
+    credentials = await resolveCredentials(env, { create: true });
+  } catch (err) {
+    if (err instanceof ConfigError) return fail(err.message, ExitCode.config);
+    throw err;
+  }
+  if (credentials.generated) printDevCredentials(credentials.token, credentials.encodingAESKey, credentials.file!);
+  else if (credentials.file) logger.info({ file: credentials.file }, 'using dev WeCom credentials (set WECOM_TOKEN and WECOM_ENCODING_AES_KEY for a real bot)');
+  if (env.WECOM_TRANSPORT === 'ws') {
+    return fail('WECOM_TRANSPORT: ws (long connection) is not available in this version; use webhook', ExitCode.config);
+  }
+
+  let embedded: EmbeddedRedis | undefined;
+  if (!env.REDIS_URL) {
+    try {
+      embedded = await startEmbeddedRedis({ dir: path.join(env.DATA_DIR, 'redis'), logger });
+    } catch (err) {
+      if (err instanceof EmbeddedRedisError) return fail(err.message, ExitCode.redis);
+      throw err;
+    }
+  }
+
+  const app = createApp({ env, org, redisUrl: env.REDIS_URL ?? embedded!.url, credentials, logger });
+  let exitCode: number = ExitCode.ok;
+  let shuttingDown: Promise<void> | undefined;
+  const shutdown = (code: number, reason: string) => {
+    exitCode = Math.max(exitCode, code);
+    shuttingDown ??= (async () => {
+      logger.info({ reason }, 'shutting down');
+      await app.stop().catch((err) => logger.error({ err }, 'error while stopping'));
+      await embedded?.stop();
+      process.exitCode = exitCode;
+    })();
+    return shuttingDown;
+  };
+
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      if (shuttingDown) {
+        logger.warn({ signal }, 'second signal: exiting now');
+        process.exit(ExitCode.unexpected);
+      }
+      void shutdown(ExitCode.ok, signal);
+    });
+  }
+  process.on('SIGHUP', () => void reloadOrg(app, orgFile, logger));
+  process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
+  process.on('uncaughtException', (err) => {
+    logger.fatal({ err }, 'uncaught exception');
+    void shutdown(ExitCode.unexpected, 'uncaughtException');
+  });
+  void embedded?.exited.then((code) => {
+    if (!shuttingDown) {
+      logger.fatal({ code }, 'embedded redis-server exited');
+      void shutdown(ExitCode.redis, 'redis-server exited');
+    }
+  });
+
+  try {
+    await app.start();
+  } catch (err) {
+    const code = err instanceof StartError ? (err.stage === 'redis' ? ExitCode.redis : ExitCode.listen) : ExitCode.unexpected;
+    logger.fatal({ err: (err as Error).message }, 'cannot start');
+    await shutdown(code, 'start failed');
+  }
+}
+
+/** SIGHUP: a bad file is refused with the offending path while the old one stays in force. */
+async function reloadOrg(app: App, file: string, logger: Logger): Promise<void> {
+  try {
+    const next = await loadOrgFile(file);
+    app.setOrg(next);
+    logger.info({ people: next.people.length, units: next.units.length, teams: next.teams.length }, 'organisation reloaded');
+  } catch (err) {
+    logger.error({ error: (err as Error).message }, 'organisation reload refused; the previous file stays in force');
+  }
+}
+
+function printDevCredentials(token: string, key: string, file: string): void {
+  process.stdout.write(
+    [
+      '',
+      '  duban generated development WeCom credentials (shown once, kept in ' + file + '):',
+      `    WECOM_TOKEN=${token}`,
+      `    WECOM_ENCODING_AES_KEY=${key}`,
+      '  The terminal client (npm run chat) reads them from that file. A real bot uses the console’s values.',
+      '',
+    ].join('\n') + '\n',
+  );
+}
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`duban: ${message}\n`);
+  process.exit(code);
+}
+
+main().catch((err) => {
+  process.stderr.write(`duban: unexpected failure: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(ExitCode.unexpected);
+});

@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import type { Clock } from '../clock';
+import type { Chat, Membership, Org, Role } from '../domain/org';
+import type { IncomingMessage } from '../transport/types';
+import { UsageError } from './errors';
+
+/** What follows the command word: the raw remainder and its whitespace-separated words. */
+export interface CommandInput {
+  text: string;
+  words: string[];
+}
+
+/** The narrow view a handler gets: never the raw callback, never the transport. */
+export interface CommandContext {
+  message: IncomingMessage;
+  sender: Membership;
+  /** The chat's entry in the org file, when the chat is registered there. */
+  chat: Chat | undefined;
+  org: Org;
+  clock: Clock;
+  commands: CommandCatalog;
+}
+
+export interface CommandMeta {
+  /** Canonical English name, without the slash: "help". */
+  name: string;
+  /** Chinese (and other) names, without the slash; the first is the one shown to users. */
+  aliases: readonly string[];
+  /** Who may run it; "anyone" includes people not in the org file. */
+  roles: 'anyone' | readonly Role[];
+  summary: string;
+  usage: string;
+  example: string;
+}
+
+export interface CommandSpec<A> extends CommandMeta {
+  /** Validates the input (CommandInput) into the handler's arguments; messages are Chinese. */
+  args: z.ZodType<A>;
+  run(ctx: CommandContext, args: A): Promise<string>;
+}
+
+/** A command with its argument type erased behind parse-then-run, so registries hold one type. */
+export interface Command extends CommandMeta {
+  execute(ctx: CommandContext, input: CommandInput): Promise<string>;
+}
+
+export interface CommandCatalog {
+  all(): readonly Command[];
+  find(word: string): Command | undefined;
+}
+
+export function defineCommand<A>(spec: CommandSpec<A>): Command {
+  const { args, run, ...meta } = spec;
+  return {
+    ...meta,
+    async execute(ctx, input) {
+      const parsed = args.safeParse(input);
+      if (!parsed.success) throw new UsageError(parsed.error.issues[0]?.message ?? '参数不对', `${spec.example}`);
+      return run(ctx, parsed.data);
+    },
+  };
+}
+
+/** Input schema for commands that take nothing. */
+export const noArgs = z.object({ words: z.array(z.string()).max(0, '这个命令不需要参数') }).transform(() => ({}));

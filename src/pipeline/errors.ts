@@ -1,0 +1,44 @@
+/**
+ * Typed errors with stable codes. Handlers throw them; the pipeline's one boundary turns them
+ * into replies (⚠️ with an example, or 无权限 naming who may). Nothing else catches them.
+ */
+export type ErrorCode = 'usage' | 'permission' | 'not_found' | 'conflict' | 'stale';
+
+export abstract class DubanError extends Error {
+  abstract readonly code: ErrorCode;
+}
+
+/** Wrong or missing input: the reply shows what is wrong and one correct example. */
+export class UsageError extends DubanError {
+  readonly code = 'usage';
+  constructor(
+    message: string,
+    readonly example?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The sender's role does not allow this; `allowed` says who may, in Chinese. */
+export class PermissionError extends DubanError {
+  readonly code = 'permission';
+  constructor(readonly allowed: string) {
+    super(`only ${allowed}`);
+  }
+}
+
+export class NotFoundError extends DubanError {
+  readonly code = 'not_found';
+  constructor(message: string, readonly example?: string) {
+    super(message);
+  }
+}
+
+/** Someone else changed the record first (version check lost). */
+export class ConflictError extends DubanError {
+  readonly code = 'conflict';
+}
+
+export class StaleError extends DubanError {
+  readonly code = 'stale';
+}

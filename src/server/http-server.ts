@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Router from '@koa/router';
+import Koa from 'koa';
+import type { Logger } from '../log/logger';
+import { runHealthChecks, type HealthCheck } from './health';
+
+export interface HttpServerDeps {
+  logger: Logger;
+  routers: readonly Router[];
+  health: readonly HealthCheck[];
+  trustProxy: boolean;
+}
+
+export interface HttpServer {
+  listen(port: number, host: string): Promise<number>;
+  /** Stops accepting, lets in-flight requests finish (up to graceMs), then drops the rest. */
+  close(graceMs?: number): Promise<void>;
+  readonly koa: Koa;
+}
+
+export function createHttpServer(deps: HttpServerDeps): HttpServer {
+  const koa = new Koa({ proxy: deps.trustProxy });
+  koa.silent = true; // we log errors ourselves, once, structured
+
+  koa.use(async (ctx, next) => {
+    const given = ctx.get('x-request-id');
+    ctx.state.reqId = /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+    ctx.set('x-request-id', ctx.state.reqId as string);
+    try {
+      await next();
+    } catch (err) {
+      deps.logger.error({ err, reqId: ctx.state.reqId, path: ctx.path }, 'request failed');
+      ctx.status = 500;
+      ctx.body = 'internal error';
+    }
+  });
+
+  const router = new Router();
+  router.get('/healthz', async (ctx) => {
+    const report = await runHealthChecks(deps.health);
+    ctx.status = report.ok ? 200 : 503;
+    ctx.body = report;
+  });
+  koa.use(router.routes()).use(router.allowedMethods());
+  for (const r of deps.routers) koa.use(r.routes()).use(r.allowedMethods());
+
+  let server: Server | undefined;
+  let closing: Promise<void> | undefined;
+  return {
+    koa,
+    async listen(port, host) {
+      server = koa.listen(port, host);
+      await Promise.race([once(server, 'listening'), once(server, 'error').then(([e]) => Promise.reject(e))]);
+      // Keep-alive sockets must not outlive the callback window, nor hold shutdown up.
+      server.keepAliveTimeout = 5_000;
+      return (server.address() as AddressInfo).port;
+    },
+    close(graceMs = 10_000) {
+      closing ??= (async () => {
+        if (!server?.listening) return;
+        const closed = once(server, 'close');
+        server.close();
+        server.closeIdleConnections();
+        const timer = setTimeout(() => server?.closeAllConnections(), graceMs);
+        await closed;
+        clearTimeout(timer);
+      })();
+      return closing;
+    },
+  };
+}

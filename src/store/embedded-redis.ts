@@ -1,0 +1,172 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import type { Logger } from '../log/logger';
+
+/**
+ * The embedded default (REDIS_URL unset): Debian's redis-server as a child process, data under
+ * `dir`, AOF with fsync on every write, no eviction (BullMQ and the ledger need every key),
+ * reachable only through a unix socket (or loopback when the socket path would be too long).
+ */
+export interface EmbeddedRedis {
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+  /** Resolves if redis-server exits on its own (crash, killed); the app then shuts down. */
+  exited: Promise<number | null>;
+}
+
+export class EmbeddedRedisError extends Error {
+  override name = 'EmbeddedRedisError';
+}
+
+export interface EmbeddedRedisOptions {
+  dir: string;
+  logger: Logger;
+  /** Durable AOF (default). Tests turn it off for speed. */
+  persistence?: boolean;
+  /** Force TCP on a free loopback port instead of a unix socket. */
+  tcp?: boolean;
+  readyTimeoutMs?: number;
+}
+
+const MAX_SOCKET_PATH = 100; // sun_path is 108 bytes on Linux
+
+export async function startEmbeddedRedis(opts: EmbeddedRedisOptions): Promise<EmbeddedRedis> {
+  const dir = path.resolve(opts.dir);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const pidFile = path.join(dir, 'redis.pid');
+  await stopStale(pidFile, opts.logger);
+
+  const socket = path.join(dir, 'redis.sock');
+  const useTcp = opts.tcp || socket.length > MAX_SOCKET_PATH;
+  const port = useTcp ? await freePort() : 0;
+  const persistence = opts.persistence ?? true;
+  const args = [
+    '--dir', dir,
+    '--daemonize', 'no',
+    '--pidfile', pidFile,
+    '--logfile', '',
+    '--save', '',
+    '--appendonly', persistence ? 'yes' : 'no',
+    '--appendfsync', 'always',
+    '--maxmemory-policy', 'noeviction',
+    '--protected-mode', 'yes',
+    '--bind', '127.0.0.1',
+    '--port', String(port),
+    ...(useTcp ? [] : ['--unixsocket', socket, '--unixsocketperm', '700']),
+  ];
+  let child: ChildProcess;
+  try {
+    child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  } catch (err) {
+    throw new EmbeddedRedisError(`cannot start redis-server: ${(err as Error).message}`);
+  }
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const ready = waitForReady(child, opts.readyTimeoutMs ?? 15_000);
+  const spawnError = once(child, 'error').then(([err]) => {
+    const e = err as NodeJS.ErrnoException;
+    throw new EmbeddedRedisError(
+      e.code === 'ENOENT'
+        ? 'redis-server not found: install it (Debian: apt-get install -y redis-server) or set REDIS_URL'
+        : `cannot start redis-server: ${e.message}`,
+    );
+  });
+  try {
+    await Promise.race([ready, spawnError]);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+  child.unref();
+  const url = useTcp ? `redis://127.0.0.1:${port}` : `unix://${socket}`;
+  opts.logger.info({ pid: child.pid, endpoint: useTcp ? `127.0.0.1:${port}` : socket, aof: persistence }, 'embedded redis-server started');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url,
+    pid: child.pid!,
+    exited,
+    stop() {
+      // SIGTERM makes redis-server fsync the AOF and exit cleanly.
+      stopping ??= (async () => {
+        if (child.exitCode === null && child.signalCode === null) {
+          child.kill('SIGTERM');
+          await exited;
+        }
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** Redis prints "Ready to accept connections" once it serves; we also keep draining its output. */
+function waitForReady(child: ChildProcess, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => reject(new EmbeddedRedisError(`redis-server not ready after ${timeoutMs} ms`)), timeoutMs);
+    const onData = (chunk: Buffer) => {
+      if (seen.length < 64_000) seen += chunk.toString('utf8');
+      if (/ready to accept connections/i.test(seen)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      const last = seen.trim().split('\n').slice(-2).join(' | ');
+      reject(new EmbeddedRedisError(`redis-server exited with code ${code} before it was ready: ${last}`));
+    });
+  });
+}
+
+/** A redis-server left by a bot that was killed: stop it so this start owns the data dir. */
+async function stopStale(pidFile: string, logger: Logger): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number((await readFile(pidFile, 'utf8')).trim());
+  } catch {
+    return;
+  }
+  if (!Number.isInteger(pid) || pid <= 1 || !isRedis(pid)) {
+    await rm(pidFile, { force: true });
+    return;
+  }
+  logger.warn({ pid }, 'stopping a redis-server left running by an earlier start');
+  process.kill(pid, 'SIGTERM');
+  // Not our child, so there is no exit event to await: poll until it is gone.
+  for (let i = 0; i < 100 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 50));
+  if (isAlive(pid)) throw new EmbeddedRedisError(`an earlier redis-server (pid ${pid}) does not stop; stop it by hand`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isRedis(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('redis-server');
+  } catch {
+    return false;
+  }
+}
+
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as net.AddressInfo;
+  server.close();
+  await once(server, 'close');
+  return port;
+}

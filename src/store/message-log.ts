@@ -1,0 +1,61 @@
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { sha1Hex } from '../wecom/crypto';
+import type { Keys } from './keys';
+
+/**
+ * Callbacks already seen, by msgid (WeCom re-sends a callback it got no answer to). The record
+ * is claimed with SET NX before any side effect and later holds the reply, so a re-sent callback
+ * gets the same answer without running the command again. Its key doubles as the stream id of
+ * the passive reply, so stream-refresh callbacks can find the answer too.
+ */
+const recordSchema = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('pending') }),
+  z.object({ status: z.literal('done'), markdown: z.string() }),
+]);
+export type MessageRecord = z.output<typeof recordSchema>;
+
+export const MESSAGE_TTL_SECONDS = 3600;
+
+export class MessageLog {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+    private readonly ttlSeconds = MESSAGE_TTL_SECONDS,
+  ) {}
+
+  /** The passive-reply stream id of a message: stable across retries, opaque to users. */
+  streamId(msgid: string): string {
+    return sha1Hex(msgid);
+  }
+
+  /** Returns 'claimed' for a first sighting, else the record left by the earlier attempt. */
+  async claim(msgid: string): Promise<'claimed' | MessageRecord> {
+    const key = this.keys.message(this.streamId(msgid));
+    const ok = await this.redis.set(key, JSON.stringify({ status: 'pending' }), 'EX', this.ttlSeconds, 'NX');
+    if (ok === 'OK') return 'claimed';
+    return (await this.byStreamId(this.streamId(msgid))) ?? { status: 'pending' };
+  }
+
+  async complete(msgid: string, markdown: string): Promise<void> {
+    const record: MessageRecord = { status: 'done', markdown };
+    await this.redis.set(this.keys.message(this.streamId(msgid)), JSON.stringify(record), 'EX', this.ttlSeconds);
+  }
+
+  async byStreamId(streamId: string): Promise<MessageRecord | undefined> {
+    if (!/^[0-9a-f]{40}$/.test(streamId)) return undefined;
+    const raw = await this.redis.get(this.keys.message(streamId));
+    if (!raw) return undefined;
+    // An unreadable record (older shape) counts as pending: never re-run a command for it.
+    const parsed = recordSchema.safeParse(safeJson(raw));
+    return parsed.success ? parsed.data : { status: 'pending' };
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,171 @@
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import getRawBody from 'raw-body';
+import type { Clock } from '../clock';
+import type { Logger } from '../log/logger';
+import type { MessageLog } from '../store/message-log';
+import type { Dispatch, Transport } from '../transport/types';
+import { callbackSchema, envelopeSchema, signedQuerySchema, type Callback, type EventCallback } from './callback-schema';
+import { CryptoError, type WecomCallbackCrypto } from './crypto';
+import { toIncoming } from './to-incoming';
+
+export const CALLBACK_PATH = '/wecom/callback';
+export const MAX_BODY_BYTES = 1024 * 1024;
+/** Older callbacks are refused: beyond this a replay would outlive the msgid dedupe window. */
+export const MAX_CALLBACK_AGE_SECONDS = 1800;
+
+export interface WebhookTransportDeps {
+  crypto: WecomCallbackCrypto;
+  messages: MessageLog;
+  botNames: readonly string[];
+  clock: Clock;
+  logger: Logger;
+}
+
+/** A refused request: HTTP status plus the outcome word that goes into the one log line. */
+class Refusal extends Error {
+  constructor(
+    readonly status: number,
+    readonly outcome: string,
+  ) {
+    super(outcome);
+  }
+}
+
+/**
+ * The intelligent robot's URL-callback mode (PROTOCOL.md §1): verification GET, encrypted JSON
+ * POSTs, encrypted passive replies. Knows crypto and framing only; commands live behind dispatch.
+ */
+export class WebhookTransport implements Transport {
+  readonly name = 'webhook';
+  readonly router = new Router();
+  private dispatch: Dispatch | undefined;
+
+  constructor(private readonly deps: WebhookTransportDeps) {
+    this.router.get(CALLBACK_PATH, (ctx) => this.guard(ctx, 'verify', () => this.verifyUrl(ctx)));
+    this.router.post(CALLBACK_PATH, (ctx) => this.guard(ctx, 'callback', () => this.callback(ctx)));
+  }
+
+  async start(dispatch: Dispatch): Promise<void> {
+    this.dispatch = dispatch;
+  }
+
+  async stop(): Promise<void> {
+    this.dispatch = undefined;
+  }
+
+  /** One log line per request, whatever happens; refusals become 4xx, never exceptions. */
+  private async guard(ctx: Context, kind: string, work: () => Promise<string>): Promise<void> {
+    const started = performance.now();
+    let outcome: string;
+    try {
+      outcome = await work();
+    } catch (err) {
+      if (err instanceof Refusal) {
+        ctx.status = err.status;
+        ctx.body = err.status === 503 ? 'unavailable' : 'bad request';
+        outcome = err.outcome;
+      } else {
+        ctx.status = 503; // infrastructure trouble (Redis): WeCom retries a callback it got no answer to
+        ctx.body = 'unavailable';
+        outcome = 'error';
+        this.deps.logger.error({ err, reqId: ctx.state.reqId }, 'callback failed');
+      }
+    }
+    const level = ctx.status >= 400 ? 'warn' : 'info';
+    this.deps.logger[level]({ reqId: ctx.state.reqId, kind, status: ctx.status, outcome, ms: Math.round(performance.now() - started) }, 'wecom callback');
+  }
+
+  private signedQuery(ctx: Context) {
+    const q = signedQuerySchema.safeParse(ctx.query);
+    if (!q.success) throw new Refusal(400, 'bad_query');
+    const age = Math.abs(this.deps.clock.now().getTime() / 1000 - Number(q.data.timestamp));
+    if (age > MAX_CALLBACK_AGE_SECONDS) throw new Refusal(400, 'stale_timestamp');
+    return q.data;
+  }
+
+  private decrypt(encrypt: string, q: { msg_signature: string; timestamp: string; nonce: string }): string {
+    if (!this.deps.crypto.verify(q.msg_signature, q.timestamp, q.nonce, encrypt)) throw new Refusal(401, 'bad_signature');
+    try {
+      return this.deps.crypto.decrypt(encrypt);
+    } catch (err) {
+      if (err instanceof CryptoError) throw new Refusal(400, err.code === 'receive_id' ? 'wrong_receive_id' : 'undecryptable');
+      throw err;
+    }
+  }
+
+  /** GET: answer the decrypted echostr as plain text within WeCom's 1 s. */
+  private async verifyUrl(ctx: Context): Promise<string> {
+    const q = this.signedQuery(ctx);
+    const echostr = typeof ctx.query.echostr === 'string' ? ctx.query.echostr.replace(/ /g, '+') : '';
+    if (!echostr) throw new Refusal(400, 'missing_echostr');
+    const plain = this.decrypt(echostr, q);
+    ctx.type = 'text/plain';
+    ctx.body = plain;
+    return 'verified';
+  }
+
+  private async callback(ctx: Context): Promise<string> {
+    const q = this.signedQuery(ctx);
+    const envelope = envelopeSchema.safeParse(parseJson(await readBody(ctx)));
+    if (!envelope.success) throw new Refusal(400, 'missing_encrypt');
+    const plain = this.decrypt(envelope.data, q);
+    const payload = callbackSchema.safeParse(parseJson(plain));
+    if (!payload.success) throw new Refusal(400, 'bad_payload');
+
+    const reply = await this.answer(payload.data, ctx.state.reqId as string);
+    if (reply === undefined) {
+      ctx.status = 200; // "回复空包": an empty body is a valid answer
+      ctx.body = '';
+      return `${payload.data.msgtype}_noreply`;
+    }
+    ctx.type = 'text/plain; charset=utf-8';
+    ctx.body = JSON.stringify(this.deps.crypto.encryptReply(JSON.stringify(reply.body), q.timestamp, q.nonce));
+    return reply.outcome;
+  }
+
+  private async answer(cb: Callback, requestId: string): Promise<{ body: object; outcome: string } | undefined> {
+    if (cb.msgtype === 'event') return this.answerEvent(cb);
+    if (cb.msgtype === 'stream') {
+      // A refresh of a stream we answered unfinished (a retry that overtook the first attempt).
+      const rec = await this.deps.messages.byStreamId(cb.stream.id);
+      const done = rec?.status !== 'pending';
+      return { body: stream(cb.stream.id, rec?.status === 'done' ? rec.markdown : done ? '' : '处理中…', done), outcome: 'stream_refresh' };
+    }
+    if (!this.dispatch) throw new Refusal(503, 'not_started');
+    const message = { ...toIncoming(cb, 'webhook', this.deps.botNames), requestId };
+    const reply = await this.dispatch(message);
+    const id = this.deps.messages.streamId(message.msgid);
+    return { body: stream(id, reply.markdown, !reply.pending), outcome: reply.pending ? 'pending' : 'replied' };
+  }
+
+  private answerEvent(cb: EventCallback): { body: object; outcome: string } | undefined {
+    if (cb.event.eventtype === 'enter_chat') {
+      return { body: { msgtype: 'text', text: { content: '您好，我是督办助手：上报问题、交办整改、催办销号都可以在群里完成。发送 /帮助 查看用法。' } }, outcome: 'welcome' };
+    }
+    return undefined; // card and feedback events: only an empty answer is allowed or needed
+  }
+}
+
+function stream(id: string, content: string, finish: boolean) {
+  return { msgtype: 'stream', stream: { id, finish, content } };
+}
+
+async function readBody(ctx: Context): Promise<string> {
+  const declared = Number(ctx.get('content-length') || 0);
+  if (declared > MAX_BODY_BYTES) throw new Refusal(413, 'too_large');
+  try {
+    return await getRawBody(ctx.req, { limit: MAX_BODY_BYTES, encoding: 'utf8', length: ctx.get('content-length') || undefined });
+  } catch (err) {
+    const type = (err as { type?: string }).type;
+    throw new Refusal(type === 'entity.too.large' ? 413 : 400, type === 'entity.too.large' ? 'too_large' : 'bad_body');
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

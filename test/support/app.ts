@@ -1,0 +1,70 @@
+import { readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+import { createApp, type App } from '../../src/app';
+import type { Clock } from '../../src/clock';
+import { loadEnv } from '../../src/config/env';
+import { parseOrg } from '../../src/config/org-file';
+import { demoOrgFile } from '../../src/config/paths';
+import type { Org } from '../../src/domain/org';
+import { CallbackClient } from '../../src/wecom/callback-client';
+import { captureLogs, type LogLine } from './log-capture';
+import { testPrefix, testRedis, testRedisUrl } from './redis';
+
+export const TEST_TOKEN = 'TestToken123';
+export const TEST_AES_KEY = 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C';
+export const BOT_NAME = '督办助手';
+
+let demo: Org | undefined;
+export function demoOrg(): Org {
+  demo ??= parseOrg(readFileSync(demoOrgFile(), 'utf8'), {});
+  return demo;
+}
+
+export interface TestApp {
+  app: App;
+  baseUrl: string;
+  client: CallbackClient;
+  prefix: string;
+  redis: Redis;
+  logs: LogLine[];
+  stop(): Promise<void>;
+}
+
+/** The real app (real Koa server on port 0, real Redis) with a per-test key prefix. */
+export async function startTestApp(opts: { org?: Org; clock?: Clock; redisUrl?: string; env?: Record<string, string> } = {}): Promise<TestApp> {
+  const prefix = testPrefix();
+  const env = loadEnv({
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    REDIS_KEY_PREFIX: prefix,
+    WECOM_TOKEN: TEST_TOKEN,
+    WECOM_ENCODING_AES_KEY: TEST_AES_KEY,
+    WECOM_BOT_NAMES: BOT_NAME,
+    ...opts.env,
+  });
+  const { logger, lines } = captureLogs();
+  const app = createApp({
+    env,
+    org: opts.org ?? demoOrg(),
+    redisUrl: opts.redisUrl ?? testRedisUrl(),
+    credentials: { token: TEST_TOKEN, encodingAESKey: TEST_AES_KEY },
+    logger,
+    ...(opts.clock ? { clock: opts.clock } : {}),
+  });
+  const port = await app.start();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const redis = testRedis();
+  return {
+    app,
+    baseUrl,
+    client: new CallbackClient(baseUrl, TEST_TOKEN, TEST_AES_KEY, opts.clock),
+    prefix,
+    redis,
+    logs: lines,
+    async stop() {
+      await app.stop();
+      await redis.quit();
+    },
+  };
+}
