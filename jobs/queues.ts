@@ -1,4 +1,5 @@
 import { Queue } from 'bullmq';
+import type { Logger } from '../src/log/logger';
 import type { RedisEndpoint } from '../src/store/redis';
 
 /**
@@ -14,9 +15,10 @@ export interface Queues {
   close(): Promise<void>;
 }
 
-export function createQueues(connection: RedisEndpoint, prefix: string): Queues {
+export function createQueues(connection: RedisEndpoint, prefix: string, logger: Logger): Queues {
   // Passing options (not a client) lets BullMQ own and close its connections.
   const outbound = new Queue(OUTBOUND_QUEUE, { connection: { ...connection, maxRetriesPerRequest: 1 }, prefix });
+  outbound.on('error', (err) => logger.warn({ queue: OUTBOUND_QUEUE, err: err.message }, 'queue connection error'));
   let closing: Promise<void> | undefined;
   return {
     outbound,

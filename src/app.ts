@@ -50,7 +50,7 @@ export function createApp(deps: AppDeps): App {
   const keys = createKeys(env.REDIS_KEY_PREFIX);
   const redis = createRedis(deps.redisUrl);
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
-  const queues = createQueues(redisOptions(deps.redisUrl), keys.bullPrefix);
+  const queues = createQueues(redisOptions(deps.redisUrl), keys.bullPrefix, logger);
   const messages = new MessageLog(redis, keys);
   const registry = new CommandRegistry(commands);
   const pipeline = createPipeline({ org: () => org, commands: registry, messages, clock, logger });

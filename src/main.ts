@@ -53,11 +53,11 @@ async function main(): Promise<void> {
   let shuttingDown: Promise<void> | undefined;
   const shutdown = (code: number, reason: string) => {
     exitCode = Math.max(exitCode, code);
+    process.exitCode = exitCode;
     shuttingDown ??= (async () => {
       logger.info({ reason }, 'shutting down');
       await app.stop().catch((err) => logger.error({ err }, 'error while stopping'));
       await embedded?.stop();
-      process.exitCode = exitCode;
     })();
     return shuttingDown;
   };

@@ -21,7 +21,8 @@ export const envSchema = z
       z
         .string()
         .default('督办助手')
-        .transform((s) => s.split(/[,，]/).map((n) => n.trim()).filter(Boolean)),
+        .transform((s) => s.split(/[,，]/).map((n) => n.trim()).filter(Boolean))
+        .pipe(z.array(z.string()).min(1, 'must name the bot at least once, e.g. 督办助手')),
     ),
     WECOM_TRANSPORT: z.preprocess(emptyToUndefined, z.enum(['webhook', 'ws']).default('webhook')),
     WECOM_BOT_ID: optionalString,
@@ -36,7 +37,12 @@ export const envSchema = z
     HOST: z.preprocess(emptyToUndefined, z.string().default('0.0.0.0')),
     PORT: z.preprocess(
       emptyToUndefined,
-      z.coerce.number({ error: 'must be a port number 0–65535' }).int().min(0).max(65535).default(3000),
+      z
+        .string()
+        .regex(/^\d{1,5}$/, 'must be a port number 0–65535')
+        .transform(Number)
+        .pipe(z.number().max(65535, 'must be a port number 0–65535'))
+        .default(3000),
     ),
     TRUST_PROXY: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).default('false').transform((v) => v === 'true')),
     REDIS_URL: z.preprocess(
@@ -70,6 +76,8 @@ export const envSchema = z
 
 export type Env = z.output<typeof envSchema>;
 
+const ECHOABLE = new Set(['NODE_ENV', 'WECOM_TRANSPORT', 'HOST', 'PORT', 'TRUST_PROXY', 'REDIS_KEY_PREFIX', 'LOG_LEVEL', 'WECOM_BOT_NAMES']);
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -80,6 +88,8 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const name = issue.path.join('.') || 'environment';
-  const got = typeof issue.path[0] === 'string' && !/SECRET|TOKEN|KEY/.test(issue.path[0]) ? source[issue.path[0]] : undefined;
+  // Echo the bad value only for variables that never carry a secret (REDIS_URL may hold a password).
+  const key = issue.path[0];
+  const got = typeof key === 'string' && ECHOABLE.has(key) ? source[key] : undefined;
   throw new ConfigError(`${name}: ${issue.message}${got !== undefined ? ` (got "${got}")` : ''}`);
 }

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { Org } from '../domain/org';
+import { normalizeText } from '../parsing/normalize';
 import { ConfigError } from './env';
 import { orgFileSchema, type OrgFile } from './org-schema';
 
@@ -23,12 +24,14 @@ export function checkReferences(org: OrgFile, env: NodeJS.ProcessEnv): { issues:
   org.people.forEach((p, i) => {
     if (people.has(p.userid)) issues.push({ path: ['people', i, 'userid'], message: `duplicate userid ${p.userid}` });
     people.set(p.userid, i);
+    // Compared as users' input is matched (Traditional/full-width folded), so "@隊員乙" is unambiguous.
     [p.name, ...p.aliases].forEach((n, j) => {
-      const owner = names.get(n);
+      const key = normalizeText(n);
+      const owner = names.get(key);
       if (owner !== undefined && owner !== p.userid) {
         issues.push({ path: j === 0 ? ['people', i, 'name'] : ['people', i, 'aliases', j - 1], message: `${n} already names ${owner}` });
       }
-      names.set(n, p.userid);
+      names.set(key, p.userid);
     });
   });
   const needPerson = (userid: string, path: (string | number)[]) => {
@@ -72,11 +75,14 @@ export function checkReferences(org: OrgFile, env: NodeJS.ProcessEnv): { issues:
     if (c.team && !teamIds.has(c.team)) issues.push({ path: ['chats', i, 'team'], message: `unknown team id ${c.team}` });
     if (c.town && !towns.has(c.town)) issues.push({ path: ['chats', i, 'town'], message: `no unit lies in town ${c.town}` });
     if (c.unit && !unitIds.has(c.unit)) issues.push({ path: ['chats', i, 'unit'], message: `unknown unit id ${c.unit}` });
-    if (c.webhookKey) {
+    if (c.webhookKey?.startsWith('env:')) {
       const ref = /^env:([A-Za-z_][A-Za-z0-9_]*)$/.exec(c.webhookKey);
-      const value = ref ? env[ref[1]!] : c.webhookKey;
-      if (!value) issues.push({ path: ['chats', i, 'webhookKey'], message: `environment variable ${ref![1]} is not set` });
+      const value = ref ? env[ref[1]!] : undefined;
+      if (!ref) issues.push({ path: ['chats', i, 'webhookKey'], message: 'expected env:NAME with a variable name of letters, digits and _' });
+      else if (!value) issues.push({ path: ['chats', i, 'webhookKey'], message: `environment variable ${ref[1]} is not set` });
       else webhookKeys.set(c.chatid, value);
+    } else if (c.webhookKey) {
+      webhookKeys.set(c.chatid, c.webhookKey);
     }
   });
   return { issues, webhookKeys };

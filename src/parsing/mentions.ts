@@ -6,7 +6,7 @@ export function stripBotMentions(text: string, botNames: readonly string[]): str
   let out = text;
   // Longest names first so "督办助手2" is not left as "2" after removing "督办助手".
   for (const name of [...botNames].sort((a, b) => b.length - a.length)) {
-    out = out.replace(new RegExp(`[@＠]${escapeRegExp(name)}(?=[\\s\\u00a0\\u3000]|$|[/／])`, 'gu'), ' ');
+    out = out.replace(new RegExp(`[@＠]${escapeRegExp(name)}(?=[\\s\\u00a0\\u3000]|$|[/／,，:：、])[,，:：、]?`, 'gu'), ' ');
   }
   return out.replace(/[\s\u00a0\u3000]+/gu, (ws) => (ws.includes('\n') ? '\n' : ' ')).trim();
 }

@@ -76,15 +76,17 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     async dispatch(message) {
       const running = inFlight.get(message.msgid);
       if (running) return running;
-      const claim = await deps.messages.claim(message.msgid);
-      if (claim !== 'claimed') {
-        deps.logger.info({ reqId: message.requestId, msgid: message.msgid, outcome: 'duplicate' }, 'message handled');
-        return claim.status === 'done' ? { markdown: claim.markdown } : { markdown: '处理中…', pending: true };
-      }
-      const work = handle(message).then(async (reply) => {
+      // Registered before the first await, so a re-send arriving meanwhile joins this attempt.
+      const work = (async (): Promise<Reply> => {
+        const claim = await deps.messages.claim(message.msgid);
+        if (claim !== 'claimed') {
+          deps.logger.info({ reqId: message.requestId, msgid: message.msgid, outcome: 'duplicate' }, 'message handled');
+          return claim.status === 'done' ? { markdown: claim.markdown } : { markdown: '处理中…', pending: true };
+        }
+        const reply = await handle(message);
         await deps.messages.complete(message.msgid, reply.markdown);
         return reply;
-      });
+      })();
       inFlight.set(message.msgid, work);
       try {
         return await work;

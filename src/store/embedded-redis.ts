@@ -31,6 +31,8 @@ export interface EmbeddedRedisOptions {
   /** Force TCP on a free loopback port instead of a unix socket. */
   tcp?: boolean;
   readyTimeoutMs?: number;
+  /** The redis-server executable (default: from PATH). */
+  binary?: string;
 }
 
 const MAX_SOCKET_PATH = 100; // sun_path is 108 bytes on Linux
@@ -61,27 +63,17 @@ export async function startEmbeddedRedis(opts: EmbeddedRedisOptions): Promise<Em
   ];
   let child: ChildProcess;
   try {
-    child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    child = spawn(opts.binary ?? 'redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   } catch (err) {
     throw new EmbeddedRedisError(`cannot start redis-server: ${(err as Error).message}`);
   }
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const ready = waitForReady(child, opts.readyTimeoutMs ?? 15_000);
-  const spawnError = once(child, 'error').then(([err]) => {
-    const e = err as NodeJS.ErrnoException;
-    throw new EmbeddedRedisError(
-      e.code === 'ENOENT'
-        ? 'redis-server not found: install it (Debian: apt-get install -y redis-server) or set REDIS_URL'
-        : `cannot start redis-server: ${e.message}`,
-    );
-  });
   try {
-    await Promise.race([ready, spawnError]);
+    await waitForReady(child, opts.readyTimeoutMs ?? 15_000);
   } catch (err) {
     child.kill('SIGKILL');
     throw err;
   }
-  child.unref();
   const url = useTcp ? `redis://127.0.0.1:${port}` : `unix://${socket}`;
   opts.logger.info({ pid: child.pid, endpoint: useTcp ? `127.0.0.1:${port}` : socket, aof: persistence }, 'embedded redis-server started');
 
@@ -103,24 +95,38 @@ export async function startEmbeddedRedis(opts: EmbeddedRedisOptions): Promise<Em
   };
 }
 
-/** Redis prints "Ready to accept connections" once it serves; we also keep draining its output. */
+/** Redis prints "ready to accept connections" once it serves; we also keep draining its output. */
 function waitForReady(child: ChildProcess, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
     let seen = '';
-    const timer = setTimeout(() => reject(new EmbeddedRedisError(`redis-server not ready after ${timeoutMs} ms`)), timeoutMs);
+    const done = (err?: Error) => {
+      clearTimeout(timer);
+      child.stdout!.off('data', onData);
+      child.stderr!.off('data', onData);
+      child.stdout!.resume(); // keep draining, or a full pipe would block redis-server
+      child.stderr!.resume();
+      if (err) reject(err);
+      else resolve();
+    };
+    const timer = setTimeout(() => done(new EmbeddedRedisError(`redis-server not ready after ${timeoutMs} ms`)), timeoutMs);
     const onData = (chunk: Buffer) => {
       if (seen.length < 64_000) seen += chunk.toString('utf8');
-      if (/ready to accept connections/i.test(seen)) {
-        clearTimeout(timer);
-        resolve();
-      }
+      if (/ready to accept connections/i.test(seen)) done();
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
+    child.once('error', (e: NodeJS.ErrnoException) =>
+      done(
+        new EmbeddedRedisError(
+          e.code === 'ENOENT'
+            ? 'redis-server not found: install it (Debian: apt-get install -y redis-server) or set REDIS_URL'
+            : `cannot start redis-server: ${e.message}`,
+        ),
+      ),
+    );
     child.once('exit', (code) => {
-      clearTimeout(timer);
       const last = seen.trim().split('\n').slice(-2).join(' | ');
-      reject(new EmbeddedRedisError(`redis-server exited with code ${code} before it was ready: ${last}`));
+      done(new EmbeddedRedisError(`redis-server exited with code ${code} before it was ready: ${last}`));
     });
   });
 }

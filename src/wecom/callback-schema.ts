@@ -53,7 +53,10 @@ export const eventCallbackSchema = z.looseObject({
   event: z.looseObject({ eventtype: z.string().min(1).max(128) }),
 });
 
-export const callbackSchema = z.union([messageCallbackSchema, streamRefreshSchema, eventCallbackSchema]);
+/** A group message must say which group: without chatid it would be mistaken for a single chat. */
+export const callbackSchema = z
+  .union([messageCallbackSchema, streamRefreshSchema, eventCallbackSchema])
+  .refine((cb) => cb.chattype !== 'group' || cb.chatid !== undefined, { message: 'group callback without chatid', path: ['chatid'] });
 
 export type MessageCallback = z.output<typeof messageCallbackSchema>;
 export type StreamRefresh = z.output<typeof streamRefreshSchema>;

@@ -1,0 +1,150 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { ExitCode } from '../../src/exit-codes';
+import { freePort } from '../../src/store/embedded-redis';
+
+/** `npm start` as a real process: exit codes, the embedded default, graceful shutdown. */
+const root = path.resolve(__dirname, '../..');
+const tsx = path.join(root, 'node_modules/.bin/tsx');
+
+interface Started {
+  child: ChildProcess;
+  stderr: () => string;
+  stdout: () => string;
+  /** Resolves with the first JSON log line (past or future) whose msg matches. */
+  waitForLog(msg: string): Promise<Record<string, unknown>>;
+}
+
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+});
+
+function startMain(env: Record<string, string>): Started {
+  const child = spawn(tsx, ['src/main.ts'], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', TZ: 'Asia/Shanghai', NODE_ENV: 'test', HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let err = '';
+  let out = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const lines: string[] = [];
+  const waiters: Array<() => void> = [];
+  const rl = readline.createInterface({ input: child.stdout! });
+  rl.on('line', (line) => {
+    out += line + '\n';
+    lines.push(line);
+    for (const w of waiters.splice(0)) w();
+  });
+  let closed = false;
+  rl.on('close', () => {
+    closed = true;
+    for (const w of waiters.splice(0)) w();
+  });
+  const find = (msg: string) =>
+    lines.map((l) => (l.startsWith('{') ? (JSON.parse(l) as Record<string, unknown>) : undefined)).find((l) => l?.msg === msg);
+  return {
+    child,
+    stderr: () => err,
+    stdout: () => out,
+    waitForLog(msg) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const hit = find(msg);
+          if (hit) resolve(hit);
+          else if (closed) reject(new Error(`stdout ended before "${msg}": ${err}`));
+          else waiters.push(check);
+        };
+        check();
+      });
+    },
+  };
+}
+
+async function exitCode(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null) return child.exitCode;
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return code;
+}
+
+describe('npm start (src/main.ts)', () => {
+  it('refuses a bad variable with one line naming it and exit code 2', async () => {
+    const { child, stderr } = startMain({ PORT: 'abc' });
+    expect(await exitCode(child)).toBe(ExitCode.config);
+    expect(stderr().trim().split('\n')).toEqual(['duban: invalid environment: PORT: must be a port number 0–65535 (got "abc")']);
+  });
+
+  it('refuses a bad organisation file naming the offending path, exit code 2', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'duban-main-'));
+    const file = path.join(dir, 'org.yaml');
+    await writeFile(file, 'district: 测试区\npeople: [{ userid: u_a, name: 甲 }]\nteams: [{ id: t1, name: 一队, leader: u_x, members: [u_a] }]\n');
+    const { child, stderr } = startMain({ ORG_FILE: file, DATA_DIR: dir });
+    expect(await exitCode(child)).toBe(ExitCode.config);
+    expect(stderr().trim()).toBe(`duban: ORG_FILE ${file}: teams[0].leader: unknown userid u_x`);
+  });
+
+  it('exits with code 3 when Redis cannot be reached', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'duban-main-'));
+    const port = await freePort();
+    const { child } = startMain({ REDIS_URL: `redis://127.0.0.1:${port}`, DATA_DIR: dir, PORT: '0', LOG_LEVEL: 'fatal' });
+    expect(await exitCode(child)).toBe(ExitCode.redis);
+  });
+
+  it('exits with code 4 when the port is taken', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'duban-main-'));
+    const blocker = net.createServer().listen(0, '127.0.0.1');
+    await once(blocker, 'listening');
+    const port = (blocker.address() as net.AddressInfo).port;
+    try {
+      const { child } = startMain({ DATA_DIR: dir, PORT: String(port), LOG_LEVEL: 'fatal' });
+      expect(await exitCode(child)).toBe(ExitCode.listen);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('runs on the embedded default and stops it all on SIGTERM', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'duban-main-'));
+    const port = await freePort();
+    const first = startMain({ DATA_DIR: dir, PORT: String(port) });
+    const redisLine = await first.waitForLog('embedded redis-server started');
+    const listening = await first.waitForLog('duban listening');
+    expect(listening.port).toBe(port);
+
+    const creds = JSON.parse(await readFile(path.join(dir, 'dev-credentials.json'), 'utf8')) as { token: string; encodingAESKey: string };
+    expect(creds.encodingAESKey).toMatch(/^[A-Za-z0-9]{43}$/);
+    const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+    expect(health.status).toBe(200);
+
+    first.child.kill('SIGTERM');
+    expect(await exitCode(first.child)).toBe(ExitCode.ok);
+    expect(() => process.kill(redisLine.pid as number, 0)).toThrow();
+    expect(existsSync(path.join(dir, 'redis', 'redis.sock'))).toBe(false);
+  });
+
+  it('prints generated dev credentials once and reuses them on the next start', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'duban-main-'));
+    const run = async () => {
+      const p = startMain({ DATA_DIR: dir, PORT: '0' });
+      await p.waitForLog('duban listening');
+      p.child.kill('SIGINT');
+      expect(await exitCode(p.child)).toBe(ExitCode.ok);
+      return p.stdout();
+    };
+    const creds = () => readFile(path.join(dir, 'dev-credentials.json'), 'utf8').then((t) => JSON.parse(t) as { token: string });
+    const firstOut = await run();
+    const { token } = await creds();
+    expect(firstOut).toContain(`WECOM_TOKEN=${token}`);
+    const secondOut = await run();
+    expect(secondOut).not.toContain('WECOM_TOKEN=');
+    expect((await creds()).token).toBe(token);
+  });
+});

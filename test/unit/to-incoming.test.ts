@@ -1,0 +1,224 @@
+import { callbackSchema, messageCallbackSchema } from '../../src/wecom/callback-schema';
+import { toIncoming } from '../../src/wecom/to-incoming';
+
+/**
+ * The payloads are the decrypted callback examples of PROTOCOL.md §1.b, field for field; only
+ * the doc's placeholder bot name ("@RobotA", "@机器人") is replaced by the configured one.
+ */
+const botNames = ['督办助手'];
+
+const groupTextWithQuote = {
+  msgid: 'CAIQ16HMjQYY/NGagIOAgAMgq4KM0AI=',
+  aibotid: 'AIBOTID',
+  chatid: 'CHATID',
+  chattype: 'group',
+  from: { userid: 'USERID' },
+  response_url: 'RESPONSEURL',
+  msgtype: 'text',
+  text: { content: '@督办助手 hello robot' },
+  quote: { msgtype: 'text', text: { content: '这是今日的测试情况' } },
+};
+
+const groupMixed = {
+  msgid: 'CAIQrcjMjQYY/NGagIOAgAMg6PDc/w0=',
+  aibotid: 'AIBOTID',
+  chatid: 'CHATID',
+  chattype: 'group',
+  from: { userid: 'USERID' },
+  response_url: 'RESPONSEURL',
+  msgtype: 'mixed',
+  mixed: {
+    msg_item: [
+      { msgtype: 'text', text: { content: '@督办助手 这是今日的测试情况' } },
+      { msgtype: 'image', image: { url: 'https://ww-aibot-img-1258476243.cos.ap-guangzhou.myqcloud.com/a?sign=1' } },
+    ],
+  },
+  quote: { msgtype: 'text', text: { content: '这是今日的测试情况' } },
+};
+
+const singleImage = {
+  msgid: 'CAIQz7/MjQYY/NGagIOAgAMgl8jK/gI=',
+  aibotid: 'AIBOTID',
+  chattype: 'single',
+  from: { userid: 'USERID' },
+  response_url: 'RESPONSEURL',
+  msgtype: 'image',
+  image: { url: 'https://ww-aibot-img-1258476243.cos.ap-guangzhou.myqcloud.com/BHoPdA3/7571665296904772241?sign=abc' },
+};
+
+const singleVoice = {
+  msgid: 'CAIQrcjMjQYY/NGagIOAgAMg6PDc/w0=',
+  aibotid: 'AIBOTID',
+  chattype: 'single',
+  from: { userid: 'USERID' },
+  response_url: 'RESPONSEURL',
+  msgtype: 'voice',
+  voice: { content: '这是语音转成文本的内容' },
+};
+
+const singleFile = {
+  msgid: 'msg-file-1',
+  aibotid: 'AIBOTID',
+  chattype: 'single',
+  from: { userid: 'USERID' },
+  response_url: 'RESPONSEURL',
+  msgtype: 'file',
+  file: { url: 'https://example.invalid/file?sign=f' },
+};
+
+const singleVideo = {
+  msgid: 'msg-video-1',
+  aibotid: 'AIBOTID',
+  chattype: 'single',
+  from: { userid: 'USERID' },
+  response_url: 'RESPONSEURL',
+  msgtype: 'video',
+  video: { url: 'https://example.invalid/video?sign=v' },
+};
+
+function incoming(payload: unknown, names: readonly string[] = botNames, transport: 'webhook' | 'ws' = 'webhook') {
+  return toIncoming(messageCallbackSchema.parse(payload), transport, names);
+}
+
+describe('toIncoming on the PROTOCOL.md §1.b examples', () => {
+  it('group text with a quote: mention stripped, quote text kept, response_url carried', () => {
+    expect(incoming(groupTextWithQuote)).toEqual({
+      transport: 'webhook',
+      msgid: 'CAIQ16HMjQYY/NGagIOAgAMgq4KM0AI=',
+      chatType: 'group',
+      chatId: 'CHATID',
+      userId: 'USERID',
+      text: 'hello robot',
+      media: [],
+      quote: { text: '这是今日的测试情况', media: [] },
+      responseUrl: 'RESPONSEURL',
+    });
+  });
+
+  it('the verbatim doc example strips @RobotA when that is the configured name', () => {
+    const verbatim = { ...groupTextWithQuote, text: { content: '@RobotA hello robot' } };
+    expect(incoming(verbatim, ['RobotA']).text).toBe('hello robot');
+    expect(incoming(verbatim, botNames).text).toBe('@RobotA hello robot');
+  });
+
+  it('mixed text + image: text without the mention, image in media, quote kept', () => {
+    const msg = incoming(groupMixed);
+    expect(msg.chatType).toBe('group');
+    expect(msg.chatId).toBe('CHATID');
+    expect(msg.text).toBe('这是今日的测试情况');
+    expect(msg.media).toEqual([
+      { kind: 'image', url: 'https://ww-aibot-img-1258476243.cos.ap-guangzhou.myqcloud.com/a?sign=1' },
+    ]);
+    expect(msg.quote).toEqual({ text: '这是今日的测试情况', media: [] });
+    expect(msg.responseUrl).toBe('RESPONSEURL');
+  });
+
+  it('mixed with two text items joins them with a newline, in order', () => {
+    const twoTexts = {
+      ...groupMixed,
+      mixed: {
+        msg_item: [
+          { msgtype: 'text', text: { content: '@督办助手 /整改 #12 已整改' } },
+          { msgtype: 'image', image: { url: 'https://img.example/1' } },
+          { msgtype: 'text', text: { content: '闸阀已更换' } },
+          { msgtype: 'image', image: { url: 'https://img.example/2' } },
+        ],
+      },
+    };
+    const msg = incoming(twoTexts);
+    expect(msg.text).toBe('/整改 #12 已整改\n闸阀已更换');
+    expect(msg.media.map((m) => m.url)).toEqual(['https://img.example/1', 'https://img.example/2']);
+  });
+
+  it('single-chat image: chatId is the userid, no text, the image in media', () => {
+    expect(incoming(singleImage)).toEqual({
+      transport: 'webhook',
+      msgid: 'CAIQz7/MjQYY/NGagIOAgAMgl8jK/gI=',
+      chatType: 'single',
+      chatId: 'USERID',
+      userId: 'USERID',
+      text: '',
+      media: [{ kind: 'image', url: singleImage.image.url }],
+      responseUrl: 'RESPONSEURL',
+    });
+  });
+
+  it('single-chat voice: the transcription is the text', () => {
+    const msg = incoming(singleVoice);
+    expect(msg.chatId).toBe('USERID');
+    expect(msg.chatType).toBe('single');
+    expect(msg.text).toBe('这是语音转成文本的内容');
+    expect(msg.media).toEqual([]);
+  });
+
+  it('single-chat file and video land in media with their kind', () => {
+    expect(incoming(singleFile).media).toEqual([{ kind: 'file', url: 'https://example.invalid/file?sign=f' }]);
+    expect(incoming(singleVideo).media).toEqual([{ kind: 'video', url: 'https://example.invalid/video?sign=v' }]);
+    expect(incoming(singleFile).chatId).toBe('USERID');
+  });
+
+  it('a mention-only text quoting a bot message keeps the quoted text and media (aeskey on the long connection)', () => {
+    const quoteReply = {
+      ...groupTextWithQuote,
+      text: { content: '@督办助手' },
+      quote: {
+        msgtype: 'mixed',
+        mixed: {
+          msg_item: [
+            { msgtype: 'text', text: { content: '#12 已交办 斑竹村' } },
+            { msgtype: 'image', image: { url: 'https://img.example/q', aeskey: 'AESKEY' } },
+          ],
+        },
+      },
+    };
+    const msg = incoming(quoteReply, botNames, 'ws');
+    expect(msg.transport).toBe('ws');
+    expect(msg.text).toBe('');
+    expect(msg.quote).toEqual({ text: '#12 已交办 斑竹村', media: [{ kind: 'image', url: 'https://img.example/q', aesKey: 'AESKEY' }] });
+  });
+
+  it('has no responseUrl or quote when the callback has none', () => {
+    const { response_url: _url, quote: _quote, ...bare } = groupTextWithQuote;
+    const msg = incoming(bare);
+    expect('responseUrl' in msg).toBe(false);
+    expect('quote' in msg).toBe(false);
+  });
+});
+
+describe('callbackSchema', () => {
+  it('refuses a group message without chatid (it would pass for a single chat)', () => {
+    const { chatid: _chatid, ...noChat } = groupTextWithQuote;
+    const result = callbackSchema.safeParse(noChat);
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.path).toEqual(['chatid']);
+  });
+});
+
+describe('messageCallbackSchema', () => {
+  it('refuses a group text without from', () => {
+    const { from: _from, ...noFrom } = groupTextWithQuote;
+    const result = messageCallbackSchema.safeParse(noFrom);
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.path).toEqual(['from']);
+  });
+
+  it('refuses a from without userid', () => {
+    expect(messageCallbackSchema.safeParse({ ...groupTextWithQuote, from: { corpid: 'x' } }).success).toBe(false);
+  });
+
+  it('refuses a message type it does not know', () => {
+    expect(messageCallbackSchema.safeParse({ ...singleImage, msgtype: 'location', location: {} }).success).toBe(false);
+  });
+
+  it('accepts and keeps unknown extra fields at every level', () => {
+    const extended = {
+      ...groupTextWithQuote,
+      create_time: 1700000000,
+      from: { userid: 'USERID', corpid: 'CORP', nickname: 'new field' },
+      text: { content: '@督办助手 /我是谁', lang: 'zh' },
+    };
+    const parsed = messageCallbackSchema.parse(extended);
+    expect(parsed).toMatchObject({ create_time: 1700000000, from: { nickname: 'new field' }, text: { lang: 'zh' } });
+    expect(toIncoming(parsed, 'webhook', botNames).text).toBe('/我是谁');
+  });
+});
