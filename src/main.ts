@@ -4,7 +4,7 @@ process.env.TZ ??= 'Asia/Shanghai';
 import path from 'node:path';
 import { createApp, StartError, type App } from './app';
 import { resolveCredentials } from './config/credentials';
-import { ConfigError, loadEnv, type Env } from './config/env';
+import { ConfigError, loadDotEnv, loadEnv, type Env } from './config/env';
 import { loadOrgFile } from './config/org-file';
 import { demoOrgFile } from './config/paths';
 import { createLogger, type Logger } from './log/logger';
@@ -17,6 +17,7 @@ async function main(): Promise<void> {
 
   let env: Env;
   try {
+    loadDotEnv();
     env = loadEnv();
   } catch (err) {
     return fail(`invalid environment: ${(err as Error).message}`, ExitCode.config);

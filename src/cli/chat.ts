@@ -4,7 +4,7 @@ process.env.TZ ??= 'Asia/Shanghai';
 import { parseArgs } from 'node:util';
 import readline from 'node:readline';
 import { resolveCredentials } from '../config/credentials';
-import { ConfigError, loadEnv } from '../config/env';
+import { ConfigError, loadDotEnv, loadEnv } from '../config/env';
 import { loadOrgFile } from '../config/org-file';
 import { demoOrgFile } from '../config/paths';
 import type { Membership, Org } from '../domain/org';
@@ -32,6 +32,7 @@ async function main(): Promise<void> {
     process.stdout.write(USAGE + '\n');
     process.exit(values.help ? 0 : 2);
   }
+  loadDotEnv();
   const env = loadEnv();
   const org = await loadOrgFile(env.ORG_FILE ?? demoOrgFile());
   const credentials = await resolveCredentials(env, { create: false });

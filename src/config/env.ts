@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -92,4 +93,9 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
   const key = issue.path[0];
   const got = typeof key === 'string' && ECHOABLE.has(key) ? source[key] : undefined;
   throw new ConfigError(`${name}: ${issue.message}${got !== undefined ? ` (got "${got}")` : ''}`);
+}
+
+/** Reads ./.env into process.env when present (variables already set win), like a deployment's EnvironmentFile. */
+export function loadDotEnv(file = '.env'): void {
+  if (existsSync(file)) process.loadEnvFile(file);
 }
