@@ -1,6 +1,37 @@
 import type { Command } from '../src/pipeline/command';
+import assign from './assign';
+import cancel from './cancel';
+import cancelIssue from './cancel-issue';
+import extend from './extend';
+import fix from './fix';
 import help from './help';
+import list from './list';
+import mine from './mine';
+import remind from './remind';
+import report from './report';
+import reject from './reject';
+import revisit from './revisit';
+import show from './show';
+import status from './status';
+import verify from './verify';
 import whoami from './whoami';
 
-/** Every chat command, one file each. Order is the order /帮助 lists them. */
-export const commands: readonly Command[] = [whoami, help];
+/** Every chat command, one file each. Order is the order /帮助 lists them: the loop first. */
+export const commands: readonly Command[] = [
+  report,
+  assign,
+  fix,
+  verify,
+  reject,
+  extend,
+  revisit,
+  remind,
+  cancelIssue,
+  show,
+  list,
+  mine,
+  status,
+  whoami,
+  help,
+  cancel,
+];

@@ -7,6 +7,8 @@ import { createPipeline } from './pipeline/pipeline';
 import { CommandRegistry } from './pipeline/registry';
 import { createHttpServer } from './server/http-server';
 import { createKeys } from './store/keys';
+import { DraftStore } from './store/draft-store';
+import { LedgerStore } from './store/ledger-store';
 import { MessageLog } from './store/message-log';
 import { createRedis, redisOptions } from './store/redis';
 import { WecomCallbackCrypto } from './wecom/crypto';
@@ -52,8 +54,10 @@ export function createApp(deps: AppDeps): App {
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
   const queues = createQueues(redisOptions(deps.redisUrl), keys.bullPrefix, logger);
   const messages = new MessageLog(redis, keys);
+  const ledger = new LedgerStore(redis, keys);
+  const drafts = new DraftStore(redis, keys);
   const registry = new CommandRegistry(commands);
-  const pipeline = createPipeline({ org: () => org, commands: registry, messages, clock, logger });
+  const pipeline = createPipeline({ org: () => org, commands: registry, messages, ledger, drafts, clock, logger });
   const transport = new WebhookTransport({
     crypto: new WecomCallbackCrypto(deps.credentials.token, deps.credentials.encodingAESKey),
     messages,

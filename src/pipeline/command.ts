@@ -1,13 +1,23 @@
 import { z } from 'zod';
 import type { Clock } from '../clock';
 import type { Chat, Membership, Org, Role } from '../domain/org';
+import type { ParsedArgs } from '../parsing/args';
+import { parseArgs } from '../parsing/args';
+import type { DraftStore } from '../store/draft-store';
+import type { LedgerStore } from '../store/ledger-store';
 import type { IncomingMessage } from '../transport/types';
 import { UsageError } from './errors';
 
-/** What follows the command word: the raw remainder and its whitespace-separated words. */
+/** What follows the command word: the raw remainder, its words, and its grammar (DESIGN §4). */
 export interface CommandInput {
   text: string;
   words: string[];
+  args: ParsedArgs;
+}
+
+export function commandInput(text: string): CommandInput {
+  const rest = text.trim();
+  return { text: rest, words: rest ? rest.split(/\s+/u) : [], args: parseArgs(rest) };
 }
 
 /** The narrow view a handler gets: never the raw callback, never the transport. */
@@ -19,6 +29,10 @@ export interface CommandContext {
   org: Org;
   clock: Clock;
   commands: CommandCatalog;
+  ledger: LedgerStore;
+  drafts: DraftStore;
+  /** The issue named in a quoted bot message, when the user replied by quoting one. */
+  quotedRef?: number;
 }
 
 export interface CommandMeta {
@@ -60,6 +74,13 @@ export function defineCommand<A>(spec: CommandSpec<A>): Command {
     },
   };
 }
+
+/** Input schema for commands that read the grammar themselves: bounds the size, keeps the parse. */
+export const grammarInput = z.object({
+  text: z.string().max(2000, '内容太长了，请控制在 2000 字以内'),
+  words: z.array(z.string()),
+  args: z.custom<ParsedArgs>((v) => typeof v === 'object' && v !== null),
+});
 
 /** Input schema for commands that take nothing. */
 export const noArgs = z.object({ words: z.array(z.string()).max(0, '这个命令不需要参数') }).transform(() => ({}));

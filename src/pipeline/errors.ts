@@ -39,6 +39,30 @@ export class ConflictError extends DubanError {
   readonly code = 'conflict';
 }
 
+/** The issue is not in a state that allows the step (or someone else got there first). */
+export class StateError extends DubanError {
+  readonly code = 'conflict';
+}
+
 export class StaleError extends DubanError {
   readonly code = 'stale';
+}
+
+/** What a half-filled command still needs; `ref` answers may be a bare number. */
+export type DraftField = 'ref' | 'unit' | 'description' | 'note' | 'reason' | 'deadline' | 'outcome';
+
+/**
+ * A required field is missing: the pipeline keeps the command as a draft, asks this question,
+ * and the same user's next message in the same chat supplies the answer.
+ */
+export class NeedInput extends Error {
+  constructor(
+    readonly field: DraftField,
+    readonly question: string,
+    readonly example: string,
+    /** The command text to keep in the draft, when a wrong part must be left out (an ambiguous unit). */
+    readonly draftText?: string,
+  ) {
+    super(question);
+  }
 }

@@ -1,19 +1,24 @@
 import type { Clock } from '../clock';
-import type { Org } from '../domain/org';
+import type { Membership, Org } from '../domain/org';
 import type { Logger } from '../log/logger';
 import { stripLeadingForeignMentions } from '../parsing/mentions';
+import { normalizeText } from '../parsing/normalize';
 import { peopleIndex } from '../parsing/people';
 import { describeAllowed } from '../rendering/roles';
+import type { DraftStore } from '../store/draft-store';
+import type { LedgerStore } from '../store/ledger-store';
 import type { MessageLog } from '../store/message-log';
 import type { IncomingMessage, Reply } from '../transport/types';
-import type { CommandContext, CommandInput } from './command';
-import { DubanError, PermissionError, UsageError } from './errors';
+import { commandInput, type Command, type CommandContext } from './command';
+import { DubanError, NeedInput, PermissionError, UsageError, type DraftField } from './errors';
 import { CommandRegistry, displayName } from './registry';
 
 export interface PipelineDeps {
   org: () => Org;
   commands: CommandRegistry;
   messages: MessageLog;
+  ledger: LedgerStore;
+  drafts: DraftStore;
   clock: Clock;
   logger: Logger;
 }
@@ -23,13 +28,53 @@ export interface Pipeline {
   dispatch(message: IncomingMessage): Promise<Reply>;
 }
 
+/** What a message asks for once read: a command with its input, or a reply to give directly. */
+type Route = { command: Command; text: string; continuing: boolean } | { reply: string; outcome: string };
+
 /**
- * normalise → drop a seen msgid → resolve the sender → match the command → check roles →
- * parse args → run → render. Errors are turned into replies at one boundary (renderError).
+ * normalise → drop a seen msgid → resolve the sender → route (command, quote reply, dialogue
+ * answer) → check roles → parse args → run → render. Errors become replies at one boundary.
  */
 export function createPipeline(deps: PipelineDeps): Pipeline {
   // Same-process retries (WeCom re-sending while we still work) await the first attempt.
   const inFlight = new Map<string, Promise<Reply>>();
+
+  async function route(message: IncomingMessage, text: string, sender: Membership, quotedRef: number | undefined): Promise<Route> {
+    const split = splitCommand(text);
+    if (split) {
+      const command = deps.commands.find(split.word);
+      if (!command) {
+        const near = deps.commands.suggest(split.word).map(displayName);
+        return {
+          reply: `⚠️ 没有 /${split.word} 这个命令。${near.length ? `你是不是想用 ${near.join(' ')}？` : ''}发送 \`/帮助\` 查看全部命令。`,
+          outcome: 'unknown_command',
+        };
+      }
+      // A new command replaces a half-filled one (/取消 says so itself).
+      if (command.name !== 'cancel') await deps.drafts.drop(message.chatId, message.userId);
+      return { command, text: split.rest, continuing: false };
+    }
+    if (quotedRef !== undefined) {
+      // "驳回 照片不清楚" quoting #12: a command word without the slash.
+      const [first = '', ...more] = text.split(/\s+/u);
+      const named = first ? deps.commands.find(first) : undefined;
+      if (named) return { command: named, text: more.join(' '), continuing: false };
+      // A secretary quoting the assignment and writing what was done reports the fix.
+      if (text && sender.roles.includes('secretary')) return { command: deps.commands.find('fix')!, text, continuing: false };
+      return {
+        reply: `⚠️ 回复 #${quotedRef} 时请写明要做什么，例如：\`/销号\`、\`/驳回 照片看不清闸阀\` 或 \`/查看\`。`,
+        outcome: 'quote_without_command',
+      };
+    }
+    const draft = await deps.drafts.get(message.chatId, message.userId);
+    if (draft && text) {
+      const command = deps.commands.find(draft.command);
+      if (command) return { command, text: `${draft.text} ${answerFor(draft.field, text)}`.trim(), continuing: true };
+    }
+    return text
+      ? { reply: '⚠️ 没有看懂这条消息。命令以 / 开头，例如 `/帮助`。', outcome: 'not_command' }
+      : { reply: '您好，我是督办助手。发送 `/帮助` 查看可用命令。', outcome: 'not_command' };
+  }
 
   async function handle(message: IncomingMessage): Promise<Reply> {
     const started = performance.now();
@@ -38,34 +83,54 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     const chat = org.chat(message.chatId);
     const people = peopleIndex(org);
     const text = stripLeadingForeignMentions(message.text, (name) => people.find(name) !== undefined);
+    const quotedRef = message.quote ? refIn(message.quote.text) : undefined;
     const log = deps.logger.child({ reqId: message.requestId, msgid: message.msgid, user: message.userId, chat: message.chatId });
     let command = '-';
     let outcome = 'ok';
     let markdown: string;
+    let routed: Route | undefined;
     try {
-      const parsed = splitCommand(text);
-      if (!parsed) {
-        outcome = 'not_command';
-        markdown = text ? `⚠️ 没有看懂这条消息。命令以 / 开头，例如 \`/帮助\`。` : '您好，我是督办助手。发送 `/帮助` 查看可用命令。';
+      routed = await route(message, text, sender, quotedRef);
+      if ('reply' in routed) {
+        outcome = routed.outcome;
+        markdown = routed.reply;
       } else {
-        const found = deps.commands.find(parsed.word);
-        if (!found) {
-          outcome = 'unknown_command';
-          const near = deps.commands.suggest(parsed.word).map(displayName);
-          markdown = `⚠️ 没有 /${parsed.word} 这个命令。${near.length ? `你是不是想用 ${near.join(' ')}？` : ''}发送 \`/帮助\` 查看全部命令。`;
-        } else {
-          command = found.name;
-          if (found.roles !== 'anyone' && !found.roles.some((r) => sender.roles.includes(r))) {
-            throw new PermissionError(describeAllowed(found.roles));
-          }
-          const ctx: CommandContext = { message: { ...message, text }, sender, chat, org, clock: deps.clock, commands: deps.commands };
-          markdown = await found.execute(ctx, parsed.input);
+        const found = routed.command;
+        command = found.name;
+        if (found.roles !== 'anyone' && !found.roles.some((r) => sender.roles.includes(r))) {
+          throw new PermissionError(describeAllowed(found.roles));
         }
+        const ctx: CommandContext = {
+          message: { ...message, text },
+          sender,
+          chat,
+          org,
+          clock: deps.clock,
+          commands: deps.commands,
+          ledger: deps.ledger,
+          drafts: deps.drafts,
+          ...(quotedRef !== undefined ? { quotedRef } : {}),
+        };
+        markdown = await found.execute(ctx, commandInput(routed.text));
+        if (routed.continuing) await deps.drafts.drop(message.chatId, message.userId);
       }
     } catch (err) {
-      outcome = err instanceof DubanError ? err.code : 'error';
-      if (!(err instanceof DubanError)) log.error({ err, command }, 'command failed');
-      markdown = renderError(err, command === '-' ? undefined : `/${deps.commands.find(command)?.aliases[0] ?? command}`);
+      if (err instanceof NeedInput && routed && 'command' in routed) {
+        outcome = 'asked';
+        await deps.drafts.save(message.chatId, message.userId, {
+          command: routed.command.name,
+          text: err.draftText ?? routed.text,
+          field: err.field,
+          ...(quotedRef !== undefined ? { quotedRef } : {}),
+          at: deps.clock.now().getTime(),
+        });
+        markdown = `❓ ${err.question}\n例如：${err.example}\n（10 分钟内回复即可；发送 \`/取消\` 放弃）`;
+      } else {
+        outcome = err instanceof DubanError ? err.code : 'error';
+        if (!(err instanceof DubanError)) log.error({ err, command }, 'command failed');
+        if (routed && 'command' in routed && routed.continuing) await deps.drafts.drop(message.chatId, message.userId).catch(() => false);
+        markdown = renderError(err, routed && 'command' in routed ? displayName(routed.command) : undefined);
+      }
     }
     log.info({ command, outcome, ms: Math.round(performance.now() - started) }, 'message handled');
     log.debug({ text: message.text }, 'message text');
@@ -97,12 +162,26 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   };
 }
 
-/** "/帮助 我是谁" → word "帮助", input. Returns undefined when the text is not a command. */
-export function splitCommand(text: string): { word: string; input: CommandInput } | undefined {
+/** "/帮助 我是谁" → word "帮助" and the rest. Undefined when the text is not a command. */
+export function splitCommand(text: string): { word: string; rest: string } | undefined {
   const m = /^[/／]\s*(\S+)\s*([\s\S]*)$/u.exec(text.trim());
   if (!m) return undefined;
-  const rest = m[2]!.trim();
-  return { word: m[1]!, input: { text: rest, words: rest ? rest.split(/\s+/u) : [] } };
+  return { word: m[1]!, rest: m[2]!.trim() };
+}
+
+/** The first "#12" in a quoted bot message. */
+export function refIn(text: string): number | undefined {
+  const m = /#(\d{1,9})/.exec(normalizeText(text));
+  return m ? Number(m[1]) : undefined;
+}
+
+/** A dialogue answer as the grammar expects it: "12" or "12号" for an issue becomes "#12". */
+function answerFor(field: DraftField, text: string): string {
+  if (field === 'ref') {
+    const m = /^[#＃]?\s*(\d{1,9})\s*号?$/u.exec(normalizeText(text).trim());
+    if (m) return `#${m[1]}`;
+  }
+  return text;
 }
 
 /** The one error boundary: ⚠️ with an example, or 无权限 naming who may. */

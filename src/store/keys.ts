@@ -1,18 +1,52 @@
 /**
  * Every Redis key duban writes, in one place, under one prefix (default "duban:"). Tests give
- * each run its own prefix; BullMQ queues live under `${prefix}bull`.
+ * each run its own prefix; BullMQ queues live under `${prefix}bull`. For Redis Cluster, use a
+ * hash-tagged prefix such as "{duban}:" so multi-key scripts stay in one slot.
  */
 export interface Keys {
   prefix: string;
+  bullPrefix: string;
   /** Processed callback, by sha1(msgid) (also the passive-reply stream id): pending or the reply. */
   message(streamId: string): string;
-  bullPrefix: string;
+  /** District-wide issue id sequence. */
+  issueSeq: string;
+  issue(id: number): string;
+  /** Every change of every issue, and of one issue (for /查看). */
+  auditAll: string;
+  audit(id: number): string;
+  /** Sorted sets of issue ids (score = id, newest first when reversed). */
+  byState(state: string): string;
+  byUnit(unitId: string): string;
+  byUnitState(unitId: string, state: string): string;
+  byTeam(teamId: string): string;
+  /** Open issues waiting on a person (assigned to them). */
+  byAssignee(userid: string): string;
+  /** Issues whose clock runs (整改中), score = deadline: district-wide (members "id") and per unit (members "YYYYMM:id"). */
+  deadlines: string;
+  unitDeadlines(unitId: string): string;
+  /** Per-unit counters, fields "<bucket>:<counter>". */
+  unitStats(unitId: string): string;
+  /** A half-filled command of one user in one chat. */
+  draft(chatId: string, userId: string): string;
 }
 
 export function createKeys(prefix: string): Keys {
   return {
     prefix,
-    message: (streamId) => `${prefix}msg:${streamId}`,
     bullPrefix: `${prefix}bull`,
+    message: (streamId) => `${prefix}msg:${streamId}`,
+    issueSeq: `${prefix}issue:seq`,
+    issue: (id) => `${prefix}issue:${id}`,
+    auditAll: `${prefix}audit`,
+    audit: (id) => `${prefix}audit:${id}`,
+    byState: (s) => `${prefix}idx:state:${s}`,
+    byUnit: (u) => `${prefix}idx:unit:${u}`,
+    byUnitState: (u, s) => `${prefix}idx:unit:${u}:${s}`,
+    byTeam: (t) => `${prefix}idx:team:${t}`,
+    byAssignee: (u) => `${prefix}idx:assignee:${u}`,
+    deadlines: `${prefix}deadlines`,
+    unitDeadlines: (u) => `${prefix}deadlines:${u}`,
+    unitStats: (u) => `${prefix}stats:${u}`,
+    draft: (c, u) => `${prefix}conv:${c}:${u}`,
   };
 }

@@ -1,5 +1,5 @@
 import { commands } from '../../handlers';
-import { defineCommand, noArgs, type Command } from '../../src/pipeline/command';
+import { commandInput, defineCommand, noArgs, type Command } from '../../src/pipeline/command';
 import { splitCommand } from '../../src/pipeline/pipeline';
 import { CommandRegistry, displayName } from '../../src/pipeline/registry';
 import { commandKey } from '../../src/parsing/normalize';
@@ -7,8 +7,30 @@ import { commandKey } from '../../src/parsing/normalize';
 const han = /\p{Script=Han}/u;
 
 describe('handlers/index commands', () => {
-  it('lists whoami and help', () => {
-    expect(commands.map((c) => c.name)).toEqual(['whoami', 'help']);
+  it('answers every name and alias of the DESIGN §4 command table (but /导出, issue #4+)', () => {
+    const registry = new CommandRegistry(commands);
+    const table: Record<string, string[]> = {
+      report: ['report', '上报', '发现'],
+      assign: ['assign', '交办'],
+      fix: ['fix', '整改', '反馈'],
+      verify: ['verify', '销号', '核验'],
+      reject: ['reject', '驳回'],
+      extend: ['extend', '延期'],
+      revisit: ['revisit', '回访', '回头看'],
+      remind: ['remind', '催办'],
+      'cancel-issue': ['cancel-issue', '撤销'],
+      show: ['show', '查看'],
+      list: ['list', '清单', '台账'],
+      mine: ['mine', '我的'],
+      status: ['status', '进度', '统计'],
+      help: ['help', '帮助'],
+      whoami: ['whoami', '我是谁'],
+      cancel: ['cancel', '取消'],
+    };
+    for (const [name, words] of Object.entries(table)) {
+      for (const w of words) expect(registry.find(w)?.name).toBe(name);
+    }
+    expect(commands.map((c) => c.name).sort()).toEqual(Object.keys(table).sort());
   });
 
   describe.each(commands.map((c) => [c.name, c] as const))('/%s', (_name, c) => {
@@ -102,26 +124,24 @@ describe('CommandRegistry', () => {
 
 describe('splitCommand', () => {
   it('splits the command word from its arguments', () => {
-    expect(splitCommand('/帮助 我是谁')).toEqual({ word: '帮助', input: { text: '我是谁', words: ['我是谁'] } });
+    expect(splitCommand('/帮助 我是谁')).toEqual({ word: '帮助', rest: '我是谁' });
   });
 
   it('accepts a full-width slash and keeps the word as typed', () => {
-    expect(splitCommand('／幫助')).toEqual({ word: '幫助', input: { text: '', words: [] } });
+    expect(splitCommand('／幫助')).toEqual({ word: '幫助', rest: '' });
   });
 
   it('allows spaces around the slash and the text', () => {
-    expect(splitCommand('  / whoami  ')).toEqual({ word: 'whoami', input: { text: '', words: [] } });
+    expect(splitCommand('  / whoami  ')).toEqual({ word: 'whoami', rest: '' });
   });
 
   it('keeps newlines in the text and splits words on any whitespace', () => {
-    expect(splitCommand('/上报 斑竹村\n路灯坏了  期限:3天')).toEqual({
-      word: '上报',
-      input: { text: '斑竹村\n路灯坏了  期限:3天', words: ['斑竹村', '路灯坏了', '期限:3天'] },
-    });
+    expect(splitCommand('/上报 斑竹村\n路灯坏了  期限:3天')).toEqual({ word: '上报', rest: '斑竹村\n路灯坏了  期限:3天' });
+    expect(commandInput('斑竹村\n路灯坏了  期限:3天').words).toEqual(['斑竹村', '路灯坏了', '期限:3天']);
   });
 
   it('splits on an ideographic space', () => {
-    expect(splitCommand('/帮助\u3000我是谁')?.input.words).toEqual(['我是谁']);
+    expect(commandInput(splitCommand('/帮助\u3000我是谁')!.rest).words).toEqual(['我是谁']);
   });
 
   it.each(['', 'hello', '帮助 /whoami', '/'])('is not a command: %j', (text) => {

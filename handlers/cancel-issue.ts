@@ -1,0 +1,25 @@
+import { STATE_WORDS } from '../src/domain/issue';
+import { restText } from '../src/parsing/args';
+import { defineCommand, grammarInput } from '../src/pipeline/command';
+import { NeedInput } from '../src/pipeline/errors';
+import { act, requireRef } from '../src/pipeline/issue-actions';
+import { unitLabel } from '../src/rendering/issue';
+
+const EXAMPLE = '/撤销 #12 重复上报，同 #9';
+
+export default defineCommand({
+  name: 'cancel-issue',
+  aliases: ['撤销'],
+  roles: ['admin', 'leader', 'member'],
+  summary: '撤销误报或重复的问题（上报人或组织部）',
+  usage: '/撤销 #编号 <原因>',
+  example: EXAMPLE,
+  args: grammarInput,
+  async run(ctx, { args }) {
+    const id = requireRef(ctx, args, EXAMPLE);
+    const reason = restText(args.words);
+    if (!reason) throw new NeedInput('reason', `请说明撤销 #${id} 的原因`, '重复上报，同 #9');
+    const { outcome } = await act(ctx, id, () => ({ type: 'cancel', reason }));
+    return `🗑 **#${id}** ${unitLabel(ctx.org, outcome.issue.unitId)} ${STATE_WORDS[outcome.issue.state]}，原因：${reason}。记录保留在台账中。`;
+  },
+});

@@ -1,0 +1,45 @@
+import { restText } from '../src/parsing/args';
+import { defineCommand, grammarInput } from '../src/pipeline/command';
+import { resolveDeadline } from '../src/pipeline/deadlines';
+import { NeedInput } from '../src/pipeline/errors';
+import { act, requireRef } from '../src/pipeline/issue-actions';
+import { formatDate, formatDeadline } from '../src/rendering/dates';
+import { mention, personName } from '../src/rendering/issue';
+
+const EXAMPLE = '/延期 #12 5月20日 配件需从厂家订购';
+
+export default defineCommand({
+  name: 'extend',
+  aliases: ['延期'],
+  roles: ['admin', 'leader', 'member', 'secretary'],
+  summary: '调整整改期限；责任人提出申请，工作队批准',
+  usage: '/延期 #编号 <新期限> <理由>，或 /延期 #编号 同意',
+  example: EXAMPLE,
+  args: grammarInput,
+  async run(ctx, { args }) {
+    // "12号" is both an issue reference and a day of the month: after the issue, it is the date.
+    const refs = [...args.refs];
+    const id = requireRef(ctx, { ...args, refs: refs.slice(0, 1) }, EXAMPLE);
+    const [first, ...rest] = args.words;
+    const now = ctx.clock.now();
+    if (first && /^(同意|批准)$/u.test(first.norm)) {
+      const { outcome } = await act(ctx, id, () => ({ type: 'approve-extension' }));
+      return `🗓 **#${id}** 已批准延期，新期限：${formatDeadline(outcome.issue.deadline!, now.getTime())}，请 ${mention(ctx.org, outcome.issue.assignee)} 按期整改。`;
+    }
+    const dateText = args.fields.deadline ?? (refs[1] !== undefined ? `${refs[1]}号` : first?.raw);
+    if (!dateText) throw new NeedInput('deadline', `#${id} 延期到哪天？请回复新期限和理由`, '5月20日 配件需从厂家订购');
+    const reasonWords = args.fields.deadline || refs[1] !== undefined ? args.words : rest;
+    const reason = restText(reasonWords);
+    if (!reason) throw new NeedInput('reason', `请说明 #${id} 延期的理由`, '配件需从厂家订购');
+    const to = resolveDeadline(dateText, ctx.org.policy, now, EXAMPLE);
+    const { before, outcome } = await act(ctx, id, () => ({ type: 'extend', to: to.at, reason }));
+    const issue = outcome.issue;
+    if (issue.extensionRequest && issue.deadline === before.deadline) {
+      return [
+        `🗓 **#${id}** ${personName(ctx.org, ctx.sender.userid)} 申请延期至 ${formatDate(to.at, now.getTime())}，理由：${reason}`,
+        `请工作队批准：\`/延期 #${id} 同意\`（批准前仍按原期限${before.deadline !== undefined ? ` ${formatDate(before.deadline, now.getTime())}` : ''}）。`,
+      ].join('\n');
+    }
+    return `🗓 **#${id}** 期限调整为 ${formatDeadline(to.at, now.getTime())}${to.note ? `（${to.note}）` : ''}，理由：${reason}。${issue.assignee ? `请 ${mention(ctx.org, issue.assignee)} 按期整改。` : ''}`;
+  },
+});

@@ -1,0 +1,32 @@
+import { STATE_WORDS } from '../src/domain/issue';
+import { restText } from '../src/parsing/args';
+import { defineCommand, grammarInput } from '../src/pipeline/command';
+import { NeedInput, UsageError } from '../src/pipeline/errors';
+import { act, evidenceOf, requireRef } from '../src/pipeline/issue-actions';
+import { unitLabel } from '../src/rendering/issue';
+
+const EXAMPLE = '/整改 #12 闸阀已更换，恢复正常';
+
+export default defineCommand({
+  name: 'fix',
+  aliases: ['整改', '反馈', '已整改'],
+  roles: ['admin', 'leader', 'member', 'secretary'],
+  summary: '责任人反馈整改情况（可附照片），等待工作队核验',
+  usage: '/整改 #编号 <整改情况>（可附照片；也可引用交办消息直接回复）',
+  example: EXAMPLE,
+  args: grammarInput,
+  async run(ctx, { args }) {
+    const id = requireRef(ctx, args, EXAMPLE);
+    const evidence = evidenceOf(ctx);
+    const note = restText(args.words) || (evidence.length ? '见照片' : '');
+    if (!note) throw new NeedInput('note', `请简要说明 #${id} 的整改情况（可附照片）`, '闸阀已更换，恢复正常');
+    if ([...note].length > 1000) throw new UsageError('整改情况请控制在 1000 字以内', EXAMPLE);
+    const { outcome } = await act(ctx, id, () => ({ type: 'fix', note, evidence }));
+    const issue = outcome.issue;
+    return [
+      `✅ **#${id}** ${unitLabel(ctx.org, issue.unitId)} 已反馈整改，状态：${STATE_WORDS[issue.state]}`,
+      `整改情况：${note}${evidence.length ? `（附照片 ${evidence.length} 张）` : ''}`,
+      `请工作队核验：\`/销号 #${id}\`，或 \`/驳回 #${id} 原因\`。`,
+    ].join('\n');
+  },
+});

@@ -1,0 +1,64 @@
+import type { IssueState } from '../src/domain/issue';
+import { normalizeText } from '../src/parsing/normalize';
+import { defineCommand, grammarInput } from '../src/pipeline/command';
+import { UsageError } from '../src/pipeline/errors';
+import { defaultScope, namedScope, type Scope } from '../src/pipeline/scope';
+import { renderPage } from '../src/rendering/list';
+import { listMine } from './mine';
+
+const EXAMPLE = '/清单 逾期';
+const PAGE_SIZE = 10;
+
+const FILTERS: Record<string, { label: string; states?: IssueState[]; overdue?: true }> = {
+  逾期: { label: '逾期', overdue: true },
+  待核验: { label: '待核验', states: ['submitted'] },
+  整改中: { label: '整改中', states: ['assigned'] },
+  待交办: { label: '待交办', states: ['reported'] },
+  已销号: { label: '已销号', states: ['closed', 'revisited'] },
+  已撤销: { label: '已撤销', states: ['canceled'] },
+  全部: { label: '全部', states: ['reported', 'assigned', 'submitted', 'closed', 'revisited', 'canceled'] },
+};
+const OPEN = { label: '未办结', states: ['reported', 'assigned', 'submitted'] as IssueState[] };
+
+export default defineCommand({
+  name: 'list',
+  aliases: ['清单', '台账', '列表'],
+  roles: ['admin', 'leader', 'member', 'secretary'],
+  summary: '问题清单：逾期、待核验、整改中、待交办、我的，或某个单位、镇街',
+  usage: '/清单 [逾期|待核验|整改中|待交办|已销号|全部|我的] [单位或镇街] [第N页]',
+  example: EXAMPLE,
+  args: grammarInput,
+  async run(ctx, { args }) {
+    let filter = OPEN;
+    let scope: Scope | undefined;
+    let page = 1;
+    for (const w of args.words) {
+      const word = normalizeText(w.norm);
+      const p = /^(?:第)?(\d{1,4})页?$/u.exec(word);
+      if (p) {
+        page = Math.max(1, Number(p[1]));
+        continue;
+      }
+      if (word === '我的') return listMine(ctx);
+      const f = FILTERS[word];
+      if (f) {
+        filter = f as typeof OPEN;
+        continue;
+      }
+      const named = namedScope(ctx, w.raw);
+      if (!named) throw new UsageError(`看不懂“${w.raw}”：可以写 逾期、待核验、整改中、待交办、我的，或单位、镇街名称`, EXAMPLE);
+      scope = named;
+    }
+    scope ??= defaultScope(ctx);
+    const unitIds = scope.units.map((u) => u.id);
+    const now = ctx.clock.now().getTime();
+    const offset = (page - 1) * PAGE_SIZE;
+    if ('overdue' in filter) {
+      const od = await ctx.ledger.overdue(unitIds, now, undefined, offset + PAGE_SIZE);
+      const issues = await ctx.ledger.getMany(od.oldest.slice(offset).map((o) => o.id));
+      return renderPage(ctx.org, `${scope.label} · 逾期（最久的在前）`, issues, od.total, page, PAGE_SIZE, now, `/清单 逾期 第${page + 1}页`);
+    }
+    const { total, issues } = await ctx.ledger.list(unitIds, filter.states, offset, PAGE_SIZE);
+    return renderPage(ctx.org, `${scope.label} · ${filter.label}`, issues, total, page, PAGE_SIZE, now, `/清单 ${filter === OPEN ? '' : `${filter.label} `}第${page + 1}页`);
+  },
+});

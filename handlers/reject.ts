@@ -1,0 +1,32 @@
+import { STATE_WORDS } from '../src/domain/issue';
+import { restText } from '../src/parsing/args';
+import { defineCommand, grammarInput } from '../src/pipeline/command';
+import { NeedInput } from '../src/pipeline/errors';
+import { act, requireRef } from '../src/pipeline/issue-actions';
+import { formatDeadline } from '../src/rendering/dates';
+import { mention, unitLabel } from '../src/rendering/issue';
+
+const EXAMPLE = '/驳回 #12 照片看不清闸阀，请补拍';
+
+export default defineCommand({
+  name: 'reject',
+  aliases: ['驳回', '退回'],
+  roles: ['admin', 'leader', 'member'],
+  summary: '整改不到位，退回责任人继续整改',
+  usage: '/驳回 #编号 <原因>',
+  example: EXAMPLE,
+  args: grammarInput,
+  async run(ctx, { args }) {
+    const id = requireRef(ctx, args, EXAMPLE);
+    const reason = restText(args.words);
+    if (!reason) throw new NeedInput('reason', `请说明驳回 #${id} 的原因`, '照片看不清闸阀，请补拍');
+    const { outcome } = await act(ctx, id, () => ({ type: 'reject', reason }));
+    const issue = outcome.issue;
+    const now = ctx.clock.now().getTime();
+    return [
+      `↩️ **#${id}** ${unitLabel(ctx.org, issue.unitId)} 已驳回，状态：${STATE_WORDS[issue.state]}`,
+      `原因：${reason}`,
+      `请 ${mention(ctx.org, issue.assignee)} 继续整改${issue.deadline !== undefined ? `，期限：${formatDeadline(issue.deadline, now)}` : ''}。`,
+    ].join('\n');
+  },
+});

@@ -1,0 +1,100 @@
+import { actorFor } from '../src/domain/actor';
+import { STATE_WORDS } from '../src/domain/issue';
+import { createIssue, isRefusal } from '../src/domain/lifecycle';
+import type { Unit } from '../src/domain/org';
+import { restText, type ParsedArgs, type Token } from '../src/parsing/args';
+import { normalizeText } from '../src/parsing/normalize';
+import { unitIndex } from '../src/parsing/units';
+import { defineCommand, grammarInput, type CommandContext } from '../src/pipeline/command';
+import { resolveDeadline } from '../src/pipeline/deadlines';
+import { NeedInput, UsageError } from '../src/pipeline/errors';
+import { evidenceOf, resolvePerson, throwRefusal, visibleUnits } from '../src/pipeline/issue-actions';
+import { formatDeadline } from '../src/rendering/dates';
+import { mention, truncate, unitLabel } from '../src/rendering/issue';
+
+const EXAMPLE = '/上报 斑竹村 闸阀老化漏水 期限:5月1日';
+
+export default defineCommand({
+  name: 'report',
+  aliases: ['上报', '发现'],
+  roles: ['admin', 'leader', 'member'],
+  summary: '上报发现的问题；单位有书记时立即交办',
+  usage: '/上报 <单位> <问题描述> [期限:<日期>] [@责任人] [类别:<类别>] [来源:<来源>]',
+  example: EXAMPLE,
+  args: grammarInput,
+  async run(ctx, { args, text }) {
+    const { unit, words } = findUnit(ctx, args, text);
+    const description = restText(words);
+    if (!description) throw new NeedInput('description', `请简要描述在${unit.name}发现的问题`, '闸阀老化漏水，群众反映强烈');
+    if ([...description].length > 500) throw new UsageError('问题描述请控制在 500 字以内', EXAMPLE);
+
+    const now = ctx.clock.now();
+    const named = args.fields.assignee ?? args.mentions[0];
+    const assignee = named ? resolvePerson(ctx, named, EXAMPLE) : unit.secretary;
+    const deadline = resolveDeadline(args.fields.deadline, ctx.org.policy, now, EXAMPLE);
+    const actor = actorFor(ctx.org, ctx.sender.userid, unit.id);
+    const id = await ctx.ledger.nextId();
+    const outcome = createIssue(
+      {
+        id,
+        unitId: unit.id,
+        teamIds: ctx.org.teamsCovering(unit.id).map((t) => t.id),
+        description,
+        ...(args.fields.category ? { category: args.fields.category } : {}),
+        ...(args.fields.source ? { source: args.fields.source } : {}),
+        homeChat: ctx.message.chatId,
+        ...(assignee ? { assignee } : {}),
+        deadline: deadline.at,
+        evidence: evidenceOf(ctx),
+      },
+      actor,
+      now.getTime(),
+    );
+    if (isRefusal(outcome)) throwRefusal(outcome);
+    await ctx.ledger.commit(undefined, outcome, ctx.sender.userid, now.getTime());
+
+    const issue = outcome.issue;
+    const lines = [`📌 已登记 **#${id}** ${unitLabel(ctx.org, unit.id)}：${description}`, `状态：${STATE_WORDS[issue.state]}`];
+    if (issue.assignee) {
+      lines.push(`责任人：${mention(ctx.org, issue.assignee)}　期限：${formatDeadline(deadline.at, now.getTime())}`);
+      if (deadline.note) lines.push(`（${deadline.note}）`);
+      lines.push(`整改后请回复：\`/整改 #${id} 整改情况\`（可附照片），或引用本条消息直接说明。`);
+    } else {
+      lines.push(`${unit.name}未登记责任人，请指定：\`/交办 #${id} @责任人\``);
+    }
+    if (issue.evidence.length) lines.push(`已收到照片 ${issue.evidence.length} 张。`);
+    return lines.join('\n');
+  },
+});
+
+/**
+ * The unit: the 单位: field, the first word, a unit name the first word starts with
+ * ("斑竹村闸阀损坏"), or a full unit name as the last word (a dialogue answer comes last).
+ */
+function findUnit(ctx: CommandContext, args: ParsedArgs, text: string): { unit: Unit; words: Token[] } {
+  const index = unitIndex(ctx.org);
+  const preferred = visibleUnits(ctx.org, ctx.sender.userid);
+  const ambiguous = (name: string, units: Unit[], draftText: string) => {
+    const names = units.map((u) => `${u.town}${u.name}`);
+    return new NeedInput('unit', `“${name}”对应多个单位：${names.join('、')}。请回复完整名称`, names[0]!, draftText);
+  };
+  if (args.fields.unit) {
+    const m = index.match(args.fields.unit, preferred);
+    if (m.kind === 'one') return { unit: m.unit, words: args.words };
+    throw new UsageError(m.kind === 'many' ? `“${args.fields.unit}”对应多个单位：${m.units.map((u) => u.town + u.name).join('、')}` : `找不到单位“${args.fields.unit}”`, EXAMPLE);
+  }
+  const [first, ...rest] = args.words;
+  if (!first) throw new NeedInput('unit', '是哪个单位的问题？请回复单位名称', '斑竹村');
+  const m = index.match(first.raw, preferred);
+  if (m.kind === 'one') return { unit: m.unit, words: rest };
+  if (m.kind === 'many') throw ambiguous(first.raw, m.units, text.replace(first.raw, '').trim());
+  const glued = index.matchAtStart(first.raw, preferred);
+  if (glued?.match.kind === 'one') return { unit: glued.match.unit, words: [{ raw: glued.rest, norm: normalizeText(glued.rest) }, ...rest] };
+  if (glued?.match.kind === 'many') throw ambiguous(first.raw.slice(0, first.raw.length - glued.rest.length), glued.match.units, `${glued.rest} ${text.replace(first.raw, '')}`.trim());
+  const last = args.words[args.words.length - 1]!;
+  const lastMatch = last !== first ? index.match(last.raw, preferred) : undefined;
+  if (lastMatch?.kind === 'one' && (last.norm === lastMatch.unit.name || last.norm === `${lastMatch.unit.town}${lastMatch.unit.name}`)) {
+    return { unit: lastMatch.unit, words: args.words.slice(0, -1) };
+  }
+  throw new NeedInput('unit', `“${truncate(first.raw, 12)}”不是登记的单位。是哪个单位的问题？请回复单位名称`, '斑竹村');
+}

@@ -1,0 +1,19 @@
+import { defineCommand, grammarInput } from '../src/pipeline/command';
+import { assertVisible, loadIssue, requireRef } from '../src/pipeline/issue-actions';
+import { issueCard } from '../src/rendering/issue';
+
+export default defineCommand({
+  name: 'show',
+  aliases: ['查看', '详情'],
+  roles: ['admin', 'leader', 'member', 'secretary'],
+  summary: '查看问题详情和办理记录',
+  usage: '/查看 #编号',
+  example: '/查看 #12',
+  args: grammarInput,
+  async run(ctx, { args }) {
+    const id = requireRef(ctx, args, '/查看 #12');
+    const issue = await loadIssue(ctx, id);
+    assertVisible(ctx, issue);
+    return issueCard(ctx.org, issue, await ctx.ledger.history(id), ctx.clock.now().getTime());
+  },
+});

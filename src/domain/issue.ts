@@ -1,0 +1,93 @@
+/**
+ * An issue (问题) of the rectification ledger and its states (DESIGN §3). Pure data: no WeCom,
+ * no Redis. Times are epoch milliseconds.
+ */
+export const ISSUE_STATES = ['reported', 'assigned', 'submitted', 'closed', 'revisited', 'canceled'] as const;
+export type IssueState = (typeof ISSUE_STATES)[number];
+
+/** The words users see; every mutation's reply names the new one. */
+export const STATE_WORDS: Record<IssueState, string> = {
+  reported: '待交办',
+  assigned: '整改中',
+  submitted: '待核验',
+  closed: '已销号',
+  revisited: '已回访',
+  canceled: '已撤销',
+};
+
+export const OPEN_STATES: readonly IssueState[] = ['reported', 'assigned', 'submitted'];
+
+export interface Evidence {
+  kind: 'image' | 'file' | 'video';
+  /** WeCom's download URL (valid minutes; downloading into DATA_DIR/evidence comes later). */
+  url: string;
+  aesKey?: string;
+  msgid: string;
+  at: number;
+}
+
+export interface DeadlineChange {
+  from: number | null;
+  to: number;
+  reason: string;
+  by: string;
+  at: number;
+}
+
+export interface ExtensionRequest {
+  to: number;
+  reason: string;
+  by: string;
+  at: number;
+}
+
+export interface Issue {
+  id: number;
+  /** Bumped by every change; a write must name the version it read. */
+  version: number;
+  state: IssueState;
+  unitId: string;
+  teamIds: string[];
+  description: string;
+  category?: string;
+  source?: string;
+  reporter: string;
+  assignee?: string;
+  /** The deadline in force. */
+  deadline?: number;
+  /** The chat the issue was reported in: replies and reminders go there. */
+  homeChat: string;
+  createdAt: number;
+  assignedAt?: number;
+  submittedAt?: number;
+  closedAt?: number;
+  revisitedAt?: number;
+  canceledAt?: number;
+  fixNote?: string;
+  evidence: Evidence[];
+  rejectCount: number;
+  rejectReasons: string[];
+  relapseCount: number;
+  deadlineChanges: DeadlineChange[];
+  extensionRequest?: ExtensionRequest;
+  verifyNote?: string;
+  revisitNote?: string;
+  cancelReason?: string;
+  /** Set at 销号: the accepted fix was reported on or before the deadline in force (按期). */
+  closedOnTime?: boolean;
+}
+
+/** 逾期 is derived, never stored: the clock runs only while the unit is rectifying. */
+export function isOverdue(issue: Pick<Issue, 'state' | 'deadline'>, now: number): boolean {
+  return issue.state === 'assigned' && issue.deadline !== undefined && now > issue.deadline;
+}
+
+export type Colour = 'red' | 'yellow' | 'green';
+export const COLOUR_MARKS: Record<Colour, string> = { red: '🔴', yellow: '🟡', green: '🟢' };
+
+/** 三色预警: 🔴 overdue, 🟡 due within yellowWithin, 🟢 otherwise; only while rectifying. */
+export function colourOf(issue: Pick<Issue, 'state' | 'deadline'>, now: number, yellowWithinMs: number): Colour | undefined {
+  if (issue.state !== 'assigned' || issue.deadline === undefined) return undefined;
+  if (now > issue.deadline) return 'red';
+  return issue.deadline - now <= yellowWithinMs ? 'yellow' : 'green';
+}

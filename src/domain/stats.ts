@@ -1,0 +1,77 @@
+import type { Issue } from './issue';
+import { DAY_MS, monthKey } from './time';
+
+/**
+ * Ledger figures kept as counters, so /status never reads every issue. Each unit has counters
+ * per discovery month ("202605:found") and for all time ("all:found"); a transition changes them
+ * by the difference between the issue before and after.
+ */
+export const COUNTERS = ['found', 'reported', 'assigned', 'submitted', 'closed', 'revisited', 'canceled', 'ontime', 'closeMs', 'relapse'] as const;
+export type Counter = (typeof COUNTERS)[number];
+
+/** What an issue contributes to its unit's counters. */
+function contribution(issue: Issue | undefined): Partial<Record<Counter, number>> {
+  if (!issue) return {};
+  const c: Partial<Record<Counter, number>> = { [issue.state]: 1, relapse: issue.relapseCount };
+  if (issue.state !== 'canceled') c.found = 1;
+  if ((issue.state === 'closed' || issue.state === 'revisited') && issue.closedAt !== undefined) {
+    c.closeMs = issue.closedAt - issue.createdAt;
+    if (issue.closedOnTime) c.ontime = 1;
+  }
+  return c;
+}
+
+export interface CounterDelta {
+  unitId: string;
+  field: string;
+  delta: number;
+}
+
+/** The counter increments for one change (before undefined = a new issue). */
+export function counterDeltas(before: Issue | undefined, after: Issue): CounterDelta[] {
+  const a = contribution(before);
+  const b = contribution(after);
+  const buckets = ['all', monthKey(after.createdAt)];
+  const out: CounterDelta[] = [];
+  for (const name of COUNTERS) {
+    const delta = (b[name] ?? 0) - (a[name] ?? 0);
+    if (delta !== 0) for (const bucket of buckets) out.push({ unitId: after.unitId, field: `${bucket}:${name}`, delta });
+  }
+  return out;
+}
+
+export interface Figures {
+  found: number;
+  reported: number;
+  assigned: number;
+  submitted: number;
+  /** 已销号 + 已回访 */
+  rectified: number;
+  overdue: number;
+  /** 整改率, percent with one decimal; undefined when nothing was found. */
+  rate?: number;
+  /** 按期整改率: rectified on time over found. */
+  onTimeRate?: number;
+  avgDaysToClose?: number;
+}
+
+export function emptyCounts(): Record<Counter, number> {
+  return Object.fromEntries(COUNTERS.map((c) => [c, 0])) as Record<Counter, number>;
+}
+
+export function figuresFrom(c: Record<Counter, number>, overdue: number): Figures {
+  const rectified = c.closed + c.revisited;
+  const f: Figures = { found: c.found, reported: c.reported, assigned: c.assigned, submitted: c.submitted, rectified, overdue };
+  if (c.found > 0) {
+    f.rate = percent(rectified, c.found);
+    f.onTimeRate = percent(c.ontime, c.found);
+  }
+  if (rectified > 0) f.avgDaysToClose = Math.round((c.closeMs / rectified / DAY_MS) * 10) / 10;
+  return f;
+}
+
+/** One decimal, rounded half up: 223/276 → 80.8. */
+export function percent(part: number, whole: number): number {
+  // part*1000 first: (201/400)*1000 is 502.4999… in floating point, 201000/400 is exactly 502.5.
+  return Math.round((part * 1000) / whole) / 10;
+}

@@ -1,0 +1,47 @@
+import { wallTime } from '../domain/time';
+import { normalizeText } from './normalize';
+
+/**
+ * Periods for /status and /清单 (DESIGN §4: 本月, 本季度, 2022 …), as the discovery months they
+ * cover ("YYYYMM"). `months: undefined` means all time (the ledger's "all" counters).
+ */
+export interface Period {
+  label: string;
+  months?: string[];
+}
+
+export const ALL_TIME: Period = { label: '累计' };
+
+const ym = (y: number, m: number) => `${y}${String(m).padStart(2, '0')}`;
+const range = (y: number, from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => ym(y, from + i));
+
+export function parsePeriod(word: string, now: number): Period | undefined {
+  const w = normalizeText(word).trim();
+  const { year, month } = wallTime(now);
+  const quarter = Math.floor((month - 1) / 3);
+  if (/^(全部|累计|所有|至今)$/u.test(w)) return ALL_TIME;
+  if (/^(本月|这个月|当月)$/u.test(w)) return { label: `${year}年${month}月`, months: [ym(year, month)] };
+  if (/^(上月|上个月)$/u.test(w)) {
+    const [y, m] = month === 1 ? [year - 1, 12] : [year, month - 1];
+    return { label: `${y}年${m}月`, months: [ym(y, m)] };
+  }
+  if (/^(本季度|这季度|本季)$/u.test(w)) return { label: `${year}年第${quarter + 1}季度`, months: range(year, quarter * 3 + 1, quarter * 3 + 3) };
+  if (/^(上季度|上季)$/u.test(w)) {
+    const [y, q] = quarter === 0 ? [year - 1, 3] : [year, quarter - 1];
+    return { label: `${y}年第${q + 1}季度`, months: range(y, q * 3 + 1, q * 3 + 3) };
+  }
+  if (/^(今年|本年|本年度)$/u.test(w)) return { label: `${year}年`, months: range(year, 1, 12) };
+  if (/^(去年|上年)$/u.test(w)) return { label: `${year - 1}年`, months: range(year - 1, 1, 12) };
+  let m = /^(20\d\d)年?度?$/u.exec(w);
+  if (m) return { label: `${m[1]}年`, months: range(Number(m[1]), 1, 12) };
+  m = /^(20\d\d)(?:年|-|\/|\.)(\d{1,2})月?$/u.exec(w);
+  if (m && Number(m[2]) >= 1 && Number(m[2]) <= 12) return { label: `${m[1]}年${Number(m[2])}月`, months: [ym(Number(m[1]), Number(m[2]))] };
+  m = /^(\d{1,2})月$/u.exec(w);
+  if (m && Number(m[1]) >= 1 && Number(m[1]) <= 12) return { label: `${year}年${Number(m[1])}月`, months: [ym(year, Number(m[1]))] };
+  m = /^(20\d\d)年?(?:第?([1-4一二三四])季度|[qQ]([1-4]))$/u.exec(w);
+  if (m) {
+    const q = '一二三四'.indexOf(m[2] ?? '') >= 0 ? '一二三四'.indexOf(m[2]!) : Number(m[2] ?? m[3]) - 1;
+    return { label: `${m[1]}年第${q + 1}季度`, months: range(Number(m[1]), q * 3 + 1, q * 3 + 3) };
+  }
+  return undefined;
+}

@@ -1,0 +1,73 @@
+import { actorFor } from '../domain/actor';
+import type { Evidence, Issue } from '../domain/issue';
+import { apply, isRefusal, type Action, type Outcome, type Refusal } from '../domain/lifecycle';
+import type { Org } from '../domain/org';
+import type { MediaRef } from '../transport/types';
+import type { CommandContext } from './command';
+import type { ParsedArgs } from '../parsing/args';
+import { peopleIndex } from '../parsing/people';
+import { NeedInput, NotFoundError, PermissionError, StateError, UsageError } from './errors';
+
+/** Shared steps of the issue commands: which issue, may this person see it, act with a version check. */
+
+/** The issue a command names: "#12" in the text, else the quoted bot message's, else ask. */
+export function requireRef(ctx: CommandContext, args: ParsedArgs, example: string): number {
+  if (args.refs.length > 1) throw new UsageError('一次只能处理一个问题', example);
+  const id = args.refs[0] ?? ctx.quotedRef;
+  if (id === undefined) throw new NeedInput('ref', '是哪个问题？请回复问题编号', '#12');
+  return id;
+}
+
+export async function loadIssue(ctx: CommandContext, id: number): Promise<Issue> {
+  const issue = await ctx.ledger.get(id);
+  if (!issue) throw new NotFoundError(`没有找到问题 #${id}`, '/清单');
+  return issue;
+}
+
+/** Units a person may see: admin everything; team members their areas; secretaries their units. */
+export function visibleUnits(org: Org, userid: string): Set<string> {
+  const m = org.membership(userid);
+  if (m.roles.includes('admin')) return new Set(org.units.map((u) => u.id));
+  return new Set([...m.memberOf.flatMap((t) => t.coveredUnitIds), ...m.secretaryOf.map((u) => u.id)]);
+}
+
+export function assertVisible(ctx: CommandContext, issue: Issue): void {
+  if (!visibleUnits(ctx.org, ctx.sender.userid).has(issue.unitId) && issue.assignee !== ctx.sender.userid) {
+    throw new PermissionError('本片区工作队、该单位责任人或组织部');
+  }
+}
+
+export function throwRefusal(r: Refusal): never {
+  if (r.kind === 'permission') throw new PermissionError(r.allowed);
+  throw new StateError(r.message);
+}
+
+/**
+ * Reads the issue, decides with the lifecycle, writes with the version it read; when another
+ * message changed it in between, reads again and decides again (so the second of two /销号
+ * is told it is already closed).
+ */
+export async function act(ctx: CommandContext, id: number, action: (issue: Issue) => Action): Promise<{ before: Issue; outcome: Outcome }> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const before = await loadIssue(ctx, id);
+    const now = ctx.clock.now().getTime();
+    const result = apply(before, action(before), actorFor(ctx.org, ctx.sender.userid, before.unitId), now);
+    if (isRefusal(result)) throwRefusal(result);
+    if (await ctx.ledger.commit(before, result, ctx.sender.userid, now)) return { before, outcome: result };
+  }
+  throw new StateError(`#${id} 正被频繁修改，请稍后再试`);
+}
+
+/** Images and files of the message (and of a quoted one) as evidence references; never dropped. */
+export function evidenceOf(ctx: CommandContext): Evidence[] {
+  const at = ctx.clock.now().getTime();
+  const toEvidence = (m: MediaRef): Evidence => ({ kind: m.kind, url: m.url, ...(m.aesKey ? { aesKey: m.aesKey } : {}), msgid: ctx.message.msgid, at });
+  return ctx.message.media.map(toEvidence);
+}
+
+/** The person named by @姓名 or 责任人:, resolved through the org's people. */
+export function resolvePerson(ctx: CommandContext, name: string, example: string): string {
+  const person = peopleIndex(ctx.org).find(name);
+  if (!person) throw new UsageError(`组织名册里没有“${name}”`, example);
+  return person.userid;
+}

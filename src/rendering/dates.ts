@@ -1,0 +1,34 @@
+import { calendarDaysBetween, wallTime } from '../domain/time';
+
+const WEEKDAYS = ['日', '一', '二', '三', '四', '五', '六'];
+
+/** "5月1日（周五）", with the year when it is not this year, and the time unless it is end of day. */
+export function formatDate(ms: number, now: number): string {
+  const w = wallTime(ms);
+  const year = w.year !== wallTime(now).year ? `${w.year}年` : '';
+  const endOfDay = w.hour === 23 && w.minute === 59;
+  const time = endOfDay ? '' : ` ${String(w.hour).padStart(2, '0')}:${String(w.minute).padStart(2, '0')}`;
+  return `${year}${w.month}月${w.day}日（周${WEEKDAYS[w.weekday]}）${time}`;
+}
+
+/** "5月1日（周五），还有3天" / "已逾期2天" / "今天到期". */
+export function formatDeadline(deadline: number, now: number): string {
+  const date = formatDate(deadline, now);
+  if (now > deadline) {
+    const days = calendarDaysBetween(deadline, now);
+    return `${date}，已逾期${days > 0 ? `${days}天` : ''}`;
+  }
+  const left = calendarDaysBetween(now, deadline);
+  if (left === 0) {
+    const minutes = Math.ceil((deadline - now) / 60_000);
+    return minutes < 120 ? `${date}，还剩${minutes}分钟` : `${date}，今天到期`;
+  }
+  return `${date}，还有${left}天`;
+}
+
+/** "11月23日 14:05" for history lines. */
+export function formatStamp(ms: number, now: number): string {
+  const w = wallTime(ms);
+  const year = w.year !== wallTime(now).year ? `${w.year}年` : '';
+  return `${year}${w.month}月${w.day}日 ${String(w.hour).padStart(2, '0')}:${String(w.minute).padStart(2, '0')}`;
+}

@@ -1,0 +1,48 @@
+import type { Issue } from '../domain/issue';
+import { counterDeltas } from '../domain/stats';
+import { monthKey } from '../domain/time';
+import type { Keys } from './keys';
+
+/**
+ * Which index and counter writes one issue change needs, derived from the issue before and
+ * after. Pure, so it is tested without Redis; commit-issue.lua applies the list atomically.
+ */
+export type Op = ['zadd', string, number, string] | ['zrem', string, string] | ['hincrby', string, string, number];
+
+export function ledgerOps(keys: Keys, before: Issue | undefined, after: Issue): Op[] {
+  const ops: Op[] = [];
+  const id = String(after.id);
+  if (!before) {
+    ops.push(['zadd', keys.byUnit(after.unitId), after.id, id]);
+    for (const t of after.teamIds) ops.push(['zadd', keys.byTeam(t), after.id, id]);
+  }
+  if (before?.state !== after.state) {
+    if (before) {
+      ops.push(['zrem', keys.byState(before.state), id]);
+      ops.push(['zrem', keys.byUnitState(before.unitId, before.state), id]);
+    }
+    ops.push(['zadd', keys.byState(after.state), after.id, id]);
+    ops.push(['zadd', keys.byUnitState(after.unitId, after.state), after.id, id]);
+  }
+
+  // Waiting on the assignee while rectifying.
+  const waitsOn = (i: Issue | undefined) => (i?.state === 'assigned' ? i.assignee : undefined);
+  const was = waitsOn(before);
+  const is = waitsOn(after);
+  if (was && was !== is) ops.push(['zrem', keys.byAssignee(was), id]);
+  if (is) ops.push(['zadd', keys.byAssignee(is), after.id, id]);
+
+  // The clock runs only in 整改中 with a deadline.
+  const clock = (i: Issue | undefined) => (i?.state === 'assigned' && i.deadline !== undefined ? i.deadline : undefined);
+  const member = `${monthKey(after.createdAt)}:${id}`;
+  if (clock(after) !== undefined) {
+    ops.push(['zadd', keys.deadlines, clock(after)!, id]);
+    ops.push(['zadd', keys.unitDeadlines(after.unitId), clock(after)!, member]);
+  } else if (clock(before) !== undefined) {
+    ops.push(['zrem', keys.deadlines, id]);
+    ops.push(['zrem', keys.unitDeadlines(after.unitId), member]);
+  }
+
+  for (const d of counterDeltas(before, after)) ops.push(['hincrby', keys.unitStats(d.unitId), d.field, d.delta]);
+  return ops;
+}

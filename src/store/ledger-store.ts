@@ -1,0 +1,226 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Redis, Result } from 'ioredis';
+import { packageRoot } from '../config/paths';
+import type { Issue, IssueState } from '../domain/issue';
+import type { Outcome } from '../domain/lifecycle';
+import { COUNTERS, emptyCounts, type Counter } from '../domain/stats';
+import { decodeIssue, encodeIssue } from './issue-codec';
+import type { Keys } from './keys';
+import { ledgerOps } from './ledger-ops';
+
+const COMMIT_SCRIPT = readFileSync(path.join(packageRoot(), 'src', 'store', 'lua', 'commit-issue.lua'), 'utf8');
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    commitIssue(numKeys: number, ...args: (string | number)[]): Result<[number, number], Context>;
+  }
+}
+
+export interface AuditEntry {
+  issueId: number;
+  actor: string;
+  at: number;
+  action: string;
+  from: IssueState | null;
+  to: IssueState;
+  version: number;
+  note?: string;
+  evidenceCount: number;
+}
+
+/**
+ * The rectification ledger in Redis (DESIGN §6): issue hashes with a version, index sets,
+ * deadline sorted sets, per-unit counters and the audit streams. Every change goes through one
+ * Lua script with a version check; nothing is ever deleted.
+ */
+export class LedgerStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+  ) {
+    // defineCommand loads the script by SHA (EVALSHA) and falls back to EVAL after a Redis restart.
+    redis.defineCommand('commitIssue', { lua: COMMIT_SCRIPT });
+  }
+
+  /** The next district-wide id. A failed create leaves a gap, never a half-written issue. */
+  async nextId(): Promise<number> {
+    return this.redis.incr(this.keys.issueSeq);
+  }
+
+  async get(id: number): Promise<Issue | undefined> {
+    const hash = await this.redis.hgetall(this.keys.issue(id));
+    return Object.keys(hash).length ? decodeIssue(hash) : undefined;
+  }
+
+  async getMany(ids: readonly number[]): Promise<Issue[]> {
+    if (!ids.length) return [];
+    const pipe = this.redis.pipeline();
+    for (const id of ids) pipe.hgetall(this.keys.issue(id));
+    const results = (await pipe.exec()) ?? [];
+    return results.map(([err, hash]) => {
+      if (err) throw err;
+      return decodeIssue(hash as Record<string, string>);
+    });
+  }
+
+  /**
+   * Writes an outcome if the issue is still at the version it was read at (`before`, or none
+   * for a new issue). Returns false when someone else changed it first.
+   */
+  async commit(before: Issue | undefined, outcome: Outcome, actor: string, at: number): Promise<boolean> {
+    const after = outcome.issue;
+    const keyList: string[] = [];
+    const keyIndex = new Map<string, number>();
+    const ref = (k: string) => {
+      let i = keyIndex.get(k);
+      if (i === undefined) {
+        keyList.push(k);
+        i = keyList.length;
+        keyIndex.set(k, i);
+      }
+      return i;
+    };
+    const ops = ledgerOps(this.keys, before, after).map((op) =>
+      op[0] === 'zrem' ? [op[0], ref(op[1]), op[2]] : [op[0], ref(op[1]), op[2], op[3]],
+    );
+    const { set, del } = encodeIssue(after);
+    const audit: [string, string][] = [
+      ['issue', String(after.id)],
+      ['actor', actor],
+      ['at', String(at)],
+      ['action', outcome.audit.action],
+      ['from', outcome.audit.from ?? ''],
+      ['to', outcome.audit.to],
+      ['version', String(after.version)],
+    ];
+    if (outcome.audit.note) audit.push(['note', outcome.audit.note]);
+    if (outcome.audit.evidence?.length) audit.push(['evidence', JSON.stringify(outcome.audit.evidence)]);
+    const [ok] = await this.redis.commitIssue(
+      3 + keyList.length,
+      this.keys.issue(after.id),
+      this.keys.auditAll,
+      this.keys.audit(after.id),
+      ...keyList,
+      String(before?.version ?? 0),
+      JSON.stringify(set),
+      JSON.stringify(del),
+      JSON.stringify(ops),
+      JSON.stringify(audit),
+    );
+    return ok === 1;
+  }
+
+  async history(id: number): Promise<AuditEntry[]> {
+    const entries = await this.redis.xrange(this.keys.audit(id), '-', '+');
+    return entries.map(([, fields]) => {
+      const f = new Map<string, string>();
+      for (let i = 0; i + 1 < fields.length; i += 2) f.set(fields[i]!, fields[i + 1]!);
+      const e: AuditEntry = {
+        issueId: Number(f.get('issue')),
+        actor: f.get('actor') ?? '',
+        at: Number(f.get('at')),
+        action: f.get('action') ?? '',
+        from: (f.get('from') || null) as IssueState | null,
+        to: f.get('to') as IssueState,
+        version: Number(f.get('version')),
+        evidenceCount: f.has('evidence') ? (JSON.parse(f.get('evidence')!) as unknown[]).length : 0,
+      };
+      const note = f.get('note');
+      if (note) e.note = note;
+      return e;
+    });
+  }
+
+  /** Newest first, across several units and states, paged; with the total. */
+  async list(unitIds: readonly string[], states: readonly IssueState[], offset: number, limit: number): Promise<{ total: number; issues: Issue[] }> {
+    const keys = unitIds.flatMap((u) => states.map((s) => this.keys.byUnitState(u, s)));
+    return this.pageOf(keys, offset, limit);
+  }
+
+  /** Issues rectifying and assigned to this person, newest first. */
+  async assignedTo(userid: string, offset: number, limit: number): Promise<{ total: number; issues: Issue[] }> {
+    return this.pageOf([this.keys.byAssignee(userid)], offset, limit);
+  }
+
+  /** Merges the top of several id-scored sorted sets: only offset+limit ids are read from each. */
+  private async pageOf(keys: readonly string[], offset: number, limit: number): Promise<{ total: number; issues: Issue[] }> {
+    if (!keys.length) return { total: 0, issues: [] };
+    const pipe = this.redis.pipeline();
+    for (const k of keys) {
+      pipe.zcard(k);
+      pipe.zrevrange(k, 0, offset + limit - 1);
+    }
+    const res = (await pipe.exec()) ?? [];
+    let total = 0;
+    const ids: number[] = [];
+    for (let i = 0; i < res.length; i += 2) {
+      total += Number(res[i]![1]);
+      for (const id of res[i + 1]![1] as string[]) ids.push(Number(id));
+    }
+    const page = [...new Set(ids)].sort((a, b) => b - a).slice(offset, offset + limit);
+    return { total, issues: await this.getMany(page) };
+  }
+
+  /** Counters per unit for these buckets ("all" or "YYYYMM" months), summed over the buckets. */
+  async unitCounts(unitIds: readonly string[], buckets: readonly string[]): Promise<Map<string, Record<Counter, number>>> {
+    const out = new Map<string, Record<Counter, number>>();
+    if (!unitIds.length || !buckets.length) return out;
+    const fields = buckets.flatMap((b) => COUNTERS.map((c) => `${b}:${c}`));
+    const pipe = this.redis.pipeline();
+    for (const u of unitIds) pipe.hmget(this.keys.unitStats(u), ...fields);
+    const res = (await pipe.exec()) ?? [];
+    res.forEach(([err, values], i) => {
+      if (err) throw err;
+      const counts = emptyCounts();
+      (values as (string | null)[]).forEach((v, j) => {
+        if (v !== null) counts[COUNTERS[j % COUNTERS.length]!] += Number(v);
+      });
+      out.set(unitIds[i]!, counts);
+    });
+    return out;
+  }
+
+  /**
+   * Overdue issues (clock running, deadline passed) per unit, optionally only those discovered
+   * in the given months, and the most overdue ones overall.
+   */
+  async overdue(
+    unitIds: readonly string[],
+    now: number,
+    months: readonly string[] | undefined,
+    oldest: number,
+  ): Promise<{ total: number; perUnit: Map<string, number>; oldest: { id: number; deadline: number }[] }> {
+    const perUnit = new Map<string, number>();
+    if (!unitIds.length) return { total: 0, perUnit, oldest: [] };
+    const pipe = this.redis.pipeline();
+    for (const u of unitIds) {
+      const key = this.keys.unitDeadlines(u);
+      pipe.zcount(key, '-inf', `(${now}`);
+      // With a period, every overdue member is read to filter by month; else only the oldest few.
+      if (months) pipe.zrangebyscore(key, '-inf', `(${now}`, 'WITHSCORES');
+      else pipe.zrangebyscore(key, '-inf', `(${now}`, 'WITHSCORES', 'LIMIT', 0, oldest);
+    }
+    const res = ((await pipe.exec()) ?? []).map(([err, v]) => {
+      if (err) throw err;
+      return v;
+    });
+    const monthSet = months ? new Set(months) : undefined;
+    const items: { id: number; deadline: number }[] = [];
+    let total = 0;
+    unitIds.forEach((u, i) => {
+      const flat = res[2 * i + 1] as string[];
+      let count = monthSet ? 0 : Number(res[2 * i]);
+      for (let j = 0; j + 1 < flat.length; j += 2) {
+        const [month, id] = flat[j]!.split(':');
+        if (monthSet && !monthSet.has(month!)) continue;
+        if (monthSet) count++;
+        items.push({ id: Number(id), deadline: Number(flat[j + 1]) });
+      }
+      perUnit.set(u, count);
+      total += count;
+    });
+    items.sort((a, b) => a.deadline - b.deadline || a.id - b.id);
+    return { total, perUnit, oldest: items.slice(0, oldest) };
+  }
+}

@@ -1,0 +1,57 @@
+--[[
+commit-issue: write one issue change atomically — the hash, its indexes, its counters and the
+audit entries — but only if the issue is still at the version the caller read.
+
+KEYS[1]      issue hash
+KEYS[2]      audit stream (all issues)
+KEYS[3]      audit stream (this issue)
+KEYS[4..n]   keys referenced by the ops below, by position (1 = KEYS[4])
+ARGV[1]      expected version ("0": the issue must not exist yet)
+ARGV[2]      JSON array of [field, value] pairs to set (must include "version")
+ARGV[3]      JSON array of fields to delete
+ARGV[4]      JSON array of ops: ["zadd", k, score, member] | ["zrem", k, member] | ["hincrby", k, field, delta]
+ARGV[5]      JSON array of audit [field, value] pairs
+
+Returns {1, newVersion} on success, {0, currentVersion} when the version check fails.
+]]
+local current = redis.call('HGET', KEYS[1], 'version')
+if current == false then current = '0' end
+if current ~= ARGV[1] then
+  return {0, tonumber(current)}
+end
+
+local sets = cjson.decode(ARGV[2])
+local flat = {}
+local version = nil
+for _, kv in ipairs(sets) do
+  flat[#flat + 1] = kv[1]
+  flat[#flat + 1] = kv[2]
+  if kv[1] == 'version' then version = kv[2] end
+end
+if version == nil then return redis.error_reply('commit-issue: version field missing') end
+
+local dels = cjson.decode(ARGV[3])
+if #dels > 0 then redis.call('HDEL', KEYS[1], unpack(dels)) end
+redis.call('HSET', KEYS[1], unpack(flat))
+
+for _, op in ipairs(cjson.decode(ARGV[4])) do
+  local key = KEYS[3 + op[2]]
+  if op[1] == 'zadd' then
+    redis.call('ZADD', key, op[3], op[4])
+  elseif op[1] == 'zrem' then
+    redis.call('ZREM', key, op[3])
+  elseif op[1] == 'hincrby' then
+    redis.call('HINCRBY', key, op[3], op[4])
+  else
+    return redis.error_reply('commit-issue: unknown op ' .. tostring(op[1]))
+  end
+end
+
+local audit = {}
+for _, kv in ipairs(cjson.decode(ARGV[5])) do
+  audit[#audit + 1] = kv[1]
+  audit[#audit + 1] = kv[2]
+end
+redis.call('XADD', KEYS[2], '*', unpack(audit))
+redis.call('XADD', KEYS[3], '*', unpack(audit))
+return {1, tonumber(version)}
