@@ -26,6 +26,7 @@ export interface Token {
 }
 
 export interface ParsedArgs {
+  /** Issue references written before the first word. */
   refs: number[];
   fields: Partial<Record<FieldName, string>>;
   /** Names after @ (as typed), in order. */
@@ -72,7 +73,8 @@ export function parseArgs(text: string): ParsedArgs {
   for (let i = 0; i < tokens.length; i++) {
     const raw = tokens[i]!;
     const norm = normalizeText(raw);
-    const ref = REF.exec(norm);
+    // Only references before the first word name the issue: "/撤销 #12 重复上报，同 #9" keeps #9 in the reason.
+    const ref = out.words.length === 0 ? REF.exec(norm) : null;
     if (ref) {
       out.refs.push(Number(ref[1] ?? ref[2]));
       continue;

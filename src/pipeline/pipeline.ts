@@ -69,7 +69,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     const draft = await deps.drafts.get(message.chatId, message.userId);
     if (draft && text) {
       const command = deps.commands.find(draft.command);
-      if (command) return { command, text: `${draft.text} ${answerFor(draft.field, text)}`.trim(), continuing: true };
+      if (command) return { command, text: continueDraft(draft.field, draft.text, text), continuing: true };
     }
     return text
       ? { reply: '⚠️ 没有看懂这条消息。命令以 / 开头，例如 `/帮助`。', outcome: 'not_command' }
@@ -175,13 +175,16 @@ export function refIn(text: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-/** A dialogue answer as the grammar expects it: "12" or "12号" for an issue becomes "#12". */
-function answerFor(field: DraftField, text: string): string {
+/**
+ * The command text once the answer is added: an issue number goes first, where the grammar
+ * reads references ("12" or "12号" becomes "#12"); anything else is appended.
+ */
+export function continueDraft(field: DraftField, draftText: string, answer: string): string {
   if (field === 'ref') {
-    const m = /^[#＃]?\s*(\d{1,9})\s*号?$/u.exec(normalizeText(text).trim());
-    if (m) return `#${m[1]}`;
+    const m = /^[#＃]?\s*(\d{1,9})\s*号?$/u.exec(normalizeText(answer).trim());
+    return `${m ? `#${m[1]}` : answer} ${draftText}`.trim();
   }
-  return text;
+  return `${draftText} ${answer}`.trim();
 }
 
 /** The one error boundary: ⚠️ with an example, or 无权限 naming who may. */
