@@ -1,6 +1,6 @@
 import { actorFor } from '../src/domain/actor';
 import { STATE_WORDS } from '../src/domain/issue';
-import { createIssue, isRefusal } from '../src/domain/lifecycle';
+import { createIssue, isRefusal, mayReport } from '../src/domain/lifecycle';
 import type { Unit } from '../src/domain/org';
 import { restText, type ParsedArgs, type Token } from '../src/parsing/args';
 import { normalizeText } from '../src/parsing/normalize';
@@ -33,6 +33,9 @@ export default defineCommand({
     const assignee = named ? resolvePerson(ctx, named, EXAMPLE) : unit.secretary;
     const deadline = resolveDeadline(args.fields.deadline, ctx.org.policy, now, EXAMPLE);
     const actor = actorFor(ctx.org, ctx.sender.userid, unit.id);
+    // Refuse before taking an id, so refusals leave no gaps in the sequence.
+    const denied = mayReport(actor);
+    if (denied) throwRefusal(denied);
     const id = await ctx.ledger.nextId();
     const outcome = createIssue(
       {

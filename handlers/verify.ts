@@ -2,7 +2,7 @@ import { STATE_WORDS } from '../src/domain/issue';
 import { restText } from '../src/parsing/args';
 import { defineCommand, grammarInput } from '../src/pipeline/command';
 import { act, requireRef } from '../src/pipeline/issue-actions';
-import { formatDate } from '../src/rendering/dates';
+import { formatDay } from '../src/rendering/dates';
 import { unitLabel } from '../src/rendering/issue';
 
 const EXAMPLE = '/销号 #12 现场核验，闸阀运行正常';
@@ -24,7 +24,7 @@ export default defineCommand({
     const revisitAt = now + ctx.org.policy.revisitAfter.ms;
     return [
       `☑️ **#${id}** ${unitLabel(ctx.org, issue.unitId)} ${STATE_WORDS[issue.state]}（${issue.closedOnTime ? '按期整改' : '逾期整改'}）`,
-      `回头看：${formatDate(revisitAt, now)} 提醒工作队回访，\`/回访 #${id} 正常\` 或 \`/回访 #${id} 反弹 说明\`。`,
+      `回头看：${formatDay(revisitAt, now)}提醒工作队回访，\`/回访 #${id} 正常\` 或 \`/回访 #${id} 反弹 说明\`。`,
     ].join('\n');
   },
 });

@@ -12,7 +12,11 @@ import { peopleIndex } from '../parsing/people';
 import { CallbackClient } from '../wecom/callback-client';
 
 const USAGE = `用法: npm run chat -- --as <姓名或userid> [--chat <chatid> | --single] [--url http://127.0.0.1:3000]
-例如: npm run chat -- --as 罗志刚 --chat CHAT_T1`;
+例如: npm run chat -- --as 罗志刚 --chat CHAT_T1
+
+输入的每一行都作为 “@督办助手 <这一行>” 发到群里。另外：
+  > #12 已整改，闸阀已更换    引用机器人关于 #12 的消息来回复（企业微信里的“引用”）
+  [图片]                      在这一行里附一张照片（图文混排），可以写多个`;
 
 /**
  * `npm run chat`: a person of the org talking to the running bot in a group (or single chat),
@@ -58,7 +62,14 @@ async function main(): Promise<void> {
     const text = line.trim();
     if (text) {
       try {
-        const answer = await client.say({ userId: person.userid, text: chatId ? `@${bot} ${text}` : text, ...(chatId ? { chatId } : {}) });
+        const { body, quote, images } = readLine(text);
+        const answer = await client.say({
+          userId: person.userid,
+          text: chatId ? `@${bot} ${body}` : body,
+          ...(chatId ? { chatId } : {}),
+          ...(quote ? { quote } : {}),
+          ...(images.length ? { images } : {}),
+        });
         process.stdout.write(`${answer}\n\n`);
       } catch (err) {
         failures++;
@@ -68,6 +79,21 @@ async function main(): Promise<void> {
     if (interactive) rl.prompt();
   }
   process.exitCode = failures ? 1 : 0;
+}
+
+let imageCount = 0;
+
+/** "> #12 text" quotes the bot's message about #12; each "[图片]" attaches a photo. */
+function readLine(line: string): { body: string; quote?: string; images: string[] } {
+  const images: string[] = [];
+  let body = line.replace(/\[(图片|照片|image)\]/giu, () => {
+    images.push(`https://wework.invalid/chat-client/photo-${++imageCount}.jpg`);
+    return ' ';
+  });
+  const q = /^>\s*([#＃]\d+)\s*([\s\S]*)$/u.exec(body.trim());
+  if (!q) return { body: body.trim(), images };
+  body = q[2]!.trim();
+  return { body, quote: `督办助手：${q[1]} 的消息`, images };
 }
 
 /** The chat a person would naturally be in: their team's, their unit's team's, or the admin chat. */

@@ -11,6 +11,13 @@ export function formatDate(ms: number, now: number): string {
   return `${year}${w.month}月${w.day}日（周${WEEKDAYS[w.weekday]}）${time}`;
 }
 
+/** "5月1日（周五）" without a time, for days that matter as days (回头看). */
+export function formatDay(ms: number, now: number): string {
+  const w = wallTime(ms);
+  const year = w.year !== wallTime(now).year ? `${w.year}年` : '';
+  return `${year}${w.month}月${w.day}日（周${WEEKDAYS[w.weekday]}）`;
+}
+
 /** "5月1日（周五），还有3天" / "已逾期2天" / "今天到期". */
 export function formatDeadline(deadline: number, now: number): string {
   const date = formatDate(deadline, now);
