@@ -3,6 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError, type Env } from './env';
+import { parseJsonOrUndefined } from '../parsing/json';
 
 /** The callback Token and EncodingAESKey: from the environment, or dev ones kept under DATA_DIR. */
 export interface Credentials {
@@ -43,7 +44,7 @@ export async function resolveCredentials(env: Env, opts: { create: boolean }): P
     text = undefined;
   }
   if (text !== undefined) {
-    const parsed = devFileSchema.safeParse(safeJson(text));
+    const parsed = devFileSchema.safeParse(parseJsonOrUndefined(text));
     if (!parsed.success) throw new ConfigError(`${file}: not valid dev credentials; delete it to generate new ones`);
     return { ...parsed.data, file };
   }
@@ -54,10 +55,3 @@ export async function resolveCredentials(env: Env, opts: { create: boolean }): P
   return { ...created, file, generated: true };
 }
 
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}

@@ -166,7 +166,9 @@ function withDeadline(base: Issue, issue: Issue, to: number, reason: string, by:
   return next;
 }
 
-const ACTION_WORDS: Record<ActionType, string> = {
+/** The step names users see, in replies and in /查看 history. */
+export const ACTION_WORDS: Record<ActionType | 'report', string> = {
+  report: '上报',
   assign: '交办',
   fix: '反馈整改',
   verify: '销号',

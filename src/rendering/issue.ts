@@ -1,4 +1,5 @@
 import { COLOUR_MARKS, colourOf, STATE_WORDS, type Issue } from '../domain/issue';
+import { ACTION_WORDS } from '../domain/lifecycle';
 import type { Org } from '../domain/org';
 import type { AuditEntry } from '../store/ledger-store';
 import { formatDate, formatDeadline, formatStamp } from './dates';
@@ -30,18 +31,6 @@ export function issueLine(org: Org, issue: Issue, now: number): string {
   return `${mark}#${issue.id} ${unitLabel(org, issue.unitId)}：${what}（${tail}）`;
 }
 
-const ACTION_NAMES: Record<string, string> = {
-  report: '上报',
-  assign: '交办',
-  fix: '反馈整改',
-  verify: '销号',
-  reject: '驳回',
-  extend: '延期',
-  'approve-extension': '批准延期',
-  revisit: '回访',
-  cancel: '撤销',
-  remind: '催办',
-};
 
 /** /查看: the whole record and its history. */
 export function issueCard(org: Org, issue: Issue, history: readonly AuditEntry[], now: number): string {
@@ -63,7 +52,7 @@ export function issueCard(org: Org, issue: Issue, history: readonly AuditEntry[]
   if (history.length) {
     lines.push('', '**记录**');
     for (const h of history) {
-      const step = ACTION_NAMES[h.action] ?? h.action;
+      const step = ACTION_WORDS[h.action as keyof typeof ACTION_WORDS] ?? h.action;
       const state = h.from !== h.to ? ` → ${STATE_WORDS[h.to]}` : '';
       lines.push(`- ${formatStamp(h.at, now)} ${personName(org, h.actor)} ${step}${state}${h.note && h.action !== 'report' ? `：${truncate(h.note, 40)}` : ''}${h.evidenceCount ? `（附 ${h.evidenceCount} 张图）` : ''}`);
     }

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import { parseJsonOrUndefined } from '../parsing/json';
 import type { Keys } from './keys';
 
 /**
@@ -27,13 +28,7 @@ export class DraftStore {
   async get(chatId: string, userId: string): Promise<Draft | undefined> {
     const raw = await this.redis.get(this.keys.draft(chatId, userId));
     if (!raw) return undefined;
-    let json: unknown;
-    try {
-      json = JSON.parse(raw);
-    } catch {
-      json = undefined;
-    }
-    const parsed = draftSchema.safeParse(json);
+    const parsed = draftSchema.safeParse(parseJsonOrUndefined(raw));
     if (!parsed.success) await this.drop(chatId, userId);
     return parsed.success ? parsed.data : undefined;
   }

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { sha1Hex } from '../wecom/crypto';
 import type { Keys } from './keys';
+import { parseJsonOrUndefined } from '../parsing/json';
 
 /**
  * Callbacks already seen, by msgid (WeCom re-sends a callback it got no answer to). The record
@@ -47,15 +48,8 @@ export class MessageLog {
     const raw = await this.redis.get(this.keys.message(streamId));
     if (!raw) return undefined;
     // An unreadable record (older shape) counts as pending: never re-run a command for it.
-    const parsed = recordSchema.safeParse(safeJson(raw));
+    const parsed = recordSchema.safeParse(parseJsonOrUndefined(raw));
     return parsed.success ? parsed.data : { status: 'pending' };
   }
 }
 
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}

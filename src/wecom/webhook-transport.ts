@@ -8,6 +8,7 @@ import type { Dispatch, Transport } from '../transport/types';
 import { callbackSchema, envelopeSchema, signedQuerySchema, type Callback, type EventCallback } from './callback-schema';
 import { CryptoError, type WecomCallbackCrypto } from './crypto';
 import { toIncoming } from './to-incoming';
+import { parseJsonOrUndefined } from '../parsing/json';
 
 export const CALLBACK_PATH = '/wecom/callback';
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -107,10 +108,10 @@ export class WebhookTransport implements Transport {
 
   private async callback(ctx: Context): Promise<string> {
     const q = this.signedQuery(ctx);
-    const envelope = envelopeSchema.safeParse(parseJson(await readBody(ctx)));
+    const envelope = envelopeSchema.safeParse(parseJsonOrUndefined(await readBody(ctx)));
     if (!envelope.success) throw new Refusal(400, 'missing_encrypt');
     const plain = this.decrypt(envelope.data, q);
-    const payload = callbackSchema.safeParse(parseJson(plain));
+    const payload = callbackSchema.safeParse(parseJsonOrUndefined(plain));
     if (!payload.success) throw new Refusal(400, 'bad_payload');
 
     const reply = await this.answer(payload.data, ctx.state.reqId as string);
@@ -162,10 +163,3 @@ async function readBody(ctx: Context): Promise<string> {
   }
 }
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
