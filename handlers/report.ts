@@ -55,6 +55,7 @@ export default defineCommand({
     );
     if (isRefusal(outcome)) throwRefusal(outcome);
     await ctx.ledger.commit(undefined, outcome, ctx.sender.userid, now.getTime());
+    await ctx.jobs.afterCommit(undefined, outcome.issue);
 
     const issue = outcome.issue;
     const lines = [`📌 已登记 **#${id}** ${unitLabel(ctx.org, unit.id)}：${description}`, `状态：${STATE_WORDS[issue.state]}`];

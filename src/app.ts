@@ -14,6 +14,7 @@ import { createRedis, redisOptions } from './store/redis';
 import { WecomCallbackCrypto } from './wecom/crypto';
 import { WebhookTransport } from './wecom/webhook-transport';
 import { commands } from '../handlers';
+import { createJobsClient, createJobsRunner, type JobsClient } from '../jobs';
 import { createQueues } from '../jobs/queues';
 
 export interface AppDeps {
@@ -23,6 +24,8 @@ export interface AppDeps {
   credentials: Pick<Credentials, 'token' | 'encodingAESKey'>;
   logger: Logger;
   clock?: Clock;
+  /** Compressed retry timings for tests. */
+  jobTimings?: { backoffMs?: number; throttleMs?: number };
 }
 
 export interface App {
@@ -33,6 +36,8 @@ export interface App {
   /** Swaps the organisation in force (SIGHUP, /reload); the caller has validated it. */
   setOrg(org: Org): void;
   org(): Org;
+  /** For tests and tools: the pushes and timers the app uses. */
+  readonly jobs: JobsClient;
 }
 
 export class StartError extends Error {
@@ -56,8 +61,11 @@ export function createApp(deps: AppDeps): App {
   const messages = new MessageLog(redis, keys);
   const ledger = new LedgerStore(redis, keys);
   const drafts = new DraftStore(redis, keys);
+  const jobsDeps = { queues, connection: redisOptions(deps.redisUrl), redis, keys, ledger, org: () => org, env, clock, logger, ...deps.jobTimings };
+  const jobs = createJobsClient(jobsDeps);
+  const runner = env.RUN_WORKERS ? createJobsRunner(jobsDeps, jobs) : undefined;
   const registry = new CommandRegistry(commands);
-  const pipeline = createPipeline({ org: () => org, commands: registry, messages, ledger, drafts, clock, logger });
+  const pipeline = createPipeline({ org: () => org, commands: registry, messages, ledger, drafts, jobs, clock, logger });
   const transport = new WebhookTransport({
     crypto: new WecomCallbackCrypto(deps.credentials.token, deps.credentials.encodingAESKey),
     messages,
@@ -84,6 +92,7 @@ export function createApp(deps: AppDeps): App {
       } catch (err) {
         throw new StartError('redis', `cannot reach Redis: ${(err as Error).message}`);
       }
+      await runner?.start();
       await transport.start((m) => pipeline.dispatch(m));
       try {
         const port = await http.listen(env.PORT, env.HOST);
@@ -97,6 +106,7 @@ export function createApp(deps: AppDeps): App {
       stopping ??= (async () => {
         await http.close();
         await transport.stop();
+        await runner?.stop();
         await queues.close();
         if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
         else redis.disconnect();
@@ -108,5 +118,6 @@ export function createApp(deps: AppDeps): App {
       org = next;
     },
     org: () => org,
+    jobs,
   };
 }

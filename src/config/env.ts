@@ -56,6 +56,7 @@ export const envSchema = z
     ),
     DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('./data').transform((p) => path.resolve(p))),
     ORG_FILE: z.preprocess(emptyToUndefined, z.string().optional().transform((p) => (p ? path.resolve(p) : undefined))),
+    RUN_WORKERS: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).default('true').transform((v) => v === 'true')),
     LOG_LEVEL: z.preprocess(
       emptyToUndefined,
       z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -77,7 +78,7 @@ export const envSchema = z
 
 export type Env = z.output<typeof envSchema>;
 
-const ECHOABLE = new Set(['NODE_ENV', 'WECOM_TRANSPORT', 'HOST', 'PORT', 'TRUST_PROXY', 'REDIS_KEY_PREFIX', 'LOG_LEVEL', 'WECOM_BOT_NAMES']);
+const ECHOABLE = new Set(['NODE_ENV', 'WECOM_TRANSPORT', 'HOST', 'PORT', 'TRUST_PROXY', 'RUN_WORKERS', 'REDIS_KEY_PREFIX', 'LOG_LEVEL', 'WECOM_BOT_NAMES']);
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

@@ -3,6 +3,7 @@ import type { Clock } from '../clock';
 import type { Chat, Membership, Org, Role } from '../domain/org';
 import type { ParsedArgs } from '../parsing/args';
 import { parseArgs } from '../parsing/args';
+import type { JobsClient } from '../../jobs';
 import type { DraftStore } from '../store/draft-store';
 import type { LedgerStore } from '../store/ledger-store';
 import type { IncomingMessage } from '../transport/types';
@@ -31,6 +32,8 @@ export interface CommandContext {
   commands: CommandCatalog;
   ledger: LedgerStore;
   drafts: DraftStore;
+  /** Pushes and per-issue timers. */
+  jobs: JobsClient;
   /** The issue named in a quoted bot message, when the user replied by quoting one. */
   quotedRef?: number;
 }

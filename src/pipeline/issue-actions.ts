@@ -53,7 +53,10 @@ export async function act(ctx: CommandContext, id: number, action: (issue: Issue
     const now = ctx.clock.now().getTime();
     const result = apply(before, action(before), actorFor(ctx.org, ctx.sender.userid, before.unitId), now);
     if (isRefusal(result)) throwRefusal(result);
-    if (await ctx.ledger.commit(before, result, ctx.sender.userid, now)) return { before, outcome: result };
+    if (await ctx.ledger.commit(before, result, ctx.sender.userid, now)) {
+      await ctx.jobs.afterCommit(before, result.issue);
+      return { before, outcome: result };
+    }
   }
   throw new StateError(`#${id} 正被频繁修改，请稍后再试`);
 }

@@ -1,3 +1,4 @@
+import type { JobsClient } from '../../jobs';
 import type { Clock } from '../clock';
 import type { Membership, Org } from '../domain/org';
 import type { Logger } from '../log/logger';
@@ -19,6 +20,7 @@ export interface PipelineDeps {
   messages: MessageLog;
   ledger: LedgerStore;
   drafts: DraftStore;
+  jobs: JobsClient;
   clock: Clock;
   logger: Logger;
 }
@@ -109,6 +111,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
           commands: deps.commands,
           ledger: deps.ledger,
           drafts: deps.drafts,
+          jobs: deps.jobs,
           ...(quotedRef !== undefined ? { quotedRef } : {}),
         };
         markdown = await found.execute(ctx, commandInput(routed.text));

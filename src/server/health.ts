@@ -1,12 +1,13 @@
 /** /healthz: each dependency answers within a short deadline, or it is reported down. */
 export interface HealthCheck {
   name: string;
-  check(): Promise<void>;
+  /** Resolves when the dependency answers, optionally with facts to show (e.g. dead letters). */
+  check(): Promise<void | Record<string, number | string>>;
 }
 
 export interface HealthReport {
   ok: boolean;
-  checks: Record<string, { ok: boolean; error?: string }>;
+  checks: Record<string, { ok: boolean; error?: string; [fact: string]: unknown }>;
 }
 
 export async function runHealthChecks(checks: readonly HealthCheck[], timeoutMs = 1_000): Promise<HealthReport> {
@@ -14,13 +15,13 @@ export async function runHealthChecks(checks: readonly HealthCheck[], timeoutMs 
     checks.map(async (c) => {
       let timer: NodeJS.Timeout | undefined;
       try {
-        await Promise.race([
+        const facts = await Promise.race([
           c.check(),
-          new Promise((_, reject) => {
+          new Promise<never>((_, reject) => {
             timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
           }),
         ]);
-        return [c.name, { ok: true }] as const;
+        return [c.name, { ok: true, ...(facts ?? {}) }] as const;
       } catch (err) {
         return [c.name, { ok: false, error: (err as Error).message }] as const;
       } finally {

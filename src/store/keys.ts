@@ -28,6 +28,14 @@ export interface Keys {
   unitStats(unitId: string): string;
   /** A half-filled command of one user in one chat. */
   draft(chatId: string, userId: string): string;
+  /** A push that was delivered (its id), so a re-run job does not send it twice. */
+  sent(pushId: string): string;
+  /** Send times per destination, for the group robot's 20-a-minute limit. */
+  rate(destination: string): string;
+  /** Pushes to chats without a group-robot key (the demo): the terminal client reads them. */
+  pushes: string;
+  /** One lock per calendar tick, so several instances push a digest once. */
+  tickLock(name: string, at: string): string;
 }
 
 export function createKeys(prefix: string): Keys {
@@ -48,5 +56,9 @@ export function createKeys(prefix: string): Keys {
     unitDeadlines: (u) => `${prefix}deadlines:${u}`,
     unitStats: (u) => `${prefix}stats:${u}`,
     draft: (c, u) => `${prefix}conv:${c}:${u}`,
+    sent: (id) => `${prefix}sent:${id}`,
+    rate: (d) => `${prefix}rate:${d}`,
+    pushes: `${prefix}pushes`,
+    tickLock: (name, at) => `${prefix}tick:${name}:${at}`,
   };
 }

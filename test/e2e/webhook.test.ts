@@ -186,6 +186,6 @@ describe('/healthz', () => {
   it('reports Redis and the queue reachable', async () => {
     const res = await fetch(`${t.baseUrl}/healthz`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ ok: true, checks: { redis: { ok: true }, queue: { ok: true } } });
+    expect(await res.json()).toEqual({ ok: true, checks: { redis: { ok: true }, queue: { ok: true, deadLetters: 0 } } });
   });
 });

@@ -1,0 +1,123 @@
+import { Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Clock } from '../src/clock';
+import type { Env } from '../src/config/env';
+import type { Issue } from '../src/domain/issue';
+import type { Org } from '../src/domain/org';
+import type { Logger } from '../src/log/logger';
+import type { Keys } from '../src/store/keys';
+import type { LedgerStore } from '../src/store/ledger-store';
+import type { RedisEndpoint } from '../src/store/redis';
+import { Outbox } from './outbound/outbox';
+import { RateLimiter } from './outbound/rate-limit';
+import { processPush } from './outbound/sender';
+import { OUTBOUND_QUEUE, TIMERS_QUEUE, type Queues } from './queues';
+import { runBulletin } from './ticks/bulletin';
+import { scheduleTicks } from './ticks/cron';
+import { runDigest } from './ticks/digest';
+import { processTimer } from './timers/process-timer';
+import { TimerScheduler } from './timers/timer-jobs';
+
+export interface JobsDeps {
+  queues: Queues;
+  connection: RedisEndpoint;
+  redis: Redis;
+  keys: Keys;
+  ledger: LedgerStore;
+  org: () => Org;
+  env: Pick<Env, 'WECOM_API_BASE'>;
+  clock: Clock;
+  logger: Logger;
+  /** Retry backoff base and 45009 wait; tests compress them. */
+  backoffMs?: number;
+  throttleMs?: number;
+}
+
+/** What handlers use to make the bot speak: the outbox and the per-issue timers. */
+export interface JobsClient {
+  outbox: Outbox;
+  timers: TimerScheduler;
+  /** After a committed change: bring the issue's timers in line (never fails the command). */
+  afterCommit(before: Issue | undefined, after: Issue): Promise<void>;
+}
+
+export interface JobsRunner {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function createJobsClient(deps: JobsDeps): JobsClient {
+  const outbox = new Outbox(deps.queues.outbound, deps.backoffMs);
+  const timers = new TimerScheduler(deps.queues.timers, deps.org);
+  return {
+    outbox,
+    timers,
+    async afterCommit(before, after) {
+      try {
+        await timers.sync(before, after, deps.clock.now().getTime());
+      } catch (err) {
+        // The change is committed; the start-up reconcile sets any timer missed here.
+        deps.logger.error({ err, issue: after.id }, 'could not update the issue timers');
+      }
+    },
+  };
+}
+
+/**
+ * The workers (outbound sender, timers) and the calendar ticks. They run inside the server by
+ * default, or alone with `npm run worker`.
+ */
+export function createJobsRunner(deps: JobsDeps, client: JobsClient): JobsRunner {
+  const workerConnection = { ...deps.connection, maxRetriesPerRequest: null };
+  const prefix = deps.keys.bullPrefix;
+  const limiter = new RateLimiter(deps.redis, deps.keys.rate);
+  let workers: Worker[] = [];
+  let ticks: { stop(): Promise<void> } | undefined;
+
+  const onFailed = (job: Job | undefined, err: Error) => {
+    if (!job) return;
+    const final = job.attemptsMade >= (job.opts.attempts ?? 1) || err.name === 'UnrecoverableError';
+    const log = { queue: job.queueName, job: job.id, attempts: job.attemptsMade, err: err.message };
+    if (final) deps.logger.error(log, 'job dead-lettered (kept in the failed set)');
+    else deps.logger.warn(log, 'job failed, will retry');
+  };
+
+  return {
+    async start() {
+      const outbound = new Worker(OUTBOUND_QUEUE, (job, token) => processPush(job, token, { ...deps, limiter, ...(deps.throttleMs ? { throttleMs: deps.throttleMs } : {}) }), {
+        connection: workerConnection,
+        prefix,
+        concurrency: 4,
+      });
+      const timers = new Worker(TIMERS_QUEUE, (job) => processTimer(job, { ...deps, outbox: client.outbox, timers: client.timers }), {
+        connection: workerConnection,
+        prefix,
+        concurrency: 8,
+      });
+      workers = [outbound, timers];
+      for (const w of workers) {
+        w.on('failed', onFailed);
+        w.on('error', (err) => deps.logger.warn({ err: err.message }, 'worker connection error'));
+      }
+      await Promise.all(workers.map((w) => w.waitUntilReady()));
+      const policy = deps.org().policy;
+      const tickDeps = { ledger: deps.ledger, outbox: client.outbox, org: deps.org, clock: deps.clock };
+      ticks = scheduleTicks(
+        [
+          { name: 'digest', cron: policy.digestCron, run: (tick) => runDigest(tick, tickDeps) },
+          { name: 'bulletin', cron: policy.bulletinCron, run: (tick) => runBulletin(tick, tickDeps) },
+        ],
+        deps.redis,
+        deps.keys,
+        deps.logger,
+      );
+      deps.logger.info({ queues: [OUTBOUND_QUEUE, TIMERS_QUEUE], digest: policy.digestCron, bulletin: policy.bulletinCron }, 'workers started');
+    },
+    async stop() {
+      await ticks?.stop();
+      // close() lets active jobs finish; the connections were created by BullMQ and close with it.
+      await Promise.all(workers.map((w) => w.close()));
+      workers = [];
+    },
+  };
+}

@@ -1,0 +1,29 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Redis, Result } from 'ioredis';
+import { packageRoot } from '../../src/config/paths';
+
+const RATE_TAKE = readFileSync(path.join(packageRoot(), 'src', 'store', 'lua', 'rate-take.lua'), 'utf8');
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    rateTake(key: string, now: number, windowMs: number, limit: number, member: string): Result<number, Context>;
+  }
+}
+
+/** Per-destination sliding window shared by every worker instance (it lives in Redis). */
+export class RateLimiter {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keyOf: (destination: string) => string,
+    readonly limit = 20,
+    readonly windowMs = 60_000,
+  ) {
+    redis.defineCommand('rateTake', { numberOfKeys: 1, lua: RATE_TAKE });
+  }
+
+  /** 0 when the send may go now, else how long to wait. */
+  take(destination: string, now: number, member: string): Promise<number> {
+    return this.redis.rateTake(this.keyOf(destination), now, this.windowMs, this.limit, member);
+  }
+}

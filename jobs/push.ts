@@ -1,0 +1,40 @@
+import type { JobsOptions } from 'bullmq';
+import { z } from 'zod';
+
+/**
+ * One message duban sends into a chat on its own (reminder, digest, 回头看, 通报, /催办).
+ * Its id is deterministic (issue, slot, deadline or tick), so a push is queued and sent once.
+ */
+export const pushSchema = z.object({
+  id: z.string().regex(/^[A-Za-z0-9_.-]{1,200}$/, 'push ids are BullMQ job ids: no ":" and not all digits').refine((s) => !/^\d+$/.test(s)),
+  chatId: z.string().min(1),
+  kind: z.enum(['reminder', 'overdue-digest', 'escalation', 'revisit', 'bulletin', 'remind-now']),
+  /** Plain text (the group robot's text message: it can @ people); markdown for bulletins. */
+  format: z.enum(['text', 'markdown']),
+  content: z.string().min(1),
+  /** Userids to @ (mentioned_list). */
+  mentions: z.array(z.string()).default([]),
+  createdAt: z.number(),
+});
+export type Push = z.output<typeof pushSchema>;
+export type PushInput = z.input<typeof pushSchema>;
+
+export const OUTBOUND_ATTEMPTS = 8;
+
+/** Retries with exponential backoff (5 s, 10 s, 20 s … ≈ 10 min in all); failures stay visible. */
+export function pushJobOptions(push: Push, delayMs = 0): JobsOptions {
+  return {
+    jobId: push.id,
+    attempts: OUTBOUND_ATTEMPTS,
+    backoff: { type: 'exponential', delay: 5_000 },
+    // Completed jobs are kept so the same id cannot be queued again within a month.
+    removeOnComplete: { age: 30 * 86_400 },
+    removeOnFail: false,
+    ...(delayMs > 0 ? { delay: delayMs } : {}),
+  };
+}
+
+/** BullMQ job ids may not contain ":"; keep ids readable and safe. */
+export function jobIdPart(s: string | number): string {
+  return String(s).replace(/[^A-Za-z0-9_.-]/g, '_');
+}

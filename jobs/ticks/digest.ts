@@ -1,0 +1,80 @@
+import type { Clock } from '../../src/clock';
+import type { Issue } from '../../src/domain/issue';
+import type { Org } from '../../src/domain/org';
+import { DAY_MS } from '../../src/domain/time';
+import { digestText, escalationText, overdueDays, type OverdueItem } from '../../src/rendering/pushes';
+import type { LedgerStore } from '../../src/store/ledger-store';
+import type { Outbox } from '../outbound/outbox';
+import { jobIdPart } from '../push';
+
+export interface TickDeps {
+  ledger: LedgerStore;
+  outbox: Outbox;
+  org: () => Org;
+  clock: Clock;
+}
+
+/** Lines per message: the group robot's text is at most 2048 bytes. */
+const MAX_LINES = 20;
+
+/**
+ * The overdue digest (DESIGN §5): one message per chat per tick listing its overdue issues with
+ * @ the assignees; issues overdue past `escalate … to: leader` add the team leaders (@); those
+ * past `… to: admins` go to the admin chats, one message each. Nothing is sent where nothing is
+ * overdue. `tick` names the tick, so the pushes of one tick are queued once.
+ */
+export async function runDigest(tick: string, deps: TickDeps): Promise<{ messages: number }> {
+  const org = deps.org();
+  const now = deps.clock.now().getTime();
+  const toLeader = org.policy.escalate.find((e) => e.to === 'leader');
+  const toAdmins = org.policy.escalate.find((e) => e.to === 'admins');
+  let messages = 0;
+  const forAdmins = new Map<number, OverdueItem>();
+
+  for (const chat of org.chats) {
+    if (chat.scope.kind === 'admin') continue;
+    const units = org.unitsInScope(chat.scope).map((u) => u.id);
+    const overdue = await deps.ledger.overdue(units, now, undefined, 500);
+    if (!overdue.total) continue;
+    const issues = await deps.ledger.getMany(overdue.oldest.map((o) => o.id));
+    const items: OverdueItem[] = issues.map((issue) => ({ issue, days: overdueDays(issue, now) }));
+    const shown = items.slice(0, MAX_LINES);
+    const old = toLeader ? items.filter((o) => now - o.issue.deadline! >= toLeader.after.ms) : [];
+    const leaders = old.length ? leadersOf(org, old.map((o) => o.issue)) : [];
+    const mentions = [...new Set([...shown.map((o) => o.issue.assignee).filter((a): a is string => !!a), ...leaders])];
+    await deps.outbox.enqueue({
+      id: `digest-${jobIdPart(chat.chatid)}-${jobIdPart(tick)}`,
+      chatId: chat.chatid,
+      kind: 'overdue-digest',
+      format: 'text',
+      content: digestText(org, shown, leaders, toLeader ? Math.round(toLeader.after.ms / DAY_MS) : undefined, overdue.total - shown.length),
+      mentions,
+      createdAt: now,
+    });
+    messages++;
+    if (toAdmins) for (const o of items) if (now - o.issue.deadline! >= toAdmins.after.ms) forAdmins.set(o.issue.id, o);
+  }
+
+  if (toAdmins && forAdmins.size) {
+    const items = [...forAdmins.values()].sort((a, b) => a.issue.deadline! - b.issue.deadline!);
+    const shown = items.slice(0, MAX_LINES);
+    for (const chat of org.chats.filter((c) => c.scope.kind === 'admin')) {
+      await deps.outbox.enqueue({
+        id: `escalation-${jobIdPart(chat.chatid)}-${jobIdPart(tick)}`,
+        chatId: chat.chatid,
+        kind: 'escalation',
+        format: 'text',
+        content: escalationText(org, shown, Math.round(toAdmins.after.ms / DAY_MS), items.length - shown.length),
+        mentions: [],
+        createdAt: now,
+      });
+      messages++;
+    }
+  }
+  return { messages };
+}
+
+/** The leaders of every team covering these issues' units. */
+function leadersOf(org: Org, issues: readonly Issue[]): string[] {
+  return [...new Set(issues.flatMap((i) => org.teamsCovering(i.unitId).map((t) => t.leader)))];
+}

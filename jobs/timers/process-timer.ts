@@ -1,0 +1,72 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import type { Clock } from '../../src/clock';
+import type { Org } from '../../src/domain/org';
+import type { Logger } from '../../src/log/logger';
+import { reminderText, revisitText } from '../../src/rendering/pushes';
+import type { LedgerStore } from '../../src/store/ledger-store';
+import type { Outbox } from '../outbound/outbox';
+import { reminderJobSchema, revisitJobSchema, type TimerScheduler } from './timer-jobs';
+import { reminderSlots } from './slots';
+import { jobIdPart } from '../push';
+
+export interface TimerDeps {
+  ledger: LedgerStore;
+  outbox: Outbox;
+  timers: TimerScheduler;
+  org: () => Org;
+  clock: Clock;
+  logger: Logger;
+}
+
+/**
+ * A timer fired: re-read the issue; when it changed since the timer was set (another deadline,
+ * fixed, closed, reopened), do nothing. Otherwise queue the push with the slot's own id and set
+ * the next slot.
+ */
+export async function processTimer(job: Job, deps: TimerDeps): Promise<'pushed' | 'stale'> {
+  if (job.name === 'remind') return processReminder(job.data, deps);
+  if (job.name === 'revisit') return processRevisit(job.data, deps);
+  throw new UnrecoverableError(`unknown timer ${job.name}`);
+}
+
+export async function processReminder(data: unknown, deps: TimerDeps): Promise<'pushed' | 'stale'> {
+  const parsed = reminderJobSchema.safeParse(data);
+  if (!parsed.success) throw new UnrecoverableError('invalid reminder data');
+  const { issueId, deadline, slot } = parsed.data;
+  const issue = await deps.ledger.get(issueId);
+  if (!issue || issue.state !== 'assigned' || issue.deadline !== deadline || !issue.assignee) return 'stale';
+  const now = deps.clock.now().getTime();
+  const org = deps.org();
+  await deps.outbox.enqueue({
+    id: `remind-${issueId}-${jobIdPart(deadline)}-${slot}`,
+    chatId: issue.homeChat,
+    kind: 'reminder',
+    format: 'text',
+    content: reminderText(org, issue, now),
+    mentions: [issue.assignee],
+    createdAt: now,
+  });
+  // The following slot of the same deadline (a later slot than this one, even if this one ran late).
+  const fired = reminderSlots(deadline, org.policy).find((s) => s.index === slot)?.fireAt ?? now;
+  await deps.timers.scheduleReminder(issueId, deadline, Math.max(now, fired));
+  return 'pushed';
+}
+
+export async function processRevisit(data: unknown, deps: TimerDeps): Promise<'pushed' | 'stale'> {
+  const parsed = revisitJobSchema.safeParse(data);
+  if (!parsed.success) throw new UnrecoverableError('invalid revisit data');
+  const { issueId, closedAt } = parsed.data;
+  const issue = await deps.ledger.get(issueId);
+  if (!issue || issue.state !== 'closed' || issue.closedAt !== closedAt) return 'stale';
+  const now = deps.clock.now().getTime();
+  await deps.outbox.enqueue({
+    id: `revisit-${issueId}-${jobIdPart(closedAt)}`,
+    chatId: issue.homeChat,
+    kind: 'revisit',
+    format: 'text',
+    content: revisitText(deps.org(), issue, now),
+    mentions: [issue.reporter],
+    createdAt: now,
+  });
+  return 'pushed';
+}
