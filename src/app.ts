@@ -26,10 +26,12 @@ export interface AppDeps {
   clock?: Clock;
   /** Compressed retry timings for tests. */
   jobTimings?: { backoffMs?: number; throttleMs?: number };
+  /** "worker": only the workers and ticks, no HTTP (npm run worker). Default "server". */
+  role?: 'server' | 'worker';
 }
 
 export interface App {
-  /** Connects to Redis and starts serving; resolves with the bound port. */
+  /** Connects to Redis and starts serving; resolves with the bound port (0 for a worker). */
   start(): Promise<number>;
   /** Stops in order: HTTP (finishing in-flight), transport, queues, Redis. Safe to call twice. */
   stop(): Promise<void>;
@@ -63,7 +65,8 @@ export function createApp(deps: AppDeps): App {
   const drafts = new DraftStore(redis, keys);
   const jobsDeps = { queues, connection: redisOptions(deps.redisUrl), redis, keys, ledger, org: () => org, env, clock, logger, ...deps.jobTimings };
   const jobs = createJobsClient(jobsDeps);
-  const runner = env.RUN_WORKERS ? createJobsRunner(jobsDeps, jobs) : undefined;
+  const role = deps.role ?? 'server';
+  const runner = role === 'worker' || env.RUN_WORKERS ? createJobsRunner(jobsDeps, jobs) : undefined;
   const registry = new CommandRegistry(commands);
   const pipeline = createPipeline({ org: () => org, commands: registry, messages, ledger, drafts, jobs, clock, logger });
   const transport = new WebhookTransport({
@@ -93,6 +96,10 @@ export function createApp(deps: AppDeps): App {
         throw new StartError('redis', `cannot reach Redis: ${(err as Error).message}`);
       }
       await runner?.start();
+      if (role === 'worker') {
+        logger.info({ org: org.district }, 'duban worker running');
+        return 0;
+      }
       await transport.start((m) => pipeline.dispatch(m));
       try {
         const port = await http.listen(env.PORT, env.HOST);

@@ -11,8 +11,12 @@ import { createLogger, type Logger } from './log/logger';
 import { EmbeddedRedisError, startEmbeddedRedis, type EmbeddedRedis } from './store/embedded-redis';
 import { ExitCode } from './exit-codes';
 
-/** `npm start`: the server from the environment alone; REDIS_URL unset → an embedded redis-server. */
-async function main(): Promise<void> {
+/**
+ * `npm start`: the server from the environment alone; REDIS_URL unset → an embedded
+ * redis-server. `npm run worker` (role "worker"): the workers and ticks alone, on REDIS_URL or
+ * on the embedded server's socket under DATA_DIR.
+ */
+export async function main(role: 'server' | 'worker' = 'server'): Promise<void> {
   if (process.env.TZ !== 'Asia/Shanghai') fail(`TZ: must be Asia/Shanghai (got "${process.env.TZ}")`, ExitCode.config);
 
   let env: Env;
@@ -40,7 +44,12 @@ async function main(): Promise<void> {
   }
 
   let embedded: EmbeddedRedis | undefined;
-  if (!env.REDIS_URL) {
+  let redisUrl = env.REDIS_URL;
+  if (!redisUrl && role === 'worker') {
+    // A worker beside `make run` joins the embedded server instead of starting a second one.
+    redisUrl = `unix://${path.join(env.DATA_DIR, 'redis', 'redis.sock')}`;
+  }
+  if (!redisUrl) {
     try {
       embedded = await startEmbeddedRedis({ dir: path.join(env.DATA_DIR, 'redis'), logger });
     } catch (err) {
@@ -49,7 +58,7 @@ async function main(): Promise<void> {
     }
   }
 
-  const app = createApp({ env, org, redisUrl: env.REDIS_URL ?? embedded!.url, credentials, logger });
+  const app = createApp({ env, org, redisUrl: redisUrl ?? embedded!.url, credentials, logger, role });
   let exitCode: number = ExitCode.ok;
   let shuttingDown: Promise<void> | undefined;
   const shutdown = (code: number, reason: string) => {
@@ -123,7 +132,9 @@ function fail(message: string, code: number): never {
   process.exit(code);
 }
 
-main().catch((err) => {
-  process.stderr.write(`duban: unexpected failure: ${(err as Error).stack ?? String(err)}\n`);
-  process.exit(ExitCode.unexpected);
-});
+if (require.main === module) {
+  main('server').catch((err) => {
+    process.stderr.write(`duban: unexpected failure: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(ExitCode.unexpected);
+  });
+}

@@ -1,7 +1,6 @@
 import type { Clock } from '../../src/clock';
 import type { Issue } from '../../src/domain/issue';
 import type { Org } from '../../src/domain/org';
-import { DAY_MS } from '../../src/domain/time';
 import { digestText, escalationText, overdueDays, type OverdueItem } from '../../src/rendering/pushes';
 import type { LedgerStore } from '../../src/store/ledger-store';
 import type { Outbox } from '../outbound/outbox';
@@ -47,7 +46,7 @@ export async function runDigest(tick: string, deps: TickDeps): Promise<{ message
       chatId: chat.chatid,
       kind: 'overdue-digest',
       format: 'text',
-      content: digestText(org, shown, leaders, toLeader ? Math.round(toLeader.after.ms / DAY_MS) : undefined, overdue.total - shown.length),
+      content: digestText(org, shown, leaders, toLeader?.after.text, overdue.total - shown.length),
       mentions,
       createdAt: now,
     });
@@ -64,7 +63,7 @@ export async function runDigest(tick: string, deps: TickDeps): Promise<{ message
         chatId: chat.chatid,
         kind: 'escalation',
         format: 'text',
-        content: escalationText(org, shown, Math.round(toAdmins.after.ms / DAY_MS), items.length - shown.length),
+        content: escalationText(org, shown, toAdmins.after.text, items.length - shown.length),
         mentions: [],
         createdAt: now,
       });

@@ -24,9 +24,14 @@ export function reminderSlots(deadline: number, policy: Pick<Policy, 'remindBefo
     .sort((a, b) => a.fireAt - b.fireAt || a.index - b.index);
 }
 
-/** The first slot still ahead of now, if any. */
-export function nextSlot(deadline: number, policy: Pick<Policy, 'remindBefore' | 'remindAt'>, now: number): Slot | undefined {
-  return reminderSlots(deadline, policy).find((s) => s.fireAt > now);
+/**
+ * The first slot still ahead of now. When a deadline is set so close that every slot is already
+ * past (期限:2小时 against reminders in days), `initial` gives it one reminder halfway there.
+ */
+export function nextSlot(deadline: number, policy: Pick<Policy, 'remindBefore' | 'remindAt'>, now: number, initial = false): Slot | undefined {
+  const next = reminderSlots(deadline, policy).find((s) => s.fireAt > now);
+  if (next || !initial || deadline <= now) return next;
+  return { index: policy.remindBefore.length, label: 'half', fireAt: now + Math.floor((deadline - now) / 2) };
 }
 
 export { SHANGHAI_OFFSET_MS };

@@ -36,9 +36,9 @@ export class TimerScheduler {
     const is = running(after);
     if (was !== undefined && was !== is) {
       // Free the old deadline's pending timer; a copy that still fires would find it stale anyway.
-      await Promise.all(policy.remindBefore.map((_, k) => this.queue.remove(reminderJobId(after.id, was, k))));
+      await Promise.all([...policy.remindBefore, 'half'].map((_, k) => this.queue.remove(reminderJobId(after.id, was, k))));
     }
-    if (is !== undefined && is !== was) await this.scheduleReminder(after.id, is, now);
+    if (is !== undefined && is !== was) await this.scheduleReminder(after.id, is, now, true);
     if (after.state === 'closed' && before?.state !== 'closed' && after.closedAt !== undefined) {
       await this.queue.add('revisit', { issueId: after.id, closedAt: after.closedAt } satisfies RevisitJob, {
         ...TIMER_OPTS,
@@ -48,9 +48,9 @@ export class TimerScheduler {
     }
   }
 
-  /** Queues the next reminder slot of this deadline after `now` (none when all are past). */
-  async scheduleReminder(issueId: number, deadline: number, now: number): Promise<void> {
-    const slot = nextSlot(deadline, this.org().policy, now);
+  /** Queues the next reminder slot of this deadline after `now` (`initial`: the deadline was just set). */
+  async scheduleReminder(issueId: number, deadline: number, now: number, initial = false): Promise<void> {
+    const slot = nextSlot(deadline, this.org().policy, now, initial);
     if (!slot) return;
     await this.queue.add('remind', { issueId, deadline, slot: slot.index } satisfies ReminderJob, {
       ...TIMER_OPTS,

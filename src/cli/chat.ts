@@ -1,6 +1,7 @@
 // The terminal client speaks Asia/Shanghai like the server.
 process.env.TZ ??= 'Asia/Shanghai';
 
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import readline from 'node:readline';
 import { resolveCredentials } from '../config/credentials';
@@ -9,14 +10,17 @@ import { loadOrgFile } from '../config/org-file';
 import { demoOrgFile } from '../config/paths';
 import type { Membership, Org } from '../domain/org';
 import { peopleIndex } from '../parsing/people';
+import { createKeys } from '../store/keys';
 import { CallbackClient } from '../wecom/callback-client';
+import { watchPushes, type SeenPush } from './push-watch';
 
 const USAGE = `用法: npm run chat -- --as <姓名或userid> [--chat <chatid> | --single] [--url http://127.0.0.1:3000]
 例如: npm run chat -- --as 罗志刚 --chat CHAT_T1
 
 输入的每一行都作为 “@督办助手 <这一行>” 发到群里。另外：
   > #12 已整改，闸阀已更换    引用机器人关于 #12 的消息来回复（企业微信里的“引用”）
-  [图片]                      在这一行里附一张照片（图文混排），可以写多个`;
+  [图片]                      在这一行里附一张照片（图文混排），可以写多个
+群里的推送（到期提醒、逾期通报、催办）会随时显示。--watch 只看推送、不输入。`;
 
 /**
  * `npm run chat`: a person of the org talking to the running bot in a group (or single chat),
@@ -28,6 +32,7 @@ async function main(): Promise<void> {
       as: { type: 'string' },
       chat: { type: 'string' },
       single: { type: 'boolean', default: false },
+      watch: { type: 'boolean', default: false },
       url: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -55,6 +60,22 @@ async function main(): Promise<void> {
   const interactive = process.stdin.isTTY;
   if (interactive) process.stdout.write(`以 ${person.name}（${person.userid}）身份在${where}里和 @${bot} 对话。输入命令，例如 /帮助；Ctrl-D 退出。\n`);
 
+  // Pushes reach the demo's chats through the local sink (a Redis stream), shown as they arrive.
+  const stopWatching =
+    chatId && (interactive || values.watch)
+      ? watchPushes(
+          env.REDIS_URL ?? `unix://${path.join(env.DATA_DIR, 'redis', 'redis.sock')}`,
+          createKeys(env.REDIS_KEY_PREFIX).pushes,
+          chatId,
+          (p) => printPush(org, p),
+          (e) => process.stderr.write(`（看不到群推送：${e.message}）\n`),
+        )
+      : undefined;
+  if (values.watch) {
+    process.stdout.write(`正在看 ${where} 的群推送，Ctrl-C 退出。\n`);
+    return;
+  }
+
   const rl = readline.createInterface({ input: process.stdin, output: process.stdout, terminal: interactive, prompt: `${person.name}> ` });
   if (interactive) rl.prompt();
   let failures = 0;
@@ -78,7 +99,13 @@ async function main(): Promise<void> {
     }
     if (interactive) rl.prompt();
   }
+  stopWatching?.();
   process.exitCode = failures ? 1 : 0;
+}
+
+function printPush(org: Org, p: SeenPush): void {
+  const who = p.mentions.map((u) => `@${org.person(u)?.name ?? u}`).join(' ');
+  process.stdout.write(`\n—— 群机器人推送 ——\n${p.content}${who ? `\n${who}` : ''}\n\n`);
 }
 
 let imageCount = 0;

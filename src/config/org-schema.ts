@@ -64,11 +64,12 @@ export const policySchema = z.strictObject({
     { after: { text: '7d', ms: 7 * 86_400_000 }, to: 'admins' },
   ]),
   revisitAfter: durationSchema.default({ text: '30d', ms: 30 * 86_400_000 }),
+  /** "off" (or absent in a file that says so) means pushes at any hour. */
   quietHours: z
     .string()
-    .regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/, 'expected a window like 21:00-08:00')
-    .optional()
-    .default('21:00-08:00'),
+    .regex(/^(([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d|off)$/, 'expected a window like 21:00-08:00, or off')
+    .default('21:00-08:00')
+    .transform((v) => (v === 'off' ? undefined : v)),
   bulletinCron: cronExpr.default('0 9 * * 1'),
   yellowWithin: durationSchema.default({ text: '2d', ms: 2 * 86_400_000 }),
 });

@@ -86,8 +86,9 @@ export function parseArgs(text: string): ParsedArgs {
     const field = /^([^:]{1,6}):(.*)$/su.exec(norm);
     if (field && field[1]! in FIELD_KEYS) {
       const name = FIELD_KEYS[field[1] as keyof typeof FIELD_KEYS];
+      // The value as typed: split the raw token at its own first colon (normalising may change lengths: … → ...).
+      let value = raw.slice(raw.search(/[:：]/u) + 1);
       // "期限: 5月1日" — the value may follow the colon after a space.
-      let value = raw.slice(raw.length - field[2]!.length);
       if (!value && i + 1 < tokens.length) value = tokens[++i]!;
       if (name === 'assignee') value = value.replace(/^[@＠]/u, '');
       out.fields[name] = value;

@@ -40,7 +40,8 @@ export function parsePeriod(word: string, now: number): Period | undefined {
   if (m && Number(m[1]) >= 1 && Number(m[1]) <= 12) return { label: `${year}年${Number(m[1])}月`, months: [ym(year, Number(m[1]))] };
   m = /^(20\d\d)年?(?:第?([1-4一二三四])季度|[qQ]([1-4]))$/u.exec(w);
   if (m) {
-    const q = '一二三四'.indexOf(m[2] ?? '') >= 0 ? '一二三四'.indexOf(m[2]!) : Number(m[2] ?? m[3]) - 1;
+    const digit = m[2] ?? m[3]!;
+    const q = '一二三四'.includes(digit) ? '一二三四'.indexOf(digit) : Number(digit) - 1;
     return { label: `${m[1]}年第${q + 1}季度`, months: range(Number(m[1]), q * 3 + 1, q * 3 + 3) };
   }
   return undefined;

@@ -78,8 +78,14 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       : { reply: '您好，我是督办助手。发送 `/帮助` 查看可用命令。', outcome: 'not_command' };
   }
 
-  async function handle(message: IncomingMessage): Promise<Reply> {
+  async function handle(received: IncomingMessage): Promise<Reply> {
     const started = performance.now();
+    // Well-formed text only: a lone surrogate (half an emoji) is replaced, never stored or sent to Lua.
+    const message: IncomingMessage = {
+      ...received,
+      text: received.text.toWellFormed(),
+      ...(received.quote ? { quote: { ...received.quote, text: received.quote.text.toWellFormed() } } : {}),
+    };
     const org = deps.org();
     const sender = org.membership(message.userId);
     const chat = org.chat(message.chatId);

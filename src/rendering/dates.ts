@@ -39,3 +39,11 @@ export function formatStamp(ms: number, now: number): string {
   const year = w.year !== wallTime(now).year ? `${w.year}年` : '';
   return `${year}${w.month}月${w.day}日 ${String(w.hour).padStart(2, '0')}:${String(w.minute).padStart(2, '0')}`;
 }
+
+const DURATION_UNITS: Record<string, string> = { s: '秒', m: '分钟', h: '小时', d: '天', w: '周' };
+
+/** A policy duration in words: "3d" → "3天", "10m" → "10分钟". */
+export function durationWords(text: string): string {
+  const m = /^(\d+)([smhdw])$/.exec(text);
+  return m ? `${m[1]}${DURATION_UNITS[m[2]!]}` : text;
+}

@@ -1,7 +1,7 @@
 import type { Issue } from '../domain/issue';
 import type { Org } from '../domain/org';
 import { calendarDaysBetween } from '../domain/time';
-import { formatDate, formatDeadline, formatDay } from './dates';
+import { durationWords, formatDate, formatDeadline, formatDay } from './dates';
 import { personName, truncate, unitLabel } from './issue';
 
 /**
@@ -46,16 +46,16 @@ function overdueLine(org: Org, o: OverdueItem): string {
 }
 
 /** One message per chat per tick: every overdue item of the chat, the leader @ed for the old ones. */
-export function digestText(org: Org, items: readonly OverdueItem[], leaders: readonly string[], escalateDays: number | undefined, more: number): string {
+export function digestText(org: Org, items: readonly OverdueItem[], leaders: readonly string[], escalateAfter: string | undefined, more: number): string {
   const lines = [`🔴 逾期未整改 ${items.length + more} 件，请责任人抓紧整改，完成后回复 /整改 #编号 整改情况`, ...items.map((o) => overdueLine(org, o))];
   if (more > 0) lines.push(`…另有 ${more} 件，发送 /清单 逾期 查看全部`);
-  if (leaders.length && escalateDays !== undefined) lines.push(`其中逾期超过${escalateDays}天的，请队长 ${leaders.map((l) => personName(org, l)).join('、')} 督促。`);
+  if (leaders.length && escalateAfter !== undefined) lines.push(`其中逾期超过${durationWords(escalateAfter)}的，请队长 ${leaders.map((l) => personName(org, l)).join('、')} 督促。`);
   return lines.join('\n');
 }
 
 /** To the admin chats: what has stayed overdue past the admins' escalation threshold. */
-export function escalationText(org: Org, items: readonly OverdueItem[], afterDays: number, more: number): string {
-  const lines = [`⚠️ 逾期超过${afterDays}天未整改 ${items.length + more} 件（上报组织部）`, ...items.map((o) => overdueLine(org, o))];
+export function escalationText(org: Org, items: readonly OverdueItem[], after: string, more: number): string {
+  const lines = [`⚠️ 逾期超过${durationWords(after)}未整改 ${items.length + more} 件（上报组织部）`, ...items.map((o) => overdueLine(org, o))];
   if (more > 0) lines.push(`…另有 ${more} 件，发送 /清单 逾期 全区 查看全部`);
   return lines.join('\n');
 }

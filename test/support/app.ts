@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import type { Redis } from 'ioredis';
 import { createApp, type App } from '../../src/app';
 import type { Clock } from '../../src/clock';
@@ -20,6 +21,14 @@ export function demoOrg(): Org {
   return demo;
 }
 
+/** The demo organisation with another policy and group-robot keys (KEY_<chatid>) on every chat. */
+export function demoOrgWith(policy: Record<string, unknown>, withKeys = true): Org {
+  const raw = parseYaml(readFileSync(demoOrgFile(), 'utf8')) as { policy: Record<string, unknown>; chats: { chatid: string; webhookKey?: string }[] };
+  raw.policy = { ...raw.policy, ...policy };
+  if (withKeys) for (const c of raw.chats) c.webhookKey = `KEY_${c.chatid}`;
+  return parseOrg(stringifyYaml(raw), {});
+}
+
 export interface TestApp {
   app: App;
   baseUrl: string;
@@ -31,8 +40,18 @@ export interface TestApp {
 }
 
 /** The real app (real Koa server on port 0, real Redis) with a per-test key prefix. */
-export async function startTestApp(opts: { org?: Org; clock?: Clock; redisUrl?: string; env?: Record<string, string> } = {}): Promise<TestApp> {
-  const prefix = testPrefix();
+export interface TestAppOptions {
+  org?: Org;
+  clock?: Clock;
+  redisUrl?: string;
+  env?: Record<string, string>;
+  /** Share a prefix to run several instances on one ledger. */
+  prefix?: string;
+  jobTimings?: { backoffMs?: number; throttleMs?: number };
+}
+
+export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
+  const prefix = opts.prefix ?? testPrefix();
   const env = loadEnv({
     NODE_ENV: 'test',
     PORT: '0',
@@ -51,6 +70,7 @@ export async function startTestApp(opts: { org?: Org; clock?: Clock; redisUrl?: 
     credentials: { token: TEST_TOKEN, encodingAESKey: TEST_AES_KEY },
     logger,
     ...(opts.clock ? { clock: opts.clock } : {}),
+    ...(opts.jobTimings ? { jobTimings: opts.jobTimings } : {}),
   });
   const port = await app.start();
   const baseUrl = `http://127.0.0.1:${port}`;

@@ -20,7 +20,17 @@ if current ~= ARGV[1] then
   return {0, tonumber(current)}
 end
 
+-- Decode every input before the first write: Redis does not undo a script's writes when it
+-- fails halfway, so nothing may fail after writing starts.
 local sets = cjson.decode(ARGV[2])
+local dels = cjson.decode(ARGV[3])
+local ops = cjson.decode(ARGV[4])
+local auditPairs = cjson.decode(ARGV[5])
+for _, op in ipairs(ops) do
+  if op[1] ~= 'zadd' and op[1] ~= 'zrem' and op[1] ~= 'hincrby' then
+    return redis.error_reply('commit-issue: unknown op ' .. tostring(op[1]))
+  end
+end
 local flat = {}
 local version = nil
 for _, kv in ipairs(sets) do
@@ -30,25 +40,22 @@ for _, kv in ipairs(sets) do
 end
 if version == nil then return redis.error_reply('commit-issue: version field missing') end
 
-local dels = cjson.decode(ARGV[3])
 if #dels > 0 then redis.call('HDEL', KEYS[1], unpack(dels)) end
 redis.call('HSET', KEYS[1], unpack(flat))
 
-for _, op in ipairs(cjson.decode(ARGV[4])) do
+for _, op in ipairs(ops) do
   local key = KEYS[3 + op[2]]
   if op[1] == 'zadd' then
     redis.call('ZADD', key, op[3], op[4])
   elseif op[1] == 'zrem' then
     redis.call('ZREM', key, op[3])
-  elseif op[1] == 'hincrby' then
-    redis.call('HINCRBY', key, op[3], op[4])
   else
-    return redis.error_reply('commit-issue: unknown op ' .. tostring(op[1]))
+    redis.call('HINCRBY', key, op[3], op[4])
   end
 end
 
 local audit = {}
-for _, kv in ipairs(cjson.decode(ARGV[5])) do
+for _, kv in ipairs(auditPairs) do
   audit[#audit + 1] = kv[1]
   audit[#audit + 1] = kv[2]
 end

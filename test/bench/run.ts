@@ -1,0 +1,125 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createLogger } from '../../src/log/logger';
+import { startEmbeddedRedis, type EmbeddedRedis } from '../../src/store/embedded-redis';
+import { benchStatus, NOW, STATUS_TARGET_MS, type LatencyRow } from './status';
+
+/**
+ * `npm run bench`: speed figures for the README, measured on this machine against its own
+ * redis-server. Exits 0 whether targets are met or missed (PASS/MISS is printed); non-zero only
+ * when the bench itself fails.
+ *
+ *   BENCH_ISSUES    ledger size (default 100000)
+ *   BENCH_REQUESTS  timed sequential requests per scenario (default 200)
+ *   BENCH_WARMUP    untimed requests first (default 20)
+ *   BENCH_AOF       1 (default): also measure with AOF appendfsync always; 0: skip
+ */
+function intEnv(name: string, fallback: number, min: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer ≥ ${min} (got "${raw}")`);
+  return n;
+}
+
+function machine(): string[] {
+  const cpu = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? os.cpus()[0]?.model ?? 'unknown';
+  let redis = 'unknown';
+  try {
+    redis = /v=(\S+)/.exec(execFileSync('redis-server', ['--version'], { encoding: 'utf8' }))?.[1] ?? redis;
+  } catch {
+    // reported as unknown; startEmbeddedRedis below says why it cannot start
+  }
+  return [
+    `machine: ${cpu}, ${os.availableParallelism()} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB; ${os.type()} ${os.release()}`,
+    `node ${process.version}, redis-server ${redis}, TZ=${process.env.TZ ?? '(unset)'}, run ${new Date().toISOString()}`,
+    load(),
+  ];
+}
+
+/** The machine may be shared: say how busy it was, at the start and at the end. */
+function load(): string {
+  return `load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (1/5/15 min, ${os.availableParallelism()} cores)`;
+}
+
+const fmt = (ms: number) => ms.toFixed(1).padStart(7);
+
+function table(rows: LatencyRow[]): string[] {
+  const width = Math.max(...rows.map((r) => displayWidth(r.label)));
+  const pad = (s: string) => s + ' '.repeat(width - displayWidth(s));
+  const out = [`${pad('')}       n     p50     p95     p99     max  (ms)`];
+  for (const r of rows) {
+    const s = r.stats;
+    const verdict = r.target === undefined ? '' : `  ${s.p99 < r.target ? 'PASS' : 'MISS'} (p99 < ${r.target})`;
+    out.push(`${pad(r.label)} ${String(s.n).padStart(7)} ${fmt(s.p50)} ${fmt(s.p95)} ${fmt(s.p99)} ${fmt(s.max)}${verdict}`);
+  }
+  return out;
+}
+
+/** CJK characters take two columns in a terminal. */
+function displayWidth(s: string): number {
+  let w = 0;
+  for (const ch of s) w += /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/u.test(ch) ? 2 : 1;
+  return w;
+}
+
+async function main(): Promise<void> {
+  const issues = intEnv('BENCH_ISSUES', 100_000, 10);
+  const requests = intEnv('BENCH_REQUESTS', 200, 1);
+  const warmup = intEnv('BENCH_WARMUP', 20, 1);
+  const aofAlways = intEnv('BENCH_AOF', 1, 0) !== 0;
+  const print = (line = '') => console.log(line);
+
+  print('duban bench');
+  for (const l of machine()) print(l);
+
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'duban-bench-'));
+  let redis: EmbeddedRedis | undefined;
+  let cleaning: Promise<void> | undefined;
+  const cleanup = () =>
+    (cleaning ??= (async () => {
+      await redis?.stop();
+      await rm(dir, { recursive: true, force: true });
+    })());
+  // redis-server runs in its own process group: Ctrl-C must not leave it behind. `on`, not `once`:
+  // Ctrl-C reaches this process twice (from the terminal and relayed by tsx), and with no listener
+  // left tsx exits at once.
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (cleaning) return;
+    console.error(`\n${sig}: stopping redis-server`);
+    void cleanup().finally(() => process.exit(130));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    redis = await startEmbeddedRedis({ dir, logger: createLogger('silent'), tcp: true, persistence: false });
+    print(`redis-server pid ${redis.pid} on ${redis.url}, data in ${dir}: AOF off and no RDB saves for generation and the main figures` + (aofAlways ? '; then AOF appendfsync always (BENCH_AOF=0 skips)' : ' (BENCH_AOF=0: AOF run skipped)'));
+    print();
+    print(`## /status — target: under ${STATUS_TARGET_MS} ms on a ${issues.toLocaleString('en-US')}-issue ledger, clock fixed at ${NOW}`);
+    const result = await benchStatus({ redisUrl: redis.url, issues, requests, warmup, aofAlways, print });
+    print();
+    print(table(result.rows).join('\n'));
+    print();
+    print('e2e = @督办助手 message → encrypted, signed POST /wecom/callback → pipeline → encrypted reply → verified and decrypted (CallbackClient.say),');
+    print('one request at a time; indented rows = the status handler’s steps called in-process on the same data (LedgerStore over one ioredis connection).');
+    const e2e = result.rows.filter((r) => r.target !== undefined);
+    const missed = e2e.filter((r) => r.stats.p99 >= STATUS_TARGET_MS);
+    print(`at the end: ${load()}`);
+    print(`/status ${missed.length ? `MISS: ${missed.length} of ${e2e.length} end-to-end rows have p99 ≥ ${STATUS_TARGET_MS} ms` : `PASS: every end-to-end p99 under ${STATUS_TARGET_MS} ms`}`);
+  } finally {
+    await cleanup();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+main().then(
+  () => process.exit(0), // BullMQ and undici keep-alive sockets must not hold the process open
+  (err: unknown) => {
+    console.error('bench failed:', err);
+    process.exit(1);
+  },
+);

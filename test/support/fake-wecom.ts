@@ -1,0 +1,91 @@
+import { EventEmitter, once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import Router from '@koa/router';
+import Koa from 'koa';
+import getRawBody from 'raw-body';
+
+/**
+ * A local stand-in for WeCom's outbound HTTP API (the only thing tests fake): the group robot's
+ * /cgi-bin/webhook/send. It records every request, answers scripted errcodes per key, and
+ * answers 404 — and remembers it — for any route it does not know.
+ */
+export interface RobotMessage {
+  key: string;
+  msgtype: string;
+  content: string;
+  mentions: string[];
+  errcode: number;
+  at: number;
+}
+
+export class FakeWecom extends EventEmitter {
+  readonly messages: RobotMessage[] = [];
+  readonly unexpected: string[] = [];
+  private readonly scripts = new Map<string, number[]>();
+  private server: Server | undefined;
+  url = '';
+
+  /** The next answers for a key, in order (then errcode 0). */
+  script(key: string, errcodes: number[]): void {
+    this.scripts.set(key, [...errcodes]);
+  }
+
+  delivered(key?: string): RobotMessage[] {
+    return this.messages.filter((m) => m.errcode === 0 && (key === undefined || m.key === key));
+  }
+
+  /** Resolves when `predicate` holds for the recorded messages (checked on every request). */
+  async waitFor(predicate: (messages: RobotMessage[]) => boolean, timeoutMs = 15_000): Promise<RobotMessage[]> {
+    const deadline = AbortSignal.timeout(timeoutMs);
+    while (!predicate(this.messages)) {
+      await once(this, 'message', { signal: deadline }).catch(() => {
+        throw new Error(`fake WeCom: condition not met within ${timeoutMs} ms; got ${this.messages.length} messages`);
+      });
+    }
+    return this.messages;
+  }
+
+  async start(): Promise<string> {
+    const app = new Koa();
+    const router = new Router();
+    router.post('/cgi-bin/webhook/send', async (ctx) => {
+      const key = String(ctx.query.key ?? '');
+      const body = JSON.parse(await getRawBody(ctx.req, { encoding: 'utf8' })) as {
+        msgtype: string;
+        text?: { content: string; mentioned_list?: string[] };
+        markdown?: { content: string };
+      };
+      const queue = this.scripts.get(key);
+      const errcode = queue?.length ? queue.shift()! : 0;
+      const msg: RobotMessage = {
+        key,
+        msgtype: body.msgtype,
+        content: body.text?.content ?? body.markdown?.content ?? '',
+        mentions: body.text?.mentioned_list ?? [],
+        errcode,
+        at: Date.now(),
+      };
+      this.messages.push(msg);
+      ctx.body = { errcode, errmsg: errcode ? 'scripted error' : 'ok' };
+      this.emit('message', msg);
+    });
+    app.use(router.routes());
+    app.use(async (ctx) => {
+      this.unexpected.push(`${ctx.method} ${ctx.path}`);
+      ctx.status = 404;
+      ctx.body = { errcode: -1, errmsg: 'no such route in the fake' };
+    });
+    this.server = app.listen(0, '127.0.0.1');
+    await once(this.server, 'listening');
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.url;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.server) return;
+    this.server.closeAllConnections();
+    this.server.close();
+    await once(this.server, 'close');
+  }
+}

@@ -1,0 +1,367 @@
+import type { Issue } from '../../src/domain/issue';
+import { apply, createIssue, isRefusal, type Action, type Actor, type NewIssueInput, type Outcome, type Refusal } from '../../src/domain/lifecycle';
+import { DAY_MS } from '../../src/domain/time';
+import { decodeIssue, encodeIssue } from '../../src/store/issue-codec';
+import { createKeys } from '../../src/store/keys';
+import { ledgerOps, type Op } from '../../src/store/ledger-ops';
+
+/**
+ * ledgerOps is pure: the index and counter writes of one issue change, from the issue before and
+ * after. Every case asserts the whole list, in order, so a missing or extra write shows.
+ */
+
+const keys = createKeys('d:');
+const HOUR = 3_600_000;
+/** 00:30 on 1 June in Shanghai is still 31 May in UTC: the month bucket must be Shanghai's, 202606. */
+const T0 = Date.parse('2026-06-01T00:30:00+08:00');
+const DEADLINE = T0 + 7 * DAY_MS;
+
+const MEMBER: Actor = { userid: 'u_t1_m2', isAdmin: false, inArea: true };
+const VERIFIER: Actor = { userid: 'u_luo', isAdmin: false, inArea: true };
+const SECRETARY: Actor = { userid: 'u_sec_banzhu', isAdmin: false, inArea: false };
+
+function ok(r: Outcome | Refusal): Issue {
+  if (isRefusal(r)) throw new Error(`refused: ${JSON.stringify(r)}`);
+  return r.issue;
+}
+
+function created(over: Partial<NewIssueInput> = {}): Issue {
+  const input: NewIssueInput = {
+    id: 12,
+    unitId: 'banzhu',
+    teamIds: ['t1'],
+    description: '闸阀老化漏水',
+    homeChat: 'CHAT_T1',
+    assignee: 'u_sec_banzhu',
+    deadline: DEADLINE,
+    evidence: [],
+    ...over,
+  };
+  return ok(createIssue(input, MEMBER, T0));
+}
+
+const step = (issue: Issue, action: Action, who: Actor, at: number) => ok(apply(issue, action, who, at));
+
+/** Both buckets of a counter change, as ledgerOps writes them. */
+const counter = (field: string, delta: number, unit = 'banzhu'): Op[] => [
+  ['hincrby', `d:stats:${unit}`, `all:${field}`, delta],
+  ['hincrby', `d:stats:${unit}`, `202606:${field}`, delta],
+];
+
+describe('ledgerOps', () => {
+  it('create, assigned at once: unit, team, state, unit-state, assignee, both deadline sets, counters', () => {
+    const issue = created({ teamIds: ['t1', 't7'] });
+    expect(ledgerOps(keys, undefined, issue)).toEqual<Op[]>([
+      ['zadd', 'd:idx:unit:banzhu', 12, '12'],
+      ['zadd', 'd:idx:team:t1', 12, '12'],
+      ['zadd', 'd:idx:team:t7', 12, '12'],
+      ['zadd', 'd:idx:state:assigned', 12, '12'],
+      ['zadd', 'd:idx:unit:banzhu:assigned', 12, '12'],
+      ['zadd', 'd:idx:assignee:u_sec_banzhu', 12, '12'],
+      ['zadd', 'd:deadlines', DEADLINE, '12'],
+      ['zadd', 'd:deadlines:banzhu', DEADLINE, '202606:12'],
+      ...counter('found', 1),
+      ...counter('assigned', 1),
+    ]);
+  });
+
+  it('create, waiting in 待交办: no assignee index and no clock, even with a deadline', () => {
+    const issue = created({ assignee: undefined, unitId: 'daxing_jx', teamIds: ['t3', 't6'] });
+    expect(issue.state).toBe('reported');
+    expect(ledgerOps(keys, undefined, issue)).toEqual<Op[]>([
+      ['zadd', 'd:idx:unit:daxing_jx', 12, '12'],
+      ['zadd', 'd:idx:team:t3', 12, '12'],
+      ['zadd', 'd:idx:team:t6', 12, '12'],
+      ['zadd', 'd:idx:state:reported', 12, '12'],
+      ['zadd', 'd:idx:unit:daxing_jx:reported', 12, '12'],
+      ...counter('found', 1, 'daxing_jx'),
+      ...counter('reported', 1, 'daxing_jx'),
+    ]);
+  });
+
+  it('assign (待交办 → 整改中): state moves, assignee and clock start', () => {
+    const before = created({ assignee: undefined, deadline: undefined });
+    const after = step(before, { type: 'assign', assignee: 'u_sec_banzhu', deadline: DEADLINE }, MEMBER, T0 + HOUR);
+    expect(ledgerOps(keys, before, after)).toEqual<Op[]>([
+      ['zrem', 'd:idx:state:reported', '12'],
+      ['zrem', 'd:idx:unit:banzhu:reported', '12'],
+      ['zadd', 'd:idx:state:assigned', 12, '12'],
+      ['zadd', 'd:idx:unit:banzhu:assigned', 12, '12'],
+      ['zadd', 'd:idx:assignee:u_sec_banzhu', 12, '12'],
+      ['zadd', 'd:deadlines', DEADLINE, '12'],
+      ['zadd', 'd:deadlines:banzhu', DEADLINE, '202606:12'],
+      ...counter('reported', -1),
+      ...counter('assigned', 1),
+    ]);
+  });
+
+  it('reassign while 整改中: the assignee index moves, the deadline is rescored, no state or counter change', () => {
+    const before = created();
+    const later = DEADLINE + 3 * DAY_MS;
+    const after = step(before, { type: 'assign', assignee: 'u_t1_m3', deadline: later }, MEMBER, T0 + HOUR);
+    expect(ledgerOps(keys, before, after)).toEqual<Op[]>([
+      ['zrem', 'd:idx:assignee:u_sec_banzhu', '12'],
+      ['zadd', 'd:idx:assignee:u_t1_m3', 12, '12'],
+      ['zadd', 'd:deadlines', later, '12'],
+      ['zadd', 'd:deadlines:banzhu', later, '202606:12'],
+    ]);
+  });
+
+  it('fix (整改中 → 待核验): the clock stops and the assignee no longer waits', () => {
+    const before = created();
+    const after = step(before, { type: 'fix', note: '已更换', evidence: [] }, SECRETARY, T0 + DAY_MS);
+    expect(ledgerOps(keys, before, after)).toEqual<Op[]>([
+      ['zrem', 'd:idx:state:assigned', '12'],
+      ['zrem', 'd:idx:unit:banzhu:assigned', '12'],
+      ['zadd', 'd:idx:state:submitted', 12, '12'],
+      ['zadd', 'd:idx:unit:banzhu:submitted', 12, '12'],
+      ['zrem', 'd:idx:assignee:u_sec_banzhu', '12'],
+      ['zrem', 'd:deadlines', '12'],
+      ['zrem', 'd:deadlines:banzhu', '202606:12'],
+      ...counter('assigned', -1),
+      ...counter('submitted', 1),
+    ]);
+  });
+
+  it('verify on time (待核验 → 已销号): closed, ontime and the time to close are counted', () => {
+    const fixed = step(created(), { type: 'fix', note: '已更换', evidence: [] }, SECRETARY, T0 + DAY_MS);
+    const closed = step(fixed, { type: 'verify' }, VERIFIER, T0 + 2 * DAY_MS);
+    expect(ledgerOps(keys, fixed, closed)).toEqual<Op[]>([
+      ['zrem', 'd:idx:state:submitted', '12'],
+      ['zrem', 'd:idx:unit:banzhu:submitted', '12'],
+      ['zadd', 'd:idx:state:closed', 12, '12'],
+      ['zadd', 'd:idx:unit:banzhu:closed', 12, '12'],
+      ...counter('submitted', -1),
+      ...counter('closed', 1),
+      ...counter('ontime', 1),
+      ...counter('closeMs', 2 * DAY_MS),
+    ]);
+  });
+
+  it('verify of a late fix: closed without ontime', () => {
+    const fixed = step(created(), { type: 'fix', note: '已更换', evidence: [] }, SECRETARY, DEADLINE + HOUR);
+    const closed = step(fixed, { type: 'verify' }, VERIFIER, DEADLINE + 2 * HOUR);
+    expect(closed.closedOnTime).toBe(false);
+    expect(ledgerOps(keys, fixed, closed)).toEqual<Op[]>([
+      ['zrem', 'd:idx:state:submitted', '12'],
+      ['zrem', 'd:idx:unit:banzhu:submitted', '12'],
+      ['zadd', 'd:idx:state:closed', 12, '12'],
+      ['zadd', 'd:idx:unit:banzhu:closed', 12, '12'],
+      ...counter('submitted', -1),
+      ...counter('closed', 1),
+      ...counter('closeMs', DEADLINE + 2 * HOUR - T0),
+    ]);
+  });
+
+  it('reject (待核验 → 整改中): the assignee and the clock come back', () => {
+    const fixed = step(created(), { type: 'fix', note: '已更换', evidence: [] }, SECRETARY, T0 + DAY_MS);
+    const rejected = step(fixed, { type: 'reject', reason: '照片不清' }, VERIFIER, T0 + 2 * DAY_MS);
+    expect(ledgerOps(keys, fixed, rejected)).toEqual<Op[]>([
+      ['zrem', 'd:idx:state:submitted', '12'],
+      ['zrem', 'd:idx:unit:banzhu:submitted', '12'],
+      ['zadd', 'd:idx:state:assigned', 12, '12'],
+      ['zadd', 'd:idx:unit:banzhu:assigned', 12, '12'],
+      ['zadd', 'd:idx:assignee:u_sec_banzhu', 12, '12'],
+      ['zadd', 'd:deadlines', DEADLINE, '12'],
+      ['zadd', 'd:deadlines:banzhu', DEADLINE, '202606:12'],
+      ...counter('assigned', 1),
+      ...counter('submitted', -1),
+    ]);
+  });
+
+  it('relapse on revisit (已销号 → 整改中): closing is undone, relapse counted, the clock runs on the new deadline in the discovery month', () => {
+    const fixed = step(created(), { type: 'fix', note: '已更换', evidence: [] }, SECRETARY, T0 + DAY_MS);
+    const closed = step(fixed, { type: 'verify' }, VERIFIER, T0 + 2 * DAY_MS);
+    // A month later: the deadline member still carries the discovery month, 202606.
+    const relapseAt = T0 + 40 * DAY_MS;
+    const newDeadline = relapseAt + 7 * DAY_MS;
+    const reopened = step(closed, { type: 'revisit', outcome: 'relapse', deadline: newDeadline, note: '又漏水' }, VERIFIER, relapseAt);
+    expect(ledgerOps(keys, closed, reopened)).toEqual<Op[]>([
+      ['zrem', 'd:idx:state:closed', '12'],
+      ['zrem', 'd:idx:unit:banzhu:closed', '12'],
+      ['zadd', 'd:idx:state:assigned', 12, '12'],
+      ['zadd', 'd:idx:unit:banzhu:assigned', 12, '12'],
+      ['zadd', 'd:idx:assignee:u_sec_banzhu', 12, '12'],
+      ['zadd', 'd:deadlines', newDeadline, '12'],
+      ['zadd', 'd:deadlines:banzhu', newDeadline, '202606:12'],
+      ...counter('assigned', 1),
+      ...counter('closed', -1),
+      ...counter('ontime', -1),
+      ...counter('closeMs', -2 * DAY_MS),
+      ...counter('relapse', 1),
+    ]);
+  });
+
+  it('revisit normal (已销号 → 已回访): moves the state and keeps the close figures', () => {
+    const fixed = step(created(), { type: 'fix', note: '已更换', evidence: [] }, SECRETARY, T0 + DAY_MS);
+    const closed = step(fixed, { type: 'verify' }, VERIFIER, T0 + 2 * DAY_MS);
+    const revisited = step(closed, { type: 'revisit', outcome: 'normal' }, VERIFIER, T0 + 32 * DAY_MS);
+    expect(ledgerOps(keys, closed, revisited)).toEqual<Op[]>([
+      ['zrem', 'd:idx:state:closed', '12'],
+      ['zrem', 'd:idx:unit:banzhu:closed', '12'],
+      ['zadd', 'd:idx:state:revisited', 12, '12'],
+      ['zadd', 'd:idx:unit:banzhu:revisited', 12, '12'],
+      ...counter('closed', -1),
+      ...counter('revisited', 1),
+    ]);
+  });
+
+  it('cancel while 整改中: leaves every open index, no longer found', () => {
+    const before = created();
+    const canceled = step(before, { type: 'cancel', reason: '重复上报' }, MEMBER, T0 + HOUR);
+    expect(ledgerOps(keys, before, canceled)).toEqual<Op[]>([
+      ['zrem', 'd:idx:state:assigned', '12'],
+      ['zrem', 'd:idx:unit:banzhu:assigned', '12'],
+      ['zadd', 'd:idx:state:canceled', 12, '12'],
+      ['zadd', 'd:idx:unit:banzhu:canceled', 12, '12'],
+      ['zrem', 'd:idx:assignee:u_sec_banzhu', '12'],
+      ['zrem', 'd:deadlines', '12'],
+      ['zrem', 'd:deadlines:banzhu', '202606:12'],
+      ...counter('found', -1),
+      ...counter('assigned', -1),
+      ...counter('canceled', 1),
+    ]);
+  });
+
+  it('cancel while 待交办: only the state indexes and counters', () => {
+    const before = created({ assignee: undefined });
+    const canceled = step(before, { type: 'cancel', reason: '误报' }, MEMBER, T0 + HOUR);
+    expect(ledgerOps(keys, before, canceled)).toEqual<Op[]>([
+      ['zrem', 'd:idx:state:reported', '12'],
+      ['zrem', 'd:idx:unit:banzhu:reported', '12'],
+      ['zadd', 'd:idx:state:canceled', 12, '12'],
+      ['zadd', 'd:idx:unit:banzhu:canceled', 12, '12'],
+      ...counter('found', -1),
+      ...counter('reported', -1),
+      ...counter('canceled', 1),
+    ]);
+  });
+
+  it('a change without a state change (催办) rewrites the same index entries and no counters', () => {
+    const before = created();
+    const reminded = step(before, { type: 'remind' }, MEMBER, T0 + HOUR);
+    expect(ledgerOps(keys, before, reminded)).toEqual<Op[]>([
+      ['zadd', 'd:idx:assignee:u_sec_banzhu', 12, '12'],
+      ['zadd', 'd:deadlines', DEADLINE, '12'],
+      ['zadd', 'd:deadlines:banzhu', DEADLINE, '202606:12'],
+    ]);
+  });
+
+  it('does not touch its inputs', () => {
+    const before = created();
+    const after = step(before, { type: 'fix', note: '已更换', evidence: [] }, SECRETARY, T0 + DAY_MS);
+    const copies = [structuredClone(before), structuredClone(after)];
+    ledgerOps(keys, before, after);
+    expect([before, after]).toEqual(copies);
+  });
+});
+
+describe('issue codec', () => {
+  const full: Issue = {
+    id: 42,
+    version: 9,
+    state: 'closed',
+    unitId: 'banzhu',
+    teamIds: ['t1', 't7'],
+    description: '闸阀老化漏水，“群众” 反映强烈\n第二行',
+    category: '基础 设施',
+    source: '县委巡察',
+    reporter: 'u_t1_m2',
+    assignee: 'u_sec_banzhu',
+    deadline: DEADLINE,
+    homeChat: 'CHAT_T1',
+    createdAt: T0,
+    assignedAt: T0 + 1,
+    submittedAt: T0 + DAY_MS,
+    closedAt: T0 + 2 * DAY_MS,
+    revisitedAt: T0 + 40 * DAY_MS,
+    canceledAt: T0 + 41 * DAY_MS,
+    fixNote: '已更换闸阀',
+    evidence: [
+      { kind: 'image', url: 'https://img.example/1.jpg', aesKey: 'k1', msgid: 'm1', at: T0 + DAY_MS },
+      { kind: 'file', url: 'https://img.example/2.pdf', msgid: 'm2', at: T0 + DAY_MS + 5 },
+    ],
+    rejectCount: 2,
+    rejectReasons: ['照片不清', '未附整改前后对比'],
+    relapseCount: 1,
+    deadlineChanges: [
+      { from: null, to: DEADLINE - DAY_MS, reason: '上报', by: 'u_t1_m2', at: T0 },
+      { from: DEADLINE - DAY_MS, to: DEADLINE, reason: '配件需订购', by: 'u_luo', at: T0 + HOUR },
+    ],
+    extensionRequest: { to: DEADLINE + DAY_MS, reason: '雨天', by: 'u_sec_banzhu', at: T0 + 2 * HOUR },
+    verifyNote: '现场核验无误',
+    revisitNote: '运行正常',
+    cancelReason: '（测试）',
+    closedOnTime: true,
+  };
+
+  const minimal: Issue = {
+    id: 1,
+    version: 1,
+    state: 'reported',
+    unitId: 'daxing_jx',
+    teamIds: [],
+    description: '台账缺失',
+    reporter: 'u_admin',
+    homeChat: 'CHAT_ADMIN',
+    createdAt: T0,
+    evidence: [],
+    rejectCount: 0,
+    rejectReasons: [],
+    relapseCount: 0,
+    deadlineChanges: [],
+  };
+
+  /** What Redis would hold after HDEL of `del` and HSET of `set` on an empty hash. */
+  const asHash = (issue: Issue) => Object.fromEntries(encodeIssue(issue).set);
+
+  it('round-trips an issue with every optional field set', () => {
+    expect(decodeIssue(asHash(full))).toEqual(full);
+  });
+
+  it('round-trips closedOnTime false (not dropped as falsy)', () => {
+    const late = { ...full, closedOnTime: false };
+    expect(asHash(late).closedOnTime).toBe('0');
+    expect(decodeIssue(asHash(late))).toEqual(late);
+  });
+
+  it('encodes scalars as text and lists as JSON', () => {
+    const h = asHash(full);
+    expect(h).toMatchObject({
+      id: '42',
+      version: '9',
+      deadline: String(DEADLINE),
+      closedOnTime: '1',
+      teamIds: '["t1","t7"]',
+      rejectReasons: '["照片不清","未附整改前后对比"]',
+    });
+    expect(encodeIssue(full).del).toEqual([]);
+  });
+
+  it('round-trips an issue with no optional field, deleting every optional field', () => {
+    const { set, del } = encodeIssue(minimal);
+    expect(set.map(([k]) => k).sort()).toEqual(
+      ['id', 'version', 'state', 'unitId', 'teamIds', 'description', 'reporter', 'homeChat', 'createdAt', 'evidence', 'rejectCount', 'rejectReasons', 'relapseCount', 'deadlineChanges'].sort(),
+    );
+    expect([...del].sort()).toEqual(
+      ['category', 'source', 'assignee', 'deadline', 'assignedAt', 'submittedAt', 'closedAt', 'revisitedAt', 'canceledAt', 'fixNote', 'extensionRequest', 'verifyNote', 'revisitNote', 'cancelReason', 'closedOnTime'].sort(),
+    );
+    const decoded = decodeIssue(Object.fromEntries(set));
+    expect(decoded).toEqual(minimal);
+    // Exact: no optional key present with an undefined value.
+    expect(Object.keys(decoded).sort()).toEqual(Object.keys(minimal).sort());
+  });
+
+  it('refuses a hash with a state it does not know', () => {
+    expect(() => decodeIssue({ ...asHash(minimal), state: 'archived' })).toThrow(/state/);
+  });
+
+  it('refuses a hash with a list that is not JSON', () => {
+    expect(() => decodeIssue({ ...asHash(minimal), evidence: '[{' })).toThrow(/not JSON/);
+  });
+
+  it('refuses a hash missing a required field', () => {
+    const { version: _dropped, ...rest } = asHash(minimal);
+    expect(() => decodeIssue(rest)).toThrow(/version/);
+  });
+});
