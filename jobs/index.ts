@@ -16,6 +16,7 @@ import { runBulletin } from './ticks/bulletin';
 import { scheduleTicks } from './ticks/cron';
 import { runDigest } from './ticks/digest';
 import { processTimer } from './timers/process-timer';
+import { reconcileTimers } from './timers/reconcile';
 import { TimerScheduler } from './timers/timer-jobs';
 
 export interface JobsDeps {
@@ -73,6 +74,7 @@ export function createJobsRunner(deps: JobsDeps, client: JobsClient): JobsRunner
   const limiter = new RateLimiter(deps.redis, deps.keys.rate);
   let workers: Worker[] = [];
   let ticks: { stop(): Promise<void> } | undefined;
+  let reconciling: Promise<void> | undefined;
 
   const onFailed = (job: Job | undefined, err: Error) => {
     if (!job) return;
@@ -112,8 +114,14 @@ export function createJobsRunner(deps: JobsDeps, client: JobsClient): JobsRunner
         deps.logger,
       );
       deps.logger.info({ queues: [OUTBOUND_QUEUE, TIMERS_QUEUE], digest: policy.digestCron, bulletin: policy.bulletinCron }, 'workers started');
+      // In the background: a big ledger must not hold the start up.
+      reconciling = reconcileTimers({ ...deps, timers: client.timers }).then(
+        () => undefined,
+        (err: unknown) => deps.logger.error({ err }, 'timer reconcile failed'),
+      );
     },
     async stop() {
+      await reconciling;
       await ticks?.stop();
       // close() lets active jobs finish; the connections were created by BullMQ and close with it.
       await Promise.all(workers.map((w) => w.close()));
