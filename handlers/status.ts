@@ -37,7 +37,7 @@ export default defineCommand({
     period ??= ALL_TIME;
     const unitIds = scope.units.map((u) => u.id);
     const [counts, overdue] = await Promise.all([
-      ctx.ledger.unitCounts(unitIds, period.months ?? ['all']),
+      ctx.ledger.unitCounts(unitIds, period.buckets ?? ['all']),
       ctx.ledger.overdue(unitIds, now, period.months, OLDEST),
     ]);
 

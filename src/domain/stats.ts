@@ -3,8 +3,9 @@ import { DAY_MS, monthKey } from './time';
 
 /**
  * Ledger figures kept as counters, so /status never reads every issue. Each unit has counters
- * per discovery month ("202605:found") and for all time ("all:found"); a transition changes them
- * by the difference between the issue before and after.
+ * for all time ("all:found") and per discovery month, quarter and year ("202605:found",
+ * "2026Q2:found", "2026:found": a period is one bucket to read); a transition changes them by the
+ * difference between the issue before and after.
  */
 export const COUNTERS = ['found', 'reported', 'assigned', 'submitted', 'closed', 'revisited', 'canceled', 'ontime', 'closeMs', 'relapse'] as const;
 export type Counter = (typeof COUNTERS)[number];
@@ -21,6 +22,13 @@ function contribution(issue: Issue | undefined): Partial<Record<Counter, number>
   return c;
 }
 
+/** The counter buckets an issue discovered at this time counts in. */
+export function bucketsOf(createdAt: number): string[] {
+  const month = monthKey(createdAt);
+  const year = month.slice(0, 4);
+  return ['all', month, year, `${year}Q${Math.floor((Number(month.slice(4)) - 1) / 3) + 1}`];
+}
+
 export interface CounterDelta {
   unitId: string;
   field: string;
@@ -31,7 +39,7 @@ export interface CounterDelta {
 export function counterDeltas(before: Issue | undefined, after: Issue): CounterDelta[] {
   const a = contribution(before);
   const b = contribution(after);
-  const buckets = ['all', monthKey(after.createdAt)];
+  const buckets = bucketsOf(after.createdAt);
   const out: CounterDelta[] = [];
   for (const name of COUNTERS) {
     const delta = (b[name] ?? 0) - (a[name] ?? 0);

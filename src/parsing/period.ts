@@ -7,7 +7,10 @@ import { normalizeText } from './normalize';
  */
 export interface Period {
   label: string;
+  /** The discovery months it covers (overdue sets are kept per month). */
   months?: string[];
+  /** The counter buckets that sum to it: one month, quarter ("2026Q2") or year ("2026"). */
+  buckets?: string[];
 }
 
 export const ALL_TIME: Period = { label: '累计' };
@@ -16,6 +19,20 @@ const ym = (y: number, m: number) => `${y}${String(m).padStart(2, '0')}`;
 const range = (y: number, from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => ym(y, from + i));
 
 export function parsePeriod(word: string, now: number): Period | undefined {
+  const p = parseMonths(word, now);
+  return p?.months ? { ...p, buckets: bucketsFor(p.months) } : p;
+}
+
+/** One bucket for a whole year or quarter, else the months themselves. */
+function bucketsFor(months: readonly string[]): string[] {
+  const year = months[0]!.slice(0, 4);
+  const ms = months.map((m) => Number(m.slice(4)));
+  if (months.length === 12 && months.every((m) => m.startsWith(year))) return [year];
+  if (months.length === 3 && months.every((m) => m.startsWith(year)) && (ms[0]! - 1) % 3 === 0 && ms[2] === ms[0]! + 2) return [`${year}Q${(ms[0]! - 1) / 3 + 1}`];
+  return [...months];
+}
+
+function parseMonths(word: string, now: number): Period | undefined {
   const w = normalizeText(word).trim();
   const { year, month } = wallTime(now);
   const quarter = Math.floor((month - 1) / 3);

@@ -56,6 +56,8 @@ export async function startEmbeddedRedis(opts: EmbeddedRedisOptions): Promise<Em
     '--appendonly', persistence ? 'yes' : 'no',
     '--appendfsync', 'always',
     '--maxmemory-policy', 'noeviction',
+    // Issue hashes carry short JSON lists (deadline changes, evidence): keep them in the compact encoding.
+    '--hash-max-listpack-value', '256',
     '--protected-mode', 'yes',
     '--bind', '127.0.0.1',
     '--port', String(port),

@@ -11,7 +11,7 @@ export interface Keys {
   /** District-wide issue id sequence. */
   issueSeq: string;
   issue(id: number): string;
-  /** Every change of every issue, and of one issue (for /查看). */
+  /** Every change of every issue (a stream), and of one issue (a list of JSON entries, for /查看). */
   auditAll: string;
   audit(id: number): string;
   /** Sorted sets of issue ids (score = id, newest first when reversed). */
@@ -24,6 +24,8 @@ export interface Keys {
   /** Issues whose clock runs (整改中), score = deadline: district-wide (members "id") and per unit (members "YYYYMM:id"). */
   deadlines: string;
   unitDeadlines(unitId: string): string;
+  /** The same per unit and discovery month (members "id"), so /status for a period reads only counts. */
+  unitMonthDeadlines(unitId: string, month: string): string;
   /** Per-unit counters, fields "<bucket>:<counter>". */
   unitStats(unitId: string): string;
   /** A half-filled command of one user in one chat. */
@@ -54,6 +56,7 @@ export function createKeys(prefix: string): Keys {
     byAssignee: (u) => `${prefix}idx:assignee:${u}`,
     deadlines: `${prefix}deadlines`,
     unitDeadlines: (u) => `${prefix}deadlines:${u}`,
+    unitMonthDeadlines: (u, m) => `${prefix}deadlines:${u}:${m}`,
     unitStats: (u) => `${prefix}stats:${u}`,
     draft: (c, u) => `${prefix}conv:${c}:${u}`,
     sent: (id) => `${prefix}sent:${id}`,

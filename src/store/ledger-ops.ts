@@ -34,13 +34,16 @@ export function ledgerOps(keys: Keys, before: Issue | undefined, after: Issue): 
 
   // The clock runs only in 整改中 with a deadline.
   const clock = (i: Issue | undefined) => (i?.state === 'assigned' && i.deadline !== undefined ? i.deadline : undefined);
-  const member = `${monthKey(after.createdAt)}:${id}`;
+  const month = monthKey(after.createdAt);
+  const member = `${month}:${id}`;
   if (clock(after) !== undefined) {
     ops.push(['zadd', keys.deadlines, clock(after)!, id]);
     ops.push(['zadd', keys.unitDeadlines(after.unitId), clock(after)!, member]);
+    ops.push(['zadd', keys.unitMonthDeadlines(after.unitId, month), clock(after)!, id]);
   } else if (clock(before) !== undefined) {
     ops.push(['zrem', keys.deadlines, id]);
     ops.push(['zrem', keys.unitDeadlines(after.unitId), member]);
+    ops.push(['zrem', keys.unitMonthDeadlines(after.unitId, month), id]);
   }
 
   for (const d of counterDeltas(before, after)) ops.push(['hincrby', keys.unitStats(d.unitId), d.field, d.delta]);

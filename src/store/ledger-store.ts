@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Redis, Result } from 'ioredis';
 import { packageRoot } from '../config/paths';
-import type { Issue, IssueState } from '../domain/issue';
+import { z } from 'zod';
+import { ISSUE_STATES, type Issue, type IssueState } from '../domain/issue';
 import type { Outcome } from '../domain/lifecycle';
 import { COUNTERS, emptyCounts, type Counter } from '../domain/stats';
 import { decodeIssue, encodeIssue } from './issue-codec';
@@ -16,6 +17,18 @@ declare module 'ioredis' {
     commitIssue(numKeys: number, ...args: (string | number)[]): Result<[number, number], Context>;
   }
 }
+
+const auditRecordSchema = z.object({
+  actor: z.string(),
+  at: z.number(),
+  action: z.string(),
+  from: z.enum(ISSUE_STATES).nullable(),
+  to: z.enum(ISSUE_STATES),
+  version: z.number(),
+  note: z.string().optional(),
+  evidence: z.array(z.unknown()).optional(),
+});
+type AuditRecord = { actor: string; at: number; action: string; from: IssueState | null; to: IssueState; version: number; note?: string; evidence?: unknown[] };
 
 export interface AuditEntry {
   issueId: number;
@@ -96,6 +109,9 @@ export class LedgerStore {
     ];
     if (outcome.audit.note) audit.push(['note', outcome.audit.note]);
     if (outcome.audit.evidence?.length) audit.push(['evidence', JSON.stringify(outcome.audit.evidence)]);
+    const entry: AuditRecord = { actor, at, action: outcome.audit.action, from: outcome.audit.from, to: outcome.audit.to, version: after.version };
+    if (outcome.audit.note) entry.note = outcome.audit.note;
+    if (outcome.audit.evidence?.length) entry.evidence = outcome.audit.evidence;
     const [ok] = await this.redis.commitIssue(
       3 + keyList.length,
       this.keys.issue(after.id),
@@ -107,27 +123,17 @@ export class LedgerStore {
       JSON.stringify(del),
       JSON.stringify(ops),
       JSON.stringify(audit),
+      JSON.stringify(entry),
     );
     return ok === 1;
   }
 
   async history(id: number): Promise<AuditEntry[]> {
-    const entries = await this.redis.xrange(this.keys.audit(id), '-', '+');
-    return entries.map(([, fields]) => {
-      const f = new Map<string, string>();
-      for (let i = 0; i + 1 < fields.length; i += 2) f.set(fields[i]!, fields[i + 1]!);
-      const e: AuditEntry = {
-        issueId: Number(f.get('issue')),
-        actor: f.get('actor') ?? '',
-        at: Number(f.get('at')),
-        action: f.get('action') ?? '',
-        from: (f.get('from') || null) as IssueState | null,
-        to: f.get('to') as IssueState,
-        version: Number(f.get('version')),
-        evidenceCount: f.has('evidence') ? (JSON.parse(f.get('evidence')!) as unknown[]).length : 0,
-      };
-      const note = f.get('note');
-      if (note) e.note = note;
+    const raw = await this.redis.lrange(this.keys.audit(id), 0, -1);
+    return raw.map((json) => {
+      const r = auditRecordSchema.parse(JSON.parse(json));
+      const e: AuditEntry = { issueId: id, actor: r.actor, at: r.at, action: r.action, from: r.from, to: r.to, version: r.version, evidenceCount: r.evidence?.length ?? 0 };
+      if (r.note) e.note = r.note;
       return e;
     });
   }
@@ -193,33 +199,38 @@ export class LedgerStore {
   ): Promise<{ total: number; perUnit: Map<string, number>; oldest: { id: number; deadline: number }[] }> {
     const perUnit = new Map<string, number>();
     if (!unitIds.length) return { total: 0, perUnit, oldest: [] };
+    // Without a period: one set per unit; with one: one set per unit and month. Either way only
+    // a count and the oldest few are read, however many issues are overdue.
+    const keysOf = (u: string) => (months ? months.map((m) => this.keys.unitMonthDeadlines(u, m)) : [this.keys.unitDeadlines(u)]);
     const pipe = this.redis.pipeline();
     for (const u of unitIds) {
-      const key = this.keys.unitDeadlines(u);
-      pipe.zcount(key, '-inf', `(${now}`);
-      // With a period, every overdue member is read to filter by month; else only the oldest few.
-      if (months) pipe.zrangebyscore(key, '-inf', `(${now}`, 'WITHSCORES');
-      else pipe.zrangebyscore(key, '-inf', `(${now}`, 'WITHSCORES', 'LIMIT', 0, oldest);
+      for (const key of keysOf(u)) {
+        pipe.zcount(key, '-inf', `(${now}`);
+        if (oldest > 0) pipe.zrangebyscore(key, '-inf', `(${now}`, 'WITHSCORES', 'LIMIT', 0, oldest);
+      }
     }
     const res = ((await pipe.exec()) ?? []).map(([err, v]) => {
       if (err) throw err;
       return v;
     });
-    const monthSet = months ? new Set(months) : undefined;
     const items: { id: number; deadline: number }[] = [];
     let total = 0;
-    unitIds.forEach((u, i) => {
-      const flat = res[2 * i + 1] as string[];
-      let count = monthSet ? 0 : Number(res[2 * i]);
-      for (let j = 0; j + 1 < flat.length; j += 2) {
-        const [month, id] = flat[j]!.split(':');
-        if (monthSet && !monthSet.has(month!)) continue;
-        if (monthSet) count++;
-        items.push({ id: Number(id), deadline: Number(flat[j + 1]) });
+    let at = 0;
+    for (const u of unitIds) {
+      let count = 0;
+      for (let k = 0; k < keysOf(u).length; k++) {
+        count += Number(res[at++]);
+        if (oldest > 0) {
+          const flat = res[at++] as string[];
+          for (let j = 0; j + 1 < flat.length; j += 2) {
+            const member = flat[j]!;
+            items.push({ id: Number(member.slice(member.indexOf(':') + 1)), deadline: Number(flat[j + 1]) });
+          }
+        }
       }
       perUnit.set(u, count);
       total += count;
-    });
+    }
     items.sort((a, b) => a.deadline - b.deadline || a.id - b.id);
     return { total, perUnit, oldest: items.slice(0, oldest) };
   }

@@ -75,8 +75,8 @@ describe('the loop: 上报 → 整改 → 销号 → 回访', () => {
     const issue = await new LedgerStore(t.redis, createKeys(t.prefix)).get(id);
     expect(issue).toMatchObject({ state: 'revisited', relapseCount: 1, rejectCount: 0, version: 7 });
     expect(issue!.evidence).toEqual([expect.objectContaining({ kind: 'image', url: 'https://img.example/1.jpg' })]);
-    const audit = await t.redis.xrange(`${t.prefix}audit:${id}`, '-', '+');
-    expect(audit.map(([, f]) => f[f.indexOf('action') + 1])).toEqual(['report', 'fix', 'verify', 'revisit', 'fix', 'verify', 'revisit']);
+    const audit = (await t.redis.lrange(`${t.prefix}audit:${id}`, 0, -1)).map((e) => JSON.parse(e) as { action: string });
+    expect(audit.map((e) => e.action)).toEqual(['report', 'fix', 'verify', 'revisit', 'fix', 'verify', 'revisit']);
   });
 
   it('a rejected fix goes back to 整改中 with the reason', async () => {
@@ -141,8 +141,8 @@ describe('two members verifying at once', () => {
     const replies = [a, b].sort();
     expect(replies.filter((r) => r.includes('☑️'))).toHaveLength(1);
     expect(replies.filter((r) => r === `⚠️ #${id} 当前是已销号状态，不能销号`)).toHaveLength(1);
-    const audit = await t.redis.xrange(`${t.prefix}audit:${id}`, '-', '+');
-    expect(audit.filter(([, f]) => f.includes('verify'))).toHaveLength(1);
+    const audit = (await t.redis.lrange(`${t.prefix}audit:${id}`, 0, -1)).map((e) => JSON.parse(e) as { action: string });
+    expect(audit.filter((e) => e.action === 'verify')).toHaveLength(1);
   });
 });
 

@@ -5,7 +5,7 @@ import { commands } from '../../handlers';
 import { createJobsClient } from '../../jobs';
 import { createQueues, type Queues } from '../../jobs/queues';
 import { fixedClock } from '../../src/clock';
-import { COUNTERS } from '../../src/domain/stats';
+import { bucketsOf, COUNTERS } from '../../src/domain/stats';
 import { DAY_MS, monthKey } from '../../src/domain/time';
 import { stripBotMentions } from '../../src/parsing/mentions';
 import { createPipeline, type Pipeline } from '../../src/pipeline/pipeline';
@@ -331,7 +331,7 @@ async function checkLedger(): Promise<number> {
   const seq = Number(await redis.get(keys.issueSeq));
   const facts = redis.pipeline();
   for (const i of issues) {
-    facts.xlen(keys.audit(i.id));
+    facts.llen(keys.audit(i.id));
     facts.zscore(keys.byState(i.state), String(i.id));
     facts.zscore(keys.byUnitState(i.unitId, i.state), String(i.id));
     facts.zscore(keys.deadlines, String(i.id));
@@ -364,7 +364,7 @@ async function checkLedger(): Promise<number> {
     expected.set(unit, h);
   };
   for (const i of issues) {
-    for (const b of ['all', monthKey(i.createdAt)]) {
+    for (const b of bucketsOf(i.createdAt)) {
       add(i.unitId, `${b}:${i.state}`, 1);
       if (i.state !== 'canceled') add(i.unitId, `${b}:found`, 1);
       if ((i.state === 'closed' || i.state === 'revisited') && i.closedAt !== undefined) {

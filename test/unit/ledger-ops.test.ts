@@ -42,10 +42,12 @@ function created(over: Partial<NewIssueInput> = {}): Issue {
 
 const step = (issue: Issue, action: Action, who: Actor, at: number) => ok(apply(issue, action, who, at));
 
-/** Both buckets of a counter change, as ledgerOps writes them. */
+/** A counter change in every bucket (all time, month, year, quarter), as ledgerOps writes it. */
 const counter = (field: string, delta: number, unit = 'banzhu'): Op[] => [
   ['hincrby', `d:stats:${unit}`, `all:${field}`, delta],
   ['hincrby', `d:stats:${unit}`, `202606:${field}`, delta],
+  ['hincrby', `d:stats:${unit}`, `2026:${field}`, delta],
+  ['hincrby', `d:stats:${unit}`, `2026Q2:${field}`, delta],
 ];
 
 describe('ledgerOps', () => {
@@ -60,6 +62,7 @@ describe('ledgerOps', () => {
       ['zadd', 'd:idx:assignee:u_sec_banzhu', 12, '12'],
       ['zadd', 'd:deadlines', DEADLINE, '12'],
       ['zadd', 'd:deadlines:banzhu', DEADLINE, '202606:12'],
+      ['zadd', 'd:deadlines:banzhu:202606', DEADLINE, '12'],
       ...counter('found', 1),
       ...counter('assigned', 1),
     ]);
@@ -90,6 +93,7 @@ describe('ledgerOps', () => {
       ['zadd', 'd:idx:assignee:u_sec_banzhu', 12, '12'],
       ['zadd', 'd:deadlines', DEADLINE, '12'],
       ['zadd', 'd:deadlines:banzhu', DEADLINE, '202606:12'],
+      ['zadd', 'd:deadlines:banzhu:202606', DEADLINE, '12'],
       ...counter('reported', -1),
       ...counter('assigned', 1),
     ]);
@@ -104,6 +108,7 @@ describe('ledgerOps', () => {
       ['zadd', 'd:idx:assignee:u_t1_m3', 12, '12'],
       ['zadd', 'd:deadlines', later, '12'],
       ['zadd', 'd:deadlines:banzhu', later, '202606:12'],
+      ['zadd', 'd:deadlines:banzhu:202606', later, '12'],
     ]);
   });
 
@@ -118,6 +123,7 @@ describe('ledgerOps', () => {
       ['zrem', 'd:idx:assignee:u_sec_banzhu', '12'],
       ['zrem', 'd:deadlines', '12'],
       ['zrem', 'd:deadlines:banzhu', '202606:12'],
+      ['zrem', 'd:deadlines:banzhu:202606', '12'],
       ...counter('assigned', -1),
       ...counter('submitted', 1),
     ]);
@@ -164,6 +170,7 @@ describe('ledgerOps', () => {
       ['zadd', 'd:idx:assignee:u_sec_banzhu', 12, '12'],
       ['zadd', 'd:deadlines', DEADLINE, '12'],
       ['zadd', 'd:deadlines:banzhu', DEADLINE, '202606:12'],
+      ['zadd', 'd:deadlines:banzhu:202606', DEADLINE, '12'],
       ...counter('assigned', 1),
       ...counter('submitted', -1),
     ]);
@@ -184,6 +191,7 @@ describe('ledgerOps', () => {
       ['zadd', 'd:idx:assignee:u_sec_banzhu', 12, '12'],
       ['zadd', 'd:deadlines', newDeadline, '12'],
       ['zadd', 'd:deadlines:banzhu', newDeadline, '202606:12'],
+      ['zadd', 'd:deadlines:banzhu:202606', newDeadline, '12'],
       ...counter('assigned', 1),
       ...counter('closed', -1),
       ...counter('ontime', -1),
@@ -217,6 +225,7 @@ describe('ledgerOps', () => {
       ['zrem', 'd:idx:assignee:u_sec_banzhu', '12'],
       ['zrem', 'd:deadlines', '12'],
       ['zrem', 'd:deadlines:banzhu', '202606:12'],
+      ['zrem', 'd:deadlines:banzhu:202606', '12'],
       ...counter('found', -1),
       ...counter('assigned', -1),
       ...counter('canceled', 1),
@@ -244,6 +253,7 @@ describe('ledgerOps', () => {
       ['zadd', 'd:idx:assignee:u_sec_banzhu', 12, '12'],
       ['zadd', 'd:deadlines', DEADLINE, '12'],
       ['zadd', 'd:deadlines:banzhu', DEADLINE, '202606:12'],
+      ['zadd', 'd:deadlines:banzhu:202606', DEADLINE, '12'],
     ]);
   });
 

@@ -38,7 +38,7 @@ describe('relative periods', () => {
     ['去年', 'late on 30 June', JUNE_30_LATE, { label: '2025年', months: months(2025, 1, 12) }],
     ['去年', 'early on 1 January', NEW_YEAR_EARLY, { label: '2025年', months: months(2025, 1, 12) }],
   ])('%s, %s', (word, _when, now, expected) => {
-    expect(parsePeriod(word, now)).toEqual(expected);
+    expect(parsePeriod(word, now)).toEqual(withBuckets(expected));
   });
 });
 
@@ -56,7 +56,7 @@ describe('absolute periods', () => {
     ['2026第四季度', { label: '2026年第4季度', months: months(2026, 10, 12) }],
     ['2025年一季度', { label: '2025年第1季度', months: months(2025, 1, 3) }],
   ])('%s', (word, expected) => {
-    expect(parsePeriod(word, JUNE_30_LATE)).toEqual(expected);
+    expect(parsePeriod(word, JUNE_30_LATE)).toEqual(withBuckets(expected));
   });
 
   it.each<[string, number, Period]>([
@@ -66,7 +66,7 @@ describe('absolute periods', () => {
     ['12月', NEW_YEAR_EARLY, { label: '2026年12月', months: ['202612'] }],
     ['05月', MID_JANUARY, { label: '2026年5月', months: ['202605'] }],
   ])('%s (this year)', (word, now, expected) => {
-    expect(parsePeriod(word, now)).toEqual(expected);
+    expect(parsePeriod(word, now)).toEqual(withBuckets(expected));
   });
 });
 
@@ -88,7 +88,7 @@ describe('Traditional and full-width input', () => {
     ['５月', { label: '2026年5月', months: ['202605'] }],
     [' 本月 ', { label: '2026年6月', months: ['202606'] }],
   ])('%s', (word, expected) => {
-    expect(parsePeriod(word, JUNE_30_LATE)).toEqual(expected);
+    expect(parsePeriod(word, JUNE_30_LATE)).toEqual(withBuckets(expected));
   });
 });
 
@@ -113,6 +113,31 @@ describe('not a period', () => {
 
 describe('quarters written with Q', () => {
   it.each(['2026Q2', '2026q2', '2026年Q2', '2026年第二季度', '2026第2季度'])('%s is the second quarter of 2026', (text) => {
-    expect(parsePeriod(text, Date.parse('2026-11-23T10:00:00+08:00'))).toEqual({ label: '2026年第2季度', months: ['202604', '202605', '202606'] });
+    expect(parsePeriod(text, Date.parse('2026-11-23T10:00:00+08:00'))).toEqual({ label: '2026年第2季度', months: ['202604', '202605', '202606'], buckets: ['2026Q2'] });
+  });
+});
+
+/** Expected counter buckets: a whole year or quarter is one bucket, a month is itself. */
+function withBuckets<T extends { months?: string[] } | undefined>(e: T): T {
+  if (!e?.months) return e;
+  const m = e.months;
+  const buckets = m.length === 12 ? [m[0]!.slice(0, 4)] : m.length === 3 ? [`${m[0]!.slice(0, 4)}Q${(Number(m[0]!.slice(4)) + 2) / 3}`] : m;
+  return { ...e, buckets };
+}
+
+describe('counter buckets', () => {
+  const now = Date.parse('2026-05-20T10:00:00+08:00');
+  it.each([
+    ['今年', ['2026']],
+    ['2022', ['2022']],
+    ['本季度', ['2026Q2']],
+    ['上季度', ['2026Q1']],
+    ['本月', ['202605']],
+    ['2022年5月', ['202205']],
+  ])('%s reads %j', (word, buckets) => {
+    expect(parsePeriod(word, now)?.buckets).toEqual(buckets);
+  });
+  it('全部 reads the all-time bucket (none named)', () => {
+    expect(parsePeriod('全部', now)?.buckets).toBeUndefined();
   });
 });

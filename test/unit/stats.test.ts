@@ -1,7 +1,10 @@
 import type { Issue } from '../../src/domain/issue';
 import { apply, createIssue, isRefusal, type Action, type Actor, type NewIssueInput, type Outcome, type Refusal } from '../../src/domain/lifecycle';
-import { COUNTERS, counterDeltas, emptyCounts, figuresFrom, percent, type Counter, type CounterDelta } from '../../src/domain/stats';
+import { bucketsOf, COUNTERS, counterDeltas as everyBucket, emptyCounts, figuresFrom, percent, type Counter, type CounterDelta } from '../../src/domain/stats';
 import { calendarDaysBetween, DAY_MS, monthKey, SHANGHAI_OFFSET_MS, startOfDay, wallTime } from '../../src/domain/time';
+
+/** These tests look at the all-time and month buckets; the quarter and year buckets are tested below. */
+const counterDeltas = (before: Issue | undefined, after: Issue): CounterDelta[] => everyBucket(before, after).filter((d) => /^(all|\d{6}):/.test(d.field));
 
 /* ---------------------------------------------------------------- builders */
 
@@ -390,5 +393,22 @@ describe('percent rounds half up in decimal, not in floating point', () => {
     [223, 276, 80.8],
   ])('%i/%i → %d', (part, whole, expected) => {
     expect(percent(part, whole)).toBe(expected);
+  });
+});
+
+describe('quarter and year buckets', () => {
+  it('count an issue in all, its month, its year and its quarter', () => {
+    expect(bucketsOf(at('2026-05-12T10:00:00+08:00'))).toEqual(['all', '202605', '2026', '2026Q2']);
+    expect(bucketsOf(at('2026-12-31T23:30:00+08:00'))).toEqual(['all', '202612', '2026', '2026Q4']);
+    expect(bucketsOf(at('2026-01-01T00:10:00+08:00'))).toEqual(['all', '202601', '2026', '2026Q1']);
+  });
+
+  it('move with every change exactly like the month bucket', () => {
+    const issue = created(at('2026-05-12T10:00:00+08:00'));
+    const fields = everyBucket(undefined, issue).map((d) => `${d.field}=${d.delta}`);
+    for (const counter of ['found', 'reported']) {
+      for (const bucket of ['all', '202605', '2026', '2026Q2']) expect(fields).toContain(`${bucket}:${counter}=1`);
+    }
+    expect(fields).toHaveLength(8);
   });
 });

@@ -4,13 +4,15 @@ audit entries — but only if the issue is still at the version the caller read.
 
 KEYS[1]      issue hash
 KEYS[2]      audit stream (all issues)
-KEYS[3]      audit stream (this issue)
+KEYS[3]      audit list (this issue: one JSON entry per change)
 KEYS[4..n]   keys referenced by the ops below, by position (1 = KEYS[4])
 ARGV[1]      expected version ("0": the issue must not exist yet)
 ARGV[2]      JSON array of [field, value] pairs to set (must include "version")
 ARGV[3]      JSON array of fields to delete
 ARGV[4]      JSON array of ops: ["zadd", k, score, member] | ["zrem", k, member] | ["hincrby", k, field, delta]
-ARGV[5]      JSON array of audit [field, value] pairs
+ARGV[5]      JSON array of audit [field, value] pairs (the district stream)
+ARGV[6]      the same entry as one JSON object (the issue's list; a list costs far less than a
+             stream of a few entries, which reserves a 4 KB node)
 
 Returns {1, newVersion} on success, {0, currentVersion} when the version check fails.
 ]]
@@ -60,5 +62,5 @@ for _, kv in ipairs(auditPairs) do
   audit[#audit + 1] = kv[2]
 end
 redis.call('XADD', KEYS[2], '*', unpack(audit))
-redis.call('XADD', KEYS[3], '*', unpack(audit))
+redis.call('RPUSH', KEYS[3], ARGV[6])
 return {1, tonumber(version)}
