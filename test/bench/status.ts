@@ -130,7 +130,7 @@ export async function benchStatus(o: StatusBenchOptions): Promise<StatusBenchRes
       },
     ];
     o.print(
-      `overdue at ${NOW}: 全区 ${await openByUnits(org.units)}, ${t1.name} ${await openByUnits(t1Units)} — with a period /status reads every one of them, without one ${OLDEST} per unit`,
+      `overdue at ${NOW}: 全区 ${await openByUnits(org.units)}, ${t1.name} ${await openByUnits(t1Units)} — /status reads a count and the ${OLDEST} oldest per unit (and per month with a period), never every one`,
     );
 
     // --- the app, end to end ----------------------------------------------------------------
@@ -252,7 +252,7 @@ async function memoryBreakdown(redis: Redis, keys: ReturnType<typeof createKeys>
   const audit = await avg(ids, (id) => keys.audit(id));
   const auditAll = Number((await redis.memory('USAGE', keys.auditAll, 'SAMPLES', 0)) ?? 0) / issues;
   const rest = perIssue - hash - audit - auditAll;
-  return `issue hash ${Math.round(hash)} B, its audit stream ${Math.round(audit)} B, share of the district audit stream ${Math.round(auditAll)} B, indexes/deadlines/counters/key overhead ${Math.round(rest)} B`;
+  return `issue hash ${Math.round(hash)} B, its audit list ${Math.round(audit)} B, share of the district audit stream ${Math.round(auditAll)} B, indexes/deadlines/counters/key overhead ${Math.round(rest)} B`;
 }
 
 async function enableAofAlways(redis: Redis): Promise<{ ms: number; bytes: number }> {
