@@ -5,6 +5,7 @@ import type { Env } from '../src/config/env';
 import type { Issue } from '../src/domain/issue';
 import type { Org } from '../src/domain/org';
 import type { Logger } from '../src/log/logger';
+import type { Metrics } from '../src/observability/metrics';
 import type { Keys } from '../src/store/keys';
 import type { LedgerStore } from '../src/store/ledger-store';
 import type { RedisEndpoint } from '../src/store/redis';
@@ -29,6 +30,7 @@ export interface JobsDeps {
   env: Pick<Env, 'WECOM_API_BASE'>;
   clock: Clock;
   logger: Logger;
+  metrics?: Pick<Metrics, 'pushes'>;
   /** Retry backoff base and 45009 wait; tests compress them. */
   backoffMs?: number;
   throttleMs?: number;
@@ -80,6 +82,7 @@ export function createJobsRunner(deps: JobsDeps, client: JobsClient): JobsRunner
     if (!job) return;
     const final = job.attemptsMade >= (job.opts.attempts ?? 1) || err.name === 'UnrecoverableError';
     const log = { queue: job.queueName, job: job.id, attempts: job.attemptsMade, err: err.message };
+    if (job.queueName === OUTBOUND_QUEUE) deps.metrics?.pushes.inc({ kind: String((job.data as { kind?: unknown }).kind ?? 'unknown'), outcome: final ? 'dead-letter' : 'retry' });
     if (final) deps.logger.error(log, 'job dead-lettered (kept in the failed set)');
     else deps.logger.warn(log, 'job failed, will retry');
   };
@@ -96,6 +99,7 @@ export function createJobsRunner(deps: JobsDeps, client: JobsClient): JobsRunner
         prefix,
         concurrency: 8,
       });
+      outbound.on('completed', (job, result) => deps.metrics?.pushes.inc({ kind: String((job.data as { kind?: unknown }).kind ?? 'unknown'), outcome: String(result) }));
       workers = [outbound, timers];
       for (const w of workers) {
         w.on('failed', onFailed);

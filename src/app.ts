@@ -3,6 +3,7 @@ import type { Credentials } from './config/credentials';
 import type { Env } from './config/env';
 import type { Org } from './domain/org';
 import type { Logger } from './log/logger';
+import { createMetrics } from './observability/metrics';
 import { createPipeline } from './pipeline/pipeline';
 import { CommandRegistry } from './pipeline/registry';
 import { createHttpServer } from './server/http-server';
@@ -63,13 +64,15 @@ export function createApp(deps: AppDeps): App {
   const messages = new MessageLog(redis, keys);
   const ledger = new LedgerStore(redis, keys);
   const drafts = new DraftStore(redis, keys);
-  const jobsDeps = { queues, connection: redisOptions(deps.redisUrl), redis, keys, ledger, org: () => org, env, clock, logger, ...deps.jobTimings };
+  const metrics = createMetrics();
+  const jobsDeps = { queues, connection: redisOptions(deps.redisUrl), redis, keys, ledger, org: () => org, env, clock, logger, metrics, ...deps.jobTimings };
   const jobs = createJobsClient(jobsDeps);
   const role = deps.role ?? 'server';
   const runner = role === 'worker' || env.RUN_WORKERS ? createJobsRunner(jobsDeps, jobs) : undefined;
   const registry = new CommandRegistry(commands);
-  const pipeline = createPipeline({ org: () => org, commands: registry, messages, ledger, drafts, jobs, clock, logger });
+  const pipeline = createPipeline({ org: () => org, commands: registry, messages, ledger, drafts, jobs, clock, logger, metrics });
   const transport = new WebhookTransport({
+    metrics,
     crypto: new WecomCallbackCrypto(deps.credentials.token, deps.credentials.encodingAESKey),
     messages,
     botNames: env.WECOM_BOT_NAMES,
@@ -80,6 +83,15 @@ export function createApp(deps: AppDeps): App {
     logger,
     routers: [transport.router],
     trustProxy: env.TRUST_PROXY,
+    metrics: {
+      registry: metrics.registry,
+      async refresh() {
+        for (const q of [queues.outbound, queues.timers]) {
+          const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
+          for (const [state, n] of Object.entries(counts)) metrics.queueJobs.set({ queue: q.name, state }, n);
+        }
+      },
+    },
     health: [
       { name: 'redis', check: async () => void (await redis.ping()) },
       { name: 'queue', check: () => queues.check() },

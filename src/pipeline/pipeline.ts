@@ -2,6 +2,7 @@ import type { JobsClient } from '../../jobs';
 import type { Clock } from '../clock';
 import type { Membership, Org } from '../domain/org';
 import type { Logger } from '../log/logger';
+import type { Metrics } from '../observability/metrics';
 import { stripLeadingForeignMentions } from '../parsing/mentions';
 import { normalizeText } from '../parsing/normalize';
 import { peopleIndex } from '../parsing/people';
@@ -23,6 +24,7 @@ export interface PipelineDeps {
   jobs: JobsClient;
   clock: Clock;
   logger: Logger;
+  metrics?: Pick<Metrics, 'commands'>;
 }
 
 export interface Pipeline {
@@ -141,7 +143,9 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         markdown = renderError(err, routed && 'command' in routed ? displayName(routed.command) : undefined);
       }
     }
-    log.info({ command, outcome, ms: Math.round(performance.now() - started) }, 'message handled');
+    const ms = performance.now() - started;
+    deps.metrics?.commands.observe({ command, outcome }, ms / 1000);
+    log.info({ command, outcome, ms: Math.round(ms) }, 'message handled');
     log.debug({ text: message.text }, 'message text');
     return { markdown };
   }

@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Router from '@koa/router';
 import Koa from 'koa';
+import type { Registry } from 'prom-client';
 import type { Logger } from '../log/logger';
 import { runHealthChecks, type HealthCheck } from './health';
 
@@ -12,6 +13,8 @@ export interface HttpServerDeps {
   routers: readonly Router[];
   health: readonly HealthCheck[];
   trustProxy: boolean;
+  /** GET /metrics in Prometheus text format; `refresh` updates scrape-time gauges first. */
+  metrics?: { registry: Registry; refresh(): Promise<void> };
 }
 
 export interface HttpServer {
@@ -44,6 +47,14 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
     ctx.status = report.ok ? 200 : 503;
     ctx.body = report;
   });
+  const metrics = deps.metrics;
+  if (metrics) {
+    router.get('/metrics', async (ctx) => {
+      await metrics.refresh().catch((err: unknown) => deps.logger.warn({ err: (err as Error).message }, 'metrics refresh failed'));
+      ctx.type = metrics.registry.contentType;
+      ctx.body = await metrics.registry.metrics();
+    });
+  }
   koa.use(router.routes()).use(router.allowedMethods());
   for (const r of deps.routers) koa.use(r.routes()).use(r.allowedMethods());
 

@@ -3,6 +3,7 @@ import type { Context } from 'koa';
 import getRawBody from 'raw-body';
 import type { Clock } from '../clock';
 import type { Logger } from '../log/logger';
+import type { Metrics } from '../observability/metrics';
 import type { MessageLog } from '../store/message-log';
 import type { Dispatch, Transport } from '../transport/types';
 import { callbackSchema, envelopeSchema, signedQuerySchema, type Callback, type EventCallback } from './callback-schema';
@@ -16,6 +17,7 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 export const MAX_CALLBACK_AGE_SECONDS = 1800;
 
 export interface WebhookTransportDeps {
+  metrics?: Pick<Metrics, 'callbacks'>;
   crypto: WecomCallbackCrypto;
   messages: MessageLog;
   botNames: readonly string[];
@@ -73,6 +75,7 @@ export class WebhookTransport implements Transport {
         this.deps.logger.error({ err, reqId: ctx.state.reqId }, 'callback failed');
       }
     }
+    this.deps.metrics?.callbacks.inc({ kind, outcome });
     const level = ctx.status >= 400 ? 'warn' : 'info';
     this.deps.logger[level]({ reqId: ctx.state.reqId, kind, status: ctx.status, outcome, ms: Math.round(performance.now() - started) }, 'wecom callback');
   }

@@ -189,3 +189,24 @@ describe('/healthz', () => {
     expect(await res.json()).toEqual({ ok: true, checks: { redis: { ok: true }, queue: { ok: true, deadLetters: 0 } } });
   });
 });
+
+describe('/metrics', () => {
+  it('counts callbacks by outcome, times commands and shows the queues, in Prometheus text', async () => {
+    const fresh = await startTestApp();
+    try {
+      await fresh.client.say({ chatId: 'CHAT_T1', userId: 'u_luo', text: `@${BOT_NAME} /帮助` });
+      await fetch(`${fresh.baseUrl}${CALLBACK_PATH}?msg_signature=${'a'.repeat(40)}&timestamp=${now()}&nonce=1`, { method: 'POST', body: '{"encrypt":"x"}' });
+      const res = await fetch(`${fresh.baseUrl}/metrics`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toContain('text/plain');
+      const text = await res.text();
+      expect(text).toContain('duban_callbacks_total{kind="callback",outcome="replied"} 1');
+      expect(text).toContain('duban_callbacks_total{kind="callback",outcome="bad_signature"} 1');
+      expect(text).toContain('duban_command_duration_seconds_count{command="help",outcome="ok"} 1');
+      expect(text).toMatch(/duban_queue_jobs\{queue="outbound",state="failed"\} 0/);
+      expect(text).toContain('duban_process_resident_memory_bytes');
+    } finally {
+      await fresh.stop();
+    }
+  });
+});
