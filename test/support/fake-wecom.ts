@@ -46,7 +46,8 @@ export class FakeWecom extends EventEmitter {
     return this.messages;
   }
 
-  async start(): Promise<string> {
+  /** Starts listening (again, on the same port after a stop, when `port` is given). */
+  async start(port = 0): Promise<string> {
     const app = new Koa();
     const router = new Router();
     router.post('/cgi-bin/webhook/send', async (ctx) => {
@@ -76,7 +77,7 @@ export class FakeWecom extends EventEmitter {
       ctx.status = 404;
       ctx.body = { errcode: -1, errmsg: 'no such route in the fake' };
     });
-    this.server = app.listen(0, '127.0.0.1');
+    this.server = app.listen(port, '127.0.0.1');
     await once(this.server, 'listening');
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this.url;

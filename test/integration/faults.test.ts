@@ -1,0 +1,149 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import pino from 'pino';
+import { createKeys } from '../../src/store/keys';
+import { LedgerStore } from '../../src/store/ledger-store';
+import { freePort, startEmbeddedRedis } from '../../src/store/embedded-redis';
+import { CallbackClient } from '../../src/wecom/callback-client';
+import { BOT_NAME, demoOrgWith, startTestApp, TEST_AES_KEY, TEST_TOKEN } from '../support/app';
+import { FakeWecom } from '../support/fake-wecom';
+import { testPrefix, testRedis, testRedisUrl } from '../support/redis';
+
+/** duban stays correct when the process dies, Redis restarts or WeCom's API is away. */
+const root = path.resolve(__dirname, '../..');
+
+describe('kill -9 of the server during a burst of reports', () => {
+  let child: ChildProcess | undefined;
+  afterEach(() => {
+    if (child && child.exitCode === null) child.kill('SIGKILL');
+  });
+
+  it('keeps every report that got a reply, whole', async () => {
+    const prefix = testPrefix();
+    const port = await freePort();
+    child = spawn(path.join(root, 'node_modules/.bin/tsx'), ['src/main.ts'], {
+      cwd: root,
+      env: {
+        PATH: process.env.PATH ?? '', TZ: 'Asia/Shanghai', NODE_ENV: 'test', HOST: '127.0.0.1', PORT: String(port),
+        REDIS_URL: testRedisUrl(), REDIS_KEY_PREFIX: prefix, RUN_WORKERS: 'false', WECOM_TOKEN: TEST_TOKEN, WECOM_ENCODING_AES_KEY: TEST_AES_KEY, WECOM_BOT_NAMES: BOT_NAME,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const lines = readline.createInterface({ input: child.stdout! });
+    await new Promise<void>((resolve, reject) => {
+      lines.on('line', (l) => l.includes('"duban listening"') && resolve());
+      child!.once('exit', () => reject(new Error('server exited before listening')));
+    });
+
+    const client = new CallbackClient(`http://127.0.0.1:${port}`, TEST_TOKEN, TEST_AES_KEY);
+    const replies: string[] = [];
+    let killed = false;
+    const sends = Array.from({ length: 60 }, (_, i) =>
+      client
+        .say({ chatId: 'CHAT_T1', userId: 'u_t1_m2', text: `@${BOT_NAME} /上报 斑竹村 压力测试问题${i}` })
+        .then((r) => {
+          replies.push(r);
+          if (replies.length === 20 && !killed) {
+            killed = true;
+            child!.kill('SIGKILL');
+          }
+        })
+        .catch(() => undefined),
+    );
+    await Promise.all(sends);
+    await once(child, 'exit').catch(() => undefined);
+    expect(killed).toBe(true);
+    expect(replies.length).toBeGreaterThanOrEqual(20);
+
+    const redis = testRedis();
+    try {
+      const store = new LedgerStore(redis, createKeys(prefix));
+      for (const reply of replies) {
+        const m = /已登记 \*\*#(\d+)\*\* 福禄镇斑竹村：(压力测试问题\d+)/.exec(reply);
+        expect(m).not.toBeNull();
+        const issue = await store.get(Number(m![1]));
+        expect(issue).toMatchObject({ description: m![2], state: 'assigned', version: 1 });
+        expect(await store.history(issue!.id)).toHaveLength(1);
+      }
+      // Whatever was cut off mid-way is absent or whole, never half-written.
+      const seq = Number(await redis.get(`${prefix}issue:seq`));
+      for (let id = 1; id <= seq; id++) {
+        const issue = await store.get(id);
+        if (issue) expect(await store.history(id)).toHaveLength(issue.version);
+      }
+    } finally {
+      redis.disconnect();
+    }
+  });
+});
+
+describe('Redis restarted under load', () => {
+  it('answers again within seconds and has lost nothing (AOF)', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'duban-restart-'));
+    const logger = pino({ level: 'silent' });
+    let redis = await startEmbeddedRedis({ dir, logger });
+    const t = await startTestApp({ redisUrl: redis.url, env: { RUN_WORKERS: 'false' } });
+    try {
+      const before = await t.client.say({ chatId: 'CHAT_T1', userId: 'u_t1_m2', text: `@${BOT_NAME} /上报 斑竹村 重启前的问题` });
+      const id = Number(/#(\d+)/.exec(before)![1]);
+
+      await redis.stop();
+      const down = await t.client.send(t.client.textMessage({ chatId: 'CHAT_T1', userId: 'u_t1_m2', text: `@${BOT_NAME} /帮助` }));
+      expect(down.status).toBe(503); // WeCom re-sends a callback it got no answer to
+
+      redis = await startEmbeddedRedis({ dir, logger });
+      const started = Date.now();
+      let answer = '';
+      while (!answer && Date.now() - started < 10_000) {
+        answer = await t.client.say({ chatId: 'CHAT_T1', userId: 'u_t1_m2', text: `@${BOT_NAME} /查看 #${id}` }).catch(() => '');
+        if (!answer) await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(answer).toContain(`**#${id} 福禄镇斑竹村**（整改中）`);
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      await t.stop();
+      await redis.stop();
+    }
+  });
+});
+
+describe("WeCom's API down for a while", () => {
+  it('keeps the pushes queued and delivers each once when it is back', async () => {
+    const fake = new FakeWecom();
+    const url = await fake.start();
+    const port = Number(new URL(url).port);
+    const t = await startTestApp({ org: demoOrgWith({ quietHours: 'off' }), env: { WECOM_API_BASE: url }, jobTimings: { backoffMs: 200 } });
+    try {
+      await fake.stop();
+      const pushes = ['接口中断时排队的推送一', '接口中断时排队的推送二'];
+      for (const [i, content] of pushes.entries()) {
+        await t.app.jobs.outbox.enqueue({ id: `outage-${i}`, chatId: 'CHAT_T1', kind: 'remind-now', format: 'text', content, mentions: [], createdAt: Date.now() });
+      }
+      // Let a few attempts fail against the closed port, then bring WeCom back.
+      await waitUntil(async () => {
+        const jobs = await Promise.all(pushes.map((_, i) => t.app.jobs.outbox['queue'].getJob(`outage-${i}`)));
+        return jobs.every((j) => (j?.attemptsMade ?? 0) >= 2);
+      });
+      await fake.start(port);
+      await fake.waitFor((m) => pushes.every((p) => m.some((x) => x.content === p)));
+      await waitUntil(async () => (await t.redis.exists(...pushes.map((_, i) => `${t.prefix}sent:outage-${i}`))) === pushes.length);
+      for (const p of pushes) expect(fake.messages.filter((x) => x.content === p)).toHaveLength(1);
+    } finally {
+      await t.stop();
+      await fake.stop();
+    }
+  });
+});
+
+/** Polls a condition with no event to await (attempt counters kept in Redis). */
+async function waitUntil(cond: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
