@@ -61,6 +61,12 @@ export class CallbackClient {
     return { status: res.status, body: await res.text() };
   }
 
+  /** A payload as WeCom would POST it: the signed query string and the {"encrypt"} body. */
+  encryptedCallback(payload: unknown): { query: string; body: string } {
+    const encrypt = this.crypto.encrypt(JSON.stringify(payload));
+    return { query: this.signedQuery(encrypt).toString(), body: JSON.stringify({ encrypt }) };
+  }
+
   /** POSTs any decrypted payload as an encrypted callback. */
   async send(payload: unknown): Promise<SentCallback> {
     const encrypt = this.crypto.encrypt(JSON.stringify(payload));

@@ -1,0 +1,120 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+import readline from 'node:readline';
+import autocannon from 'autocannon';
+import { freePort } from '../../src/store/embedded-redis';
+import { CallbackClient } from '../../src/wecom/callback-client';
+
+/**
+ * The webhook under load (issue #5): real encrypted callbacks, a realistic command mix, against
+ * the real server in its own process — and, in the same run, against a bare Koa + @wecom/crypto
+ * echo (the ceiling of this stack). Reports requests/s, p50/p99 and duban's share of the echo.
+ */
+const TOKEN = 'BenchToken1';
+const KEY = 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C';
+const root = path.resolve(__dirname, '../..');
+
+export interface WebhookRow {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+async function startChild(args: string[], env: Record<string, string>, ready: string): Promise<ChildProcess> {
+  const child = spawn(args[0]!, args.slice(1), { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = readline.createInterface({ input: child.stdout! });
+  await new Promise<void>((resolve, reject) => {
+    lines.on('line', (l) => l.includes(ready) && resolve());
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code} before "${ready}"`)));
+  });
+  child.stdout!.resume();
+  return child;
+}
+
+/** Pre-built callbacks, each with its own msgid (WeCom never repeats one), in the DESIGN §4 mix. */
+function buildRequests(client: CallbackClient, tag: string, count: number, firstId: number, lastId: number): { path: string; body: string }[] {
+  const mix = (i: number): { user: string; text: string } => {
+    const id = firstId + (i * 7919) % Math.max(1, lastId - firstId + 1);
+    switch (i % 10) {
+      case 0:
+      case 1:
+        return { user: 'u_t1_m2', text: `/上报 斑竹村 负载测试问题${i}` };
+      case 2:
+        return { user: 'u_sec_banzhu', text: `/整改 #${id} 已整改` };
+      case 3:
+        return { user: 'u_t1_m3', text: `/销号 #${id}` };
+      case 4:
+      case 5:
+        return { user: 'u_luo', text: '/status' };
+      default:
+        return { user: 'u_luo', text: `/查看 #${id}` };
+    }
+  };
+  return Array.from({ length: count }, (_, i) => {
+    const m = mix(i);
+    const payload = client.textMessage({ chatId: 'CHAT_T1', userId: m.user, text: `@督办助手 ${m.text}`, msgid: `bench-${tag}-${i}` });
+    const { query, body } = client.encryptedCallback(payload);
+    return { path: `/wecom/callback?${query}`, body };
+  });
+}
+
+async function load(url: string, requests: { path: string; body: string }[], opts: { connections: number; duration: number; overallRate?: number }): Promise<Omit<WebhookRow, 'name'>> {
+  let next = 0;
+  const result = await autocannon({
+    url,
+    connections: opts.connections,
+    duration: opts.duration,
+    ...(opts.overallRate ? { overallRate: opts.overallRate } : {}),
+    requests: [
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        setupRequest: (req) => {
+          const r = requests[next++ % requests.length]!;
+          return { ...req, path: r.path, body: r.body };
+        },
+      },
+    ],
+  });
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.timeouts, non2xx: result.non2xx };
+}
+
+export async function runWebhookSection(redisUrl: string, print: (line: string) => void): Promise<WebhookRow[]> {
+  const rows: WebhookRow[] = [];
+  const duration = Number(process.env.BENCH_WEBHOOK_S ?? 10);
+  const connections = Number(process.env.BENCH_WEBHOOK_CONNECTIONS ?? 20);
+  const echoPort = await freePort();
+  const dubanPort = await freePort();
+  const echo = await startChild([path.join(root, 'node_modules/.bin/tsx'), 'test/bench/echo-server.ts', String(echoPort)], { ECHO_TOKEN: TOKEN, ECHO_AES_KEY: KEY }, 'echo listening');
+  const duban = await startChild(
+    [process.execPath, '--enable-source-maps', 'dist/src/main.js'],
+    { NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(dubanPort), REDIS_URL: redisUrl, REDIS_KEY_PREFIX: 'wb:', WECOM_TOKEN: TOKEN, WECOM_ENCODING_AES_KEY: KEY, LOG_LEVEL: 'info', TZ: 'Asia/Shanghai' },
+    'duban listening',
+  );
+  try {
+    const client = new CallbackClient(`http://127.0.0.1:${dubanPort}`, TOKEN, KEY);
+    // A ledger to act on: 500 issues reported through the server itself.
+    for (let i = 0; i < 500; i++) await client.say({ chatId: 'CHAT_T1', userId: 'u_t1_m2', text: `@督办助手 /上报 斑竹村 预置问题${i}` });
+    const total = Math.ceil(duration * 20_000);
+    print(`building ${total} encrypted callbacks (unique msgids, mix: 20% /上报, 10% /整改, 10% /销号, 20% /status, 40% /查看) …`);
+    const requests = buildRequests(client, 'max', total, 1, 500);
+    const warm = { connections, duration: 2 };
+    await load(`http://127.0.0.1:${echoPort}`, requests.slice(0, 5_000), warm);
+    rows.push({ name: `echo (bare Koa + @wecom/crypto), ${connections} connections`, ...(await load(`http://127.0.0.1:${echoPort}`, requests, { connections, duration })) });
+    await load(`http://127.0.0.1:${dubanPort}`, requests.slice(total - 5_000), warm);
+    rows.push({ name: `duban, ${connections} connections`, ...(await load(`http://127.0.0.1:${dubanPort}`, requests.slice(0, total - 5_000), { connections, duration })) });
+    const steady = buildRequests(client, 'steady', 1000 * duration + 1000, 1, 500);
+    rows.push({ name: 'duban at a steady 1 000 req/s', ...(await load(`http://127.0.0.1:${dubanPort}`, steady, { connections, duration, overallRate: 1000 })) });
+  } finally {
+    for (const c of [echo, duban]) {
+      c.kill('SIGTERM');
+      if (c.exitCode === null) await once(c, 'exit');
+    }
+  }
+  return rows;
+}
+
