@@ -5,17 +5,21 @@ import os from 'node:os';
 import path from 'node:path';
 import { createLogger } from '../../src/log/logger';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../src/store/embedded-redis';
+import { benchReminders, MEMORY_TARGET_BYTES, SEED_TARGET_MS } from './reminders';
 import { benchStatus, NOW, STATUS_TARGET_MS, type LatencyRow } from './status';
 
 /**
  * `npm run bench`: speed figures for the README, measured on this machine against its own
  * redis-server. Exits 0 whether targets are met or missed (PASS/MISS is printed); non-zero only
- * when the bench itself fails.
+ * when the bench itself fails, or the reminders are wrong (duplicates, missed, rate limit).
  *
+ *   BENCH_ONLY      status | reminders: run one section (default both)
  *   BENCH_ISSUES    ledger size (default 100000)
+ *   BENCH_DUE       reminders: how many of the open issues are due at once (default 10000)
  *   BENCH_REQUESTS  timed sequential requests per scenario (default 200)
  *   BENCH_WARMUP    untimed requests first (default 20)
- *   BENCH_AOF       1 (default): also measure with AOF appendfsync always; 0: skip
+ *   BENCH_AOF       1 (default): /status also measured with AOF appendfsync always, and the
+ *                   reminders run on the embedded default (AOF, appendfsync always); 0: AOF off
  */
 function intEnv(name: string, fallback: number, min: number): number {
   const raw = process.env[name];
@@ -66,11 +70,15 @@ function displayWidth(s: string): number {
   return w;
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<number> {
   const issues = intEnv('BENCH_ISSUES', 100_000, 10);
   const requests = intEnv('BENCH_REQUESTS', 200, 1);
   const warmup = intEnv('BENCH_WARMUP', 20, 1);
   const aofAlways = intEnv('BENCH_AOF', 1, 0) !== 0;
+  const due = intEnv('BENCH_DUE', 10_000, 1);
+  const only = process.env.BENCH_ONLY ?? '';
+  if (!['', 'status', 'reminders'].includes(only)) throw new Error(`BENCH_ONLY must be status or reminders (got "${only}")`);
+  let failed = false;
   const print = (line = '') => console.log(line);
 
   print('duban bench');
@@ -95,29 +103,46 @@ async function main(): Promise<void> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    redis = await startEmbeddedRedis({ dir, logger: createLogger('silent'), tcp: true, persistence: false });
-    print(`redis-server pid ${redis.pid} on ${redis.url}, data in ${dir}: AOF off and no RDB saves for generation and the main figures` + (aofAlways ? '; then AOF appendfsync always (BENCH_AOF=0 skips)' : ' (BENCH_AOF=0: AOF run skipped)'));
-    print();
-    print(`## /status — target: under ${STATUS_TARGET_MS} ms on a ${issues.toLocaleString('en-US')}-issue ledger, clock fixed at ${NOW}`);
-    const result = await benchStatus({ redisUrl: redis.url, issues, requests, warmup, aofAlways, print });
-    print();
-    print(table(result.rows).join('\n'));
-    print();
-    print('e2e = @督办助手 message → encrypted, signed POST /wecom/callback → pipeline → encrypted reply → verified and decrypted (CallbackClient.say),');
-    print('one request at a time; indented rows = the status handler’s steps called in-process on the same data (LedgerStore over one ioredis connection).');
-    const e2e = result.rows.filter((r) => r.target !== undefined);
-    const missed = e2e.filter((r) => r.stats.p99 >= STATUS_TARGET_MS);
-    print(`at the end: ${load()}`);
-    print(`/status ${missed.length ? `MISS: ${missed.length} of ${e2e.length} end-to-end rows have p99 ≥ ${STATUS_TARGET_MS} ms` : `PASS: every end-to-end p99 under ${STATUS_TARGET_MS} ms`}`);
+    if (only !== 'reminders') {
+      redis = await startEmbeddedRedis({ dir, logger: createLogger('silent'), tcp: true, persistence: false });
+      print(`redis-server pid ${redis.pid} on ${redis.url}, data in ${dir}: AOF off and no RDB saves for generation and the main figures` + (aofAlways ? '; then AOF appendfsync always (BENCH_AOF=0 skips)' : ' (BENCH_AOF=0: AOF run skipped)'));
+      print();
+      print(`## /status — target: under ${STATUS_TARGET_MS} ms on a ${issues.toLocaleString('en-US')}-issue ledger, clock fixed at ${NOW}`);
+      const result = await benchStatus({ redisUrl: redis.url, issues, requests, warmup, aofAlways, print });
+      print();
+      print(table(result.rows).join('\n'));
+      print();
+      print('e2e = @督办助手 message → encrypted, signed POST /wecom/callback → pipeline → encrypted reply → verified and decrypted (CallbackClient.say),');
+      print('one request at a time; indented rows = the status handler’s steps called in-process on the same data (LedgerStore over one ioredis connection).');
+      const e2e = result.rows.filter((r) => r.target !== undefined);
+      const missed = e2e.filter((r) => r.stats.p99 >= STATUS_TARGET_MS);
+      print(`at the end: ${load()}`);
+      print(`/status ${missed.length ? `MISS: ${missed.length} of ${e2e.length} end-to-end rows have p99 ≥ ${STATUS_TARGET_MS} ms` : `PASS: every end-to-end p99 under ${STATUS_TARGET_MS} ms`}`);
+    }
+    if (only !== 'status') {
+      // A fresh redis-server with the embedded default's settings (the /status section leaves AOF on).
+      await redis?.stop();
+      redis = await startEmbeddedRedis({ dir: path.join(dir, 'reminders'), logger: createLogger('silent'), tcp: true, persistence: aofAlways });
+      print();
+      print(`## reminders — targets: seed ${issues.toLocaleString('en-US')} open issues with their timers in under ${SEED_TARGET_MS / 1000} s, under ${MEMORY_TARGET_BYTES} B of Redis per issue; deliver ${due.toLocaleString('en-US')} due reminders with 0 duplicates, 0 missed, ≤ 20 per robot per minute`);
+      print(`redis-server pid ${redis.pid} on ${redis.url}, ${aofAlways ? 'AOF appendfsync always (the embedded default; BENCH_AOF=0: off)' : 'AOF off (BENCH_AOF=0)'}`);
+      const result = await benchReminders({ redisUrl: redis.url, issues, due, print });
+      print();
+      print(result.table.join('\n'));
+      print(`at the end: ${load()}`);
+      print(`reminders ${result.ok ? 'correct: every due reminder once, nothing else, within the rate limit' : `WRONG: ${result.failures.join('; ')}`}`);
+      failed = !result.ok;
+    }
   } finally {
     await cleanup();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+  return failed ? 1 : 0;
 }
 
 main().then(
-  () => process.exit(0), // BullMQ and undici keep-alive sockets must not hold the process open
+  (code) => process.exit(code), // BullMQ and undici keep-alive sockets must not hold the process open
   (err: unknown) => {
     console.error('bench failed:', err);
     process.exit(1);
