@@ -27,8 +27,8 @@ export function pushJobOptions(push: Push, delayMs = 0): JobsOptions {
     jobId: push.id,
     attempts: OUTBOUND_ATTEMPTS,
     backoff: { type: 'exponential', delay: 5_000 },
-    // Completed jobs are kept so the same id cannot be queued again within a month.
-    removeOnComplete: { age: 30 * 86_400 },
+    // Done jobs go: the sent-marker (kept a month) is what makes a re-queued id a no-op.
+    removeOnComplete: true,
     removeOnFail: false,
     ...(delayMs > 0 ? { delay: delayMs } : {}),
   };

@@ -26,4 +26,12 @@ export class RateLimiter {
   take(destination: string, now: number, member: string): Promise<number> {
     return this.redis.rateTake(this.keyOf(destination), now, this.windowMs, this.limit, member);
   }
+
+  /**
+   * Moves a taken slot to when the send actually finished: WeCom counts the message when it
+   * arrives, so a slow send must not let the next-but-twenty go out early.
+   */
+  async sent(destination: string, at: number, member: string): Promise<void> {
+    await this.redis.zadd(this.keyOf(destination), 'XX', at, member);
+  }
 }

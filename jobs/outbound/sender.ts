@@ -49,7 +49,8 @@ export async function processPush(job: Job, token: string | undefined, deps: Sen
     : new SinkChannel(deps.redis, deps.keys.pushes, deps.logger);
   // The limit belongs to the robot (its key), not to the job: never log or key by the secret itself.
   const destination = chat?.webhookKey ? `webhook-${createHash('sha1').update(chat.webhookKey).digest('hex').slice(0, 16)}` : `sink-${push.chatId}`;
-  const wait = await deps.limiter.take(destination, now, `${push.id}#${job.attemptsMade}#${now}`);
+  const slot = `${push.id}#${job.attemptsMade}#${now}`;
+  const wait = await deps.limiter.take(destination, now, slot);
   if (wait > 0) return delay(job, token, now + wait);
 
   try {
@@ -59,6 +60,7 @@ export async function processPush(job: Job, token: string | undefined, deps: Sen
     if (err instanceof PermanentSendError) throw new UnrecoverableError(err.message);
     throw err;
   }
+  await deps.limiter.sent(destination, deps.clock.now().getTime(), slot);
   await deps.redis.set(sentKey, String(now), 'EX', SENT_TTL_SECONDS);
   deps.logger.info({ push: push.id, chat: push.chatId, kind: push.kind, channel: channel.name }, 'push sent');
   return 'sent';

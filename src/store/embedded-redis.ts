@@ -58,6 +58,8 @@ export async function startEmbeddedRedis(opts: EmbeddedRedisOptions): Promise<Em
     '--maxmemory-policy', 'noeviction',
     // Issue hashes carry short JSON lists (deadline changes, evidence): keep them in the compact encoding.
     '--hash-max-listpack-value', '256',
+    // Per-unit and per-person sorted sets hold a few hundred ids: compact up to 1 024 (≈ 100 → 20 B an entry).
+    '--zset-max-listpack-entries', '1024',
     '--protected-mode', 'yes',
     '--bind', '127.0.0.1',
     '--port', String(port),

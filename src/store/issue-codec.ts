@@ -10,12 +10,17 @@ const OPTIONAL = [
   'fixNote', 'extensionRequest', 'verifyNote', 'revisitNote', 'cancelReason', 'closedOnTime',
 ] as const satisfies readonly (keyof Issue)[];
 
+/** Fields left out while they hold their default (most issues are never rejected, relapse or carry photos). */
+const DEFAULTS = { evidence: '[]', rejectReasons: '[]', rejectCount: '0', relapseCount: '0' } as const;
+
 export function encodeIssue(issue: Issue): { set: [string, string][]; del: string[] } {
   const set: [string, string][] = [];
   const del: string[] = [];
   for (const [key, value] of Object.entries(issue) as [keyof Issue, unknown][]) {
     if (value === undefined) continue;
-    set.push([key, typeof value === 'object' ? JSON.stringify(value) : typeof value === 'boolean' ? (value ? '1' : '0') : String(value)]);
+    const text = typeof value === 'object' ? JSON.stringify(value) : typeof value === 'boolean' ? (value ? '1' : '0') : String(value);
+    if (key in DEFAULTS && DEFAULTS[key as keyof typeof DEFAULTS] === text) del.push(key);
+    else set.push([key, text]);
   }
   for (const key of OPTIONAL) if (issue[key] === undefined) del.push(key);
   return { set, del };
@@ -60,10 +65,10 @@ const issueHashSchema = z.object({
   revisitedAt: int.optional(),
   canceledAt: int.optional(),
   fixNote: z.string().optional(),
-  evidence: json(z.array(evidenceSchema)),
-  rejectCount: int,
-  rejectReasons: json(z.array(z.string())),
-  relapseCount: int,
+  evidence: json(z.array(evidenceSchema)).default([]),
+  rejectCount: int.default(0),
+  rejectReasons: json(z.array(z.string())).default([]),
+  relapseCount: int.default(0),
   deadlineChanges: json(z.array(z.object({ from: z.number().nullable(), to: z.number(), reason: z.string(), by: z.string(), at: z.number() }))),
   extensionRequest: json(z.object({ to: z.number(), reason: z.string(), by: z.string(), at: z.number() })).optional(),
   verifyNote: z.string().optional(),
