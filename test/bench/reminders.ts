@@ -226,7 +226,7 @@ export async function benchReminders(o: ReminderBenchOptions): Promise<ReminderB
     );
     o.print(
       `  used_memory after delivery ${mb(memBeforeDelivery)} → ${mb(memAfterDelivery)} MB = ${Math.round((memAfterDelivery - memBeforeDelivery) / Math.max(1, dueDelivered))} bytes per delivered reminder ` +
-        `(completed push jobs kept 30 days, sent markers, the next slot's timer instead of the fired one)`,
+        `(sent markers kept 30 days, the next slot’s timer instead of the fired one)`,
     );
 
     const correct = duplicates === 0 && missed === 0 && notDue === 0;
