@@ -7,13 +7,18 @@ import { createLogger } from '../../src/log/logger';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../src/store/embedded-redis';
 import { benchReminders, MEMORY_TARGET_BYTES, SEED_TARGET_MS } from './reminders';
 import { benchStatus, NOW, STATUS_TARGET_MS, type LatencyRow } from './status';
+import { runWebhookSection } from './webhook';
+
+const WEBHOOK_RATIO_GOAL = 0.6;
+const WEBHOOK_P99_GOAL_MS = 25;
 
 /**
  * `npm run bench`: speed figures for the README, measured on this machine against its own
  * redis-server. Exits 0 whether targets are met or missed (PASS/MISS is printed); non-zero only
  * when the bench itself fails, or the reminders are wrong (duplicates, missed, rate limit).
  *
- *   BENCH_ONLY      status | reminders: run one section (default both)
+ *   BENCH_ONLY      status | reminders | webhook: run one section (default all)
+ *   BENCH_WEBHOOK_S webhook: seconds per load run (default 10)
  *   BENCH_ISSUES    ledger size (default 100000)
  *   BENCH_DUE       reminders: how many of the open issues are due at once (default 10000)
  *   BENCH_REQUESTS  timed sequential requests per scenario (default 200)
@@ -77,7 +82,7 @@ async function main(): Promise<number> {
   const aofAlways = intEnv('BENCH_AOF', 1, 0) !== 0;
   const due = intEnv('BENCH_DUE', 10_000, 1);
   const only = process.env.BENCH_ONLY ?? '';
-  if (!['', 'status', 'reminders'].includes(only)) throw new Error(`BENCH_ONLY must be status or reminders (got "${only}")`);
+  if (!['', 'status', 'reminders', 'webhook'].includes(only)) throw new Error(`BENCH_ONLY must be status, reminders or webhook (got "${only}")`);
   let failed = false;
   const print = (line = '') => console.log(line);
 
@@ -103,7 +108,7 @@ async function main(): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    if (only !== 'reminders') {
+    if (only === '' || only === 'status') {
       redis = await startEmbeddedRedis({ dir, logger: createLogger('silent'), tcp: true, persistence: false });
       print(`redis-server pid ${redis.pid} on ${redis.url}, data in ${dir}: AOF off and no RDB saves for generation and the main figures` + (aofAlways ? '; then AOF appendfsync always (BENCH_AOF=0 skips)' : ' (BENCH_AOF=0: AOF run skipped)'));
       print();
@@ -119,7 +124,7 @@ async function main(): Promise<number> {
       print(`at the end: ${load()}`);
       print(`/status ${missed.length ? `MISS: ${missed.length} of ${e2e.length} end-to-end rows have p99 ≥ ${STATUS_TARGET_MS} ms` : `PASS: every end-to-end p99 under ${STATUS_TARGET_MS} ms`}`);
     }
-    if (only !== 'status') {
+    if (only === '' || only === 'reminders') {
       // A fresh redis-server with the embedded default's settings (the /status section leaves AOF on).
       await redis?.stop();
       redis = await startEmbeddedRedis({ dir: path.join(dir, 'reminders'), logger: createLogger('silent'), tcp: true, persistence: aofAlways });
@@ -132,6 +137,21 @@ async function main(): Promise<number> {
       print(`at the end: ${load()}`);
       print(`reminders ${result.ok ? 'correct: every due reminder once, nothing else, within the rate limit' : `WRONG: ${result.failures.join('; ')}`}`);
       failed = !result.ok;
+    }
+    if (only === '' || only === 'webhook') {
+      await redis?.stop();
+      redis = await startEmbeddedRedis({ dir: path.join(dir, 'webhook'), logger: createLogger('silent'), tcp: true, persistence: aofAlways });
+      execFileSync('npm', ['run', '-s', 'build'], { stdio: 'inherit' });
+      print();
+      print(`## webhook — goal: duban ≥ ${WEBHOOK_RATIO_GOAL} of the echo's throughput; p99 under ${WEBHOOK_P99_GOAL_MS} ms at 1 000 req/s (Redis AOF ${aofAlways ? 'appendfsync always' : 'off'})`);
+      const rows = await runWebhookSection(redis.url, print);
+      print();
+      print(`${'run'.padEnd(48)} ${'req/s'.padStart(8)} ${'p50'.padStart(6)} ${'p99'.padStart(6)}  errors non-2xx`);
+      for (const r of rows) print(`${r.name.padEnd(48)} ${r.rps.toFixed(0).padStart(8)} ${r.p50.toFixed(0).padStart(6)} ${r.p99.toFixed(0).padStart(6)}  ${r.errors} ${r.non2xx}`);
+      const [echo, duban, steady] = rows;
+      const ratio = duban!.rps / echo!.rps;
+      print(`duban / echo throughput: ${ratio.toFixed(2)} ${ratio >= WEBHOOK_RATIO_GOAL ? 'PASS' : 'MISS'} (goal ≥ ${WEBHOOK_RATIO_GOAL}); at 1 000 req/s: ${steady!.rps.toFixed(0)} req/s served, p99 ${steady!.p99} ms ${steady!.p99 < WEBHOOK_P99_GOAL_MS && steady!.rps >= 950 ? 'PASS' : 'MISS'}`);
+      print(`at the end: ${load()}`);
     }
   } finally {
     await cleanup();
