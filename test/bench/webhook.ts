@@ -89,7 +89,7 @@ export async function runWebhookSection(redisUrl: string, print: (line: string) 
   const connections = Number(process.env.BENCH_WEBHOOK_CONNECTIONS ?? 20);
   const echoPort = await freePort();
   const dubanPort = await freePort();
-  const echo = await startChild([path.join(root, 'node_modules/.bin/tsx'), 'test/bench/echo-server.ts', String(echoPort)], { ECHO_TOKEN: TOKEN, ECHO_AES_KEY: KEY }, 'echo listening');
+  const echo = await startChild([process.execPath, '--import', 'tsx', 'test/bench/echo-server.ts', String(echoPort)], { ECHO_TOKEN: TOKEN, ECHO_AES_KEY: KEY }, 'echo listening');
   const duban = await startChild(
     [process.execPath, '--enable-source-maps', 'dist/src/main.js'],
     { NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(dubanPort), REDIS_URL: redisUrl, REDIS_KEY_PREFIX: 'wb:', WECOM_TOKEN: TOKEN, WECOM_ENCODING_AES_KEY: KEY, LOG_LEVEL: 'info', TZ: 'Asia/Shanghai' },

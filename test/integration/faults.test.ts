@@ -25,7 +25,8 @@ describe('kill -9 of the server during a burst of reports', () => {
   it('keeps every report that got a reply, whole', async () => {
     const prefix = testPrefix();
     const port = await freePort();
-    child = spawn(path.join(root, 'node_modules/.bin/tsx'), ['src/main.ts'], {
+    // One process (tsx as a loader, not its wrapper): SIGKILL must reach the server itself.
+    child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       cwd: root,
       env: {
         PATH: process.env.PATH ?? '', TZ: 'Asia/Shanghai', NODE_ENV: 'test', HOST: '127.0.0.1', PORT: String(port),

@@ -11,7 +11,8 @@ import { freePort } from '../../src/store/embedded-redis';
 
 /** `npm start` as a real process: exit codes, the embedded default, graceful shutdown. */
 const root = path.resolve(__dirname, '../..');
-const tsx = path.join(root, 'node_modules/.bin/tsx');
+/** One process with tsx as a loader (the tsx wrapper would leave its child behind on SIGKILL). */
+const tsxArgs = ['--import', 'tsx'];
 
 interface Started {
   child: ChildProcess;
@@ -27,7 +28,7 @@ afterEach(() => {
 });
 
 function startMain(env: Record<string, string>): Started {
-  const child = spawn(tsx, ['src/main.ts'], {
+  const child = spawn(process.execPath, [...tsxArgs, 'src/main.ts'], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', TZ: 'Asia/Shanghai', NODE_ENV: 'test', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
