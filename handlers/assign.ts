@@ -21,7 +21,7 @@ export default defineCommand({
     const current = await loadIssue(ctx, id);
     const named = args.fields.assignee ?? args.mentions[0];
     const assignee = named ? resolvePerson(ctx, named, EXAMPLE) : (current.assignee ?? ctx.org.unit(current.unitId)?.secretary);
-    if (!assignee) throw new NeedInput('description', `#${id} 交给谁整改？请 @责任人`, '@罗亚倩');
+    if (!assignee) throw new NeedInput('assignee', `#${id} 交给谁整改？请 @责任人`, '@陈晓燕');
     const now = ctx.clock.now();
     // Keep a deadline still ahead unless a new one is given.
     const keep = !args.fields.deadline && current.deadline !== undefined && current.deadline > now.getTime();

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { defineCommand, grammarInput } from '../src/pipeline/command';
-import { StateError } from '../src/pipeline/errors';
+import { ConflictError } from '../src/pipeline/errors';
 import { act, requireRef } from '../src/pipeline/issue-actions';
 import { formatDeadline } from '../src/rendering/dates';
 import { mention, unitLabel } from '../src/rendering/issue';
@@ -20,7 +20,7 @@ export default defineCommand({
     const id = requireRef(ctx, args, EXAMPLE);
     const { outcome } = await act(ctx, id, () => ({ type: 'remind' }));
     const issue = outcome.issue;
-    if (!issue.assignee) throw new StateError(`#${id} 还没有责任人，请先 /交办`);
+    if (!issue.assignee) throw new ConflictError(`#${id} 还没有责任人，请先 /交办`);
     const now = ctx.clock.now().getTime();
     // The @ itself is the group robot's (only it can @ a person): one push per /催办 message.
     await ctx.jobs.outbox.enqueue({

@@ -1,5 +1,5 @@
 import type { Policy } from '../../src/config/org-schema';
-import { DAY_MS, SHANGHAI_OFFSET_MS, startOfDay } from '../../src/domain/time';
+import { DAY_MS, startOfDay } from '../../src/domain/time';
 
 /**
  * When each deadline reminder fires (DESIGN §2 remindBefore): whole days fire at remindAt on
@@ -34,4 +34,3 @@ export function nextSlot(deadline: number, policy: Pick<Policy, 'remindBefore' |
   return { index: policy.remindBefore.length, label: 'half', fireAt: now + Math.floor((deadline - now) / 2) };
 }
 
-export { SHANGHAI_OFFSET_MS };

@@ -2,7 +2,7 @@
  * Typed errors with stable codes. Handlers throw them; the pipeline's one boundary turns them
  * into replies (⚠️ with an example, or 无权限 naming who may). Nothing else catches them.
  */
-export type ErrorCode = 'usage' | 'permission' | 'not_found' | 'conflict' | 'stale';
+export type ErrorCode = 'usage' | 'permission' | 'not_found' | 'conflict';
 
 export abstract class DubanError extends Error {
   abstract readonly code: ErrorCode;
@@ -34,22 +34,13 @@ export class NotFoundError extends DubanError {
   }
 }
 
-/** Someone else changed the record first (version check lost). */
+/** The issue is not in a state that allows the step (often: someone else got there first). */
 export class ConflictError extends DubanError {
   readonly code = 'conflict';
 }
 
-/** The issue is not in a state that allows the step (or someone else got there first). */
-export class StateError extends DubanError {
-  readonly code = 'conflict';
-}
-
-export class StaleError extends DubanError {
-  readonly code = 'stale';
-}
-
 /** What a half-filled command still needs; `ref` answers may be a bare number. */
-export type DraftField = 'ref' | 'unit' | 'description' | 'note' | 'reason' | 'deadline' | 'outcome';
+export type DraftField = 'ref' | 'unit' | 'description' | 'assignee' | 'note' | 'reason' | 'deadline' | 'outcome';
 
 /**
  * A required field is missing: the pipeline keeps the command as a draft, asks this question,

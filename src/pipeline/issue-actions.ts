@@ -6,7 +6,7 @@ import type { MediaRef } from '../transport/types';
 import type { CommandContext } from './command';
 import type { ParsedArgs } from '../parsing/args';
 import { peopleIndex } from '../parsing/people';
-import { NeedInput, NotFoundError, PermissionError, StateError, UsageError } from './errors';
+import { NeedInput, NotFoundError, PermissionError, ConflictError, UsageError } from './errors';
 
 /** Shared steps of the issue commands: which issue, may this person see it, act with a version check. */
 
@@ -39,7 +39,7 @@ export function assertVisible(ctx: CommandContext, issue: Issue): void {
 
 export function throwRefusal(r: Refusal): never {
   if (r.kind === 'permission') throw new PermissionError(r.allowed);
-  throw new StateError(r.message);
+  throw new ConflictError(r.message);
 }
 
 /**
@@ -58,7 +58,7 @@ export async function act(ctx: CommandContext, id: number, action: (issue: Issue
       return { before, outcome: result };
     }
   }
-  throw new StateError(`#${id} 正被频繁修改，请稍后再试`);
+  throw new ConflictError(`#${id} 正被频繁修改，请稍后再试`);
 }
 
 /** Images and files of the message (and of a quoted one) as evidence references; never dropped. */
