@@ -7,7 +7,7 @@ import { stripLeadingForeignMentions } from '../parsing/mentions';
 import { normalizeText } from '../parsing/normalize';
 import { peopleIndex } from '../parsing/people';
 import { describeAllowed } from '../rendering/roles';
-import type { DraftStore } from '../store/draft-store';
+import type { Draft, DraftStore } from '../store/draft-store';
 import type { LedgerStore } from '../store/ledger-store';
 import type { MessageLog } from '../store/message-log';
 import type { IncomingMessage, Reply } from '../transport/types';
@@ -43,7 +43,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   // Same-process retries (WeCom re-sending while we still work) await the first attempt.
   const inFlight = new Map<string, Promise<Reply>>();
 
-  async function route(message: IncomingMessage, text: string, sender: Membership, quotedRef: number | undefined): Promise<Route> {
+  async function route(message: IncomingMessage, text: string, sender: Membership, quotedRef: number | undefined, draft: Draft | undefined): Promise<Route> {
     const split = splitCommand(text);
     if (split) {
       const command = deps.commands.find(split.word);
@@ -55,7 +55,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         };
       }
       // A new command replaces a half-filled one (/取消 says so itself).
-      if (command.name !== 'cancel') await deps.drafts.drop(message.chatId, message.userId);
+      if (draft && command.name !== 'cancel') await deps.drafts.drop(message.chatId, message.userId);
       return { command, text: split.rest, continuing: false };
     }
     if (quotedRef !== undefined) {
@@ -70,7 +70,6 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         outcome: 'quote_without_command',
       };
     }
-    const draft = await deps.drafts.get(message.chatId, message.userId);
     if (draft && text) {
       const command = deps.commands.find(draft.command);
       if (command) return { command, text: continueDraft(draft.field, draft.text, text), continuing: true };
@@ -80,7 +79,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       : { reply: '您好，我是督办助手。发送 `/帮助` 查看可用命令。', outcome: 'not_command' };
   }
 
-  async function handle(received: IncomingMessage): Promise<Reply> {
+  async function handle(received: IncomingMessage, draft: Draft | undefined): Promise<Reply> {
     const started = performance.now();
     // Well-formed text only: a lone surrogate (half an emoji) is replaced, never stored or sent to Lua.
     const message: IncomingMessage = {
@@ -94,13 +93,12 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     const people = peopleIndex(org);
     const text = stripLeadingForeignMentions(message.text, (name) => people.find(name) !== undefined);
     const quotedRef = message.quote ? refIn(message.quote.text) : undefined;
-    const log = deps.logger.child({ reqId: message.requestId, msgid: message.msgid, user: message.userId, chat: message.chatId });
     let command = '-';
     let outcome = 'ok';
     let markdown: string;
     let routed: Route | undefined;
     try {
-      routed = await route(message, text, sender, quotedRef);
+      routed = await route(message, text, sender, quotedRef, draft);
       if ('reply' in routed) {
         outcome = routed.outcome;
         markdown = routed.reply;
@@ -138,31 +136,46 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         markdown = `❓ ${err.question}\n例如：${err.example}\n（10 分钟内回复即可；发送 \`/取消\` 放弃）`;
       } else {
         outcome = err instanceof DubanError ? err.code : 'error';
-        if (!(err instanceof DubanError)) log.error({ err, command }, 'command failed');
+        if (!(err instanceof DubanError)) deps.logger.error({ err, reqId: message.requestId, msgid: message.msgid, command }, 'command failed');
         if (routed && 'command' in routed && routed.continuing) await deps.drafts.drop(message.chatId, message.userId).catch(() => false);
         markdown = renderError(err, routed && 'command' in routed ? displayName(routed.command) : undefined);
       }
     }
     const ms = performance.now() - started;
     deps.metrics?.commands.observe({ command, outcome }, ms / 1000);
-    log.info({ command, outcome, ms: Math.round(ms) }, 'message handled');
-    log.debug({ text: message.text }, 'message text');
-    return { markdown };
+    // The transport logs the one line of this delivery with command and outcome; the text of a
+    // message is personal, so only at debug.
+    if (deps.logger.isLevelEnabled('debug')) deps.logger.debug({ reqId: message.requestId, msgid: message.msgid, text: message.text }, 'message text');
+    return { markdown, handled: { command, outcome } };
   }
 
   return {
     async dispatch(message) {
       const running = inFlight.get(message.msgid);
-      if (running) return running;
+      if (running) return { ...(await running), handled: { command: '-', outcome: 'duplicate' } };
       // Registered before the first await, so a re-send arriving meanwhile joins this attempt.
       const work = (async (): Promise<Reply> => {
-        const claim = await deps.messages.claim(message.msgid);
+        // The sender's half-filled command is read alongside the claim: one round trip, not two.
+        const [claim, draft] = await Promise.all([deps.messages.claim(message.msgid), deps.drafts.get(message.chatId, message.userId)]);
         if (claim !== 'claimed') {
-          deps.logger.info({ reqId: message.requestId, msgid: message.msgid, outcome: 'duplicate' }, 'message handled');
-          return claim.status === 'done' ? { markdown: claim.markdown } : { markdown: '处理中…', pending: true };
+          const handled = { command: '-', outcome: 'duplicate' };
+          return claim.status === 'done' ? { markdown: claim.markdown, handled } : { markdown: '处理中…', pending: true, handled };
         }
-        const reply = await handle(message);
-        await deps.messages.complete(message.msgid, reply.markdown);
+        let reply: Reply;
+        try {
+          reply = await handle(message, draft);
+        } catch (err) {
+          // Nothing was answered: let WeCom's retry run it rather than find a pending claim.
+          await deps.messages.release(message.msgid).catch(() => undefined);
+          throw err;
+        }
+        try {
+          await deps.messages.complete(message.msgid, reply.markdown);
+        } catch (err) {
+          // The work is done: answer it. A retry is unlikely once answered, and the claim's
+          // lease runs out on its own.
+          deps.logger.warn({ err: (err as Error).message, reqId: message.requestId, msgid: message.msgid }, 'reply not recorded');
+        }
         return reply;
       })();
       inFlight.set(message.msgid, work);

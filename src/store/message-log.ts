@@ -15,14 +15,21 @@ const recordSchema = z.discriminatedUnion('status', [
   z.object({ status: z.literal('done'), markdown: z.string() }),
 ]);
 export type MessageRecord = z.output<typeof recordSchema>;
+const PENDING = JSON.stringify({ status: 'pending' } satisfies MessageRecord);
 
 export const MESSAGE_TTL_SECONDS = 3600;
+/**
+ * How long a claim without a reply holds: longer than any command takes, shorter than WeCom's
+ * retries (5 s × 3). An instance that died after claiming does not swallow the message for good.
+ */
+export const PENDING_LEASE_SECONDS = 10;
 
 export class MessageLog {
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keys,
     private readonly ttlSeconds = MESSAGE_TTL_SECONDS,
+    private readonly leaseSeconds = PENDING_LEASE_SECONDS,
   ) {}
 
   /** The passive-reply stream id of a message: stable across retries, opaque to users. */
@@ -33,7 +40,7 @@ export class MessageLog {
   /** Returns 'claimed' for a first sighting, else the record left by the earlier attempt. */
   async claim(msgid: string): Promise<'claimed' | MessageRecord> {
     const key = this.keys.message(this.streamId(msgid));
-    const ok = await this.redis.set(key, JSON.stringify({ status: 'pending' }), 'EX', this.ttlSeconds, 'NX');
+    const ok = await this.redis.set(key, PENDING, 'EX', this.leaseSeconds, 'NX');
     if (ok === 'OK') return 'claimed';
     return (await this.byStreamId(this.streamId(msgid))) ?? { status: 'pending' };
   }
@@ -41,6 +48,12 @@ export class MessageLog {
   async complete(msgid: string, markdown: string): Promise<void> {
     const record: MessageRecord = { status: 'done', markdown };
     await this.redis.set(this.keys.message(this.streamId(msgid)), JSON.stringify(record), 'EX', this.ttlSeconds);
+  }
+
+  /** Gives a claim back (the attempt failed before answering), unless a reply was recorded. */
+  async release(msgid: string): Promise<void> {
+    const key = this.keys.message(this.streamId(msgid));
+    if ((await this.redis.get(key)) === PENDING) await this.redis.del(key);
   }
 
   async byStreamId(streamId: string): Promise<MessageRecord | undefined> {

@@ -40,6 +40,8 @@ export interface Reply {
    * should answer "in progress" in a way that lets it deliver the real reply later.
    */
   pending?: boolean;
+  /** What the pipeline made of the message, for the transport's one log line per delivery. */
+  handled?: { command: string; outcome: string };
 }
 
 export type Dispatch = (message: IncomingMessage) => Promise<Reply>;

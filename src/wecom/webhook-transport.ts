@@ -77,7 +77,9 @@ export class WebhookTransport implements Transport {
     }
     this.deps.metrics?.callbacks.inc({ kind, outcome });
     const level = ctx.status >= 400 ? 'warn' : 'info';
-    this.deps.logger[level]({ reqId: ctx.state.reqId, kind, status: ctx.status, outcome, ms: Math.round(performance.now() - started) }, 'wecom callback');
+    // The one line of this delivery: framing outcome plus, for a message, what the pipeline did.
+    const handled = ctx.state.handled as Record<string, string> | undefined;
+    this.deps.logger[level]({ reqId: ctx.state.reqId, kind, status: ctx.status, outcome, ...handled, ms: Math.round(performance.now() - started) }, 'wecom callback');
   }
 
   private signedQuery(ctx: Context) {
@@ -117,7 +119,7 @@ export class WebhookTransport implements Transport {
     const payload = callbackSchema.safeParse(parseJsonOrUndefined(plain));
     if (!payload.success) throw new Refusal(400, 'bad_payload');
 
-    const reply = await this.answer(payload.data, ctx.state.reqId as string);
+    const reply = await this.answer(payload.data, ctx);
     if (reply === undefined) {
       ctx.status = 200; // "回复空包": an empty body is a valid answer
       ctx.body = '';
@@ -128,7 +130,7 @@ export class WebhookTransport implements Transport {
     return reply.outcome;
   }
 
-  private async answer(cb: Callback, requestId: string): Promise<{ body: object; outcome: string } | undefined> {
+  private async answer(cb: Callback, ctx: Context): Promise<{ body: object; outcome: string } | undefined> {
     if (cb.msgtype === 'event') return this.answerEvent(cb);
     if (cb.msgtype === 'stream') {
       // A refresh of a stream we answered unfinished (a retry that overtook the first attempt).
@@ -137,8 +139,10 @@ export class WebhookTransport implements Transport {
       return { body: stream(cb.stream.id, rec?.status === 'done' ? rec.markdown : done ? '' : '处理中…', done), outcome: 'stream_refresh' };
     }
     if (!this.dispatch) throw new Refusal(503, 'not_started');
-    const message = { ...toIncoming(cb, 'webhook', this.deps.botNames), requestId };
+    const message = { ...toIncoming(cb, 'webhook', this.deps.botNames), requestId: ctx.state.reqId as string };
+    ctx.state.handled = { msgid: message.msgid, user: message.userId, chat: message.chatId };
     const reply = await this.dispatch(message);
+    if (reply.handled) ctx.state.handled = { ...(ctx.state.handled as object), command: reply.handled.command, result: reply.handled.outcome };
     const id = this.deps.messages.streamId(message.msgid);
     return { body: stream(id, reply.markdown, !reply.pending), outcome: reply.pending ? 'pending' : 'replied' };
   }
@@ -151,8 +155,26 @@ export class WebhookTransport implements Transport {
   }
 }
 
+/** WeCom refuses a reply over 20 480 bytes of UTF-8 (PROTOCOL.md §1.h). */
+export const MAX_REPLY_BYTES = 20_480;
+
 function stream(id: string, content: string, finish: boolean) {
-  return { msgtype: 'stream', stream: { id, finish, content } };
+  return { msgtype: 'stream', stream: { id, finish, content: withinReplyLimit(content) } };
+}
+
+/** The last line of defence: cut on a code-point boundary and say so, rather than be refused. */
+export function withinReplyLimit(content: string, maxBytes = MAX_REPLY_BYTES): string {
+  if (Buffer.byteLength(content, 'utf8') <= maxBytes) return content;
+  const tail = '\n…（内容过长，已截断）';
+  let bytes = Buffer.byteLength(tail, 'utf8');
+  let end = 0;
+  for (const ch of content) {
+    const n = Buffer.byteLength(ch, 'utf8');
+    if (bytes + n > maxBytes) break;
+    bytes += n;
+    end += ch.length;
+  }
+  return content.slice(0, end) + tail;
 }
 
 async function readBody(ctx: Context): Promise<string> {

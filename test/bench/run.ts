@@ -19,6 +19,7 @@ const WEBHOOK_P99_GOAL_MS = 25;
  *
  *   BENCH_ONLY      status | reminders | webhook: run one section (default all)
  *   BENCH_WEBHOOK_S webhook: seconds per load run (default 10)
+ *   BENCH_PROFILE   webhook: a directory for the server's V8 CPU profile (--cpu-prof)
  *   BENCH_ISSUES    ledger size (default 100000)
  *   BENCH_DUE       reminders: how many of the open issues are due at once (default 10000)
  *   BENCH_REQUESTS  timed sequential requests per scenario (default 200)

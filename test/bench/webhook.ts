@@ -91,7 +91,8 @@ export async function runWebhookSection(redisUrl: string, print: (line: string) 
   const dubanPort = await freePort();
   const echo = await startChild([process.execPath, '--import', 'tsx', 'test/bench/echo-server.ts', String(echoPort)], { ECHO_TOKEN: TOKEN, ECHO_AES_KEY: KEY }, 'echo listening');
   const duban = await startChild(
-    [process.execPath, '--enable-source-maps', 'dist/src/main.js'],
+    // BENCH_PROFILE=DIR: write the server's V8 CPU profile there (open it in Chrome DevTools).
+    [process.execPath, '--enable-source-maps', ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []), 'dist/src/main.js'],
     { NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(dubanPort), REDIS_URL: redisUrl, REDIS_KEY_PREFIX: 'wb:', WECOM_TOKEN: TOKEN, WECOM_ENCODING_AES_KEY: KEY, LOG_LEVEL: 'info', TZ: 'Asia/Shanghai' },
     'duban listening',
   );
