@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineCommand } from '../src/pipeline/command';
 import { NotFoundError } from '../src/pipeline/errors';
+import { clipForReply } from '../src/rendering/clip';
 import { renderCommandHelp, renderHelpIndex } from '../src/rendering/help';
 
 export default defineCommand({
@@ -16,7 +17,8 @@ export default defineCommand({
   async run(ctx, { topic }) {
     if (!topic) return renderHelpIndex(ctx.commands.all(), ctx.sender);
     const command = ctx.commands.find(topic);
-    if (!command) throw new NotFoundError(`没有“${topic}”这个命令`, '/帮助');
+    // The topic is the rest of the message, of any length: quote only its start.
+    if (!command) throw new NotFoundError(`没有“${clipForReply(topic)}”这个命令`, '/帮助');
     return renderCommandHelp(command);
   },
 });

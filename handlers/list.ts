@@ -3,6 +3,7 @@ import { normalizeText } from '../src/parsing/normalize';
 import { defineCommand, grammarInput } from '../src/pipeline/command';
 import { UsageError } from '../src/pipeline/errors';
 import { defaultScope, namedScope, type Scope } from '../src/pipeline/scope';
+import { clipForReply } from '../src/rendering/clip';
 import { renderPage } from '../src/rendering/list';
 import { listMine } from './mine';
 
@@ -40,13 +41,14 @@ export default defineCommand({
         continue;
       }
       if (word === '我的') return listMine(ctx);
-      const f = FILTERS[word];
+      // Own keys only: "constructor", "toString" or "__proto__" must not find Object.prototype's members.
+      const f = Object.hasOwn(FILTERS, word) ? FILTERS[word] : undefined;
       if (f) {
         filter = f as typeof OPEN;
         continue;
       }
       const named = namedScope(ctx, w.raw);
-      if (!named) throw new UsageError(`看不懂“${w.raw}”：可以写 逾期、待核验、整改中、待交办、我的，或单位、镇街名称`, EXAMPLE);
+      if (!named) throw new UsageError(`看不懂“${clipForReply(w.raw)}”：可以写 逾期、待核验、整改中、待交办、我的，或单位、镇街名称`, EXAMPLE);
       scope = named;
     }
     scope ??= defaultScope(ctx);

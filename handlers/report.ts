@@ -9,6 +9,7 @@ import { defineCommand, grammarInput, type CommandContext } from '../src/pipelin
 import { resolveDeadline } from '../src/pipeline/deadlines';
 import { NeedInput, UsageError } from '../src/pipeline/errors';
 import { evidenceOf, resolvePerson, throwRefusal, visibleUnits } from '../src/pipeline/issue-actions';
+import { clipForReply } from '../src/rendering/clip';
 import { formatDeadline } from '../src/rendering/dates';
 import { mention, truncate, unitLabel } from '../src/rendering/issue';
 
@@ -80,12 +81,13 @@ function findUnit(ctx: CommandContext, args: ParsedArgs, text: string): { unit: 
   const preferred = visibleUnits(ctx.org, ctx.sender.userid);
   const ambiguous = (name: string, units: Unit[], draftText: string) => {
     const names = units.map((u) => `${u.town}${u.name}`);
-    return new NeedInput('unit', `“${name}”对应多个单位：${names.join('、')}。请回复完整名称`, names[0]!, draftText);
+    return new NeedInput('unit', `“${clipForReply(name)}”对应多个单位：${names.join('、')}。请回复完整名称`, names[0]!, draftText);
   };
   if (args.fields.unit) {
     const m = index.match(args.fields.unit, preferred);
     if (m.kind === 'one') return { unit: m.unit, words: args.words };
-    throw new UsageError(m.kind === 'many' ? `“${args.fields.unit}”对应多个单位：${m.units.map((u) => u.town + u.name).join('、')}` : `找不到单位“${args.fields.unit}”`, EXAMPLE);
+    const typed = clipForReply(args.fields.unit);
+    throw new UsageError(m.kind === 'many' ? `“${typed}”对应多个单位：${m.units.map((u) => u.town + u.name).join('、')}` : `找不到单位“${typed}”`, EXAMPLE);
   }
   const [first, ...rest] = args.words;
   if (!first) throw new NeedInput('unit', '是哪个单位的问题？请回复单位名称', '斑竹村');

@@ -3,6 +3,7 @@ import { ALL_TIME, parsePeriod, type Period } from '../src/parsing/period';
 import { defineCommand, grammarInput } from '../src/pipeline/command';
 import { UsageError } from '../src/pipeline/errors';
 import { defaultScope, namedScope, type Scope } from '../src/pipeline/scope';
+import { clipForReply } from '../src/rendering/clip';
 import { renderStatus, type StatusRow } from '../src/rendering/status';
 
 const EXAMPLE = '/status 福禄镇 本月';
@@ -31,7 +32,7 @@ export default defineCommand({
         scope = s;
         continue;
       }
-      throw new UsageError(`看不懂“${w.raw}”：可以写镇街、单位、工作队或“全区”，以及“本月”“本季度”“2022”这样的时段`, EXAMPLE);
+      throw new UsageError(`看不懂“${clipForReply(w.raw)}”：可以写镇街、单位、工作队或“全区”，以及“本月”“本季度”“2022”这样的时段`, EXAMPLE);
     }
     scope ??= defaultScope(ctx);
     period ??= ALL_TIME;

@@ -1,5 +1,4 @@
 import { Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Clock } from '../src/clock';
 import type { Env } from '../src/config/env';
 import type { Issue } from '../src/domain/issue';
@@ -8,7 +7,7 @@ import type { Logger } from '../src/log/logger';
 import type { Metrics } from '../src/observability/metrics';
 import type { Keys } from '../src/store/keys';
 import type { LedgerStore } from '../src/store/ledger-store';
-import type { RedisEndpoint } from '../src/store/redis';
+import { bullConnection, type RedisClient } from '../src/store/redis';
 import { Outbox } from './outbound/outbox';
 import { RateLimiter } from './outbound/rate-limit';
 import { processPush } from './outbound/sender';
@@ -22,8 +21,9 @@ import { TimerScheduler } from './timers/timer-jobs';
 
 export interface JobsDeps {
   queues: Queues;
-  connection: RedisEndpoint;
-  redis: Redis;
+  /** REDIS_URL: the workers make their own BullMQ connections from it. */
+  redisUrl: string;
+  redis: RedisClient;
   keys: Keys;
   ledger: LedgerStore;
   org: () => Org;
@@ -34,6 +34,9 @@ export interface JobsDeps {
   /** Retry backoff base and 45009 wait; tests compress them. */
   backoffMs?: number;
   throttleMs?: number;
+  /** The workers' job lock and stalled check (BullMQ's lockDuration, stalledInterval); unset: BullMQ's 30 s. */
+  lockMs?: number;
+  stalledIntervalMs?: number;
 }
 
 /** What handlers use to make the bot speak: the outbox and the per-issue timers. */
@@ -71,7 +74,12 @@ export function createJobsClient(deps: JobsDeps): JobsClient {
  * default, or alone with `npm run worker`.
  */
 export function createJobsRunner(deps: JobsDeps, client: JobsClient): JobsRunner {
-  const workerConnection = { ...deps.connection, maxRetriesPerRequest: null };
+  const bull = bullConnection(deps.redisUrl, 'worker');
+  // Only the timings that are set: an undefined option would replace BullMQ's default, not keep it.
+  const timings = {
+    ...(deps.lockMs ? { lockDuration: deps.lockMs } : {}),
+    ...(deps.stalledIntervalMs ? { stalledInterval: deps.stalledIntervalMs } : {}),
+  };
   const prefix = deps.keys.bullPrefix;
   const limiter = new RateLimiter(deps.redis, deps.keys.rate);
   let workers: Worker[] = [];
@@ -90,14 +98,16 @@ export function createJobsRunner(deps: JobsDeps, client: JobsClient): JobsRunner
   return {
     async start() {
       const outbound = new Worker(OUTBOUND_QUEUE, (job, token) => processPush(job, token, { ...deps, limiter, ...(deps.throttleMs ? { throttleMs: deps.throttleMs } : {}) }), {
-        connection: workerConnection,
+        connection: bull.connection,
         prefix,
         concurrency: 4,
+        ...timings,
       });
       const timers = new Worker(TIMERS_QUEUE, (job) => processTimer(job, { ...deps, outbox: client.outbox, timers: client.timers }), {
-        connection: workerConnection,
+        connection: bull.connection,
         prefix,
         concurrency: 8,
+        ...timings,
       });
       outbound.on('completed', (job, result) => deps.metrics?.pushes.inc({ kind: String((job.data as { kind?: unknown }).kind ?? 'unknown'), outcome: String(result) }));
       workers = [outbound, timers];
@@ -127,9 +137,10 @@ export function createJobsRunner(deps: JobsDeps, client: JobsClient): JobsRunner
     async stop() {
       await reconciling;
       await ticks?.stop();
-      // close() lets active jobs finish; the connections were created by BullMQ and close with it.
+      // close() lets active jobs finish; BullMQ closes the connections it made, we close a Cluster client we gave it.
       await Promise.all(workers.map((w) => w.close()));
       workers = [];
+      await bull.close();
     },
   };
 }

@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import type { Logger } from '../src/log/logger';
-import type { RedisEndpoint } from '../src/store/redis';
+import { bullConnection } from '../src/store/redis';
 
 /**
  * BullMQ queues: `outbound` carries every push (DESIGN §5), `timers` the per-issue delayed
@@ -12,15 +12,17 @@ export const TIMERS_QUEUE = 'timers';
 export interface Queues {
   outbound: Queue;
   timers: Queue;
-  /** Reachability for /healthz, plus the dead letters (pushes that failed their last attempt). */
-  check(): Promise<{ deadLetters: number }>;
+  /** Reachability for /healthz, the dead letters (pushes that failed their last attempt) and the backlog. */
+  check(): Promise<{ deadLetters: number; waiting: number }>;
+  /** Workers connected to each queue (BullMQ names their connections), on any instance. */
+  workers(): Promise<{ outbound: number; timers: number }>;
   close(): Promise<void>;
 }
 
-export function createQueues(connection: RedisEndpoint, prefix: string, logger: Logger): Queues {
-  // Passing options (not a client) lets BullMQ own and close its connections.
+export function createQueues(redisUrl: string, prefix: string, logger: Logger): Queues {
+  const bull = bullConnection(redisUrl, 'queue');
   const make = (name: string) => {
-    const q = new Queue(name, { connection: { ...connection, maxRetriesPerRequest: 1 }, prefix });
+    const q = new Queue(name, { connection: bull.connection, prefix });
     q.on('error', (err) => logger.warn({ queue: name, err: err.message }, 'queue connection error'));
     return q;
   };
@@ -31,12 +33,16 @@ export function createQueues(connection: RedisEndpoint, prefix: string, logger: 
     outbound,
     timers,
     async check() {
-      const counts = await outbound.getJobCounts('failed');
+      const counts = await outbound.getJobCounts('failed', 'waiting');
       await timers.getJobCounts('waiting');
-      return { deadLetters: counts.failed ?? 0 };
+      return { deadLetters: counts.failed ?? 0, waiting: counts.waiting ?? 0 };
+    },
+    async workers() {
+      const [o, t] = await Promise.all([outbound.getWorkersCount(), timers.getWorkersCount()]);
+      return { outbound: o, timers: t };
     },
     close() {
-      closing ??= Promise.all([outbound.close(), timers.close()]).then(() => undefined);
+      closing ??= Promise.all([outbound.close(), timers.close()]).then(() => bull.close());
       return closing;
     },
   };

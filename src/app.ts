@@ -11,12 +11,13 @@ import { createKeys } from './store/keys';
 import { DraftStore } from './store/draft-store';
 import { LedgerStore } from './store/ledger-store';
 import { MessageLog } from './store/message-log';
-import { createRedis, redisOptions } from './store/redis';
+import { createRedis, describeRedis, type RedisClient } from './store/redis';
+import type { HealthCheck } from './server/health';
 import { WecomCallbackCrypto } from './wecom/crypto';
 import { WebhookTransport } from './wecom/webhook-transport';
 import { commands } from '../handlers';
 import { createJobsClient, createJobsRunner, type JobsClient } from '../jobs';
-import { createQueues } from '../jobs/queues';
+import { createQueues, type Queues } from '../jobs/queues';
 
 export interface AppDeps {
   env: Env;
@@ -25,8 +26,8 @@ export interface AppDeps {
   credentials: Pick<Credentials, 'token' | 'encodingAESKey'>;
   logger: Logger;
   clock?: Clock;
-  /** Compressed retry timings for tests. */
-  jobTimings?: { backoffMs?: number; throttleMs?: number };
+  /** Retry timings (tests compress them) and the workers' lock and stalled check (JOB_LOCK_MS, JOB_STALLED_INTERVAL_MS). */
+  jobTimings?: { backoffMs?: number; throttleMs?: number; lockMs?: number; stalledIntervalMs?: number };
   /** "worker": only the workers and ticks, no HTTP (npm run worker). Default "server". */
   role?: 'server' | 'worker';
 }
@@ -60,12 +61,12 @@ export function createApp(deps: AppDeps): App {
   const keys = createKeys(env.REDIS_KEY_PREFIX);
   const redis = createRedis(deps.redisUrl);
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
-  const queues = createQueues(redisOptions(deps.redisUrl), keys.bullPrefix, logger);
+  const queues = createQueues(deps.redisUrl, keys.bullPrefix, logger);
   const messages = new MessageLog(redis, keys);
   const ledger = new LedgerStore(redis, keys);
   const drafts = new DraftStore(redis, keys);
   const metrics = createMetrics();
-  const jobsDeps = { queues, connection: redisOptions(deps.redisUrl), redis, keys, ledger, org: () => org, env, clock, logger, metrics, ...deps.jobTimings };
+  const jobsDeps = { queues, redisUrl: deps.redisUrl, redis, keys, ledger, org: () => org, env, clock, logger, metrics, ...deps.jobTimings };
   const jobs = createJobsClient(jobsDeps);
   const role = deps.role ?? 'server';
   const runner = role === 'worker' || env.RUN_WORKERS ? createJobsRunner(jobsDeps, jobs) : undefined;
@@ -92,10 +93,7 @@ export function createApp(deps: AppDeps): App {
         }
       },
     },
-    health: [
-      { name: 'redis', check: async () => void (await redis.ping()) },
-      { name: 'queue', check: () => queues.check() },
-    ],
+    health: healthChecks(redis, queues, describeRedis(deps.redisUrl)),
   });
 
   let stopping: Promise<void> | undefined;
@@ -139,4 +137,44 @@ export function createApp(deps: AppDeps): App {
     org: () => org,
     jobs,
   };
+}
+
+/** What /healthz checks, and how each says what is wrong. */
+function healthChecks(redis: RedisClient, queues: Queues, where: string): HealthCheck[] {
+  return [
+    {
+      name: 'redis',
+      critical: true,
+      async check() {
+        const started = performance.now();
+        try {
+          await redis.ping();
+        } catch (err) {
+          throw new Error(`Redis (${where}) does not answer: ${(err as Error).message}; callbacks get 503 until it is back`);
+        }
+        return { at: where, ms: Math.round(performance.now() - started) };
+      },
+    },
+    {
+      name: 'queue',
+      critical: true,
+      async check() {
+        const { deadLetters, waiting } = await queues.check();
+        const problem = deadLetters
+          ? `${deadLetters} push(es) failed for good (dead letters): see the log lines "job dead-lettered", mend the cause (e.g. a wrong group-robot key), then retry them`
+          : undefined;
+        return { deadLetters, waiting, ...(problem ? { problem } : {}) };
+      },
+    },
+    {
+      // Not critical: this instance still answers callbacks; the pushes wait in the queue.
+      name: 'workers',
+      critical: false,
+      async check() {
+        const n = await queues.workers();
+        if (!n.outbound || !n.timers) throw new Error('no worker sends reminders and pushes (they wait in the queue): run `npm run worker` or set RUN_WORKERS=true');
+        return n;
+      },
+    },
+  ];
 }

@@ -58,7 +58,8 @@ export async function main(role: 'server' | 'worker' = 'server'): Promise<void> 
     }
   }
 
-  const app = createApp({ env, org, redisUrl: redisUrl ?? embedded!.url, credentials, logger, role });
+  const jobTimings = { lockMs: env.JOB_LOCK_MS, stalledIntervalMs: env.JOB_STALLED_INTERVAL_MS };
+  const app = createApp({ env, org, redisUrl: redisUrl ?? embedded!.url, credentials, logger, role, jobTimings });
   let exitCode: number = ExitCode.ok;
   let shuttingDown: Promise<void> | undefined;
   const shutdown = (code: number, reason: string) => {

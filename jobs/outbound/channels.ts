@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/store/redis';
 import { z } from 'zod';
 import type { Logger } from '../../src/log/logger';
 import type { Push } from '../push';
@@ -77,7 +77,7 @@ export class WebhookChannel implements Channel {
 export class SinkChannel implements Channel {
   readonly name = 'sink';
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly streamKey: string,
     private readonly logger: Logger,
   ) {}

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Redis, Result } from 'ioredis';
+import type { Result } from 'ioredis';
+import type { RedisClient } from '../../src/store/redis';
 import { packageRoot } from '../../src/config/paths';
 
 const RATE_TAKE = readFileSync(path.join(packageRoot(), 'src', 'store', 'lua', 'rate-take.lua'), 'utf8');
@@ -14,7 +15,7 @@ declare module 'ioredis' {
 /** Per-destination sliding window shared by every worker instance (it lives in Redis). */
 export class RateLimiter {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keyOf: (destination: string) => string,
     readonly limit = 20,
     readonly windowMs = 60_000,

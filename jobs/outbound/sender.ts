@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/store/redis';
 import type { Clock } from '../../src/clock';
 import type { Env } from '../../src/config/env';
 import type { Org } from '../../src/domain/org';
@@ -12,7 +12,7 @@ import { quietUntil } from './quiet-hours';
 import type { RateLimiter } from './rate-limit';
 
 export interface SenderDeps {
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
   org: () => Org;
   env: Pick<Env, 'WECOM_API_BASE'>;
@@ -60,8 +60,10 @@ export async function processPush(job: Job, token: string | undefined, deps: Sen
     if (err instanceof PermanentSendError) throw new UnrecoverableError(err.message);
     throw err;
   }
-  await deps.limiter.sent(destination, deps.clock.now().getTime(), slot);
+  // The marker first: until it is set, a crash means the push goes out again, so it must follow
+  // WeCom's answer by one round trip, not wait behind the rate limiter's bookkeeping.
   await deps.redis.set(sentKey, String(now), 'EX', SENT_TTL_SECONDS);
+  await deps.limiter.sent(destination, deps.clock.now().getTime(), slot);
   deps.logger.info({ push: push.id, chat: push.chatId, kind: push.kind, channel: channel.name }, 'push sent');
   return 'sent';
 }

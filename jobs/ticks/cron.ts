@@ -1,5 +1,5 @@
 import cron, { type ScheduledTask } from 'node-cron';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/store/redis';
 import type { Logger } from '../../src/log/logger';
 import type { Keys } from '../../src/store/keys';
 
@@ -16,8 +16,20 @@ export interface Tick {
 /** The lock is kept a day: long enough that no instance runs the same tick late. */
 const LOCK_SECONDS = 86_400;
 
-export async function runTickOnce(redis: Redis, keys: Keys, tick: Tick, at: Date, logger: Logger): Promise<boolean> {
-  const key = at.toISOString().slice(0, 19).replace(/[-:]/g, '');
+/**
+ * How late a tick may still run. node-cron's default (1 s) silently skips a tick whose timer
+ * fires late, e.g. after a busy event loop or a paused VM. Running it up to a minute late is
+ * safe: the lock is named after the scheduled slot (ctx.date), not the wake-up time, so a late
+ * instance still finds a tick another instance already ran. (node-cron never runs a slot once
+ * the next one is due, whatever the tolerance.)
+ */
+const MISSED_EXECUTION_TOLERANCE_MS = 60_000;
+
+/** "20261123T010000": the tick's slot in its lock and in the log. */
+const slotName = (at: Date) => at.toISOString().slice(0, 19).replace(/[-:]/g, '');
+
+export async function runTickOnce(redis: RedisClient, keys: Keys, tick: Tick, at: Date, logger: Logger): Promise<boolean> {
+  const key = slotName(at);
   const won = await redis.set(keys.tickLock(tick.name, key), String(process.pid), 'EX', LOCK_SECONDS, 'NX');
   if (won !== 'OK') {
     logger.debug({ tick: tick.name, at: key }, 'tick taken by another instance');
@@ -29,9 +41,9 @@ export async function runTickOnce(redis: Redis, keys: Keys, tick: Tick, at: Date
   return true;
 }
 
-export function scheduleTicks(ticks: readonly Tick[], redis: Redis, keys: Keys, logger: Logger): { stop(): Promise<void> } {
-  const tasks: ScheduledTask[] = ticks.map((tick) =>
-    cron.schedule(
+export function scheduleTicks(ticks: readonly Tick[], redis: RedisClient, keys: Keys, logger: Logger): { stop(): Promise<void> } {
+  const tasks: ScheduledTask[] = ticks.map((tick) => {
+    const task = cron.schedule(
       tick.cron,
       async (ctx) => {
         try {
@@ -41,9 +53,15 @@ export function scheduleTicks(ticks: readonly Tick[], redis: Redis, keys: Keys, 
           logger.error({ err, tick: tick.name }, 'tick failed');
         }
       },
-      { timezone: 'Asia/Shanghai', name: tick.name, noOverlap: true },
-    ),
-  );
+      { timezone: 'Asia/Shanghai', name: tick.name, noOverlap: true, missedExecutionTolerance: MISSED_EXECUTION_TOLERANCE_MS },
+    );
+    // A tick later than the tolerance is skipped: say so in our log (a listener also silences
+    // node-cron's own console warning).
+    task.on('execution:missed', (ctx) => {
+      logger.warn({ tick: tick.name, at: slotName(ctx.date), lateMs: ctx.triggeredAt.getTime() - ctx.date.getTime() }, 'tick missed');
+    });
+    return task;
+  });
   return {
     async stop() {
       await Promise.all(tasks.map((t) => t.destroy()));

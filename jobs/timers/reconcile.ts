@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/store/redis';
 import type { Clock } from '../../src/clock';
 import type { Org } from '../../src/domain/org';
 import type { Logger } from '../../src/log/logger';
@@ -12,7 +12,7 @@ import type { TimerScheduler } from './timer-jobs';
  * without reminders. Idempotent: timers have deterministic ids, so existing ones stay as they are.
  */
 export async function reconcileTimers(deps: {
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
   ledger: LedgerStore;
   timers: TimerScheduler;
@@ -41,7 +41,7 @@ export async function reconcileTimers(deps: {
 }
 
 /** Ids of a sorted set, 500 at a time (ZSCAN: no long blocking read on a big ledger). */
-async function* scanIds(redis: Redis, key: string): AsyncGenerator<number[]> {
+async function* scanIds(redis: RedisClient, key: string): AsyncGenerator<number[]> {
   let cursor = '0';
   do {
     const [next, flat] = await redis.zscan(key, cursor, 'COUNT', 500);

@@ -1,5 +1,4 @@
-import { Redis } from 'ioredis';
-import { redisOptions } from '../store/redis';
+import { createRedis } from '../store/redis';
 
 export interface SeenPush {
   chat: string;
@@ -13,7 +12,8 @@ export interface SeenPush {
  * key) from now on, calling back for the pushes of one chat. Returns a stop function.
  */
 export function watchPushes(url: string, streamKey: string, chatId: string, onPush: (p: SeenPush) => void, onError: (e: Error) => void): () => void {
-  const redis = new Redis({ ...redisOptions(url), maxRetriesPerRequest: null, lazyConnect: true });
+  // Its own connection (XREAD BLOCK holds it), waiting out a Redis restart rather than failing.
+  const redis = createRedis(url, { maxRetriesPerRequest: null });
   let running = true;
   void (async () => {
     try {

@@ -1,10 +1,21 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { parseRedisUrl } from '../store/redis';
 
 /** Environment variables (DESIGN §7). Every variable is documented in .env.example. */
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
+/** Milliseconds, a whole number ≥ 1; unset keeps the library's default. */
+const optionalMs = z.preprocess(
+  emptyToUndefined,
+  z
+    .string()
+    .regex(/^\d{1,9}$/, 'must be a whole number of milliseconds')
+    .transform(Number)
+    .pipe(z.number().min(1, 'must be at least 1 millisecond'))
+    .optional(),
+);
 
 export const envSchema = z
   .object({
@@ -48,7 +59,16 @@ export const envSchema = z
     TRUST_PROXY: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).default('false').transform((v) => v === 'true')),
     REDIS_URL: z.preprocess(
       emptyToUndefined,
-      z.string().regex(/^(rediss?|unix):\/\//, 'must start with redis://, rediss:// or unix://').optional(),
+      z
+        .string()
+        .superRefine((url, ctx) => {
+          try {
+            parseRedisUrl(url);
+          } catch (err) {
+            ctx.addIssue({ code: 'custom', message: (err as Error).message });
+          }
+        })
+        .optional(),
     ),
     REDIS_KEY_PREFIX: z.preprocess(
       emptyToUndefined,
@@ -57,6 +77,10 @@ export const envSchema = z
     DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('./data').transform((p) => path.resolve(p))),
     ORG_FILE: z.preprocess(emptyToUndefined, z.string().optional().transform((p) => (p ? path.resolve(p) : undefined))),
     RUN_WORKERS: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).default('true').transform((v) => v === 'true')),
+    // BullMQ's job lock and stalled-job check (both 30 s by default): how soon the jobs of a
+    // worker that died are taken up by another.
+    JOB_LOCK_MS: optionalMs,
+    JOB_STALLED_INTERVAL_MS: optionalMs,
     LOG_LEVEL: z.preprocess(
       emptyToUndefined,
       z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -78,7 +102,7 @@ export const envSchema = z
 
 export type Env = z.output<typeof envSchema>;
 
-const ECHOABLE = new Set(['NODE_ENV', 'WECOM_TRANSPORT', 'HOST', 'PORT', 'TRUST_PROXY', 'RUN_WORKERS', 'REDIS_KEY_PREFIX', 'LOG_LEVEL', 'WECOM_BOT_NAMES']);
+const ECHOABLE = new Set(['NODE_ENV', 'WECOM_TRANSPORT', 'HOST', 'PORT', 'TRUST_PROXY', 'RUN_WORKERS', 'REDIS_KEY_PREFIX', 'LOG_LEVEL', 'WECOM_BOT_NAMES', 'JOB_LOCK_MS', 'JOB_STALLED_INTERVAL_MS']);
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

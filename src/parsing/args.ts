@@ -38,11 +38,24 @@ export interface ParsedArgs {
 }
 
 const REF = /^(?:#(\d{1,9})|(\d{1,9})号)$/;
-const QUOTED = /“([^”]*)”|"([^"]*)"|「([^」]*)」/y;
+/** The quote marks of the grammar: each opening mark and the mark that closes it. */
+const QUOTES: ReadonlyMap<string, string> = new Map([
+  ['“', '”'],
+  ['"', '"'],
+  ['「', '」'],
+]);
 
-/** Splits on whitespace, keeping quoted runs (with their key, as in 类别:"环境 整治") together. */
+/**
+ * Splits on whitespace, keeping quoted runs (with their key, as in 类别:"环境 整治") together. An
+ * opening mark without its closing mark stays as typed.
+ */
 export function splitTokens(text: string): string[] {
   const tokens: string[] = [];
+  // Where each closing mark next occurs (-1: none left), found with indexOf and reused until the
+  // scan passes it, so the text is searched at most once per kind of mark. Retrying a regex at
+  // every opening mark rescanned to the end for each unclosed “: quadratic, and 60 000 of them
+  // blocked the event loop for seconds.
+  const nextClose = new Map<string, number>();
   let current = '';
   let i = 0;
   while (i < text.length) {
@@ -53,12 +66,18 @@ export function splitTokens(text: string): string[] {
       i++;
       continue;
     }
-    QUOTED.lastIndex = i;
-    const q = QUOTED.exec(text);
-    if (q) {
-      current += q[1] ?? q[2] ?? q[3] ?? '';
-      i = QUOTED.lastIndex;
-      continue;
+    const close = QUOTES.get(ch);
+    if (close !== undefined) {
+      let at = nextClose.get(close);
+      if (at === undefined || (at !== -1 && at <= i)) {
+        at = text.indexOf(close, i + 1);
+        nextClose.set(close, at);
+      }
+      if (at !== -1) {
+        current += text.slice(i + 1, at);
+        i = at + 1;
+        continue;
+      }
     }
     current += ch;
     i++;
@@ -84,7 +103,8 @@ export function parseArgs(text: string): ParsedArgs {
       continue;
     }
     const field = /^([^:]{1,6}):(.*)$/su.exec(norm);
-    if (field && field[1]! in FIELD_KEYS) {
+    // Own keys only: `in` would also find Object.prototype's members.
+    if (field && Object.hasOwn(FIELD_KEYS, field[1]!)) {
       const name = FIELD_KEYS[field[1] as keyof typeof FIELD_KEYS];
       // The value as typed: split the raw token at its own first colon (normalising may change lengths: … → ...).
       let value = raw.slice(raw.search(/[:：]/u) + 1);

@@ -16,9 +16,14 @@ export interface CommandInput {
   args: ParsedArgs;
 }
 
+/** The longest command text a handler reads; longer is refused with a usage reply. */
+export const MAX_COMMAND_TEXT = 2000;
+
 export function commandInput(text: string): CommandInput {
   const rest = text.trim();
-  return { text: rest, words: rest ? rest.split(/\s+/u) : [], args: parseArgs(rest) };
+  // Text over the limit is refused by the input schema; it is not worth parsing first.
+  const args = parseArgs(rest.length > MAX_COMMAND_TEXT ? '' : rest);
+  return { text: rest, words: rest ? rest.split(/\s+/u) : [], args };
 }
 
 /** The narrow view a handler gets: never the raw callback, never the transport. */
@@ -80,7 +85,7 @@ export function defineCommand<A>(spec: CommandSpec<A>): Command {
 
 /** Input schema for commands that read the grammar themselves: bounds the size, keeps the parse. */
 export const grammarInput = z.object({
-  text: z.string().max(2000, '内容太长了，请控制在 2000 字以内'),
+  text: z.string().max(MAX_COMMAND_TEXT, `内容太长了，请控制在 ${MAX_COMMAND_TEXT} 字以内`),
   words: z.array(z.string()),
   args: z.custom<ParsedArgs>((v) => typeof v === 'object' && v !== null),
 });

@@ -6,6 +6,7 @@ import type { Metrics } from '../observability/metrics';
 import { stripLeadingForeignMentions } from '../parsing/mentions';
 import { normalizeText } from '../parsing/normalize';
 import { peopleIndex } from '../parsing/people';
+import { clipForReply } from '../rendering/clip';
 import { describeAllowed } from '../rendering/roles';
 import type { Draft, DraftStore } from '../store/draft-store';
 import type { LedgerStore } from '../store/ledger-store';
@@ -50,7 +51,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       if (!command) {
         const near = deps.commands.suggest(split.word).map(displayName);
         return {
-          reply: `⚠️ 没有 /${split.word} 这个命令。${near.length ? `你是不是想用 ${near.join(' ')}？` : ''}发送 \`/帮助\` 查看全部命令。`,
+          reply: `⚠️ 没有 /${clipForReply(split.word)} 这个命令。${near.length ? `你是不是想用 ${near.join(' ')}？` : ''}发送 \`/帮助\` 查看全部命令。`,
           outcome: 'unknown_command',
         };
       }

@@ -1,12 +1,24 @@
-/** /healthz: each dependency answers within a short deadline, or it is reported down. */
+/**
+ * /healthz: each dependency answers within a short deadline, or it is reported down — and the
+ * report says in words what is wrong and what to do, so whoever is paged need not read code.
+ */
 export interface HealthCheck {
   name: string;
-  /** Resolves when the dependency answers, optionally with facts to show (e.g. dead letters). */
-  check(): Promise<void | Record<string, number | string>>;
+  /**
+   * Critical checks decide the status code (503 takes the instance out of a load balancer): only
+   * what stops this instance answering callbacks. The others are reported as problems but 200.
+   */
+  critical: boolean;
+  /** Resolves with facts to show; `problem` when it works but something needs a person. */
+  check(): Promise<void | HealthFacts>;
 }
+
+export type HealthFacts = Record<string, number | string> & { problem?: string };
 
 export interface HealthReport {
   ok: boolean;
+  /** One sentence per thing that is wrong, critical first; empty when all is well. */
+  problems: string[];
   checks: Record<string, { ok: boolean; error?: string; [fact: string]: unknown }>;
 }
 
@@ -21,13 +33,20 @@ export async function runHealthChecks(checks: readonly HealthCheck[], timeoutMs 
             timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
           }),
         ]);
-        return [c.name, { ok: true, ...(facts ?? {}) }] as const;
+        const { problem, ...rest } = facts ?? {};
+        return { check: c, result: { ok: true, ...rest }, problem };
       } catch (err) {
-        return [c.name, { ok: false, error: (err as Error).message }] as const;
-      } finally {
-        clearTimeout(timer);
+        const error = (err as Error).message;
+        return { check: c, result: { ok: false, error }, problem: error };
       }
     }),
   );
-  return { ok: results.every(([, r]) => r.ok), checks: Object.fromEntries(results) };
+  const problems = [...results.filter((r) => r.check.critical), ...results.filter((r) => !r.check.critical)]
+    .filter((r) => r.problem)
+    .map((r) => `${r.check.name}: ${r.problem}`);
+  return {
+    ok: results.every((r) => r.result.ok || !r.check.critical),
+    problems,
+    checks: Object.fromEntries(results.map((r) => [r.check.name, r.result])),
+  };
 }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis';
 import { z } from 'zod';
 import { parseJsonOrUndefined } from '../parsing/json';
 import type { Keys } from './keys';
@@ -21,7 +21,7 @@ export type Draft = z.output<typeof draftSchema>;
 
 export class DraftStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
   ) {}
 

@@ -1,10 +1,18 @@
 /**
  * Every Redis key duban writes, in one place, under one prefix (default "duban:"). Tests give
- * each run its own prefix; BullMQ queues live under `${prefix}bull`. For Redis Cluster, use a
- * hash-tagged prefix such as "{duban}:" so multi-key scripts stay in one slot.
+ * each run its own prefix.
+ *
+ * Redis Cluster: a script or transaction may only touch keys of one hash slot. The ledger
+ * (issues, indexes, counters, deadlines, audit) changes in one Lua script, so its keys share the
+ * hash tag `{ledger}`; BullMQ's keys share `{bull}` (its docs require a hash-tagged prefix). The
+ * busiest single-key families — processed callbacks, drafts, sent markers, rate windows, tick
+ * locks — carry no tag and spread over every master.
  */
 export interface Keys {
   prefix: string;
+  /** Every ledger key starts with this (it carries the ledger's hash tag). */
+  ledgerPrefix: string;
+  /** BullMQ's prefix (hash-tagged). */
   bullPrefix: string;
   /** Processed callback, by sha1(msgid) (also the passive-reply stream id): pending or the reply. */
   message(streamId: string): string;
@@ -41,23 +49,25 @@ export interface Keys {
 }
 
 export function createKeys(prefix: string): Keys {
+  const ledger = `${prefix}{ledger}:`;
   return {
     prefix,
-    bullPrefix: `${prefix}bull`,
+    ledgerPrefix: ledger,
+    bullPrefix: `${prefix}{bull}`,
     message: (streamId) => `${prefix}msg:${streamId}`,
-    issueSeq: `${prefix}issue:seq`,
-    issue: (id) => `${prefix}issue:${id}`,
-    auditAll: `${prefix}audit`,
-    audit: (id) => `${prefix}audit:${id}`,
-    byState: (s) => `${prefix}idx:state:${s}`,
-    byUnit: (u) => `${prefix}idx:unit:${u}`,
-    byUnitState: (u, s) => `${prefix}idx:unit:${u}:${s}`,
-    byTeam: (t) => `${prefix}idx:team:${t}`,
-    byAssignee: (u) => `${prefix}idx:assignee:${u}`,
-    deadlines: `${prefix}deadlines`,
-    unitDeadlines: (u) => `${prefix}deadlines:${u}`,
-    unitMonthDeadlines: (u, m) => `${prefix}deadlines:${u}:${m}`,
-    unitStats: (u) => `${prefix}stats:${u}`,
+    issueSeq: `${ledger}issue:seq`,
+    issue: (id) => `${ledger}issue:${id}`,
+    auditAll: `${ledger}audit`,
+    audit: (id) => `${ledger}audit:${id}`,
+    byState: (s) => `${ledger}idx:state:${s}`,
+    byUnit: (u) => `${ledger}idx:unit:${u}`,
+    byUnitState: (u, s) => `${ledger}idx:unit:${u}:${s}`,
+    byTeam: (t) => `${ledger}idx:team:${t}`,
+    byAssignee: (u) => `${ledger}idx:assignee:${u}`,
+    deadlines: `${ledger}deadlines`,
+    unitDeadlines: (u) => `${ledger}deadlines:${u}`,
+    unitMonthDeadlines: (u, m) => `${ledger}deadlines:${u}:${m}`,
+    unitStats: (u) => `${ledger}stats:${u}`,
     draft: (c, u) => `${prefix}conv:${c}:${u}`,
     sent: (id) => `${prefix}sent:${id}`,
     rate: (d) => `${prefix}rate:${d}`,

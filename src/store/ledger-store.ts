@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Redis, Result } from 'ioredis';
+import type { Result } from 'ioredis';
+import type { RedisClient } from './redis';
 import { packageRoot } from '../config/paths';
 import { z } from 'zod';
 import { ISSUE_STATES, type Issue, type IssueState } from '../domain/issue';
@@ -49,7 +50,7 @@ export interface AuditEntry {
  */
 export class LedgerStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
   ) {
     // defineCommand loads the script by SHA (EVALSHA) and falls back to EVAL after a Redis restart.

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis';
 import { z } from 'zod';
 import { sha1Hex } from '../wecom/crypto';
 import type { Keys } from './keys';
@@ -26,7 +26,7 @@ export const PENDING_LEASE_SECONDS = 10;
 
 export class MessageLog {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly ttlSeconds = MESSAGE_TTL_SECONDS,
     private readonly leaseSeconds = PENDING_LEASE_SECONDS,

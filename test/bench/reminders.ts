@@ -499,7 +499,7 @@ interface KeyType {
 
 /** Every key, classified, with its MEMORY USAGE (SAMPLES 0: exact, key name and dict entry included). */
 async function keyCensus(redis: Redis, keys: Keys): Promise<KeyType[]> {
-  const p = keys.prefix;
+  const p = keys.ledgerPrefix;
   const timerJob = new RegExp(`^${escape(keys.bullPrefix)}:timers:(remind|revisit)-`);
   const kinds: [string, (k: string) => boolean][] = [
     ['issue hash (issue:<id>)', (k) => /^issue:\d+$/.test(k.slice(p.length))],

@@ -75,7 +75,7 @@ describe('the loop: 上报 → 整改 → 销号 → 回访', () => {
     const issue = await new LedgerStore(t.redis, createKeys(t.prefix)).get(id);
     expect(issue).toMatchObject({ state: 'revisited', relapseCount: 1, rejectCount: 0, version: 7 });
     expect(issue!.evidence).toEqual([expect.objectContaining({ kind: 'image', url: 'https://img.example/1.jpg' })]);
-    const audit = (await t.redis.lrange(`${t.prefix}audit:${id}`, 0, -1)).map((e) => JSON.parse(e) as { action: string });
+    const audit = (await t.redis.lrange(createKeys(t.prefix).audit(id), 0, -1)).map((e) => JSON.parse(e) as { action: string });
     expect(audit.map((e) => e.action)).toEqual(['report', 'fix', 'verify', 'revisit', 'fix', 'verify', 'revisit']);
   });
 
@@ -141,7 +141,7 @@ describe('two members verifying at once', () => {
     const replies = [a, b].sort();
     expect(replies.filter((r) => r.includes('☑️'))).toHaveLength(1);
     expect(replies.filter((r) => r === `⚠️ #${id} 当前是已销号状态，不能销号`)).toHaveLength(1);
-    const audit = (await t.redis.lrange(`${t.prefix}audit:${id}`, 0, -1)).map((e) => JSON.parse(e) as { action: string });
+    const audit = (await t.redis.lrange(createKeys(t.prefix).audit(id), 0, -1)).map((e) => JSON.parse(e) as { action: string });
     expect(audit.filter((e) => e.action === 'verify')).toHaveLength(1);
   });
 });
@@ -218,13 +218,13 @@ describe('input in every script', () => {
 
 describe('a callback WeCom sends twice', () => {
   it('creates the issue once', async () => {
-    const before = Number((await t.redis.get(`${t.prefix}issue:seq`)) ?? 0);
+    const before = Number((await t.redis.get(createKeys(t.prefix).issueSeq)) ?? 0);
     const msgid = `dup-${randomBytes(6).toString('hex')}`;
     const [a, b] = await Promise.all([
       say(MEMBER_T1, 'CHAT_T1', '/上报 斑竹村 重复回调测试', { msgid }),
       say(MEMBER_T1, 'CHAT_T1', '/上报 斑竹村 重复回调测试', { msgid }),
     ]);
     expect(a).toBe(b);
-    expect(Number(await t.redis.get(`${t.prefix}issue:seq`))).toBe(before + 1);
+    expect(Number(await t.redis.get(createKeys(t.prefix).issueSeq))).toBe(before + 1);
   });
 });

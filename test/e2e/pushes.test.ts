@@ -140,6 +140,12 @@ describe('the outbound queue', () => {
     await fake.waitFor((m) => m.some((x) => x.content === '测试：机器人已被移出群'));
     await waitUntil(async () => (await (await fetch(`${t.baseUrl}/healthz`)).json() as { checks: { queue: { deadLetters: number } } }).checks.queue.deadLetters === 1);
     expect(fake.messages.filter((x) => x.content === '测试：机器人已被移出群')).toHaveLength(1);
+    // Said in words, but no 503: the instance still answers callbacks.
+    const health = await fetch(`${t.baseUrl}/healthz`);
+    expect(health.status).toBe(200);
+    expect(((await health.json()) as { problems: string[] }).problems).toEqual([
+      'queue: 1 push(es) failed for good (dead letters): see the log lines "job dead-lettered", mend the cause (e.g. a wrong group-robot key), then retry them',
+    ]);
     expect(t.logs.some((l) => l.msg === 'job dead-lettered (kept in the failed set)' && l.job === 'test-dead-1')).toBe(true);
   });
 

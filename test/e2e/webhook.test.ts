@@ -185,10 +185,21 @@ describe('bad input: 4xx, one log line, nothing written, the server unharmed', (
 });
 
 describe('/healthz', () => {
-  it('reports Redis and the queue reachable', async () => {
+  it('reports Redis, the queue and the workers, with no problems', async () => {
     const res = await fetch(`${t.baseUrl}/healthz`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ ok: true, checks: { redis: { ok: true }, queue: { ok: true, deadLetters: 0 } } });
+    const report = (await res.json()) as { checks: { workers: { outbound: number; timers: number } } };
+    expect(report).toEqual({
+      ok: true,
+      problems: [],
+      checks: {
+        redis: { ok: true, at: expect.stringMatching(/^127\.0\.0\.1:\d+\/0$/), ms: expect.any(Number) },
+        queue: { ok: true, deadLetters: 0, waiting: 0 },
+        workers: { ok: true, outbound: expect.any(Number), timers: expect.any(Number) },
+      },
+    });
+    expect(report.checks.workers.outbound).toBeGreaterThan(0);
+    expect(report.checks.workers.timers).toBeGreaterThan(0);
   });
 });
 

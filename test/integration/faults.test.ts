@@ -72,7 +72,7 @@ describe('kill -9 of the server during a burst of reports', () => {
         expect(await store.history(issue!.id)).toHaveLength(1);
       }
       // Whatever was cut off mid-way is absent or whole, never half-written.
-      const seq = Number(await redis.get(`${prefix}issue:seq`));
+      const seq = Number(await redis.get(createKeys(prefix).issueSeq));
       for (let id = 1; id <= seq; id++) {
         const issue = await store.get(id);
         if (issue) expect(await store.history(id)).toHaveLength(issue.version);
@@ -96,6 +96,12 @@ describe('Redis restarted under load', () => {
       await redis.stop();
       const down = await t.client.send(t.client.textMessage({ chatId: 'CHAT_T1', userId: 'u_t1_m2', text: `@${BOT_NAME} /帮助` }));
       expect(down.status).toBe(503); // WeCom re-sends a callback it got no answer to
+      // /healthz says what is wrong, and that the bot is out of service meanwhile.
+      const health = await fetch(`${t.baseUrl}/healthz`);
+      expect(health.status).toBe(503);
+      const report = (await health.json()) as { ok: boolean; problems: string[] };
+      expect(report.ok).toBe(false);
+      expect(report.problems[0]).toMatch(/^redis: Redis \(127\.0\.0\.1:\d+\/0|^redis: Redis \(unix .*redis\.sock\) does not answer: .+; callbacks get 503 until it is back$/);
 
       redis = await startEmbeddedRedis({ dir, logger });
       const started = Date.now();
@@ -106,6 +112,12 @@ describe('Redis restarted under load', () => {
       }
       expect(answer).toContain(`**#${id} 福禄镇斑竹村**（整改中）`);
       expect(Date.now() - started).toBeLessThan(10_000);
+      const healthy = await fetch(`${t.baseUrl}/healthz`);
+      expect(healthy.status).toBe(200);
+      // Still named: this app runs no workers, so pushes would wait (200: callbacks are answered).
+      expect(((await healthy.json()) as { problems: string[] }).problems).toEqual([
+        'workers: no worker sends reminders and pushes (they wait in the queue): run `npm run worker` or set RUN_WORKERS=true',
+      ]);
     } finally {
       await t.stop();
       await redis.stop();

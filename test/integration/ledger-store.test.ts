@@ -115,7 +115,7 @@ const ids = (issues: readonly Issue[]) => issues.map((i) => i.id);
 describe('commit', () => {
   it('writes exactly the keys of a new issue, with their contents', async () => {
     const issue = await report('banzhu', T0, { description: '闸阀老化漏水' }, MEMBER_T1);
-    const p = prefix;
+    const p = createKeys(prefix).ledgerPrefix;
     expect(await keysWithPrefix(redis, prefix)).toEqual(
       [
         `${p}audit`,
@@ -157,7 +157,7 @@ describe('commit', () => {
   it('moves the indexes on a change and leaves no empty index behind', async () => {
     const issue = await report('banzhu', T0);
     await act(issue, { type: 'fix', note: '已更换', evidence: [] }, 'u_sec_banzhu', T0 + HOUR);
-    const p = prefix;
+    const p = createKeys(prefix).ledgerPrefix;
     const found = await keysWithPrefix(redis, prefix);
     expect(found).toContain(`${p}idx:state:submitted`);
     expect(found).toContain(`${p}idx:unit:banzhu:submitted`);
@@ -186,7 +186,7 @@ describe('commit', () => {
     expect(await store.commit(readByB, canceled, ADMIN, T0 + 2 * HOUR)).toBe(false);
     expect(await snapshot()).toEqual(before);
     expect(await store.get(issue.id)).toMatchObject({ state: 'submitted', version: 2 });
-    expect((before[`${prefix}audit`] as { length: number }).length).toBe(2);
+    expect((before[createKeys(prefix).auditAll] as { length: number }).length).toBe(2);
   });
 
   it('refuses to create an issue over an existing id and writes nothing', async () => {
@@ -428,10 +428,10 @@ describe('no drift', () => {
   /** The stored stats hashes, without fields that went back to zero. */
   async function storedStats(): Promise<Map<string, Record<string, number>>> {
     const out = new Map<string, Record<string, number>>();
-    for (const key of await keysWithPrefix(redis, `${prefix}stats:`)) {
+    for (const key of await keysWithPrefix(redis, `${createKeys(prefix).ledgerPrefix}stats:`)) {
       const h: Record<string, number> = {};
       for (const [f, v] of Object.entries(await redis.hgetall(key))) if (Number(v) !== 0) h[f] = Number(v);
-      out.set(key.slice(`${prefix}stats:`.length), h);
+      out.set(key.slice(`${createKeys(prefix).ledgerPrefix}stats:`.length), h);
     }
     return out;
   }
@@ -506,7 +506,7 @@ describe('no drift', () => {
         rectifying.filter((i) => i.unitId === unit).sort((x, y) => x.deadline! - y.deadline!).map((i) => `${monthKey(i.createdAt)}:${i.id}`),
       );
     }
-    const assigneeKeys = await keysWithPrefix(redis, `${prefix}idx:assignee:`);
+    const assigneeKeys = await keysWithPrefix(redis, `${createKeys(prefix).ledgerPrefix}idx:assignee:`);
     expect(assigneeKeys).toEqual([keys.byAssignee(MEMBER2_T1), keys.byAssignee('u_sec_daxing_sq')].sort());
     expect(await members(keys.byAssignee(MEMBER2_T1))).toEqual([3]);
 

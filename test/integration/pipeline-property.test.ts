@@ -52,12 +52,11 @@ beforeAll(async () => {
   keys = createKeys(prefix);
   const captured = captureLogs('info');
   logs = captured.lines;
-  const connection = redisOptions(testRedisUrl());
   const ledger = new LedgerStore(redis, keys);
-  queues = createQueues(connection, keys.bullPrefix, captured.logger);
+  queues = createQueues(testRedisUrl(), keys.bullPrefix, captured.logger);
   const jobs = createJobsClient({
     queues,
-    connection,
+    redisUrl: testRedisUrl(),
     redis,
     keys,
     ledger,
@@ -321,7 +320,7 @@ const conversationArb = fc.oneof({ weight: 3, arbitrary: randomConversationArb }
 
 /** Every issue hash decodes; every change left one audit entry; indexes and counters agree with the issues. */
 async function checkLedger(): Promise<number> {
-  const issueKeys = (await keysWithPrefix(redis, `${prefix}issue:`)).filter((k) => /:issue:\d+$/.test(k));
+  const issueKeys = (await keysWithPrefix(redis, `${createKeys(prefix).ledgerPrefix}issue:`)).filter((k) => /:issue:\d+$/.test(k));
   const read = redis.pipeline();
   for (const key of issueKeys) read.hgetall(key);
   const issues = ((await read.exec()) ?? []).map(([err, hash]) => {
@@ -375,13 +374,13 @@ async function checkLedger(): Promise<number> {
     }
   }
   const stored = new Map<string, Record<string, number>>();
-  for (const key of await keysWithPrefix(redis, `${prefix}stats:`)) {
+  for (const key of await keysWithPrefix(redis, `${createKeys(prefix).ledgerPrefix}stats:`)) {
     const h: Record<string, number> = {};
     for (const [f, v] of Object.entries(await redis.hgetall(key))) {
       expect(COUNTERS).toContain(f.split(':')[1]);
       if (Number(v) !== 0) h[f] = Number(v);
     }
-    if (Object.keys(h).length) stored.set(key.slice(`${prefix}stats:`.length), h);
+    if (Object.keys(h).length) stored.set(key.slice(`${createKeys(prefix).ledgerPrefix}stats:`.length), h);
   }
   expect(stored).toEqual(expected);
   return issues.length;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import type { Redis } from 'ioredis';
-import { createApp, type App } from '../../src/app';
+import { createApp, type App, type AppDeps } from '../../src/app';
 import type { Clock } from '../../src/clock';
 import { loadEnv } from '../../src/config/env';
 import { parseOrg } from '../../src/config/org-file';
@@ -47,7 +47,9 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   /** Share a prefix to run several instances on one ledger. */
   prefix?: string;
-  jobTimings?: { backoffMs?: number; throttleMs?: number };
+  jobTimings?: AppDeps['jobTimings'];
+  /** "worker": workers and ticks only, no HTTP (like `npm run worker`). */
+  role?: AppDeps['role'];
 }
 
 export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
@@ -71,9 +73,11 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     logger,
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.jobTimings ? { jobTimings: opts.jobTimings } : {}),
+    ...(opts.role ? { role: opts.role } : {}),
   });
   const port = await app.start();
   const baseUrl = `http://127.0.0.1:${port}`;
+  // A plain client on the test server (tests inspect keys with it); cluster tests make their own.
   const redis = testRedis();
   return {
     app,

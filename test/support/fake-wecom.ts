@@ -8,7 +8,8 @@ import getRawBody from 'raw-body';
 /**
  * A local stand-in for WeCom's outbound HTTP API (the only thing tests fake): the group robot's
  * /cgi-bin/webhook/send. It records every request, answers scripted errcodes per key, and
- * answers 404 — and remembers it — for any route it does not know.
+ * answers 404 — and remembers it — for any route it does not know. While holding (hold()), it
+ * records each request at once but keeps its answer until release(): a send in flight.
  */
 export interface RobotMessage {
   key: string;
@@ -23,12 +24,30 @@ export class FakeWecom extends EventEmitter {
   readonly messages: RobotMessage[] = [];
   readonly unexpected: string[] = [];
   private readonly scripts = new Map<string, number[]>();
+  private readonly held: Array<() => void> = [];
+  private holding = false;
   private server: Server | undefined;
   url = '';
 
   /** The next answers for a key, in order (then errcode 0). */
   script(key: string, errcodes: number[]): void {
     this.scripts.set(key, [...errcodes]);
+  }
+
+  /** From now on, record each request but answer it only on release() (emits 'held' with the message). */
+  hold(): void {
+    this.holding = true;
+  }
+
+  /** Answers every held request and stops holding. */
+  release(): void {
+    this.holding = false;
+    for (const answer of this.held.splice(0)) answer();
+  }
+
+  /** Requests recorded and not yet answered. */
+  get heldCount(): number {
+    return this.held.length;
   }
 
   delivered(key?: string): RobotMessage[] {
@@ -70,6 +89,11 @@ export class FakeWecom extends EventEmitter {
       this.messages.push(msg);
       ctx.body = { errcode, errmsg: errcode ? 'scripted error' : 'ok' };
       this.emit('message', msg);
+      if (this.holding) {
+        const answered = new Promise<void>((resolve) => this.held.push(resolve));
+        this.emit('held', msg);
+        await answered;
+      }
     });
     app.use(router.routes());
     app.use(async (ctx) => {
@@ -84,6 +108,7 @@ export class FakeWecom extends EventEmitter {
   }
 
   async stop(): Promise<void> {
+    this.release();
     if (!this.server) return;
     this.server.closeAllConnections();
     this.server.close();

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { FIELD_KEYS, parseArgs, restText, splitTokens, type ParsedArgs } from '../../src/parsing/args';
 
 /** The argument grammar of DESIGN §4: references, fields, @mentions and the words left over. */
@@ -21,6 +22,83 @@ describe('splitTokens', () => {
   ])('%s', (_case, text, expected) => {
     expect(splitTokens(text)).toEqual(expected);
   });
+});
+
+/** splitTokens as it was before the linear scan (a sticky regex retried at every position): the reference for its tokens. */
+function regexSplitTokens(text: string): string[] {
+  const quoted = /“([^”]*)”|"([^"]*)"|「([^」]*)」/y;
+  const tokens: string[] = [];
+  let current = '';
+  let i = 0;
+  while (i < text.length) {
+    const ch = text[i]!;
+    if (/\s/u.test(ch)) {
+      if (current) tokens.push(current);
+      current = '';
+      i++;
+      continue;
+    }
+    quoted.lastIndex = i;
+    const q = quoted.exec(text);
+    if (q) {
+      current += q[1] ?? q[2] ?? q[3] ?? '';
+      i = quoted.lastIndex;
+      continue;
+    }
+    current += ch;
+    i++;
+  }
+  if (current) tokens.push(current);
+  return tokens;
+}
+
+describe('splitTokens with unclosed, stray and mixed quote marks (the same tokens as the regex scan)', () => {
+  it.each<[string, string, string[]]>([
+    ['an unclosed 「', '「闸阀 漏水', ['「闸阀', '漏水']],
+    ['an unclosed "', '"闸阀 漏水', ['"闸阀', '漏水']],
+    ['only opening marks', '“““ 「「 "', ['“““', '「「', '"']],
+    ['a closed run, then an unclosed one', '“闸阀” “漏水 严重', ['闸阀', '“漏水', '严重']],
+    ['an opening mark inside a run closes at the first closing mark', '“a “b c” d', ['a “b c', 'd']],
+    ['a closing mark before any opening mark', '”a “b', ['”a', '“b']],
+    ['another kind of mark inside a run', '“a 「b” c」', ['a 「b', 'c」']],
+    ['「 inside 「…」 is plain text', '「a 「b」 c」', ['a 「b', 'c」']],
+    ['ASCII quotes: pairs, then one left over', '"a" "b" "c', ['a', 'b', '"c']],
+    ['two empty ASCII runs', '""""', []],
+    ['three ASCII quotes', '"""', ['"']],
+    ['an unclosed mark after a closed run in one word', 'a“b”c“d', ['abc“d']],
+    ['two runs glued together', '“a”“b', ['a“b']],
+    ['a stray closing mark and an unclosed opening one', '「」」「', ['」「']],
+    ['whitespace inside a run is kept', '“a\n b”', ['a\n b']],
+    ['an unclosed mark in a field', '类别:“环境 整治', ['类别:“环境', '整治']],
+    ['emoji around an unclosed mark', '😀“😀 x', ['😀“😀', 'x']],
+  ])('%s', (_case, text, expected) => {
+    expect(splitTokens(text)).toEqual(expected);
+    expect(regexSplitTokens(text)).toEqual(expected);
+  });
+
+  it('gives the regex scan’s tokens for any mix of quote marks, whitespace and text', () => {
+    const piece = fc.constantFrom('“', '”', '"', '「', '」', ' ', '\n', '\u3000', 'a', '闸', '😀', ':');
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 40 }).map((p) => p.join('')), (text) => {
+        expect(splitTokens(text)).toEqual(regexSplitTokens(text));
+      }),
+      { seed: 20260427, numRuns: 2000 },
+    );
+  });
+
+  // The regex scan took ~14 s on the first input. No timing assertion (it could flake on a loaded
+  // machine): the explicit 5 s timeout (jest's default; this project's config says 20 s) fails a
+  // quadratic scan. Jest's timeout is a timer, and a synchronous test that returns late still
+  // passes (checked), so the test yields to the timers after the work.
+  it('splits 100 000 unclosed “ (and other unclosed marks) within the 5 s timeout', async () => {
+    const n = 100_000;
+    expect(splitTokens('“'.repeat(n))).toEqual(['“'.repeat(n)]);
+    expect(splitTokens(`/上报 斑竹村 ${'“'.repeat(n)} ${'「'.repeat(n)}"`)).toEqual(['/上报', '斑竹村', '“'.repeat(n), `${'「'.repeat(n)}"`]);
+    expect(splitTokens('“a '.repeat(n))).toEqual(Array.from({ length: n }, () => '“a'));
+    // One closing mark at the very end: the first “ takes everything up to it.
+    expect(splitTokens(`${'“ '.repeat(n)}”`)).toEqual([` ${'“ '.repeat(n - 1)}`]);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }, 5_000);
 });
 
 describe('issue references', () => {

@@ -26,6 +26,11 @@ describe('loadEnv defaults (DESIGN §7)', () => {
     expect(env.WECOM_API_BASE).toBe('https://qyapi.weixin.qq.com');
   });
 
+  it("leaves the workers' lock and stalled check to BullMQ (JOB_LOCK_MS, JOB_STALLED_INTERVAL_MS unset)", () => {
+    expect(env.JOB_LOCK_MS).toBeUndefined();
+    expect(env.JOB_STALLED_INTERVAL_MS).toBeUndefined();
+  });
+
   it('uses the duban: key prefix and an embedded Redis (no REDIS_URL)', () => {
     expect(env.REDIS_KEY_PREFIX).toBe('duban:');
     expect(env.REDIS_URL).toBeUndefined();
@@ -67,8 +72,12 @@ describe('loadEnv accepted values', () => {
     expect(loadEnv({ PORT: '0' }).PORT).toBe(0);
   });
 
-  it('accepts redis://, rediss:// and unix:// URLs', () => {
-    for (const url of ['redis://127.0.0.1:6379', 'rediss://cache.example:6380/1', 'unix:///run/redis.sock']) {
+  it('reads JOB_LOCK_MS and JOB_STALLED_INTERVAL_MS as milliseconds', () => {
+    expect(loadEnv({ JOB_LOCK_MS: '5000', JOB_STALLED_INTERVAL_MS: '1' })).toMatchObject({ JOB_LOCK_MS: 5000, JOB_STALLED_INTERVAL_MS: 1 });
+  });
+
+  it('accepts one server, Sentinel and Cluster URLs', () => {
+    for (const url of ['redis://127.0.0.1:6379', 'rediss://cache.example:6380/1', 'unix:///run/redis.sock', 'redis-sentinel://s1:26379,s2:26379/mymaster', 'redis-cluster://u:p@n1:7000,n2:7001']) {
       expect(loadEnv({ REDIS_URL: url }).REDIS_URL).toBe(url);
     }
   });
@@ -98,6 +107,11 @@ describe('loadEnv refuses bad values with a message that starts with the variabl
     ['NODE_ENV=production without WECOM_TOKEN', { NODE_ENV: 'production', WECOM_ENCODING_AES_KEY: 'a'.repeat(43) }, 'WECOM_TOKEN'],
     ['NODE_ENV=production without WECOM_ENCODING_AES_KEY', { NODE_ENV: 'production', WECOM_TOKEN: 'Tok123' }, 'WECOM_ENCODING_AES_KEY'],
     ['REDIS_KEY_PREFIX without the colon', { REDIS_KEY_PREFIX: 'duban' }, 'REDIS_KEY_PREFIX'],
+    ['JOB_LOCK_MS=0', { JOB_LOCK_MS: '0' }, 'JOB_LOCK_MS'],
+    ['JOB_LOCK_MS negative', { JOB_LOCK_MS: '-5000' }, 'JOB_LOCK_MS'],
+    ['JOB_LOCK_MS with a unit', { JOB_LOCK_MS: '30s' }, 'JOB_LOCK_MS'],
+    ['JOB_STALLED_INTERVAL_MS a fraction', { JOB_STALLED_INTERVAL_MS: '1.5' }, 'JOB_STALLED_INTERVAL_MS'],
+    ['JOB_STALLED_INTERVAL_MS of ten digits', { JOB_STALLED_INTERVAL_MS: '1234567890' }, 'JOB_STALLED_INTERVAL_MS'],
   ])('%s', (_case, source, variable) => {
     const err = configError(source);
     expect(err.name).toBe('ConfigError');
@@ -107,10 +121,12 @@ describe('loadEnv refuses bad values with a message that starts with the variabl
   it('says what a port must be and echoes the non-secret value', () => {
     expect(configError({ PORT: 'abc' }).message).toBe('PORT: must be a port number 0–65535 (got "abc")');
     expect(configError({ REDIS_URL: 'http://:hunter2@cache:6379' }).message).toBe(
-      'REDIS_URL: must start with redis://, rediss:// or unix://',
+      'REDIS_URL: expected redis://host:port, unix:///path, redis-sentinel://h1:p1,h2:p2/master or redis-cluster://h1:p1,h2:p2',
     );
     expect(configError({ PORT: '0x10' }).message).toBe('PORT: must be a port number 0–65535 (got "0x10")');
     expect(configError({ WECOM_BOT_NAMES: ' , ' }).message).toBe('WECOM_BOT_NAMES: must name the bot at least once, e.g. 督办助手 (got " , ")');
+    expect(configError({ JOB_LOCK_MS: '30s' }).message).toBe('JOB_LOCK_MS: must be a whole number of milliseconds (got "30s")');
+    expect(configError({ JOB_STALLED_INTERVAL_MS: '0' }).message).toBe('JOB_STALLED_INTERVAL_MS: must be at least 1 millisecond (got "0")');
   });
 
   it('says why WECOM_BOT_ID is needed', () => {
@@ -155,6 +171,8 @@ describe('loadEnv treats empty strings as unset', () => {
       WECOM_TOKEN: '',
       WECOM_ENCODING_AES_KEY: '',
       NODE_ENV: '',
+      JOB_LOCK_MS: '',
+      JOB_STALLED_INTERVAL_MS: '',
     });
     expect(env).toMatchObject({
       PORT: 3000,
@@ -170,6 +188,8 @@ describe('loadEnv treats empty strings as unset', () => {
     expect(env.ORG_FILE).toBeUndefined();
     expect(env.WECOM_TOKEN).toBeUndefined();
     expect(env.WECOM_ENCODING_AES_KEY).toBeUndefined();
+    expect(env.JOB_LOCK_MS).toBeUndefined();
+    expect(env.JOB_STALLED_INTERVAL_MS).toBeUndefined();
   });
 
   it('treats a whitespace-only PORT as unset', () => {

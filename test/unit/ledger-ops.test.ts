@@ -44,25 +44,25 @@ const step = (issue: Issue, action: Action, who: Actor, at: number) => ok(apply(
 
 /** A counter change in every bucket (all time, month, year, quarter), as ledgerOps writes it. */
 const counter = (field: string, delta: number, unit = 'banzhu'): Op[] => [
-  ['hincrby', `d:stats:${unit}`, `all:${field}`, delta],
-  ['hincrby', `d:stats:${unit}`, `202606:${field}`, delta],
-  ['hincrby', `d:stats:${unit}`, `2026:${field}`, delta],
-  ['hincrby', `d:stats:${unit}`, `2026Q2:${field}`, delta],
+  ['hincrby', `d:{ledger}:stats:${unit}`, `all:${field}`, delta],
+  ['hincrby', `d:{ledger}:stats:${unit}`, `202606:${field}`, delta],
+  ['hincrby', `d:{ledger}:stats:${unit}`, `2026:${field}`, delta],
+  ['hincrby', `d:{ledger}:stats:${unit}`, `2026Q2:${field}`, delta],
 ];
 
 describe('ledgerOps', () => {
   it('create, assigned at once: unit, team, state, unit-state, assignee, both deadline sets, counters', () => {
     const issue = created({ teamIds: ['t1', 't7'] });
     expect(ledgerOps(keys, undefined, issue)).toEqual<Op[]>([
-      ['zadd', 'd:idx:unit:banzhu', 12, '12'],
-      ['zadd', 'd:idx:team:t1', 12, '12'],
-      ['zadd', 'd:idx:team:t7', 12, '12'],
-      ['zadd', 'd:idx:state:assigned', 12, '12'],
-      ['zadd', 'd:idx:unit:banzhu:assigned', 12, '12'],
-      ['zadd', 'd:idx:assignee:u_sec_banzhu', 12, '12'],
-      ['zadd', 'd:deadlines', DEADLINE, '12'],
-      ['zadd', 'd:deadlines:banzhu', DEADLINE, '202606:12'],
-      ['zadd', 'd:deadlines:banzhu:202606', DEADLINE, '12'],
+      ['zadd', 'd:{ledger}:idx:unit:banzhu', 12, '12'],
+      ['zadd', 'd:{ledger}:idx:team:t1', 12, '12'],
+      ['zadd', 'd:{ledger}:idx:team:t7', 12, '12'],
+      ['zadd', 'd:{ledger}:idx:state:assigned', 12, '12'],
+      ['zadd', 'd:{ledger}:idx:unit:banzhu:assigned', 12, '12'],
+      ['zadd', 'd:{ledger}:idx:assignee:u_sec_banzhu', 12, '12'],
+      ['zadd', 'd:{ledger}:deadlines', DEADLINE, '12'],
+      ['zadd', 'd:{ledger}:deadlines:banzhu', DEADLINE, '202606:12'],
+      ['zadd', 'd:{ledger}:deadlines:banzhu:202606', DEADLINE, '12'],
       ...counter('found', 1),
       ...counter('assigned', 1),
     ]);
@@ -72,11 +72,11 @@ describe('ledgerOps', () => {
     const issue = created({ assignee: undefined, unitId: 'daxing_jx', teamIds: ['t3', 't6'] });
     expect(issue.state).toBe('reported');
     expect(ledgerOps(keys, undefined, issue)).toEqual<Op[]>([
-      ['zadd', 'd:idx:unit:daxing_jx', 12, '12'],
-      ['zadd', 'd:idx:team:t3', 12, '12'],
-      ['zadd', 'd:idx:team:t6', 12, '12'],
-      ['zadd', 'd:idx:state:reported', 12, '12'],
-      ['zadd', 'd:idx:unit:daxing_jx:reported', 12, '12'],
+      ['zadd', 'd:{ledger}:idx:unit:daxing_jx', 12, '12'],
+      ['zadd', 'd:{ledger}:idx:team:t3', 12, '12'],
+      ['zadd', 'd:{ledger}:idx:team:t6', 12, '12'],
+      ['zadd', 'd:{ledger}:idx:state:reported', 12, '12'],
+      ['zadd', 'd:{ledger}:idx:unit:daxing_jx:reported', 12, '12'],
       ...counter('found', 1, 'daxing_jx'),
       ...counter('reported', 1, 'daxing_jx'),
     ]);
@@ -86,14 +86,14 @@ describe('ledgerOps', () => {
     const before = created({ assignee: undefined, deadline: undefined });
     const after = step(before, { type: 'assign', assignee: 'u_sec_banzhu', deadline: DEADLINE }, MEMBER, T0 + HOUR);
     expect(ledgerOps(keys, before, after)).toEqual<Op[]>([
-      ['zrem', 'd:idx:state:reported', '12'],
-      ['zrem', 'd:idx:unit:banzhu:reported', '12'],
-      ['zadd', 'd:idx:state:assigned', 12, '12'],
-      ['zadd', 'd:idx:unit:banzhu:assigned', 12, '12'],
-      ['zadd', 'd:idx:assignee:u_sec_banzhu', 12, '12'],
-      ['zadd', 'd:deadlines', DEADLINE, '12'],
-      ['zadd', 'd:deadlines:banzhu', DEADLINE, '202606:12'],
-      ['zadd', 'd:deadlines:banzhu:202606', DEADLINE, '12'],
+      ['zrem', 'd:{ledger}:idx:state:reported', '12'],
+      ['zrem', 'd:{ledger}:idx:unit:banzhu:reported', '12'],
+      ['zadd', 'd:{ledger}:idx:state:assigned', 12, '12'],
+      ['zadd', 'd:{ledger}:idx:unit:banzhu:assigned', 12, '12'],
+      ['zadd', 'd:{ledger}:idx:assignee:u_sec_banzhu', 12, '12'],
+      ['zadd', 'd:{ledger}:deadlines', DEADLINE, '12'],
+      ['zadd', 'd:{ledger}:deadlines:banzhu', DEADLINE, '202606:12'],
+      ['zadd', 'd:{ledger}:deadlines:banzhu:202606', DEADLINE, '12'],
       ...counter('reported', -1),
       ...counter('assigned', 1),
     ]);
@@ -104,11 +104,11 @@ describe('ledgerOps', () => {
     const later = DEADLINE + 3 * DAY_MS;
     const after = step(before, { type: 'assign', assignee: 'u_t1_m3', deadline: later }, MEMBER, T0 + HOUR);
     expect(ledgerOps(keys, before, after)).toEqual<Op[]>([
-      ['zrem', 'd:idx:assignee:u_sec_banzhu', '12'],
-      ['zadd', 'd:idx:assignee:u_t1_m3', 12, '12'],
-      ['zadd', 'd:deadlines', later, '12'],
-      ['zadd', 'd:deadlines:banzhu', later, '202606:12'],
-      ['zadd', 'd:deadlines:banzhu:202606', later, '12'],
+      ['zrem', 'd:{ledger}:idx:assignee:u_sec_banzhu', '12'],
+      ['zadd', 'd:{ledger}:idx:assignee:u_t1_m3', 12, '12'],
+      ['zadd', 'd:{ledger}:deadlines', later, '12'],
+      ['zadd', 'd:{ledger}:deadlines:banzhu', later, '202606:12'],
+      ['zadd', 'd:{ledger}:deadlines:banzhu:202606', later, '12'],
     ]);
   });
 
@@ -116,14 +116,14 @@ describe('ledgerOps', () => {
     const before = created();
     const after = step(before, { type: 'fix', note: '已更换', evidence: [] }, SECRETARY, T0 + DAY_MS);
     expect(ledgerOps(keys, before, after)).toEqual<Op[]>([
-      ['zrem', 'd:idx:state:assigned', '12'],
-      ['zrem', 'd:idx:unit:banzhu:assigned', '12'],
-      ['zadd', 'd:idx:state:submitted', 12, '12'],
-      ['zadd', 'd:idx:unit:banzhu:submitted', 12, '12'],
-      ['zrem', 'd:idx:assignee:u_sec_banzhu', '12'],
-      ['zrem', 'd:deadlines', '12'],
-      ['zrem', 'd:deadlines:banzhu', '202606:12'],
-      ['zrem', 'd:deadlines:banzhu:202606', '12'],
+      ['zrem', 'd:{ledger}:idx:state:assigned', '12'],
+      ['zrem', 'd:{ledger}:idx:unit:banzhu:assigned', '12'],
+      ['zadd', 'd:{ledger}:idx:state:submitted', 12, '12'],
+      ['zadd', 'd:{ledger}:idx:unit:banzhu:submitted', 12, '12'],
+      ['zrem', 'd:{ledger}:idx:assignee:u_sec_banzhu', '12'],
+      ['zrem', 'd:{ledger}:deadlines', '12'],
+      ['zrem', 'd:{ledger}:deadlines:banzhu', '202606:12'],
+      ['zrem', 'd:{ledger}:deadlines:banzhu:202606', '12'],
       ...counter('assigned', -1),
       ...counter('submitted', 1),
     ]);
@@ -133,10 +133,10 @@ describe('ledgerOps', () => {
     const fixed = step(created(), { type: 'fix', note: '已更换', evidence: [] }, SECRETARY, T0 + DAY_MS);
     const closed = step(fixed, { type: 'verify' }, VERIFIER, T0 + 2 * DAY_MS);
     expect(ledgerOps(keys, fixed, closed)).toEqual<Op[]>([
-      ['zrem', 'd:idx:state:submitted', '12'],
-      ['zrem', 'd:idx:unit:banzhu:submitted', '12'],
-      ['zadd', 'd:idx:state:closed', 12, '12'],
-      ['zadd', 'd:idx:unit:banzhu:closed', 12, '12'],
+      ['zrem', 'd:{ledger}:idx:state:submitted', '12'],
+      ['zrem', 'd:{ledger}:idx:unit:banzhu:submitted', '12'],
+      ['zadd', 'd:{ledger}:idx:state:closed', 12, '12'],
+      ['zadd', 'd:{ledger}:idx:unit:banzhu:closed', 12, '12'],
       ...counter('submitted', -1),
       ...counter('closed', 1),
       ...counter('ontime', 1),
@@ -149,10 +149,10 @@ describe('ledgerOps', () => {
     const closed = step(fixed, { type: 'verify' }, VERIFIER, DEADLINE + 2 * HOUR);
     expect(closed.closedOnTime).toBe(false);
     expect(ledgerOps(keys, fixed, closed)).toEqual<Op[]>([
-      ['zrem', 'd:idx:state:submitted', '12'],
-      ['zrem', 'd:idx:unit:banzhu:submitted', '12'],
-      ['zadd', 'd:idx:state:closed', 12, '12'],
-      ['zadd', 'd:idx:unit:banzhu:closed', 12, '12'],
+      ['zrem', 'd:{ledger}:idx:state:submitted', '12'],
+      ['zrem', 'd:{ledger}:idx:unit:banzhu:submitted', '12'],
+      ['zadd', 'd:{ledger}:idx:state:closed', 12, '12'],
+      ['zadd', 'd:{ledger}:idx:unit:banzhu:closed', 12, '12'],
       ...counter('submitted', -1),
       ...counter('closed', 1),
       ...counter('closeMs', DEADLINE + 2 * HOUR - T0),
@@ -163,14 +163,14 @@ describe('ledgerOps', () => {
     const fixed = step(created(), { type: 'fix', note: '已更换', evidence: [] }, SECRETARY, T0 + DAY_MS);
     const rejected = step(fixed, { type: 'reject', reason: '照片不清' }, VERIFIER, T0 + 2 * DAY_MS);
     expect(ledgerOps(keys, fixed, rejected)).toEqual<Op[]>([
-      ['zrem', 'd:idx:state:submitted', '12'],
-      ['zrem', 'd:idx:unit:banzhu:submitted', '12'],
-      ['zadd', 'd:idx:state:assigned', 12, '12'],
-      ['zadd', 'd:idx:unit:banzhu:assigned', 12, '12'],
-      ['zadd', 'd:idx:assignee:u_sec_banzhu', 12, '12'],
-      ['zadd', 'd:deadlines', DEADLINE, '12'],
-      ['zadd', 'd:deadlines:banzhu', DEADLINE, '202606:12'],
-      ['zadd', 'd:deadlines:banzhu:202606', DEADLINE, '12'],
+      ['zrem', 'd:{ledger}:idx:state:submitted', '12'],
+      ['zrem', 'd:{ledger}:idx:unit:banzhu:submitted', '12'],
+      ['zadd', 'd:{ledger}:idx:state:assigned', 12, '12'],
+      ['zadd', 'd:{ledger}:idx:unit:banzhu:assigned', 12, '12'],
+      ['zadd', 'd:{ledger}:idx:assignee:u_sec_banzhu', 12, '12'],
+      ['zadd', 'd:{ledger}:deadlines', DEADLINE, '12'],
+      ['zadd', 'd:{ledger}:deadlines:banzhu', DEADLINE, '202606:12'],
+      ['zadd', 'd:{ledger}:deadlines:banzhu:202606', DEADLINE, '12'],
       ...counter('assigned', 1),
       ...counter('submitted', -1),
     ]);
@@ -184,14 +184,14 @@ describe('ledgerOps', () => {
     const newDeadline = relapseAt + 7 * DAY_MS;
     const reopened = step(closed, { type: 'revisit', outcome: 'relapse', deadline: newDeadline, note: '又漏水' }, VERIFIER, relapseAt);
     expect(ledgerOps(keys, closed, reopened)).toEqual<Op[]>([
-      ['zrem', 'd:idx:state:closed', '12'],
-      ['zrem', 'd:idx:unit:banzhu:closed', '12'],
-      ['zadd', 'd:idx:state:assigned', 12, '12'],
-      ['zadd', 'd:idx:unit:banzhu:assigned', 12, '12'],
-      ['zadd', 'd:idx:assignee:u_sec_banzhu', 12, '12'],
-      ['zadd', 'd:deadlines', newDeadline, '12'],
-      ['zadd', 'd:deadlines:banzhu', newDeadline, '202606:12'],
-      ['zadd', 'd:deadlines:banzhu:202606', newDeadline, '12'],
+      ['zrem', 'd:{ledger}:idx:state:closed', '12'],
+      ['zrem', 'd:{ledger}:idx:unit:banzhu:closed', '12'],
+      ['zadd', 'd:{ledger}:idx:state:assigned', 12, '12'],
+      ['zadd', 'd:{ledger}:idx:unit:banzhu:assigned', 12, '12'],
+      ['zadd', 'd:{ledger}:idx:assignee:u_sec_banzhu', 12, '12'],
+      ['zadd', 'd:{ledger}:deadlines', newDeadline, '12'],
+      ['zadd', 'd:{ledger}:deadlines:banzhu', newDeadline, '202606:12'],
+      ['zadd', 'd:{ledger}:deadlines:banzhu:202606', newDeadline, '12'],
       ...counter('assigned', 1),
       ...counter('closed', -1),
       ...counter('ontime', -1),
@@ -205,10 +205,10 @@ describe('ledgerOps', () => {
     const closed = step(fixed, { type: 'verify' }, VERIFIER, T0 + 2 * DAY_MS);
     const revisited = step(closed, { type: 'revisit', outcome: 'normal' }, VERIFIER, T0 + 32 * DAY_MS);
     expect(ledgerOps(keys, closed, revisited)).toEqual<Op[]>([
-      ['zrem', 'd:idx:state:closed', '12'],
-      ['zrem', 'd:idx:unit:banzhu:closed', '12'],
-      ['zadd', 'd:idx:state:revisited', 12, '12'],
-      ['zadd', 'd:idx:unit:banzhu:revisited', 12, '12'],
+      ['zrem', 'd:{ledger}:idx:state:closed', '12'],
+      ['zrem', 'd:{ledger}:idx:unit:banzhu:closed', '12'],
+      ['zadd', 'd:{ledger}:idx:state:revisited', 12, '12'],
+      ['zadd', 'd:{ledger}:idx:unit:banzhu:revisited', 12, '12'],
       ...counter('closed', -1),
       ...counter('revisited', 1),
     ]);
@@ -218,14 +218,14 @@ describe('ledgerOps', () => {
     const before = created();
     const canceled = step(before, { type: 'cancel', reason: '重复上报' }, MEMBER, T0 + HOUR);
     expect(ledgerOps(keys, before, canceled)).toEqual<Op[]>([
-      ['zrem', 'd:idx:state:assigned', '12'],
-      ['zrem', 'd:idx:unit:banzhu:assigned', '12'],
-      ['zadd', 'd:idx:state:canceled', 12, '12'],
-      ['zadd', 'd:idx:unit:banzhu:canceled', 12, '12'],
-      ['zrem', 'd:idx:assignee:u_sec_banzhu', '12'],
-      ['zrem', 'd:deadlines', '12'],
-      ['zrem', 'd:deadlines:banzhu', '202606:12'],
-      ['zrem', 'd:deadlines:banzhu:202606', '12'],
+      ['zrem', 'd:{ledger}:idx:state:assigned', '12'],
+      ['zrem', 'd:{ledger}:idx:unit:banzhu:assigned', '12'],
+      ['zadd', 'd:{ledger}:idx:state:canceled', 12, '12'],
+      ['zadd', 'd:{ledger}:idx:unit:banzhu:canceled', 12, '12'],
+      ['zrem', 'd:{ledger}:idx:assignee:u_sec_banzhu', '12'],
+      ['zrem', 'd:{ledger}:deadlines', '12'],
+      ['zrem', 'd:{ledger}:deadlines:banzhu', '202606:12'],
+      ['zrem', 'd:{ledger}:deadlines:banzhu:202606', '12'],
       ...counter('found', -1),
       ...counter('assigned', -1),
       ...counter('canceled', 1),
@@ -236,10 +236,10 @@ describe('ledgerOps', () => {
     const before = created({ assignee: undefined });
     const canceled = step(before, { type: 'cancel', reason: '误报' }, MEMBER, T0 + HOUR);
     expect(ledgerOps(keys, before, canceled)).toEqual<Op[]>([
-      ['zrem', 'd:idx:state:reported', '12'],
-      ['zrem', 'd:idx:unit:banzhu:reported', '12'],
-      ['zadd', 'd:idx:state:canceled', 12, '12'],
-      ['zadd', 'd:idx:unit:banzhu:canceled', 12, '12'],
+      ['zrem', 'd:{ledger}:idx:state:reported', '12'],
+      ['zrem', 'd:{ledger}:idx:unit:banzhu:reported', '12'],
+      ['zadd', 'd:{ledger}:idx:state:canceled', 12, '12'],
+      ['zadd', 'd:{ledger}:idx:unit:banzhu:canceled', 12, '12'],
       ...counter('found', -1),
       ...counter('reported', -1),
       ...counter('canceled', 1),
@@ -250,10 +250,10 @@ describe('ledgerOps', () => {
     const before = created();
     const reminded = step(before, { type: 'remind' }, MEMBER, T0 + HOUR);
     expect(ledgerOps(keys, before, reminded)).toEqual<Op[]>([
-      ['zadd', 'd:idx:assignee:u_sec_banzhu', 12, '12'],
-      ['zadd', 'd:deadlines', DEADLINE, '12'],
-      ['zadd', 'd:deadlines:banzhu', DEADLINE, '202606:12'],
-      ['zadd', 'd:deadlines:banzhu:202606', DEADLINE, '12'],
+      ['zadd', 'd:{ledger}:idx:assignee:u_sec_banzhu', 12, '12'],
+      ['zadd', 'd:{ledger}:deadlines', DEADLINE, '12'],
+      ['zadd', 'd:{ledger}:deadlines:banzhu', DEADLINE, '202606:12'],
+      ['zadd', 'd:{ledger}:deadlines:banzhu:202606', DEADLINE, '12'],
     ]);
   });
 
