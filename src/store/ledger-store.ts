@@ -67,15 +67,12 @@ export class LedgerStore {
     return Object.keys(hash).length ? decodeIssue(hash) : undefined;
   }
 
+  // Reads are single commands issued together, not explicit pipelines: the client's
+  // auto-pipelining sends the commands of all callbacks in flight in one write (a write per
+  // pipeline per callback was a large share of the CPU under load, issue #5).
   async getMany(ids: readonly number[]): Promise<Issue[]> {
-    if (!ids.length) return [];
-    const pipe = this.redis.pipeline();
-    for (const id of ids) pipe.hgetall(this.keys.issue(id));
-    const results = (await pipe.exec()) ?? [];
-    return results.map(([err, hash]) => {
-      if (err) throw err;
-      return decodeIssue(hash as Record<string, string>);
-    });
+    const hashes = await Promise.all(ids.map((id) => this.redis.hgetall(this.keys.issue(id))));
+    return hashes.map((hash) => decodeIssue(hash));
   }
 
   /**
@@ -153,17 +150,12 @@ export class LedgerStore {
   /** Merges the top of several id-scored sorted sets: only offset+limit ids are read from each. */
   private async pageOf(keys: readonly string[], offset: number, limit: number): Promise<{ total: number; issues: Issue[] }> {
     if (!keys.length) return { total: 0, issues: [] };
-    const pipe = this.redis.pipeline();
-    for (const k of keys) {
-      pipe.zcard(k);
-      pipe.zrevrange(k, 0, offset + limit - 1);
-    }
-    const res = (await pipe.exec()) ?? [];
+    const res = await Promise.all(keys.map((k) => Promise.all([this.redis.zcard(k), this.redis.zrevrange(k, 0, offset + limit - 1)])));
     let total = 0;
     const ids: number[] = [];
-    for (let i = 0; i < res.length; i += 2) {
-      total += Number(res[i]![1]);
-      for (const id of res[i + 1]![1] as string[]) ids.push(Number(id));
+    for (const [count, members] of res) {
+      total += count;
+      for (const id of members) ids.push(Number(id));
     }
     const page = [...new Set(ids)].sort((a, b) => b - a).slice(offset, offset + limit);
     return { total, issues: await this.getMany(page) };
@@ -174,13 +166,10 @@ export class LedgerStore {
     const out = new Map<string, Record<Counter, number>>();
     if (!unitIds.length || !buckets.length) return out;
     const fields = buckets.flatMap((b) => COUNTERS.map((c) => `${b}:${c}`));
-    const pipe = this.redis.pipeline();
-    for (const u of unitIds) pipe.hmget(this.keys.unitStats(u), ...fields);
-    const res = (await pipe.exec()) ?? [];
-    res.forEach(([err, values], i) => {
-      if (err) throw err;
+    const res = await Promise.all(unitIds.map((u) => this.redis.hmget(this.keys.unitStats(u), ...fields)));
+    res.forEach((values, i) => {
       const counts = emptyCounts();
-      (values as (string | null)[]).forEach((v, j) => {
+      values.forEach((v, j) => {
         if (v !== null) counts[COUNTERS[j % COUNTERS.length]!] += Number(v);
       });
       out.set(unitIds[i]!, counts);
@@ -203,30 +192,27 @@ export class LedgerStore {
     // Without a period: one set per unit; with one: one set per unit and month. Either way only
     // a count and the oldest few are read, however many issues are overdue.
     const keysOf = (u: string) => (months ? months.map((m) => this.keys.unitMonthDeadlines(u, m)) : [this.keys.unitDeadlines(u)]);
-    const pipe = this.redis.pipeline();
-    for (const u of unitIds) {
-      for (const key of keysOf(u)) {
-        pipe.zcount(key, '-inf', `(${now}`);
-        if (oldest > 0) pipe.zrangebyscore(key, '-inf', `(${now}`, 'WITHSCORES', 'LIMIT', 0, oldest);
-      }
-    }
-    const res = ((await pipe.exec()) ?? []).map(([err, v]) => {
-      if (err) throw err;
-      return v;
-    });
+    const perKey = await Promise.all(
+      unitIds.map((u) =>
+        Promise.all(
+          keysOf(u).map((key) =>
+            Promise.all([
+              this.redis.zcount(key, '-inf', `(${now}`),
+              oldest > 0 ? this.redis.zrangebyscore(key, '-inf', `(${now}`, 'WITHSCORES', 'LIMIT', 0, oldest) : Promise.resolve([]),
+            ]),
+          ),
+        ),
+      ),
+    );
     const items: { id: number; deadline: number }[] = [];
     let total = 0;
-    let at = 0;
-    for (const u of unitIds) {
+    for (const [i, u] of unitIds.entries()) {
       let count = 0;
-      for (let k = 0; k < keysOf(u).length; k++) {
-        count += Number(res[at++]);
-        if (oldest > 0) {
-          const flat = res[at++] as string[];
-          for (let j = 0; j + 1 < flat.length; j += 2) {
-            const member = flat[j]!;
-            items.push({ id: Number(member.slice(member.indexOf(':') + 1)), deadline: Number(flat[j + 1]) });
-          }
+      for (const [n, flat] of perKey[i]!) {
+        count += n;
+        for (let j = 0; j + 1 < flat.length; j += 2) {
+          const member = flat[j]!;
+          items.push({ id: Number(member.slice(member.indexOf(':') + 1)), deadline: Number(flat[j + 1]) });
         }
       }
       perUnit.set(u, count);
