@@ -6,6 +6,7 @@ import { renderCommandHelp, renderHelpIndex } from '../src/rendering/help';
 
 export default defineCommand({
   name: 'help',
+  effects: 'reads',
   aliases: ['帮助', '帮忙', '说明'],
   roles: 'anyone',
   summary: '查看命令用法',

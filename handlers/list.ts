@@ -23,6 +23,7 @@ const OPEN = { label: '未办结', states: ['reported', 'assigned', 'submitted']
 
 export default defineCommand({
   name: 'list',
+  effects: 'reads',
   aliases: ['清单', '台账', '列表'],
   roles: ['admin', 'leader', 'member', 'secretary'],
   summary: '问题清单：逾期、待核验、整改中、待交办、我的，或某个单位、镇街',

@@ -22,6 +22,7 @@ export async function listMine(ctx: CommandContext): Promise<string> {
 
 export default defineCommand({
   name: 'mine',
+  effects: 'reads',
   aliases: ['我的', '待办'],
   roles: 'anyone',
   summary: '等我办理的问题：待我整改、待我核验',

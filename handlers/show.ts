@@ -4,6 +4,7 @@ import { issueCard } from '../src/rendering/issue';
 
 export default defineCommand({
   name: 'show',
+  effects: 'reads',
   aliases: ['查看', '详情'],
   roles: ['admin', 'leader', 'member', 'secretary'],
   summary: '查看问题详情和办理记录',

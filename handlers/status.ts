@@ -11,6 +11,7 @@ const OLDEST = 5;
 
 export default defineCommand({
   name: 'status',
+  effects: 'reads',
   aliases: ['进度', '统计'],
   roles: ['admin', 'leader', 'member'],
   summary: '片区整改进度：发现、销号、逾期、整改率、按期整改率',

@@ -3,6 +3,7 @@ import { renderWhoami } from '../src/rendering/whoami';
 
 export default defineCommand({
   name: 'whoami',
+  effects: 'reads',
   aliases: ['我是谁', '身份'],
   roles: 'anyone',
   summary: '查看我在督办中的身份和负责范围',

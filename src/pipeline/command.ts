@@ -53,6 +53,11 @@ export interface CommandMeta {
   summary: string;
   usage: string;
   example: string;
+  /**
+   * "reads": the command only reads, so running it again for a re-sent callback is harmless and
+   * it skips the once-per-msgid claim (two Redis writes). Default "writes".
+   */
+  effects?: 'reads' | 'writes';
 }
 
 export interface CommandSpec<A> extends CommandMeta {

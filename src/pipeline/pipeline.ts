@@ -1,6 +1,6 @@
 import type { JobsClient } from '../../jobs';
 import type { Clock } from '../clock';
-import type { Membership, Org } from '../domain/org';
+import type { Chat, Membership, Org } from '../domain/org';
 import type { Logger } from '../log/logger';
 import type { Metrics } from '../observability/metrics';
 import { stripLeadingForeignMentions } from '../parsing/mentions';
@@ -10,7 +10,7 @@ import { clipForReply } from '../rendering/clip';
 import { describeAllowed } from '../rendering/roles';
 import type { Draft, DraftStore } from '../store/draft-store';
 import type { LedgerStore } from '../store/ledger-store';
-import type { MessageLog } from '../store/message-log';
+import type { MessageLog, MessageRecord } from '../store/message-log';
 import type { IncomingMessage, Reply } from '../transport/types';
 import { commandInput, type Command, type CommandContext } from './command';
 import { DubanError, NeedInput, PermissionError, UsageError, type DraftField } from './errors';
@@ -80,8 +80,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       : { reply: '您好，我是督办助手。发送 `/帮助` 查看可用命令。', outcome: 'not_command' };
   }
 
-  async function handle(received: IncomingMessage, draft: Draft | undefined): Promise<Reply> {
-    const started = performance.now();
+  /** The message as the pipeline reads it: well-formed text, the sender, the chat, a quoted #id. */
+  function read(received: IncomingMessage): Read {
     // Well-formed text only: a lone surrogate (half an emoji) is replaced, never stored or sent to Lua.
     const message: IncomingMessage = {
       ...received,
@@ -89,65 +89,100 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       ...(received.quote ? { quote: { ...received.quote, text: received.quote.text.toWellFormed() } } : {}),
     };
     const org = deps.org();
-    const sender = org.membership(message.userId);
-    const chat = org.chat(message.chatId);
     const people = peopleIndex(org);
-    const text = stripLeadingForeignMentions(message.text, (name) => people.find(name) !== undefined);
-    const quotedRef = message.quote ? refIn(message.quote.text) : undefined;
-    let command = '-';
-    let outcome = 'ok';
-    let markdown: string;
-    let routed: Route | undefined;
+    return {
+      message,
+      org,
+      sender: org.membership(message.userId),
+      chat: org.chat(message.chatId),
+      text: stripLeadingForeignMentions(message.text, (name) => people.find(name) !== undefined),
+      quotedRef: message.quote ? refIn(message.quote.text) : undefined,
+    };
+  }
+
+  /** Checks roles, runs the command and turns every error into a reply (one boundary). */
+  async function handle(r: Read, routed: Route): Promise<{ markdown: string; command: string; outcome: string }> {
+    const { message, sender, quotedRef } = r;
+    if ('reply' in routed) return { markdown: routed.reply, command: '-', outcome: routed.outcome };
+    const found = routed.command;
+    const command = found.name;
     try {
-      routed = await route(message, text, sender, quotedRef, draft);
-      if ('reply' in routed) {
-        outcome = routed.outcome;
-        markdown = routed.reply;
-      } else {
-        const found = routed.command;
-        command = found.name;
-        if (found.roles !== 'anyone' && !found.roles.some((r) => sender.roles.includes(r))) {
-          throw new PermissionError(describeAllowed(found.roles));
-        }
-        const ctx: CommandContext = {
-          message: { ...message, text },
-          sender,
-          chat,
-          org,
-          clock: deps.clock,
-          commands: deps.commands,
-          ledger: deps.ledger,
-          drafts: deps.drafts,
-          jobs: deps.jobs,
-          ...(quotedRef !== undefined ? { quotedRef } : {}),
-        };
-        markdown = await found.execute(ctx, commandInput(routed.text));
-        if (routed.continuing) await deps.drafts.drop(message.chatId, message.userId);
+      if (found.roles !== 'anyone' && !found.roles.some((role) => sender.roles.includes(role))) {
+        throw new PermissionError(describeAllowed(found.roles));
       }
+      const ctx: CommandContext = {
+        message: { ...message, text: r.text },
+        sender,
+        chat: r.chat,
+        org: r.org,
+        clock: deps.clock,
+        commands: deps.commands,
+        ledger: deps.ledger,
+        drafts: deps.drafts,
+        jobs: deps.jobs,
+        ...(quotedRef !== undefined ? { quotedRef } : {}),
+      };
+      const markdown = await found.execute(ctx, commandInput(routed.text));
+      if (routed.continuing) await deps.drafts.drop(message.chatId, message.userId);
+      return { markdown, command, outcome: 'ok' };
     } catch (err) {
-      if (err instanceof NeedInput && routed && 'command' in routed) {
-        outcome = 'asked';
+      if (err instanceof NeedInput) {
         await deps.drafts.save(message.chatId, message.userId, {
-          command: routed.command.name,
+          command,
           text: err.draftText ?? routed.text,
           field: err.field,
           ...(quotedRef !== undefined ? { quotedRef } : {}),
           at: deps.clock.now().getTime(),
         });
-        markdown = `❓ ${err.question}\n例如：${err.example}\n（10 分钟内回复即可；发送 \`/取消\` 放弃）`;
-      } else {
-        outcome = err instanceof DubanError ? err.code : 'error';
-        if (!(err instanceof DubanError)) deps.logger.error({ err, reqId: message.requestId, msgid: message.msgid, command }, 'command failed');
-        if (routed && 'command' in routed && routed.continuing) await deps.drafts.drop(message.chatId, message.userId).catch(() => false);
-        markdown = renderError(err, routed && 'command' in routed ? displayName(routed.command) : undefined);
+        return { markdown: `❓ ${err.question}\n例如：${err.example}\n（10 分钟内回复即可；发送 \`/取消\` 放弃）`, command, outcome: 'asked' };
+      }
+      if (!(err instanceof DubanError)) deps.logger.error({ err, reqId: message.requestId, msgid: message.msgid, command }, 'command failed');
+      if (routed.continuing) await deps.drafts.drop(message.chatId, message.userId).catch(() => false);
+      return { markdown: renderError(err, displayName(found)), command, outcome: err instanceof DubanError ? err.code : 'error' };
+    }
+  }
+
+  /**
+   * Once per msgid: a callback seen before gets its recorded answer. Commands that change
+   * something claim the msgid (SET NX) before running and record their reply; commands that
+   * only read, and replies that are not commands, skip both writes — running them again for a
+   * re-send is harmless. Unanswered: the claim is released (or its lease runs out).
+   */
+  async function once(received: IncomingMessage): Promise<Reply> {
+    const started = performance.now();
+    // One round trip for both: the record of an earlier attempt and the sender's draft.
+    const [seen, draft] = await Promise.all([deps.messages.peek(received.msgid), deps.drafts.get(received.chatId, received.userId)]);
+    if (seen) return recorded(seen);
+    const r = read(received);
+    const routed = await route(r.message, r.text, r.sender, r.quotedRef, draft);
+    const writes = 'command' in routed && (routed.command.effects ?? 'writes') === 'writes';
+    if (writes) {
+      const claim = await deps.messages.claim(received.msgid);
+      if (claim !== 'claimed') return recorded(claim);
+    }
+    let result: { markdown: string; command: string; outcome: string };
+    try {
+      result = await handle(r, routed);
+    } catch (err) {
+      // Nothing was answered: let WeCom's retry run it rather than find a pending claim.
+      if (writes) await deps.messages.release(received.msgid).catch(() => undefined);
+      throw err;
+    }
+    if (writes) {
+      try {
+        await deps.messages.complete(received.msgid, result.markdown);
+      } catch (err) {
+        // The work is done: answer it. A retry is unlikely once answered, and the claim's
+        // lease runs out on its own.
+        deps.logger.warn({ err: (err as Error).message, reqId: received.requestId, msgid: received.msgid }, 'reply not recorded');
       }
     }
-    const ms = performance.now() - started;
-    deps.metrics?.commands.observe({ command, outcome }, ms / 1000);
+    const { command, outcome } = result;
+    deps.metrics?.commands.observe({ command, outcome }, (performance.now() - started) / 1000);
     // The transport logs the one line of this delivery with command and outcome; the text of a
     // message is personal, so only at debug.
-    if (deps.logger.isLevelEnabled('debug')) deps.logger.debug({ reqId: message.requestId, msgid: message.msgid, text: message.text }, 'message text');
-    return { markdown, handled: { command, outcome } };
+    if (deps.logger.isLevelEnabled('debug')) deps.logger.debug({ reqId: received.requestId, msgid: received.msgid, text: r.message.text }, 'message text');
+    return { markdown: result.markdown, handled: { command, outcome } };
   }
 
   return {
@@ -155,30 +190,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       const running = inFlight.get(message.msgid);
       if (running) return { ...(await running), handled: { command: '-', outcome: 'duplicate' } };
       // Registered before the first await, so a re-send arriving meanwhile joins this attempt.
-      const work = (async (): Promise<Reply> => {
-        // The sender's half-filled command is read alongside the claim: one round trip, not two.
-        const [claim, draft] = await Promise.all([deps.messages.claim(message.msgid), deps.drafts.get(message.chatId, message.userId)]);
-        if (claim !== 'claimed') {
-          const handled = { command: '-', outcome: 'duplicate' };
-          return claim.status === 'done' ? { markdown: claim.markdown, handled } : { markdown: '处理中…', pending: true, handled };
-        }
-        let reply: Reply;
-        try {
-          reply = await handle(message, draft);
-        } catch (err) {
-          // Nothing was answered: let WeCom's retry run it rather than find a pending claim.
-          await deps.messages.release(message.msgid).catch(() => undefined);
-          throw err;
-        }
-        try {
-          await deps.messages.complete(message.msgid, reply.markdown);
-        } catch (err) {
-          // The work is done: answer it. A retry is unlikely once answered, and the claim's
-          // lease runs out on its own.
-          deps.logger.warn({ err: (err as Error).message, reqId: message.requestId, msgid: message.msgid }, 'reply not recorded');
-        }
-        return reply;
-      })();
+      const work = once(message);
       inFlight.set(message.msgid, work);
       try {
         return await work;
@@ -187,6 +199,22 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       }
     },
   };
+}
+
+/** The answer recorded for a msgid seen before: its reply, or "in progress" while it runs elsewhere. */
+function recorded(record: MessageRecord): Reply {
+  const handled = { command: '-', outcome: 'duplicate' };
+  return record.status === 'done' ? { markdown: record.markdown, handled } : { markdown: '处理中…', pending: true, handled };
+}
+
+interface Read {
+  message: IncomingMessage;
+  org: Org;
+  sender: Membership;
+  chat: Chat | undefined;
+  /** The text without leading @mentions of other people. */
+  text: string;
+  quotedRef: number | undefined;
 }
 
 /** "/帮助 我是谁" → word "帮助" and the rest. Undefined when the text is not a command. */

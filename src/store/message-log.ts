@@ -50,6 +50,11 @@ export class MessageLog {
     await this.redis.set(this.keys.message(this.streamId(msgid)), JSON.stringify(record), 'EX', this.ttlSeconds);
   }
 
+  /** The record of an earlier attempt at this msgid, if any (read-only; claim() to take it). */
+  async peek(msgid: string): Promise<MessageRecord | undefined> {
+    return this.byStreamId(this.streamId(msgid));
+  }
+
   /** Gives a claim back (the attempt failed before answering), unless a reply was recorded. */
   async release(msgid: string): Promise<void> {
     const key = this.keys.message(this.streamId(msgid));

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createKeys } from '../../src/store/keys';
 import { MessageLog } from '../../src/store/message-log';
+import { LedgerStore } from '../../src/store/ledger-store';
 import { WecomCallbackCrypto } from '../../src/wecom/crypto';
 import { CALLBACK_PATH } from '../../src/wecom/webhook-transport';
 import { BOT_NAME, startTestApp, TEST_AES_KEY, TEST_TOKEN, type TestApp } from '../support/app';
@@ -121,7 +122,7 @@ describe('a full encrypted round trip', () => {
 
 describe('a callback WeCom sends twice', () => {
   it('is processed once and both attempts get the same answer', async () => {
-    const msg = t.client.textMessage({ chatId: 'CHAT_T1', userId: 'u_luo', text: `@${BOT_NAME} /我是谁`, msgid: `dup-${randomBytes(6).toString('hex')}` });
+    const msg = t.client.textMessage({ chatId: 'CHAT_T1', userId: 'u_t1_m2', text: `@${BOT_NAME} /上报 斑竹村 重发两次的问题`, msgid: `dup-${randomBytes(6).toString('hex')}` });
     const before = t.logs.length;
     const [a, b] = await Promise.all([t.client.send(msg), t.client.send(msg)]);
     const c = await t.client.send(msg);
@@ -130,8 +131,18 @@ describe('a callback WeCom sends twice', () => {
     // One line per delivery: three deliveries, one of them ran the command.
     const handled = t.logs.slice(before).filter((l) => l.msg === 'wecom callback' && l.msgid === msg.msgid);
     expect(handled).toHaveLength(3);
-    expect(handled.filter((l) => l.command === 'whoami' && l.result === 'ok')).toHaveLength(1);
+    expect(handled.filter((l) => l.command === 'report' && l.result === 'ok')).toHaveLength(1);
     expect(handled.filter((l) => l.result === 'duplicate')).toHaveLength(2);
+    const id = Number(/#(\d+)/.exec(JSON.stringify(a.reply))![1]);
+    expect(await new LedgerStore(t.redis, createKeys(t.prefix)).history(id)).toHaveLength(1);
+  });
+
+  it('answers a re-sent read-only command again, without recording it (nothing to do twice)', async () => {
+    const msg = t.client.textMessage({ chatId: 'CHAT_T1', userId: 'u_luo', text: `@${BOT_NAME} /我是谁`, msgid: `ro-${randomBytes(6).toString('hex')}` });
+    const first = await t.client.send(msg);
+    const again = await t.client.send(msg);
+    expect(again.reply).toEqual(first.reply);
+    expect(await t.redis.exists(createKeys(t.prefix).message(new MessageLog(t.redis, createKeys(t.prefix)).streamId(String(msg.msgid))))).toBe(0);
   });
 
   it('while another instance still works on it: an unfinished stream, then the reply on refresh', async () => {
@@ -146,7 +157,7 @@ describe('a callback WeCom sends twice', () => {
   });
 
   it('answers a stream refresh of a handled message with its reply', async () => {
-    const msg = t.client.textMessage({ chatId: 'CHAT_T1', userId: 'u_luo', text: `@${BOT_NAME} /帮助` });
+    const msg = t.client.textMessage({ chatId: 'CHAT_T1', userId: 'u_t1_m2', text: `@${BOT_NAME} /上报 斑竹村 刷新流的问题` });
     const first = await t.client.send(msg);
     const id = (first.reply as { stream: { id: string } }).stream.id;
     const refresh = await t.client.send({ ...msg, msgid: 'r2', msgtype: 'stream', stream: { id } });

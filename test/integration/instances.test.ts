@@ -424,7 +424,8 @@ describe('a callback WeCom re-sends to another instance while the first one stil
     try {
       const msg = a.client.textMessage({ chatId: 'CHAT_T1', userId: 'u_t1_m2', text: `@${BOT_NAME} /上报 斑竹村 重发回调的问题` });
       const streamId = new MessageLog(b.redis, keys).streamId(String(msg.msgid));
-      const held = link.holdAfter(keys.message(streamId));
+      // The claim is the SET of a pending record (the GET that first looks for one passes).
+      const held = link.holdAfter(JSON.stringify({ status: 'pending' }));
       const first = a.client.send(msg);
       await held; // A has claimed the msgid; its command waits on Redis
 
