@@ -72,7 +72,9 @@ export const envSchema = z
     ),
     REDIS_KEY_PREFIX: z.preprocess(
       emptyToUndefined,
-      z.string().regex(/^[A-Za-z0-9_{}.-]+:$/, 'must be letters/digits ending with ":", e.g. duban:').default('duban:'),
+      // No braces: duban places its own hash tags ({ledger}, {bull}); one in the prefix would pull
+      // every key into one Redis Cluster slot.
+      z.string().regex(/^[A-Za-z0-9_.-]+:$/, 'must be letters/digits ending with ":", e.g. duban: (no braces)').default('duban:'),
     ),
     DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('./data').transform((p) => path.resolve(p))),
     ORG_FILE: z.preprocess(emptyToUndefined, z.string().optional().transform((p) => (p ? path.resolve(p) : undefined))),

@@ -107,6 +107,7 @@ describe('loadEnv refuses bad values with a message that starts with the variabl
     ['NODE_ENV=production without WECOM_TOKEN', { NODE_ENV: 'production', WECOM_ENCODING_AES_KEY: 'a'.repeat(43) }, 'WECOM_TOKEN'],
     ['NODE_ENV=production without WECOM_ENCODING_AES_KEY', { NODE_ENV: 'production', WECOM_TOKEN: 'Tok123' }, 'WECOM_ENCODING_AES_KEY'],
     ['REDIS_KEY_PREFIX without the colon', { REDIS_KEY_PREFIX: 'duban' }, 'REDIS_KEY_PREFIX'],
+    ['REDIS_KEY_PREFIX with a hash tag of its own', { REDIS_KEY_PREFIX: '{duban}:' }, 'REDIS_KEY_PREFIX'],
     ['JOB_LOCK_MS=0', { JOB_LOCK_MS: '0' }, 'JOB_LOCK_MS'],
     ['JOB_LOCK_MS negative', { JOB_LOCK_MS: '-5000' }, 'JOB_LOCK_MS'],
     ['JOB_LOCK_MS with a unit', { JOB_LOCK_MS: '30s' }, 'JOB_LOCK_MS'],
