@@ -38,6 +38,8 @@ export async function runHealthChecks(checks: readonly HealthCheck[], timeoutMs 
       } catch (err) {
         const error = (err as Error).message;
         return { check: c, result: { ok: false, error }, problem: error };
+      } finally {
+        clearTimeout(timer);
       }
     }),
   );

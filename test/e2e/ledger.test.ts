@@ -26,7 +26,6 @@ const MEMBER_T1 = 'u_t1_m2'; // 唐建平
 const MEMBER2_T1 = 'u_t1_m3'; // 冉小兵
 const LEADER_T2 = 'u_t2_m1'; // 郑国强, 第二工作队 (七塘镇、八塘镇)
 const SEC_BANZHU = 'u_sec_banzhu'; // 陈晓燕, 斑竹村
-const SEC_XIGUAN = 'u_sec_xiguan'; // 王丽萍, 喜观村
 const ADMIN = 'u_admin'; // 何静怡, 组织部
 
 function say(userId: string, chatId: string, text: string, extra: { quote?: string; images?: string[]; msgid?: string } = {}): Promise<string> {

@@ -4,13 +4,12 @@ import { gzipSync } from 'node:zlib';
 import * as wecomCrypto from '@wecom/crypto';
 import fc from 'fast-check';
 import { z } from 'zod';
-import { bucketsOf, COUNTERS } from '../../src/domain/stats';
-import { decodeIssue } from '../../src/store/issue-codec';
 import { createKeys } from '../../src/store/keys';
 import { sha1Hex, WecomCallbackCrypto } from '../../src/wecom/crypto';
 import { CALLBACK_PATH, MAX_BODY_BYTES, MAX_CALLBACK_AGE_SECONDS } from '../../src/wecom/webhook-transport';
 import { BOT_NAME, demoOrg, startTestApp, TEST_AES_KEY, TEST_TOKEN, type TestApp } from '../support/app';
 import type { LogLine } from '../support/log-capture';
+import { expectLedgerWhole } from '../support/ledger-integrity';
 import { keysWithPrefix } from '../support/redis';
 
 /**
@@ -751,74 +750,8 @@ const messageArb = fc.record({
   msgidTail: fc.string({ unit: 'binary', maxLength: 12 }),
 });
 
-/** Every issue hash decodes; every change left one audit entry; indexes and counters agree (as pipeline-property.test.ts). */
-async function checkLedger(): Promise<Awaited<ReturnType<typeof decodeIssue>>[]> {
-  const { redis, prefix } = t;
-  const keys = createKeys(prefix);
-  const issueKeys = (await keysWithPrefix(redis, `${createKeys(prefix).ledgerPrefix}issue:`)).filter((k) => /:issue:\d+$/.test(k));
-  const read = redis.pipeline();
-  for (const key of issueKeys) read.hgetall(key);
-  const issues = ((await read.exec()) ?? []).map(([err, hash]) => {
-    if (err) throw err;
-    return decodeIssue(hash as Record<string, string>);
-  });
-  const seq = Number(await redis.get(keys.issueSeq));
-  const facts = redis.pipeline();
-  for (const i of issues) {
-    facts.llen(keys.audit(i.id));
-    facts.zscore(keys.byState(i.state), String(i.id));
-    facts.zscore(keys.byUnitState(i.unitId, i.state), String(i.id));
-    facts.zscore(keys.deadlines, String(i.id));
-  }
-  const answers = ((await facts.exec()) ?? []).map(([err, v]) => {
-    if (err) throw err;
-    return v;
-  });
-  issues.forEach((i, n) => {
-    const [audit, inState, inUnitState, deadline] = answers.slice(4 * n, 4 * n + 4);
-    const clockRuns = i.state === 'assigned' && i.deadline !== undefined;
-    expect({ id: i.id, audit, inState, inUnitState, deadline, belowSeq: i.id <= seq, wellFormed: i.description.isWellFormed() }).toEqual({
-      id: i.id,
-      audit: i.version,
-      inState: String(i.id),
-      inUnitState: String(i.id),
-      deadline: clockRuns ? String(i.deadline) : null,
-      belowSeq: true,
-      wellFormed: true,
-    });
-  });
-  expect(await redis.xlen(keys.auditAll)).toBe(issues.reduce((n, i) => n + i.version, 0));
-
-  const expected = new Map<string, Record<string, number>>();
-  const add = (unit: string, field: string, n: number) => {
-    if (!n) return;
-    const h = expected.get(unit) ?? {};
-    h[field] = (h[field] ?? 0) + n;
-    expected.set(unit, h);
-  };
-  for (const i of issues) {
-    for (const b of bucketsOf(i.createdAt)) {
-      add(i.unitId, `${b}:${i.state}`, 1);
-      if (i.state !== 'canceled') add(i.unitId, `${b}:found`, 1);
-      if ((i.state === 'closed' || i.state === 'revisited') && i.closedAt !== undefined) {
-        add(i.unitId, `${b}:closeMs`, i.closedAt - i.createdAt);
-        if (i.closedOnTime) add(i.unitId, `${b}:ontime`, 1);
-      }
-      add(i.unitId, `${b}:relapse`, i.relapseCount);
-    }
-  }
-  const stored = new Map<string, Record<string, number>>();
-  for (const key of await keysWithPrefix(redis, `${createKeys(prefix).ledgerPrefix}stats:`)) {
-    const h: Record<string, number> = {};
-    for (const [f, v] of Object.entries(await redis.hgetall(key))) {
-      expect(COUNTERS).toContain(f.split(':')[1]);
-      if (Number(v) !== 0) h[f] = Number(v);
-    }
-    if (Object.keys(h).length) stored.set(key.slice(`${createKeys(prefix).ledgerPrefix}stats:`.length), h);
-  }
-  expect(stored).toEqual(expected);
-  return issues;
-}
+/** The ledger is whole (test/support/ledger-integrity.ts, as in pipeline-property.test.ts). */
+const checkLedger = () => expectLedgerWhole(t.redis, t.prefix);
 
 describe('random well-signed text callbacks through the whole pipeline', () => {
   it('every one gets a 200 with a decryptable Chinese reply of a known kind, and the ledger stays whole', async () => {

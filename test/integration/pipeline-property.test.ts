@@ -5,21 +5,19 @@ import { commands } from '../../handlers';
 import { createJobsClient } from '../../jobs';
 import { createQueues, type Queues } from '../../jobs/queues';
 import { fixedClock } from '../../src/clock';
-import { bucketsOf, COUNTERS } from '../../src/domain/stats';
-import { DAY_MS, monthKey } from '../../src/domain/time';
+import { DAY_MS } from '../../src/domain/time';
 import { stripBotMentions } from '../../src/parsing/mentions';
 import { createPipeline, type Pipeline } from '../../src/pipeline/pipeline';
 import { CommandRegistry } from '../../src/pipeline/registry';
 import { DraftStore } from '../../src/store/draft-store';
-import { decodeIssue } from '../../src/store/issue-codec';
 import { createKeys, type Keys } from '../../src/store/keys';
 import { LedgerStore } from '../../src/store/ledger-store';
 import { MessageLog } from '../../src/store/message-log';
-import { redisOptions } from '../../src/store/redis';
 import type { IncomingMessage } from '../../src/transport/types';
 import { BOT_NAME, demoOrg } from '../support/app';
 import { captureLogs, type LogLine } from '../support/log-capture';
-import { keysWithPrefix, testPrefix, testRedis, testRedisUrl } from '../support/redis';
+import { expectLedgerWhole } from '../support/ledger-integrity';
+import { testPrefix, testRedis, testRedisUrl } from '../support/redis';
 
 /**
  * Whatever people type, the pipeline answers with a known kind of reply and the ledger stays
@@ -318,72 +316,9 @@ const conversationArb = fc.oneof({ weight: 3, arbitrary: randomConversationArb }
 
 /* ------------------------------------------------------------------ invariants */
 
-/** Every issue hash decodes; every change left one audit entry; indexes and counters agree with the issues. */
+/** The ledger is whole (test/support/ledger-integrity.ts); returns how many issues it holds. */
 async function checkLedger(): Promise<number> {
-  const issueKeys = (await keysWithPrefix(redis, `${createKeys(prefix).ledgerPrefix}issue:`)).filter((k) => /:issue:\d+$/.test(k));
-  const read = redis.pipeline();
-  for (const key of issueKeys) read.hgetall(key);
-  const issues = ((await read.exec()) ?? []).map(([err, hash]) => {
-    if (err) throw err;
-    return decodeIssue(hash as Record<string, string>);
-  });
-  const seq = Number(await redis.get(keys.issueSeq));
-  const facts = redis.pipeline();
-  for (const i of issues) {
-    facts.llen(keys.audit(i.id));
-    facts.zscore(keys.byState(i.state), String(i.id));
-    facts.zscore(keys.byUnitState(i.unitId, i.state), String(i.id));
-    facts.zscore(keys.deadlines, String(i.id));
-  }
-  const answers = ((await facts.exec()) ?? []).map(([err, v]) => {
-    if (err) throw err;
-    return v;
-  });
-  issues.forEach((i, n) => {
-    const [audit, inState, inUnitState, deadline] = answers.slice(4 * n, 4 * n + 4);
-    const clockRuns = i.state === 'assigned' && i.deadline !== undefined;
-    // One audit entry per version; the issue in its state's indexes; in the deadline set exactly while 整改中.
-    expect({ id: i.id, audit, inState, inUnitState, deadline, belowSeq: i.id <= seq }).toEqual({
-      id: i.id,
-      audit: i.version,
-      inState: String(i.id),
-      inUnitState: String(i.id),
-      deadline: clockRuns ? String(i.deadline) : null,
-      belowSeq: true,
-    });
-  });
-  expect(await redis.xlen(keys.auditAll)).toBe(issues.reduce((n, i) => n + i.version, 0));
-
-  // Counters: a recount from the issues equals the stored hashes (fields back at zero ignored).
-  const expected = new Map<string, Record<string, number>>();
-  const add = (unit: string, field: string, n: number) => {
-    if (!n) return;
-    const h = expected.get(unit) ?? {};
-    h[field] = (h[field] ?? 0) + n;
-    expected.set(unit, h);
-  };
-  for (const i of issues) {
-    for (const b of bucketsOf(i.createdAt)) {
-      add(i.unitId, `${b}:${i.state}`, 1);
-      if (i.state !== 'canceled') add(i.unitId, `${b}:found`, 1);
-      if ((i.state === 'closed' || i.state === 'revisited') && i.closedAt !== undefined) {
-        add(i.unitId, `${b}:closeMs`, i.closedAt - i.createdAt);
-        if (i.closedOnTime) add(i.unitId, `${b}:ontime`, 1);
-      }
-      add(i.unitId, `${b}:relapse`, i.relapseCount);
-    }
-  }
-  const stored = new Map<string, Record<string, number>>();
-  for (const key of await keysWithPrefix(redis, `${createKeys(prefix).ledgerPrefix}stats:`)) {
-    const h: Record<string, number> = {};
-    for (const [f, v] of Object.entries(await redis.hgetall(key))) {
-      expect(COUNTERS).toContain(f.split(':')[1]);
-      if (Number(v) !== 0) h[f] = Number(v);
-    }
-    if (Object.keys(h).length) stored.set(key.slice(`${createKeys(prefix).ledgerPrefix}stats:`.length), h);
-  }
-  expect(stored).toEqual(expected);
-  return issues.length;
+  return (await expectLedgerWhole(redis, prefix)).length;
 }
 
 /* ------------------------------------------------------------------ the property */
