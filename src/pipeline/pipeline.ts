@@ -37,14 +37,17 @@ export interface Pipeline {
 type Route = { command: Command; text: string; continuing: boolean } | { reply: string; outcome: string };
 
 /**
- * normalise → drop a seen msgid → resolve the sender → route (command, quote reply, dialogue
- * answer) → check roles → parse args → run → render. Errors become replies at one boundary.
+ * normalise → resolve the sender → route (command, quote reply, dialogue answer) → claim the
+ * msgid if the command changes something (a re-send gets the first reply) → check roles → parse
+ * args → run → render. Errors become replies at one boundary.
  */
 export function createPipeline(deps: PipelineDeps): Pipeline {
   // Same-process retries (WeCom re-sending while we still work) await the first attempt.
   const inFlight = new Map<string, Promise<Reply>>();
 
-  async function route(message: IncomingMessage, text: string, sender: Membership, quotedRef: number | undefined, draft: Draft | undefined): Promise<Route> {
+  /** What the message asks for. The draft matters only to plain text (a dialogue answer). */
+  function route(r: Read, draft: Draft | undefined): Route {
+    const { message, text, sender, quotedRef } = r;
     const split = splitCommand(text);
     if (split) {
       const command = deps.commands.find(split.word);
@@ -55,8 +58,12 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
           outcome: 'unknown_command',
         };
       }
-      // A new command replaces a half-filled one (/取消 says so itself).
-      if (draft && command.name !== 'cancel') await deps.drafts.drop(message.chatId, message.userId);
+      // A new command replaces a half-filled one (/取消 says so itself). Not awaited: the DEL
+      // joins the command's first Redis batch, and Redis runs it before anything the command
+      // writes (one connection, in order).
+      if (command.name !== 'cancel') {
+        deps.drafts.drop(message.chatId, message.userId).catch((err: unknown) => deps.logger.warn({ err: (err as Error).message, reqId: message.requestId }, 'draft not dropped'));
+      }
       return { command, text: split.rest, continuing: false };
     }
     if (quotedRef !== undefined) {
@@ -150,11 +157,16 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
    */
   async function once(received: IncomingMessage): Promise<Reply> {
     const started = performance.now();
-    // One round trip for both: the record of an earlier attempt and the sender's draft.
-    const [seen, draft] = await Promise.all([deps.messages.peek(received.msgid), deps.drafts.get(received.chatId, received.userId)]);
-    if (seen) return recorded(seen);
     const r = read(received);
-    const routed = await route(r.message, r.text, r.sender, r.quotedRef, draft);
+    let draft: Draft | undefined;
+    if (!splitCommand(r.text) && r.quotedRef === undefined) {
+      // Plain text may answer a dialogue: read the draft, and the record of an earlier attempt
+      // (a re-sent answer must get its first reply, the draft being gone by then). One batch.
+      const [seen, found] = await Promise.all([deps.messages.peek(received.msgid), deps.drafts.get(received.chatId, received.userId)]);
+      if (seen) return recorded(seen);
+      draft = found;
+    }
+    const routed = route(r, draft);
     const writes = 'command' in routed && (routed.command.effects ?? 'writes') === 'writes';
     if (writes) {
       const claim = await deps.messages.claim(received.msgid);

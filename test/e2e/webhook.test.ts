@@ -146,7 +146,7 @@ describe('a callback WeCom sends twice', () => {
   });
 
   it('while another instance still works on it: an unfinished stream, then the reply on refresh', async () => {
-    const msg = t.client.textMessage({ chatId: 'CHAT_T1', userId: 'u_luo', text: `@${BOT_NAME} /帮助` });
+    const msg = t.client.textMessage({ chatId: 'CHAT_T1', userId: 'u_t1_m2', text: `@${BOT_NAME} /上报 斑竹村 另一个实例在处理的问题` });
     const elsewhere = new MessageLog(t.redis, createKeys(t.prefix));
     expect(await elsewhere.claim(String(msg.msgid))).toBe('claimed');
     const first = await t.client.send(msg);
