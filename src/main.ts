@@ -67,8 +67,16 @@ export async function main(role: 'server' | 'worker' = 'server'): Promise<void> 
     process.exitCode = exitCode;
     shuttingDown ??= (async () => {
       logger.info({ reason }, 'shutting down');
+      // A stop waits for in-flight work, which may wait on Redis; when Redis is gone it would
+      // wait for ever. After the deadline, exit anyway (the queue keeps what was not done).
+      const deadline = setTimeout(() => {
+        logger.error({ ms: env.STOP_TIMEOUT_MS }, 'stop timed out: exiting without a clean stop');
+        void Promise.resolve(embedded?.stop()).finally(() => process.exit(ExitCode.unexpected));
+      }, env.STOP_TIMEOUT_MS);
+      deadline.unref();
       await app.stop().catch((err) => logger.error({ err }, 'error while stopping'));
       await embedded?.stop();
+      clearTimeout(deadline);
     })();
     return shuttingDown;
   };

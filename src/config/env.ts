@@ -83,6 +83,8 @@ export const envSchema = z
     // worker that died are taken up by another.
     JOB_LOCK_MS: optionalMs,
     JOB_STALLED_INTERVAL_MS: optionalMs,
+    /** How long a stop (SIGTERM) may take before the process exits anyway (e.g. Redis is gone). */
+    STOP_TIMEOUT_MS: optionalMs.transform((v) => v ?? 20_000),
     LOG_LEVEL: z.preprocess(
       emptyToUndefined,
       z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -104,7 +106,7 @@ export const envSchema = z
 
 export type Env = z.output<typeof envSchema>;
 
-const ECHOABLE = new Set(['NODE_ENV', 'WECOM_TRANSPORT', 'HOST', 'PORT', 'TRUST_PROXY', 'RUN_WORKERS', 'REDIS_KEY_PREFIX', 'LOG_LEVEL', 'WECOM_BOT_NAMES', 'JOB_LOCK_MS', 'JOB_STALLED_INTERVAL_MS']);
+const ECHOABLE = new Set(['NODE_ENV', 'WECOM_TRANSPORT', 'HOST', 'PORT', 'TRUST_PROXY', 'RUN_WORKERS', 'REDIS_KEY_PREFIX', 'LOG_LEVEL', 'WECOM_BOT_NAMES', 'JOB_LOCK_MS', 'JOB_STALLED_INTERVAL_MS', 'STOP_TIMEOUT_MS']);
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

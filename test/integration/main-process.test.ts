@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { ExitCode } from '../../src/exit-codes';
-import { freePort } from '../../src/store/embedded-redis';
+import pino from 'pino';
+import { freePort, startEmbeddedRedis } from '../../src/store/embedded-redis';
 
 /** `npm start` as a real process: exit codes, the embedded default, graceful shutdown. */
 const root = path.resolve(__dirname, '../..');
@@ -129,6 +130,18 @@ describe('npm start (src/main.ts)', () => {
     expect(await exitCode(first.child)).toBe(ExitCode.ok);
     expect(() => process.kill(redisLine.pid as number, 0)).toThrow();
     expect(existsSync(path.join(dir, 'redis', 'redis.sock'))).toBe(false);
+  });
+
+  it('exits within STOP_TIMEOUT_MS when Redis is gone and the stop cannot finish', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'duban-main-'));
+    const redis = await startEmbeddedRedis({ dir: path.join(dir, 'external'), logger: pino({ level: 'silent' }), tcp: true, persistence: false });
+    const started = startMain({ DATA_DIR: dir, PORT: '0', REDIS_URL: redis.url, STOP_TIMEOUT_MS: '1500' });
+    await started.waitForLog('duban listening');
+    await redis.stop();
+    started.child.kill('SIGTERM');
+    // Without the deadline the workers wait for Redis for ever (found by hand: still running after 30 s).
+    expect(await exitCode(started.child)).toBe(ExitCode.unexpected);
+    expect(await started.waitForLog('stop timed out: exiting without a clean stop')).toMatchObject({ ms: 1500 });
   });
 
   it('prints generated dev credentials once and reuses them on the next start', async () => {
