@@ -148,13 +148,16 @@ async function main(): Promise<number> {
       print(`## webhook — goal: duban ≥ ${WEBHOOK_RATIO_GOAL} of the echo's throughput; p99 under ${WEBHOOK_P99_GOAL_MS} ms at 1 000 req/s (Redis AOF ${aofAlways ? 'appendfsync always' : 'off'})`);
       const rows = await runWebhookSection(redis.url, print);
       print();
-      print(`${'run'.padEnd(48)} ${'req/s'.padStart(8)} ${'p50'.padStart(6)} ${'p99'.padStart(6)}  errors non-2xx`);
-      for (const r of rows) print(`${r.name.padEnd(48)} ${r.rps.toFixed(0).padStart(8)} ${r.p50.toFixed(0).padStart(6)} ${r.p99.toFixed(0).padStart(6)}  ${r.errors} ${r.non2xx}`);
+      print(`${'run'.padEnd(48)} ${'req/s'.padStart(8)} ${'cpu µs/req'.padStart(11)} ${'p50'.padStart(6)} ${'p99'.padStart(6)}  errors non-2xx`);
+      for (const r of rows) print(`${r.name.padEnd(48)} ${r.rps.toFixed(0).padStart(8)} ${r.cpuUs.toFixed(0).padStart(11)} ${r.p50.toFixed(0).padStart(6)} ${r.p99.toFixed(0).padStart(6)}  ${r.errors} ${r.non2xx}`);
       const steady = rows[rows.length - 1]!;
       const ratios: number[] = [];
       for (let i = 0; i + 1 < rows.length - 1; i += 2) ratios.push(rows[i + 1]!.rps / rows[i]!.rps);
-      const ratio = [...ratios].sort((a, b) => a - b)[Math.floor(ratios.length / 2)]!;
+      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+      const ratio = median(ratios);
       print(`duban / echo throughput per round: ${ratios.map((r) => r.toFixed(2)).join(', ')}; median ${ratio.toFixed(2)} ${ratio >= WEBHOOK_RATIO_GOAL ? 'PASS' : 'MISS'} (goal ≥ ${WEBHOOK_RATIO_GOAL})`);
+      const cpu = (name: string) => median(rows.filter((r) => r.name.startsWith(name)).map((r) => r.cpuUs));
+      print(`server CPU per request (median of the rounds): echo ${cpu('echo').toFixed(0)} µs, duban ${cpu('duban,').toFixed(0)} µs; echo / duban ${(cpu('echo') / cpu('duban,')).toFixed(2)}`);
       print(`at 1 000 req/s: ${steady.rps.toFixed(0)} req/s served, p99 ${steady.p99} ms ${steady.p99 < WEBHOOK_P99_GOAL_MS && steady.rps >= 950 ? 'PASS' : 'MISS'} (goal < ${WEBHOOK_P99_GOAL_MS} ms)`);
       print(`at the end: ${load()}`);
     }

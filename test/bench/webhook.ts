@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import autocannon from 'autocannon';
@@ -18,6 +19,8 @@ const root = path.resolve(__dirname, '../..');
 export interface WebhookRow {
   name: string;
   rps: number;
+  /** The server's CPU time (user + system) per request, in µs: steadier than req/s on a shared machine. */
+  cpuUs: number;
   p50: number;
   p99: number;
   errors: number;
@@ -62,8 +65,15 @@ function buildRequests(client: CallbackClient, tag: string, count: number, first
   });
 }
 
-async function load(url: string, requests: { path: string; body: string }[], opts: { connections: number; duration: number; overallRate?: number }): Promise<Omit<WebhookRow, 'name'>> {
+/** CPU time a process has used, in ms (Linux /proc; clock ticks are 1/100 s). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+async function load(server: ChildProcess, url: string, requests: { path: string; body: string }[], opts: { connections: number; duration: number; overallRate?: number }): Promise<Omit<WebhookRow, 'name'>> {
   let next = 0;
+  const cpuBefore = cpuMs(server.pid!);
   const result = await autocannon({
     url,
     connections: opts.connections,
@@ -80,7 +90,8 @@ async function load(url: string, requests: { path: string; body: string }[], opt
       },
     ],
   });
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.timeouts, non2xx: result.non2xx };
+  const cpuUs = ((cpuMs(server.pid!) - cpuBefore) * 1000) / Math.max(1, result.requests.total);
+  return { rps: result.requests.average, cpuUs, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.timeouts, non2xx: result.non2xx };
 }
 
 export async function runWebhookSection(redisUrl: string, print: (line: string) => void): Promise<WebhookRow[]> {
@@ -108,15 +119,15 @@ export async function runWebhookSection(redisUrl: string, print: (line: string) 
     print(`building ${total} encrypted callbacks (unique msgids, mix: 20% /上报, 10% /整改, 10% /销号, 20% /status, 40% /查看) …`);
     const requests = buildRequests(client, 'max', total, 1, 500);
     const warm = { connections, duration: 2 };
-    await load(`http://127.0.0.1:${echoPort}`, requests.slice(0, 5_000), warm);
-    await load(`http://127.0.0.1:${dubanPort}`, requests.slice(0, 5_000), warm);
+    await load(echo, `http://127.0.0.1:${echoPort}`, requests.slice(0, 5_000), warm);
+    await load(duban, `http://127.0.0.1:${dubanPort}`, requests.slice(0, 5_000), warm);
     for (let r = 0; r < rounds; r++) {
       const slice = requests.slice(5_000 + r * perRound, 5_000 + (r + 1) * perRound);
-      rows.push({ name: `echo (bare Koa + @wecom/crypto), round ${r + 1}`, ...(await load(`http://127.0.0.1:${echoPort}`, slice, { connections, duration })) });
-      rows.push({ name: `duban, round ${r + 1}`, ...(await load(`http://127.0.0.1:${dubanPort}`, slice, { connections, duration })) });
+      rows.push({ name: `echo (bare Koa + @wecom/crypto), round ${r + 1}`, ...(await load(echo, `http://127.0.0.1:${echoPort}`, slice, { connections, duration })) });
+      rows.push({ name: `duban, round ${r + 1}`, ...(await load(duban, `http://127.0.0.1:${dubanPort}`, slice, { connections, duration })) });
     }
     const steady = buildRequests(client, 'steady', 1000 * duration + 1000, 1, 500);
-    rows.push({ name: 'duban at a steady 1 000 req/s', ...(await load(`http://127.0.0.1:${dubanPort}`, steady, { connections, duration, overallRate: 1000 })) });
+    rows.push({ name: 'duban at a steady 1 000 req/s', ...(await load(duban, `http://127.0.0.1:${dubanPort}`, steady, { connections, duration, overallRate: 1000 })) });
   } finally {
     for (const c of [echo, duban]) {
       c.kill('SIGTERM');
