@@ -11,6 +11,8 @@ export interface HealthCheck {
   critical: boolean;
   /** Resolves with facts to show; `problem` when it works but something needs a person. */
   check(): Promise<void | HealthFacts>;
+  /** Turns a failure (its error, or no answer in time) into what is wrong and what follows. */
+  explain?(error: string): string;
 }
 
 export type HealthFacts = Record<string, number | string> & { problem?: string };
@@ -37,7 +39,7 @@ export async function runHealthChecks(checks: readonly HealthCheck[], timeoutMs 
         return { check: c, result: { ok: true, ...rest }, problem };
       } catch (err) {
         const error = (err as Error).message;
-        return { check: c, result: { ok: false, error }, problem: error };
+        return { check: c, result: { ok: false, error }, problem: c.explain ? c.explain(error) : error };
       } finally {
         clearTimeout(timer);
       }
