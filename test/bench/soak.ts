@@ -42,9 +42,16 @@ async function main(): Promise<void> {
     env: { ...process.env, NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(port), REDIS_URL: redis.url, WECOM_TOKEN: TOKEN, WECOM_ENCODING_AES_KEY: KEY, LOG_LEVEL: 'warn', DATA_DIR: dir },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  // A server that dies mid-soak ends it, saying so (its requests would only count as failed).
+  const died = new Promise<never>((_, reject) => server.once('exit', (code, signal) => reject(new Error(`the server exited (${code ?? signal}) during the soak`))));
+  died.catch(() => undefined);
   const stop = async () => {
-    server.kill('SIGTERM');
-    await new Promise((r) => server.once('exit', r));
+    // Only a running server sends an exit event still to come.
+    if (server.exitCode === null && server.signalCode === null) {
+      const exited = new Promise((r) => server.once('exit', r));
+      server.kill('SIGTERM');
+      await exited;
+    }
     await redis.stop();
     await rm(dir, { recursive: true, force: true });
   };
@@ -80,7 +87,7 @@ async function main(): Promise<void> {
         }),
       );
       if (Date.now() >= nextSample) {
-        await sample();
+        await Promise.race([sample(), died]);
         nextSample += SAMPLE_S * 1000;
       }
       await new Promise((r) => setTimeout(r, Math.max(0, tickEnd - Date.now())));
