@@ -10,6 +10,7 @@ import { redisOptions } from '../../src/store/redis';
 import { BOT_NAME, demoOrgWith, startTestApp, type TestApp } from '../support/app';
 import { FakeWecom } from '../support/fake-wecom';
 import { testPrefix, testRedisUrl } from '../support/redis';
+import { clockPast, pollUntil } from '../support/wait';
 
 /**
  * The bot's voice when nobody asks, on compressed timelines (policy durations in seconds), with
@@ -53,7 +54,7 @@ describe('deadline reminder → overdue digest → escalation → 回头看', ()
 
     // Past the deadline (6 s) and both escalation thresholds: one digest tick.
     const issue = await new LedgerStore(t.redis, createKeys(t.prefix)).get(id);
-    await waitUntil(() => Date.now() > issue!.deadline! + 2_500);
+    await clockPast(issue!.deadline! + 2_500);
     const tickDeps = { ledger: new LedgerStore(t.redis, createKeys(t.prefix)), outbox: t.app.jobs.outbox, org: t.app.org, clock: { now: () => new Date() } };
     await runDigest('t1', tickDeps);
     const msgs = await fake.waitFor((m) => m.some((x) => x.key === 'KEY_CHAT_T1' && x.content.startsWith('🔴 逾期未整改')) && m.some((x) => x.key === 'KEY_CHAT_ADMIN'));
@@ -96,7 +97,7 @@ describe('timers follow the issue', () => {
     await say(t, 'u_sec_banzhu', 'CHAT_T1', `/整改 #${id} 已补齐`);
     await say(t, 'u_t1_m3', 'CHAT_T1', `/销号 #${id}`);
     // The timer was removed with the closing; if a copy still runs it finds the issue closed.
-    const outcome = await Promise.race([done, waitUntil(() => Date.now() > issue!.deadline! + 500).then(() => 'not run')]);
+    const outcome = await Promise.race([done, clockPast(issue!.deadline! + 500).then(() => 'not run')]);
     expect(['stale', 'not run']).toContain(outcome);
     expect(fake.messages.filter((m) => m.content.startsWith('⏰') && m.content.includes('福禄镇斑竹村：标识牌缺失'))).toEqual([]);
   });
@@ -131,14 +132,14 @@ describe('the outbound queue', () => {
     const push = await t.app.jobs.outbox.enqueue({ id: 'test-throttle-1', chatId: 'CHAT_T2', kind: 'remind-now', format: 'text', content: '测试：频率限制后重发', mentions: ['u_t2_m1'], createdAt: Date.now() });
     const msgs = await fake.waitFor((m) => m.some((x) => x.content === push.content && x.errcode === 0));
     expect(msgs.filter((x) => x.content === push.content).map((x) => x.errcode)).toEqual([45009, 0]);
-    await waitUntil(async () => (await t.redis.exists(`${t.prefix}sent:test-throttle-1`)) === 1);
+    await pollUntil(async () => (await t.redis.exists(`${t.prefix}sent:test-throttle-1`)) === 1, 'the throttled push sent');
   });
 
   it('dead-letters a permanent refusal and keeps it visible in /healthz', async () => {
     fake.script('KEY_CHAT_T3', [93000]);
     await t.app.jobs.outbox.enqueue({ id: 'test-dead-1', chatId: 'CHAT_T3', kind: 'remind-now', format: 'text', content: '测试：机器人已被移出群', mentions: [], createdAt: Date.now() });
     await fake.waitFor((m) => m.some((x) => x.content === '测试：机器人已被移出群'));
-    await waitUntil(async () => (await (await fetch(`${t.baseUrl}/healthz`)).json() as { checks: { queue: { deadLetters: number } } }).checks.queue.deadLetters === 1);
+    await pollUntil(async () => (await (await fetch(`${t.baseUrl}/healthz`)).json() as { checks: { queue: { deadLetters: number } } }).checks.queue.deadLetters === 1, 'one dead letter in /healthz');
     expect(fake.messages.filter((x) => x.content === '测试：机器人已被移出群')).toHaveLength(1);
     // Said in words, but no 503: the instance still answers callbacks.
     const health = await fetch(`${t.baseUrl}/healthz`);
@@ -154,7 +155,7 @@ describe('the outbound queue', () => {
     await Promise.all([t.app.jobs.outbox.enqueue(input), t.app.jobs.outbox.enqueue(input), t.app.jobs.outbox.enqueue(input)]);
     await fake.waitFor((m) => m.some((x) => x.content === '测试：只发一次'));
     await t.app.jobs.outbox.enqueue(input);
-    await waitUntil(async () => (await t.redis.exists(`${t.prefix}sent:test-once-1`)) === 1);
+    await pollUntil(async () => (await t.redis.exists(`${t.prefix}sent:test-once-1`)) === 1, 'the push sent');
     expect(fake.messages.filter((x) => x.content === '测试：只发一次')).toHaveLength(1);
   });
 });
@@ -166,13 +167,13 @@ describe('calendar ticks', () => {
       const ids = [];
       for (const what of ['路灯不亮', '道路破损', '垃圾未清运']) ids.push(idOf(await say(t, 'u_t1_m2', 'CHAT_T1', `/上报 斑竹村 ${what}`)));
       const last = await new LedgerStore(t.redis, createKeys(t.prefix)).get(ids[2]!);
-      await waitUntil(() => Date.now() > last!.deadline! + 50);
+      await clockPast(last!.deadline! + 50);
       const deps = { ledger: new LedgerStore(t.redis, createKeys(t.prefix)), outbox: t.app.jobs.outbox, org: t.app.org, clock: { now: () => new Date() } };
       const before = fake.messages.length;
       // The same tick run twice (two instances that both missed the lock) still queues one message.
       expect(await Promise.all([runDigest('tick-a', deps), runDigest('tick-a', deps)])).toEqual([{ messages: 1 }, { messages: 1 }]);
       const msgs = await fake.waitFor((m) => m.slice(before).some((x) => x.key === 'KEY_CHAT_T1'));
-      await waitUntil(async () => (await t.redis.exists(`${t.prefix}sent:digest-CHAT_T1-tick-a`)) === 1);
+      await pollUntil(async () => (await t.redis.exists(`${t.prefix}sent:digest-CHAT_T1-tick-a`)) === 1, 'the digest sent');
       const digests = msgs.slice(before).filter((x) => x.key === 'KEY_CHAT_T1');
       expect(digests).toHaveLength(1);
       for (const id of ids) expect(digests[0]!.content).toContain(`#${id} 福禄镇斑竹村`);
@@ -223,7 +224,7 @@ describe('two app instances on one ledger', () => {
       const id = idOf(await say(a, 'u_t1_m2', 'CHAT_T1', '/上报 斑竹村 井盖缺失'));
       await fake.waitFor((m) => m.some((x) => x.content.startsWith(`⏰ 整改提醒 #${id} 福禄镇斑竹村：井盖缺失`)));
       const issue = await new LedgerStore(a.redis, createKeys(prefix)).get(id);
-      await waitUntil(() => Date.now() > issue!.deadline! + 300);
+      await clockPast(issue!.deadline! + 300);
       expect(fake.messages.filter((x) => x.content.startsWith(`⏰ 整改提醒 #${id} 福禄镇斑竹村：井盖缺失`) && x.errcode === 0)).toHaveLength(1);
     } finally {
       await a.stop();
@@ -234,12 +235,4 @@ describe('two app instances on one ledger', () => {
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} } as unknown as Parameters<typeof runTickOnce>[4];
 
-/** Polls a condition that has no event to await (time passing, a counter in another process). */
-async function waitUntil(cond: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 

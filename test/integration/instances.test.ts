@@ -21,6 +21,7 @@ import { redisOptions } from '../../src/store/redis';
 import { BOT_NAME, startTestApp, TEST_AES_KEY, TEST_TOKEN, type TestApp } from '../support/app';
 import { FakeWecom, type RobotMessage } from '../support/fake-wecom';
 import { testPrefix, testRedis, testRedisUrl } from '../support/redis';
+import { pollUntil } from '../support/wait';
 
 /**
  * Several app instances on one Redis (DESIGN §5: "several instances push once"), a worker
@@ -51,14 +52,6 @@ async function until(emitter: EventEmitter, event: string, cond: () => boolean, 
   }
 }
 
-/** Polls a condition that nothing announces (a count in Redis), bounded. */
-async function poll(cond: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`not within ${timeoutMs} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('two app instances, both running workers and ticks, on one Redis', () => {
   let server: EmbeddedRedis | undefined;
@@ -287,7 +280,7 @@ describe('a worker process killed while its sends are in flight', () => {
       await until(fake, 'held', () => fake.heldCount > 0, 'a send held by WeCom');
       // Nothing announces that the worker took up all the sends it will; the queue's active count,
       // against the requests WeCom holds, says so (bounded).
-      await poll(async () => fake.heldCount > 0 && fake.heldCount === (await queue.getActiveCount()), 'the worker busy on every job it took');
+      await pollUntil(async () => fake.heldCount > 0 && fake.heldCount === (await queue.getActiveCount()), 'the worker busy on every job it took');
       worker.kill('SIGKILL');
       if (worker.exitCode === null && worker.signalCode === null) await once(worker, 'exit');
       expect(worker.signalCode).toBe('SIGKILL');

@@ -2,6 +2,7 @@ import { watchPushes, type SeenPush } from '../../src/cli/push-watch';
 import { createKeys } from '../../src/store/keys';
 import { startTestApp } from '../support/app';
 import { testRedisUrl } from '../support/redis';
+import { pollUntil } from '../support/wait';
 
 /** `npm run chat -- --watch`: a push to a chat without a group-robot key reaches the terminal. */
 describe('the chat client following the local push sink', () => {
@@ -17,10 +18,7 @@ describe('the chat client following the local push sink', () => {
     }, (e) => errors.push(e));
     try {
       // The watcher reads from "now" on: wait until its XREAD is blocking (nothing announces it).
-      for (let i = 0; !String(await t.redis.client('LIST')).includes('cmd=xread'); i++) {
-        if (i > 200) throw new Error('the watcher never blocked on XREAD');
-        await new Promise((r) => setTimeout(r, 10));
-      }
+      await pollUntil(async () => String(await t.redis.client('LIST')).includes('cmd=xread'), 'the watcher blocking on XREAD', 3_000, 10);
       const at = Date.now();
       const stream = createKeys(t.prefix).pushes;
       await t.app.jobs.outbox.enqueue({ id: 'watch-t1', chatId: 'CHAT_T1', kind: 'remind-now', format: 'text', content: '别的群的提醒', mentions: [], createdAt: at });

@@ -8,6 +8,7 @@ import { createKeys } from '../../src/store/keys';
 import { redisOptions } from '../../src/store/redis';
 import { BOT_NAME, startTestApp } from '../support/app';
 import { startReplica, startSentinel } from '../support/redis-sentinel';
+import { pollUntil } from '../support/wait';
 
 /** REDIS_URL=redis-sentinel://…/<master>: duban asks Sentinel where the master is. */
 const silent = pino({ level: 'silent' });
@@ -56,11 +57,12 @@ describe('through Redis Sentinel', () => {
       // ioredis reconnects through Sentinel with a back-off: until then a change is refused with
       // 503 (WeCom re-sends it), so retry as WeCom would; nothing announces the reconnect.
       let after = '';
-      for (let i = 0; !after; i++) {
-        after = await t.client.say({ chatId: 'CHAT_T1', userId: 'u_t1_m2', text: `@${BOT_NAME} /上报 斑竹村 主库宕机后登记的问题` }).catch(() => '');
-        if (!after && i > 100) throw new Error('no answer within 10 s of the switch');
-        if (!after) await new Promise((r) => setTimeout(r, 100));
-      }
+      await pollUntil(
+        async () => (after = await t.client.say({ chatId: 'CHAT_T1', userId: 'u_t1_m2', text: `@${BOT_NAME} /上报 斑竹村 主库宕机后登记的问题` }).catch(() => '')) !== '',
+        'an answer after the switch',
+        10_000,
+        100,
+      );
       expect(after).toContain(`📌 已登记 **#${id + 1}** 福禄镇斑竹村：主库宕机后登记的问题`);
       // Both issues are on the promoted replica, the new master.
       const keys = createKeys(t.prefix);

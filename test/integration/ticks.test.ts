@@ -2,6 +2,7 @@ import { scheduleTicks } from '../../jobs/ticks/cron';
 import { createKeys } from '../../src/store/keys';
 import { captureLogs, type LogLine } from '../support/log-capture';
 import { testPrefix, testRedis } from '../support/redis';
+import { clockPast, pollUntil } from '../support/wait';
 
 /**
  * Calendar ticks whose timer fires late (a blocked event loop, a paused VM): node-cron skips a
@@ -10,7 +11,6 @@ import { testPrefix, testRedis } from '../support/redis';
  */
 
 const slotName = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace(/[-:]/g, '');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 /** Blocks the event loop until the clock reads `ms`: no timer can fire meanwhile. */
 function blockUntil(ms: number): void {
@@ -19,14 +19,6 @@ function blockUntil(ms: number): void {
   }
 }
 
-/** Polls a condition nothing announces, bounded. */
-async function poll(cond: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`not within ${timeoutMs} ms: ${what}`);
-    await sleep(20);
-  }
-}
 
 describe('calendar ticks that wake late', () => {
   const redis = testRedis();
@@ -41,16 +33,16 @@ describe('calendar ticks that wake late', () => {
       // Sleep until just before a slot, then block across it. Timers fire in the order they are
       // due, so this sleep ends before node-cron's timer for the slot fires, even on a slow machine.
       const slot = Math.ceil((Date.now() + 1_000) / 5_000) * 5_000;
-      await sleep(slot - 300 - Date.now());
+      await clockPast(slot - 300);
       const before = [...ran]; // a slot in the first second, if there was one, ran on time
       // node-cron reads the time without milliseconds: 2.5 s of blocking make it 2 s late, still
       // before the next slot (5 s on).
       blockUntil(slot + 2_500);
-      await poll(() => ran.length > before.length, 'the late tick ran');
+      await pollUntil(() => ran.length > before.length, 'the late tick ran');
       expect(ran).toEqual([...before, slotName(slot)]);
       // The lock is the scheduled slot's, the one an instance that woke on time would take.
       expect(await redis.get(keys.tickLock('late', slotName(slot)))).toBe(String(process.pid));
-      await poll(() => lines.filter((l) => l.msg === 'tick done').length === ran.length, 'the tick logged');
+      await pollUntil(() => lines.filter((l) => l.msg === 'tick done').length === ran.length, 'the tick logged');
       expect(lines.filter((l) => l.msg === 'tick done').map((l) => l.at)).toEqual([...before, slotName(slot)]);
       expect(lines.filter((l) => l.msg === 'tick missed')).toEqual([]);
     } finally {
@@ -64,12 +56,12 @@ describe('calendar ticks that wake late', () => {
     const ran: string[] = [];
     const ticks = scheduleTicks([{ name: 'every-second', cron: '* * * * * *', run: async (at) => void ran.push(at) }], redis, keys, logger);
     try {
-      await poll(() => ran.length > 0, 'a first tick');
+      await pollUntil(() => ran.length > 0, 'a first tick');
       // Blocked for 2.5 s: when the timer fires, each slot whose next slot is also past is skipped
       // (and logged); only the latest runs.
       const blockedFrom = Date.now();
       blockUntil(blockedFrom + 2_500);
-      await poll(() => lines.some((l) => l.msg === 'tick missed'), 'a missed tick logged');
+      await pollUntil(() => lines.some((l) => l.msg === 'tick missed'), 'a missed tick logged');
       const missed = lines.filter((l) => l.msg === 'tick missed');
       for (const l of missed) {
         expect(l).toEqual({ level: 40, time: expect.any(String), service: 'duban', msg: 'tick missed', tick: 'every-second', at: expect.stringMatching(/^\d{8}T\d{6}$/), lateMs: expect.any(Number) });
@@ -83,7 +75,7 @@ describe('calendar ticks that wake late', () => {
       const missedAt = new Set(missed.map((l: LogLine) => l.at));
       expect(ran.filter((at) => missedAt.has(at))).toEqual([]);
       const after = ran.length;
-      await poll(() => ran.length > after, 'a tick after the blocked stretch');
+      await pollUntil(() => ran.length > after, 'a tick after the blocked stretch');
     } finally {
       await ticks.stop();
     }
