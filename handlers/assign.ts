@@ -10,6 +10,7 @@ const EXAMPLE = '/交办 #12 @罗亚倩 期限:5月10日';
 
 export default defineCommand({
   name: 'assign',
+  takesIssue: true,
   aliases: ['交办', '转办'],
   roles: ['admin', 'leader', 'member'],
   summary: '把问题交给责任人限期整改，或改派',

@@ -9,7 +9,8 @@ const EXAMPLE = '/撤销 #12 重复上报，同 #9';
 
 export default defineCommand({
   name: 'cancel-issue',
-  aliases: ['撤销'],
+  takesIssue: true,
+  aliases: ['撤销', 'withdraw'],
   roles: ['admin', 'leader', 'member'],
   summary: '撤销误报或重复的问题（上报人或组织部）',
   usage: '/撤销 #编号 <原因>',

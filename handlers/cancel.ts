@@ -2,7 +2,7 @@ import { defineCommand, noArgs } from '../src/pipeline/command';
 
 export default defineCommand({
   name: 'cancel',
-  aliases: ['取消', '算了'],
+  aliases: ['取消', '算了', 'abort'],
   roles: 'anyone',
   summary: '放弃正在填写的命令',
   usage: '/取消',

@@ -10,6 +10,7 @@ const EXAMPLE = '/延期 #12 5月20日 配件需从厂家订购';
 
 export default defineCommand({
   name: 'extend',
+  takesIssue: true,
   aliases: ['延期'],
   roles: ['admin', 'leader', 'member', 'secretary'],
   summary: '调整整改期限；责任人提出申请，工作队批准',

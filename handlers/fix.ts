@@ -9,7 +9,8 @@ const EXAMPLE = '/整改 #12 闸阀已更换，恢复正常';
 
 export default defineCommand({
   name: 'fix',
-  aliases: ['整改', '反馈', '已整改'],
+  takesIssue: true,
+  aliases: ['整改', '反馈', '已整改', 'fixed'],
   roles: ['admin', 'leader', 'member', 'secretary'],
   summary: '责任人反馈整改情况（可附照片），等待工作队核验',
   usage: '/整改 #编号 <整改情况>（可附照片；也可引用交办消息直接回复）',

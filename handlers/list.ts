@@ -2,6 +2,7 @@ import type { IssueState } from '../src/domain/issue';
 import { normalizeText } from '../src/parsing/normalize';
 import { defineCommand, grammarInput } from '../src/pipeline/command';
 import { UsageError } from '../src/pipeline/errors';
+import { assertChatShows } from '../src/pipeline/chat-scope';
 import { defaultScope, namedScope, type Scope } from '../src/pipeline/scope';
 import { clipForReply } from '../src/rendering/clip';
 import { renderPage } from '../src/rendering/list';
@@ -24,7 +25,7 @@ const OPEN = { label: '未办结', states: ['reported', 'assigned', 'submitted']
 export default defineCommand({
   name: 'list',
   effects: 'reads',
-  aliases: ['清单', '台账', '列表'],
+  aliases: ['清单', '台账', '列表', 'ls', 'ledger'],
   roles: ['admin', 'leader', 'member', 'secretary'],
   summary: '问题清单：逾期、待核验、整改中、待交办、我的，或某个单位、镇街',
   usage: '/清单 [逾期|待核验|整改中|待交办|已销号|全部|我的] [单位或镇街] [第N页]',
@@ -53,6 +54,7 @@ export default defineCommand({
       scope = named;
     }
     scope ??= defaultScope(ctx);
+    assertChatShows(ctx, scope.units.map((u) => u.id), scope.label);
     const unitIds = scope.units.map((u) => u.id);
     const now = ctx.clock.now().getTime();
     const offset = (page - 1) * PAGE_SIZE;

@@ -1,8 +1,11 @@
+import { assertChatShows } from '../src/pipeline/chat-scope';
 import { defineCommand, noArgs, type CommandContext } from '../src/pipeline/command';
 import { issueLine } from '../src/rendering/issue';
 
 /** What waits on me: issues I must rectify, and fixes in my area waiting for someone to verify. */
 export async function listMine(ctx: CommandContext): Promise<string> {
+  // Someone's own list is shown in their groups and single chats, never in a stranger group.
+  if (ctx.message.chatType === 'group' && !ctx.chat) assertChatShows(ctx, [], '你的问题');
   const now = ctx.clock.now().getTime();
   const mine = await ctx.ledger.assignedTo(ctx.sender.userid, 0, 20);
   const lines: string[] = [];
@@ -23,7 +26,7 @@ export async function listMine(ctx: CommandContext): Promise<string> {
 export default defineCommand({
   name: 'mine',
   effects: 'reads',
-  aliases: ['我的', '待办'],
+  aliases: ['我的', '待办', 'my', 'todo'],
   roles: 'anyone',
   summary: '等我办理的问题：待我整改、待我核验',
   usage: '/我的',

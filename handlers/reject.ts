@@ -10,6 +10,7 @@ const EXAMPLE = '/驳回 #12 照片看不清闸阀，请补拍';
 
 export default defineCommand({
   name: 'reject',
+  takesIssue: true,
   aliases: ['驳回', '退回'],
   roles: ['admin', 'leader', 'member'],
   summary: '整改不到位，退回责任人继续整改',

@@ -10,6 +10,7 @@ const EXAMPLE = '/催办 #12';
 
 export default defineCommand({
   name: 'remind',
+  takesIssue: true,
   aliases: ['催办', '提醒'],
   roles: ['admin', 'leader', 'member'],
   summary: '催促责任人尽快整改（在问题所在的群里 @责任人）',

@@ -7,7 +7,7 @@ import { normalizeText } from '../src/parsing/normalize';
 import { unitIndex } from '../src/parsing/units';
 import { defineCommand, grammarInput, type CommandContext } from '../src/pipeline/command';
 import { resolveDeadline } from '../src/pipeline/deadlines';
-import { NeedInput, UsageError } from '../src/pipeline/errors';
+import { ConflictError, NeedInput, UsageError } from '../src/pipeline/errors';
 import { evidenceOf, resolvePerson, throwRefusal, visibleUnits } from '../src/pipeline/issue-actions';
 import { clipForReply } from '../src/rendering/clip';
 import { formatDeadline } from '../src/rendering/dates';
@@ -36,7 +36,7 @@ export default defineCommand({
     const actor = actorFor(ctx.org, ctx.sender.userid, unit.id);
     // Refuse before taking an id, so refusals leave no gaps in the sequence.
     const denied = mayReport(actor);
-    if (denied) throwRefusal(denied);
+    if (denied) throwRefusal(denied, { ctx, unitId: unit.id, actor });
     const id = await ctx.ledger.nextId();
     const outcome = createIssue(
       {
@@ -54,8 +54,9 @@ export default defineCommand({
       actor,
       now.getTime(),
     );
-    if (isRefusal(outcome)) throwRefusal(outcome);
-    await ctx.ledger.commit(undefined, outcome, ctx.sender.userid, now.getTime());
+    if (isRefusal(outcome)) throwRefusal(outcome, { ctx, unitId: unit.id, actor });
+    // A new id is ours alone; a refused create means the ledger is not what we think: say so, never report success.
+    if (!(await ctx.ledger.commit(undefined, outcome, ctx.sender.userid, now.getTime()))) throw new ConflictError(`#${id} 登记失败，请重新发送`);
     await ctx.jobs.afterCommit(undefined, outcome.issue);
 
     const issue = outcome.issue;

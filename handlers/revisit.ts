@@ -11,6 +11,7 @@ const EXAMPLE = '/回访 #12 反弹 闸阀又开始漏水';
 
 export default defineCommand({
   name: 'revisit',
+  takesIssue: true,
   aliases: ['回访', '回头看'],
   roles: ['admin', 'leader', 'member'],
   summary: '销号后回头看：正常则结案，反弹则重新整改',

@@ -1,11 +1,13 @@
 import { defineCommand, grammarInput } from '../src/pipeline/command';
+import { assertChatShows } from '../src/pipeline/chat-scope';
 import { assertVisible, loadIssue, requireRef } from '../src/pipeline/issue-actions';
 import { issueCard } from '../src/rendering/issue';
 
 export default defineCommand({
   name: 'show',
   effects: 'reads',
-  aliases: ['查看', '详情'],
+  takesIssue: true,
+  aliases: ['查看', '详情', 'view', 'detail'],
   roles: ['admin', 'leader', 'member', 'secretary'],
   summary: '查看问题详情和办理记录',
   usage: '/查看 #编号',
@@ -15,6 +17,7 @@ export default defineCommand({
     const id = requireRef(ctx, args, '/查看 #12');
     const issue = await loadIssue(ctx, id);
     assertVisible(ctx, issue);
+    assertChatShows(ctx, [issue.unitId], `#${id}`);
     return issueCard(ctx.org, issue, await ctx.ledger.history(id), ctx.clock.now().getTime());
   },
 });

@@ -2,6 +2,7 @@ import { figuresFrom, emptyCounts, COUNTERS, type Counter } from '../src/domain/
 import { ALL_TIME, parsePeriod, type Period } from '../src/parsing/period';
 import { defineCommand, grammarInput } from '../src/pipeline/command';
 import { UsageError } from '../src/pipeline/errors';
+import { assertChatShows } from '../src/pipeline/chat-scope';
 import { defaultScope, namedScope, type Scope } from '../src/pipeline/scope';
 import { clipForReply } from '../src/rendering/clip';
 import { renderStatus, type StatusRow } from '../src/rendering/status';
@@ -12,7 +13,7 @@ const OLDEST = 5;
 export default defineCommand({
   name: 'status',
   effects: 'reads',
-  aliases: ['进度', '统计'],
+  aliases: ['进度', '统计', 'stats', 'progress'],
   roles: ['admin', 'leader', 'member'],
   summary: '片区整改进度：发现、销号、逾期、整改率、按期整改率',
   usage: '/status [镇街|单位|工作队|全区] [本月|上月|本季度|今年|2022]',
@@ -36,6 +37,7 @@ export default defineCommand({
       throw new UsageError(`看不懂“${clipForReply(w.raw)}”：可以写镇街、单位、工作队或“全区”，以及“本月”“本季度”“2022”这样的时段`, EXAMPLE);
     }
     scope ??= defaultScope(ctx);
+    assertChatShows(ctx, scope.units.map((u) => u.id), scope.label);
     period ??= ALL_TIME;
     const unitIds = scope.units.map((u) => u.id);
     const [counts, overdue] = await Promise.all([

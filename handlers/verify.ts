@@ -9,7 +9,8 @@ const EXAMPLE = '/销号 #12 现场核验，闸阀运行正常';
 
 export default defineCommand({
   name: 'verify',
-  aliases: ['销号', '核验', '通过'],
+  takesIssue: true,
+  aliases: ['销号', '核验', '通过', 'close'],
   roles: ['admin', 'leader', 'member'],
   summary: '核验整改到位后销号（责任人本人不能销号）',
   usage: '/销号 #编号 [核验意见]',

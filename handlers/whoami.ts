@@ -4,7 +4,7 @@ import { renderWhoami } from '../src/rendering/whoami';
 export default defineCommand({
   name: 'whoami',
   effects: 'reads',
-  aliases: ['我是谁', '身份'],
+  aliases: ['我是谁', '身份', 'me'],
   roles: 'anyone',
   summary: '查看我在督办中的身份和负责范围',
   usage: '/我是谁',

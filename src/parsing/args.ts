@@ -15,6 +15,13 @@ export const FIELD_KEYS = {
   类别: 'category',
   类型: 'category',
   来源: 'source',
+  // English keys, for people who type them: `deadline:3d`, `due:5/1`.
+  deadline: 'deadline',
+  due: 'deadline',
+  assignee: 'assignee',
+  unit: 'unit',
+  category: 'category',
+  source: 'source',
 } as const;
 export type FieldName = (typeof FIELD_KEYS)[keyof typeof FIELD_KEYS];
 
@@ -37,7 +44,23 @@ export interface ParsedArgs {
   unknownFields: string[];
 }
 
-const REF = /^(?:#(\d{1,9})|(\d{1,9})号)$/;
+/**
+ * An issue reference at the start of a token, in every form people write: `#5`, `＃5` (folded
+ * to `#`), `5号`, `第5号`, `5号问题`, `第5号问题`, `第5个问题`. Punctuation right after it belongs to
+ * the reference (`#5，村道已修补。`), and what follows is the next word (`#2修好了`). `12号` glued
+ * to more text is a reference only before words that report or ask about an issue (`12号已经整改好了`),
+ * never before a noun (`12号楼`).
+ */
+const REF_AT_START = /^(?:#\s*(\d{1,9})(?!\d)|第?(\d{1,9})\s*号(?:问题)?(?=$|[\s,，.。、:：;；!！?？]|已|的|整改|修|处理|完成|办|问题)|第(\d{1,9})个问题)[\s,，.。、:：;；!！?？]*/u;
+/** Options the command gives the grammar. */
+export interface ParseOptions {
+  /**
+   * The command takes an issue: a bare number as its first word is the issue (`/销号 2`,
+   * `/整改 8 路面积水已排干`).
+   */
+  bareRef?: boolean;
+}
+const BARE_REF = /^(\d{1,9})(?![\d.:/月日号天周个小分])[\s,，.。、:：;；!！?？]*/u;
 /** The quote marks of the grammar: each opening mark and the mark that closes it. */
 const QUOTES: ReadonlyMap<string, string> = new Map([
   ['“', '”'],
@@ -86,17 +109,33 @@ export function splitTokens(text: string): string[] {
   return tokens;
 }
 
-export function parseArgs(text: string): ParsedArgs {
+export function parseArgs(text: string, options: ParseOptions = {}): ParsedArgs {
   const out: ParsedArgs = { refs: [], fields: {}, mentions: [], words: [], unknownFields: [] };
   const tokens = splitTokens(text);
   for (let i = 0; i < tokens.length; i++) {
-    const raw = tokens[i]!;
-    const norm = normalizeText(raw);
+    let raw = tokens[i]!;
+    let norm = normalizeText(raw);
     // Only references before the first word name the issue: "/撤销 #12 重复上报，同 #9" keeps #9 in the reason.
-    const ref = out.words.length === 0 ? REF.exec(norm) : null;
-    if (ref) {
-      out.refs.push(Number(ref[1] ?? ref[2]));
-      continue;
+    if (out.words.length === 0) {
+      const first = out.refs.length === 0;
+      let ref = REF_AT_START.exec(norm);
+      // After the issue, "3号井盖已更换" is text; only a whole "15号" token is another reference
+      // (/延期 reads it as a day).
+      if (ref && !first && ref[1] === undefined && ref[0].length !== norm.length) ref = null;
+      if (!ref && first && options.bareRef) ref = BARE_REF.exec(norm);
+      if (ref) {
+        out.refs.push(Number(ref[1] ?? ref[2] ?? ref[3]));
+        const rest = restAfter(raw, norm, ref[0].length);
+        if (!rest) continue;
+        // "#2修好了": the rest of the token is the next word.
+        raw = rest;
+        norm = normalizeText(rest);
+        const again = REF_AT_START.exec(norm);
+        if (again && again[0].length === norm.length) {
+          out.refs.push(Number(again[1] ?? again[2] ?? again[3]));
+          continue;
+        }
+      }
     }
     if (/^@./u.test(norm)) {
       out.mentions.push(raw.slice(1));
@@ -120,6 +159,16 @@ export function parseArgs(text: string): ParsedArgs {
     out.words.push({ raw, norm });
   }
   return out;
+}
+
+/**
+ * The raw token after the first `normLength` characters of its normalised form. Normalising
+ * maps one character to one (full-width ＃ → #, ，stays) for everything a reference holds, so
+ * the lengths agree; when they do not (a ligature), fall back to the normalised rest.
+ */
+function restAfter(raw: string, norm: string, normLength: number): string {
+  if (raw.length === norm.length) return raw.slice(normLength);
+  return norm.slice(normLength);
 }
 
 /** The remaining words joined back into the user's text. */

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Clock } from '../clock';
 import type { Chat, Membership, Org, Role } from '../domain/org';
 import type { ParsedArgs } from '../parsing/args';
-import { parseArgs } from '../parsing/args';
+import { parseArgs, type ParseOptions } from '../parsing/args';
 import type { JobsClient } from '../../jobs';
 import type { DraftStore } from '../store/draft-store';
 import type { LedgerStore } from '../store/ledger-store';
@@ -19,10 +19,10 @@ export interface CommandInput {
 /** The longest command text a handler reads; longer is refused with a usage reply. */
 export const MAX_COMMAND_TEXT = 2000;
 
-export function commandInput(text: string): CommandInput {
+export function commandInput(text: string, options: ParseOptions = {}): CommandInput {
   const rest = text.trim();
   // Text over the limit is refused by the input schema; it is not worth parsing first.
-  const args = parseArgs(rest.length > MAX_COMMAND_TEXT ? '' : rest);
+  const args = parseArgs(rest.length > MAX_COMMAND_TEXT ? '' : rest, options);
   return { text: rest, words: rest ? rest.split(/\s+/u) : [], args };
 }
 
@@ -58,6 +58,11 @@ export interface CommandMeta {
    * it skips the once-per-msgid claim (two Redis writes). Default "writes".
    */
   effects?: 'reads' | 'writes';
+  /**
+   * The command acts on one issue (`#12`): a bare number as its first word is the issue
+   * (`/销号 2`), and the no-slash reader may route "12号已整改" to it.
+   */
+  takesIssue?: boolean;
 }
 
 export interface CommandSpec<A> extends CommandMeta {

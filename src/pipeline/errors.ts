@@ -22,7 +22,11 @@ export class UsageError extends DubanError {
 /** The sender's role does not allow this; `allowed` says who may, in Chinese. */
 export class PermissionError extends DubanError {
   readonly code = 'permission';
-  constructor(readonly allowed: string) {
+  constructor(
+    readonly allowed: string,
+    /** The real reason in a sentence, when "only X may" is not it ("喜观村（七塘镇）不在第一工作队的片区"). */
+    readonly reason?: string,
+  ) {
     super(`only ${allowed}`);
   }
 }

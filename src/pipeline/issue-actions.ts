@@ -1,11 +1,12 @@
 import { actorFor } from '../domain/actor';
 import type { Evidence, Issue } from '../domain/issue';
-import { apply, isRefusal, type Action, type Outcome, type Refusal } from '../domain/lifecycle';
+import { apply, isRefusal, type Action, type Actor, type Outcome, type Refusal } from '../domain/lifecycle';
 import type { Org } from '../domain/org';
 import type { MediaRef } from '../transport/types';
 import type { CommandContext } from './command';
 import type { ParsedArgs } from '../parsing/args';
 import { peopleIndex } from '../parsing/people';
+import { outsideAreaReason } from './area';
 import { NeedInput, NotFoundError, PermissionError, ConflictError, UsageError } from './errors';
 
 /** Shared steps of the issue commands: which issue, may this person see it, act with a version check. */
@@ -33,12 +34,20 @@ export function visibleUnits(org: Org, userid: string): Set<string> {
 
 export function assertVisible(ctx: CommandContext, issue: Issue): void {
   if (!visibleUnits(ctx.org, ctx.sender.userid).has(issue.unitId) && issue.assignee !== ctx.sender.userid) {
-    throw new PermissionError('本片区工作队、该单位责任人或组织部');
+    throw new PermissionError('本片区工作队、该单位责任人或组织部', outsideAreaReason(ctx.org, ctx.sender, ctx.org.unit(issue.unitId)));
   }
 }
 
-export function throwRefusal(r: Refusal): never {
-  if (r.kind === 'permission') throw new PermissionError(r.allowed);
+/**
+ * A refusal as an error. When the actor is simply outside the unit's area, the reply says so
+ * ("喜观村（七塘镇）不在第一工作队的片区（福禄镇）") instead of who may.
+ */
+export function throwRefusal(r: Refusal, context?: { ctx: CommandContext; unitId: string; actor: Actor }): never {
+  if (r.kind === 'permission') {
+    const outside = context && !context.actor.isAdmin && !context.actor.inArea;
+    const reason = outside ? outsideAreaReason(context.ctx.org, context.ctx.sender, context.ctx.org.unit(context.unitId)) : undefined;
+    throw new PermissionError(r.allowed, reason);
+  }
   throw new ConflictError(r.message);
 }
 
@@ -51,8 +60,10 @@ export async function act(ctx: CommandContext, id: number, action: (issue: Issue
   for (let attempt = 0; attempt < 5; attempt++) {
     const before = await loadIssue(ctx, id);
     const now = ctx.clock.now().getTime();
-    const result = apply(before, action(before), actorFor(ctx.org, ctx.sender.userid, before.unitId), now);
-    if (isRefusal(result)) throwRefusal(result);
+    const actor = actorFor(ctx.org, ctx.sender.userid, before.unitId);
+    const result = apply(before, action(before), actor, now);
+    // The assignee outside the area (a secretary) is refused on the step, not on the area.
+    if (isRefusal(result)) throwRefusal(result, before.assignee === ctx.sender.userid ? undefined : { ctx, unitId: before.unitId, actor });
     if (await ctx.ledger.commit(before, result, ctx.sender.userid, now)) {
       await ctx.jobs.afterCommit(before, result.issue);
       return { before, outcome: result };

@@ -1,12 +1,26 @@
 import { commandKey } from '../parsing/normalize';
 import type { Command, CommandCatalog } from './command';
+import { createWordMatcher, type WordMatcher } from './command-words';
+
+/** How a typed command word resolves: exactly, to the one command it is close to, to several, or none. */
+export type WordResolution =
+  | { kind: 'exact'; command: Command }
+  | { kind: 'near'; command: Command }
+  | { kind: 'ambiguous'; commands: Command[] }
+  | { kind: 'none' };
+
+/** Command words are short; anything longer is text, never worth normalising or matching. */
+const MAX_WORD = 24;
 
 /**
- * One registry drives routing, aliases and /帮助. Keys are normalised (full-width, Traditional,
- * case) so "/HELP", "／幫助" and "/帮助" reach the same command.
+ * One registry drives routing, aliases, /帮助 and "did you mean". Keys are normalised (full-width,
+ * Traditional, case) so "/HELP", "／幫助" and "/帮助" reach the same command.
  */
 export class CommandRegistry implements CommandCatalog {
   private readonly byKey = new Map<string, Command>();
+  private readonly matcher: WordMatcher<Command>;
+  /** Chinese keys, longest first, for a command word glued to its text ("上报斑竹村…"). */
+  private readonly hanKeys: string[];
 
   constructor(private readonly commands: readonly Command[]) {
     for (const c of commands) {
@@ -16,6 +30,8 @@ export class CommandRegistry implements CommandCatalog {
         this.byKey.set(key, c);
       }
     }
+    this.matcher = createWordMatcher(this.byKey);
+    this.hanKeys = [...this.byKey.keys()].filter((k) => /^\p{Script=Han}{2,}$/u.test(k)).sort((a, b) => b.length - a.length);
   }
 
   all(): readonly Command[] {
@@ -23,11 +39,34 @@ export class CommandRegistry implements CommandCatalog {
   }
 
   find(word: string): Command | undefined {
+    if (word.length > MAX_WORD) return undefined;
     return this.byKey.get(commandKey(word));
+  }
+
+  /** The exact command, else the close ones (same sound, one character off, a typo in English). */
+  resolve(word: string): WordResolution {
+    const exact = this.find(word);
+    if (exact) return { kind: 'exact', command: exact };
+    if (word.length > MAX_WORD) return { kind: 'none' };
+    const near = this.matcher.near(commandKey(word));
+    if (near.length === 1) return { kind: 'near', command: near[0]! };
+    if (near.length > 1) return { kind: 'ambiguous', commands: near };
+    return { kind: 'none' };
+  }
+
+  /** "上报斑竹村闸阀漏水" → the Chinese command word it starts with, and the rest. */
+  splitGlued(word: string): { command: Command; rest: string } | undefined {
+    const key = commandKey(word.slice(0, MAX_WORD));
+    for (const k of this.hanKeys) {
+      // The normalised key and the typed word agree in length for Chinese characters.
+      if (key.startsWith(k) && key.length > k.length) return { command: this.byKey.get(k)!, rest: word.slice(k.length) };
+    }
+    return undefined;
   }
 
   /** Close matches for "did you mean": a key that contains the word or is contained in it. */
   suggest(word: string, limit = 3): Command[] {
+    if (word.length > MAX_WORD) return [];
     const w = commandKey(word);
     if (!w) return [];
     const hits = new Set<Command>();

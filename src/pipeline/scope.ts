@@ -2,6 +2,7 @@ import type { Org, Team, Unit } from '../domain/org';
 import { normalizeText } from '../parsing/normalize';
 import { unitIndex } from '../parsing/units';
 import type { CommandContext } from './command';
+import { outsideScopeReason } from './area';
 import { PermissionError, UsageError } from './errors';
 import { visibleUnits } from './issue-actions';
 
@@ -42,7 +43,7 @@ export function namedScope(ctx: CommandContext, word: string): Scope | undefined
   const norm = normalizeText(word);
   const visible = visibleUnits(org, ctx.sender.userid);
   const allowed = (units: Unit[], label: string): Scope => {
-    if (!units.every((u) => visible.has(u.id))) throw new PermissionError('组织部（或该片区的工作队）');
+    if (!units.every((u) => visible.has(u.id))) throw new PermissionError('组织部（或该片区的工作队）', outsideScopeReason(org, ctx.sender, label));
     return { label, units };
   };
   if (norm === '全区' || norm === '全部' || norm === org.district) return allowed([...org.units], `全区（${org.district}）`);

@@ -174,6 +174,12 @@ describe('fields', () => {
       类别: 'category',
       类型: 'category',
       来源: 'source',
+      deadline: 'deadline',
+      due: 'deadline',
+      assignee: 'assignee',
+      unit: 'unit',
+      category: 'category',
+      source: 'source',
     });
   });
 

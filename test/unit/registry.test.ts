@@ -1,6 +1,6 @@
 import { commands } from '../../handlers';
 import { commandInput, defineCommand, noArgs, type Command } from '../../src/pipeline/command';
-import { splitCommand } from '../../src/pipeline/pipeline';
+import { splitCommand } from '../../src/pipeline/route';
 import { CommandRegistry, displayName } from '../../src/pipeline/registry';
 import { commandKey } from '../../src/parsing/normalize';
 

@@ -1,0 +1,103 @@
+import type { Clock } from '../clock';
+import type { Chat, Membership, Org } from '../domain/org';
+import type { Logger } from '../log/logger';
+import { describeAllowed } from '../rendering/roles';
+import type { DraftStore } from '../store/draft-store';
+import type { IncomingMessage } from '../transport/types';
+import { commandInput, type Command, type CommandContext } from './command';
+import { DubanError, NeedInput, PermissionError, UsageError } from './errors';
+import type { CommandRegistry } from './registry';
+import type { Route } from './route';
+
+/** What the error boundary needs besides the message: the handlers' context parts. */
+export type BoundaryDeps = Pick<CommandContext, 'clock' | 'ledger' | 'drafts' | 'jobs'> & {
+  commands: CommandRegistry;
+  drafts: DraftStore;
+  clock: Clock;
+  logger: Logger;
+};
+
+/** The message as the pipeline reads it: well-formed text, the sender, the chat, a quoted #id. */
+export interface Read {
+  message: IncomingMessage;
+  org: Org;
+  sender: Membership;
+  chat: Chat | undefined;
+  /** The text without leading @mentions of other people. */
+  text: string;
+  quotedRef: number | undefined;
+}
+
+export interface Handled {
+  markdown: string;
+  command: string;
+  outcome: string;
+}
+
+/** Whether the sender's roles allow the command at all (before any write, before the msgid claim). */
+export function mayRun(command: Command, sender: Membership): boolean {
+  return command.roles === 'anyone' || command.roles.some((role) => sender.roles.includes(role));
+}
+
+/** The refusal for a command the sender's roles do not allow, named as they typed it. */
+export function roleRefusal(command: Command, typed: string): Handled {
+  const roles = command.roles === 'anyone' ? [] : command.roles;
+  return { markdown: renderError(new PermissionError(describeAllowed(roles)), typed), command: command.name, outcome: 'permission' };
+}
+
+/**
+ * Runs the routed command and turns every error into a reply: the one boundary. A missing field
+ * keeps the command as a draft and asks for it.
+ */
+export async function runRouted(deps: BoundaryDeps, r: Read, routed: Route): Promise<Handled> {
+  const { message, sender, quotedRef } = r;
+  if (routed.kind === 'reply') return { markdown: routed.reply, command: '-', outcome: routed.outcome };
+  const found = routed.command;
+  const command = found.name;
+  const withNote = (text: string) => (routed.note ? `${text}\n${routed.note}` : text);
+  try {
+    const ctx: CommandContext = {
+      message: { ...message, text: r.text },
+      sender,
+      chat: r.chat,
+      org: r.org,
+      clock: deps.clock,
+      commands: deps.commands,
+      ledger: deps.ledger,
+      drafts: deps.drafts,
+      jobs: deps.jobs,
+      ...(quotedRef !== undefined ? { quotedRef } : {}),
+    };
+    const markdown = await found.execute(ctx, commandInput(routed.text, { bareRef: found.takesIssue === true }));
+    if (routed.continuing) await deps.drafts.drop(message.chatId, message.userId);
+    return { markdown: withNote(markdown), command, outcome: 'ok' };
+  } catch (err) {
+    if (err instanceof NeedInput) {
+      await deps.drafts.save(message.chatId, message.userId, {
+        command,
+        text: err.draftText ?? routed.text,
+        field: err.field,
+        ...(quotedRef !== undefined ? { quotedRef } : {}),
+        at: deps.clock.now().getTime(),
+      });
+      return { markdown: withNote(`❓ ${err.question}\n例如：${err.example}\n（10 分钟内回复即可；发送 \`/取消\` 放弃）`), command, outcome: 'asked' };
+    }
+    if (!(err instanceof DubanError)) deps.logger.error({ err, reqId: message.requestId, msgid: message.msgid, command }, 'command failed');
+    if (routed.continuing) await deps.drafts.drop(message.chatId, message.userId).catch(() => false);
+    return { markdown: withNote(renderError(err, routed.typed)), command, outcome: err instanceof DubanError ? err.code : 'error' };
+  }
+}
+
+/** The one error boundary's words: ⚠️ with an example, or 无权限 with the real reason or who may. */
+export function renderError(err: unknown, command?: string): string {
+  if (err instanceof PermissionError) {
+    if (err.reason) return `无权限：${err.reason}`;
+    return `无权限：${command ?? '该命令'} 仅限${err.allowed}使用。`;
+  }
+  if (err instanceof UsageError || (err instanceof DubanError && 'example' in err)) {
+    const example = (err as UsageError).example;
+    return `⚠️ ${err.message}${example ? `\n例如：\`${example}\`` : ''}`;
+  }
+  if (err instanceof DubanError) return `⚠️ ${err.message}`;
+  return '⚠️ 处理这条消息时出错了，请稍后再试；如果一直不行，请联系组织部。';
+}

@@ -1,0 +1,204 @@
+import type { Membership } from '../domain/org';
+import { normalizeText } from '../parsing/normalize';
+import { clipForReply } from '../rendering/clip';
+import type { Draft } from '../store/draft-store';
+import type { Command } from './command';
+import type { DraftField } from './errors';
+import { readIntent } from './intents';
+import { displayName, type CommandRegistry } from './registry';
+
+/**
+ * The route stage: what a message asks for, decided from its text alone (no Redis, no clock), so
+ * every phrasing people use can be unit-tested. A command with the text it gets, or a reply to
+ * give at once. Forgiving, never reckless: a close command word runs only when exactly one
+ * command is close, and says so; no-slash text acts only when the intent and the issue are named.
+ */
+export type Route =
+  | {
+      kind: 'command';
+      command: Command;
+      text: string;
+      /** The message answers a half-filled command (a draft). */
+      continuing: boolean;
+      /** The command as the user wrote it, for refusals ("/status"). */
+      typed: string;
+      /** Said after the reply when duban read the message loosely: "（已按 /销号 处理）". */
+      note?: string;
+    }
+  | { kind: 'reply'; reply: string; outcome: string };
+
+export interface RouteInput {
+  /** The text with the bot's and other foreign leading @mentions removed. */
+  text: string;
+  sender: Membership;
+  /** The issue named in a quoted bot message. */
+  quotedRef?: number;
+  /** The sender's half-filled command in this chat, when the text may answer it. */
+  draft?: Draft;
+  /** Whether a word names a unit of the organisation (for "斑竹村 路灯坏了" → /上报). */
+  isUnit?: (word: string) => boolean;
+}
+
+const PUNCT = '[,，.。、:：;；!！?？~～…]';
+/** A command word runs up to the first reference, digit or punctuation mark ("销号#2", "我的。"). */
+const HEAD = new RegExp(`^([^#\\d,，.。、:：;；!！?？~～…]+)([#\\d,，.。、:：;；!！?？~～…][\\s\\S]*)$`, 'u');
+const LEADING_PUNCT = new RegExp(`^${PUNCT}+`, 'u');
+
+/** "/帮助 我是谁" → word "帮助" and the rest. Undefined when the text is not a command. */
+export function splitCommand(text: string): { word: string; rest: string } | undefined {
+  const m = /^[/／]\s*(\S+)\s*([\s\S]*)$/u.exec(text.trim());
+  if (!m) return undefined;
+  return { word: m[1]!, rest: m[2]!.trim() };
+}
+
+/** The first "#12" in a quoted bot message. */
+export function refIn(text: string): number | undefined {
+  const m = /#(\d{1,9})/.exec(normalizeText(text.slice(0, 2000)));
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * The command text once the answer is added: an issue number goes first, where the grammar
+ * reads references ("12" or "12号" becomes "#12"); anything else is appended.
+ */
+export function continueDraft(field: DraftField, draftText: string, answer: string): string {
+  if (field === 'ref') {
+    const m = /^[#＃]?\s*(\d{1,9})\s*号?[\s,，.。!！]*$/u.exec(normalizeText(answer).trim());
+    return `${m ? `#${m[1]}` : answer} ${draftText}`.trim();
+  }
+  return `${draftText} ${answer}`.trim();
+}
+
+/** The user's words inside a suggested command: one line, no code marks, not too long. */
+function prefill(text: string): string {
+  return clipForReply(text.replace(/[`\r\n\u2028\u2029]+/gu, ' ').replace(/\s+/gu, ' ').trim(), 60);
+}
+
+function join(...parts: string[]): string {
+  return parts.map((p) => p.trim()).filter(Boolean).join(' ');
+}
+
+/** A word split into a leading command word and what is glued to it, when it is glued. */
+function splitHead(word: string): { head: string; tail: string } | undefined {
+  const m = HEAD.exec(word);
+  if (!m) return undefined;
+  return { head: m[1]!, tail: m[2]!.replace(LEADING_PUNCT, '') };
+}
+
+type Found = { command: Command; rest: string; near: boolean } | { offer: Command[]; rest: string } | undefined;
+
+/** The command a typed word names, exactly or closely, and the text glued after it. */
+function findWord(commands: CommandRegistry, word: string, rest: string, loose: boolean): Found {
+  const exact = commands.find(word);
+  if (exact) return { command: exact, rest, near: false };
+  const split = splitHead(word);
+  if (split) {
+    const c = commands.find(split.head);
+    if (c) return { command: c, rest: join(split.tail, rest), near: false };
+  }
+  const glued = commands.splitGlued(word);
+  if (glued) return { command: glued.command, rest: join(glued.rest, rest), near: false };
+  if (!loose) return undefined;
+  const head = split?.head ?? word;
+  const tail = split ? join(split.tail, rest) : rest;
+  const r = commands.resolve(head);
+  if (r.kind === 'near') return { command: r.command, rest: tail, near: true };
+  if (r.kind === 'ambiguous') return { offer: r.commands, rest: tail };
+  // A mistyped command word glued to its text: "上抱斑竹村路灯不亮".
+  if (/^\p{Script=Han}{4,}/u.test(head)) {
+    for (const n of [3, 2]) {
+      const p = commands.resolve(head.slice(0, n));
+      if (p.kind === 'near') return { command: p.command, rest: join(head.slice(n), tail), near: true };
+    }
+  }
+  return undefined;
+}
+
+function offerReply(offer: Command[], rest: string): Route {
+  const options = offer.map((c) => `\`${join(displayName(c), prefill(rest))}\``);
+  return { kind: 'reply', reply: `❓ 你是想用哪个命令？请直接发送其中一条：\n${options.join('\n')}`, outcome: 'ambiguous_command' };
+}
+
+function command(c: Command, text: string, typed: string, near = false, continuing = false): Route {
+  return { kind: 'command', command: c, text, continuing, typed, ...(near ? { note: `（已按 ${displayName(c)} 处理）` } : {}) };
+}
+
+export function route(input: RouteInput, commands: CommandRegistry): Route {
+  const { text, sender, quotedRef, draft } = input;
+  const split = splitCommand(text);
+  if (split) {
+    const found = findWord(commands, split.word, split.rest, true);
+    if (found && 'offer' in found) return offerReply(found.offer, found.rest);
+    if (found) return command(found.command, found.rest, found.near ? displayName(found.command) : `/${clipForReply(split.word, 12)}`, found.near);
+    const near = commands.suggest(split.word).map(displayName);
+    return {
+      kind: 'reply',
+      reply: `⚠️ 没有 /${prefill(clipForReply(split.word))} 这个命令。${near.length ? `你是不是想用 ${near.join(' ')}？` : ''}发送 \`/帮助\` 查看常用命令。`,
+      outcome: 'unknown_command',
+    };
+  }
+
+  const [first = '', ...more] = text.split(/\s+/u);
+  const restWords = more.join(' ');
+
+  if (quotedRef !== undefined) {
+    // "驳回 照片不清楚" quoting #12: a command word without the slash.
+    const named = first ? findWord(commands, first, restWords, false) : undefined;
+    if (named && !('offer' in named)) return command(named.command, named.rest, displayName(named.command));
+    // A secretary quoting the assignment and writing what was done reports the fix.
+    if (text && sender.roles.includes('secretary')) return command(commands.find('fix')!, text, '/整改');
+    return {
+      kind: 'reply',
+      reply: `⚠️ 回复 #${quotedRef} 时请写明要做什么，例如：\`/销号\`、\`/驳回 照片看不清闸阀\` 或 \`/查看\`。`,
+      outcome: 'quote_without_command',
+    };
+  }
+
+  if (draft && text) {
+    // "取消" / "算了" drop the draft even without the slash.
+    const cancel = commands.find(text.replace(LEADING_PUNCT, '').replace(new RegExp(`${PUNCT}+$`, 'u'), ''));
+    if (cancel?.name === 'cancel') return command(cancel, '', '/取消');
+    const c = commands.find(draft.command);
+    if (c) return command(c, continueDraft(draft.field, draft.text, text), displayName(c), false, true);
+  }
+
+  if (!text) return { kind: 'reply', reply: '您好，我是督办助手。直接说“帮助”或“我的”，或发送 `/帮助` 查看常用命令。', outcome: 'not_command' };
+  return readPlain(input, commands, first, restWords);
+}
+
+/** A message without a slash: a command word said plainly, or one of the loop's intents. */
+function readPlain(input: RouteInput, commands: CommandRegistry, first: string, restWords: string): Route {
+  const { text, sender } = input;
+  const intent = readIntent(text);
+  if (intent.kind === 'help') return command(commands.find('help')!, '', '/帮助');
+  if (intent.kind === 'mine') return command(commands.find('mine')!, '', '/我的');
+  // "销号 #8 现场核验无误", "我的。": the command word itself, only without the slash.
+  const named = findWord(commands, first, restWords, false);
+  if (named && !('offer' in named)) return command(named.command, named.rest, displayName(named.command));
+  if (intent.kind === 'fix') {
+    const note = prefill(intent.note) || '整改情况';
+    if (intent.ref === undefined) {
+      return {
+        kind: 'reply',
+        reply: `❓ 是哪个问题的整改？请带上编号发送：\`/整改 #编号 ${note}\`\n发送“我的”可以查看你的问题编号。`,
+        outcome: 'fix_without_ref',
+      };
+    }
+    // Only the units' people report fixes in their own words; the team is asked which step it means.
+    const reportsFixes = sender.roles.includes('secretary') && !sender.roles.some((r) => r === 'member' || r === 'leader' || r === 'admin');
+    if (reportsFixes) return { ...command(commands.find('fix')!, `#${intent.ref} ${intent.note}`, '/整改', true) };
+    return {
+      kind: 'reply',
+      reply: `❓ 要做哪一步？请直接发送其中一条：\n\`/整改 #${intent.ref} ${note}\`（反馈整改）\n\`/销号 #${intent.ref}\`（核验销号）`,
+      outcome: 'plain_fix_by_team',
+    };
+  }
+  if (input.isUnit?.(first) && sender.roles.some((r) => r === 'member' || r === 'leader' || r === 'admin')) {
+    return { kind: 'reply', reply: `❓ 要上报这个问题吗？请发送：\`/上报 ${prefill(text)}\``, outcome: 'plain_report' };
+  }
+  return {
+    kind: 'reply',
+    reply: '⚠️ 没有看懂这条消息。可以直接说“帮助”“我的”，或发送命令，例如 `/帮助`、`/整改 #12 已修好`。',
+    outcome: 'not_command',
+  };
+}
