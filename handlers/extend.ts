@@ -29,10 +29,11 @@ export default defineCommand({
     }
     const dateText = args.fields.deadline ?? (refs[1] !== undefined ? `${refs[1]}号` : first?.raw);
     if (!dateText) throw new NeedInput('deadline', `#${id} 延期到哪天？请回复新期限和理由`, '5月20日 配件需从厂家订购');
+    // The date first: asking for a reason and then refusing the date wastes the person's answer.
+    const to = resolveDeadline(dateText, ctx.org.policy, now, EXAMPLE);
     const reasonWords = args.fields.deadline || refs[1] !== undefined ? args.words : rest;
     const reason = restText(reasonWords);
-    if (!reason) throw new NeedInput('reason', `请说明 #${id} 延期的理由`, '配件需从厂家订购');
-    const to = resolveDeadline(dateText, ctx.org.policy, now, EXAMPLE);
+    if (!reason) throw new NeedInput('reason', `请说明 #${id} 延期到 ${formatDate(to.at, now.getTime())} 的理由`, '配件需从厂家订购');
     const { before, outcome } = await act(ctx, id, () => ({ type: 'extend', to: to.at, reason }));
     const issue = outcome.issue;
     if (issue.extensionRequest && issue.deadline === before.deadline) {

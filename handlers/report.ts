@@ -6,7 +6,7 @@ import { restText, type ParsedArgs, type Token } from '../src/parsing/args';
 import { normalizeText } from '../src/parsing/normalize';
 import { unitIndex } from '../src/parsing/units';
 import { defineCommand, grammarInput, type CommandContext } from '../src/pipeline/command';
-import { resolveDeadline } from '../src/pipeline/deadlines';
+import { resolveDeadline, trailingDeadline } from '../src/pipeline/deadlines';
 import { ConflictError, NeedInput, UsageError } from '../src/pipeline/errors';
 import { evidenceOf, resolvePerson, throwRefusal, visibleUnits } from '../src/pipeline/issue-actions';
 import { clipForReply } from '../src/rendering/clip';
@@ -25,14 +25,17 @@ export default defineCommand({
   args: grammarInput,
   async run(ctx, { args, text }) {
     const { unit, words } = findUnit(ctx, args, text);
-    const description = restText(words);
+    const now = ctx.clock.now();
+    let description = restText(words);
+    // "路灯不亮 下周三前整改": a deadline phrase at the end, without the 期限: key.
+    const trailing = args.fields.deadline === undefined ? trailingDeadline(description, now) : undefined;
+    if (trailing) description = trailing.rest;
     if (!description) throw new NeedInput('description', `请简要描述在${unit.name}发现的问题`, '闸阀老化漏水，群众反映强烈');
     if ([...description].length > 500) throw new UsageError('问题描述请控制在 500 字以内', EXAMPLE);
 
-    const now = ctx.clock.now();
     const named = args.fields.assignee ?? args.mentions[0];
     const assignee = named ? resolvePerson(ctx, named, EXAMPLE) : unit.secretary;
-    const deadline = resolveDeadline(args.fields.deadline, ctx.org.policy, now, EXAMPLE);
+    const deadline = resolveDeadline(args.fields.deadline ?? trailing?.phrase, ctx.org.policy, now, EXAMPLE);
     const actor = actorFor(ctx.org, ctx.sender.userid, unit.id);
     // Refuse before taking an id, so refusals leave no gaps in the sequence.
     const denied = mayReport(actor);

@@ -61,6 +61,8 @@ export interface ParseOptions {
   bareRef?: boolean;
 }
 const BARE_REF = /^(\d{1,9})(?![\d.:/月日号天周个小分])[\s,，.。、:：;；!！?？]*/u;
+/** A duration's unit written as its own word after the number. */
+const DURATION_UNIT = /^(?:天内?|日内|周内?|个?小时内?|分钟内?|个?工作日内?|个月内?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|wks?|weeks?|workdays?)$/iu;
 /** The quote marks of the grammar: each opening mark and the mark that closes it. */
 const QUOTES: ReadonlyMap<string, string> = new Map([
   ['“', '”'],
@@ -149,6 +151,10 @@ export function parseArgs(text: string, options: ParseOptions = {}): ParsedArgs 
       let value = raw.slice(raw.search(/[:：]/u) + 1);
       // "期限: 5月1日" — the value may follow the colon after a space.
       if (!value && i + 1 < tokens.length) value = tokens[++i]!;
+      // "期限:3 天", "deadline:3 days": a number and its unit split by a space.
+      if (name === 'deadline' && /^\d{1,4}$/.test(value) && i + 1 < tokens.length && DURATION_UNIT.test(normalizeText(tokens[i + 1]!))) {
+        value = `${value}${tokens[++i]!}`;
+      }
       if (name === 'assignee') value = value.replace(/^[@＠]/u, '');
       out.fields[name] = value;
       continue;

@@ -42,6 +42,7 @@
  */
 import * as chrono from 'chrono-node';
 import calendarData from 'chinese-days/dist/chinese-days.json';
+import { holidayDeadline } from './holidays';
 import { normalizeText } from './normalize';
 
 export type DeadlineResult =
@@ -106,6 +107,7 @@ type Outcome =
   | Spec
   | { fail: 'invalid' | 'unreadable' | 'too-far' }
   | { fail: 'too-long'; max: string }
+  | { fail: 'past'; ymd: Ymd }
   | null;
 
 function fromUtc(t: Date): Ymd {
@@ -262,9 +264,21 @@ function firstAhead(days: Ymd[], time: TimeOfDay | undefined, now: Date): Outcom
   return pick ? spec(pick, time) : { fail: 'invalid' };
 }
 
-/** 月/日 without a year: this year's or a later one's, whichever is first not past. */
+/**
+ * How far behind today a 月/日 may be and still be a slip rather than next year's date: a date
+ * days or weeks past (`11月30日` written on 12月2日) is refused with the date read; only one
+ * months behind (`5月1日` in December) means next year.
+ */
+const PAST_SLIP_DAYS = 60;
+
+/** 月/日 without a year: this year's if still ahead; next year's when this year's is long past. */
 function monthDay(mo: number, d: number, time: TimeOfDay | undefined, today: Ymd, now: Date): Outcome {
   if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(2000, mo)) return { fail: 'invalid' };
+  if (isValidYmd(today.y, mo, d)) {
+    const thisYear = { y: today.y, m: mo, d };
+    const behind = (Date.UTC(today.y, today.m - 1, today.d) - Date.UTC(today.y, mo - 1, d)) / 86_400_000;
+    if (instantOf(thisYear, time) <= now && behind <= PAST_SLIP_DAYS) return { fail: 'past', ymd: thisYear };
+  }
   const days: Ymd[] = [];
   for (let y = today.y; y <= today.y + 8; y++) days.push({ y, m: mo, d });
   return firstAhead(days, time, now);
@@ -384,6 +398,22 @@ function parseTimeOfDay(s: string, ref: Date): TimeOfDay | null {
 
 // ---------------------------------------------------------------------------------------------
 
+const ENGLISH_UNITS: [RegExp, string][] = [
+  [/^(?:m|mins?|minutes?)$/i, '分钟'],
+  [/^(?:h|hrs?|hours?)$/i, '小时'],
+  [/^(?:d|days?)$/i, '天'],
+  [/^(?:w|wks?|weeks?)$/i, '周'],
+  [/^(?:workdays?|working ?days?|business ?days?)$/i, '个工作日'],
+];
+
+/** "3 days", "3d", "2h", "5 workdays" as the Chinese duration they mean. */
+function englishDuration(s: string): string {
+  const m = /^(\d{1,7})\s*([a-z][a-z ]*)$/i.exec(s);
+  if (!m) return s;
+  const unit = ENGLISH_UNITS.find(([re]) => re.test(m[2]!.trim()));
+  return unit ? `${m[1]}${unit[1]}` : s;
+}
+
 function shown(text: string): string {
   const chars = [...text];
   return chars.length > 20 ? `${chars.slice(0, 20).join('')}…` : text;
@@ -403,7 +433,7 @@ export function parseDeadline(
   try {
     if (raw === '') return { ok: false, error: '没有填写期限' };
     if (!(now instanceof Date) || Number.isNaN(now.getTime())) return unreadable();
-    const s = normalizeText(raw).replace(/\s+/g, ' ').trim();
+    const s = englishDuration(normalizeText(raw).replace(/\s+/g, ' ').trim());
     if (s === '' || [...s].length > MAX_INPUT) return unreadable();
     const { today, local } = wallClock(now);
 
@@ -416,9 +446,13 @@ export function parseDeadline(
       endOfDay = false;
     } else {
       let outcome: Outcome;
+      let holiday: ReturnType<typeof holidayDeadline>;
       if (duration && 'fail' in duration) outcome = duration;
       else if (duration) outcome = duration.spec;
-      else {
+      else if ((holiday = holidayDeadline(s, isoDate(today)))) {
+        const [y, m, d] = holiday.date.split('-').map(Number) as [number, number, number];
+        outcome = { ymd: { y, m, d }, note: holiday.note };
+      } else {
         const stripped = s.replace(RE_BEFORE, '');
         if (stripped === '' || (stripped !== s && parseDuration(stripped, now, today, calendar))) {
           return unreadable();
@@ -436,6 +470,8 @@ export function parseDeadline(
             return { ok: false, error: `期限“${shown(raw)}”太长了，最多${outcome.max}` };
           case 'too-far':
             return { ok: false, error: `期限“${shown(raw)}”太远了，最多三年内` };
+          case 'past':
+            return { ok: false, error: `期限“${shown(raw)}”（${outcome.ymd.y}年${outcome.ymd.m}月${outcome.ymd.d}日）已经过去了，请写一个今天以后的日期` };
         }
       }
       at = instantOf(outcome.ymd, outcome.time);

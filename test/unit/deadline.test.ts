@@ -42,7 +42,7 @@ const MONDAY_CASES: [string, string, boolean][] = [
   ['5/1', endOf('2026-05-01'), true],
   ['12/25', endOf('2026-12-25'), true],
   ['4.27', endOf('2026-04-27'), true],
-  ['4.26', endOf('2027-04-26'), true],
+  ['1.26', endOf('2027-01-26'), true],
   ['15号', endOf('2026-05-15'), true],
   ['3天', endOf('2026-04-30'), true],
   ['3天内', endOf('2026-04-30'), true],
@@ -147,11 +147,20 @@ describe('parseDeadline around the day boundary', () => {
 });
 
 describe('month-day forms without a year', () => {
-  it('move 5.1 to next year when today is 2 May', () => {
+  it('refuse a date days or weeks behind today, naming the date read', () => {
     const now = new Date('2026-05-02T09:00:00+08:00');
-    expect(ok(parseDeadline('5.1', now)).at).toBe(endOf('2027-05-01'));
-    expect(ok(parseDeadline('5/1', now)).at).toBe(endOf('2027-05-01'));
+    for (const text of ['5.1', '5/1', '5月1日', '4月1日']) {
+      const r = parseDeadline(text, now);
+      expect(r.ok).toBe(false);
+      expect(!r.ok && r.error).toMatch(/^期限“.+”（2026年(5月1日|4月1日)）已经过去了，请写一个今天以后的日期$/);
+    }
+  });
+
+  it('refuse 11月30日 written on 12月2日, and read 5月1日 in December as next year', () => {
+    const now = new Date('2026-12-02T10:00:00+08:00');
+    expect(parseDeadline('11月30日', now)).toEqual({ ok: false, error: '期限“11月30日”（2026年11月30日）已经过去了，请写一个今天以后的日期' });
     expect(ok(parseDeadline('5月1日', now)).at).toBe(endOf('2027-05-01'));
+    expect(ok(parseDeadline('10月1日', now)).at).toBe(endOf('2027-10-01'));
   });
 
   it('keep today when the end of today is still ahead', () => {
@@ -160,9 +169,9 @@ describe('month-day forms without a year', () => {
     expect(ok(parseDeadline('5月1日', now)).at).toBe(endOf('2026-05-01'));
   });
 
-  it('move to next year when a time given today has passed', () => {
+  it('refuse a time today that has passed, rather than move it a year', () => {
     const now = new Date('2026-05-01T21:00:00+08:00');
-    expect(ok(parseDeadline('5月1日18:00', now)).at).toBe(at('2027-05-01T18:00:00'));
+    expect(parseDeadline('5月1日18:00', now).ok).toBe(false);
   });
 
   it('find the next 29 February', () => {
@@ -423,5 +432,41 @@ describe('properties', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('holidays and English durations', () => {
+  const now = new Date('2026-12-02T10:00:00+08:00');
+  it.each<[string, string, RegExp]>([
+    ['国庆后', '2027-10-08', /^国庆假期后第一个工作日；2027年的放假安排尚未公布/],
+    ['国庆节后', '2027-10-08', /^国庆假期后第一个工作日/],
+    ['十一后', '2027-10-08', /^国庆假期后第一个工作日/],
+    ['春节前', '2027-02-04', /^春节假期前最后一个工作日/],
+    ['元旦前', '2026-12-31', /^元旦假期前最后一个工作日；2027年/],
+    ['五一后', '2027-05-06', /^劳动节假期后第一个工作日/],
+    ['中秋前', '2027-09-14', /^中秋假期前最后一个工作日/],
+    ['國慶後', '2027-10-08', /^国庆假期后第一个工作日/],
+  ])('reads %s', (text, day, note) => {
+    const r = ok(parseDeadline(text, now));
+    expect(r.at).toBe(endOf(day));
+    expect(r.note).toMatch(note);
+  });
+
+  it('uses the official days off where the data covers the year', () => {
+    // 2026's 国庆 break ran 10月1日–7日 and 10月10日 (Saturday) was a working day.
+    const r = ok(parseDeadline('国庆后', new Date('2026-09-01T10:00:00+08:00')));
+    expect(r.at).toBe(endOf('2026-10-08'));
+    expect(r.note).toBe('国庆假期后第一个工作日');
+    // 春节 2026: 2月15日–23日 off; the last working day before is 2月14日 (a 调休 Saturday).
+    expect(ok(parseDeadline('春节前', new Date('2026-01-10T10:00:00+08:00'))).at).toBe(endOf('2026-02-14'));
+  });
+
+  it.each<[string, string]>([
+    ['3 days', '2026-12-05'],
+    ['3d', '2026-12-05'],
+    ['2 weeks', '2026-12-16'],
+    ['5 workdays', '2026-12-09'],
+  ])('reads %s', (text, day) => {
+    expect(ok(parseDeadline(text, now)).at).toBe(endOf(day));
   });
 });
