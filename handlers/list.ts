@@ -21,6 +21,18 @@ const FILTERS: Record<string, { label: string; states?: IssueState[]; overdue?: 
   全部: { label: '全部', states: ['reported', 'assigned', 'submitted', 'closed', 'revisited', 'canceled'] },
 };
 const OPEN = { label: '未办结', states: ['reported', 'assigned', 'submitted'] as IssueState[] };
+/** English filter words, for people who type them (`/list overdue`). */
+const ENGLISH: Record<string, string> = {
+  overdue: '逾期', late: '逾期',
+  submitted: '待核验', pending: '待核验', verify: '待核验', review: '待核验',
+  assigned: '整改中', fixing: '整改中', 'in-progress': '整改中',
+  reported: '待交办', unassigned: '待交办', new: '待交办',
+  closed: '已销号', done: '已销号',
+  canceled: '已撤销', cancelled: '已撤销',
+  all: '全部',
+  mine: '我的', my: '我的',
+  open: '未办结',
+};
 
 export default defineCommand({
   name: 'list',
@@ -28,7 +40,7 @@ export default defineCommand({
   aliases: ['清单', '台账', '列表', 'ls', 'ledger'],
   roles: ['admin', 'leader', 'member', 'secretary'],
   summary: '问题清单：逾期、待核验、整改中、待交办、我的，或某个单位、镇街',
-  usage: '/清单 [逾期|待核验|整改中|待交办|已销号|全部|我的] [单位或镇街] [第N页]',
+  usage: '/清单 [逾期|待核验|整改中|待交办|已销号|全部|我的] [单位或镇街] [第N页]（英文：overdue submitted assigned reported closed all mine）',
   example: EXAMPLE,
   args: grammarInput,
   async run(ctx, { args }) {
@@ -36,13 +48,18 @@ export default defineCommand({
     let scope: Scope | undefined;
     let page = 1;
     for (const w of args.words) {
-      const word = normalizeText(w.norm);
-      const p = /^(?:第)?(\d{1,4})页?$/u.exec(word);
+      const typed = normalizeText(w.norm);
+      const word = Object.hasOwn(ENGLISH, typed.toLowerCase()) ? ENGLISH[typed.toLowerCase()]! : typed;
+      const p = /^(?:第|page|p)?(\d{1,4})页?$/iu.exec(word);
       if (p) {
         page = Math.max(1, Number(p[1]));
         continue;
       }
       if (word === '我的') return listMine(ctx);
+      if (word === OPEN.label) {
+        filter = OPEN;
+        continue;
+      }
       // Own keys only: "constructor", "toString" or "__proto__" must not find Object.prototype's members.
       const f = Object.hasOwn(FILTERS, word) ? FILTERS[word] : undefined;
       if (f) {

@@ -32,8 +32,17 @@ function bucketsFor(months: readonly string[]): string[] {
   return [...months];
 }
 
+/** English period words, for people who type them (`/status this-month`). */
+const ENGLISH: Record<string, string> = {
+  'all-time': '累计', total: '累计',
+  'this-month': '本月', month: '本月', 'last-month': '上月',
+  'this-quarter': '本季度', quarter: '本季度', 'last-quarter': '上季度',
+  'this-year': '今年', year: '今年', 'last-year': '去年',
+};
+
 function parseMonths(word: string, now: number): Period | undefined {
-  const w = normalizeText(word).trim();
+  const typed = normalizeText(word).trim();
+  const w = Object.hasOwn(ENGLISH, typed.toLowerCase()) ? ENGLISH[typed.toLowerCase()]! : typed;
   const { year, month } = wallTime(now);
   const quarter = Math.floor((month - 1) / 3);
   if (/^(全部|累计|所有|至今)$/u.test(w)) return ALL_TIME;

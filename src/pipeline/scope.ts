@@ -46,7 +46,7 @@ export function namedScope(ctx: CommandContext, word: string): Scope | undefined
     if (!units.every((u) => visible.has(u.id))) throw new PermissionError('组织部（或该片区的工作队）', outsideScopeReason(org, ctx.sender, label));
     return { label, units };
   };
-  if (norm === '全区' || norm === '全部' || norm === org.district) return allowed([...org.units], `全区（${org.district}）`);
+  if (norm === '全区' || norm === '全部' || norm === org.district || /^(?:all|district)$/iu.test(norm)) return allowed([...org.units], `全区（${org.district}）`);
   const team = org.teams.find((t: Team) => t.id === word || normalizeText(t.name) === norm);
   if (team) return allowed(team.coveredUnitIds.map((id) => org.unit(id)!), team.name);
   const townUnits = org.units.filter((u) => normalizeText(u.town) === norm);

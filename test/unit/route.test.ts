@@ -1,0 +1,147 @@
+import { commands } from '../../handlers';
+import { commandInput } from '../../src/pipeline/command';
+import { readIntent } from '../../src/pipeline/intents';
+import { CommandRegistry } from '../../src/pipeline/registry';
+import { continueDraft, route, type Route } from '../../src/pipeline/route';
+import { unitIndex } from '../../src/parsing/units';
+import { demoOrg } from '../support/app';
+
+const registry = new CommandRegistry(commands);
+const org = demoOrg();
+const units = unitIndex(org);
+const MEMBER = org.membership('u_t1_m2'); // 唐建平, 第一工作队 队员
+const SECRETARY = org.membership('u_sec_banzhu'); // 斑竹村 书记
+
+function routed(text: string, who = MEMBER, extra: { quotedRef?: number } = {}): Route {
+  return route({ text, sender: who, ...extra, isUnit: (w) => units.match(w).kind === 'one' }, registry);
+}
+
+/** "command args" as the handler will read it: name, issue refs, the remaining words, the note. */
+function summary(r: Route): string {
+  if (r.kind === 'reply') return `reply:${r.outcome}`;
+  const c = r.command;
+  const input = commandInput(r.text, { bareRef: c.takesIssue === true });
+  const words = input.args.words.map((w) => w.raw).join(' ');
+  return [c.name, ...input.args.refs.map((n) => `#${n}`), words, r.note ?? ''].filter(Boolean).join(' | ');
+}
+
+describe('route: issue numbers in every written form', () => {
+  it.each<[string, string]>([
+    ['/整改 #5，村道已修补。', 'fix | #5 | 村道已修补。'],
+    ['/销号 #8，现场核验无误', 'verify | #8 | 现场核验无误'],
+    ['/整改 8 路面积水已排干', 'fix | #8 | 路面积水已排干'],
+    ['/销号 2', 'verify | #2'],
+    ['/销号#2', 'verify | #2'],
+    ['/销号 ＃2', 'verify | #2'],
+    ['／銷號 ＃２', 'verify | #2'],
+    ['/查看 5号', 'show | #5'],
+    ['/查看 第5号', 'show | #5'],
+    ['/查看 5号问题', 'show | #5'],
+    ['/查看 第5个问题', 'show | #5'],
+    ['/整改 #2修好了', 'fix | #2 | 修好了'],
+    ['/整改 12号已更换闸阀', 'fix | #12 | 已更换闸阀'],
+    ['/整改 #5 3号井盖已更换', 'fix | #5 | 3号井盖已更换'],
+    ['/延期 #12 15号 配件未到', 'extend | #12 | #15 | 配件未到'],
+    ['/延期 #8 国庆后 工程量大', 'extend | #8 | 国庆后 工程量大'],
+    ['/我的。', 'mine'],
+    ['/我的', 'mine'],
+  ])('%s → %s', (text, want) => {
+    expect(summary(routed(text))).toBe(want);
+  });
+
+  it('reads a bare number only for commands that take an issue', () => {
+    expect(summary(routed('/上报 斑竹村 3 处路灯不亮'))).toBe('report | 斑竹村 3 处路灯不亮');
+    expect(summary(routed('/清单 2'))).toBe('list | 2');
+  });
+});
+
+describe('route: command words typed the way people type them', () => {
+  it.each<[string, string]>([
+    ['/消号 #2', 'verify | #2 | （已按 /销号 处理）'],
+    ['/上抱 斑竹村 路灯不亮', 'report | 斑竹村 路灯不亮 | （已按 /上报 处理）'],
+    ['/整该 #4 已修好', 'fix | #4 | 已修好 | （已按 /整改 处理）'],
+    ['/上抱斑竹村路灯不亮', 'report | 斑竹村路灯不亮 | （已按 /上报 处理）'],
+    ['/上报斑竹村路灯不亮', 'report | 斑竹村路灯不亮'],
+    ['/stauts', 'status | （已按 /进度 处理）'],
+    ['/view #3', 'show | #3'],
+    ['/list overdue', 'list | overdue'],
+    ['/report 斑竹村 路灯不亮', 'report | 斑竹村 路灯不亮'],
+    ['/STATUS 全区', 'status | 全区'],
+  ])('%s → %s', (text, want) => {
+    expect(summary(routed(text))).toBe(want);
+  });
+
+  it('offers each close command, with the user’s words, when several are close', () => {
+    // "mie" is one letter off both /mine and /me (我是谁).
+    expect(routed('/mie 今天')).toEqual({
+      kind: 'reply',
+      reply: '❓ 你是想用哪个命令？请直接发送其中一条：\n`/我的 今天`\n`/我是谁 今天`',
+      outcome: 'ambiguous_command',
+    });
+  });
+
+  it('names an unknown command and points to /帮助', () => {
+    const r = routed('/开会 明天');
+    expect(r).toEqual({ kind: 'reply', reply: '⚠️ 没有 /开会 这个命令。发送 `/帮助` 查看常用命令。', outcome: 'unknown_command' });
+  });
+
+  it('keeps the command as typed for refusals', () => {
+    const r = routed('/status 全区');
+    expect(r.kind === 'command' && r.typed).toBe('/status');
+  });
+});
+
+describe('route: no slash', () => {
+  it.each<[string, string, ReturnType<typeof org.membership>]>([
+    ['帮助', 'help', MEMBER],
+    ['怎么用', 'help', SECRETARY],
+    ['我的', 'mine', SECRETARY],
+    ['我有哪些任务', 'mine', SECRETARY],
+    ['我有哪些任务？', 'mine', MEMBER],
+    ['12号已经整改好了，过期药品已清理', 'fix | #12 | 已经整改好了，过期药品已清理 | （已按 /整改 处理）', SECRETARY],
+    ['#2 修好了', 'fix | #2 | 修好了 | （已按 /整改 处理）', SECRETARY],
+    ['销号 #8 现场核验无误', 'verify | #8 | 现场核验无误', MEMBER],
+    ['#2 修好了', 'reply:plain_fix_by_team', MEMBER],
+    ['修好了', 'reply:fix_without_ref', SECRETARY],
+    ['斑竹村 路灯坏了', 'reply:plain_report', MEMBER],
+    ['今天天气不错', 'reply:not_command', MEMBER],
+  ])('%s → %s', (text, want, who) => {
+    expect(summary(routed(text, who))).toBe(want);
+  });
+
+  it('answers the team with the exact commands to send, pre-filled', () => {
+    const r = routed('#2 修好了', MEMBER);
+    expect(r.kind === 'reply' && r.reply).toBe('❓ 要做哪一步？请直接发送其中一条：\n`/整改 #2 修好了`（反馈整改）\n`/销号 #2`（核验销号）');
+  });
+
+  it('never puts the user’s code marks or lines into a suggested command', () => {
+    const r = routed('斑竹村 路灯`坏了`\n**记录**', MEMBER);
+    expect(r.kind === 'reply' && r.reply).toBe('❓ 要上报这个问题吗？请发送：`/上报 斑竹村 路灯 坏了 **记录**`');
+  });
+
+  it('a secretary quoting an assignment reports the fix with what they wrote', () => {
+    expect(summary(routed('已整改，闸阀已更换', SECRETARY, { quotedRef: 12 }))).toBe('fix | 闸阀已更换');
+    expect(summary(routed('闸阀已更换', SECRETARY, { quotedRef: 12 }))).toBe('fix | 闸阀已更换');
+  });
+
+  it('drops a half-filled command on a plain 取消', () => {
+    const r = route({ text: '算了', sender: MEMBER, draft: { v: 1, command: 'report', text: '斑竹村', field: 'description', at: 0 } }, registry);
+    expect(summary(r)).toBe('cancel');
+  });
+});
+
+describe('readIntent', () => {
+  it('never keeps the issue number in the note', () => {
+    expect(readIntent('12号已经整改好了，过期药品已清理')).toEqual({ kind: 'fix', ref: 12, note: '已经整改好了，过期药品已清理' });
+    expect(readIntent('过期药品已清理 #7')).toEqual({ kind: 'fix', ref: 7, note: '过期药品已清理' });
+  });
+  it('does not take 3号楼 for an issue', () => {
+    expect(readIntent('3号楼的路灯已修好')).toEqual({ kind: 'fix', ref: undefined, note: '3号楼的路灯已修好' });
+  });
+});
+
+describe('continueDraft', () => {
+  it('takes "8，" as the issue number', () => {
+    expect(continueDraft('ref', '现场核验无误', '8，')).toBe('#8 现场核验无误');
+  });
+});
