@@ -143,7 +143,7 @@ export function parseArgs(text: string, options: ParseOptions = {}): ParsedArgs 
       out.mentions.push(raw.slice(1));
       continue;
     }
-    const field = /^([^:]{1,6}):(.*)$/su.exec(norm);
+    const field = /^([^:]{1,10}):(.*)$/su.exec(norm);
     // Own keys only: `in` would also find Object.prototype's members.
     if (field && Object.hasOwn(FIELD_KEYS, field[1]!)) {
       const name = FIELD_KEYS[field[1] as keyof typeof FIELD_KEYS];
