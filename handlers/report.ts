@@ -8,7 +8,7 @@ import { unitIndex } from '../src/parsing/units';
 import { defineCommand, grammarInput, type CommandContext } from '../src/pipeline/command';
 import { resolveDeadline } from '../src/pipeline/deadlines';
 import { NeedInput, UsageError } from '../src/pipeline/errors';
-import { evidenceOf, resolvePerson, throwRefusal, visibleUnits } from '../src/pipeline/issue-actions';
+import { checkLength, evidenceOf, resolvePerson, throwRefusal, visibleUnits } from '../src/pipeline/issue-actions';
 import { clipForReply } from '../src/rendering/clip';
 import { formatDeadline } from '../src/rendering/dates';
 import { mention, truncate, unitLabel } from '../src/rendering/issue';
@@ -27,7 +27,9 @@ export default defineCommand({
     const { unit, words } = findUnit(ctx, args, text);
     const description = restText(words);
     if (!description) throw new NeedInput('description', `请简要描述在${unit.name}发现的问题`, '闸阀老化漏水，群众反映强烈');
-    if ([...description].length > 500) throw new UsageError('问题描述请控制在 500 字以内', EXAMPLE);
+    checkLength('description', description, EXAMPLE);
+    checkLength('category', args.fields.category, EXAMPLE);
+    checkLength('source', args.fields.source, EXAMPLE);
 
     const now = ctx.clock.now();
     const named = args.fields.assignee ?? args.mentions[0];
@@ -35,8 +37,9 @@ export default defineCommand({
     const deadline = resolveDeadline(args.fields.deadline, ctx.org.policy, now, EXAMPLE);
     const actor = actorFor(ctx.org, ctx.sender.userid, unit.id);
     // Refuse before taking an id, so refusals leave no gaps in the sequence.
-    const denied = mayReport(actor);
+    const denied = mayReport(actor, assignee);
     if (denied) throwRefusal(denied);
+    const evidence = evidenceOf(ctx);
     const id = await ctx.ledger.nextId();
     const outcome = createIssue(
       {
@@ -49,7 +52,7 @@ export default defineCommand({
         homeChat: ctx.message.chatId,
         ...(assignee ? { assignee } : {}),
         deadline: deadline.at,
-        evidence: evidenceOf(ctx),
+        evidence,
       },
       actor,
       now.getTime(),

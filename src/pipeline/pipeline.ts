@@ -256,7 +256,7 @@ export function continueDraft(field: DraftField, draftText: string, answer: stri
 
 /** The one error boundary: ⚠️ with an example, or 无权限 naming who may. */
 export function renderError(err: unknown, command?: string): string {
-  if (err instanceof PermissionError) return `无权限：${command ?? '该命令'} 仅限${err.allowed}使用。`;
+  if (err instanceof PermissionError) return err.reason ? `无权限：${err.reason}。` : `无权限：${command ?? '该命令'} 仅限${err.allowed}使用。`;
   if (err instanceof UsageError || (err instanceof DubanError && 'example' in err)) {
     const example = (err as UsageError).example;
     return `⚠️ ${err.message}${example ? `\n例如：\`${example}\`` : ''}`;

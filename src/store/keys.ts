@@ -1,3 +1,5 @@
+import type { HistoryList } from './issue-codec';
+
 /**
  * Every Redis key duban writes, in one place, under one prefix (default "duban:"). Tests give
  * each run its own prefix.
@@ -19,6 +21,11 @@ export interface Keys {
   /** District-wide issue id sequence. */
   issueSeq: string;
   issue(id: number): string;
+  /**
+   * One issue's histories, each a list of JSON entries appended by the commit script: they grow
+   * with the issue's life, so they live beside its hash rather than as JSON inside it.
+   */
+  issueHistory(id: number, list: HistoryList): string;
   /** Every change of every issue (a stream), and of one issue (a list of JSON entries, for /查看). */
   auditAll: string;
   audit(id: number): string;
@@ -57,6 +64,7 @@ export function createKeys(prefix: string): Keys {
     message: (streamId) => `${prefix}msg:${streamId}`,
     issueSeq: `${ledger}issue:seq`,
     issue: (id) => `${ledger}issue:${id}`,
+    issueHistory: (id, list) => `${ledger}issue:${id}:${list}`,
     auditAll: `${ledger}audit`,
     audit: (id) => `${ledger}audit:${id}`,
     byState: (s) => `${ledger}idx:state:${s}`,

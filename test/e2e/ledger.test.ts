@@ -107,7 +107,7 @@ describe('who may do what', () => {
   it('never lets the assignee verify their own fix, even a team member', async () => {
     const { id } = await report('斑竹村 文化室漏雨 @冉小兵');
     await say(MEMBER2_T1, 'CHAT_T1', `/整改 #${id} 屋顶已修补`);
-    expect(await say(MEMBER2_T1, 'CHAT_T1', `/销号 #${id}`)).toBe('无权限：/销号 仅限本片区工作队队员（责任人本人不能给自己的整改销号）使用。');
+    expect(await say(MEMBER2_T1, 'CHAT_T1', `/销号 #${id}`)).toBe(`无权限：#${id} 的整改由你反馈，销号需由本片区其他队员核验（两人核验）。`);
   });
 
   it('keeps teams to their own area', async () => {

@@ -1,6 +1,6 @@
 import { COUNTERS, bucketsOf } from '../../src/domain/stats';
 import type { Issue } from '../../src/domain/issue';
-import { decodeIssue } from '../../src/store/issue-codec';
+import { decodeIssue, HISTORY_LISTS, HISTORY_READ_LIMIT } from '../../src/store/issue-codec';
 import { createKeys } from '../../src/store/keys';
 import type { Redis } from 'ioredis';
 import { keysWithPrefix } from './redis';
@@ -9,12 +9,23 @@ import { keysWithPrefix } from './redis';
  * The ledger is whole: every issue hash decodes; every change left one audit entry (per issue
  * and in the district stream); each issue is in its state's indexes and in the deadline set
  * exactly while its clock runs; a recount of the per-unit counters from the issues equals the
- * stored hashes (fields back at zero ignored). Returns the issues it read.
+ * stored hashes (fields back at zero ignored); histories live in their own lists, within their
+ * limits, never in the hash. Returns the issues it read.
  */
 export async function expectLedgerWhole(redis: Redis, prefix: string): Promise<Issue[]> {
   const keys = createKeys(prefix);
   const issueKeys = (await keysWithPrefix(redis, `${keys.ledgerPrefix}issue:`)).filter((k) => /:issue:\d+$/.test(k));
-  const issues = (await Promise.all(issueKeys.map((key) => redis.hgetall(key)))).map((hash) => decodeIssue(hash));
+  const issues = await Promise.all(
+    issueKeys.map(async (key) => {
+      const hash = await redis.hgetall(key);
+      const id = Number(key.slice(key.lastIndexOf(':') + 1));
+      const lists = await Promise.all(HISTORY_LISTS.map((list) => redis.lrange(keys.issueHistory(id, list), 0, -1)));
+      HISTORY_LISTS.forEach((list, i) => {
+        expect({ key, list, inHash: list in hash, withinLimit: lists[i]!.length <= HISTORY_READ_LIMIT[list] }).toEqual({ key, list, inHash: false, withinLimit: true });
+      });
+      return decodeIssue(hash, Object.fromEntries(HISTORY_LISTS.map((list, i) => [list, lists[i]!])));
+    }),
+  );
   const seq = Number(await redis.get(keys.issueSeq));
   const facts = await Promise.all(
     issues.map((i) =>
@@ -29,7 +40,7 @@ export async function expectLedgerWhole(redis: Redis, prefix: string): Promise<I
   issues.forEach((i, n) => {
     const [audit, inState, inUnitState, deadline] = facts[n]!;
     const clockRuns = i.state === 'assigned' && i.deadline !== undefined;
-    expect({ id: i.id, audit, inState, inUnitState, deadline, belowSeq: i.id <= seq, wellFormed: i.description.isWellFormed() }).toEqual({
+    expect({ id: i.id, audit, inState, inUnitState, deadline, belowSeq: i.id <= seq, wellFormed: i.description.isWellFormed(), rejects: i.rejectReasons.length }).toEqual({
       id: i.id,
       audit: i.version,
       inState: String(i.id),
@@ -37,6 +48,7 @@ export async function expectLedgerWhole(redis: Redis, prefix: string): Promise<I
       deadline: clockRuns ? String(i.deadline) : null,
       belowSeq: true,
       wellFormed: true,
+      rejects: i.rejectCount,
     });
   });
   expect(await redis.xlen(keys.auditAll)).toBe(issues.reduce((n, i) => n + i.version, 0));
