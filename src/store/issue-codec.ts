@@ -1,25 +1,28 @@
 import { z } from 'zod';
 import { ISSUE_STATES, type Issue } from '../domain/issue';
-import { ENTRY_LIMITS } from '../domain/limits';
 
 /**
- * Issues in Redis: a hash of scalars (as text) and small JSON values, plus one list per history
- * (deadline changes, reject reasons, evidence), one JSON entry per element. Histories grow with
- * the issue's life, so they are appended to, never rewritten; and a commit writes only the hash
- * fields that changed. Reading goes through zod, so a record written by another version fails
- * loudly instead of turning into a wrong issue.
+ * Issues in Redis: a hash of scalars (as text) and small JSON values, and beside it a history
+ * string for the lists that grow over the issue's life (deadline changes, reject reasons,
+ * evidence): one line per entry, a one-letter tag and the entry as JSON (JSON never holds a raw
+ * newline). The lists as they were at 上报 (the first deadline, the report's photos) are written
+ * once into the hash as JSON and never again; every later entry is appended to the history.
+ * So the hash does not grow after creation, and a commit sends only the hash fields that changed
+ * and the new entries. The lifecycle caps every list (domain/limits): a history stays a few KB.
+ *
+ * Why this shape: most issues never add an entry after 上报, and a second key per issue costs
+ * about 180 B (Redis 7.0 keeps even a one-element list as a quicklist, some 120 B more than a
+ * string); the memory budget per open issue (README, reminders at scale) has no room for either.
+ * Hashes written before the history existed hold whole lists in those fields: they read the same.
+ *
+ * Reading goes through zod, so a record written by another version fails loudly instead of
+ * turning into a wrong issue.
  */
 
-/** The Issue lists kept in their own keys (the key names use these field names). */
-export const HISTORY_LISTS = ['deadlineChanges', 'rejectReasons', 'evidence'] as const satisfies readonly (keyof Issue)[];
-export type HistoryList = (typeof HISTORY_LISTS)[number];
-
-/** The most entries read back per history: the lifecycle refuses a step past these. */
-export const HISTORY_READ_LIMIT: Record<HistoryList, number> = {
-  deadlineChanges: ENTRY_LIMITS.deadlineChanges,
-  rejectReasons: ENTRY_LIMITS.rejections,
-  evidence: ENTRY_LIMITS.evidence,
-};
+/** The Issue lists kept in the history, with their line tags. */
+const HISTORY_TAGS = { deadlineChanges: 'd', rejectReasons: 'r', evidence: 'e' } as const satisfies Partial<Record<keyof Issue, string>>;
+export type HistoryList = keyof typeof HISTORY_TAGS;
+export const HISTORY_LISTS = Object.keys(HISTORY_TAGS) as HistoryList[];
 
 /** Fields left out of the hash while they hold their default (most issues are never rejected, relapse or reassigned). */
 const DEFAULTS: Partial<Record<keyof Issue, string>> = { rejectCount: '0', relapseCount: '0', extensionRequestCount: '0', formerAssignees: '[]' };
@@ -42,27 +45,31 @@ export interface IssueWrite {
   set: [string, string][];
   /** Hash fields `before` had and the issue no longer has. */
   del: string[];
-  /** New history entries, JSON each, to append to each list. */
-  append: { list: HistoryList; entries: string[] }[];
+  /** History lines to append (tag + JSON + newline each); "" when no list grew, and for a new issue. */
+  append: string;
 }
 
 /**
  * What to write to turn the stored `before` (as read, at its version) into `issue`; everything
- * for a new issue. Throws when a history was rewritten rather than appended to: the lifecycle
- * only appends, and a list key cannot be edited in place by an append.
+ * for a new issue, its lists in the hash. Throws when a list was rewritten rather than appended
+ * to: the lifecycle only appends, and the history cannot be edited in place.
  */
 export function encodeIssue(issue: Issue, before?: Issue): IssueWrite {
   const now = hashFields(issue);
-  const was = before ? hashFields(before) : new Map<string, string>();
+  if (!before) {
+    for (const list of HISTORY_LISTS) if (issue[list].length) now.set(list, JSON.stringify(issue[list]));
+    return { set: [...now], del: [], append: '' };
+  }
+  const was = hashFields(before);
   const set = [...now].filter(([k, v]) => k === 'version' || was.get(k) !== v);
   const del = [...was.keys()].filter((k) => !now.has(k));
-  const append: IssueWrite['append'] = [];
+  let append = '';
   for (const list of HISTORY_LISTS) {
-    const old: readonly unknown[] = before?.[list] ?? [];
+    const old: readonly unknown[] = before[list];
     const next: readonly unknown[] = issue[list];
     const kept = next.length >= old.length && old.every((e, i) => e === next[i] || JSON.stringify(e) === JSON.stringify(next[i]));
     if (!kept) throw new Error(`issue #${issue.id}: ${list} was rewritten, not appended to`);
-    if (next.length > old.length) append.push({ list, entries: next.slice(old.length).map((e) => JSON.stringify(e)) });
+    for (const entry of next.slice(old.length)) append += `${HISTORY_TAGS[list]}${JSON.stringify(entry)}\n`;
   }
   return { set, del, append };
 }
@@ -123,21 +130,32 @@ const issueHashSchema = z.object({
   revisitNote: z.string().optional(),
   cancelReason: z.string().optional(),
   closedOnTime: z.enum(['0', '1']).transform((v) => v === '1').optional(),
-  // Hashes written before the histories moved to their own keys hold them as JSON fields; such a
-  // field is never written again, and entries appended since follow it in the list.
+  // The lists as at 上报 (or, in hashes written before the history existed, as at that time);
+  // entries appended since follow them in the history.
   deadlineChanges: json(z.array(deadlineChangeSchema)).optional(),
   rejectReasons: json(z.array(z.string())).optional(),
   evidence: json(z.array(evidenceSchema)).optional(),
 });
 
-/** The raw list entries of an issue's histories, as LRANGE returns them (absent: empty). */
-export type HistoryEntries = Partial<Record<HistoryList, readonly string[]>>;
+const TAG_LIST = new Map<string, HistoryList>(HISTORY_LISTS.map((list) => [HISTORY_TAGS[list], list]));
 
-export function decodeIssue(hash: Record<string, string>, lists: HistoryEntries = {}): Issue {
+/** The history string's entries, per list, in order. */
+function decodeHistory(history: string): Record<HistoryList, unknown[]> {
+  const out = Object.fromEntries(HISTORY_LISTS.map((list) => [list, [] as unknown[]])) as Record<HistoryList, unknown[]>;
+  for (const line of history.split('\n')) {
+    if (!line) continue;
+    const list = TAG_LIST.get(line[0]!);
+    if (!list) throw new Error(`history line with unknown tag "${line[0]}"`);
+    out[list].push(json(entrySchemas[list]).parse(line.slice(1)));
+  }
+  return out;
+}
+
+/** An issue from its hash and its history string (absent: no entries yet). */
+export function decodeIssue(hash: Record<string, string>, history: string | null = null): Issue {
   const parsed = issueHashSchema.parse(hash);
-  const histories = Object.fromEntries(
-    HISTORY_LISTS.map((list) => [list, [...(parsed[list] ?? []), ...z.array(json(entrySchemas[list])).parse(lists[list] ?? [])]]),
-  );
+  const entries = decodeHistory(history ?? '');
+  const histories = Object.fromEntries(HISTORY_LISTS.map((list) => [list, [...(parsed[list] ?? []), ...entries[list]]]));
   // zod gives optional keys as present-but-undefined; drop them so Issue stays exact.
   return Object.fromEntries(Object.entries({ ...parsed, ...histories }).filter(([, v]) => v !== undefined)) as unknown as Issue;
 }

@@ -1,5 +1,3 @@
-import type { HistoryList } from './issue-codec';
-
 /**
  * Every Redis key duban writes, in one place, under one prefix (default "duban:"). Tests give
  * each run its own prefix.
@@ -22,10 +20,10 @@ export interface Keys {
   issueSeq: string;
   issue(id: number): string;
   /**
-   * One issue's histories, each a list of JSON entries appended by the commit script: they grow
-   * with the issue's life, so they live beside its hash rather than as JSON inside it.
+   * What one issue's lists gained after 上报 (deadline changes, reject reasons, evidence; one
+   * tagged JSON line each), appended to by the commit script, so the hash does not grow with them.
    */
-  issueHistory(id: number, list: HistoryList): string;
+  issueHistory(id: number): string;
   /** Every change of every issue (a stream), and of one issue (a list of JSON entries, for /查看). */
   auditAll: string;
   audit(id: number): string;
@@ -64,7 +62,7 @@ export function createKeys(prefix: string): Keys {
     message: (streamId) => `${prefix}msg:${streamId}`,
     issueSeq: `${ledger}issue:seq`,
     issue: (id) => `${ledger}issue:${id}`,
-    issueHistory: (id, list) => `${ledger}issue:${id}:${list}`,
+    issueHistory: (id) => `${ledger}issue:${id}:history`,
     auditAll: `${ledger}audit`,
     audit: (id) => `${ledger}audit:${id}`,
     byState: (s) => `${ledger}idx:state:${s}`,

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { ISSUE_STATES, type Issue, type IssueState } from '../domain/issue';
 import type { Outcome } from '../domain/lifecycle';
 import { COUNTERS, emptyCounts, type Counter } from '../domain/stats';
-import { decodeIssue, encodeIssue, HISTORY_LISTS, HISTORY_READ_LIMIT, type HistoryEntries } from './issue-codec';
+import { decodeIssue, encodeIssue } from './issue-codec';
 import type { Keys } from './keys';
 import { ledgerOps } from './ledger-ops';
 
@@ -44,9 +44,9 @@ export interface AuditEntry {
 }
 
 /**
- * The rectification ledger in Redis (DESIGN §6): issue hashes with a version, index sets,
- * deadline sorted sets, per-unit counters and the audit streams. Every change goes through one
- * Lua script with a version check; nothing is ever deleted.
+ * The rectification ledger in Redis (DESIGN §6): issue hashes with a version, their histories,
+ * index sets, deadline sorted sets, per-unit counters and the audit streams. Every change goes
+ * through one Lua script with a version check; nothing is ever deleted.
  */
 export class LedgerStore {
   constructor(
@@ -77,12 +77,8 @@ export class LedgerStore {
   // pipeline per callback was a large share of the CPU under load, issue #5). The hash and its
   // histories are read without a transaction: every commit bumps the version, and a writer
   // commits only against the version it read, so a torn read can never be written back.
-  private async read(id: number): Promise<[Record<string, string>, HistoryEntries]> {
-    const [hash, lists] = await Promise.all([
-      this.redis.hgetall(this.keys.issue(id)),
-      Promise.all(HISTORY_LISTS.map((list) => this.redis.lrange(this.keys.issueHistory(id, list), 0, HISTORY_READ_LIMIT[list] - 1))),
-    ]);
-    return [hash, Object.fromEntries(HISTORY_LISTS.map((list, i) => [list, lists[i]!]))];
+  private async read(id: number): Promise<[Record<string, string>, string | null]> {
+    return Promise.all([this.redis.hgetall(this.keys.issue(id)), this.redis.get(this.keys.issueHistory(id))]);
   }
 
   /**
@@ -107,7 +103,7 @@ export class LedgerStore {
     );
     // Only what changed: the fields that differ from `before` and the new history entries.
     const { set, del, append } = encodeIssue(after, before);
-    for (const { list, entries } of append) ops.push(['rpush', ref(this.keys.issueHistory(after.id, list)), ...entries]);
+    if (append) ops.push(['append', ref(this.keys.issueHistory(after.id)), append]);
     const audit: [string, string][] = [
       ['issue', String(after.id)],
       ['actor', actor],

@@ -325,22 +325,21 @@ describe('issue codec', () => {
     deadlineChanges: [],
   };
 
-  /** What Redis holds: a hash and the history lists, as the commit script leaves them. */
+  /** What Redis holds: the hash and the history string, as the commit script leaves them. */
   interface Stored {
     hash: Record<string, string>;
-    lists: Record<string, string[]>;
+    history: string;
   }
   const write = (stored: Stored, w: IssueWrite): Stored => {
     const hash = { ...stored.hash };
     for (const k of w.del) delete hash[k];
     for (const [k, v] of w.set) hash[k] = v;
-    const lists = { ...stored.lists };
-    for (const { list, entries } of w.append) lists[list] = [...(lists[list] ?? []), ...entries];
-    return { hash, lists };
+    return { hash, history: stored.history + w.append };
   };
-  const EMPTY: Stored = { hash: {}, lists: {} };
+  const EMPTY: Stored = { hash: {}, history: '' };
   const stored = (issue: Issue) => write(EMPTY, encodeIssue(issue));
-  const read = (s: Stored) => decodeIssue(s.hash, s.lists);
+  const read = (s: Stored) => decodeIssue(s.hash, s.history);
+  const lines = (...entries: [string, unknown][]) => entries.map(([tag, e]) => `${tag}${JSON.stringify(e)}\n`).join('');
 
   it('round-trips an issue with every optional field set', () => {
     expect(read(stored(full))).toEqual(full);
@@ -352,7 +351,7 @@ describe('issue codec', () => {
     expect(read(stored(late))).toEqual(late);
   });
 
-  it('encodes scalars as text and small values as JSON; histories go to their lists, one JSON entry each', () => {
+  it('encodes scalars as text and small values as JSON; a new issue holds its lists as at 上报 in the hash', () => {
     const s = stored(full);
     expect(s.hash).toMatchObject({
       id: '42',
@@ -364,12 +363,8 @@ describe('issue codec', () => {
       extensionRequestCount: '3',
       fixedBy: 'u_sec_banzhu',
     });
-    for (const list of HISTORY_LISTS) expect(s.hash).not.toHaveProperty(list);
-    expect(s.lists).toEqual({
-      rejectReasons: ['"照片不清"', '"未附整改前后对比"'],
-      deadlineChanges: full.deadlineChanges.map((c) => JSON.stringify(c)),
-      evidence: full.evidence.map((e) => JSON.stringify(e)),
-    });
+    for (const list of HISTORY_LISTS) expect(s.hash[list]).toBe(JSON.stringify(full[list]));
+    expect(s.history).toBe('');
     expect(encodeIssue(full).del).toEqual([]);
   });
 
@@ -377,7 +372,7 @@ describe('issue codec', () => {
     const { set, del, append } = encodeIssue(minimal);
     expect(set.map(([k]) => k).sort()).toEqual(['id', 'version', 'state', 'unitId', 'teamIds', 'description', 'reporter', 'homeChat', 'createdAt'].sort());
     expect(del).toEqual([]);
-    expect(append).toEqual([]);
+    expect(append).toBe('');
     const decoded = decodeIssue(Object.fromEntries(set));
     expect(decoded).toEqual(minimal);
     // Exact: no optional key present with an undefined value.
@@ -404,7 +399,7 @@ describe('issue codec', () => {
 
     it('a reminder sets only the version', () => {
       const before = created();
-      expect(encodeIssue(next(before, { type: 'remind' }, MEMBER, T0 + HOUR), before)).toEqual({ set: [['version', '2']], del: [], append: [] });
+      expect(encodeIssue(next(before, { type: 'remind' }, MEMBER, T0 + HOUR), before)).toEqual({ set: [['version', '2']], del: [], append: '' });
     });
 
     it('a fix sets its fields and appends only its photos', () => {
@@ -413,7 +408,7 @@ describe('issue codec', () => {
       const w = encodeIssue(after, before);
       expect(Object.fromEntries(w.set)).toEqual({ version: '2', state: 'submitted', submittedAt: String(T0 + DAY_MS), fixNote: '已更换', fixedBy: 'u_sec_banzhu' });
       expect(w.del).toEqual([]);
-      expect(w.append).toEqual([{ list: 'evidence', entries: [JSON.stringify(photo('m2')), JSON.stringify(photo('m3'))] }]);
+      expect(w.append).toBe(lines(['e', photo('m2')], ['e', photo('m3')]));
       expect(read(write(stored(before), w))).toEqual(after);
     });
 
@@ -421,7 +416,7 @@ describe('issue codec', () => {
       const submitted = next(created(), { type: 'fix', note: '已更换', evidence: [] }, SECRETARY, T0 + DAY_MS);
       const rejected = next(submitted, { type: 'reject', reason: '照片不清' }, VERIFIER, T0 + 2 * DAY_MS);
       const w1 = encodeIssue(rejected, submitted);
-      expect(w1.append).toEqual([{ list: 'rejectReasons', entries: ['"照片不清"'] }]);
+      expect(w1.append).toBe(lines(['r', '照片不清']));
       expect(Object.fromEntries(w1.set)).toEqual({ version: '3', state: 'assigned', rejectCount: '1' });
 
       const asked = next(rejected, { type: 'extend', to: DEADLINE + DAY_MS, reason: '雨天' }, SECRETARY, T0 + 3 * DAY_MS);
@@ -429,7 +424,7 @@ describe('issue codec', () => {
       const w2 = encodeIssue(approved, asked);
       expect(Object.fromEntries(w2.set)).toEqual({ version: '5', deadline: String(DEADLINE + DAY_MS) });
       expect(w2.del).toEqual(['extensionRequest']);
-      expect(w2.append).toEqual([{ list: 'deadlineChanges', entries: [JSON.stringify(approved.deadlineChanges.at(-1))] }]);
+      expect(w2.append).toBe(lines(['d', approved.deadlineChanges.at(-1)]));
 
       let s = stored(created());
       for (const [b, a] of [[created(), submitted], [submitted, rejected], [rejected, asked], [asked, approved]] as const) s = write(s, encodeIssue(a, b));
@@ -451,7 +446,7 @@ describe('issue codec', () => {
       evidence: '[]',
     };
     const added = { from: DEADLINE, to: DEADLINE + DAY_MS, reason: '延期', by: 'u_luo', at: T0 + DAY_MS };
-    const issue = decodeIssue(legacy, { deadlineChanges: [JSON.stringify(added)], rejectReasons: ['"新的原因"'] });
+    const issue = decodeIssue(legacy, lines(['d', added], ['r', '新的原因']));
     expect(issue.deadlineChanges).toEqual([{ from: null, to: DEADLINE, reason: '上报', by: 'u_admin', at: T0 }, added]);
     expect(issue.rejectReasons).toEqual(['旧的原因', '新的原因']);
     expect(issue.evidence).toEqual([]);
@@ -461,9 +456,25 @@ describe('issue codec', () => {
     expect(() => decodeIssue({ ...stored(minimal).hash, state: 'archived' })).toThrow(/state/);
   });
 
-  it('refuses a history entry that is not JSON, or not of its shape', () => {
-    expect(() => decodeIssue(stored(minimal).hash, { evidence: ['[{'] })).toThrow(/not JSON/);
-    expect(() => decodeIssue(stored(minimal).hash, { deadlineChanges: ['{"to":"soon"}'] })).toThrow();
+  it('refuses a history line that is not JSON, not of its shape, or of an unknown list', () => {
+    expect(() => decodeIssue(stored(minimal).hash, 'e[{\n')).toThrow(/not JSON/);
+    expect(() => decodeIssue(stored(minimal).hash, 'd{"to":"soon"}\n')).toThrow();
+    expect(() => decodeIssue(stored(minimal).hash, 'x"?"\n')).toThrow(/unknown tag/);
+  });
+
+  it('keeps a newline inside an entry on its line (JSON escapes it)', () => {
+    const after = { ...minimal, version: 2, rejectReasons: ['第一行\n第二行'], rejectCount: 1 };
+    const s = write(stored(minimal), encodeIssue(after, minimal));
+    expect(s.history).toBe('r"第一行\\n第二行"\n');
+    expect(read(s)).toEqual(after);
+  });
+
+  it('never rewrites the lists held in the hash once the issue exists', () => {
+    const after = { ...full, version: 10, evidence: [...full.evidence, { kind: 'image' as const, url: 'https://img.example/3.jpg', msgid: 'm3', at: T0 + 3 * DAY_MS }] };
+    const w = encodeIssue(after, full);
+    expect(w.set).toEqual([['version', '10']]);
+    expect(w.append).toBe(lines(['e', after.evidence[2]]));
+    expect(read(write(stored(full), w))).toEqual(after);
   });
 
   it('refuses a hash missing a required field', () => {
