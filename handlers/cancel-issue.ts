@@ -2,7 +2,7 @@ import { STATE_WORDS } from '../src/domain/issue';
 import { restText } from '../src/parsing/args';
 import { defineCommand, grammarInput } from '../src/pipeline/command';
 import { NeedInput } from '../src/pipeline/errors';
-import { act, requireRef } from '../src/pipeline/issue-actions';
+import { act, checkLength, requireRef } from '../src/pipeline/issue-actions';
 import { unitLabel } from '../src/rendering/issue';
 
 const EXAMPLE = '/撤销 #12 重复上报，同 #9';
@@ -20,6 +20,7 @@ export default defineCommand({
     const id = requireRef(ctx, args, EXAMPLE);
     const reason = restText(args.words);
     if (!reason) throw new NeedInput('reason', `请说明撤销 #${id} 的原因`, '重复上报，同 #9');
+    checkLength('cancelReason', reason, EXAMPLE);
     const { outcome } = await act(ctx, id, () => ({ type: 'cancel', reason }));
     return `🗑 **#${id}** ${unitLabel(ctx.org, outcome.issue.unitId)} ${STATE_WORDS[outcome.issue.state]}，原因：${reason}。记录保留在台账中。`;
   },

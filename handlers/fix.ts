@@ -1,8 +1,8 @@
 import { STATE_WORDS } from '../src/domain/issue';
 import { restText } from '../src/parsing/args';
 import { defineCommand, grammarInput } from '../src/pipeline/command';
-import { NeedInput, UsageError } from '../src/pipeline/errors';
-import { act, evidenceOf, requireRef } from '../src/pipeline/issue-actions';
+import { NeedInput } from '../src/pipeline/errors';
+import { act, checkLength, evidenceOf, requireRef } from '../src/pipeline/issue-actions';
 import { unitLabel } from '../src/rendering/issue';
 
 const EXAMPLE = '/整改 #12 闸阀已更换，恢复正常';
@@ -21,7 +21,7 @@ export default defineCommand({
     const evidence = evidenceOf(ctx);
     const note = restText(args.words) || (evidence.length ? '见照片' : '');
     if (!note) throw new NeedInput('note', `请简要说明 #${id} 的整改情况（可附照片）`, '闸阀已更换，恢复正常');
-    if ([...note].length > 1000) throw new UsageError('整改情况请控制在 1000 字以内', EXAMPLE);
+    checkLength('fixNote', note, EXAMPLE);
     const { outcome } = await act(ctx, id, () => ({ type: 'fix', note, evidence }));
     const issue = outcome.issue;
     return [

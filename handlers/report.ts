@@ -8,7 +8,7 @@ import { unitIndex } from '../src/parsing/units';
 import { defineCommand, grammarInput, type CommandContext } from '../src/pipeline/command';
 import { resolveDeadline, trailingDeadline } from '../src/pipeline/deadlines';
 import { ConflictError, NeedInput, UsageError } from '../src/pipeline/errors';
-import { evidenceOf, resolvePerson, throwRefusal, visibleUnits } from '../src/pipeline/issue-actions';
+import { checkLength, evidenceOf, resolvePerson, throwRefusal, visibleUnits } from '../src/pipeline/issue-actions';
 import { clipForReply } from '../src/rendering/clip';
 import { formatDeadline } from '../src/rendering/dates';
 import { mention, truncate, unitLabel } from '../src/rendering/issue';
@@ -31,15 +31,18 @@ export default defineCommand({
     const trailing = args.fields.deadline === undefined ? trailingDeadline(description, now) : undefined;
     if (trailing) description = trailing.rest;
     if (!description) throw new NeedInput('description', `请简要描述在${unit.name}发现的问题`, '闸阀老化漏水，群众反映强烈');
-    if ([...description].length > 500) throw new UsageError('问题描述请控制在 500 字以内', EXAMPLE);
+    checkLength('description', description, EXAMPLE);
+    checkLength('category', args.fields.category, EXAMPLE);
+    checkLength('source', args.fields.source, EXAMPLE);
 
     const named = args.fields.assignee ?? args.mentions[0];
     const assignee = named ? resolvePerson(ctx, named, EXAMPLE) : unit.secretary;
     const deadline = resolveDeadline(args.fields.deadline ?? trailing?.phrase, ctx.org.policy, now, EXAMPLE);
     const actor = actorFor(ctx.org, ctx.sender.userid, unit.id);
     // Refuse before taking an id, so refusals leave no gaps in the sequence.
-    const denied = mayReport(actor);
+    const denied = mayReport(actor, assignee);
     if (denied) throwRefusal(denied, { ctx, unitId: unit.id, actor });
+    const evidence = evidenceOf(ctx);
     const id = await ctx.ledger.nextId();
     const outcome = createIssue(
       {
@@ -52,7 +55,7 @@ export default defineCommand({
         homeChat: ctx.message.chatId,
         ...(assignee ? { assignee } : {}),
         deadline: deadline.at,
-        evidence: evidenceOf(ctx),
+        evidence,
       },
       actor,
       now.getTime(),

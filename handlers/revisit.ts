@@ -3,7 +3,7 @@ import { restText } from '../src/parsing/args';
 import { defineCommand, grammarInput } from '../src/pipeline/command';
 import { resolveDeadline } from '../src/pipeline/deadlines';
 import { NeedInput } from '../src/pipeline/errors';
-import { act, requireRef } from '../src/pipeline/issue-actions';
+import { act, checkLength, requireRef } from '../src/pipeline/issue-actions';
 import { formatDeadline } from '../src/rendering/dates';
 import { mention, unitLabel } from '../src/rendering/issue';
 
@@ -26,6 +26,7 @@ export default defineCommand({
       throw new NeedInput('outcome', `#${id} 回访结果是“正常”还是“反弹”？`, '正常');
     }
     const note = restText(rest);
+    checkLength('revisitNote', note, EXAMPLE);
     const now = ctx.clock.now();
     if (outcomeWord === '正常') {
       const { outcome } = await act(ctx, id, () => ({ type: 'revisit', outcome: 'normal', ...(note ? { note } : {}) }));

@@ -1,7 +1,7 @@
 import { STATE_WORDS } from '../src/domain/issue';
 import { restText } from '../src/parsing/args';
 import { defineCommand, grammarInput } from '../src/pipeline/command';
-import { act, requireRef } from '../src/pipeline/issue-actions';
+import { act, checkLength, requireRef } from '../src/pipeline/issue-actions';
 import { formatDay } from '../src/rendering/dates';
 import { unitLabel } from '../src/rendering/issue';
 
@@ -19,6 +19,7 @@ export default defineCommand({
   async run(ctx, { args }) {
     const id = requireRef(ctx, args, EXAMPLE);
     const note = restText(args.words);
+    checkLength('verifyNote', note, EXAMPLE);
     const { outcome } = await act(ctx, id, () => (note ? { type: 'verify', note } : { type: 'verify' }));
     const issue = outcome.issue;
     const now = ctx.clock.now().getTime();

@@ -53,6 +53,8 @@ export interface Issue {
   source?: string;
   reporter: string;
   assignee?: string;
+  /** Everyone the issue was assigned to before the current assignee (none of them may verify it). */
+  formerAssignees?: string[];
   /** The deadline in force. */
   deadline?: number;
   /** The chat the issue was reported in: replies and reminders go there. */
@@ -64,12 +66,16 @@ export interface Issue {
   revisitedAt?: number;
   canceledAt?: number;
   fixNote?: string;
+  /** Who reported the fix in force (/整改's sender): someone else must verify it. */
+  fixedBy?: string;
   evidence: Evidence[];
   rejectCount: number;
   rejectReasons: string[];
   relapseCount: number;
   deadlineChanges: DeadlineChange[];
   extensionRequest?: ExtensionRequest;
+  /** How many extensions were asked for over the issue's life (capped, see limits). */
+  extensionRequestCount?: number;
   verifyNote?: string;
   revisitNote?: string;
   cancelReason?: string;

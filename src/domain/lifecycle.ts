@@ -1,4 +1,5 @@
 import { OPEN_STATES, STATE_WORDS, type Evidence, type Issue, type IssueState } from './issue';
+import { ENTRY_LIMITS } from './limits';
 
 /**
  * The issue lifecycle of DESIGN §3 as pure functions: who may do what in which state, and the
@@ -26,8 +27,11 @@ export type Action =
 
 export type ActionType = Action['type'];
 
-/** Why an action is refused: a role (who may, in Chinese) or the issue's state. */
-export type Refusal = { kind: 'permission'; allowed: string } | { kind: 'state'; message: string };
+/**
+ * Why an action is refused: a role (who may, in Chinese; with `reason`, the whole sentence
+ * that says why this person may not, e.g. two-person verification), or the issue's state.
+ */
+export type Refusal = { kind: 'permission'; allowed: string; reason?: string } | { kind: 'state'; message: string };
 
 export interface Outcome {
   issue: Issue;
@@ -39,8 +43,34 @@ export const WHO = {
   areaTeam: '本片区工作队队员、队长或组织部',
   assigneeOrTeam: '责任人或本片区工作队队员',
   reporterOrAdmin: '上报人或组织部',
-  notAssignee: '本片区工作队队员（责任人本人不能给自己的整改销号）',
+  otherMember: '本片区其他工作队队员',
 } as const;
+
+/**
+ * Duties kept apart (两人核验): whoever reported a fix, or is or was its assignee, does not judge
+ * it — neither 销号 nor 驳回 (a rejection is a verdict too, recorded on the issue's card); an
+ * extension is approved by someone other than who asked for it and whose deadline it is; nobody
+ * assigns an issue to themselves. Each refusal names the real reason.
+ */
+function dutyRefusal(reason: string): Refusal {
+  return { kind: 'permission', allowed: WHO.otherMember, reason };
+}
+
+const SELF_ASSIGN = '不能把问题交办给自己：交办人和责任人须是两个人，请 @该单位责任人或其他同志';
+
+function judgeRefusal(issue: Issue, actor: Actor, verb: string): Refusal | undefined {
+  const tail = `${verb}需由本片区其他队员核验（两人核验）`;
+  if (issue.fixedBy === actor.userid) return dutyRefusal(`#${issue.id} 的整改由你反馈，${tail}`);
+  if (issue.assignee === actor.userid) return dutyRefusal(`你是 #${issue.id} 的责任人，${tail}`);
+  if (issue.formerAssignees?.includes(actor.userid)) return dutyRefusal(`你曾是 #${issue.id} 的责任人，${tail}`);
+  return undefined;
+}
+
+function approveRefusal(issue: Issue, actor: Actor): Refusal | undefined {
+  if (issue.extensionRequest?.by === actor.userid) return dutyRefusal(`#${issue.id} 的延期由你申请，需由本片区其他队员批准`);
+  if (issue.assignee === actor.userid) return dutyRefusal(`你是 #${issue.id} 的责任人，延期需由本片区其他队员批准`);
+  return undefined;
+}
 
 const isTeam = (a: Actor) => a.isAdmin || a.inArea;
 
@@ -57,9 +87,10 @@ const FROM: Record<ActionType, readonly IssueState[]> = {
   remind: ['assigned'],
 };
 
-/** Who may create (上报) an issue at a unit. */
-export function mayReport(actor: Actor): Refusal | undefined {
-  return isTeam(actor) ? undefined : { kind: 'permission', allowed: WHO.areaTeam };
+/** Who may create (上报) an issue at a unit, and assign it at once to `assignee`. */
+export function mayReport(actor: Actor, assignee?: string): Refusal | undefined {
+  if (!isTeam(actor)) return { kind: 'permission', allowed: WHO.areaTeam };
+  return assignee === actor.userid ? dutyRefusal(SELF_ASSIGN) : undefined;
 }
 
 /** Role check for an action on an issue, before the state check (a stranger learns nothing). */
@@ -69,16 +100,19 @@ export function authorize(action: Action, issue: Issue, actor: Actor): Refusal |
     case 'fix':
       return isAssignee || isTeam(actor) ? undefined : { kind: 'permission', allowed: WHO.assigneeOrTeam };
     case 'verify':
-      if (isAssignee) return { kind: 'permission', allowed: WHO.notAssignee };
-      return isTeam(actor) ? undefined : { kind: 'permission', allowed: WHO.areaTeam };
+    case 'reject':
+      // The person's own part in the issue is said first: they know it, and it is the real reason.
+      return judgeRefusal(issue, actor, ACTION_WORDS[action.type]) ?? (isTeam(actor) ? undefined : { kind: 'permission', allowed: WHO.areaTeam });
+    case 'approve-extension':
+      return approveRefusal(issue, actor) ?? (isTeam(actor) ? undefined : { kind: 'permission', allowed: WHO.areaTeam });
+    case 'assign':
+      if (!isTeam(actor)) return { kind: 'permission', allowed: WHO.areaTeam };
+      return action.assignee === actor.userid ? dutyRefusal(SELF_ASSIGN) : undefined;
     case 'extend':
       // The assignee may ask; a team member's /延期 applies at once.
       return isAssignee || isTeam(actor) ? undefined : { kind: 'permission', allowed: WHO.assigneeOrTeam };
     case 'cancel':
       return issue.reporter === actor.userid || actor.isAdmin ? undefined : { kind: 'permission', allowed: WHO.reporterOrAdmin };
-    case 'assign':
-    case 'reject':
-    case 'approve-extension':
     case 'revisit':
     case 'remind':
       return isTeam(actor) ? undefined : { kind: 'permission', allowed: WHO.areaTeam };
@@ -106,39 +140,53 @@ export function apply(issue: Issue, action: Action, actor: Actor, now: number): 
   switch (action.type) {
     case 'assign': {
       const next: Issue = { ...base, state: 'assigned', assignee: action.assignee, assignedAt: now };
-      if (next.deadline !== action.deadline) {
-        next.deadlineChanges = [...issue.deadlineChanges, { from: issue.deadline ?? null, to: action.deadline, reason: action.reason ?? '交办', by: actor.userid, at: now }];
-        next.deadline = action.deadline;
+      if (issue.assignee !== undefined && issue.assignee !== action.assignee && !issue.formerAssignees?.includes(issue.assignee)) {
+        next.formerAssignees = [...(issue.formerAssignees ?? []), issue.assignee];
       }
       delete next.extensionRequest;
-      return done(next, action.reason);
+      if (next.deadline === action.deadline) return done(next, action.reason);
+      const moved = withDeadline(next, issue, action.deadline, action.reason ?? '交办', actor.userid, now);
+      return isRefusal(moved) ? moved : done(moved, action.reason);
     }
-    case 'fix':
+    case 'fix': {
+      const room = ENTRY_LIMITS.evidence - issue.evidence.length;
+      if (action.evidence.length > room) return { kind: 'state', message: evidenceFull(issue, action.evidence.length) };
       return done(
-        { ...base, state: 'submitted', submittedAt: now, fixNote: action.note, evidence: [...issue.evidence, ...action.evidence] },
+        { ...base, state: 'submitted', submittedAt: now, fixNote: action.note, fixedBy: actor.userid, evidence: [...issue.evidence, ...action.evidence] },
         action.note,
         action.evidence,
       );
+    }
     case 'verify': {
       const next: Issue = { ...base, state: 'closed', closedAt: now, closedOnTime: issue.deadline === undefined || (issue.submittedAt ?? now) <= issue.deadline };
       if (action.note) next.verifyNote = action.note;
       return done(next, action.note);
     }
     case 'reject':
+      if (issue.rejectCount >= ENTRY_LIMITS.rejections) {
+        return { kind: 'state', message: `#${issue.id} 已驳回 ${issue.rejectCount} 次，达到上限；请核验销号，或由上报人撤销后重新上报` };
+      }
       return done({ ...base, state: 'assigned', rejectCount: issue.rejectCount + 1, rejectReasons: [...issue.rejectReasons, action.reason] }, action.reason);
     case 'extend': {
       if (action.to <= now) return { kind: 'state', message: '新期限必须晚于现在' };
       if (issue.assignee === actor.userid || !isTeam(actor)) {
         // The assignee asks (even one who is also on the team); the deadline holds until another member approves.
-        return done({ ...base, extensionRequest: { to: action.to, reason: action.reason, by: actor.userid, at: now } }, `申请延期：${action.reason}`);
+        const asked = issue.extensionRequestCount ?? 0;
+        if (asked >= ENTRY_LIMITS.extensionRequests) return { kind: 'state', message: `#${issue.id} 已申请延期 ${asked} 次，达到上限，不能再申请` };
+        return done(
+          { ...base, extensionRequest: { to: action.to, reason: action.reason, by: actor.userid, at: now }, extensionRequestCount: asked + 1 },
+          `申请延期：${action.reason}`,
+        );
       }
-      return done(withDeadline(base, issue, action.to, action.reason, actor.userid, now), action.reason);
+      const moved = withDeadline(base, issue, action.to, action.reason, actor.userid, now);
+      return isRefusal(moved) ? moved : done(moved, action.reason);
     }
     case 'approve-extension': {
       const req = issue.extensionRequest;
       if (!req) return { kind: 'state', message: `#${issue.id} 没有待批准的延期申请` };
       if (req.to <= now) return { kind: 'state', message: '申请的新期限已经过去了，请直接用 /延期 给出新期限' };
-      return done(withDeadline(base, issue, req.to, req.reason, actor.userid, now), `同意延期：${req.reason}`);
+      const moved = withDeadline(base, issue, req.to, req.reason, actor.userid, now);
+      return isRefusal(moved) ? moved : done(moved, `同意延期：${req.reason}`);
     }
     case 'revisit': {
       if (action.outcome === 'normal') {
@@ -148,7 +196,11 @@ export function apply(issue: Issue, action: Action, actor: Actor, now: number): 
       }
       // 反弹: the problem is back; the unit rectifies again, with the deadline given when reopened.
       let next: Issue = { ...base, state: 'assigned', relapseCount: issue.relapseCount + 1, assignedAt: now };
-      if (action.deadline !== undefined) next = withDeadline(next, issue, action.deadline, '回访发现反弹，重新整改', actor.userid, now);
+      if (action.deadline !== undefined) {
+        const moved = withDeadline(next, issue, action.deadline, '回访发现反弹，重新整改', actor.userid, now);
+        if (isRefusal(moved)) return moved;
+        next = moved;
+      }
       delete next.closedOnTime;
       delete next.closedAt;
       return done(next, action.note ? `反弹：${action.note}` : '反弹');
@@ -160,10 +212,19 @@ export function apply(issue: Issue, action: Action, actor: Actor, now: number): 
   }
 }
 
-function withDeadline(base: Issue, issue: Issue, to: number, reason: string, by: string, now: number): Issue {
+/** The deadline moved to `to`, with the change recorded — or refused once the history is full. */
+function withDeadline(base: Issue, issue: Issue, to: number, reason: string, by: string, now: number): Issue | Refusal {
+  if (issue.deadlineChanges.length >= ENTRY_LIMITS.deadlineChanges) {
+    return { kind: 'state', message: `#${issue.id} 的期限已调整 ${issue.deadlineChanges.length} 次，达到上限，不能再调整` };
+  }
   const next: Issue = { ...base, deadline: to, deadlineChanges: [...issue.deadlineChanges, { from: issue.deadline ?? null, to, reason, by, at: now }] };
   delete next.extensionRequest;
   return next;
+}
+
+function evidenceFull(issue: Pick<Issue, 'id' | 'evidence'>, adding: number): string {
+  const room = Math.max(0, ENTRY_LIMITS.evidence - issue.evidence.length);
+  return `#${issue.id} 最多保存 ${ENTRY_LIMITS.evidence} 张照片，已有 ${issue.evidence.length} 张，这次的 ${adding} 张${room ? `请挑选 ${room} 张以内重新发送` : '不能再添加；请只用文字说明'}`;
 }
 
 /** The step names users see, in replies and in /查看 history. */
@@ -206,8 +267,9 @@ export interface NewIssueInput {
 
 /** 上报 (and 发现并交办 when there is an assignee). */
 export function createIssue(input: NewIssueInput, actor: Actor, now: number): Outcome | Refusal {
-  const denied = mayReport(actor);
+  const denied = mayReport(actor, input.assignee);
   if (denied) return denied;
+  if (input.evidence.length > ENTRY_LIMITS.evidence) return { kind: 'state', message: evidenceFull({ id: input.id, evidence: [] }, input.evidence.length) };
   const issue: Issue = {
     id: input.id,
     version: 1,
@@ -240,6 +302,6 @@ export function createIssue(input: NewIssueInput, actor: Actor, now: number): Ou
   };
 }
 
-export function isRefusal(x: Outcome | Refusal): x is Refusal {
+export function isRefusal<T extends Outcome | Issue>(x: T | Refusal): x is Refusal {
   return 'kind' in x;
 }

@@ -91,7 +91,7 @@ export async function runRouted(deps: BoundaryDeps, r: Read, routed: Route): Pro
 /** The one error boundary's words: ⚠️ with an example, or 无权限 with the real reason or who may. */
 export function renderError(err: unknown, command?: string): string {
   if (err instanceof PermissionError) {
-    if (err.reason) return `无权限：${err.reason}`;
+    if (err.reason) return `无权限：${err.reason}${/[。！？]$/u.test(err.reason) ? '' : '。'}`;
     return `无权限：${command ?? '该命令'} 仅限${err.allowed}使用。`;
   }
   if (err instanceof UsageError || (err instanceof DubanError && 'example' in err)) {

@@ -19,7 +19,10 @@ export class UsageError extends DubanError {
   }
 }
 
-/** The sender's role does not allow this; `allowed` says who may, in Chinese. */
+/**
+ * The sender's role does not allow this; `allowed` says who may, in Chinese. `reason`, when
+ * given, is the whole sentence that says why this person may not (e.g. 两人核验), shown instead.
+ */
 export class PermissionError extends DubanError {
   readonly code = 'permission';
   constructor(

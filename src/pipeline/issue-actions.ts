@@ -1,5 +1,6 @@
 import { actorFor } from '../domain/actor';
 import type { Evidence, Issue } from '../domain/issue';
+import { tooLong, tooManyMedia, type TextField } from '../domain/limits';
 import { apply, isRefusal, type Action, type Actor, type Outcome, type Refusal } from '../domain/lifecycle';
 import type { Org } from '../domain/org';
 import type { MediaRef } from '../transport/types';
@@ -39,13 +40,13 @@ export function assertVisible(ctx: CommandContext, issue: Issue): void {
 }
 
 /**
- * A refusal as an error. When the actor is simply outside the unit's area, the reply says so
- * ("喜观村（七塘镇）不在第一工作队的片区（福禄镇）") instead of who may.
+ * A refusal as an error, with its reason: the lifecycle's own (two-person duties), or, when the
+ * actor is simply outside the unit's area, that ("喜观村（七塘镇）不在第一工作队的片区（福禄镇）").
  */
 export function throwRefusal(r: Refusal, context?: { ctx: CommandContext; unitId: string; actor: Actor }): never {
   if (r.kind === 'permission') {
     const outside = context && !context.actor.isAdmin && !context.actor.inArea;
-    const reason = outside ? outsideAreaReason(context.ctx.org, context.ctx.sender, context.ctx.org.unit(context.unitId)) : undefined;
+    const reason = r.reason ?? (outside ? outsideAreaReason(context.ctx.org, context.ctx.sender, context.ctx.org.unit(context.unitId)) : undefined);
     throw new PermissionError(r.allowed, reason);
   }
   throw new ConflictError(r.message);
@@ -72,11 +73,22 @@ export async function act(ctx: CommandContext, id: number, action: (issue: Issue
   throw new ConflictError(`#${id} 正被频繁修改，请稍后再试`);
 }
 
-/** Images and files of the message (and of a quoted one) as evidence references; never dropped. */
+/**
+ * Images and files of the message (and of a quoted one) as evidence references; never dropped
+ * silently: a message over the per-message limit is refused as a whole.
+ */
 export function evidenceOf(ctx: CommandContext): Evidence[] {
+  const tooMany = tooManyMedia(ctx.message.media.length);
+  if (tooMany) throw new UsageError(tooMany);
   const at = ctx.clock.now().getTime();
   const toEvidence = (m: MediaRef): Evidence => ({ kind: m.kind, url: m.url, ...(m.aesKey ? { aesKey: m.aesKey } : {}), msgid: ctx.message.msgid, at });
   return ctx.message.media.map(toEvidence);
+}
+
+/** Refuses text over its limit, saying the limit and showing an example. */
+export function checkLength(field: TextField, text: string | undefined, example: string): void {
+  const over = text === undefined ? undefined : tooLong(field, text);
+  if (over) throw new UsageError(over, example);
 }
 
 /** The person named by @姓名 or 责任人:, resolved through the org's people. */

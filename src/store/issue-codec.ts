@@ -2,28 +2,76 @@ import { z } from 'zod';
 import { ISSUE_STATES, type Issue } from '../domain/issue';
 
 /**
- * Issues as Redis hash fields: scalars as text, lists as JSON. Reading goes through zod, so a
- * record written by another version fails loudly instead of turning into a wrong issue.
+ * Issues in Redis: a hash of scalars (as text) and small JSON values, and beside it a history
+ * string for the lists that grow over the issue's life (deadline changes, reject reasons,
+ * evidence): one line per entry, a one-letter tag and the entry as JSON (JSON never holds a raw
+ * newline). The lists as they were at 上报 (the first deadline, the report's photos) are written
+ * once into the hash as JSON and never again; every later entry is appended to the history.
+ * So the hash does not grow after creation, and a commit sends only the hash fields that changed
+ * and the new entries. The lifecycle caps every list (domain/limits): a history stays a few KB.
+ *
+ * Why this shape: most issues never add an entry after 上报, and a second key per issue costs
+ * about 180 B (Redis 7.0 keeps even a one-element list as a quicklist, some 120 B more than a
+ * string); the memory budget per open issue (README, reminders at scale) has no room for either.
+ * Hashes written before the history existed hold whole lists in those fields: they read the same.
+ *
+ * Reading goes through zod, so a record written by another version fails loudly instead of
+ * turning into a wrong issue.
  */
-const OPTIONAL = [
-  'category', 'source', 'assignee', 'deadline', 'assignedAt', 'submittedAt', 'closedAt', 'revisitedAt', 'canceledAt',
-  'fixNote', 'extensionRequest', 'verifyNote', 'revisitNote', 'cancelReason', 'closedOnTime',
-] as const satisfies readonly (keyof Issue)[];
 
-/** Fields left out while they hold their default (most issues are never rejected, relapse or carry photos). */
-const DEFAULTS = { evidence: '[]', rejectReasons: '[]', rejectCount: '0', relapseCount: '0' } as const;
+/** The Issue lists kept in the history, with their line tags. */
+const HISTORY_TAGS = { deadlineChanges: 'd', rejectReasons: 'r', evidence: 'e' } as const satisfies Partial<Record<keyof Issue, string>>;
+export type HistoryList = keyof typeof HISTORY_TAGS;
+export const HISTORY_LISTS = Object.keys(HISTORY_TAGS) as HistoryList[];
 
-export function encodeIssue(issue: Issue): { set: [string, string][]; del: string[] } {
-  const set: [string, string][] = [];
-  const del: string[] = [];
+/** Fields left out of the hash while they hold their default (most issues are never rejected, relapse or reassigned). */
+const DEFAULTS: Partial<Record<keyof Issue, string>> = { rejectCount: '0', relapseCount: '0', extensionRequestCount: '0', formerAssignees: '[]' };
+
+const isHistory = (key: string): key is HistoryList => (HISTORY_LISTS as readonly string[]).includes(key);
+
+/** The hash fields of an issue, as Redis holds them. */
+function hashFields(issue: Issue): Map<string, string> {
+  const fields = new Map<string, string>();
   for (const [key, value] of Object.entries(issue) as [keyof Issue, unknown][]) {
-    if (value === undefined) continue;
+    if (value === undefined || isHistory(key)) continue;
     const text = typeof value === 'object' ? JSON.stringify(value) : typeof value === 'boolean' ? (value ? '1' : '0') : String(value);
-    if (key in DEFAULTS && DEFAULTS[key as keyof typeof DEFAULTS] === text) del.push(key);
-    else set.push([key, text]);
+    if (DEFAULTS[key] !== text) fields.set(key, text);
   }
-  for (const key of OPTIONAL) if (issue[key] === undefined) del.push(key);
-  return { set, del };
+  return fields;
+}
+
+export interface IssueWrite {
+  /** Hash fields to set: those that changed since `before` (always "version"). */
+  set: [string, string][];
+  /** Hash fields `before` had and the issue no longer has. */
+  del: string[];
+  /** History lines to append (tag + JSON + newline each); "" when no list grew, and for a new issue. */
+  append: string;
+}
+
+/**
+ * What to write to turn the stored `before` (as read, at its version) into `issue`; everything
+ * for a new issue, its lists in the hash. Throws when a list was rewritten rather than appended
+ * to: the lifecycle only appends, and the history cannot be edited in place.
+ */
+export function encodeIssue(issue: Issue, before?: Issue): IssueWrite {
+  const now = hashFields(issue);
+  if (!before) {
+    for (const list of HISTORY_LISTS) if (issue[list].length) now.set(list, JSON.stringify(issue[list]));
+    return { set: [...now], del: [], append: '' };
+  }
+  const was = hashFields(before);
+  const set = [...now].filter(([k, v]) => k === 'version' || was.get(k) !== v);
+  const del = [...was.keys()].filter((k) => !now.has(k));
+  let append = '';
+  for (const list of HISTORY_LISTS) {
+    const old: readonly unknown[] = before[list];
+    const next: readonly unknown[] = issue[list];
+    const kept = next.length >= old.length && old.every((e, i) => e === next[i] || JSON.stringify(e) === JSON.stringify(next[i]));
+    if (!kept) throw new Error(`issue #${issue.id}: ${list} was rewritten, not appended to`);
+    for (const entry of next.slice(old.length)) append += `${HISTORY_TAGS[list]}${JSON.stringify(entry)}\n`;
+  }
+  return { set, del, append };
 }
 
 const int = z.coerce.number().int();
@@ -44,6 +92,13 @@ const evidenceSchema = z.object({
   msgid: z.string(),
   at: z.number(),
 });
+const deadlineChangeSchema = z.object({ from: z.number().nullable(), to: z.number(), reason: z.string(), by: z.string(), at: z.number() });
+
+const entrySchemas = {
+  deadlineChanges: deadlineChangeSchema,
+  rejectReasons: z.string(),
+  evidence: evidenceSchema,
+} as const satisfies Record<HistoryList, z.ZodType>;
 
 const issueHashSchema = z.object({
   id: int,
@@ -56,6 +111,7 @@ const issueHashSchema = z.object({
   source: z.string().optional(),
   reporter: z.string(),
   assignee: z.string().optional(),
+  formerAssignees: json(z.array(z.string())).optional(),
   deadline: int.optional(),
   homeChat: z.string(),
   createdAt: int,
@@ -65,20 +121,41 @@ const issueHashSchema = z.object({
   revisitedAt: int.optional(),
   canceledAt: int.optional(),
   fixNote: z.string().optional(),
-  evidence: json(z.array(evidenceSchema)).default([]),
+  fixedBy: z.string().optional(),
   rejectCount: int.default(0),
-  rejectReasons: json(z.array(z.string())).default([]),
   relapseCount: int.default(0),
-  deadlineChanges: json(z.array(z.object({ from: z.number().nullable(), to: z.number(), reason: z.string(), by: z.string(), at: z.number() }))),
   extensionRequest: json(z.object({ to: z.number(), reason: z.string(), by: z.string(), at: z.number() })).optional(),
+  extensionRequestCount: int.optional(),
   verifyNote: z.string().optional(),
   revisitNote: z.string().optional(),
   cancelReason: z.string().optional(),
   closedOnTime: z.enum(['0', '1']).transform((v) => v === '1').optional(),
+  // The lists as at 上报 (or, in hashes written before the history existed, as at that time);
+  // entries appended since follow them in the history.
+  deadlineChanges: json(z.array(deadlineChangeSchema)).optional(),
+  rejectReasons: json(z.array(z.string())).optional(),
+  evidence: json(z.array(evidenceSchema)).optional(),
 });
 
-export function decodeIssue(hash: Record<string, string>): Issue {
+const TAG_LIST = new Map<string, HistoryList>(HISTORY_LISTS.map((list) => [HISTORY_TAGS[list], list]));
+
+/** The history string's entries, per list, in order. */
+function decodeHistory(history: string): Record<HistoryList, unknown[]> {
+  const out = Object.fromEntries(HISTORY_LISTS.map((list) => [list, [] as unknown[]])) as Record<HistoryList, unknown[]>;
+  for (const line of history.split('\n')) {
+    if (!line) continue;
+    const list = TAG_LIST.get(line[0]!);
+    if (!list) throw new Error(`history line with unknown tag "${line[0]}"`);
+    out[list].push(json(entrySchemas[list]).parse(line.slice(1)));
+  }
+  return out;
+}
+
+/** An issue from its hash and its history string (absent: no entries yet). */
+export function decodeIssue(hash: Record<string, string>, history: string | null = null): Issue {
   const parsed = issueHashSchema.parse(hash);
+  const entries = decodeHistory(history ?? '');
+  const histories = Object.fromEntries(HISTORY_LISTS.map((list) => [list, [...(parsed[list] ?? []), ...entries[list]]]));
   // zod gives optional keys as present-but-undefined; drop them so Issue stays exact.
-  return Object.fromEntries(Object.entries(parsed).filter(([, v]) => v !== undefined)) as unknown as Issue;
+  return Object.fromEntries(Object.entries({ ...parsed, ...histories }).filter(([, v]) => v !== undefined)) as unknown as Issue;
 }

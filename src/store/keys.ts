@@ -19,6 +19,11 @@ export interface Keys {
   /** District-wide issue id sequence. */
   issueSeq: string;
   issue(id: number): string;
+  /**
+   * What one issue's lists gained after 上报 (deadline changes, reject reasons, evidence; one
+   * tagged JSON line each), appended to by the commit script, so the hash does not grow with them.
+   */
+  issueHistory(id: number): string;
   /** Every change of every issue (a stream), and of one issue (a list of JSON entries, for /查看). */
   auditAll: string;
   audit(id: number): string;
@@ -57,6 +62,7 @@ export function createKeys(prefix: string): Keys {
     message: (streamId) => `${prefix}msg:${streamId}`,
     issueSeq: `${ledger}issue:seq`,
     issue: (id) => `${ledger}issue:${id}`,
+    issueHistory: (id) => `${ledger}issue:${id}:history`,
     auditAll: `${ledger}audit`,
     audit: (id) => `${ledger}audit:${id}`,
     byState: (s) => `${ledger}idx:state:${s}`,

@@ -44,9 +44,9 @@ export interface AuditEntry {
 }
 
 /**
- * The rectification ledger in Redis (DESIGN §6): issue hashes with a version, index sets,
- * deadline sorted sets, per-unit counters and the audit streams. Every change goes through one
- * Lua script with a version check; nothing is ever deleted.
+ * The rectification ledger in Redis (DESIGN §6): issue hashes with a version, their histories,
+ * index sets, deadline sorted sets, per-unit counters and the audit streams. Every change goes
+ * through one Lua script with a version check; nothing is ever deleted.
  */
 export class LedgerStore {
   constructor(
@@ -63,16 +63,22 @@ export class LedgerStore {
   }
 
   async get(id: number): Promise<Issue | undefined> {
-    const hash = await this.redis.hgetall(this.keys.issue(id));
-    return Object.keys(hash).length ? decodeIssue(hash) : undefined;
+    const [hash, lists] = await this.read(id);
+    return Object.keys(hash).length ? decodeIssue(hash, lists) : undefined;
+  }
+
+  async getMany(ids: readonly number[]): Promise<Issue[]> {
+    const read = await Promise.all(ids.map((id) => this.read(id)));
+    return read.map(([hash, lists]) => decodeIssue(hash, lists));
   }
 
   // Reads are single commands issued together, not explicit pipelines: the client's
   // auto-pipelining sends the commands of all callbacks in flight in one write (a write per
-  // pipeline per callback was a large share of the CPU under load, issue #5).
-  async getMany(ids: readonly number[]): Promise<Issue[]> {
-    const hashes = await Promise.all(ids.map((id) => this.redis.hgetall(this.keys.issue(id))));
-    return hashes.map((hash) => decodeIssue(hash));
+  // pipeline per callback was a large share of the CPU under load, issue #5). The hash and its
+  // histories are read without a transaction: every commit bumps the version, and a writer
+  // commits only against the version it read, so a torn read can never be written back.
+  private async read(id: number): Promise<[Record<string, string>, string | null]> {
+    return Promise.all([this.redis.hgetall(this.keys.issue(id)), this.redis.get(this.keys.issueHistory(id))]);
   }
 
   /**
@@ -92,10 +98,12 @@ export class LedgerStore {
       }
       return i;
     };
-    const ops = ledgerOps(this.keys, before, after).map((op) =>
+    const ops: (string | number)[][] = ledgerOps(this.keys, before, after).map((op) =>
       op[0] === 'zrem' ? [op[0], ref(op[1]), op[2]] : [op[0], ref(op[1]), op[2], op[3]],
     );
-    const { set, del } = encodeIssue(after);
+    // Only what changed: the fields that differ from `before` and the new history entries.
+    const { set, del, append } = encodeIssue(after, before);
+    if (append) ops.push(['append', ref(this.keys.issueHistory(after.id)), append]);
     const audit: [string, string][] = [
       ['issue', String(after.id)],
       ['actor', actor],

@@ -503,6 +503,7 @@ async function keyCensus(redis: Redis, keys: Keys): Promise<KeyType[]> {
   const timerJob = new RegExp(`^${escape(keys.bullPrefix)}:timers:(remind|revisit)-`);
   const kinds: [string, (k: string) => boolean][] = [
     ['issue hash (issue:<id>)', (k) => /^issue:\d+$/.test(k.slice(p.length))],
+    ['issue history (issue:<id>:history)', (k) => /^issue:\d+:history$/.test(k.slice(p.length))],
     ['audit list (audit:<id>)', (k) => /^audit:\d+$/.test(k.slice(p.length))],
     ['district audit stream (audit)', (k) => k === keys.auditAll],
     ['indexes (idx:state/unit/team/assignee)', (k) => k.startsWith(`${p}idx:`)],

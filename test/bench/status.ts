@@ -249,10 +249,11 @@ async function memoryBreakdown(redis: Redis, keys: ReturnType<typeof createKeys>
   // ids are handed out in completion order, so closed and open issues are interleaved; sample them all.
   const ids = sample(0, issues);
   const hash = await avg(ids, (id) => keys.issue(id));
+  const histories = await avg(ids, (id) => keys.issueHistory(id));
   const audit = await avg(ids, (id) => keys.audit(id));
   const auditAll = Number((await redis.memory('USAGE', keys.auditAll, 'SAMPLES', 0)) ?? 0) / issues;
-  const rest = perIssue - hash - audit - auditAll;
-  return `issue hash ${Math.round(hash)} B, its audit list ${Math.round(audit)} B, share of the district audit stream ${Math.round(auditAll)} B, indexes/deadlines/counters/key overhead ${Math.round(rest)} B`;
+  const rest = perIssue - hash - histories - audit - auditAll;
+  return `issue hash ${Math.round(hash)} B, its history string ${Math.round(histories)} B, its audit list ${Math.round(audit)} B, share of the district audit stream ${Math.round(auditAll)} B, indexes/deadlines/counters/key overhead ${Math.round(rest)} B`;
 }
 
 async function enableAofAlways(redis: Redis): Promise<{ ms: number; bytes: number }> {

@@ -107,14 +107,14 @@ describe('who may do what', () => {
   it('never lets the assignee verify their own fix, even a team member', async () => {
     const { id } = await report('斑竹村 文化室漏雨 @冉小兵');
     await say(MEMBER2_T1, 'CHAT_T1', `/整改 #${id} 屋顶已修补`);
-    expect(await say(MEMBER2_T1, 'CHAT_T1', `/销号 #${id}`)).toBe('无权限：/销号 仅限本片区工作队队员（责任人本人不能给自己的整改销号）使用。');
+    expect(await say(MEMBER2_T1, 'CHAT_T1', `/销号 #${id}`)).toBe(`无权限：#${id} 的整改由你反馈，销号需由本片区其他队员核验（两人核验）。`);
   });
 
   it('keeps teams to their own area', async () => {
     const { id } = await report('斑竹村 道路破损');
     await say(SEC_BANZHU, 'CHAT_T1', `/整改 #${id} 已修补`);
-    expect(await say(LEADER_T2, 'CHAT_T2', `/销号 #${id}`)).toBe('无权限：斑竹村（福禄镇）不在第二工作队的片区（七塘镇、八塘镇），请由负责该片区的工作队办理');
-    expect(await say(LEADER_T2, 'CHAT_T2', '/上报 斑竹村 垃圾未清运')).toBe('无权限：斑竹村（福禄镇）不在第二工作队的片区（七塘镇、八塘镇），请由负责该片区的工作队办理');
+    expect(await say(LEADER_T2, 'CHAT_T2', `/销号 #${id}`)).toBe('无权限：斑竹村（福禄镇）不在第二工作队的片区（七塘镇、八塘镇），请由负责该片区的工作队办理。');
+    expect(await say(LEADER_T2, 'CHAT_T2', '/上报 斑竹村 垃圾未清运')).toBe('无权限：斑竹村（福禄镇）不在第二工作队的片区（七塘镇、八塘镇），请由负责该片区的工作队办理。');
     expect(await say(ADMIN, 'CHAT_ADMIN', `/销号 #${id}`)).toContain('已销号');
   });
 

@@ -92,8 +92,8 @@ const rows: Row[] = [
   [LEADER, '/list assigned', '整改中'],
   [LEADER, '/list overdue', '逾期'],
   // Refusals that say the real reason, with the command as typed.
-  [MEMBER, '/上报 喜观村 垃圾堆放', '无权限：喜观村（七塘镇）不在第一工作队的片区（福禄镇），请由负责该片区的工作队办理'],
-  [LEADER, '/status 全区', '无权限：全区（示例区）不在第一工作队的片区（福禄镇）；本片区以外的情况请组织部查看'],
+  [MEMBER, '/上报 喜观村 垃圾堆放', '无权限：喜观村（七塘镇）不在第一工作队的片区（福禄镇），请由负责该片区的工作队办理。'],
+  [LEADER, '/status 全区', '无权限：全区（示例区）不在第一工作队的片区（福禄镇）；本片区以外的情况请组织部查看。'],
   [SECRETARY, '/status', '无权限：/status 仅限组织部、队长或队员使用。'],
   // The ledger only where it belongs.
   [MEMBER, '/清单', '无权限：这个群不是组织名册里登记的工作群，不在这里显示问题情况。请到本片区的工作群，或单聊督办助手查看。', 'CHAT_STRANGERS'],

@@ -58,7 +58,7 @@ describe('/status on a generated ledger of 276 found, 223 closed', () => {
     const own = await say('u_t2_m1', 'CHAT_T2', '/status');
     expect(own).toContain('**第二工作队 · 累计**');
     expect(own).not.toContain('发现 276');
-    expect(await say('u_t2_m1', 'CHAT_T2', '/status 福禄镇')).toBe('无权限：福禄镇不在第二工作队的片区（七塘镇、八塘镇）；本片区以外的情况请组织部查看');
+    expect(await say('u_t2_m1', 'CHAT_T2', '/status 福禄镇')).toBe('无权限：福禄镇不在第二工作队的片区（七塘镇、八塘镇）；本片区以外的情况请组织部查看。');
     // The command is named as it was typed.
     expect(await say('u_sec_banzhu', 'CHAT_T1', '/status')).toBe('无权限：/status 仅限组织部、队长或队员使用。');
     expect(await say('u_sec_banzhu', 'CHAT_T1', '/进度')).toBe('无权限：/进度 仅限组织部、队长或队员使用。');

@@ -135,6 +135,8 @@ describe('commit', () => {
     );
     expect(await redis.hgetall(`${p}issue:1`)).toEqual(Object.fromEntries(encodeIssue(issue).set));
     expect(await redis.hgetall(`${p}issue:1`)).toMatchObject({ id: '1', version: '1', state: 'assigned', assignee: 'u_sec_banzhu', description: '闸阀老化漏水' });
+    // The lists as at 上报 are in the hash; the history key appears with the first later entry.
+    expect(await redis.hget(`${p}issue:1`, 'deadlineChanges')).toBe(JSON.stringify([{ from: null, to: T0 + 7 * DAY_MS, reason: '上报', by: MEMBER_T1, at: T0 }]));
     for (const k of ['idx:state:assigned', 'idx:team:t1', 'idx:unit:banzhu', 'idx:unit:banzhu:assigned', 'idx:assignee:u_sec_banzhu']) {
       expect(await redis.zrange(`${p}${k}`, 0, '-1', 'WITHSCORES')).toEqual(['1', '1']);
     }

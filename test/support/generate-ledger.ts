@@ -32,6 +32,8 @@ export async function generateLedger(store: LedgerStore, org: Org, shape: Ledger
     const unit = shape.units[i % shape.units.length]!;
     const createdAt = shape.now - Math.floor(((i * 7919) % (shape.days * 24)) * (DAY_MS / 24)) - DAY_MS;
     const reporter = reporterOf(unit);
+    // Never the reporter: nobody assigns an issue to themselves.
+    const assignee = unit.secretary ?? org.teamsCovering(unit.id)[0]!.members.find((m) => m !== reporter)!;
     const id = await store.nextId();
     const created = must(
       createIssue(
@@ -41,7 +43,7 @@ export async function generateLedger(store: LedgerStore, org: Org, shape: Ledger
           teamIds: org.teamsCovering(unit.id).map((t) => t.id),
           description: `生成的问题 ${i}：村务公开不及时`,
           homeChat: 'CHAT_T1',
-          assignee: unit.secretary ?? reporter,
+          assignee,
           deadline: createdAt + 7 * DAY_MS,
           evidence: [],
         },
@@ -57,7 +59,7 @@ export async function generateLedger(store: LedgerStore, org: Org, shape: Ledger
       await commit(store, issue, out, who, at);
       issue = out.issue;
     };
-    await step({ type: 'fix', note: '已整改', evidence: [] }, unit.secretary ?? reporter, createdAt + ((i % 9) + 1) * DAY_MS);
+    await step({ type: 'fix', note: '已整改', evidence: [] }, assignee, createdAt + ((i % 9) + 1) * DAY_MS);
     const verifier = org.teamsCovering(unit.id)[0]!.members.find((m) => m !== issue.assignee)!;
     await step({ type: 'verify' }, verifier, createdAt + ((i % 9) + 2) * DAY_MS);
   };

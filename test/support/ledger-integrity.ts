@@ -1,5 +1,6 @@
 import { COUNTERS, bucketsOf } from '../../src/domain/stats';
 import type { Issue } from '../../src/domain/issue';
+import { ENTRY_LIMITS } from '../../src/domain/limits';
 import { decodeIssue } from '../../src/store/issue-codec';
 import { createKeys } from '../../src/store/keys';
 import type { Redis } from 'ioredis';
@@ -9,12 +10,21 @@ import { keysWithPrefix } from './redis';
  * The ledger is whole: every issue hash decodes; every change left one audit entry (per issue
  * and in the district stream); each issue is in its state's indexes and in the deadline set
  * exactly while its clock runs; a recount of the per-unit counters from the issues equals the
- * stored hashes (fields back at zero ignored). Returns the issues it read.
+ * stored hashes (fields back at zero ignored); every history is within its limit. Returns the issues it read.
  */
 export async function expectLedgerWhole(redis: Redis, prefix: string): Promise<Issue[]> {
   const keys = createKeys(prefix);
   const issueKeys = (await keysWithPrefix(redis, `${keys.ledgerPrefix}issue:`)).filter((k) => /:issue:\d+$/.test(k));
-  const issues = (await Promise.all(issueKeys.map((key) => redis.hgetall(key)))).map((hash) => decodeIssue(hash));
+  const issues = await Promise.all(
+    issueKeys.map(async (key) => {
+      const hash = await redis.hgetall(key);
+      const id = Number(key.slice(key.lastIndexOf(':') + 1));
+      const issue = decodeIssue(hash, await redis.get(keys.issueHistory(id)));
+      const sizes = { evidence: issue.evidence.length <= ENTRY_LIMITS.evidence, deadlineChanges: issue.deadlineChanges.length <= ENTRY_LIMITS.deadlineChanges };
+      expect({ key, ...sizes }).toEqual({ key, evidence: true, deadlineChanges: true });
+      return issue;
+    }),
+  );
   const seq = Number(await redis.get(keys.issueSeq));
   const facts = await Promise.all(
     issues.map((i) =>
@@ -29,7 +39,7 @@ export async function expectLedgerWhole(redis: Redis, prefix: string): Promise<I
   issues.forEach((i, n) => {
     const [audit, inState, inUnitState, deadline] = facts[n]!;
     const clockRuns = i.state === 'assigned' && i.deadline !== undefined;
-    expect({ id: i.id, audit, inState, inUnitState, deadline, belowSeq: i.id <= seq, wellFormed: i.description.isWellFormed() }).toEqual({
+    expect({ id: i.id, audit, inState, inUnitState, deadline, belowSeq: i.id <= seq, wellFormed: i.description.isWellFormed(), rejects: i.rejectReasons.length }).toEqual({
       id: i.id,
       audit: i.version,
       inState: String(i.id),
@@ -37,6 +47,7 @@ export async function expectLedgerWhole(redis: Redis, prefix: string): Promise<I
       deadline: clockRuns ? String(i.deadline) : null,
       belowSeq: true,
       wellFormed: true,
+      rejects: i.rejectCount,
     });
   });
   expect(await redis.xlen(keys.auditAll)).toBe(issues.reduce((n, i) => n + i.version, 0));

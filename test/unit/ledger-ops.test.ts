@@ -1,7 +1,7 @@
 import type { Issue } from '../../src/domain/issue';
 import { apply, createIssue, isRefusal, type Action, type Actor, type NewIssueInput, type Outcome, type Refusal } from '../../src/domain/lifecycle';
 import { DAY_MS } from '../../src/domain/time';
-import { decodeIssue, encodeIssue } from '../../src/store/issue-codec';
+import { decodeIssue, encodeIssue, HISTORY_LISTS, type IssueWrite } from '../../src/store/issue-codec';
 import { createKeys } from '../../src/store/keys';
 import { ledgerOps, type Op } from '../../src/store/ledger-ops';
 
@@ -278,6 +278,7 @@ describe('issue codec', () => {
     source: '县委巡察',
     reporter: 'u_t1_m2',
     assignee: 'u_sec_banzhu',
+    formerAssignees: ['u_sec_old', 'u_t1_m3'],
     deadline: DEADLINE,
     homeChat: 'CHAT_T1',
     createdAt: T0,
@@ -287,6 +288,7 @@ describe('issue codec', () => {
     revisitedAt: T0 + 40 * DAY_MS,
     canceledAt: T0 + 41 * DAY_MS,
     fixNote: '已更换闸阀',
+    fixedBy: 'u_sec_banzhu',
     evidence: [
       { kind: 'image', url: 'https://img.example/1.jpg', aesKey: 'k1', msgid: 'm1', at: T0 + DAY_MS },
       { kind: 'file', url: 'https://img.example/2.pdf', msgid: 'm2', at: T0 + DAY_MS + 5 },
@@ -299,6 +301,7 @@ describe('issue codec', () => {
       { from: DEADLINE - DAY_MS, to: DEADLINE, reason: '配件需订购', by: 'u_luo', at: T0 + HOUR },
     ],
     extensionRequest: { to: DEADLINE + DAY_MS, reason: '雨天', by: 'u_sec_banzhu', at: T0 + 2 * HOUR },
+    extensionRequestCount: 3,
     verifyNote: '现场核验无误',
     revisitNote: '运行正常',
     cancelReason: '（测试）',
@@ -322,57 +325,160 @@ describe('issue codec', () => {
     deadlineChanges: [],
   };
 
-  /** What Redis would hold after HDEL of `del` and HSET of `set` on an empty hash. */
-  const asHash = (issue: Issue) => Object.fromEntries(encodeIssue(issue).set);
+  /** What Redis holds: the hash and the history string, as the commit script leaves them. */
+  interface Stored {
+    hash: Record<string, string>;
+    history: string;
+  }
+  const write = (stored: Stored, w: IssueWrite): Stored => {
+    const hash = { ...stored.hash };
+    for (const k of w.del) delete hash[k];
+    for (const [k, v] of w.set) hash[k] = v;
+    return { hash, history: stored.history + w.append };
+  };
+  const EMPTY: Stored = { hash: {}, history: '' };
+  const stored = (issue: Issue) => write(EMPTY, encodeIssue(issue));
+  const read = (s: Stored) => decodeIssue(s.hash, s.history);
+  const lines = (...entries: [string, unknown][]) => entries.map(([tag, e]) => `${tag}${JSON.stringify(e)}\n`).join('');
 
   it('round-trips an issue with every optional field set', () => {
-    expect(decodeIssue(asHash(full))).toEqual(full);
+    expect(read(stored(full))).toEqual(full);
   });
 
   it('round-trips closedOnTime false (not dropped as falsy)', () => {
     const late = { ...full, closedOnTime: false };
-    expect(asHash(late).closedOnTime).toBe('0');
-    expect(decodeIssue(asHash(late))).toEqual(late);
+    expect(stored(late).hash.closedOnTime).toBe('0');
+    expect(read(stored(late))).toEqual(late);
   });
 
-  it('encodes scalars as text and lists as JSON', () => {
-    const h = asHash(full);
-    expect(h).toMatchObject({
+  it('encodes scalars as text and small values as JSON; a new issue holds its lists as at 上报 in the hash', () => {
+    const s = stored(full);
+    expect(s.hash).toMatchObject({
       id: '42',
       version: '9',
       deadline: String(DEADLINE),
       closedOnTime: '1',
       teamIds: '["t1","t7"]',
-      rejectReasons: '["照片不清","未附整改前后对比"]',
+      formerAssignees: '["u_sec_old","u_t1_m3"]',
+      extensionRequestCount: '3',
+      fixedBy: 'u_sec_banzhu',
     });
+    for (const list of HISTORY_LISTS) expect(s.hash[list]).toBe(JSON.stringify(full[list]));
+    expect(s.history).toBe('');
     expect(encodeIssue(full).del).toEqual([]);
   });
 
-  it('round-trips an issue with no optional field, deleting every optional field', () => {
-    const { set, del } = encodeIssue(minimal);
-    expect(set.map(([k]) => k).sort()).toEqual(
-      ['id', 'version', 'state', 'unitId', 'teamIds', 'description', 'reporter', 'homeChat', 'createdAt', 'deadlineChanges'].sort(),
-    );
-    // Empty lists and zero counts are left out (and deleted), and read back as their defaults.
-    expect([...del].sort()).toEqual(
-      ['category', 'source', 'assignee', 'deadline', 'assignedAt', 'submittedAt', 'closedAt', 'revisitedAt', 'canceledAt', 'fixNote', 'extensionRequest', 'verifyNote', 'revisitNote', 'cancelReason', 'closedOnTime', 'evidence', 'rejectCount', 'rejectReasons', 'relapseCount'].sort(),
-    );
+  it('round-trips an issue with no optional field, writing only what it has', () => {
+    const { set, del, append } = encodeIssue(minimal);
+    expect(set.map(([k]) => k).sort()).toEqual(['id', 'version', 'state', 'unitId', 'teamIds', 'description', 'reporter', 'homeChat', 'createdAt'].sort());
+    expect(del).toEqual([]);
+    expect(append).toBe('');
     const decoded = decodeIssue(Object.fromEntries(set));
     expect(decoded).toEqual(minimal);
     // Exact: no optional key present with an undefined value.
     expect(Object.keys(decoded).sort()).toEqual(Object.keys(minimal).sort());
   });
 
-  it('refuses a hash with a state it does not know', () => {
-    expect(() => decodeIssue({ ...asHash(minimal), state: 'archived' })).toThrow(/state/);
+  describe('a change writes only what changed', () => {
+    const created = () => {
+      const out = createIssue(
+        { id: 5, unitId: 'banzhu', teamIds: ['t1'], description: '闸阀漏水', homeChat: 'CHAT_T1', assignee: 'u_sec_banzhu', deadline: DEADLINE, evidence: [photo('m1')] },
+        MEMBER,
+        T0,
+      );
+      if (isRefusal(out)) throw new Error('refused');
+      return out.issue;
+    };
+    const photo = (msgid: string) => ({ kind: 'image' as const, url: `https://img.example/${msgid}.jpg`, msgid, at: T0 });
+    const next = (issue: Issue, action: Action, who: Actor, at: number) => {
+      const out = apply(issue, action, who, at);
+      if (isRefusal(out)) throw new Error(JSON.stringify(out));
+      return out.issue;
+    };
+    const SECRETARY: Actor = { userid: 'u_sec_banzhu', isAdmin: false, inArea: false };
+
+    it('a reminder sets only the version', () => {
+      const before = created();
+      expect(encodeIssue(next(before, { type: 'remind' }, MEMBER, T0 + HOUR), before)).toEqual({ set: [['version', '2']], del: [], append: '' });
+    });
+
+    it('a fix sets its fields and appends only its photos', () => {
+      const before = created();
+      const after = next(before, { type: 'fix', note: '已更换', evidence: [photo('m2'), photo('m3')] }, SECRETARY, T0 + DAY_MS);
+      const w = encodeIssue(after, before);
+      expect(Object.fromEntries(w.set)).toEqual({ version: '2', state: 'submitted', submittedAt: String(T0 + DAY_MS), fixNote: '已更换', fixedBy: 'u_sec_banzhu' });
+      expect(w.del).toEqual([]);
+      expect(w.append).toBe(lines(['e', photo('m2')], ['e', photo('m3')]));
+      expect(read(write(stored(before), w))).toEqual(after);
+    });
+
+    it('a rejection appends its reason; an approved extension appends its change and deletes the request', () => {
+      const submitted = next(created(), { type: 'fix', note: '已更换', evidence: [] }, SECRETARY, T0 + DAY_MS);
+      const rejected = next(submitted, { type: 'reject', reason: '照片不清' }, VERIFIER, T0 + 2 * DAY_MS);
+      const w1 = encodeIssue(rejected, submitted);
+      expect(w1.append).toBe(lines(['r', '照片不清']));
+      expect(Object.fromEntries(w1.set)).toEqual({ version: '3', state: 'assigned', rejectCount: '1' });
+
+      const asked = next(rejected, { type: 'extend', to: DEADLINE + DAY_MS, reason: '雨天' }, SECRETARY, T0 + 3 * DAY_MS);
+      const approved = next(asked, { type: 'approve-extension' }, VERIFIER, T0 + 3 * DAY_MS + HOUR);
+      const w2 = encodeIssue(approved, asked);
+      expect(Object.fromEntries(w2.set)).toEqual({ version: '5', deadline: String(DEADLINE + DAY_MS) });
+      expect(w2.del).toEqual(['extensionRequest']);
+      expect(w2.append).toBe(lines(['d', approved.deadlineChanges.at(-1)]));
+
+      let s = stored(created());
+      for (const [b, a] of [[created(), submitted], [submitted, rejected], [rejected, asked], [asked, approved]] as const) s = write(s, encodeIssue(a, b));
+      expect(read(s)).toEqual(approved);
+    });
+
+    it('refuses to write a history that was rewritten rather than appended to', () => {
+      const before = created();
+      expect(() => encodeIssue({ ...before, version: 2, evidence: [photo('other')] }, before)).toThrow(/evidence was rewritten/);
+      expect(() => encodeIssue({ ...before, version: 2, deadlineChanges: [] }, before)).toThrow(/deadlineChanges was rewritten/);
+    });
   });
 
-  it('refuses a hash with a list that is not JSON', () => {
-    expect(() => decodeIssue({ ...asHash(minimal), evidence: '[{' })).toThrow(/not JSON/);
+  it('reads a hash written before the histories had their own keys, with entries appended since after them', () => {
+    const legacy = {
+      ...stored(minimal).hash,
+      deadlineChanges: JSON.stringify([{ from: null, to: DEADLINE, reason: '上报', by: 'u_admin', at: T0 }]),
+      rejectReasons: '["旧的原因"]',
+      evidence: '[]',
+    };
+    const added = { from: DEADLINE, to: DEADLINE + DAY_MS, reason: '延期', by: 'u_luo', at: T0 + DAY_MS };
+    const issue = decodeIssue(legacy, lines(['d', added], ['r', '新的原因']));
+    expect(issue.deadlineChanges).toEqual([{ from: null, to: DEADLINE, reason: '上报', by: 'u_admin', at: T0 }, added]);
+    expect(issue.rejectReasons).toEqual(['旧的原因', '新的原因']);
+    expect(issue.evidence).toEqual([]);
+  });
+
+  it('refuses a hash with a state it does not know', () => {
+    expect(() => decodeIssue({ ...stored(minimal).hash, state: 'archived' })).toThrow(/state/);
+  });
+
+  it('refuses a history line that is not JSON, not of its shape, or of an unknown list', () => {
+    expect(() => decodeIssue(stored(minimal).hash, 'e[{\n')).toThrow(/not JSON/);
+    expect(() => decodeIssue(stored(minimal).hash, 'd{"to":"soon"}\n')).toThrow();
+    expect(() => decodeIssue(stored(minimal).hash, 'x"?"\n')).toThrow(/unknown tag/);
+  });
+
+  it('keeps a newline inside an entry on its line (JSON escapes it)', () => {
+    const after = { ...minimal, version: 2, rejectReasons: ['第一行\n第二行'], rejectCount: 1 };
+    const s = write(stored(minimal), encodeIssue(after, minimal));
+    expect(s.history).toBe('r"第一行\\n第二行"\n');
+    expect(read(s)).toEqual(after);
+  });
+
+  it('never rewrites the lists held in the hash once the issue exists', () => {
+    const after = { ...full, version: 10, evidence: [...full.evidence, { kind: 'image' as const, url: 'https://img.example/3.jpg', msgid: 'm3', at: T0 + 3 * DAY_MS }] };
+    const w = encodeIssue(after, full);
+    expect(w.set).toEqual([['version', '10']]);
+    expect(w.append).toBe(lines(['e', after.evidence[2]]));
+    expect(read(write(stored(full), w))).toEqual(after);
   });
 
   it('refuses a hash missing a required field', () => {
-    const { version: _dropped, ...rest } = asHash(minimal);
+    const { version: _dropped, ...rest } = stored(minimal).hash;
     expect(() => decodeIssue(rest)).toThrow(/version/);
   });
 });

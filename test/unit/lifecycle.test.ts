@@ -3,6 +3,7 @@ import {
   apply,
   createIssue,
   isRefusal,
+  mayReport,
   WHO,
   type Action,
   type ActionType,
@@ -11,6 +12,7 @@ import {
   type Outcome,
   type Refusal,
 } from '../../src/domain/lifecycle';
+import { ENTRY_LIMITS } from '../../src/domain/limits';
 import { DAY_MS } from '../../src/domain/time';
 
 /* ---------------------------------------------------------------- builders */
@@ -351,18 +353,35 @@ describe('apply: the assignee', () => {
     ['also a team member of the area', actor(ASSIGNEE_ID, { inArea: true })],
     ['also an admin', actor(ASSIGNEE_ID, { admin: true, inArea: true })],
   ])('may not verify their own fix when %s', (_what, who) => {
-    expect(act(issueIn('submitted'), ACTIONS.verify, who)).toEqual({ kind: 'permission', allowed: WHO.notAssignee });
+    expect(act(issueIn('submitted'), ACTIONS.verify, who)).toEqual({
+      kind: 'permission',
+      allowed: WHO.otherMember,
+      reason: '你是 #12 的责任人，销号需由本片区其他队员核验（两人核验）',
+    });
   });
 
   it.each<[ActionType, string]>([
     ['assign', WHO.areaTeam],
-    ['reject', WHO.areaTeam],
-    ['approve-extension', WHO.areaTeam],
     ['remind', WHO.areaTeam],
     ['cancel', WHO.reporterOrAdmin],
   ])('may not %s', (type, allowed) => {
-    const state: IssueState = type === 'reject' ? 'submitted' : 'assigned';
-    expect(act(issueIn(state), ACTIONS[type], ASSIGNEE)).toEqual({ kind: 'permission', allowed });
+    expect(act(issueIn('assigned'), ACTIONS[type], ASSIGNEE)).toEqual({ kind: 'permission', allowed });
+  });
+
+  it('may not reject their own fix, told why', () => {
+    expect(act(issueIn('submitted'), ACTIONS.reject, ASSIGNEE)).toEqual({
+      kind: 'permission',
+      allowed: WHO.otherMember,
+      reason: '你是 #12 的责任人，驳回需由本片区其他队员核验（两人核验）',
+    });
+  });
+
+  it('may not approve an extension of their own deadline, told why', () => {
+    expect(act(issueIn('assigned'), ACTIONS['approve-extension'], ASSIGNEE)).toEqual({
+      kind: 'permission',
+      allowed: WHO.otherMember,
+      reason: '你是 #12 的责任人，延期需由本片区其他队员批准',
+    });
   });
 
   it('may not revisit', () => {
@@ -704,5 +723,207 @@ describe('apply: decisions taken after review', () => {
       createIssue({ id: 3, unitId: 'banzhu', teamIds: ['t1'], description: '路灯不亮', homeChat: 'CHAT_T1', deadline: DEADLINE, evidence: [] }, MEMBER, T0),
     );
     expect(result.issue.deadlineChanges).toEqual([{ from: null, to: DEADLINE, reason: '上报', by: MEMBER.userid, at: T0 }]);
+  });
+});
+
+/* ---------------------------------------------------------------- duties kept apart (两人核验) */
+
+describe('duties kept apart (两人核验)', () => {
+  const duty = (reason: string): Refusal => ({ kind: 'permission', allowed: WHO.otherMember, reason });
+  /** A team member of the area, assigned the issue by a colleague. */
+  const MEMBER_ASSIGNEE = actor('u_m5', { inArea: true });
+
+  describe('verify (销号) and reject (驳回)', () => {
+    it('fix records who reported it', () => {
+      expect(outcome(act(issueIn('assigned'), ACTIONS.fix, MEMBER)).issue.fixedBy).toBe(MEMBER.userid);
+      expect(outcome(act(issueIn('assigned'), ACTIONS.fix, ASSIGNEE)).issue.fixedBy).toBe(ASSIGNEE_ID);
+    });
+
+    it('the member who reported the fix for the unit may neither verify nor reject it; a colleague may', () => {
+      const submitted = outcome(act(issueIn('assigned'), ACTIONS.fix, MEMBER)).issue;
+      expect(act(submitted, ACTIONS.verify, MEMBER)).toEqual(duty('#12 的整改由你反馈，销号需由本片区其他队员核验（两人核验）'));
+      expect(act(submitted, ACTIONS.reject, MEMBER)).toEqual(duty('#12 的整改由你反馈，驳回需由本片区其他队员核验（两人核验）'));
+      expect(outcome(act(submitted, ACTIONS.verify, LEADER)).issue.state).toBe('closed');
+      expect(outcome(act(submitted, ACTIONS.reject, LEADER)).issue.state).toBe('assigned');
+    });
+
+    it.each<[string, Actor]>([
+      ['an admin', actor('u_fixer', { admin: true })],
+      ['an admin who is also in the area', actor('u_fixer', { admin: true, inArea: true })],
+    ])('the rule holds for %s who reported the fix', (_who, who) => {
+      const submitted = outcome(act(issueIn('assigned'), ACTIONS.fix, who)).issue;
+      expect(act(submitted, ACTIONS.verify, who)).toMatchObject({ kind: 'permission', allowed: WHO.otherMember });
+    });
+
+    it('an earlier fix reporter may verify a later fix reported by someone else', () => {
+      const first = outcome(act(issueIn('assigned'), ACTIONS.fix, MEMBER)).issue;
+      const rejected = outcome(act(first, ACTIONS.reject, LEADER, NOW + HOUR)).issue;
+      const second = outcome(act(rejected, ACTIONS.fix, ASSIGNEE, NOW + 2 * HOUR)).issue;
+      expect(second.fixedBy).toBe(ASSIGNEE_ID);
+      expect(outcome(act(second, ACTIONS.verify, MEMBER, NOW + 3 * HOUR)).issue.state).toBe('closed');
+    });
+
+    it('reassigning keeps everyone who was the assignee, once each', () => {
+      const toMember = outcome(act(issueIn('assigned'), { type: 'assign', assignee: MEMBER_ASSIGNEE.userid, deadline: DEADLINE }, MEMBER)).issue;
+      expect(toMember.formerAssignees).toEqual([ASSIGNEE_ID]);
+      const back = outcome(act(toMember, { type: 'assign', assignee: ASSIGNEE_ID, deadline: DEADLINE }, MEMBER)).issue;
+      expect(back.formerAssignees).toEqual([ASSIGNEE_ID, MEMBER_ASSIGNEE.userid]);
+      const again = outcome(act(back, { type: 'assign', assignee: MEMBER_ASSIGNEE.userid, deadline: DEADLINE }, MEMBER)).issue;
+      expect(again.formerAssignees).toEqual([ASSIGNEE_ID, MEMBER_ASSIGNEE.userid]);
+    });
+
+    it('assigning the same person again records no former assignee', () => {
+      const same = outcome(act(issueIn('assigned'), { type: 'assign', assignee: ASSIGNEE_ID, deadline: NEW_DEADLINE }, MEMBER)).issue;
+      expect(same).not.toHaveProperty('formerAssignees');
+    });
+
+    it('a former assignee (a team member) may neither verify nor reject', () => {
+      const toMember = outcome(act(issueIn('assigned'), { type: 'assign', assignee: MEMBER_ASSIGNEE.userid, deadline: DEADLINE }, MEMBER)).issue;
+      const away = outcome(act(toMember, { type: 'assign', assignee: ASSIGNEE_ID, deadline: DEADLINE }, MEMBER)).issue;
+      const submitted = outcome(act(away, ACTIONS.fix, ASSIGNEE)).issue;
+      expect(act(submitted, ACTIONS.verify, MEMBER_ASSIGNEE)).toEqual(duty('你曾是 #12 的责任人，销号需由本片区其他队员核验（两人核验）'));
+      expect(act(submitted, ACTIONS.reject, MEMBER_ASSIGNEE)).toEqual(duty('你曾是 #12 的责任人，驳回需由本片区其他队员核验（两人核验）'));
+      // The member who reassigned it had no part in the fix.
+      expect(outcome(act(submitted, ACTIONS.verify, MEMBER)).issue.state).toBe('closed');
+    });
+
+    it('the reporter, with no part in the fix, may still verify', () => {
+      expect(outcome(act(issueIn('submitted', { fixedBy: ASSIGNEE_ID }), ACTIONS.verify, REPORTER)).issue.state).toBe('closed');
+    });
+  });
+
+  describe('approve-extension', () => {
+    it('the member-assignee who asked may not approve; a colleague may', () => {
+      const asked = outcome(act(issueIn('assigned', { assignee: MEMBER_ASSIGNEE.userid }), ACTIONS.extend, MEMBER_ASSIGNEE)).issue;
+      expect(asked.extensionRequest?.by).toBe(MEMBER_ASSIGNEE.userid);
+      expect(act(asked, ACTIONS['approve-extension'], MEMBER_ASSIGNEE)).toEqual(duty('#12 的延期由你申请，需由本片区其他队员批准'));
+      expect(outcome(act(asked, ACTIONS['approve-extension'], MEMBER)).issue.deadline).toBe(NEW_DEADLINE);
+    });
+
+    it('whoever asked may not approve, even once no longer the assignee', () => {
+      const request = { to: REQUESTED, reason: '雨季施工困难', by: MEMBER.userid, at: NOW - HOUR };
+      expect(act(issueIn('assigned', { extensionRequest: request }), ACTIONS['approve-extension'], MEMBER)).toEqual(
+        duty('#12 的延期由你申请，需由本片区其他队员批准'),
+      );
+    });
+
+    it('the assignee may not approve a request for their deadline made by someone else', () => {
+      const request = { to: REQUESTED, reason: '雨季施工困难', by: 'u_other', at: NOW - HOUR };
+      const both = actor(ASSIGNEE_ID, { inArea: true });
+      expect(act(issueIn('assigned', { extensionRequest: request }), ACTIONS['approve-extension'], both)).toEqual(
+        duty('你是 #12 的责任人，延期需由本片区其他队员批准'),
+      );
+    });
+  });
+
+  describe('no self-assignment', () => {
+    const SELF = '不能把问题交办给自己：交办人和责任人须是两个人，请 @该单位责任人或其他同志';
+
+    it.each<[string, Actor]>([
+      ['a member', MEMBER],
+      ['a leader', LEADER],
+      ['an admin', ADMIN],
+    ])('%s may not /交办 to themselves, from 待交办 or 整改中', (_who, who) => {
+      for (const state of ['reported', 'assigned'] as const) {
+        expect(act(issueIn(state), { type: 'assign', assignee: who.userid, deadline: NEW_DEADLINE }, who)).toEqual(duty(SELF));
+      }
+    });
+
+    it.each<[string, Actor]>([
+      ['a member', MEMBER],
+      ['a leader', LEADER],
+      ['an admin', ADMIN],
+    ])('%s may not /上报 naming themselves as the assignee', (_who, who) => {
+      const input: NewIssueInput = { id: 7, unitId: 'banzhu', teamIds: ['t1'], description: '路灯不亮', homeChat: 'CHAT_T1', assignee: who.userid, deadline: DEADLINE, evidence: [] };
+      expect(createIssue(input, who, T0)).toEqual(duty(SELF));
+      expect(mayReport(who, who.userid)).toEqual(duty(SELF));
+      expect(mayReport(who, ASSIGNEE_ID)).toBeUndefined();
+      expect(mayReport(who)).toBeUndefined();
+    });
+
+    it('a stranger is told the role first, not the duty', () => {
+      expect(mayReport(STRANGER, STRANGER.userid)).toEqual({ kind: 'permission', allowed: WHO.areaTeam });
+      expect(act(issueIn('reported'), { type: 'assign', assignee: STRANGER.userid, deadline: NEW_DEADLINE }, STRANGER)).toEqual({
+        kind: 'permission',
+        allowed: WHO.areaTeam,
+      });
+    });
+  });
+
+  it('one member alone is stopped at every step of the loop', () => {
+    const ME = actor('u_alone', { inArea: true });
+    const input: NewIssueInput = { id: 7, unitId: 'banzhu', teamIds: ['t1'], description: '路灯不亮', homeChat: 'CHAT_T1', deadline: DEADLINE, evidence: [] };
+    // /上报 … @自己
+    expect(createIssue({ ...input, assignee: ME.userid }, ME, T0)).toMatchObject({ kind: 'permission', allowed: WHO.otherMember });
+    // /上报 without an assignee, then /交办 @自己
+    let issue = outcome(createIssue(input, ME, T0)).issue;
+    expect(act(issue, { type: 'assign', assignee: ME.userid, deadline: DEADLINE }, ME)).toMatchObject({ kind: 'permission', allowed: WHO.otherMember });
+    // A colleague assigns it to him: he asks for an extension and may not approve it.
+    issue = outcome(act(issue, { type: 'assign', assignee: ME.userid, deadline: DEADLINE }, MEMBER, T0 + HOUR)).issue;
+    issue = outcome(act(issue, { type: 'extend', to: REQUESTED, reason: '配件未到' }, ME, T0 + 2 * HOUR)).issue;
+    expect(issue.deadline).toBe(DEADLINE);
+    expect(act(issue, ACTIONS['approve-extension'], ME, T0 + 3 * HOUR)).toMatchObject({ kind: 'permission', allowed: WHO.otherMember });
+    // He reports the fix and may neither verify nor reject it.
+    issue = outcome(act(issue, { type: 'fix', note: '已修好', evidence: [] }, ME, T0 + 4 * HOUR)).issue;
+    expect(act(issue, ACTIONS.verify, ME, T0 + 5 * HOUR)).toMatchObject({ kind: 'permission', allowed: WHO.otherMember });
+    expect(act(issue, ACTIONS.reject, ME, T0 + 5 * HOUR)).toMatchObject({ kind: 'permission', allowed: WHO.otherMember });
+    expect(issue.state).toBe('submitted');
+  });
+});
+
+/* ---------------------------------------------------------------- entry limits */
+
+describe('entries per issue are capped', () => {
+  const changes = (n: number) => Array.from({ length: n }, (_, i) => ({ from: null, to: DEADLINE, reason: `第${i}次`, by: 'u_m2', at: T0 + i }));
+  const photos = (n: number, prefix = 'p') => Array.from({ length: n }, (_, i) => ev(`${prefix}${i}`));
+
+  it('rejections: the 50th is allowed, the 51st refused naming the count', () => {
+    expect(outcome(act(issueIn('submitted', { rejectCount: ENTRY_LIMITS.rejections - 1 }), ACTIONS.reject, MEMBER)).issue.rejectCount).toBe(ENTRY_LIMITS.rejections);
+    const r = refusal(act(issueIn('submitted', { rejectCount: ENTRY_LIMITS.rejections }), ACTIONS.reject, MEMBER));
+    expect(r).toEqual({ kind: 'state', message: '#12 已驳回 50 次，达到上限；请核验销号，或由上报人撤销后重新上报' });
+  });
+
+  it.each<[string, Action, IssueState, Partial<Issue>]>([
+    ['a team /延期', ACTIONS.extend, 'assigned', {}],
+    ['/交办 with a new deadline', ACTIONS.assign, 'assigned', {}],
+    ['/延期 同意', ACTIONS['approve-extension'], 'assigned', { extensionRequest: { to: REQUESTED, reason: 'r', by: ASSIGNEE_ID, at: NOW - HOUR } }],
+    ['a relapse with a new deadline', RELAPSE, 'closed', {}],
+  ])('deadline changes: %s past 50 is refused', (_what, action, state, over) => {
+    const full = issueIn(state, { ...over, deadlineChanges: changes(ENTRY_LIMITS.deadlineChanges) });
+    expect(refusal(act(full, action, MEMBER))).toEqual({ kind: 'state', message: '#12 的期限已调整 50 次，达到上限，不能再调整' });
+    const room = issueIn(state, { ...over, deadlineChanges: changes(ENTRY_LIMITS.deadlineChanges - 1) });
+    expect(outcome(act(room, action, MEMBER)).issue.deadlineChanges).toHaveLength(ENTRY_LIMITS.deadlineChanges);
+  });
+
+  it('deadline changes: a reassignment keeping the deadline is still allowed at the cap', () => {
+    const full = issueIn('assigned', { deadlineChanges: changes(ENTRY_LIMITS.deadlineChanges) });
+    expect(outcome(act(full, { type: 'assign', assignee: 'u_sec_new', deadline: DEADLINE }, MEMBER)).issue.assignee).toBe('u_sec_new');
+  });
+
+  it('extension requests: counted, and refused past 50', () => {
+    const first = outcome(act(issueIn('assigned'), ACTIONS.extend, ASSIGNEE)).issue;
+    expect(first.extensionRequestCount).toBe(1);
+    expect(outcome(act(first, ACTIONS.extend, ASSIGNEE)).issue.extensionRequestCount).toBe(2);
+    const r = refusal(act(issueIn('assigned', { extensionRequestCount: ENTRY_LIMITS.extensionRequests }), ACTIONS.extend, ASSIGNEE));
+    expect(r).toEqual({ kind: 'state', message: '#12 已申请延期 50 次，达到上限，不能再申请' });
+  });
+
+  it('evidence: a fix may fill the issue up to 50 photos, not past', () => {
+    const near = issueIn('assigned', { evidence: photos(ENTRY_LIMITS.evidence - 9) });
+    expect(outcome(act(near, { type: 'fix', note: '见照片', evidence: photos(9, 'n') }, ASSIGNEE)).issue.evidence).toHaveLength(ENTRY_LIMITS.evidence);
+    const over = issueIn('assigned', { evidence: photos(ENTRY_LIMITS.evidence - 2) });
+    expect(refusal(act(over, { type: 'fix', note: '见照片', evidence: photos(9, 'n') }, ASSIGNEE))).toEqual({
+      kind: 'state',
+      message: '#12 最多保存 50 张照片，已有 48 张，这次的 9 张请挑选 2 张以内重新发送',
+    });
+    const full = issueIn('assigned', { evidence: photos(ENTRY_LIMITS.evidence) });
+    expect(refusal(act(full, { type: 'fix', note: '见照片', evidence: photos(1, 'n') }, ASSIGNEE))).toMatchObject({ message: expect.stringContaining('不能再添加') });
+    expect(outcome(act(full, { type: 'fix', note: '已整改', evidence: [] }, ASSIGNEE)).issue.state).toBe('submitted');
+  });
+
+  it('evidence: a report with more than 50 photos is refused', () => {
+    const input: NewIssueInput = { id: 7, unitId: 'banzhu', teamIds: ['t1'], description: '路灯不亮', homeChat: 'CHAT_T1', evidence: photos(ENTRY_LIMITS.evidence + 1) };
+    expect(createIssue(input, MEMBER, T0)).toMatchObject({ kind: 'state' });
+    expect(outcome(createIssue({ ...input, evidence: photos(ENTRY_LIMITS.evidence) }, MEMBER, T0)).issue.evidence).toHaveLength(ENTRY_LIMITS.evidence);
   });
 });

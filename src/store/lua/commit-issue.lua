@@ -1,15 +1,17 @@
 --[[
-commit-issue: write one issue change atomically — the hash, its indexes, its counters and the
-audit entries — but only if the issue is still at the version the caller read.
+commit-issue: write one issue change atomically — the hash fields that changed, the new entries
+of its histories, its indexes, its counters and the audit entries — but only if the issue is
+still at the version the caller read (the caller's diff is against that version).
 
 KEYS[1]      issue hash
 KEYS[2]      audit stream (all issues)
 KEYS[3]      audit list (this issue: one JSON entry per change)
 KEYS[4..n]   keys referenced by the ops below, by position (1 = KEYS[4])
 ARGV[1]      expected version ("0": the issue must not exist yet)
-ARGV[2]      JSON array of [field, value] pairs to set (must include "version")
+ARGV[2]      JSON array of [field, value] pairs to set: the changed ones (must include "version")
 ARGV[3]      JSON array of fields to delete
 ARGV[4]      JSON array of ops: ["zadd", k, score, member] | ["zrem", k, member] | ["hincrby", k, field, delta]
+             | ["append", k, text] (new history lines)
 ARGV[5]      JSON array of audit [field, value] pairs (the district stream)
 ARGV[6]      the same entry as one JSON object (the issue's list; a list costs far less than a
              stream of a few entries, which reserves a 4 KB node)
@@ -29,7 +31,7 @@ local dels = cjson.decode(ARGV[3])
 local ops = cjson.decode(ARGV[4])
 local auditPairs = cjson.decode(ARGV[5])
 for _, op in ipairs(ops) do
-  if op[1] ~= 'zadd' and op[1] ~= 'zrem' and op[1] ~= 'hincrby' then
+  if op[1] ~= 'zadd' and op[1] ~= 'zrem' and op[1] ~= 'hincrby' and op[1] ~= 'append' then
     return redis.error_reply('commit-issue: unknown op ' .. tostring(op[1]))
   end
 end
@@ -51,6 +53,11 @@ for _, op in ipairs(ops) do
     redis.call('ZADD', key, op[3], op[4])
   elseif op[1] == 'zrem' then
     redis.call('ZREM', key, op[3])
+  elseif op[1] == 'append' then
+    -- GET and SET rather than APPEND: APPEND grows a string greedily (up to twice its length);
+    -- a history is capped at a few KB, so copying it here costs microseconds.
+    local old = redis.call('GET', key)
+    redis.call('SET', key, (old or '') .. op[3])
   else
     redis.call('HINCRBY', key, op[3], op[4])
   end
