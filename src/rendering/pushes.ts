@@ -1,7 +1,7 @@
 import type { Issue } from '../domain/issue';
 import type { Org } from '../domain/org';
 import { calendarDaysBetween } from '../domain/time';
-import { durationWords, formatDate, formatDeadline, formatDay } from './dates';
+import { durationWords, formatDeadline, formatDay, formatShortDate } from './dates';
 import { personName, truncate, unitLabel } from './issue';
 import { userText } from './safe-text';
 
@@ -73,7 +73,7 @@ export interface TeamFigures {
 export function bulletinText(org: Org, rows: readonly TeamFigures[], oldest: readonly OverdueItem[], now: number): string {
   const pct = (v: number | undefined) => (v === undefined ? '—' : `${v.toFixed(1)}%`);
   const lines = [
-    `**${userText(org.district)}整改工作通报**（截至${formatDate(now, now)}）`,
+    `**${userText(org.district)}整改工作通报**（截至${formatShortDate(now, now)}）`,
     '',
     ...rows.map((r) => `> ${userText(r.team)}：发现 ${r.found}，已销号 ${r.rectified}，整改率 ${pct(r.rate)}，逾期 <font color="warning">${r.overdue}</font>`),
   ];
