@@ -5,6 +5,7 @@ import { NeedInput } from '../src/pipeline/errors';
 import { act, loadIssue, requireRef, resolvePerson } from '../src/pipeline/issue-actions';
 import { formatDeadline } from '../src/rendering/dates';
 import { mention, unitLabel } from '../src/rendering/issue';
+import { userText } from '../src/rendering/safe-text';
 
 const EXAMPLE = '/交办 #12 @罗亚倩 期限:5月10日';
 
@@ -30,7 +31,7 @@ export default defineCommand({
     const { outcome } = await act(ctx, id, () => ({ type: 'assign', assignee, deadline: deadline.at }));
     const issue = outcome.issue;
     return [
-      `📌 **#${id}** ${unitLabel(ctx.org, issue.unitId)}：${issue.description}`,
+      `📌 **#${id}** ${unitLabel(ctx.org, issue.unitId)}：${userText(issue.description)}`,
       `已交办 ${mention(ctx.org, assignee)}，状态：${STATE_WORDS[issue.state]}`,
       `期限：${formatDeadline(deadline.at, now.getTime())}${'note' in deadline && deadline.note ? `（${deadline.note}）` : ''}`,
       `整改后请回复：\`/整改 #${id} 整改情况\`（可附照片）。`,

@@ -4,6 +4,7 @@ import { defineCommand, grammarInput } from '../src/pipeline/command';
 import { NeedInput } from '../src/pipeline/errors';
 import { act, checkLength, requireRef } from '../src/pipeline/issue-actions';
 import { unitLabel } from '../src/rendering/issue';
+import { userText } from '../src/rendering/safe-text';
 
 const EXAMPLE = '/撤销 #12 重复上报，同 #9';
 
@@ -22,6 +23,6 @@ export default defineCommand({
     if (!reason) throw new NeedInput('reason', `请说明撤销 #${id} 的原因`, '重复上报，同 #9');
     checkLength('cancelReason', reason, EXAMPLE);
     const { outcome } = await act(ctx, id, () => ({ type: 'cancel', reason }));
-    return `🗑 **#${id}** ${unitLabel(ctx.org, outcome.issue.unitId)} ${STATE_WORDS[outcome.issue.state]}，原因：${reason}。记录保留在台账中。`;
+    return `🗑 **#${id}** ${unitLabel(ctx.org, outcome.issue.unitId)} ${STATE_WORDS[outcome.issue.state]}，原因：${userText(reason)}。记录保留在台账中。`;
   },
 });

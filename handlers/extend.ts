@@ -3,8 +3,9 @@ import { defineCommand, grammarInput } from '../src/pipeline/command';
 import { resolveDeadline } from '../src/pipeline/deadlines';
 import { NeedInput } from '../src/pipeline/errors';
 import { act, checkLength, requireRef } from '../src/pipeline/issue-actions';
-import { formatDate, formatDeadline } from '../src/rendering/dates';
+import { formatDate, formatDeadline, formatShortDate } from '../src/rendering/dates';
 import { mention, personName } from '../src/rendering/issue';
+import { userText } from '../src/rendering/safe-text';
 
 const EXAMPLE = '/延期 #12 5月20日 配件需从厂家订购';
 
@@ -39,10 +40,10 @@ export default defineCommand({
     const issue = outcome.issue;
     if (issue.extensionRequest && issue.deadline === before.deadline) {
       return [
-        `🗓 **#${id}** ${personName(ctx.org, ctx.sender.userid)} 申请延期至 ${formatDate(to.at, now.getTime())}，理由：${reason}`,
-        `请工作队批准：\`/延期 #${id} 同意\`（批准前仍按原期限${before.deadline !== undefined ? ` ${formatDate(before.deadline, now.getTime())}` : ''}）。`,
+        `🗓 **#${id}** ${personName(ctx.org, ctx.sender.userid)} 申请延期至 ${formatDate(to.at, now.getTime())}，理由：${userText(reason)}`,
+        `请工作队批准：\`/延期 #${id} 同意\`（批准前仍按原期限${before.deadline !== undefined ? ` ${formatShortDate(before.deadline, now.getTime())}` : ''}）。`,
       ].join('\n');
     }
-    return `🗓 **#${id}** 期限调整为 ${formatDeadline(to.at, now.getTime())}${to.note ? `（${to.note}）` : ''}，理由：${reason}。${issue.assignee ? `请 ${mention(ctx.org, issue.assignee)} 按期整改。` : ''}`;
+    return `🗓 **#${id}** 期限调整为 ${formatDeadline(to.at, now.getTime())}${to.note ? `（${to.note}）` : ''}，理由：${userText(reason)}。${issue.assignee ? `请 ${mention(ctx.org, issue.assignee)} 按期整改。` : ''}`;
   },
 });

@@ -3,7 +3,8 @@ import { restText } from '../src/parsing/args';
 import { defineCommand, grammarInput } from '../src/pipeline/command';
 import { NeedInput } from '../src/pipeline/errors';
 import { act, checkLength, evidenceOf, requireRef } from '../src/pipeline/issue-actions';
-import { unitLabel } from '../src/rendering/issue';
+import { photoCount, unitLabel } from '../src/rendering/issue';
+import { userText } from '../src/rendering/safe-text';
 
 const EXAMPLE = '/整改 #12 闸阀已更换，恢复正常';
 
@@ -26,7 +27,7 @@ export default defineCommand({
     const issue = outcome.issue;
     return [
       `✅ **#${id}** ${unitLabel(ctx.org, issue.unitId)} 已反馈整改，状态：${STATE_WORDS[issue.state]}`,
-      `整改情况：${note}${evidence.length ? `（附照片 ${evidence.length} 张）` : ''}`,
+      `整改情况：${userText(note)}${evidence.length ? `（${photoCount(evidence.length)}）` : ''}`,
       `请工作队核验：\`/销号 #${id}\`，或 \`/驳回 #${id} 原因\`。`,
     ].join('\n');
   },

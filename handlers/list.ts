@@ -78,9 +78,9 @@ export default defineCommand({
     if ('overdue' in filter) {
       const od = await ctx.ledger.overdue(unitIds, now, undefined, offset + PAGE_SIZE);
       const issues = await ctx.ledger.getMany(od.oldest.slice(offset).map((o) => o.id));
-      return renderPage(ctx.org, `${scope.label} · 逾期（最久的在前）`, issues, od.total, page, PAGE_SIZE, now, `/清单 逾期 第${page + 1}页`);
+      return renderPage(ctx.org, `${scope.label} · 逾期（最久的在前）`, issues, od.total, page, PAGE_SIZE, now, `/清单 逾期 第${page + 1}页`, ctx.sender.userid);
     }
     const { total, issues } = await ctx.ledger.list(unitIds, filter.states, offset, PAGE_SIZE);
-    return renderPage(ctx.org, `${scope.label} · ${filter.label}`, issues, total, page, PAGE_SIZE, now, `/清单 ${filter === OPEN ? '' : `${filter.label} `}第${page + 1}页`);
+    return renderPage(ctx.org, `${scope.label} · ${filter.label}`, issues, total, page, PAGE_SIZE, now, `/清单 ${filter === OPEN ? '' : `${filter.label} `}第${page + 1}页`, ctx.sender.userid);
   },
 });

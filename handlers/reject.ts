@@ -5,6 +5,7 @@ import { NeedInput } from '../src/pipeline/errors';
 import { act, checkLength, requireRef } from '../src/pipeline/issue-actions';
 import { formatDeadline } from '../src/rendering/dates';
 import { mention, unitLabel } from '../src/rendering/issue';
+import { userText } from '../src/rendering/safe-text';
 
 const EXAMPLE = '/驳回 #12 照片看不清闸阀，请补拍';
 
@@ -27,7 +28,7 @@ export default defineCommand({
     const now = ctx.clock.now().getTime();
     return [
       `↩️ **#${id}** ${unitLabel(ctx.org, issue.unitId)} 已驳回，状态：${STATE_WORDS[issue.state]}`,
-      `原因：${reason}`,
+      `原因：${userText(reason)}`,
       `请 ${mention(ctx.org, issue.assignee)} 继续整改${issue.deadline !== undefined ? `，期限：${formatDeadline(issue.deadline, now)}` : ''}。`,
     ].join('\n');
   },

@@ -5,6 +5,7 @@ import { act, requireRef } from '../src/pipeline/issue-actions';
 import { formatDeadline } from '../src/rendering/dates';
 import { mention, unitLabel } from '../src/rendering/issue';
 import { remindNowText } from '../src/rendering/pushes';
+import { userText } from '../src/rendering/safe-text';
 
 const EXAMPLE = '/催办 #12';
 
@@ -35,7 +36,7 @@ export default defineCommand({
     });
     const where = issue.homeChat === ctx.message.chatId ? '本群' : '问题所在的群';
     return [
-      `📣 已催办 **#${id}** ${unitLabel(ctx.org, issue.unitId)}：${issue.description}`,
+      `📣 已催办 **#${id}** ${unitLabel(ctx.org, issue.unitId)}：${userText(issue.description)}`,
       `将在${where} ${mention(ctx.org, issue.assignee)}${issue.deadline !== undefined ? `，期限：${formatDeadline(issue.deadline, now)}` : ''}。`,
     ].join('\n');
   },

@@ -11,7 +11,8 @@ import { ConflictError, NeedInput, UsageError } from '../src/pipeline/errors';
 import { checkLength, evidenceOf, resolvePerson, throwRefusal, visibleUnits } from '../src/pipeline/issue-actions';
 import { clipForReply } from '../src/rendering/clip';
 import { formatDeadline } from '../src/rendering/dates';
-import { mention, truncate, unitLabel } from '../src/rendering/issue';
+import { mention, photoCount, truncate, unitLabel } from '../src/rendering/issue';
+import { userText } from '../src/rendering/safe-text';
 
 const EXAMPLE = '/上报 斑竹村 闸阀老化漏水 期限:5月1日';
 
@@ -66,7 +67,7 @@ export default defineCommand({
     await ctx.jobs.afterCommit(undefined, outcome.issue);
 
     const issue = outcome.issue;
-    const lines = [`📌 已登记 **#${id}** ${unitLabel(ctx.org, unit.id)}：${description}`, `状态：${STATE_WORDS[issue.state]}`];
+    const lines = [`📌 已登记 **#${id}** ${unitLabel(ctx.org, unit.id)}：${userText(description)}`, `状态：${STATE_WORDS[issue.state]}`];
     if (issue.assignee) {
       lines.push(`责任人：${mention(ctx.org, issue.assignee)}　期限：${formatDeadline(deadline.at, now.getTime())}`);
       if (deadline.note) lines.push(`（${deadline.note}）`);
@@ -74,7 +75,7 @@ export default defineCommand({
     } else {
       lines.push(`${unit.name}未登记责任人，请指定：\`/交办 #${id} @责任人\``);
     }
-    if (issue.evidence.length) lines.push(`已收到照片 ${issue.evidence.length} 张。`);
+    if (issue.evidence.length) lines.push(`已收到${photoCount(issue.evidence.length)}。`);
     return lines.join('\n');
   },
 });

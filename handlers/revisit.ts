@@ -6,6 +6,7 @@ import { NeedInput } from '../src/pipeline/errors';
 import { act, checkLength, requireRef } from '../src/pipeline/issue-actions';
 import { formatDeadline } from '../src/rendering/dates';
 import { mention, unitLabel } from '../src/rendering/issue';
+import { userText } from '../src/rendering/safe-text';
 
 const EXAMPLE = '/回访 #12 反弹 闸阀又开始漏水';
 
@@ -37,7 +38,7 @@ export default defineCommand({
     const issue = outcome.issue;
     return [
       `⚠️ **#${id}** ${unitLabel(ctx.org, issue.unitId)} 回访发现反弹（第 ${issue.relapseCount} 次），状态：${STATE_WORDS[issue.state]}`,
-      ...(note ? [`情况：${note}`] : []),
+      ...(note ? [`情况：${userText(note)}`] : []),
       `请 ${mention(ctx.org, issue.assignee)} 重新整改，期限：${formatDeadline(deadline.at, now.getTime())}。`,
     ].join('\n');
   },

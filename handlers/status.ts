@@ -66,6 +66,7 @@ export default defineCommand({
       rowLabel: byTown ? '镇街' : '单位',
       oldest,
       now,
+      viewer: ctx.sender.userid,
     });
   },
 });

@@ -42,6 +42,7 @@
  */
 import * as chrono from 'chrono-node';
 import calendarData from 'chinese-days/dist/chinese-days.json';
+import { clipForReply } from '../rendering/clip';
 import { holidayDeadline } from './holidays';
 import { normalizeText } from './normalize';
 
@@ -414,9 +415,9 @@ function englishDuration(s: string): string {
   return unit ? `${m[1]}${unit[1]}` : s;
 }
 
+/** The typed deadline quoted back in a refusal: clipped and inert (no markup, one line). */
 function shown(text: string): string {
-  const chars = [...text];
-  return chars.length > 20 ? `${chars.slice(0, 20).join('')}…` : text;
+  return clipForReply(text);
 }
 
 /**

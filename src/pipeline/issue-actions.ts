@@ -7,6 +7,7 @@ import type { MediaRef } from '../transport/types';
 import type { CommandContext } from './command';
 import type { ParsedArgs } from '../parsing/args';
 import { peopleIndex } from '../parsing/people';
+import { clipForReply } from '../rendering/clip';
 import { outsideAreaReason } from './area';
 import { NeedInput, NotFoundError, PermissionError, ConflictError, UsageError } from './errors';
 
@@ -94,6 +95,6 @@ export function checkLength(field: TextField, text: string | undefined, example:
 /** The person named by @姓名 or 责任人:, resolved through the org's people. */
 export function resolvePerson(ctx: CommandContext, name: string, example: string): string {
   const person = peopleIndex(ctx.org).find(name);
-  if (!person) throw new UsageError(`组织名册里没有“${name}”`, example);
+  if (!person) throw new UsageError(`组织名册里没有“${clipForReply(name)}”`, example);
   return person.userid;
 }

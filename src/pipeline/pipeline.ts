@@ -3,6 +3,7 @@ import type { Clock } from '../clock';
 import type { Org } from '../domain/org';
 import type { Logger } from '../log/logger';
 import type { Metrics } from '../observability/metrics';
+import { cleanInput } from '../parsing/clean-input';
 import { stripLeadingForeignMentions } from '../parsing/mentions';
 import { peopleIndex } from '../parsing/people';
 import { unitIndex } from '../parsing/units';
@@ -49,8 +50,9 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const inFlight = new Map<string, Promise<Reply>>();
 
   function read(received: IncomingMessage): Read {
-    // Well-formed text only: a lone surrogate (half an emoji) is replaced, never stored or sent to Lua.
-    const clean = (t: string) => t.slice(0, MAX_TEXT).toWellFormed();
+    // Well-formed text only (a lone surrogate, half an emoji, is replaced, never stored or sent
+    // to Lua), without control or format characters (ESC, bidi overrides, zero-widths).
+    const clean = (t: string) => cleanInput(t.slice(0, MAX_TEXT).toWellFormed());
     const message: IncomingMessage = {
       ...received,
       text: clean(received.text),

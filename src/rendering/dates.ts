@@ -18,9 +18,21 @@ export function formatDay(ms: number, now: number): string {
   return `${year}${w.month}月${w.day}日（周${WEEKDAYS[w.weekday]}）`;
 }
 
-/** "5月1日（周五），还有3天" / "已逾期2天" / "今天到期". */
-export function formatDeadline(deadline: number, now: number): string {
-  const date = formatDate(deadline, now);
+/**
+ * "5月1日周五" (and the time unless end of day, the year unless this year): the date inside
+ * list lines, which already sit in one pair of brackets — no second pair inside it.
+ */
+export function formatShortDate(ms: number, now: number): string {
+  const w = wallTime(ms);
+  const year = w.year !== wallTime(now).year ? `${w.year}年` : '';
+  const endOfDay = w.hour === 23 && w.minute === 59;
+  const time = endOfDay ? '' : ` ${String(w.hour).padStart(2, '0')}:${String(w.minute).padStart(2, '0')}`;
+  return `${year}${w.month}月${w.day}日周${WEEKDAYS[w.weekday]}${time}`;
+}
+
+/** "5月1日（周五），还有3天" / "已逾期2天" / "今天到期"; `short`: "5月1日周五，还有3天" for list lines. */
+export function formatDeadline(deadline: number, now: number, short = false): string {
+  const date = short ? formatShortDate(deadline, now) : formatDate(deadline, now);
   if (now > deadline) {
     const days = calendarDaysBetween(deadline, now);
     return `${date}，已逾期${days > 0 ? `${days}天` : ''}`;

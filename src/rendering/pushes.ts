@@ -1,8 +1,9 @@
 import type { Issue } from '../domain/issue';
 import type { Org } from '../domain/org';
 import { calendarDaysBetween } from '../domain/time';
-import { durationWords, formatDate, formatDeadline, formatDay } from './dates';
+import { durationWords, formatDeadline, formatDay, formatShortDate } from './dates';
 import { personName, truncate, unitLabel } from './issue';
+import { userText } from './safe-text';
 
 /**
  * What duban says when nobody asked (plain text for the group robot, which @s people through
@@ -72,9 +73,9 @@ export interface TeamFigures {
 export function bulletinText(org: Org, rows: readonly TeamFigures[], oldest: readonly OverdueItem[], now: number): string {
   const pct = (v: number | undefined) => (v === undefined ? '—' : `${v.toFixed(1)}%`);
   const lines = [
-    `**${org.district}整改工作通报**（截至${formatDate(now, now)}）`,
+    `**${userText(org.district)}整改工作通报**（截至${formatShortDate(now, now)}）`,
     '',
-    ...rows.map((r) => `> ${r.team}：发现 ${r.found}，已销号 ${r.rectified}，整改率 ${pct(r.rate)}，逾期 <font color="warning">${r.overdue}</font>`),
+    ...rows.map((r) => `> ${userText(r.team)}：发现 ${r.found}，已销号 ${r.rectified}，整改率 ${pct(r.rate)}，逾期 <font color="warning">${r.overdue}</font>`),
   ];
   if (oldest.length) lines.push('', '**逾期最久**', ...oldest.map((o) => overdueLine(org, o)));
   return lines.join('\n');

@@ -1,5 +1,6 @@
 import type { Chat, ChatScope, Membership, Org } from '../domain/org';
 import { ROLE_NAMES } from './roles';
+import { userText } from './safe-text';
 
 export function describeScope(org: Org, scope: ChatScope): string {
   switch (scope.kind) {
@@ -18,9 +19,9 @@ export function describeScope(org: Org, scope: ChatScope): string {
 export function renderWhoami(org: Org, who: Membership, chat: Chat | undefined): string {
   const lines: string[] = [];
   if (!who.person) {
-    lines.push(`你的企业微信账号（${who.userid}）不在${org.district}的组织名册中。`, '如需使用督办，请联系组织部把你加入组织文件。');
+    lines.push(`你的企业微信账号（${userText(who.userid)}）不在${org.district}的组织名册中。`, '如需使用督办，请联系组织部把你加入组织文件。');
   } else {
-    lines.push(`**${who.person.name}**（${who.userid}）`);
+    lines.push(`**${userText(who.person.name)}**（${userText(who.userid)}）`);
     lines.push(`身份：${who.roles.length ? who.roles.map((r) => ROLE_NAMES[r]).join('、') : '无（名册中有你，但未分配角色）'}`);
     if (who.roles.includes('admin')) lines.push(`- 组织部：可查看和处理全区（${org.district}）的问题`);
     for (const t of who.leaderOf) lines.push(`- ${t.name} 队长：片区 ${teamArea(org, t.id)}`);

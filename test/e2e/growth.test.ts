@@ -92,7 +92,7 @@ describe('photos per message', () => {
     const id = await report('斑竹村 道路坑洼');
     expect(await say(SEC_BANZHU, `/整改 #${id} 已修补`, photos(99))).toBe(REFUSED);
     expect(await ledger.get(id)).toMatchObject({ state: 'assigned', version: 1, evidence: [] });
-    expect(await say(SEC_BANZHU, `/整改 #${id} 已修补`, photos(9))).toContain('（附照片 9 张）');
+    expect(await say(SEC_BANZHU, `/整改 #${id} 已修补`, photos(9))).toContain('（照片 9 张）');
     expect((await ledger.get(id))!.evidence).toHaveLength(9);
   });
 });

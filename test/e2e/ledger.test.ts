@@ -49,7 +49,7 @@ describe('the loop: 上报 → 整改 → 销号 → 回访', () => {
 
     const fixed = await say(SEC_BANZHU, 'CHAT_T1', `/整改 #${id} 闸阀已更换，恢复正常`, { images: ['https://img.example/1.jpg'] });
     expect(fixed).toContain(`✅ **#${id}** 福禄镇斑竹村 已反馈整改，状态：待核验`);
-    expect(fixed).toContain('（附照片 1 张）');
+    expect(fixed).toContain('（照片 1 张）');
 
     clock.advance(3_600_000);
     const verified = await say(MEMBER_T1, 'CHAT_T1', `/销号 #${id} 现场核验无误`);
@@ -68,7 +68,7 @@ describe('the loop: 上报 → 整改 → 销号 → 回访', () => {
     const card = await say(LEADER_T1, 'CHAT_T1', `/查看 #${id}`);
     expect(card).toContain(`**#${id} 福禄镇斑竹村**（已回访）`);
     expect(card).toContain('反弹：1 次');
-    expect(card).toMatch(/陈晓燕 反馈整改 → 待核验：闸阀已更换，恢复正常（附 1 张图）/);
+    expect(card).toMatch(/陈晓燕 反馈整改 → 待核验：闸阀已更换，恢复正常（照片 1 张）/);
     expect(card).toMatch(/罗志刚 回访 → 整改中：反弹：闸阀又开始渗水/);
 
     const issue = await new LedgerStore(t.redis, createKeys(t.prefix)).get(id);
@@ -191,7 +191,7 @@ describe('quote replies', () => {
     const fixed = await say(SEC_BANZHU, 'CHAT_T1', '已整改，闸阀已更换', { quote: reply, images: ['https://img.example/2.jpg'] });
     expect(fixed).toContain(`✅ **#${id}** 福禄镇斑竹村 已反馈整改，状态：待核验`);
     // "已整改" is the command word said plainly; the note is what was done.
-    expect(fixed).toContain('整改情况：闸阀已更换（附照片 1 张）');
+    expect(fixed).toContain('整改情况：闸阀已更换（照片 1 张）');
   });
 
   it('a member quoting the fix can verify with a command word and no number', async () => {

@@ -27,14 +27,25 @@ describe('/status on a generated ledger of 276 found, 223 closed', () => {
   it('gives 整改率 80.8% with every figure DESIGN §4 names', async () => {
     const text = await say('u_admin', 'CHAT_ADMIN', '/status 福禄镇');
     expect(text).toContain('**福禄镇 · 累计**');
-    expect(text).toMatch(/发现 276　已销号 223　整改中 53　待核验 0　待交办 0　逾期 \d+/);
-    expect(text).toContain('整改率 80.8%');
-    expect(text).toMatch(/按期整改率 \d+\.\d%/);
-    expect(text).toMatch(/平均 \d+\.\d 天销号/);
-    expect(text).toContain('| 单位 | 发现 | 已销号 | 整改中 | 待核验 | 逾期 | 整改率 |');
-    expect(text).toMatch(/\| 斑竹村 \| \d+ \| \d+ \| \d+ \| 0 \| /);
+    const lines = text.split('\n');
+    expect(lines.slice(1, 5)).toEqual([
+      expect.stringMatching(/^发现 276　已销号 223　逾期 \d+$/),
+      '整改中 53　待核验 0　待交办 0',
+      expect.stringMatching(/^整改率 80\.8%　按期整改率 \d+\.\d%$/),
+      expect.stringMatching(/^平均 \d+\.\d 天销号$/),
+    ]);
+    // One short line per unit instead of a 7-column table: it reads on a 375-px phone.
+    expect(text).not.toContain('|');
+    expect(text).toContain('**各单位**（发现 销号 🔴逾期 整改率）');
+    const units = lines.filter((l) => /^\S+ 发现\d+ 销号\d+( 🔴\d+)? \d+%$/u.test(l));
+    expect(units).toHaveLength(6);
+    const found = units.map((l) => Number(/发现(\d+)/.exec(l)![1]));
+    expect(found.reduce((a, b) => a + b, 0)).toBe(276);
+    expect(units[0]).toMatch(/^斑竹村 发现\d+ 销号\d+ 🔴\d+ \d+%$/);
     expect(text).toContain('**逾期最久**');
-    expect(text).toMatch(/- 🔴 #\d+ 福禄镇.*已逾期\d+天 @/);
+    expect(text).toMatch(/\n🔴 #\d+ 福禄镇[^（）\n]*（\d+月\d+日周.[^（）\n]*已逾期\d+天 @[^（）\n]+）/u);
+    // Headline figures and unit lines stay within about 20 characters.
+    for (const l of lines.slice(0, lines.indexOf('**逾期最久**'))) expect([...l].length).toBeLessThanOrEqual(24);
   });
 
   it('is the team leader’s default in the team chat, and the same figures', async () => {
@@ -67,8 +78,8 @@ describe('/status on a generated ledger of 276 found, 223 closed', () => {
   it('gives the admin the whole district, by town', async () => {
     const text = await say('u_admin', 'CHAT_ADMIN', '/status 全区');
     expect(text).toContain('**全区（示例区） · 累计**');
-    expect(text).toContain('| 镇街 | 发现 |');
-    expect(text).toMatch(/\| 福禄镇 \| 276 \| 223 \|/);
+    expect(text).toContain('**各镇街**（发现 销号 🔴逾期 整改率）');
+    expect(text).toMatch(/\n福禄镇 发现276 销号223 🔴\d+ 80%\n/);
   });
 
   it('explains an argument it does not understand, with an example', async () => {
@@ -99,5 +110,14 @@ describe('/status on a generated ledger of 276 found, 223 closed', () => {
     const text = await say('u_sec_banzhu', 'CHAT_T1', '/我的');
     expect(text).toMatch(/^\*\*待我整改\*\*（\d+）/);
     expect(text).toContain('整改后回复：`/整改 #编号 整改情况`');
+    // Her own list does not @ her, and a line has one pair of brackets, not two.
+    const items = text.split('\n').filter((l) => /^(🔴|🟡|🟢) #\d+/u.test(l));
+    expect(items.length).toBeGreaterThan(0);
+    for (const l of items) {
+      expect(l).not.toContain('@');
+      expect(l).toMatch(/^(🔴|🟡|🟢) #\d+ 福禄镇斑竹村：[^（）]+（\d+月\d+日周.[^（）]*）$/u);
+    }
+    // Someone else reading the same issues sees whose they are.
+    expect(await say('u_luo', 'CHAT_T1', '/清单 斑竹村')).toMatch(/（\d+月\d+日周.[^（）]* @陈晓燕）/u);
   });
 });

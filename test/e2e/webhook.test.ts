@@ -63,8 +63,8 @@ describe('a full encrypted round trip', () => {
   it('/帮助 in a group, with the bot mention, gets the command list in Chinese', async () => {
     const text = await t.client.say({ chatId: 'CHAT_T1', userId: 'u_luo', text: `@${BOT_NAME} /帮助` });
     expect(text).toContain('督办助手 · 可用命令');
-    expect(text).toContain('/我是谁');
-    expect(text).toContain('/帮助 [命令]');
+    expect(text).toContain('逾期清单：/清单 逾期');
+    expect(text).toContain('全部命令：/帮助 全部');
   });
 
   it('/我是谁 names the person, the roles and the area from the org file', async () => {

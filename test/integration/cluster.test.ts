@@ -57,7 +57,7 @@ describe('two app instances and a worker on a three-master Redis Cluster', () =>
     await fake.waitFor((m) => m.filter(isReminder).length >= due.length, 15_000);
     const status = await say(b, 'u_luo', 'CHAT_T1', '/status');
     expect(status).toContain('**第一工作队 · 累计**');
-    expect(status).toMatch(/发现 2　已销号 1　整改中 1/);
+    expect(status).toMatch(/发现 2　已销号 1　逾期 0\n整改中 1　/);
 
     // Every instance is done with its work: the worker drained both queues. Then count.
     const redis = createRedis(cluster!.url);

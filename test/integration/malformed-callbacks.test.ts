@@ -803,7 +803,7 @@ describe('at the end', () => {
   it('a normal /帮助 round trip still works and /healthz is 200', async () => {
     const text = await t.client.say({ chatId: 'CHAT_T1', userId: 'u_luo', text: `@${BOT_NAME} /帮助` });
     expect(text).toContain('督办助手 · 可用命令');
-    expect(text).toContain('/我是谁');
+    expect(text).toContain('/帮助 全部');
     const health = await fetch(`${t.baseUrl}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ ok: true, problems: [], checks: { redis: { ok: true }, queue: { ok: true, deadLetters: 0 } } });

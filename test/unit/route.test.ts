@@ -116,7 +116,7 @@ describe('route: no slash', () => {
 
   it('never puts the user’s code marks or lines into a suggested command', () => {
     const r = routed('斑竹村 路灯`坏了`\n**记录**', MEMBER);
-    expect(r.kind === 'reply' && r.reply).toBe('❓ 要上报这个问题吗？请发送：`/上报 斑竹村 路灯 坏了 **记录**`');
+    expect(r.kind === 'reply' && r.reply).toBe('❓ 要上报这个问题吗？请发送：`/上报 斑竹村 路灯 坏了 ＊＊记录＊＊`');
   });
 
   it('a secretary quoting an assignment reports the fix with what they wrote', () => {
