@@ -1,4 +1,4 @@
-import { reminderJobId, type ReminderJob } from '../../jobs/timers/timer-jobs';
+import { reminderJobId, revisitJobId, type ReminderJob } from '../../jobs/timers/timer-jobs';
 import { fixedClock } from '../../src/clock';
 import { createKeys } from '../../src/store/keys';
 import { LedgerStore } from '../../src/store/ledger-store';
@@ -7,7 +7,7 @@ import { FakeWecom } from '../support/fake-wecom';
 import { pollUntil } from '../support/wait';
 
 /**
- * A deadline shorter than the demo policy's reminders (3d, 1d, 0d at 09:00), set before 09:00:
+ * When duban speaks on its own, on the demo policy. A deadline shorter than its reminders (3d, 1d, 0d at 09:00), set before 09:00:
  * its reminder comes before it, through the real timers worker, the real sender and the fake
  * WeCom. The clock is fixed; BullMQ waits in real time, so the test moves the clock to the
  * timer's instant and promotes the timer instead of waiting a minute.
@@ -76,4 +76,14 @@ it('期限:10分钟 set at 08:30 has its one timer at 08:35, halfway, not at 08:
 it('期限:2小时 set at 08:30 is reminded by the 0d slot at 09:00', async () => {
   const { id } = await reportWithin('垃圾未清运', '2小时');
   expect(await timersOf(id)).toEqual([[new Date('2026-12-02T09:00:00+08:00').toISOString(), 2]]);
+});
+
+it('销号 on Wednesday 2026-12-02 sets the 回头看 for Monday 2027-01-04 (30 days land on 元旦) and says so', async () => {
+  const { id, deadline } = await reportWithin('标识牌缺失', '3天');
+  expect(deadline).toBeGreaterThan(clock.now().getTime());
+  await say('u_sec_banzhu', `/整改 #${id} 已补齐`);
+  const reply = await say('u_t1_m3', `/销号 #${id} 现场核验无误`);
+  expect(reply).toContain(`回头看：2027年1月4日（周一）提醒工作队回访`);
+  const timer = await timersQueue().getJob(revisitJobId(id, Date.parse(T0)));
+  expect(new Date(Date.parse(T0) + timer!.opts.delay!).toISOString()).toBe(new Date('2027-01-04T09:00:00+08:00').toISOString());
 });
