@@ -12,7 +12,7 @@ import { remindNowText } from '../src/rendering/pushes';
 const EXAMPLE = '/催办 #12';
 
 const noAssignee = (id: number) => new ConflictError(`#${id} 还没有责任人，请先 /交办`);
-const clock = (ms: number) => {
+const hhmm = (ms: number) => {
   const w = wallTime(ms);
   return `${String(w.hour).padStart(2, '0')}:${String(w.minute).padStart(2, '0')}`;
 };
@@ -40,7 +40,7 @@ export default defineCommand({
     if (isRefusal(decided)) throwRefusal(decided);
     if (!current.assignee) throw noAssignee(id);
     const claim = await gate.claimIssue(id, now, message);
-    if (!claim.ok) throw new ConflictError(`#${id} 已在 ${clock(claim.since)} 催办过，1 小时内不再重复推送`);
+    if (!claim.ok) throw new ConflictError(`#${id} 已在 ${hhmm(claim.since)} 催办过，1 小时内不再重复推送`);
 
     try {
       const { outcome } = await act(ctx, id, (issue) => {
