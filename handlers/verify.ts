@@ -1,4 +1,6 @@
 import { STATE_WORDS } from '../src/domain/issue';
+import { revisitAt } from '../src/domain/revisit';
+import { officialCalendar } from '../src/parsing/deadline';
 import { restText } from '../src/parsing/args';
 import { defineCommand, grammarInput } from '../src/pipeline/command';
 import { act, checkLength, requireRef } from '../src/pipeline/issue-actions';
@@ -23,10 +25,10 @@ export default defineCommand({
     const { outcome } = await act(ctx, id, () => (note ? { type: 'verify', note } : { type: 'verify' }));
     const issue = outcome.issue;
     const now = ctx.clock.now().getTime();
-    const revisitAt = now + ctx.org.policy.revisitAfter.ms;
+    const revisitDay = revisitAt(issue.closedAt ?? now, ctx.org.policy, officialCalendar);
     return [
       `☑️ **#${id}** ${unitLabel(ctx.org, issue.unitId)} ${STATE_WORDS[issue.state]}（${issue.closedOnTime ? '按期整改' : '逾期整改'}）`,
-      `回头看：${formatDay(revisitAt, now)}提醒工作队回访，\`/回访 #${id} 正常\` 或 \`/回访 #${id} 反弹 说明\`。`,
+      `回头看：${formatDay(revisitDay, now)}提醒工作队回访，\`/回访 #${id} 正常\` 或 \`/回访 #${id} 反弹 说明\`。`,
     ].join('\n');
   },
 });

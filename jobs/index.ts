@@ -10,6 +10,7 @@ import type { LedgerStore } from '../src/store/ledger-store';
 import { bullConnection, type RedisClient } from '../src/store/redis';
 import { Outbox } from './outbound/outbox';
 import { RateLimiter } from './outbound/rate-limit';
+import { RemindGate } from './outbound/remind-gate';
 import { processPush } from './outbound/sender';
 import { OUTBOUND_QUEUE, TIMERS_QUEUE, type Queues } from './queues';
 import { runBulletin } from './ticks/bulletin';
@@ -43,6 +44,8 @@ export interface JobsDeps {
 export interface JobsClient {
   outbox: Outbox;
   timers: TimerScheduler;
+  /** The /催办 limits (per issue, per person). */
+  remindGate: RemindGate;
   /** After a committed change: bring the issue's timers in line (never fails the command). */
   afterCommit(before: Issue | undefined, after: Issue): Promise<void>;
 }
@@ -58,6 +61,7 @@ export function createJobsClient(deps: JobsDeps): JobsClient {
   return {
     outbox,
     timers,
+    remindGate: new RemindGate(deps.redis, deps.keys),
     async afterCommit(before, after) {
       try {
         await timers.sync(before, after, deps.clock.now().getTime());

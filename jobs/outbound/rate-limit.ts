@@ -8,8 +8,21 @@ const RATE_TAKE = readFileSync(path.join(packageRoot(), 'src', 'store', 'lua', '
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    rateTake(key: string, now: number, windowMs: number, limit: number, member: string): Result<number, Context>;
+    rateTake(key: string, now: number, windowMs: number, limit: number, member: string, ...share: [] | [shareLimit: number, sharePrefix: string]): Result<number, Context>;
   }
+}
+
+/** A send that may use only part of the window (an ad-hoc push), and how much of it. */
+export interface Share {
+  /** Marks its sends in the window; part of every member it takes. */
+  tag: string;
+  limit: number;
+}
+
+/** A slot taken in the window: `member` names it for sent(). */
+export interface Taken {
+  waitMs: number;
+  member: string;
 }
 
 /** Per-destination sliding window shared by every worker instance (it lives in Redis). */
@@ -23,9 +36,14 @@ export class RateLimiter {
     redis.defineCommand('rateTake', { numberOfKeys: 1, lua: RATE_TAKE });
   }
 
-  /** 0 when the send may go now, else how long to wait. */
-  take(destination: string, now: number, member: string): Promise<number> {
-    return this.redis.rateTake(this.keyOf(destination), now, this.windowMs, this.limit, member);
+  /**
+   * Takes a slot: waitMs 0 when the send may go now, else how long to wait. With a share, the
+   * send counts against the whole window and against its share of it.
+   */
+  async take(destination: string, now: number, member: string, share?: Share): Promise<Taken> {
+    if (!share) return { waitMs: await this.redis.rateTake(this.keyOf(destination), now, this.windowMs, this.limit, member), member };
+    const tagged = `${share.tag}|${member}`;
+    return { waitMs: await this.redis.rateTake(this.keyOf(destination), now, this.windowMs, this.limit, tagged, share.limit, `${share.tag}|`), member: tagged };
   }
 
   /**

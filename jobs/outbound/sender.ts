@@ -6,10 +6,10 @@ import type { Env } from '../../src/config/env';
 import type { Org } from '../../src/domain/org';
 import type { Logger } from '../../src/log/logger';
 import type { Keys } from '../../src/store/keys';
-import { pushSchema } from '../push';
+import { pushSchema, type Push } from '../push';
 import { PermanentSendError, SinkChannel, ThrottledError, WebhookChannel, type Channel } from './channels';
 import { quietUntil } from './quiet-hours';
-import type { RateLimiter } from './rate-limit';
+import type { RateLimiter, Share } from './rate-limit';
 
 export interface SenderDeps {
   redis: RedisClient;
@@ -22,6 +22,13 @@ export interface SenderDeps {
   /** How long to wait after WeCom's 45009. */
   throttleMs?: number;
 }
+
+/**
+ * Pushes people ask for (/催办) may use at most half of each robot's 20 a minute, so a flood of
+ * them never holds up the scheduled reminders, digests and bulletins.
+ */
+const AD_HOC_KINDS: ReadonlySet<Push['kind']> = new Set(['remind-now']);
+export const AD_HOC_SHARE: Share = { tag: 'adhoc', limit: 10 };
 
 /** Delivered pushes are remembered for a month: a slot is pushed once even if its job runs again. */
 const SENT_TTL_SECONDS = 30 * 86_400;
@@ -49,9 +56,8 @@ export async function processPush(job: Job, token: string | undefined, deps: Sen
     : new SinkChannel(deps.redis, deps.keys.pushes, deps.logger);
   // The limit belongs to the robot (its key), not to the job: never log or key by the secret itself.
   const destination = chat?.webhookKey ? `webhook-${createHash('sha1').update(chat.webhookKey).digest('hex').slice(0, 16)}` : `sink-${push.chatId}`;
-  const slot = `${push.id}#${job.attemptsMade}#${now}`;
-  const wait = await deps.limiter.take(destination, now, slot);
-  if (wait > 0) return delay(job, token, now + wait);
+  const taken = await deps.limiter.take(destination, now, `${push.id}#${job.attemptsMade}#${now}`, AD_HOC_KINDS.has(push.kind) ? AD_HOC_SHARE : undefined);
+  if (taken.waitMs > 0) return delay(job, token, now + taken.waitMs);
 
   try {
     await channel.send(push);
@@ -63,7 +69,7 @@ export async function processPush(job: Job, token: string | undefined, deps: Sen
   // The marker first: until it is set, a crash means the push goes out again, so it must follow
   // WeCom's answer by one round trip, not wait behind the rate limiter's bookkeeping.
   await deps.redis.set(sentKey, String(now), 'EX', SENT_TTL_SECONDS);
-  await deps.limiter.sent(destination, deps.clock.now().getTime(), slot);
+  await deps.limiter.sent(destination, deps.clock.now().getTime(), taken.member);
   deps.logger.info({ push: push.id, chat: push.chatId, kind: push.kind, channel: channel.name }, 'push sent');
   return 'sent';
 }

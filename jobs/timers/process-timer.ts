@@ -23,19 +23,24 @@ export interface TimerDeps {
  * fixed, closed, reopened), do nothing. Otherwise queue the push with the slot's own id and set
  * the next slot.
  */
-export async function processTimer(job: Job, deps: TimerDeps): Promise<'pushed' | 'stale'> {
+export async function processTimer(job: Job, deps: TimerDeps): Promise<'pushed' | 'stale' | 'late'> {
   if (job.name === 'remind') return processReminder(job.data, deps);
   if (job.name === 'revisit') return processRevisit(job.data, deps);
   throw new UnrecoverableError(`unknown timer ${job.name}`);
 }
 
-export async function processReminder(data: unknown, deps: TimerDeps): Promise<'pushed' | 'stale'> {
+/**
+ * 'late': the timer ran at or after the deadline (workers were down, retries): a reminder then
+ * would only say what the overdue digest says, so nothing is pushed and no slot follows.
+ */
+export async function processReminder(data: unknown, deps: TimerDeps): Promise<'pushed' | 'stale' | 'late'> {
   const parsed = reminderJobSchema.safeParse(data);
   if (!parsed.success) throw new UnrecoverableError('invalid reminder data');
   const { issueId, deadline, slot } = parsed.data;
   const issue = await deps.ledger.get(issueId);
   if (!issue || issue.state !== 'assigned' || issue.deadline !== deadline || !issue.assignee) return 'stale';
   const now = deps.clock.now().getTime();
+  if (now >= deadline) return 'late';
   const org = deps.org();
   await deps.outbox.enqueue({
     id: `remind-${issueId}-${jobIdPart(deadline)}-${slot}`,

@@ -1,6 +1,8 @@
 import type { RedisClient } from '../../src/store/redis';
 import type { Clock } from '../../src/clock';
 import type { Org } from '../../src/domain/org';
+import { revisitAt } from '../../src/domain/revisit';
+import { officialCalendar } from '../../src/parsing/deadline';
 import type { Logger } from '../../src/log/logger';
 import type { Keys } from '../../src/store/keys';
 import type { LedgerStore } from '../../src/store/ledger-store';
@@ -21,7 +23,7 @@ export async function reconcileTimers(deps: {
   logger: Logger;
 }): Promise<{ reminders: number; revisits: number }> {
   const now = deps.clock.now().getTime();
-  const revisitAfter = deps.org().policy.revisitAfter.ms;
+  const policy = deps.org().policy;
   let reminders = 0;
   let revisits = 0;
   for await (const ids of scanIds(deps.redis, deps.keys.deadlines)) {
@@ -32,7 +34,7 @@ export async function reconcileTimers(deps: {
   }
   for await (const ids of scanIds(deps.redis, deps.keys.byState('closed'))) {
     // Only revisits still ahead: one already due was sent (or is in the outbound queue).
-    const ahead = (await deps.ledger.getMany(ids)).filter((i) => i.closedAt !== undefined && i.closedAt + revisitAfter > now);
+    const ahead = (await deps.ledger.getMany(ids)).filter((i) => i.closedAt !== undefined && revisitAt(i.closedAt, policy, officialCalendar) > now);
     await Promise.all(ahead.map((i) => deps.timers.sync(undefined, i, now)));
     revisits += ahead.length;
   }

@@ -2,6 +2,8 @@ import type { Queue } from 'bullmq';
 import { z } from 'zod';
 import type { Issue } from '../../src/domain/issue';
 import type { Org } from '../../src/domain/org';
+import { revisitAt } from '../../src/domain/revisit';
+import { officialCalendar } from '../../src/parsing/deadline';
 import { jobIdPart } from '../push';
 import { nextSlot } from './slots';
 
@@ -43,7 +45,7 @@ export class TimerScheduler {
       await this.queue.add('revisit', { issueId: after.id, closedAt: after.closedAt } satisfies RevisitJob, {
         ...TIMER_OPTS,
         jobId: revisitJobId(after.id, after.closedAt),
-        delay: Math.max(0, after.closedAt + policy.revisitAfter.ms - now),
+        delay: Math.max(0, revisitAt(after.closedAt, policy, officialCalendar) - now),
       });
     }
   }

@@ -12,7 +12,8 @@ import { userText } from './safe-text';
 export function reminderText(org: Org, issue: Issue, now: number): string {
   return [
     `⏰ 整改提醒 #${issue.id} ${unitLabel(org, issue.unitId)}：${truncate(issue.description, 40)}`,
-    `期限：${formatDeadline(issue.deadline!, now)}`,
+    // A reminder comes before the deadline; one rendered late names the date, never 已逾期 (the digest's word).
+    `期限：${now < issue.deadline! ? formatDeadline(issue.deadline!, now) : formatDate(issue.deadline!, now)}`,
     `整改后请回复：/整改 #${issue.id} 整改情况（可附照片）`,
   ].join('\n');
 }

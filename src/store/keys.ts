@@ -47,6 +47,9 @@ export interface Keys {
   sent(pushId: string): string;
   /** Send times per destination, for the group robot's 20-a-minute limit. */
   rate(destination: string): string;
+  /** The last /催办 push of an issue (one an hour); and one user's /催办 times (a few a minute). */
+  remindOnce(issueId: number): string;
+  remindRate(userId: string): string;
   /** Pushes to chats without a group-robot key (the demo): the terminal client reads them. */
   pushes: string;
   /** One lock per calendar tick, so several instances push a digest once. */
@@ -77,6 +80,8 @@ export function createKeys(prefix: string): Keys {
     draft: (c, u) => `${prefix}conv:${c}:${u}`,
     sent: (id) => `${prefix}sent:${id}`,
     rate: (d) => `${prefix}rate:${d}`,
+    remindOnce: (id) => `${prefix}remind:issue:${id}`,
+    remindRate: (u) => `${prefix}remind:user:${u}`,
     pushes: `${prefix}pushes`,
     tickLock: (name, at) => `${prefix}tick:${name}:${at}`,
   };
