@@ -1,7 +1,7 @@
 import type { Issue } from '../domain/issue';
 import type { Org } from '../domain/org';
 import { calendarDaysBetween } from '../domain/time';
-import { durationWords, formatDeadline, formatDay, formatShortDate } from './dates';
+import { durationWords, formatDate, formatDeadline, formatDay, formatShortDate } from './dates';
 import { personName, truncate, unitLabel } from './issue';
 import { userText } from './safe-text';
 
