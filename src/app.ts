@@ -77,6 +77,7 @@ export function createApp(deps: AppDeps): App {
     crypto: new WecomCallbackCrypto(deps.credentials.token, deps.credentials.encodingAESKey),
     messages,
     botNames: env.WECOM_BOT_NAMES,
+    aibotId: env.WECOM_AIBOT_ID,
     clock,
     logger,
   });
@@ -84,6 +85,7 @@ export function createApp(deps: AppDeps): App {
     logger,
     routers: [transport.router],
     trustProxy: env.TRUST_PROXY,
+    adminToken: env.ADMIN_TOKEN,
     metrics: {
       registry: metrics.registry,
       async refresh() {

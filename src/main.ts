@@ -8,7 +8,7 @@ import { ConfigError, loadDotEnv, loadEnv, type Env } from './config/env';
 import { loadOrgFile } from './config/org-file';
 import { demoOrgFile } from './config/paths';
 import { createLogger, type Logger } from './log/logger';
-import { EmbeddedRedisError, startEmbeddedRedis, type EmbeddedRedis } from './store/embedded-redis';
+import { embeddedRedisUrl, EmbeddedRedisError, startEmbeddedRedis, type EmbeddedRedis } from './store/embedded-redis';
 import { ExitCode } from './exit-codes';
 
 /**
@@ -47,7 +47,7 @@ export async function main(role: 'server' | 'worker' = 'server'): Promise<void> 
   let redisUrl = env.REDIS_URL;
   if (!redisUrl && role === 'worker') {
     // A worker beside `make run` joins the embedded server instead of starting a second one.
-    redisUrl = `unix://${path.join(env.DATA_DIR, 'redis', 'redis.sock')}`;
+    redisUrl = embeddedRedisUrl(path.join(env.DATA_DIR, 'redis'));
   }
   if (!redisUrl) {
     try {

@@ -10,6 +10,7 @@ import { loadOrgFile } from '../config/org-file';
 import { demoOrgFile } from '../config/paths';
 import type { Membership, Org } from '../domain/org';
 import { peopleIndex } from '../parsing/people';
+import { embeddedRedisUrl } from '../store/embedded-redis';
 import { createKeys } from '../store/keys';
 import { CallbackClient } from '../wecom/callback-client';
 import { watchPushes, type SeenPush } from './push-watch';
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
   const stopWatching =
     chatId && (interactive || values.watch)
       ? watchPushes(
-          env.REDIS_URL ?? `unix://${path.join(env.DATA_DIR, 'redis', 'redis.sock')}`,
+          env.REDIS_URL ?? embeddedRedisUrl(path.join(env.DATA_DIR, 'redis')),
           createKeys(env.REDIS_KEY_PREFIX).pushes,
           chatId,
           (p) => printPush(org, p),

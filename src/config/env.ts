@@ -38,6 +38,9 @@ export const envSchema = z
     ),
     WECOM_TRANSPORT: z.preprocess(emptyToUndefined, z.enum(['webhook', 'ws']).default('webhook')),
     WECOM_BOT_ID: optionalString,
+    // The intelligent robot's id (aibotid in every callback). Set, callbacks for another robot that
+    // shares this URL and Token (a copied configuration) are refused instead of acted on.
+    WECOM_AIBOT_ID: z.preprocess(emptyToUndefined, z.string().regex(/^\S{1,256}$/, 'must be the robot id as WeCom shows it, without spaces').optional()),
     WECOM_BOT_SECRET: optionalString,
     WECOM_API_BASE: z.preprocess(
       emptyToUndefined,
@@ -46,7 +49,9 @@ export const envSchema = z
         .default('https://qyapi.weixin.qq.com')
         .transform((u) => u.replace(/\/+$/, '')),
     ),
-    HOST: z.preprocess(emptyToUndefined, z.string().default('0.0.0.0')),
+    // Loopback unless told otherwise: a development bot is not reachable from the network by
+    // accident; a proxy on another host (or WeCom directly) needs HOST=0.0.0.0.
+    HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
     PORT: z.preprocess(
       emptyToUndefined,
       z
@@ -57,6 +62,11 @@ export const envSchema = z
         .default(3000),
     ),
     TRUST_PROXY: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).default('false').transform((v) => v === 'true')),
+    // Bearer token for /metrics and the detailed /healthz. Unset, only loopback clients get them.
+    ADMIN_TOKEN: z.preprocess(
+      emptyToUndefined,
+      z.string().regex(/^[\x21-\x7e]{16,256}$/, 'must be 16–256 printable ASCII characters without spaces, e.g. from `openssl rand -hex 32`').optional(),
+    ),
     REDIS_URL: z.preprocess(
       emptyToUndefined,
       z
@@ -106,7 +116,7 @@ export const envSchema = z
 
 export type Env = z.output<typeof envSchema>;
 
-const ECHOABLE = new Set(['NODE_ENV', 'WECOM_TRANSPORT', 'HOST', 'PORT', 'TRUST_PROXY', 'RUN_WORKERS', 'REDIS_KEY_PREFIX', 'LOG_LEVEL', 'WECOM_BOT_NAMES', 'JOB_LOCK_MS', 'JOB_STALLED_INTERVAL_MS', 'STOP_TIMEOUT_MS']);
+const ECHOABLE = new Set(['NODE_ENV', 'WECOM_TRANSPORT', 'HOST', 'PORT', 'TRUST_PROXY', 'RUN_WORKERS', 'REDIS_KEY_PREFIX', 'LOG_LEVEL', 'WECOM_BOT_NAMES', 'JOB_LOCK_MS', 'JOB_STALLED_INTERVAL_MS', 'STOP_TIMEOUT_MS', 'WECOM_AIBOT_ID']);
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

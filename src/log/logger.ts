@@ -5,6 +5,7 @@ export type { Logger };
 /**
  * Structured JSON logs (one line per event). Pretty output only for a person at a terminal in
  * development. Secrets are redacted by path as a second line of defence; code never logs them.
+ * Redis command arguments never reach a line (see withoutCommandArgs).
  */
 export function createLogger(level: string, opts: { pretty?: boolean; destination?: pino.DestinationStream } = {}): Logger {
   const options: pino.LoggerOptions = {
@@ -14,6 +15,9 @@ export function createLogger(level: string, opts: { pretty?: boolean; destinatio
       paths: ['token', 'aesKey', 'encodingAESKey', 'webhookKey', 'secret', '*.token', '*.aesKey', '*.webhookKey', '*.secret', 'url', '*.responseUrl'],
       censor: '[redacted]',
     },
+    serializers: { err: (err: unknown) => withoutCommandArgs(serializeError(err)) },
+    // Every other key: the err key is left to its serializer above, which keeps the error's type.
+    formatters: { log: (object) => withoutCommandArgs(object, 0, ERROR_KEY) as Record<string, unknown> },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
   if (opts.destination) return pino(options, opts.destination);
@@ -27,4 +31,53 @@ export function createLogger(level: string, opts: { pretty?: boolean; destinatio
   // server makes far fewer write calls than one per line (issue #5 profile). pino flushes what is
   // left on exit; only a kill -9 can lose the last few lines.
   return pino(options, pino.destination({ dest: 1, sync: false }));
+}
+
+const ERROR_KEY = 'err';
+/** Redis quotes the first arguments of a command it does not know ("ERR unknown command 'X', with args beginning with: 'k' 'v'"). */
+const ECHOED_ARGS = /(with args beginning with:)[^\n]*/g;
+
+/** pino's own error serialiser, minus the arguments Redis may quote in a message (and so in the stack). */
+function serializeError(err: unknown): unknown {
+  const out = pino.stdSerializers.err(err as Error) as unknown;
+  if (out === null || typeof out !== 'object') return out;
+  const e = out as { message?: unknown; stack?: unknown };
+  if (typeof e.message === 'string') e.message = e.message.replace(ECHOED_ARGS, '$1 [redacted]');
+  if (typeof e.stack === 'string') e.stack = e.stack.replace(ECHOED_ARGS, '$1 [redacted]');
+  return out;
+}
+/** Deep enough for an error inside an EXECABORT's previousErrors inside a logged object. */
+const MAX_DEPTH = 8;
+
+/**
+ * ioredis puts `command: { name, args }` on every error Redis answers (ReplyError, EXECABORT's
+ * previousErrors, …), and the args are keys and values: message text, notes, tokens. Returns
+ * `value` without any `args` property at any depth (the command name stays), serialising errors
+ * met on the way as pino would. Copies only what changes, so an ordinary log line costs a walk.
+ */
+export function withoutCommandArgs(value: unknown, depth = 0, skipKey?: string): unknown {
+  if (value === null || typeof value !== 'object' || depth > MAX_DEPTH) return value;
+  if (value instanceof Error) return withoutCommandArgs(serializeError(value), depth + 1);
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    value.forEach((item, i) => {
+      const clean = withoutCommandArgs(item, depth + 1);
+      if (clean !== item) (copy ??= [...value])[i] = clean;
+    });
+    return copy ?? value;
+  }
+  // Plain objects and pino's serialised errors; not Buffers, Dates, Maps or class instances.
+  if (Object.prototype.toString.call(value) !== '[object Object]') return value;
+  let copy: Record<string, unknown> | undefined;
+  for (const [key, item] of Object.entries(value)) {
+    if (key === skipKey) continue;
+    if (key === 'args') {
+      copy ??= { ...value };
+      delete copy[key];
+      continue;
+    }
+    const clean = withoutCommandArgs(item, depth + 1);
+    if (clean !== item) (copy ??= { ...value })[key] = clean;
+  }
+  return copy ?? value;
 }

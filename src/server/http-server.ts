@@ -6,6 +6,7 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../log/logger';
+import { adminAccess } from './admin-access';
 import { runHealthChecks, type HealthCheck } from './health';
 
 export interface HttpServerDeps {
@@ -13,6 +14,8 @@ export interface HttpServerDeps {
   routers: readonly Router[];
   health: readonly HealthCheck[];
   trustProxy: boolean;
+  /** ADMIN_TOKEN: bearer token for /metrics and the detailed /healthz; unset, loopback clients only. */
+  adminToken?: string | undefined;
   /** GET /metrics in Prometheus text format; `refresh` updates scrape-time gauges first. */
   metrics?: { registry: Registry; refresh(): Promise<void> };
 }
@@ -45,11 +48,20 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
   router.get('/healthz', async (ctx) => {
     const report = await runHealthChecks(deps.health);
     ctx.status = report.ok ? 200 : 503;
-    ctx.body = report;
+    // A load balancer needs only the status; where Redis is and what is wrong is for operators.
+    ctx.body = adminAccess(ctx, deps.adminToken).granted ? report : { ok: report.ok };
   });
   const metrics = deps.metrics;
   if (metrics) {
     router.get('/metrics', async (ctx) => {
+      const access = adminAccess(ctx, deps.adminToken);
+      if (!access.granted) {
+        ctx.status = 401;
+        ctx.set('www-authenticate', 'Bearer realm="duban"');
+        ctx.body = 'unauthorized';
+        deps.logger.warn({ reqId: ctx.state.reqId, path: ctx.path, status: 401, reason: access.reason }, 'admin endpoint refused');
+        return;
+      }
       await metrics.refresh().catch((err: unknown) => deps.logger.warn({ err: (err as Error).message }, 'metrics refresh failed'));
       ctx.type = metrics.registry.contentType;
       ctx.body = await metrics.registry.metrics();

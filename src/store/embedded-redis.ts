@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import type { Logger } from '../log/logger';
@@ -10,6 +11,12 @@ import type { Logger } from '../log/logger';
  * The embedded default (REDIS_URL unset): Debian's redis-server as a child process, data under
  * `dir`, AOF with fsync on every write, no eviction (BullMQ and the ledger need every key),
  * reachable only through a unix socket (or loopback when the socket path would be too long).
+ *
+ * The socket is mode 700 in a mode-700 directory, so only this user reaches it. A loopback port
+ * is open to every local user, so there Redis requires a password: random per data dir, kept in
+ * `<dir>/redis.password` (mode 600) and handed to redis-server on stdin, never on its command
+ * line (which any local user can read in /proc). `<dir>/redis.port` tells the other processes
+ * of this data dir (npm run worker, npm run chat) where to connect: embeddedRedisUrl().
  */
 export interface EmbeddedRedis {
   url: string;
@@ -36,6 +43,44 @@ export interface EmbeddedRedisOptions {
 }
 
 const MAX_SOCKET_PATH = 100; // sun_path is 108 bytes on Linux
+const PASSWORD_FILE = 'redis.password';
+const PORT_FILE = 'redis.port';
+const SOCKET_FILE = 'redis.sock';
+
+/**
+ * Where the embedded server started in `dir` listens, for the processes that join it rather than
+ * start it: its unix socket, or, when it fell back to a loopback port, that port with its password.
+ */
+export function embeddedRedisUrl(dir: string): string {
+  let port: string;
+  try {
+    port = readFileSync(path.join(dir, PORT_FILE), 'utf8').trim();
+  } catch {
+    return `unix://${path.join(dir, SOCKET_FILE)}`;
+  }
+  const password = readFileSync(path.join(dir, PASSWORD_FILE), 'utf8').trim();
+  return tcpUrl(Number(port), password);
+}
+
+const tcpUrl = (port: number, password: string) => `redis://:${encodeURIComponent(password)}@127.0.0.1:${port}`;
+
+/** This data dir's password, made on first use; a file of the wrong mode is tightened. */
+async function dataDirPassword(dir: string): Promise<string> {
+  const file = path.join(dir, PASSWORD_FILE);
+  try {
+    const existing = (await readFile(file, 'utf8')).trim();
+    if (/^[0-9a-f]{64}$/.test(existing)) {
+      await chmod(file, 0o600);
+      return existing;
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const password = randomBytes(32).toString('hex');
+  await writeFile(file, `${password}\n`, { mode: 0o600 });
+  await chmod(file, 0o600); // writeFile's mode applies only to a file it creates
+  return password;
+}
 
 export async function startEmbeddedRedis(opts: EmbeddedRedisOptions): Promise<EmbeddedRedis> {
   const dir = path.resolve(opts.dir);
@@ -43,11 +88,16 @@ export async function startEmbeddedRedis(opts: EmbeddedRedisOptions): Promise<Em
   const pidFile = path.join(dir, 'redis.pid');
   await stopStale(pidFile, opts.logger);
 
-  const socket = path.join(dir, 'redis.sock');
+  const socket = path.join(dir, SOCKET_FILE);
   const useTcp = opts.tcp || socket.length > MAX_SOCKET_PATH;
   const port = useTcp ? await freePort() : 0;
+  const password = useTcp ? await dataDirPassword(dir) : undefined;
+  // A port file left by an earlier TCP start would send the chat client to a dead port.
+  await rm(path.join(dir, PORT_FILE), { force: true });
   const persistence = opts.persistence ?? true;
   const args = [
+    // Configuration from stdin first (the password, when there is one), then the options below.
+    '-',
     '--dir', dir,
     '--daemonize', 'no',
     '--pidfile', pidFile,
@@ -67,10 +117,12 @@ export async function startEmbeddedRedis(opts: EmbeddedRedisOptions): Promise<Em
   ];
   let child: ChildProcess;
   try {
-    child = spawn(opts.binary ?? 'redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    child = spawn(opts.binary ?? 'redis-server', args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
   } catch (err) {
     throw new EmbeddedRedisError(`cannot start redis-server: ${(err as Error).message}`);
   }
+  child.stdin!.on('error', () => undefined); // a redis-server that died at once: its exit says why
+  child.stdin!.end(password ? `requirepass ${password}\n` : '');
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   try {
     await waitForReady(child, opts.readyTimeoutMs ?? 15_000);
@@ -78,7 +130,8 @@ export async function startEmbeddedRedis(opts: EmbeddedRedisOptions): Promise<Em
     child.kill('SIGKILL');
     throw err;
   }
-  const url = useTcp ? `redis://127.0.0.1:${port}` : `unix://${socket}`;
+  const url = useTcp ? tcpUrl(port, password!) : `unix://${socket}`;
+  if (useTcp) await writeFile(path.join(dir, PORT_FILE), `${port}\n`, { mode: 0o600 });
   opts.logger.info({ pid: child.pid, endpoint: useTcp ? `127.0.0.1:${port}` : socket, aof: persistence }, 'embedded redis-server started');
 
   let stopping: Promise<void> | undefined;
@@ -93,6 +146,8 @@ export async function startEmbeddedRedis(opts: EmbeddedRedisOptions): Promise<Em
           child.kill('SIGTERM');
           await exited;
         }
+        // Only our own: a later start in this dir (which stopped us as stale) may have written its port.
+        if (useTcp && (await readFile(path.join(dir, PORT_FILE), 'utf8').catch(() => '')).trim() === String(port)) await rm(path.join(dir, PORT_FILE), { force: true });
       })();
       return stopping;
     },

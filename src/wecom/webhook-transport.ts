@@ -15,12 +15,26 @@ export const CALLBACK_PATH = '/wecom/callback';
 export const MAX_BODY_BYTES = 1024 * 1024;
 /** Older callbacks are refused: beyond this a replay would outlive the msgid dedupe window. */
 export const MAX_CALLBACK_AGE_SECONDS = 1800;
+/**
+ * WeCom stamps a callback when it sends it, so a timestamp ahead of our clock is only clock
+ * skew: a few minutes are tolerated, more is refused (a far-future stamp would stay "fresh" for
+ * as long as it pleases whoever made it).
+ */
+export const MAX_CLOCK_SKEW_AHEAD_SECONDS = 300;
+/**
+ * What WeCom's URL-verification echostr decrypts to: a short random token of digits (letters
+ * allowed). Anything else, such as a message callback's JSON resent as echostr, is not echoed:
+ * answering it would make this endpoint decrypt any ciphertext for whoever can replay one.
+ */
+export const ECHOSTR_PLAINTEXT = /^[A-Za-z0-9]{1,64}$/;
 
 export interface WebhookTransportDeps {
   metrics?: Pick<Metrics, 'callbacks'>;
   crypto: WecomCallbackCrypto;
   messages: MessageLog;
   botNames: readonly string[];
+  /** WECOM_AIBOT_ID: when set, callbacks naming another robot are refused. */
+  aibotId?: string | undefined;
   clock: Clock;
   logger: Logger;
 }
@@ -85,8 +99,9 @@ export class WebhookTransport implements Transport {
   private signedQuery(ctx: Context) {
     const q = signedQuerySchema.safeParse(ctx.query);
     if (!q.success) throw new Refusal(400, 'bad_query');
-    const age = Math.abs(this.deps.clock.now().getTime() / 1000 - Number(q.data.timestamp));
-    if (age > MAX_CALLBACK_AGE_SECONDS) throw new Refusal(400, 'stale_timestamp');
+    const behind = this.deps.clock.now().getTime() / 1000 - Number(q.data.timestamp);
+    if (behind > MAX_CALLBACK_AGE_SECONDS) throw new Refusal(400, 'stale_timestamp');
+    if (-behind > MAX_CLOCK_SKEW_AHEAD_SECONDS) throw new Refusal(400, 'future_timestamp');
     return q.data;
   }
 
@@ -106,6 +121,7 @@ export class WebhookTransport implements Transport {
     const echostr = typeof ctx.query.echostr === 'string' ? ctx.query.echostr.replace(/ /g, '+') : '';
     if (!echostr) throw new Refusal(400, 'missing_echostr');
     const plain = this.decrypt(echostr, q);
+    if (!ECHOSTR_PLAINTEXT.test(plain)) throw new Refusal(400, 'bad_echostr');
     ctx.type = 'text/plain';
     ctx.body = plain;
     return 'verified';
@@ -118,6 +134,10 @@ export class WebhookTransport implements Transport {
     const plain = this.decrypt(envelope.data, q);
     const payload = callbackSchema.safeParse(parseJsonOrUndefined(plain));
     if (!payload.success) throw new Refusal(400, 'bad_payload');
+    // Before anything reads or writes Redis. A callback without aibotid is not another robot's
+    // (WeCom always sends it; the field is optional only in the schema).
+    const aibotId = this.deps.aibotId;
+    if (aibotId !== undefined && payload.data.aibotid !== undefined && payload.data.aibotid !== aibotId) throw new Refusal(403, 'wrong_bot');
 
     const reply = await this.answer(payload.data, ctx);
     if (reply === undefined) {

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createLogger } from '../../src/log/logger';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../src/store/embedded-redis';
+import { describeRedis } from '../../src/store/redis';
 import { benchReminders, MEMORY_TARGET_BYTES, SEED_TARGET_MS } from './reminders';
 import { benchStatus, NOW, STATUS_TARGET_MS, type LatencyRow } from './status';
 import { runWebhookSection } from './webhook';
@@ -112,7 +113,7 @@ async function main(): Promise<number> {
   try {
     if (only === '' || only === 'status') {
       redis = await startEmbeddedRedis({ dir, logger: createLogger('silent'), tcp: true, persistence: false });
-      print(`redis-server pid ${redis.pid} on ${redis.url}, data in ${dir}: AOF off and no RDB saves for generation and the main figures` + (aofAlways ? '; then AOF appendfsync always (BENCH_AOF=0 skips)' : ' (BENCH_AOF=0: AOF run skipped)'));
+      print(`redis-server pid ${redis.pid} on ${describeRedis(redis.url)}, data in ${dir}: AOF off and no RDB saves for generation and the main figures` + (aofAlways ? '; then AOF appendfsync always (BENCH_AOF=0 skips)' : ' (BENCH_AOF=0: AOF run skipped)'));
       print();
       print(`## /status — target: under ${STATUS_TARGET_MS} ms on a ${issues.toLocaleString('en-US')}-issue ledger, clock fixed at ${NOW}`);
       const result = await benchStatus({ redisUrl: redis.url, issues, requests, warmup, aofAlways, print });
@@ -132,7 +133,7 @@ async function main(): Promise<number> {
       redis = await startEmbeddedRedis({ dir: path.join(dir, 'reminders'), logger: createLogger('silent'), tcp: true, persistence: aofAlways });
       print();
       print(`## reminders — targets: seed ${issues.toLocaleString('en-US')} open issues with their timers in under ${SEED_TARGET_MS / 1000} s, under ${MEMORY_TARGET_BYTES} B of Redis per issue; deliver ${due.toLocaleString('en-US')} due reminders with 0 duplicates, 0 missed, ≤ 20 per robot per minute`);
-      print(`redis-server pid ${redis.pid} on ${redis.url}, ${aofAlways ? 'AOF appendfsync always (the embedded default; BENCH_AOF=0: off)' : 'AOF off (BENCH_AOF=0)'}`);
+      print(`redis-server pid ${redis.pid} on ${describeRedis(redis.url)}, ${aofAlways ? 'AOF appendfsync always (the embedded default; BENCH_AOF=0: off)' : 'AOF off (BENCH_AOF=0)'}`);
       const result = await benchReminders({ redisUrl: redis.url, issues, due, print });
       print();
       print(result.table.join('\n'));

@@ -39,7 +39,7 @@ async function main(): Promise<void> {
   });
   const server = spawn(process.execPath, ['dist/src/main.js'], {
     cwd: root,
-    env: { ...process.env, NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(port), REDIS_URL: redis.url, WECOM_TOKEN: TOKEN, WECOM_ENCODING_AES_KEY: KEY, LOG_LEVEL: 'warn', DATA_DIR: dir },
+    env: { ...process.env, ADMIN_TOKEN: '', NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(port), REDIS_URL: redis.url, WECOM_TOKEN: TOKEN, WECOM_ENCODING_AES_KEY: KEY, LOG_LEVEL: 'warn', DATA_DIR: dir },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   // A server that dies mid-soak ends it, saying so (its requests would only count as failed).

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import { fixedClock } from '../../src/clock';
 import { createKeys } from '../../src/store/keys';
 import { MessageLog } from '../../src/store/message-log';
 import { LedgerStore } from '../../src/store/ledger-store';
 import { WecomCallbackCrypto } from '../../src/wecom/crypto';
-import { CALLBACK_PATH } from '../../src/wecom/webhook-transport';
+import { CALLBACK_PATH, MAX_CALLBACK_AGE_SECONDS, MAX_CLOCK_SKEW_AHEAD_SECONDS } from '../../src/wecom/webhook-transport';
 import { BOT_NAME, startTestApp, TEST_AES_KEY, TEST_TOKEN, type TestApp } from '../support/app';
 import { keysWithPrefix } from '../support/redis';
 
@@ -38,6 +40,22 @@ describe('URL verification (GET)', () => {
   it('answers the decrypted echostr as the exact plain-text body', async () => {
     const res = await t.client.verifyUrl('1616140317555161061');
     expect(res).toEqual({ status: 200, body: '1616140317555161061' });
+  });
+
+  it('answers an echostr of 64 letters and digits, the longest it echoes', async () => {
+    const echo = `${'A1b2'.repeat(16)}`;
+    expect(await t.client.verifyUrl(echo)).toEqual({ status: 200, body: echo });
+  });
+
+  it("refuses a message callback's ciphertext resent as echostr: 400, one line, the plaintext never sent back", async () => {
+    const payload = JSON.stringify({ msgid: 'replayed', aibotid: 'AIBOT_LOCAL', chatid: 'CHAT_T1', chattype: 'group', from: { userid: 'u_luo' }, msgtype: 'text', text: { content: '@督办助手 /上报 斑竹村 内部情况' } });
+    const echostr = crypto.encrypt(payload);
+    const ts = now();
+    const before = t.logs.length;
+    const res = await fetch(`${t.baseUrl}${CALLBACK_PATH}?${new URLSearchParams({ msg_signature: crypto.signature(ts, '7', echostr), timestamp: ts, nonce: '7', echostr })}`);
+    expect({ status: res.status, body: await res.text() }).toEqual({ status: 400, body: 'bad request' });
+    expect(t.logs.slice(before)).toEqual([expect.objectContaining({ msg: 'wecom callback', kind: 'verify', status: 400, outcome: 'bad_echostr' })]);
+    expect(JSON.stringify(t.logs.slice(before))).not.toContain('内部情况');
   });
 
   it('refuses a forged signature with 401', async () => {
@@ -234,3 +252,195 @@ describe('/metrics', () => {
     }
   });
 });
+
+describe('the timestamp window: 30 minutes behind, 5 minutes ahead (on the injectable clock)', () => {
+  // A clock of our own, fixed on a whole second, so each edge is exact.
+  const clock = fixedClock('2026-12-01T10:00:00+08:00');
+  const at = Math.floor(clock.now().getTime() / 1000);
+  let w: TestApp;
+  beforeAll(async () => {
+    w = await startTestApp({ clock });
+  });
+  afterAll(async () => {
+    await w.stop();
+  });
+
+  const verifyAt = async (timestamp: number) => {
+    const echostr = crypto.encrypt('1616140317555161061');
+    const ts = String(timestamp);
+    const res = await fetch(`${w.baseUrl}${CALLBACK_PATH}?${new URLSearchParams({ msg_signature: crypto.signature(ts, '9', echostr), timestamp: ts, nonce: '9', echostr })}`);
+    return { status: res.status, body: await res.text(), outcome: w.logs.filter((l) => l.msg === 'wecom callback').at(-1)?.outcome };
+  };
+  const helpAt = async (timestamp: number) => {
+    const ts = String(timestamp);
+    const encrypt = crypto.encrypt(JSON.stringify(w.client.textMessage({ chatId: 'CHAT_T1', userId: 'u_luo', text: `@${BOT_NAME} /帮助` })));
+    const res = await fetch(`${w.baseUrl}${CALLBACK_PATH}?${new URLSearchParams({ msg_signature: crypto.signature(ts, '9', encrypt), timestamp: ts, nonce: '9' })}`, { method: 'POST', body: JSON.stringify({ encrypt }) });
+    const body = await res.text();
+    return { status: res.status, outcome: w.logs.filter((l) => l.msg === 'wecom callback').at(-1)?.outcome, help: res.status === 200 && crypto.decrypt((JSON.parse(body) as { encrypt: string }).encrypt).includes('可用命令') };
+  };
+
+  it('the windows are 1 800 s behind and 300 s ahead', () => {
+    expect([MAX_CALLBACK_AGE_SECONDS, MAX_CLOCK_SKEW_AHEAD_SECONDS]).toEqual([1800, 300]);
+  });
+
+  it.each([
+    ['30 minutes behind, the oldest accepted', at - 1800, 200, 'verified'],
+    ['30 minutes and a second behind', at - 1801, 400, 'stale_timestamp'],
+    ['exactly now', at, 200, 'verified'],
+    ['5 minutes ahead, the most skew accepted', at + 300, 200, 'verified'],
+    ['5 minutes and a second ahead', at + 301, 400, 'future_timestamp'],
+    ['29 minutes ahead (accepted while the window was symmetric)', at + 29 * 60, 400, 'future_timestamp'],
+  ])('verification GET stamped %s', async (_name, ts, status, outcome) => {
+    const res = await verifyAt(ts);
+    expect({ status: res.status, outcome: res.outcome }).toEqual({ status, outcome });
+    expect(res.body).toBe(status === 200 ? '1616140317555161061' : 'bad request');
+  });
+
+  it.each([
+    ['30 minutes behind', at - 1800, 200, 'replied', true],
+    ['30 minutes and a second behind', at - 1801, 400, 'stale_timestamp', false],
+    ['5 minutes ahead', at + 300, 200, 'replied', true],
+    ['5 minutes and a second ahead', at + 301, 400, 'future_timestamp', false],
+  ])('message callback stamped %s', async (_name, ts, status, outcome, help) => {
+    expect(await helpAt(ts)).toEqual({ status, outcome, help });
+  });
+
+  it('moves with the clock: a stamp refused as ahead is accepted once the clock has caught up', async () => {
+    const ahead = at + 600;
+    expect((await verifyAt(ahead)).status).toBe(400);
+    clock.set(new Date((ahead - 300) * 1000));
+    try {
+      expect((await verifyAt(ahead)).status).toBe(200);
+    } finally {
+      clock.set(new Date(at * 1000));
+    }
+  });
+});
+
+describe('WECOM_AIBOT_ID: callbacks for another robot are refused', () => {
+  let b: TestApp;
+  beforeAll(async () => {
+    b = await startTestApp({ env: { WECOM_AIBOT_ID: 'AIBOT_LOCAL' } });
+  });
+  afterAll(async () => {
+    await b.stop();
+  });
+
+  it("answers this robot's messages", async () => {
+    expect(await b.client.say({ chatId: 'CHAT_T1', userId: 'u_luo', text: `@${BOT_NAME} /我是谁` })).toContain('罗志刚');
+  });
+
+  it("refuses another robot's /上报 with 403 and one log line, and writes nothing", async () => {
+    const keysBefore = await keysWithPrefix(b.redis, b.prefix);
+    const before = b.logs.length;
+    const msg = { ...b.client.textMessage({ chatId: 'CHAT_T1', userId: 'u_t1_m2', text: `@${BOT_NAME} /上报 斑竹村 别的机器人收到的问题` }), aibotid: 'AIBOT_OF_ANOTHER_TEAM' };
+    const res = await b.client.send(msg);
+    expect(res).toEqual({ status: 403, raw: 'bad request' });
+    expect(b.logs.slice(before)).toEqual([expect.objectContaining({ level: 40, msg: 'wecom callback', kind: 'callback', status: 403, outcome: 'wrong_bot' })]);
+    expect(await keysWithPrefix(b.redis, b.prefix)).toEqual(keysBefore);
+  });
+
+  it('is off when unset: the shared test app answers a callback naming any robot', async () => {
+    const res = await t.client.send({ ...t.client.textMessage({ chatId: 'CHAT_T1', userId: 'u_luo', text: `@${BOT_NAME} /我是谁` }), aibotid: 'AIBOT_OF_ANOTHER_TEAM' });
+    expect(res.status).toBe(200);
+  });
+});
+
+describe('/metrics and the detailed /healthz are for operators', () => {
+  type Body = { status: number; body: unknown };
+  const get = async (url: string, headers: Record<string, string> = {}): Promise<Body> => {
+    const res = await fetch(url, { headers });
+    const text = await res.text();
+    return { status: res.status, body: res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text };
+  };
+  const detailed = expect.objectContaining({ ok: true, problems: expect.any(Array), checks: expect.objectContaining({ redis: expect.objectContaining({ ok: true }) }) });
+
+  describe('without ADMIN_TOKEN: loopback clients only', () => {
+    it('a loopback client gets the full report and the metrics', async () => {
+      expect(await get(`${t.baseUrl}/healthz`)).toEqual({ status: 200, body: detailed });
+      const metrics = await get(`${t.baseUrl}/metrics`);
+      expect(metrics.status).toBe(200);
+      expect(String(metrics.body)).toContain('duban_callbacks_total');
+    });
+
+    it.each([
+      ['X-Forwarded-For: 127.0.0.1', { 'x-forwarded-for': '127.0.0.1' }],
+      ['X-Forwarded-For naming a remote client', { 'x-forwarded-for': '203.0.113.9' }],
+      ['Forwarded: for=127.0.0.1', { forwarded: 'for=127.0.0.1' }],
+      ['X-Real-IP: 127.0.0.1', { 'x-real-ip': '127.0.0.1' }],
+    ])('a request a proxy on this host forwarded (%s) is not loopback', async (_name, headers) => {
+      for (const app of [t, proxied]) {
+        expect(await get(`${app.baseUrl}/healthz`, headers)).toEqual({ status: 200, body: { ok: true } });
+        const before = app.logs.length;
+        expect(await get(`${app.baseUrl}/metrics`, headers)).toEqual({ status: 401, body: 'unauthorized' });
+        expect(app.logs.slice(before)).toEqual([expect.objectContaining({ level: 40, msg: 'admin endpoint refused', path: '/metrics', reason: 'not_loopback' })]);
+      }
+    });
+
+    it('a client on another address gets only {ok} and a 401', async () => {
+      const address = externalAddress();
+      const url = `http://${address.includes(':') ? `[${address}]` : address}:${new URL(wide.baseUrl).port}`;
+      expect(await get(`${url}/healthz`)).toEqual({ status: 200, body: { ok: true } });
+      const metrics = await fetch(`${url}/metrics`);
+      expect(metrics.status).toBe(401);
+      expect(metrics.headers.get('www-authenticate')).toBe('Bearer realm="duban"');
+      // The same server still serves its own host in full.
+      expect(await get(`${wide.baseUrl}/healthz`)).toEqual({ status: 200, body: detailed });
+    });
+  });
+
+  describe('with ADMIN_TOKEN: the bearer token, from anywhere', () => {
+    const token = 'op-7f3a9c1e5b2d4068a1c3e5f7';
+    it.each([
+      ['no Authorization header (even from loopback)', {}, 'no_token'],
+      ['a wrong token', { authorization: 'Bearer op-7f3a9c1e5b2d4068a1c3e5f8' }, 'bad_token'],
+      ['the token as a prefix', { authorization: `Bearer ${token}x` }, 'bad_token'],
+      ['the token cut short', { authorization: `Bearer ${token.slice(0, -1)}` }, 'bad_token'],
+      ['the token in Basic auth', { authorization: `Basic ${Buffer.from(`admin:${token}`).toString('base64')}` }, 'no_token'],
+      ['the token without a scheme', { authorization: token }, 'no_token'],
+    ])('%s: {ok} only, metrics 401', async (_name, headers, reason) => {
+      expect(await get(`${guarded.baseUrl}/healthz`, headers)).toEqual({ status: 200, body: { ok: true } });
+      const before = guarded.logs.length;
+      expect(await get(`${guarded.baseUrl}/metrics`, headers)).toEqual({ status: 401, body: 'unauthorized' });
+      expect(guarded.logs.slice(before)).toEqual([expect.objectContaining({ msg: 'admin endpoint refused', reason })]);
+      expect(JSON.stringify(guarded.logs.slice(before))).not.toContain(token);
+    });
+
+    it('the right token, even through a proxy: the full report and the metrics', async () => {
+      const variants: Record<string, string>[] = [{ authorization: `Bearer ${token}` }, { authorization: `bearer ${token}`, 'x-forwarded-for': '203.0.113.9' }];
+      for (const headers of variants) {
+        expect(await get(`${guarded.baseUrl}/healthz`, headers)).toEqual({ status: 200, body: detailed });
+        const metrics = await get(`${guarded.baseUrl}/metrics`, headers);
+        expect(metrics.status).toBe(200);
+        expect(String(metrics.body)).toContain('duban_queue_jobs');
+      }
+    });
+
+    let guarded: TestApp;
+    beforeAll(async () => {
+      guarded = await startTestApp({ env: { ADMIN_TOKEN: token, RUN_WORKERS: 'false' } });
+    });
+    afterAll(async () => {
+      await guarded.stop();
+    });
+  });
+
+  let proxied: TestApp;
+  let wide: TestApp;
+  beforeAll(async () => {
+    proxied = await startTestApp({ env: { TRUST_PROXY: 'true', RUN_WORKERS: 'false' } });
+    wide = await startTestApp({ env: { HOST: '0.0.0.0', RUN_WORKERS: 'false' } });
+  });
+  afterAll(async () => {
+    await proxied.stop();
+    await wide.stop();
+  });
+});
+
+/** This machine's address on a real interface: a client there is not loopback. */
+function externalAddress(): string {
+  const all = Object.values(os.networkInterfaces()).flatMap((i) => i ?? []);
+  const found = all.find((a) => !a.internal && a.family === 'IPv4') ?? all.find((a) => !a.internal && a.family === 'IPv6' && !a.address.startsWith('fe80'));
+  if (!found) throw new Error('this test needs a network interface besides loopback (none found)');
+  return found.address;
+}

@@ -412,7 +412,7 @@ describe('a callback WeCom re-sends to another instance while the first one stil
     const link = new SlowLink({ host: target.host!, port: target.port! });
     const linkPort = await link.start();
     // A reaches Redis through the link (it becomes slow right after claiming the message); B directly.
-    const a = await startTestApp({ prefix, redisUrl: `redis://127.0.0.1:${linkPort}/${target.db ?? 0}`, env: { RUN_WORKERS: 'false' } });
+    const a = await startTestApp({ prefix, redisUrl: `redis://:${target.password ?? ''}@127.0.0.1:${linkPort}/${target.db ?? 0}`, env: { RUN_WORKERS: 'false' } });
     const b = await startTestApp({ prefix, env: { RUN_WORKERS: 'false' } });
     try {
       const msg = a.client.textMessage({ chatId: 'CHAT_T1', userId: 'u_t1_m2', text: `@${BOT_NAME} /上报 斑竹村 重发回调的问题` });

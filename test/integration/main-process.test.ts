@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,6 +9,7 @@ import readline from 'node:readline';
 import { ExitCode } from '../../src/exit-codes';
 import pino from 'pino';
 import { freePort, startEmbeddedRedis } from '../../src/store/embedded-redis';
+import { pollUntil } from '../support/wait';
 
 /** `npm start` as a real process: exit codes, the embedded default, graceful shutdown. */
 const root = path.resolve(__dirname, '../..');
@@ -28,8 +29,8 @@ afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
 });
 
-function startMain(env: Record<string, string>): Started {
-  const child = spawn(process.execPath, [...tsxArgs, 'src/main.ts'], {
+function startMain(env: Record<string, string>, script = 'src/main.ts'): Started {
+  const child = spawn(process.execPath, [...tsxArgs, script], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', TZ: 'Asia/Shanghai', NODE_ENV: 'test', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -142,6 +143,48 @@ describe('npm start (src/main.ts)', () => {
     // Without the deadline the workers wait for Redis for ever (found by hand: still running after 30 s).
     expect(await exitCode(started.child)).toBe(ExitCode.unexpected);
     expect(await started.waitForLog('stop timed out: exiting without a clean stop')).toMatchObject({ ms: 1500 });
+  });
+
+  it('listens on 127.0.0.1 when HOST is unset: not reachable from the network', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'duban-main-'));
+    const port = await freePort();
+    const p = startMain({ DATA_DIR: dir, PORT: String(port), HOST: '' });
+    expect(await p.waitForLog('duban listening')).toMatchObject({ host: '127.0.0.1', port });
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    const external = Object.values(os.networkInterfaces()).flatMap((i) => i ?? []).find((a) => !a.internal && a.family === 'IPv4');
+    if (!external) throw new Error('this test needs a network interface besides loopback (none found)');
+    await expect(fetch(`http://${external.address}:${port}/healthz`)).rejects.toThrow();
+    p.child.kill('SIGTERM');
+    expect(await exitCode(p.child)).toBe(ExitCode.ok);
+  });
+
+  it('a data dir too deep for a unix socket: the embedded Redis on loopback with a password, and a worker finds it', async () => {
+    const base = await mkdtemp(path.join(os.tmpdir(), 'duban-main-'));
+    // DATA_DIR/redis/redis.sock would pass the 100-byte limit of a socket path.
+    const dir = path.join(base, 'd'.repeat(100 - base.length));
+    const port = await freePort();
+    const server = startMain({ DATA_DIR: dir, PORT: String(port), RUN_WORKERS: 'false' });
+    const redisLine = await server.waitForLog('embedded redis-server started');
+    expect(redisLine.endpoint).toMatch(/^127\.0\.0\.1:\d+$/);
+    await server.waitForLog('duban listening');
+    const password = (await readFile(path.join(dir, 'redis', 'redis.password'), 'utf8')).trim();
+    expect(password).toMatch(/^[0-9a-f]{64}$/);
+    expect((await stat(path.join(dir, 'redis', 'redis.password'))).mode & 0o777).toBe(0o600);
+    expect(server.stdout()).not.toContain(password);
+
+    type Health = { checks: { workers: { ok: boolean } } };
+    const workersOk = async () => ((await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as Health).checks.workers.ok;
+    expect(await workersOk()).toBe(false);
+    const worker = startMain({ DATA_DIR: dir }, 'src/worker.ts');
+    await worker.waitForLog('duban worker running');
+    await pollUntil(workersOk, 'the worker counted by /healthz');
+    expect(worker.stdout()).not.toContain(password);
+
+    worker.child.kill('SIGTERM');
+    expect(await exitCode(worker.child)).toBe(ExitCode.ok);
+    server.child.kill('SIGTERM');
+    expect(await exitCode(server.child)).toBe(ExitCode.ok);
+    expect(existsSync(path.join(dir, 'redis', 'redis.port'))).toBe(false);
   });
 
   it('prints generated dev credentials once and reuses them on the next start', async () => {

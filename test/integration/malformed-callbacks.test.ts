@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { z } from 'zod';
 import { createKeys } from '../../src/store/keys';
 import { sha1Hex, WecomCallbackCrypto } from '../../src/wecom/crypto';
-import { CALLBACK_PATH, MAX_BODY_BYTES, MAX_CALLBACK_AGE_SECONDS } from '../../src/wecom/webhook-transport';
+import { CALLBACK_PATH, MAX_BODY_BYTES, MAX_CALLBACK_AGE_SECONDS, MAX_CLOCK_SKEW_AHEAD_SECONDS } from '../../src/wecom/webhook-transport';
 import { BOT_NAME, demoOrg, startTestApp, TEST_AES_KEY, TEST_TOKEN, type TestApp } from '../support/app';
 import type { LogLine } from '../support/log-capture';
 import { expectLedgerWhole } from '../support/ledger-integrity';
@@ -32,7 +32,8 @@ const wc = new WecomCallbackCrypto(TEST_TOKEN, TEST_AES_KEY);
 const org = demoOrg();
 
 beforeAll(async () => {
-  t = await startTestApp();
+  // This robot's id, as every callback below names it: callbacks naming another are refused.
+  t = await startTestApp({ env: { WECOM_AIBOT_ID: 'AIBOT_LOCAL' } });
   port = Number(new URL(t.baseUrl).port);
 });
 afterAll(async () => {
@@ -196,7 +197,7 @@ type Kind = 'callback' | 'verify';
 interface BadCase {
   name: string;
   kind: Kind;
-  status: 400 | 401 | 413;
+  status: 400 | 401 | 403 | 413;
   outcome: string;
   request: () => RawRequest;
 }
@@ -289,12 +290,13 @@ const CORPUS: BadCase[] = [
   post('plaintext bytes that are not UTF-8', 400, 'undecryptable', () => postEncrypt(framed(Buffer.concat([Buffer.from(`{"msgid":"${mid()}","x":"`), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('"}')])))),
   // ---- timestamps (correctly signed over the timestamp given)
   post('timestamp 31 minutes old', 400, 'stale_timestamp', () => postEncrypt(wc.encrypt(validJson()), { timestamp: String(nowSeconds() - MAX_CALLBACK_AGE_SECONDS - 60) })),
-  post('timestamp 31 minutes ahead', 400, 'stale_timestamp', () => postEncrypt(wc.encrypt(validJson()), { timestamp: String(nowSeconds() + MAX_CALLBACK_AGE_SECONDS + 60) })),
+  post('timestamp 31 minutes ahead', 400, 'future_timestamp', () => postEncrypt(wc.encrypt(validJson()), { timestamp: String(nowSeconds() + MAX_CALLBACK_AGE_SECONDS + 60) })),
+  post('timestamp 6 minutes ahead (more than clock skew)', 400, 'future_timestamp', () => postEncrypt(wc.encrypt(validJson()), { timestamp: String(nowSeconds() + MAX_CLOCK_SKEW_AHEAD_SECONDS + 60) })),
   post('timestamp 0 (1970)', 400, 'stale_timestamp', () => postEncrypt(wc.encrypt(validJson()), { timestamp: '0' })),
   post('timestamp 1 (1970)', 400, 'stale_timestamp', () => postEncrypt(wc.encrypt(validJson()), { timestamp: '1' })),
-  post('timestamp in 2100', 400, 'stale_timestamp', () => postEncrypt(wc.encrypt(validJson()), { timestamp: '4102444800' })),
-  post('timestamp in milliseconds', 400, 'stale_timestamp', () => postEncrypt(wc.encrypt(validJson()), { timestamp: String(Date.now()) })),
-  post('timestamp of 13 nines', 400, 'stale_timestamp', () => postEncrypt(wc.encrypt(validJson()), { timestamp: '9999999999999' })),
+  post('timestamp in 2100', 400, 'future_timestamp', () => postEncrypt(wc.encrypt(validJson()), { timestamp: '4102444800' })),
+  post('timestamp in milliseconds', 400, 'future_timestamp', () => postEncrypt(wc.encrypt(validJson()), { timestamp: String(Date.now()) })),
+  post('timestamp of 13 nines', 400, 'future_timestamp', () => postEncrypt(wc.encrypt(validJson()), { timestamp: '9999999999999' })),
   post('timestamp of 14 digits', 400, 'bad_query', () => postEncrypt(wc.encrypt(validJson()), { timestamp: '17000000000000' })),
   post('timestamp of 400 digits', 400, 'bad_query', () => postEncrypt(wc.encrypt(validJson()), { timestamp: '9'.repeat(400) })),
   post('timestamp not numeric', 400, 'bad_query', () => postEncrypt(wc.encrypt(validJson()), { timestamp: 'abc' })),
@@ -409,6 +411,12 @@ const CORPUS: BadCase[] = [
   post('gzip-compressed JSON (Content-Encoding: gzip)', 400, 'missing_encrypt', () => ({ ...postUnsigned(gzipSync(JSON.stringify({ encrypt: BASE_CIPHER }))), headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' } })),
   // ---- payloads that decrypt but are not a callback
   ...badPayloads.map(([name, plain]) => post(`payload: ${name}`, 400, 'bad_payload', () => postPlain(plain()))),
+  // ---- callbacks for another intelligent robot sharing this URL and Token (WECOM_AIBOT_ID is set)
+  post('a text message for another robot', 403, 'wrong_bot', () => postPlain(JSON.stringify({ ...textMessage(mid()), aibotid: 'AIBOT_OTHER' }))),
+  post('a text message whose aibotid differs only in case', 403, 'wrong_bot', () => postPlain(JSON.stringify({ ...textMessage(mid()), aibotid: 'aibot_local' }))),
+  post('a text message with an empty aibotid', 403, 'wrong_bot', () => postPlain(JSON.stringify({ ...textMessage(mid()), aibotid: '' }))),
+  post('a stream refresh for another robot', 403, 'wrong_bot', () => postPlain(JSON.stringify({ msgid: mid(), aibotid: 'AIBOT_OTHER', from: { userid: 'u_luo' }, msgtype: 'stream', stream: { id: sha1Hex('x') } }))),
+  post('an enter_chat event for another robot', 403, 'wrong_bot', () => postPlain(JSON.stringify({ msgid: mid(), aibotid: 'AIBOT_OTHER', create_time: nowSeconds(), from: { userid: 'u_luo' }, msgtype: 'event', event: { eventtype: 'enter_chat' } }))),
   // ---- the verification GET
   get('echostr cut mid-base64', 400, 'undecryptable', () => getEcho(wc.encrypt(ECHO).slice(0, 30))),
   get('echostr cut to 16 bytes', 400, 'undecryptable', () => getEcho(Buffer.from(wc.encrypt(ECHO), 'base64').subarray(0, 16).toString('base64'))),
@@ -428,7 +436,7 @@ const CORPUS: BadCase[] = [
     return { method: 'GET', query: query([...signedPairs(wc.encrypt('other')), ['echostr', e]]) };
   }),
   get('echostr with a timestamp 31 minutes old', 400, 'stale_timestamp', () => getEcho(wc.encrypt(ECHO), { timestamp: String(nowSeconds() - MAX_CALLBACK_AGE_SECONDS - 60) })),
-  get('echostr with a timestamp in 2100', 400, 'stale_timestamp', () => getEcho(wc.encrypt(ECHO), { timestamp: '4102444800' })),
+  get('echostr with a timestamp in 2100', 400, 'future_timestamp', () => getEcho(wc.encrypt(ECHO), { timestamp: '4102444800' })),
   get('echostr with the timestamp twice', 400, 'bad_query', () => {
     const r = getEcho(wc.encrypt(ECHO));
     return { ...r, query: `${r.query}&timestamp=${nowSeconds()}` };
@@ -439,6 +447,16 @@ const CORPUS: BadCase[] = [
   }),
   get('no echostr', 400, 'missing_echostr', () => ({ method: 'GET', query: query(signedPairs('')) })),
   get('an empty echostr', 400, 'missing_echostr', () => ({ method: 'GET', query: query([...signedPairs(''), ['echostr', '']]) })),
+  // The GET echoes a plaintext only when it is echostr-shaped: otherwise it would decrypt any
+  // ciphertext signed for this URL (a captured POST body, resent as echostr, came back as JSON).
+  get("a message callback's ciphertext resent as echostr", 400, 'bad_echostr', () => getEcho(wc.encrypt(validJson('@督办助手 /上报 斑竹村 不该被解密回显的内容')))),
+  get('echostr decrypting to a JSON string', 400, 'bad_echostr', () => getEcho(wc.encrypt('"1616140317555161061"'))),
+  get('echostr decrypting to digits and a newline', 400, 'bad_echostr', () => getEcho(wc.encrypt(`${ECHO}\n`))),
+  get('echostr decrypting to digits with a space', 400, 'bad_echostr', () => getEcho(wc.encrypt('1616140317 555161061'))),
+  get('echostr decrypting to nothing', 400, 'bad_echostr', () => getEcho(wc.encrypt(''))),
+  get('echostr decrypting to 65 digits', 400, 'bad_echostr', () => getEcho(wc.encrypt('1'.repeat(65)))),
+  get('echostr decrypting to full-width digits', 400, 'bad_echostr', () => getEcho(wc.encrypt('１６１６１４０３１７'))),
+  get('echostr decrypting to a URL', 400, 'bad_echostr', () => getEcho(wc.encrypt('https://evil.example/x'))),
   get('echostr given twice', 400, 'missing_echostr', () => {
     const e = wc.encrypt(ECHO);
     return { method: 'GET', query: query([...signedPairs(e), ['echostr', e], ['echostr', e]]) };
@@ -540,7 +558,7 @@ describe('after the corpus', () => {
     expect(counted).toEqual(expected);
     // Every refusal the transport knows appears in the corpus.
     expect(new Set(CORPUS.map((c) => c.outcome))).toEqual(
-      new Set(['undecryptable', 'wrong_receive_id', 'stale_timestamp', 'bad_query', 'bad_signature', 'missing_encrypt', 'too_large', 'bad_payload', 'missing_echostr']),
+      new Set(['undecryptable', 'wrong_receive_id', 'stale_timestamp', 'future_timestamp', 'bad_query', 'bad_signature', 'missing_encrypt', 'too_large', 'bad_payload', 'wrong_bot', 'missing_echostr', 'bad_echostr']),
     );
   });
 });
@@ -590,7 +608,11 @@ describe('variants that are accepted on purpose (the corpus refuses only what it
       return { method: r.method, query: r.query, ...(r.body !== undefined ? { body: r.body } : {}) };
     }),
     accepted('a timestamp 29 minutes old', (id) => postEncrypt(wc.encrypt(JSON.stringify(textMessage(id))), { timestamp: String(nowSeconds() - MAX_CALLBACK_AGE_SECONDS + 60) })),
-    accepted('a timestamp 29 minutes ahead', (id) => postEncrypt(wc.encrypt(JSON.stringify(textMessage(id))), { timestamp: String(nowSeconds() + MAX_CALLBACK_AGE_SECONDS - 60) })),
+    accepted('a timestamp 4 minutes ahead (clock skew)', (id) => postEncrypt(wc.encrypt(JSON.stringify(textMessage(id))), { timestamp: String(nowSeconds() + MAX_CLOCK_SKEW_AHEAD_SECONDS - 60) })),
+    accepted('no aibotid at all (WeCom always sends one; an absent id names no other robot)', (id) => {
+      const { aibotid: _aibotid, ...noBot } = textMessage(id);
+      return postPlain(JSON.stringify(noBot));
+    }),
     accepted('a 100 000-deep array and 20 000 keys beside encrypt in the envelope', (id) => {
       const e = wc.encrypt(JSON.stringify(textMessage(id)));
       const wide = JSON.stringify(Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`k${i}`, i])));
@@ -604,6 +626,9 @@ describe('variants that are accepted on purpose (the corpus refuses only what it
       return { ...r, body: `\ufeff${String(r.body)}` };
     }),
     accepted('text.content of 50 001 emoji (100 002 UTF-16 units, 50 001 characters)', (id) => postPlain(JSON.stringify(textMessage(id, `@${BOT_NAME} ${'😀'.repeat(50_001)}`))), /^⚠️ 没有看懂/),
+    // Cut to its first 4 000 characters before anything reads it, and still answered in Chinese.
+    accepted('a /上报 of 100 000 characters', (id) => postPlain(JSON.stringify(textMessage(id, `@${BOT_NAME} /上报 斑竹村 ${'漏'.repeat(100_000 - BOT_NAME.length - 10)}`))), /^⚠️ 内容太长了，请控制在 2000 字以内/),
+    accepted('a /整改 of 50 000 emoji', (id) => postPlain(JSON.stringify(textMessage(id, `@${BOT_NAME} /整改 #1 ${'😀'.repeat(50_000)}`))), /^⚠️ 内容太长了/),
     accepted('text.content of exactly 100 000 characters', (id) => postPlain(JSON.stringify(textMessage(id, `@${BOT_NAME} ${'a'.repeat(100_000 - BOT_NAME.length - 2)}`))), /^⚠️ 没有看懂/),
   ];
 

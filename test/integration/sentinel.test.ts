@@ -18,9 +18,9 @@ describe('through Redis Sentinel', () => {
   it('finds the master by name and runs the loop on it', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'duban-sentinel-'));
     const master = await startEmbeddedRedis({ dir: path.join(dir, 'master'), logger: silent, tcp: true, persistence: false });
-    const { host, port } = redisOptions(master.url);
-    const sentinel = await startSentinel(dir, { host: host!, port: port! }, 'duban');
-    const t = await startTestApp({ redisUrl: `redis-sentinel://127.0.0.1:${sentinel.port}/duban`, env: { RUN_WORKERS: 'false' } });
+    const { host, port, password } = redisOptions(master.url);
+    const sentinel = await startSentinel(dir, { host: host!, port: port!, password }, 'duban');
+    const t = await startTestApp({ redisUrl: `redis-sentinel://:${password}@127.0.0.1:${sentinel.port}/duban`, env: { RUN_WORKERS: 'false' } });
     try {
       const reported = await t.client.say({ chatId: 'CHAT_T1', userId: 'u_t1_m2', text: `@${BOT_NAME} /上报 斑竹村 经哨兵登记的问题` });
       const id = idOf(reported);
@@ -38,11 +38,11 @@ describe('through Redis Sentinel', () => {
   it('follows a failover when the master dies: the replica takes over and the bot goes on', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'duban-failover-'));
     const master = await startEmbeddedRedis({ dir: path.join(dir, 'master'), logger: silent, tcp: true, persistence: false });
-    const { host, port } = redisOptions(master.url);
-    const replica = await startReplica(dir, { host: host!, port: port! });
-    const sentinel = await startSentinel(dir, { host: host!, port: port! }, 'duban', 1);
-    const t = await startTestApp({ redisUrl: `redis-sentinel://127.0.0.1:${sentinel.port}/duban`, env: { RUN_WORKERS: 'false' } });
-    const promoted = new Redis({ host: '127.0.0.1', port: replica.port, maxRetriesPerRequest: 1 });
+    const { host, port, password } = redisOptions(master.url);
+    const replica = await startReplica(dir, { host: host!, port: port!, password });
+    const sentinel = await startSentinel(dir, { host: host!, port: port!, password }, 'duban', 1);
+    const t = await startTestApp({ redisUrl: `redis-sentinel://:${password}@127.0.0.1:${sentinel.port}/duban`, env: { RUN_WORKERS: 'false' } });
+    const promoted = new Redis({ host: '127.0.0.1', port: replica.port, password, maxRetriesPerRequest: 1 });
     try {
       const id = idOf(await t.client.say({ chatId: 'CHAT_T1', userId: 'u_t1_m2', text: `@${BOT_NAME} /上报 斑竹村 主库宕机前登记的问题` }));
       expect(id).toBeGreaterThan(0);

@@ -17,9 +17,12 @@ export interface LocalSentinel {
 }
 
 /** A replica of `master` on loopback (Debian's redis-server, `--replicaof`), for failover tests. */
-export async function startReplica(dir: string, master: { host: string; port: number }): Promise<{ port: number; stop(): Promise<void> }> {
+export async function startReplica(dir: string, master: { host: string; port: number; password?: string | undefined }): Promise<{ port: number; stop(): Promise<void> }> {
   const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--replicaof', master.host, String(master.port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // The master's password both to replicate and for its own clients, so a promoted replica takes the same login.
+  const auth = master.password ? `masterauth ${master.password}\nrequirepass ${master.password}\n` : '';
+  const child = spawn('redis-server', ['-', '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--replicaof', master.host, String(master.port)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  child.stdin!.end(auth);
   const lines = readline.createInterface({ input: child.stdout! });
   await new Promise<void>((resolve, reject) => {
     lines.on('line', (l) => l.includes('MASTER <-> REPLICA sync: Finished with success') && resolve());
@@ -36,14 +39,14 @@ export async function startReplica(dir: string, master: { host: string; port: nu
   };
 }
 
-export async function startSentinel(dir: string, master: { host: string; port: number }, name: string, replicas = 0): Promise<LocalSentinel> {
+export async function startSentinel(dir: string, master: { host: string; port: number; password?: string | undefined }, name: string, replicas = 0): Promise<LocalSentinel> {
   const port = await freePort();
   const conf = path.join(dir, 'sentinel.conf');
   // Sentinel rewrites its config file, so it gets one of its own.
   // Quorum 1 and short timeouts: one sentinel decides, and a dead master is failed over in about a second.
   await writeFile(
     conf,
-    [`port ${port}`, 'bind 127.0.0.1', `dir ${dir}`, `sentinel monitor ${name} ${master.host} ${master.port} 1`, `sentinel down-after-milliseconds ${name} 500`, `sentinel failover-timeout ${name} 5000`, ''].join('\n'),
+    [`port ${port}`, 'bind 127.0.0.1', `dir ${dir}`, `sentinel monitor ${name} ${master.host} ${master.port} 1`, `sentinel down-after-milliseconds ${name} 500`, `sentinel failover-timeout ${name} 5000`, ...(master.password ? [`sentinel auth-pass ${name} ${master.password}`] : []), ''].join('\n'),
   );
   const child: ChildProcess = spawn('redis-server', [conf, '--sentinel'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const lines = readline.createInterface({ input: child.stdout! });

@@ -22,6 +22,16 @@ describe('loadEnv defaults (DESIGN §7)', () => {
     expect(env.LOG_LEVEL).toBe('info');
   });
 
+  it('listens on loopback only (HOST=0.0.0.0 opens it to the network)', () => {
+    expect(env.HOST).toBe('127.0.0.1');
+    expect(loadEnv({ HOST: '0.0.0.0' }).HOST).toBe('0.0.0.0');
+  });
+
+  it('has no admin token and no robot id: metrics for loopback only, callbacks of any robot id', () => {
+    expect(env.ADMIN_TOKEN).toBeUndefined();
+    expect(env.WECOM_AIBOT_ID).toBeUndefined();
+  });
+
   it("points at WeCom's API host", () => {
     expect(env.WECOM_API_BASE).toBe('https://qyapi.weixin.qq.com');
   });
@@ -76,6 +86,12 @@ describe('loadEnv accepted values', () => {
     expect(loadEnv({ JOB_LOCK_MS: '5000', JOB_STALLED_INTERVAL_MS: '1' })).toMatchObject({ JOB_LOCK_MS: 5000, JOB_STALLED_INTERVAL_MS: 1 });
   });
 
+  it('reads ADMIN_TOKEN and WECOM_AIBOT_ID as given', () => {
+    const token = 'a3f1c9e07b5d4f2a8c6e1b3d5f7a9c0e';
+    expect(loadEnv({ ADMIN_TOKEN: token, WECOM_AIBOT_ID: 'aibXy12_-AB' })).toMatchObject({ ADMIN_TOKEN: token, WECOM_AIBOT_ID: 'aibXy12_-AB' });
+    expect(loadEnv({ ADMIN_TOKEN: 'Tok/+=._~-0123456789' }).ADMIN_TOKEN).toBe('Tok/+=._~-0123456789');
+  });
+
   it('accepts one server, Sentinel and Cluster URLs', () => {
     for (const url of ['redis://127.0.0.1:6379', 'rediss://cache.example:6380/1', 'unix:///run/redis.sock', 'redis-sentinel://s1:26379,s2:26379/mymaster', 'redis-cluster://u:p@n1:7000,n2:7001']) {
       expect(loadEnv({ REDIS_URL: url }).REDIS_URL).toBe(url);
@@ -113,6 +129,10 @@ describe('loadEnv refuses bad values with a message that starts with the variabl
     ['JOB_LOCK_MS with a unit', { JOB_LOCK_MS: '30s' }, 'JOB_LOCK_MS'],
     ['JOB_STALLED_INTERVAL_MS a fraction', { JOB_STALLED_INTERVAL_MS: '1.5' }, 'JOB_STALLED_INTERVAL_MS'],
     ['JOB_STALLED_INTERVAL_MS of ten digits', { JOB_STALLED_INTERVAL_MS: '1234567890' }, 'JOB_STALLED_INTERVAL_MS'],
+    ['ADMIN_TOKEN of 15 characters', { ADMIN_TOKEN: 'a'.repeat(15) }, 'ADMIN_TOKEN'],
+    ['ADMIN_TOKEN with a space', { ADMIN_TOKEN: 'correct horse battery staple' }, 'ADMIN_TOKEN'],
+    ['ADMIN_TOKEN with a non-ASCII character', { ADMIN_TOKEN: `${'a'.repeat(16)}密` }, 'ADMIN_TOKEN'],
+    ['WECOM_AIBOT_ID with a space', { WECOM_AIBOT_ID: 'aib 1' }, 'WECOM_AIBOT_ID'],
   ])('%s', (_case, source, variable) => {
     const err = configError(source);
     expect(err.name).toBe('ConfigError');
@@ -148,6 +168,12 @@ describe('loadEnv keeps secrets out of its messages', () => {
     const token = 'hunter2$token';
     const { message } = configError({ WECOM_TOKEN: token });
     expect(message.startsWith('WECOM_TOKEN: ')).toBe(true);
+    expect(message).not.toContain('hunter2');
+  });
+
+  it('does not echo a bad ADMIN_TOKEN, and says how to make one', () => {
+    const { message } = configError({ ADMIN_TOKEN: 'hunter2 secret token' });
+    expect(message).toBe('ADMIN_TOKEN: must be 16–256 printable ASCII characters without spaces, e.g. from `openssl rand -hex 32`');
     expect(message).not.toContain('hunter2');
   });
 

@@ -1,5 +1,5 @@
 import { callbackSchema, messageCallbackSchema } from '../../src/wecom/callback-schema';
-import { toIncoming } from '../../src/wecom/to-incoming';
+import { capText, MAX_MESSAGE_TEXT, toIncoming } from '../../src/wecom/to-incoming';
 
 /**
  * The payloads are the decrypted callback examples of PROTOCOL.md §1.b, field for field; only
@@ -220,5 +220,46 @@ describe('messageCallbackSchema', () => {
     const parsed = messageCallbackSchema.parse(extended);
     expect(parsed).toMatchObject({ create_time: 1700000000, from: { nickname: 'new field' }, text: { lang: 'zh' } });
     expect(toIncoming(parsed, 'webhook', botNames).text).toBe('/我是谁');
+  });
+});
+
+describe('toIncoming caps the text near WeCom’s own limit before anything reads it', () => {
+  const text = (content: string) => ({ ...groupTextWithQuote, text: { content } });
+
+  it('keeps a message of MAX_MESSAGE_TEXT characters whole', () => {
+    const content = `@督办助手 /上报 斑竹村 ${'漏'.repeat(MAX_MESSAGE_TEXT - 14)}`;
+    expect([...content]).toHaveLength(MAX_MESSAGE_TEXT);
+    expect(incoming(text(content)).text).toBe(content.slice('@督办助手 '.length));
+  });
+
+  it('cuts 99 000 characters to the first 4 000, mention stripped after the cut', () => {
+    const msg = incoming(text(`@督办助手 /上报 斑竹村 ${'漏'.repeat(99_000)}`));
+    expect(MAX_MESSAGE_TEXT).toBe(4000);
+    expect(msg.text.startsWith('/上报 斑竹村 漏')).toBe(true);
+    expect([...msg.text]).toHaveLength(MAX_MESSAGE_TEXT - '@督办助手 '.length);
+  });
+
+  it('counts characters, not UTF-16 units, and never leaves half an emoji', () => {
+    const msg = incoming({ ...text(`${'😀'.repeat(60_000)}`), chattype: 'single' });
+    expect([...msg.text]).toHaveLength(MAX_MESSAGE_TEXT);
+    expect(msg.text).toBe('😀'.repeat(MAX_MESSAGE_TEXT));
+    expect(msg.text.isWellFormed()).toBe(true);
+  });
+
+  it('caps the joined text of a mixed message and the text of a quote', () => {
+    const mixed = {
+      ...groupMixed,
+      mixed: { msg_item: Array.from({ length: 10 }, () => ({ msgtype: 'text', text: { content: '闸'.repeat(3_000) } })) },
+      quote: { msgtype: 'text', text: { content: '引'.repeat(50_000) } },
+    };
+    const msg = incoming(mixed);
+    expect([...msg.text]).toHaveLength(MAX_MESSAGE_TEXT);
+    expect(msg.quote?.text).toBe('引'.repeat(MAX_MESSAGE_TEXT));
+  });
+
+  it('capText keeps a lone surrogate as one character and cuts nothing short of the limit', () => {
+    expect(capText('a\ud800b', 2)).toBe('a\ud800');
+    expect(capText('😀😀😀', 2)).toBe('😀😀');
+    expect(capText('短', 2)).toBe('短');
   });
 });
