@@ -15,7 +15,7 @@ import { CallbackClient } from '../wecom/callback-client';
 import { watchPushes, type LinkEvent, type SeenPush } from './push-watch';
 import { plainScreen, promptScreen } from './screen';
 
-const USAGE = `用法: npm run chat -- --as <姓名或userid> [--chat <chatid> | --single] [--url http://127.0.0.1:3000]
+const USAGE = `用法: npm run chat -- --as <姓名或userid> [--chat <chatid> | --single] [--watch] [--url http://127.0.0.1:3000]
 例如: npm run chat -- --as 罗志刚 --chat CHAT_T1
 
 输入的每一行都作为 “@督办助手 <这一行>” 发到群里。另外：
