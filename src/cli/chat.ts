@@ -13,9 +13,10 @@ import { peopleIndex } from '../parsing/people';
 import { embeddedRedisUrl } from '../store/embedded-redis';
 import { createKeys } from '../store/keys';
 import { CallbackClient } from '../wecom/callback-client';
-import { watchPushes, type SeenPush } from './push-watch';
+import { watchPushes, type LinkEvent, type SeenPush } from './push-watch';
+import { plainScreen, promptScreen } from './screen';
 
-const USAGE = `用法: npm run chat -- --as <姓名或userid> [--chat <chatid> | --single] [--url http://127.0.0.1:3000]
+const USAGE = `用法: npm run chat -- --as <姓名或userid> [--chat <chatid> | --single] [--watch] [--url http://127.0.0.1:3000]
 例如: npm run chat -- --as 罗志刚 --chat CHAT_T1
 
 输入的每一行都作为 “@督办助手 <这一行>” 发到群里。另外：
@@ -59,7 +60,18 @@ async function main(): Promise<void> {
   const bot = env.WECOM_BOT_NAMES[0] ?? '督办助手';
   const where = chatId ? `群 ${chatId}` : '单聊';
   const interactive = process.stdin.isTTY;
-  if (interactive) process.stdout.write(`以 ${person.name}（${person.userid}）身份在${where}里和 @${bot} 对话。输入命令，例如 /帮助；Ctrl-D 退出。\n`);
+  if (values.watch && !chatId) {
+    process.stderr.write('单聊没有群推送：--watch 要看一个群，例如 --chat CHAT_T1。\n');
+    process.exit(2);
+  }
+
+  const streams = { out: process.stdout, err: process.stderr };
+  const rl = values.watch
+    ? undefined
+    : readline.createInterface({ input: process.stdin, output: process.stdout, terminal: interactive, prompt: `${person.name}> ` });
+  const screen = rl && interactive ? promptScreen(rl, streams) : plainScreen(streams);
+  if (values.watch) screen.print(`以 ${person.name}（${person.userid}）身份看${where} 的群推送，Ctrl-C 退出。\n`);
+  else if (interactive) screen.print(`以 ${person.name}（${person.userid}）身份在${where}里和 @${bot} 对话。输入命令，例如 /帮助；Ctrl-D 退出。\n`);
 
   // Pushes reach the demo's chats through the local sink (a Redis stream), shown as they arrive.
   const stopWatching =
@@ -68,19 +80,17 @@ async function main(): Promise<void> {
           env.REDIS_URL ?? embeddedRedisUrl(path.join(env.DATA_DIR, 'redis')),
           createKeys(env.REDIS_KEY_PREFIX).pushes,
           chatId,
-          (p) => printPush(org, p),
-          (e) => process.stderr.write(`（看不到群推送：${e.message}）\n`),
+          (p) => screen.print(pushText(org, p)),
+          (e) => screen.print(`（看不到群推送：${e.message}）\n`, 'err'),
+          (l) => screen.print(`${LINK_NOTICES[l]}\n`, 'err'),
         )
       : undefined;
-  if (values.watch) {
-    process.stdout.write(`正在看 ${where} 的群推送，Ctrl-C 退出。\n`);
-    return;
-  }
+  if (!rl) return;
 
-  const rl = readline.createInterface({ input: process.stdin, output: process.stdout, terminal: interactive, prompt: `${person.name}> ` });
-  if (interactive) rl.prompt();
+  screen.prompt();
   let failures = 0;
   for await (const line of rl) {
+    screen.busy();
     const text = line.trim();
     if (text) {
       try {
@@ -92,21 +102,28 @@ async function main(): Promise<void> {
           ...(quote ? { quote } : {}),
           ...(images.length ? { images } : {}),
         });
-        process.stdout.write(`${answer}\n\n`);
+        screen.print(`${answer}\n\n`);
       } catch (err) {
         failures++;
-        process.stderr.write(`发送失败：${(err as Error).message}（服务是否已用 make run 启动？）\n`);
+        screen.print(`发送失败：${(err as Error).message}（服务是否已用 make run 启动？）\n`, 'err');
       }
     }
-    if (interactive) rl.prompt();
+    screen.prompt();
   }
   stopWatching?.();
   process.exitCode = failures ? 1 : 0;
 }
 
-function printPush(org: Org, p: SeenPush): void {
+/** One line per change of the push connection; the retries in between say nothing. */
+const LINK_NOTICES: Record<LinkEvent, string> = {
+  unreachable: '（还连不上督办服务，群推送暂时看不到，正在重试…；服务是否已用 make run 启动？）',
+  lost: '（与督办服务的连接断开，正在重连…）',
+  back: '（已连上督办服务，群推送会继续显示）',
+};
+
+function pushText(org: Org, p: SeenPush): string {
   const who = p.mentions.map((u) => `@${org.person(u)?.name ?? u}`).join(' ');
-  process.stdout.write(`\n—— 群机器人推送 ——\n${p.content}${who ? `\n${who}` : ''}\n\n`);
+  return `\n—— 群机器人推送 ——\n${p.content}${who ? `\n${who}` : ''}\n\n`;
 }
 
 let imageCount = 0;

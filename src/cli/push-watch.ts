@@ -1,4 +1,4 @@
-import { createRedis } from '../store/redis';
+import { createRedis, type RedisClient } from '../store/redis';
 
 export interface SeenPush {
   chat: string;
@@ -8,16 +8,33 @@ export interface SeenPush {
 }
 
 /**
+ * How the watcher's connection fares, once per change: `unreachable` when the first connection
+ * fails, `lost` when a working one drops (the server stopped), `back` when it serves again.
+ * Retries in between are silent.
+ */
+export type LinkEvent = 'unreachable' | 'lost' | 'back';
+
+/**
  * Follows the local push sink (the Redis stream duban writes for chats without a group-robot
  * key) from now on, calling back for the pushes of one chat. Returns a stop function.
  */
-export function watchPushes(url: string, streamKey: string, chatId: string, onPush: (p: SeenPush) => void, onError: (e: Error) => void): () => void {
+export function watchPushes(
+  url: string,
+  streamKey: string,
+  chatId: string,
+  onPush: (p: SeenPush) => void,
+  onError: (e: Error) => void,
+  onLink: (e: LinkEvent) => void = () => undefined,
+): () => void {
   // Its own connection (XREAD BLOCK holds it), waiting out a Redis restart rather than failing.
   const redis = createRedis(url, { maxRetriesPerRequest: null });
   let running = true;
+  followLink(redis, onLink, () => running);
   void (async () => {
     try {
-      await redis.connect();
+      // A first connection that fails is retried like a dropped one (reported by followLink);
+      // the XREAD below waits in ioredis's offline queue until it serves.
+      await redis.connect().catch(() => undefined);
       let last = '$';
       while (running) {
         const res = await redis.xread('BLOCK', 5_000, 'STREAMS', streamKey, last);
@@ -39,4 +56,25 @@ export function watchPushes(url: string, streamKey: string, chatId: string, onPu
     running = false;
     redis.disconnect();
   };
+}
+
+/**
+ * ioredis reports every failed attempt as an `error` event (and prints a stack for each one no
+ * one listens to): listen, and turn the attempts into one event per change of state.
+ */
+function followLink(redis: RedisClient, onLink: (e: LinkEvent) => void, running: () => boolean): void {
+  let state: 'connecting' | 'up' | 'down' = 'connecting';
+  const down = () => {
+    if (!running() || state === 'down') return;
+    onLink(state === 'up' ? 'lost' : 'unreachable');
+    state = 'down';
+  };
+  redis.on('error', down);
+  redis.on('close', () => {
+    if (state === 'up') down();
+  });
+  redis.on('ready', () => {
+    if (state === 'down' && running()) onLink('back');
+    state = 'up';
+  });
 }

@@ -1,0 +1,140 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import pino from 'pino';
+import { startEmbeddedRedis, type EmbeddedRedis } from '../../src/store/embedded-redis';
+import { redisOptions } from '../../src/store/redis';
+import { startTestApp, TEST_AES_KEY, TEST_TOKEN, type TestApp } from '../support/app';
+import { testPrefix } from '../support/redis';
+import { pollUntil } from '../support/wait';
+
+/**
+ * `npm run chat -- --watch` as a real process (the client's own source, tsx as a loader) on a
+ * redis-server of its own, so that the server can go away and come back under it.
+ */
+const root = path.resolve(__dirname, '../..');
+const silent = pino({ level: 'silent' });
+
+interface Client {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves once stdout or stderr contains `text`; fails if the client exits first. */
+  waitFor(stream: 'stdout' | 'stderr', text: string): Promise<void>;
+}
+
+function startClient(args: string[], env: Record<string, string>): Client {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/chat.ts', ...args], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', TZ: 'Asia/Shanghai', NODE_ENV: 'test', WECOM_TOKEN: TEST_TOKEN, WECOM_ENCODING_AES_KEY: TEST_AES_KEY, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const text = { stdout: '', stderr: '' };
+  const waiters: Array<() => void> = [];
+  const wake = () => waiters.splice(0).forEach((w) => w());
+  child.stdout!.on('data', (d: Buffer) => ((text.stdout += d.toString()), wake()));
+  child.stderr!.on('data', (d: Buffer) => ((text.stderr += d.toString()), wake()));
+  child.on('exit', wake);
+  return {
+    child,
+    stdout: () => text.stdout,
+    stderr: () => text.stderr,
+    waitFor: (stream, wanted) =>
+      new Promise((resolve, reject) => {
+        const check = () => {
+          if (text[stream].includes(wanted)) resolve();
+          else if (child.exitCode !== null || child.signalCode !== null) reject(new Error(`the client exited before "${wanted}": ${text.stdout}${text.stderr}`));
+          else waiters.push(check);
+        };
+        check();
+      }),
+  };
+}
+
+/** The watcher reads from "now" on: wait until its XREAD blocks (nothing announces it). */
+async function watcherBlocking(redisUrl: string): Promise<void> {
+  const admin = new Redis({ ...redisOptions(redisUrl), maxRetriesPerRequest: 1 });
+  try {
+    await pollUntil(async () => String(await admin.client('LIST')).includes('cmd=xread'), 'the client blocking on XREAD', 10_000, 20);
+  } finally {
+    admin.disconnect();
+  }
+}
+
+describe('the chat client watching a group (npm run chat -- --watch)', () => {
+  let dir: string;
+  let redis: EmbeddedRedis;
+  let client: Client | undefined;
+  let t: TestApp | undefined;
+  const prefix = testPrefix();
+
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'duban-chat-'));
+    redis = await startEmbeddedRedis({ dir, logger: silent, persistence: false });
+  });
+  afterEach(async () => {
+    if (client && client.child.exitCode === null) {
+      client.child.kill('SIGTERM');
+      await once(client.child, 'exit');
+    }
+    await t?.stop();
+    await redis.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const watch = () =>
+    startClient(['--as', '郑国强', '--watch'], { REDIS_URL: redis.url, REDIS_KEY_PREFIX: prefix, DATA_DIR: dir });
+
+  const push = (app: TestApp, id: string, content: string) =>
+    app.app.jobs.outbox.enqueue({ id, chatId: 'CHAT_T2', kind: 'remind-now', format: 'text', content, mentions: ['u_sec_xiguan'], createdAt: Date.now() });
+
+  it('prints only the watch line, and a push with its terminal controls and bidi overrides removed', async () => {
+    t = await startTestApp({ redisUrl: redis.url, prefix });
+    client = watch();
+    await client.waitFor('stdout', '的群推送');
+    await watcherBlocking(redis.url);
+
+    await push(t, 'hostile-1', '⏰ 整改提醒\u001b[2J\u001b[H #7 喜观村：\u202e日03月11\u202c\u001b]0;已销号\u0007 路灯\r不亮\u009b1A\u0007');
+    await client.waitFor('stdout', '不亮');
+
+    expect(client.stdout()).toBe(
+      '以 郑国强（u_t2_m1）身份看群 CHAT_T2 的群推送，Ctrl-C 退出。\n' +
+        '\n—— 群机器人推送 ——\n⏰ 整改提醒 #7 喜观村：日03月11 路灯不亮\n@王丽萍\n\n',
+    );
+    expect(client.stdout()).not.toContain('输入命令');
+    expect(client.stderr()).toBe('');
+  }, 30_000);
+
+  it('says once that the server went away, nothing while it retries, and once that it is back', async () => {
+    t = await startTestApp({ redisUrl: redis.url, prefix });
+    client = watch();
+    await watcherBlocking(redis.url);
+
+    await t.stop();
+    t = undefined;
+    await redis.stop();
+    await client.waitFor('stderr', '（与督办服务的连接断开，正在重连…）');
+
+    // Something answers on the socket and hangs up at once: every retry of the client is seen.
+    const socket = new URL(redis.url).pathname;
+    let attempts = 0;
+    const refuser = net.createServer((c) => (attempts++, c.destroy()));
+    await new Promise<void>((resolve) => refuser.listen(socket, resolve));
+    await pollUntil(() => attempts >= 3, 'three reconnection attempts', 15_000);
+    await new Promise<void>((resolve) => refuser.close(() => resolve()));
+
+    redis = await startEmbeddedRedis({ dir, logger: silent, persistence: false });
+    await client.waitFor('stderr', '（已连上督办服务，群推送会继续显示）');
+    expect(client.stderr()).toBe('（与督办服务的连接断开，正在重连…）\n（已连上督办服务，群推送会继续显示）\n');
+
+    // And it reads the pushes again.
+    t = await startTestApp({ redisUrl: redis.url, prefix });
+    await watcherBlocking(redis.url);
+    await push(t, 'after-restart', '🔴 逾期未整改 1 件');
+    await client.waitFor('stdout', '🔴 逾期未整改 1 件');
+  }, 60_000);
+});
