@@ -45,7 +45,7 @@ export default defineCommand({
       ctx.ledger.overdue(unitIds, now, period.months, OLDEST),
     ]);
 
-    // Small areas by unit; a district by town (DESIGN §4: "a per-unit (or per-town) table").
+    // Small areas by unit; a district by town (docs/design.md §4.10: "a per-unit (or per-town) table").
     const byTown = scope.units.length > 15;
     const rows = new Map<string, StatusRow>();
     const total = emptyCounts();

@@ -3,7 +3,7 @@ import type { Logger } from '../src/log/logger';
 import { bullConnection } from '../src/store/redis';
 
 /**
- * BullMQ queues: `outbound` carries every push (DESIGN §5), `timers` the per-issue delayed
+ * BullMQ queues: `outbound` carries every push (docs/design.md §5), `timers` the per-issue delayed
  * jobs (deadline reminders, 回头看).
  */
 export const OUTBOUND_QUEUE = 'outbound';

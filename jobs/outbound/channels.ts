@@ -5,7 +5,7 @@ import type { Push } from '../push';
 
 /**
  * Where a push goes. The group robot (消息推送) webhook is the only WeCom path that can @ a
- * person (PROTOCOL.md §4); a chat without one writes to the sink: the log and a Redis stream
+ * person (docs/wecom-protocol.md §4); a chat without one writes to the sink: the log and a Redis stream
  * the terminal client shows (the demo, or a chat not yet connected).
  */
 export interface Channel {
@@ -26,7 +26,7 @@ export class PermanentSendError extends Error {
 /** Over WeCom's frequency limit (45009): wait, do not count it as a failure. */
 export class ThrottledError extends Error {}
 
-/** errcodes that will not change on retry (PROTOCOL.md §4.4). */
+/** errcodes that will not change on retry (docs/wecom-protocol.md §4.4). */
 const PERMANENT = new Set([93000, 93004, 93008, 40008, 44004, 45002, 40007, 45001, 40006]);
 
 const responseSchema = z.object({ errcode: z.number(), errmsg: z.string().optional() });
@@ -68,7 +68,7 @@ export class WebhookChannel implements Channel {
     const { errcode } = parsed.data;
     if (errcode === 0) return;
     if (errcode === 45009) throw new ThrottledError('group robot frequency limit (45009)');
-    // Check errcode, never errmsg (PROTOCOL.md §4.4); errmsg may carry hints with the caller's IP.
+    // Check errcode, never errmsg (docs/wecom-protocol.md §4.4); errmsg may carry hints with the caller's IP.
     if (PERMANENT.has(errcode)) throw new PermanentSendError(errcode, `group robot refused: errcode ${errcode}`);
     throw new Error(`group robot errcode ${errcode}`);
   }

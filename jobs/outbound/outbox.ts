@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import { pushJobOptions, pushSchema, type Push, type PushInput } from '../push';
 
-/** The one way into the outbound queue: every push goes through here (DESIGN §5). */
+/** The one way into the outbound queue: every push goes through here (docs/design.md §5). */
 export class Outbox {
   constructor(
     private readonly queue: Queue,

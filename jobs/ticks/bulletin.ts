@@ -3,7 +3,7 @@ import { bulletinText, overdueDays, type TeamFigures } from '../../src/rendering
 import { jobIdPart } from '../push';
 import type { TickDeps } from './digest';
 
-/** The weekly 通报 (DESIGN §5): per-team figures and the most overdue issues, to the admin chats. */
+/** The weekly 通报 (docs/design.md §5): per-team figures and the most overdue issues, to the admin chats. */
 export async function runBulletin(tick: string, deps: TickDeps): Promise<{ messages: number }> {
   const org = deps.org();
   const now = deps.clock.now().getTime();

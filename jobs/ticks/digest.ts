@@ -17,7 +17,7 @@ export interface TickDeps {
 const MAX_LINES = 20;
 
 /**
- * The overdue digest (DESIGN §5): one message per chat per tick listing its overdue issues with
+ * The overdue digest (docs/design.md §5): one message per chat per tick listing its overdue issues with
  * @ the assignees; issues overdue past `escalate … to: leader` add the team leaders (@); those
  * past `… to: admins` go to the admin chats, one message each. Nothing is sent where nothing is
  * overdue. `tick` names the tick, so the pushes of one tick are queued once.

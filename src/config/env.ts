@@ -3,7 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { parseRedisUrl } from '../store/redis';
 
-/** Environment variables (DESIGN §7). Every variable is documented in .env.example. */
+/** Environment variables (docs/design.md §7). Every variable is documented in .env.example. */
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
 /** Milliseconds, a whole number ≥ 1; unset keeps the library's default. */

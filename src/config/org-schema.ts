@@ -2,7 +2,7 @@ import cron from 'node-cron';
 import { z } from 'zod';
 import { durationSchema } from './durations';
 
-/** The organisation file (DESIGN §2), checked field by field; cross-references are checked in org-file.ts. */
+/** The organisation file (docs/design.md §2), checked field by field; cross-references are checked in org-file.ts. */
 const id = z.string().regex(/^[A-Za-z0-9_.@-]{1,64}$/, 'expected an id of letters, digits, _ . @ -');
 const name = z.string().trim().min(1, 'must not be empty').max(64);
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time like 09:00');

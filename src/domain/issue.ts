@@ -1,5 +1,5 @@
 /**
- * An issue (问题) of the rectification ledger and its states (DESIGN §3). Pure data: no WeCom,
+ * An issue (问题) of the rectification ledger and its states (docs/design.md §3). Pure data: no WeCom,
  * no Redis. Times are epoch milliseconds.
  */
 export const ISSUE_STATES = ['reported', 'assigned', 'submitted', 'closed', 'revisited', 'canceled'] as const;

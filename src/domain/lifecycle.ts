@@ -2,7 +2,7 @@ import { OPEN_STATES, STATE_WORDS, type Evidence, type Issue, type IssueState } 
 import { ENTRY_LIMITS } from './limits';
 
 /**
- * The issue lifecycle of DESIGN §3 as pure functions: who may do what in which state, and the
+ * The issue lifecycle of docs/design.md §3 as pure functions: who may do what in which state, and the
  * issue after it. The store persists the result atomically; handlers only translate words.
  */
 

@@ -1,7 +1,7 @@
 import { normalizeText } from './normalize';
 
 /**
- * The argument grammar of DESIGN §4, after the command word: issue references (#12, ＃12, 12号),
+ * The argument grammar of docs/design.md §4, after the command word: issue references (#12, ＃12, 12号),
  * fields (key:value or key：value, value quoted with “…” or "…" when it has spaces), @mentions,
  * and the remaining words. Matching uses normalised text; the remaining text keeps what the user
  * typed (descriptions are stored in their own words).

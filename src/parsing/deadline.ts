@@ -1,5 +1,5 @@
 /**
- * Deadlines as users type them (DESIGN.md §4 "Dates"), always in Asia/Shanghai wall time.
+ * Deadlines as users type them (docs/design.md §4.5), always in Asia/Shanghai wall time.
  *
  * The token is folded with `normalizeText` (full-width → half-width, Traditional → Simplified)
  * and tried in this order:

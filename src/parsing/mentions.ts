@@ -1,6 +1,6 @@
 /**
  * WeCom writes the bot's mention as plain text "@<display name>" (or full-width "＠"), usually
- * first but anywhere, followed by one or two spaces or a newline (PROTOCOL.md §1.b).
+ * first but anywhere, followed by one or two spaces or a newline (docs/wecom-protocol.md §1.2).
  */
 export function stripBotMentions(text: string, botNames: readonly string[]): string {
   let out = text;

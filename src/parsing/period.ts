@@ -2,7 +2,7 @@ import { wallTime } from '../domain/time';
 import { normalizeText } from './normalize';
 
 /**
- * Periods for /status and /清单 (DESIGN §4: 本月, 本季度, 2022 …), as the discovery months they
+ * Periods for /status and /清单 (docs/design.md §4.10: 本月, 本季度, 2022 …), as the discovery months they
  * cover ("YYYYMM"). `months: undefined` means all time (the ledger's "all" counters).
  */
 export interface Period {

@@ -9,7 +9,7 @@ import type { LedgerStore } from '../store/ledger-store';
 import type { IncomingMessage } from '../transport/types';
 import { UsageError } from './errors';
 
-/** What follows the command word: the raw remainder, its words, and its grammar (DESIGN §4). */
+/** What follows the command word: the raw remainder, its words, and its grammar (docs/design.md §4). */
 export interface CommandInput {
   text: string;
   words: string[];

@@ -7,7 +7,7 @@ import { userText } from './safe-text';
 
 /**
  * What duban says when nobody asked (plain text for the group robot, which @s people through
- * mentioned_list). Short, and only when something is due (DESIGN §4 "less burden, not more").
+ * mentioned_list). Short, and only when something is due (docs/design.md §4.9 "less burden, not more").
  */
 export function reminderText(org: Org, issue: Issue, now: number): string {
   return [

@@ -4,7 +4,7 @@ import { parseJsonOrUndefined } from '../parsing/json';
 import type { Keys } from './keys';
 
 /**
- * Half-filled commands (DESIGN §4 dialogues): one per user per chat, kept 10 minutes. Checked
+ * Half-filled commands (docs/design.md §4.6 dialogues): one per user per chat, kept 10 minutes. Checked
  * with zod when read; a draft of an older shape is dropped, never misread.
  */
 export const DRAFT_TTL_SECONDS = 600;

@@ -44,7 +44,7 @@ export interface AuditEntry {
 }
 
 /**
- * The rectification ledger in Redis (DESIGN §6): issue hashes with a version, their histories,
+ * The rectification ledger in Redis (docs/design.md §6): issue hashes with a version, their histories,
  * index sets, deadline sorted sets, per-unit counters and the audit streams. Every change goes
  * through one Lua script with a version check; nothing is ever deleted.
  */

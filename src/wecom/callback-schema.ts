@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * Decrypted intelligent-robot callbacks (PROTOCOL.md §1.b–§1.d). Objects are loose on purpose:
+ * Decrypted intelligent-robot callbacks (docs/wecom-protocol.md §1.2–§1.4). Objects are loose on purpose:
  * WeCom adds fields over time, and an unknown extra field must not turn a message into a 400.
  */
 const text = z.looseObject({ content: z.string().max(100_000) });

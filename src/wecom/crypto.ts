@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import * as wecomCrypto from '@wecom/crypto';
 
 /**
- * WeCom callback crypto (PROTOCOL.md §2) on top of the official `@wecom/crypto`, which checks
+ * WeCom callback crypto (docs/wecom-protocol.md §2) on top of the official `@wecom/crypto`, which checks
  * nothing for us: we add the constant-time signature check, the receive-id check ("" for an
  * internal intelligent robot) and a canonical-form check that refuses bad padding or a length
  * field that does not match (the library silently tolerates both).

@@ -50,7 +50,7 @@ class Refusal extends Error {
 }
 
 /**
- * The intelligent robot's URL-callback mode (PROTOCOL.md §1): verification GET, encrypted JSON
+ * The intelligent robot's URL-callback mode (docs/wecom-protocol.md §1): verification GET, encrypted JSON
  * POSTs, encrypted passive replies. Knows crypto and framing only; commands live behind dispatch.
  */
 export class WebhookTransport implements Transport {
@@ -175,7 +175,7 @@ export class WebhookTransport implements Transport {
   }
 }
 
-/** WeCom refuses a reply over 20 480 bytes of UTF-8 (PROTOCOL.md §1.h). */
+/** WeCom refuses a reply over 20 480 bytes of UTF-8 (docs/wecom-protocol.md §1.8). */
 export const MAX_REPLY_BYTES = 20_480;
 
 function stream(id: string, content: string, finish: boolean) {

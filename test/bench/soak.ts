@@ -17,7 +17,7 @@ const TOKEN = 'SoakToken1';
 const KEY = 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C';
 const root = path.resolve(__dirname, '../..');
 
-/** The realistic mix of DESIGN §4: reports, fixes, verifications, looks and status. */
+/** The realistic mix of docs/design.md §4: reports, fixes, verifications, looks and status. */
 function* mix(): Generator<{ user: string; text: string }> {
   for (let i = 0; ; i++) {
     const id = Math.max(1, i - 3);

@@ -38,7 +38,7 @@ async function startChild(args: string[], env: Record<string, string>, ready: st
   return child;
 }
 
-/** Pre-built callbacks, each with its own msgid (WeCom never repeats one), in the DESIGN §4 mix. */
+/** Pre-built callbacks, each with its own msgid (WeCom never repeats one), in the docs/design.md §4 mix. */
 function buildRequests(client: CallbackClient, tag: string, count: number, firstId: number, lastId: number): { path: string; body: string }[] {
   const mix = (i: number): { user: string; text: string } => {
     const id = firstId + (i * 7919) % Math.max(1, lastId - firstId + 1);

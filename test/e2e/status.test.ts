@@ -24,7 +24,7 @@ describe('/status on a generated ledger of 276 found, 223 closed', () => {
     await generateLedger(new LedgerStore(t.redis, createKeys(t.prefix)), org, { found: 276, closed: 223, units: town, days: 60, now: Date.parse(NOW) });
   });
 
-  it('gives 整改率 80.8% with every figure DESIGN §4 names', async () => {
+  it('gives 整改率 80.8% with every figure docs/design.md §4.10 names', async () => {
     const text = await say('u_admin', 'CHAT_ADMIN', '/status 福禄镇');
     expect(text).toContain('**福禄镇 · 累计**');
     const lines = text.split('\n');

@@ -24,7 +24,7 @@ import { testPrefix, testRedis, testRedisUrl } from '../support/redis';
 import { pollUntil } from '../support/wait';
 
 /**
- * Several app instances on one Redis (DESIGN §5: "several instances push once"), a worker
+ * Several app instances on one Redis (docs/design.md §5.2: "several instances push once"), a worker
  * process that dies in the middle of its sends, and a callback WeCom re-sends to another
  * instance while the first one still works on it.
  */

@@ -404,7 +404,7 @@ describe('unitCounts', () => {
 });
 
 describe('no drift', () => {
-  /** The counters recomputed from scratch from the final issues, as DESIGN §4 defines the figures. */
+  /** The counters recomputed from scratch from the final issues, as docs/design.md §4.10 defines the figures. */
   function recompute(issues: readonly Issue[]): Map<string, Record<string, number>> {
     const out = new Map<string, Record<string, number>>();
     const add = (unit: string, bucket: string, counter: Counter, n: number) => {

@@ -98,7 +98,7 @@ const OTHER_AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
 const OPENINGS = ['⚠️', '❓', '无权限', '📌', '✅', '☑️', '↩️', '🗓', '🔁', '🗑', '📣', '**', '已取消', '没有需要', '目前没有', '您好'];
 /** The pipeline boundary's answer to an error nobody expected: a bug whenever it shows up. */
 const INTERNAL_ERROR = '处理这条消息时出错了';
-/** PROTOCOL.md §1.h: stream.content is at most 20480 bytes of UTF-8. */
+/** docs/wecom-protocol.md §1.8: stream.content is at most 20480 bytes of UTF-8. */
 const WECOM_REPLY_MAX_BYTES = 20480;
 
 function query(pairs: ReadonlyArray<readonly [string, string]>): string {
@@ -166,7 +166,7 @@ function aesCbc(plain: Buffer, key = AES_KEY): string {
 }
 
 /**
- * random(16) ‖ uint32 length ‖ message ‖ receive id ‖ padding, built by hand (PROTOCOL.md §2.1).
+ * random(16) ‖ uint32 length ‖ message ‖ receive id ‖ padding, built by hand (docs/wecom-protocol.md §2.1).
  * `pad` gets the canonical pad length (1..32) and returns the bytes to append.
  */
 function framed(message: Buffer, o: { declared?: number; receiveId?: string; pad?: (canonical: number) => Buffer } = {}): string {
@@ -680,7 +680,7 @@ describe('regressions: bugs this file found', () => {
 describe('regression, bug 3: replies within WeCom’s 20480-byte limit', () => {
   // handlers/help.ts and src/pipeline/pipeline.ts (route) put the unknown word into the reply
   // unabridged (now clipped; the transport also caps every reply): a 30 000-character word gives a 90 KB stream.content, which WeCom does not take
-  // (PROTOCOL.md §1.h), and the message log keeps it for an hour.
+  // (docs/wecom-protocol.md §1.8), and the message log keeps it for an hour.
   it.each([
     ['/帮助 <one long word>', `@${BOT_NAME} /帮助 ${'漏'.repeat(30_000)}`],
     ['/<one long word>', `@${BOT_NAME} /${'漏'.repeat(30_000)}`],

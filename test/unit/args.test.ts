@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { FIELD_KEYS, parseArgs, restText, splitTokens, type ParsedArgs } from '../../src/parsing/args';
 
-/** The argument grammar of DESIGN §4: references, fields, @mentions and the words left over. */
+/** The argument grammar of docs/design.md §4: references, fields, @mentions and the words left over. */
 
 const raws = (p: ParsedArgs) => p.words.map((w) => w.raw);
 
@@ -164,7 +164,7 @@ describe('fields', () => {
     expect(p.unknownFields).toEqual([]);
   });
 
-  it('knows exactly the keys of DESIGN §4 (and their synonyms)', () => {
+  it('knows exactly the keys of docs/design.md §4.4 (and their synonyms)', () => {
     expect(FIELD_KEYS).toEqual({
       期限: 'deadline',
       截止: 'deadline',

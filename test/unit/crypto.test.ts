@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CryptoError, WecomCallbackCrypto } from '../../src/wecom/crypto';
 import vectorsFile from '../support/wecom-test-vectors.json';
 
-/** Official WeCom vectors (PROTOCOL.md §2.5), copied verbatim from ../shared/wecom. */
+/** Official WeCom vectors (docs/wecom-protocol.md §2.5), kept in test/support/wecom-test-vectors.json. */
 const vectorSchema = z.object({
   name: z.string(),
   token: z.string(),

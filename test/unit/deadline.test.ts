@@ -28,7 +28,7 @@ function error(result: DeadlineResult): string {
   return result.error;
 }
 
-/** Every form DESIGN.md §4 lists (and a few more), read on MONDAY. [input, instant, endOfDay] */
+/** Every form docs/design.md §4.5 lists (and a few more), read on MONDAY. [input, instant, endOfDay] */
 const MONDAY_CASES: [string, string, boolean][] = [
   ['2026-05-01', endOf('2026-05-01'), true],
   ['2026/5/1', endOf('2026-05-01'), true],

@@ -62,4 +62,18 @@ describe('citations of the docs', () => {
     const dangling = all.filter((c) => !known.get(c.doc as (typeof DOCS)[number])?.has(c.section)).map((c) => `${c.file}:${c.line} ${c.doc} §${c.section}`);
     expect(dangling).toEqual([]);
   });
+
+  it('cite nothing outside the repository', () => {
+    // The repository stands alone: no spec files, no sibling folders.
+    const outside = files()
+      .filter((f) => f !== 'test/unit/doc-citations.test.ts')
+      .flatMap((file) =>
+        readFileSync(path.join(root, file), 'utf8')
+          .split('\n')
+          .map((text, i) => ({ file, line: i + 1, text }))
+          .filter(({ text }) => /\bDESIGN(?:\.md)?\b|\bPROTOCOL\.md\b|\.\.\/shared\//u.test(text)),
+      )
+      .map(({ file, line, text }) => `${file}:${line} ${text.trim()}`);
+    expect(outside).toEqual([]);
+  });
 });

@@ -12,7 +12,7 @@ function configError(source: NodeJS.ProcessEnv): ConfigError {
   throw new Error(`loadEnv accepted ${JSON.stringify(source)}`);
 }
 
-describe('loadEnv defaults (DESIGN §7)', () => {
+describe('loadEnv defaults (docs/design.md §7)', () => {
   const env = loadEnv({});
 
   it('listens on port 3000 in development with the webhook transport', () => {

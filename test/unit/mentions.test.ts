@@ -7,7 +7,7 @@ import { PeopleIndex, peopleIndex } from '../../src/parsing/people';
 
 const demo = parseOrg(readFileSync(demoOrgFile(), 'utf8'), {});
 
-describe('stripBotMentions (PROTOCOL.md §1.b: the mention is plain text)', () => {
+describe('stripBotMentions (docs/wecom-protocol.md §1.2: the mention is plain text)', () => {
   const bot = ['督办助手'];
 
   it.each<[string, string, string]>([

@@ -1,7 +1,7 @@
 import { ALL_TIME, parsePeriod, type Period } from '../../src/parsing/period';
 
 /**
- * Periods for /status (DESIGN §4) as the discovery months they cover. "Now" is fixed near
+ * Periods for /status (docs/design.md §4.10) as the discovery months they cover. "Now" is fixed near
  * Shanghai month boundaries: the month is Shanghai's, whatever the machine's TZ or UTC say.
  */
 

@@ -7,7 +7,7 @@ import { commandKey } from '../../src/parsing/normalize';
 const han = /\p{Script=Han}/u;
 
 describe('handlers/index commands', () => {
-  it('answers every name and alias of the DESIGN §4 command table (but /导出, issue #4+)', () => {
+  it('answers every name and alias of the docs/design.md §4.2 command table (but /导出, issue #4+)', () => {
     const registry = new CommandRegistry(commands);
     const table: Record<string, string[]> = {
       report: ['report', '上报', '发现'],

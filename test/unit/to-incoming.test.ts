@@ -2,7 +2,7 @@ import { callbackSchema, messageCallbackSchema } from '../../src/wecom/callback-
 import { capText, MAX_MESSAGE_TEXT, toIncoming } from '../../src/wecom/to-incoming';
 
 /**
- * The payloads are the decrypted callback examples of PROTOCOL.md §1.b, field for field; only
+ * The payloads are the decrypted callback examples of docs/wecom-protocol.md §1.2, field for field; only
  * the doc's placeholder bot name ("@RobotA", "@机器人") is replaced by the configured one.
  */
 const botNames = ['督办助手'];
@@ -80,7 +80,7 @@ function incoming(payload: unknown, names: readonly string[] = botNames, transpo
   return toIncoming(messageCallbackSchema.parse(payload), transport, names);
 }
 
-describe('toIncoming on the PROTOCOL.md §1.b examples', () => {
+describe('toIncoming on the docs/wecom-protocol.md §1.2 examples', () => {
   it('group text with a quote: mention stripped, quote text kept, response_url carried', () => {
     expect(incoming(groupTextWithQuote)).toEqual({
       transport: 'webhook',

@@ -1,7 +1,7 @@
 import { UnitIndex, unitIndex, type UnitMatch } from '../../src/parsing/units';
 import { demoOrg } from '../support/app';
 
-/** Units by name, town+name or unique prefix (DESIGN §4), on the demo organisation. */
+/** Units by name, town+name or unique prefix (docs/design.md §4.4), on the demo organisation. */
 
 const org = demoOrg();
 const index = new UnitIndex(org);
