@@ -22,7 +22,8 @@ export const MAX_COMMAND_TEXT = 2000;
 export function commandInput(text: string, options: ParseOptions = {}): CommandInput {
   const rest = text.trim();
   // Text over the limit is refused by the input schema; it is not worth parsing first.
-  const args = parseArgs(rest.length > MAX_COMMAND_TEXT ? '' : rest, options);
+  // Counted in characters, as the schema counts them.
+  const args = parseArgs(rest.length > MAX_COMMAND_TEXT && [...rest].length > MAX_COMMAND_TEXT ? '' : rest, options);
   return { text: rest, words: rest ? rest.split(/\s+/u) : [], args };
 }
 

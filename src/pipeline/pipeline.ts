@@ -11,6 +11,7 @@ import type { Draft, DraftStore } from '../store/draft-store';
 import type { LedgerStore } from '../store/ledger-store';
 import type { MessageLog } from '../store/message-log';
 import type { IncomingMessage, Reply } from '../transport/types';
+import { MAX_COMMAND_TEXT } from './command';
 import { mayRun, roleRefusal, runRouted, type Handled, type Read } from './boundary';
 import { recorded, runOnce } from './once';
 import type { CommandRegistry } from './registry';
@@ -34,8 +35,8 @@ export interface Pipeline {
 }
 
 /**
- * Longer text is cut before anything reads it (normalising 100 000 characters costs more than a
- * whole callback); the command schema then refuses what is over its own limit, with a reply.
+ * Longer text is refused before anything reads it (normalising 100 000 characters costs more than
+ * a whole callback); the transports cut at the same bound and mark the message.
  */
 const MAX_TEXT = 4000;
 
@@ -52,11 +53,11 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   function read(received: IncomingMessage): Read {
     // Well-formed text only (a lone surrogate, half an emoji, is replaced, never stored or sent
     // to Lua), without control or format characters (ESC, bidi overrides, zero-widths).
-    const clean = (t: string) => cleanInput(t.slice(0, MAX_TEXT).toWellFormed());
+    const clean = (t: string) => cleanInput(t.toWellFormed());
     const message: IncomingMessage = {
       ...received,
       text: clean(received.text),
-      ...(received.quote ? { quote: { ...received.quote, text: clean(received.quote.text) } } : {}),
+      ...(received.quote ? { quote: { ...received.quote, text: clean(received.quote.text.slice(0, MAX_TEXT)) } } : {}),
     };
     const org = deps.org();
     const people = peopleIndex(org);
@@ -86,6 +87,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
 
   async function once(received: IncomingMessage): Promise<Reply> {
     const started = performance.now();
+    if (received.truncated || received.text.length > MAX_TEXT) {
+      // Acting on the first part of a message could do something the rest took back.
+      return { markdown: `⚠️ 内容太长了，请控制在 ${MAX_COMMAND_TEXT} 字以内；这条消息没有处理。`, handled: { command: '-', outcome: 'too_long' } };
+    }
     const r = read(received);
     let draft: Draft | undefined;
     if (!splitCommand(r.text) && r.quotedRef === undefined) {

@@ -25,6 +25,8 @@ export interface IncomingMessage {
   /** What the user typed, with the bot's @mention removed and whitespace trimmed. */
   text: string;
   quote?: QuotedMessage;
+  /** The transport cut the text at its limit: the message is refused, never acted on in part. */
+  truncated?: boolean;
   media: MediaRef[];
   /** One-shot proactive reply URL (valid 1 h), when the transport got one. */
   responseUrl?: string;

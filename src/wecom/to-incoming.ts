@@ -25,6 +25,8 @@ export function toIncoming(cb: MessageCallback, transport: IncomingMessage['tran
     text: stripBotMentions(capText(text), botNames),
     media,
   };
+  // Never act on half a message: the pipeline refuses a cut one with the usual reply.
+  if (text.length > MAX_MESSAGE_TEXT && capText(text) !== text) msg.truncated = true;
   if (cb.quote) msg.quote = quoteOf(cb.quote, botNames);
   if (cb.response_url) msg.responseUrl = cb.response_url;
   return msg;

@@ -625,11 +625,11 @@ describe('variants that are accepted on purpose (the corpus refuses only what it
       const r = postEncrypt(wc.encrypt(JSON.stringify(textMessage(id))));
       return { ...r, body: `\ufeff${String(r.body)}` };
     }),
-    accepted('text.content of 50 001 emoji (100 002 UTF-16 units, 50 001 characters)', (id) => postPlain(JSON.stringify(textMessage(id, `@${BOT_NAME} ${'😀'.repeat(50_001)}`))), /^⚠️ 没有看懂/),
+    accepted('text.content of 50 001 emoji (100 002 UTF-16 units, 50 001 characters)', (id) => postPlain(JSON.stringify(textMessage(id, `@${BOT_NAME} ${'😀'.repeat(50_001)}`))), /^⚠️ 内容太长了，请控制在 2000 字以内；这条消息没有处理。$/),
     // Cut to its first 4 000 characters before anything reads it, and still answered in Chinese.
     accepted('a /上报 of 100 000 characters', (id) => postPlain(JSON.stringify(textMessage(id, `@${BOT_NAME} /上报 斑竹村 ${'漏'.repeat(100_000 - BOT_NAME.length - 10)}`))), /^⚠️ 内容太长了，请控制在 2000 字以内/),
     accepted('a /整改 of 50 000 emoji', (id) => postPlain(JSON.stringify(textMessage(id, `@${BOT_NAME} /整改 #1 ${'😀'.repeat(50_000)}`))), /^⚠️ 内容太长了/),
-    accepted('text.content of exactly 100 000 characters', (id) => postPlain(JSON.stringify(textMessage(id, `@${BOT_NAME} ${'a'.repeat(100_000 - BOT_NAME.length - 2)}`))), /^⚠️ 没有看懂/),
+    accepted('text.content of exactly 100 000 characters', (id) => postPlain(JSON.stringify(textMessage(id, `@${BOT_NAME} ${'a'.repeat(100_000 - BOT_NAME.length - 2)}`))), /^⚠️ 内容太长了，请控制在 2000 字以内；这条消息没有处理。$/),
   ];
 
   it.each(cases)('%s', async (_name, build, expectContent) => {
@@ -682,12 +682,15 @@ describe('regression, bug 3: replies within WeCom’s 20480-byte limit', () => {
   // unabridged (now clipped; the transport also caps every reply): a 30 000-character word gives a 90 KB stream.content, which WeCom does not take
   // (docs/wecom-protocol.md §1.8), and the message log keeps it for an hour.
   it.each([
-    ['/帮助 <one long word>', `@${BOT_NAME} /帮助 ${'漏'.repeat(30_000)}`],
-    ['/<one long word>', `@${BOT_NAME} /${'漏'.repeat(30_000)}`],
+    // Just under the transport's 4 000-character cut (longer messages are refused whole).
+    ['/帮助 <one long word>', `@${BOT_NAME} /帮助 ${'漏'.repeat(3_900)}`],
+    ['/<one long word>', `@${BOT_NAME} /${'漏'.repeat(3_900)}`],
   ])('%s gets a reply within 20480 bytes', async (_name, text) => {
     const reply = await t.client.say({ chatId: 'CHAT_T1', userId: 'u_luo', text });
     expect(reply).toMatch(/^⚠️ 没有/);
     expect(Buffer.byteLength(reply)).toBeLessThanOrEqual(WECOM_REPLY_MAX_BYTES);
+    // The word is quoted clipped, not whole.
+    expect(Buffer.byteLength(reply)).toBeLessThan(400);
   });
 });
 
