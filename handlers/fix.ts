@@ -2,7 +2,7 @@ import { STATE_WORDS } from '../src/domain/issue';
 import { restText } from '../src/parsing/args';
 import { defineCommand, grammarInput } from '../src/pipeline/command';
 import { NeedInput } from '../src/pipeline/errors';
-import { act, checkLength, evidenceOf, requireRef } from '../src/pipeline/issue-actions';
+import { act, checkLength, evidenceOf, refuseBeforeAsking, requireRef } from '../src/pipeline/issue-actions';
 import { photoCount, unitLabel } from '../src/rendering/issue';
 import { userText } from '../src/rendering/safe-text';
 
@@ -21,6 +21,7 @@ export default defineCommand({
     const id = requireRef(ctx, args, EXAMPLE);
     const evidence = evidenceOf(ctx);
     const note = restText(args.words) || (evidence.length ? '见照片' : '');
+    if (!note) await refuseBeforeAsking(ctx, id, { type: 'fix', note: '…', evidence: [] });
     if (!note) throw new NeedInput('note', `请简要说明 #${id} 的整改情况（可附照片）`, '闸阀已更换，恢复正常');
     checkLength('fixNote', note, EXAMPLE);
     const { outcome } = await act(ctx, id, () => ({ type: 'fix', note, evidence }));

@@ -38,7 +38,9 @@ export default defineCommand({
 
     const named = args.fields.assignee ?? args.mentions[0];
     const assignee = named ? resolvePerson(ctx, named, EXAMPLE) : unit.secretary;
-    const deadline = resolveDeadline(args.fields.deadline ?? trailing?.phrase, ctx.org.policy, now, EXAMPLE);
+    const read = resolveDeadline(args.fields.deadline ?? trailing?.phrase, ctx.org.policy, now, EXAMPLE);
+    // Say where a deadline without the 期限: key came from, so a misreading is seen at once.
+    const deadline = trailing ? { ...read, note: [`期限按“${clipForReply(trailing.phrase)}”`, read.note].filter(Boolean).join('；') } : read;
     const actor = actorFor(ctx.org, ctx.sender.userid, unit.id);
     // Refuse before taking an id, so refusals leave no gaps in the sequence.
     const denied = mayReport(actor, assignee);

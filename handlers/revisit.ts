@@ -3,7 +3,7 @@ import { restText } from '../src/parsing/args';
 import { defineCommand, grammarInput } from '../src/pipeline/command';
 import { resolveDeadline } from '../src/pipeline/deadlines';
 import { NeedInput } from '../src/pipeline/errors';
-import { act, checkLength, requireRef } from '../src/pipeline/issue-actions';
+import { act, checkLength, refuseBeforeAsking, requireRef } from '../src/pipeline/issue-actions';
 import { formatDeadline } from '../src/rendering/dates';
 import { mention, unitLabel } from '../src/rendering/issue';
 import { userText } from '../src/rendering/safe-text';
@@ -24,6 +24,7 @@ export default defineCommand({
     const [first, ...rest] = args.words;
     const outcomeWord = first?.norm;
     if (outcomeWord !== '正常' && outcomeWord !== '反弹') {
+      await refuseBeforeAsking(ctx, id, { type: 'revisit', outcome: 'normal' });
       throw new NeedInput('outcome', `#${id} 回访结果是“正常”还是“反弹”？`, '正常');
     }
     const note = restText(rest);

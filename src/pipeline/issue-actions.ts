@@ -54,6 +54,18 @@ export function throwRefusal(r: Refusal, context?: { ctx: CommandContext; unitId
 }
 
 /**
+ * Before asking for a missing part (a reason, a note): would the step be refused anyway? Then
+ * say so now, rather than after the person has typed the answer. Only on the asking path, so
+ * a complete command does not read the issue twice.
+ */
+export async function refuseBeforeAsking(ctx: CommandContext, id: number, action: Action): Promise<void> {
+  const issue = await loadIssue(ctx, id);
+  const actor = actorFor(ctx.org, ctx.sender.userid, issue.unitId);
+  const result = apply(issue, action, actor, ctx.clock.now().getTime());
+  if (isRefusal(result)) throwRefusal(result, issue.assignee === ctx.sender.userid ? undefined : { ctx, unitId: issue.unitId, actor });
+}
+
+/**
  * Reads the issue, decides with the lifecycle, writes with the version it read; when another
  * message changed it in between, reads again and decides again (so the second of two /销号
  * is told it is already closed).

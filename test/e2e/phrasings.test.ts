@@ -82,11 +82,14 @@ const rows: Row[] = [
   [MEMBER, '/上报 斑竹村 标语破损 期限:11月30日', '⚠️ 期限“11月30日”（2026年11月30日）已经过去了，请写一个今天以后的日期'],
   [MEMBER, '/上报 斑竹村 标语破损 期限:5月1日', '2027年5月1日'],
   [MEMBER, '/上报 斑竹村 路面坑洼 deadline:3 days', '12月5日'],
-  [MEMBER, '/上报 斑竹村 路灯不亮 下周三前整改', { all: ['路灯不亮', '12月9日'], none: ['下周三前整改'] }],
+  [MEMBER, '/上报 斑竹村 路灯不亮 下周三前整改', { all: ['路灯不亮', '12月9日', '（期限按“下周三前”）'], none: ['路灯不亮 下周三前整改'] }],
   [MEMBER, '/上报 斑竹村 垃圾清运不及时', '未写期限，按默认7天'],
   [MEMBER, '/上报 斑竹村 围墙破损 期限:国庆后', { all: ['2027年10月8日', '国庆假期后第一个工作日'] }],
   [SECRETARY, '/延期 #6 国庆后', '❓ 请说明 #6 延期到 2027年10月8日（周五） 的理由'],
   [SECRETARY, '/延期 #6 11月30日 配件未到', '⚠️ 期限“11月30日”（2026年11月30日）已经过去了'],
+  // A step that would be refused is refused before duban asks for its reason or note.
+  [SECRETARY, '/延期 #2 国庆后', { all: ['#2', '不能延期'], none: ['请说明'] }],
+  [SECRETARY, '/整改 #2', { all: ['#2'], none: ['请简要说明'] }],
   // English names of commands and list filters.
   [LEADER, '/view #9', '#9 福禄镇斑竹村'],
   [LEADER, '/list assigned', '整改中'],
