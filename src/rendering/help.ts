@@ -74,6 +74,8 @@ export function renderHelpIndex(commands: readonly Command[], who: Membership): 
     if (c && mayRun(c, who)) lines.push(`${f.caption}：${f.example ?? c.example}`);
   }
   if (!who.person) lines.push('你还不在组织名册中，请联系组织部。');
+  // The secretary's words work without the slash too (the route stage reads them).
+  if (primaryRole(who) === 'secretary') lines.push('不带 / 也可以，例如：12号已整改，闸阀已更换');
   lines.push('在群里先 @督办助手 再发命令。', '全部命令：/帮助 全部　某个命令：/帮助 命令名');
   return lines.join('\n');
 }

@@ -60,7 +60,7 @@ describe('/帮助 fits a phone: the five commands of the role, one example each'
       expect(c.roles === 'anyone' || c.roles.some((r) => who.roles.includes(r))).toBe(true);
     }
     expect(text).not.toContain('`');
-    expect(text.split('\n').length).toBeLessThanOrEqual(9);
+    expect(text.split('\n').length).toBeLessThanOrEqual(10);
     expect(text).toContain('全部命令：/帮助 全部　某个命令：/帮助 命令名');
   });
 
@@ -73,6 +73,7 @@ describe('/帮助 fits a phone: the five commands of the role, one example each'
         '申请延期：/延期 #12 5月20日 配件需订购',
         '查看问题：/查看 #12',
         '命令用法：/帮助 整改',
+        '不带 / 也可以，例如：12号已整改，闸阀已更换',
         '在群里先 @督办助手 再发命令。',
         '全部命令：/帮助 全部　某个命令：/帮助 命令名',
       ].join('\n'),
