@@ -105,7 +105,7 @@ async function main(): Promise<void> {
         screen.print(`${answer}\n\n`);
       } catch (err) {
         failures++;
-        screen.print(`发送失败：${(err as Error).message}（服务是否已用 make run 启动？）\n`, 'err');
+        screen.print(`${sendFailure(err as Error)}\n`, 'err');
       }
     }
     screen.prompt();
@@ -158,3 +158,12 @@ main().catch((err) => {
   process.stderr.write(`${err instanceof ConfigError ? '' : 'chat: '}${(err as Error).message}\n`);
   process.exit(2);
 });
+
+/** Why a line could not be sent, in words a person can act on. */
+function sendFailure(err: Error): string {
+  const m = /HTTP (\d{3})/.exec(err.message);
+  if (m?.[1] === '401') return '发送失败：服务拒绝了签名——它用的 WeCom 凭据和这里读到的不同（两边的 DATA_DIR 或 WECOM_TOKEN 是否一致？）';
+  if (m?.[1] === '503') return '发送失败：服务暂时不可用（Redis 可能不通），稍后再试';
+  if (/ECONNREFUSED|fetch failed/u.test(err.message)) return '发送失败：连不上督办服务（是否已用 make run 启动？端口对吗？）';
+  return `发送失败：${err.message}（服务是否已用 make run 启动？）`;
+}
