@@ -8,7 +8,7 @@ import { ALL_TOPICS, renderCommandHelp, renderHelpAll, renderHelpIndex } from '.
 export default defineCommand({
   name: 'help',
   effects: 'reads',
-  aliases: ['帮助', '帮忙', '说明'],
+  aliases: ['帮助', '帮忙', '用法'],
   roles: 'anyone',
   summary: '查看命令用法',
   usage: '/帮助 [命令|全部]',

@@ -1,25 +1,37 @@
-import { assertChatShows } from '../src/pipeline/chat-scope';
+import { actorFor } from '../src/domain/actor';
+import { apply, isRefusal } from '../src/domain/lifecycle';
+import { assertChatShows, chatShowsUnits } from '../src/pipeline/chat-scope';
 import { defineCommand, noArgs, type CommandContext } from '../src/pipeline/command';
 import { issueLine } from '../src/rendering/issue';
 
-/** What waits on me: issues I must rectify, and fixes in my area waiting for someone to verify. */
+/** What waits on me: issues I must rectify, and fixes in my area waiting for me to verify. */
 export async function listMine(ctx: CommandContext): Promise<string> {
   // Someone's own list is shown in their groups and single chats, never in a stranger group.
   if (ctx.message.chatType === 'group' && !ctx.chat) assertChatShows(ctx, [], '你的问题');
+  // A group sees only its own area; the rest is for that area's group or a single chat.
+  const shows = chatShowsUnits(ctx);
+  const here = (unitId: string) => shows === 'any' || shows.has(unitId);
   const now = ctx.clock.now().getTime();
   const mine = await ctx.ledger.assignedTo(ctx.sender.userid, 0, 20);
+  const mineHere = mine.issues.filter((i) => here(i.unitId));
   const lines: string[] = [];
-  if (mine.total) {
-    lines.push(`**待我整改**（${mine.total}）`, ...mine.issues.map((i) => issueLine(ctx.org, i, now, ctx.sender.userid)));
+  if (mineHere.length) {
+    lines.push(`**待我整改**（${mineHere.length}）`, ...mineHere.map((i) => issueLine(ctx.org, i, now, ctx.sender.userid)));
   }
+  const elsewhere = mine.total - mineHere.length;
   const area = [...new Set(ctx.sender.memberOf.flatMap((t) => t.coveredUnitIds))];
   if (area.length || ctx.sender.roles.includes('admin')) {
-    const units = ctx.sender.roles.includes('admin') && !area.length ? ctx.org.units.map((u) => u.id) : area;
-    const waiting = await ctx.ledger.list(units, ['submitted'], 0, 20);
-    const forMe = waiting.issues.filter((i) => i.assignee !== ctx.sender.userid);
-    if (forMe.length) lines.push(...(lines.length ? [''] : []), `**待我核验**（${waiting.total}）`, ...forMe.map((i) => issueLine(ctx.org, i, now, ctx.sender.userid)), '核验：`/销号 #编号` 或 `/驳回 #编号 原因`');
+    const units = (ctx.sender.roles.includes('admin') && !area.length ? ctx.org.units.map((u) => u.id) : area).filter(here);
+    const waiting = units.length ? await ctx.ledger.list(units, ['submitted'], 0, 20) : { total: 0, issues: [] };
+    // Only fixes this person may close: not their own report of the fix, nor one they were assignee of.
+    const forMe = waiting.issues.filter((i) => !isRefusal(apply(i, { type: 'verify' }, actorFor(ctx.org, ctx.sender.userid, i.unitId), now)));
+    if (forMe.length) {
+      const more = waiting.total > waiting.issues.length ? '+' : '';
+      lines.push(...(lines.length ? [''] : []), `**待我核验**（${forMe.length}${more}）`, ...forMe.map((i) => issueLine(ctx.org, i, now, ctx.sender.userid)), '核验：`/销号 #编号` 或 `/驳回 #编号 原因`');
+    }
   }
-  if (mine.total) lines.push('', '整改后回复：`/整改 #编号 整改情况`（可附照片）');
+  if (mineHere.length) lines.push('', '整改后回复：`/整改 #编号 整改情况`（可附照片）');
+  if (elsewhere > 0) lines.push(...(lines.length ? [''] : []), `另有 ${elsewhere} 件不在本群的范围内，请到对应的工作群或单聊督办助手查看。`);
   return lines.length ? lines.join('\n') : '目前没有等你办理的问题。';
 }
 

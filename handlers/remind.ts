@@ -32,43 +32,45 @@ export default defineCommand({
     const now = ctx.clock.now().getTime();
     const message = createHash('sha1').update(ctx.message.msgid).digest('hex').slice(0, 16);
     const gate = ctx.jobs.remindGate;
-    const perMinute = gate.limits.perUserPerMinute;
-    const wait = await gate.userWait(ctx.sender.userid, now, message);
-    if (wait > 0) throw new ConflictError(`催办太频繁了：每人每分钟最多 ${perMinute} 次，请 ${Math.ceil(wait / 1000)} 秒后再试`);
 
-    // Every refusal before anything is written: who may, the state, an assignee to @, the hour.
+    // Every refusal before anything is written or counted: who may, the state, an assignee to @.
     const current = await loadIssue(ctx, id);
-    const decided = apply(current, { type: 'remind' }, actorFor(ctx.org, ctx.sender.userid, current.unitId), now);
-    if (isRefusal(decided)) throwRefusal(decided, { ctx, unitId: current.unitId, actor: actorFor(ctx.org, ctx.sender.userid, current.unitId) });
-    if (!current.assignee) throw noAssignee(id);
+    const actor = actorFor(ctx.org, ctx.sender.userid, current.unitId);
+    const decided = apply(current, { type: 'remind' }, actor, now);
+    if (isRefusal(decided)) throwRefusal(decided, { ctx, unitId: current.unitId, actor });
+    const assignee = current.assignee;
+    if (!assignee) throw noAssignee(id);
+    const wait = await gate.userWait(ctx.sender.userid, now, message);
+    if (wait > 0) throw new ConflictError(`催办太频繁了：每人每分钟最多 ${gate.limits.perUserPerMinute} 次，请 ${Math.ceil(wait / 1000)} 秒后再试`);
     const claim = await gate.claimIssue(id, now, message);
     if (!claim.ok) throw new ConflictError(`#${id} 已在 ${hhmm(claim.since)} 催办过，1 小时内不再重复推送`);
 
     try {
+      // The push first, under an id of this message (a re-sent callback queues nothing new), so
+      // nothing can fail after the commit below; the @ itself is the group robot's.
+      await ctx.jobs.outbox.enqueue({
+        id: `remind-now-${id}-${message}`,
+        chatId: current.homeChat,
+        kind: 'remind-now',
+        format: 'text',
+        content: remindNowText(ctx.org, current, ctx.sender.userid, now),
+        mentions: [assignee],
+        createdAt: now,
+      });
       const { outcome } = await act(ctx, id, (issue) => {
-        // Read again for the commit: an issue changed in between is checked again, still before writing.
+        // Read again for the commit: an issue changed in between is checked again.
         if (!issue.assignee) throw noAssignee(id);
         return { type: 'remind' };
       });
       const issue = outcome.issue;
-      const assignee = issue.assignee ?? current.assignee;
-      // The @ itself is the group robot's (only it can @ a person): one push per /催办 message.
-      await ctx.jobs.outbox.enqueue({
-        id: `remind-now-${id}-${message}`,
-        chatId: issue.homeChat,
-        kind: 'remind-now',
-        format: 'text',
-        content: remindNowText(ctx.org, issue, ctx.sender.userid, now),
-        mentions: [assignee],
-        createdAt: now,
-      });
       const where = issue.homeChat === ctx.message.chatId ? '本群' : '问题所在的群';
       return [
         `📣 已催办 **#${id}** ${unitLabel(ctx.org, issue.unitId)}：${userText(issue.description)}`,
         `将在${where} ${mention(ctx.org, assignee)}${issue.deadline !== undefined ? `，期限：${formatDeadline(issue.deadline, now)}` : ''}。`,
       ].join('\n');
     } catch (err) {
-      // Not pushed after all (refused on the second read, or the queue failed): the hour stays free.
+      // Refused on the second read (another change got there first) or Redis failed: the hour
+      // stays free. A push already queued in that race still goes out once.
       await claim.release();
       throw err;
     }

@@ -28,11 +28,11 @@ export default defineCommand({
     const { unit, words } = findUnit(ctx, args, text);
     const now = ctx.clock.now();
     let description = restText(words);
+    checkLength('description', description, EXAMPLE);
     // "路灯不亮 下周三前整改": a deadline phrase at the end, without the 期限: key.
     const trailing = args.fields.deadline === undefined ? trailingDeadline(description, now) : undefined;
     if (trailing) description = trailing.rest;
     if (!description) throw new NeedInput('description', `请简要描述在${unit.name}发现的问题`, '闸阀老化漏水，群众反映强烈');
-    checkLength('description', description, EXAMPLE);
     checkLength('category', args.fields.category, EXAMPLE);
     checkLength('source', args.fields.source, EXAMPLE);
 

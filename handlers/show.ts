@@ -3,6 +3,8 @@ import { assertChatShows } from '../src/pipeline/chat-scope';
 import { assertVisible, loadIssue, requireRef } from '../src/pipeline/issue-actions';
 import { issueCard } from '../src/rendering/issue';
 
+const HISTORY_SHOWN = 20;
+
 export default defineCommand({
   name: 'show',
   effects: 'reads',
@@ -18,6 +20,9 @@ export default defineCommand({
     const issue = await loadIssue(ctx, id);
     assertVisible(ctx, issue);
     assertChatShows(ctx, [issue.unitId], `#${id}`);
-    return issueCard(ctx.org, issue, await ctx.ledger.history(id), ctx.clock.now().getTime());
+    // The newest steps only: a reply must fit a phone (and WeCom's 20 KB), however long the history.
+    const [history, total] = await Promise.all([ctx.ledger.history(id, HISTORY_SHOWN), ctx.ledger.historyLength(id)]);
+    const card = issueCard(ctx.org, issue, history, ctx.clock.now().getTime());
+    return total > history.length ? `${card}\n（更早的 ${total - history.length} 条记录从略）` : card;
   },
 });

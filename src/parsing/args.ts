@@ -51,7 +51,7 @@ export interface ParsedArgs {
  * to more text is a reference only before words that report or ask about an issue (`12号已经整改好了`),
  * never before a noun (`12号楼`).
  */
-const REF_AT_START = /^(?:#\s*(\d{1,9})(?!\d)|第?(\d{1,9})\s*号(?:问题)?(?=$|[\s,，.。、:：;；!！?？]|已|的|整改|修|处理|完成|办|问题)|第(\d{1,9})个问题)[\s,，.。、:：;；!！?？]*/u;
+const REF_AT_START = /^(?:#\s*(\d{1,9})(?!\d)|第?(\d{1,9})\s*号(?:问题)?(?=$|[\s,，.。、:：;；!！?？]|已|整改|修|处理|完成|办)|第(\d{1,9})个问题)[\s,，.。、:：;；!！?？]*/u;
 /** Options the command gives the grammar. */
 export interface ParseOptions {
   /**
@@ -60,7 +60,9 @@ export interface ParseOptions {
    */
   bareRef?: boolean;
 }
-const BARE_REF = /^(\d{1,9})(?![\d.:/月日号天周个小分])[\s,，.。、:：;；!！?？]*/u;
+const BARE_REF = /^(\d{1,9})(?![\d.:/月日号天周个小分处盏条项次件户人家台米块根座间])[\s,，.。、:：;；!！?？]*/u;
+/** A count's measure word: "/整改 3 处路灯已修好" counts lamps, it does not name #3. */
+const MEASURE_NEXT = /^(?:处|个|盏|条|项|次|件|户|人|家|台|米|块|根|座|间|天|分钟|小时|周|月|日|号|%|[a-z])/iu;
 /** A duration's unit written as its own word after the number. */
 const DURATION_UNIT = /^(?:天内?|日内|周内?|个?小时内?|分钟内?|个?工作日内?|个月内?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|wks?|weeks?|workdays?)$/iu;
 /** The quote marks of the grammar: each opening mark and the mark that closes it. */
@@ -124,7 +126,11 @@ export function parseArgs(text: string, options: ParseOptions = {}): ParsedArgs 
       // After the issue, "3号井盖已更换" is text; only a whole "15号" token is another reference
       // (/延期 reads it as a day).
       if (ref && !first && ref[1] === undefined && ref[0].length !== norm.length) ref = null;
-      if (!ref && first && options.bareRef) ref = BARE_REF.exec(norm);
+      if (!ref && first && options.bareRef) {
+        ref = BARE_REF.exec(norm);
+        const next = tokens[i + 1];
+        if (ref && ref[0].length === norm.length && next !== undefined && MEASURE_NEXT.test(normalizeText(next))) ref = null;
+      }
       if (ref) {
         out.refs.push(Number(ref[1] ?? ref[2] ?? ref[3]));
         const rest = restAfter(raw, norm, ref[0].length);

@@ -68,7 +68,9 @@ export async function runRouted(deps: BoundaryDeps, r: Read, routed: Route): Pro
       jobs: deps.jobs,
       ...(quotedRef !== undefined ? { quotedRef } : {}),
     };
-    const markdown = await found.execute(ctx, commandInput(routed.text, { bareRef: found.takesIssue === true }));
+    // A bare number names the issue only when no quoted message does already.
+    const bareRef = found.takesIssue === true && quotedRef === undefined;
+    const markdown = await found.execute(ctx, commandInput(routed.text, { bareRef }));
     if (routed.continuing) await deps.drafts.drop(message.chatId, message.userId);
     return { markdown: withNote(markdown), command, outcome: 'ok' };
   } catch (err) {

@@ -8,9 +8,15 @@ import { pinyin } from 'pinyin-pro';
  * mistyped (`/stauts`). Pure: the registry builds one matcher from its keys.
  */
 export interface WordMatcher<T> {
-  /** Every distinct target the word is close to (empty: none). */
-  near(word: string): T[];
+  /**
+   * Every distinct target the word is close to (empty: none), and those of the same sound
+   * (the IME slip, safe to act on; the others are only offered).
+   */
+  near(word: string): { all: T[]; sameSound: T[] };
 }
+
+/** Words that turn a command's meaning around: "未整改" is one character from "已整改". */
+const NEGATING = /[未不没待非别]/u;
 
 const HAN = /^\p{Script=Han}+$/u;
 const ASCII_WORD = /^[a-z][a-z-]*$/;
@@ -34,11 +40,14 @@ export function createWordMatcher<T>(keys: ReadonlyMap<string, T>): WordMatcher<
   return {
     near(word) {
       const hits = new Set<T>();
+      const same = new Set<T>();
       if (HAN.test(word) && word.length >= 2 && word.length <= 6) {
         const s = sound(word);
         for (const e of entries) {
           if (!e.sound || e.key.length !== word.length) continue;
+          if (NEGATING.test(word) && !NEGATING.test(e.key)) continue;
           const sameSound = e.sound === s;
+          if (sameSound) same.add(e.target);
           // One sound off by one letter (zhen/zheng, xiao/xiu) in a word of the same length.
           const nearSound = distance(e.sound, s) === 1;
           // One character off in a word of three or more (二字 words differ too much by one).
@@ -52,7 +61,7 @@ export function createWordMatcher<T>(keys: ReadonlyMap<string, T>): WordMatcher<
           if (distance(e.key, word) <= max || swapsTwo(e.key, word)) hits.add(e.target);
         }
       }
-      return [...hits];
+      return { all: [...hits], sameSound: [...same] };
     },
   };
 }

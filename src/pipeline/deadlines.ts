@@ -35,9 +35,13 @@ const CUE = /(?:前|之前|以前|内|之内|以内|后|之后|以后)$/u;
  * is a deadline (前/内/后, 限期…, …整改) and reads as one; "漏水3天" stays a description.
  */
 export function trailingDeadline(description: string, now: Date): { phrase: string; rest: string } | undefined {
-  const m = /^([\s\S]*?)([\s,，;；。]*)([^\s,，;；。]+)[。.!！]*$/u.exec(description.trim());
-  if (!m) return undefined;
-  const [, before = '', , last = ''] = m;
+  // The last word, found from the end (a regex with a lazy prefix is quadratic on long text).
+  const text = description.trim().replace(/[。.!！]+$/u, '');
+  let cut = text.length;
+  while (cut > 0 && !/[\s,，;；。]/u.test(text[cut - 1]!)) cut--;
+  const last = text.slice(cut);
+  const before = text.slice(0, cut).replace(/[\s,，;；。]+$/u, '');
+  if (!last || last.length > 40) return undefined;
   const stripped = last.replace(ACTION_SUFFIX, '');
   const core = stripped.replace(DEMAND_PREFIX, '');
   const saysDeadline = stripped !== last || core !== stripped || CUE.test(core);

@@ -24,6 +24,12 @@ export function requireRef(ctx: CommandContext, args: ParsedArgs, example: strin
 export async function loadIssue(ctx: CommandContext, id: number): Promise<Issue> {
   const issue = await ctx.ledger.get(id);
   if (!issue) throw new NotFoundError(`没有找到问题 #${id}`, '/清单');
+  // A fix reported before duties were kept apart has no fixedBy: read it from the audit, so
+  // the one who reported it still cannot close it (两人核验).
+  if (issue.state === 'submitted' && issue.fixedBy === undefined) {
+    const fix = (await ctx.ledger.history(id, 10)).findLast((e) => e.action === 'fix');
+    if (fix) return { ...issue, fixedBy: fix.actor };
+  }
   return issue;
 }
 

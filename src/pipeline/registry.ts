@@ -5,7 +5,7 @@ import { createWordMatcher, type WordMatcher } from './command-words';
 /** How a typed command word resolves: exactly, to the one command it is close to, to several, or none. */
 export type WordResolution =
   | { kind: 'exact'; command: Command }
-  | { kind: 'near'; command: Command }
+  | { kind: 'near'; command: Command; /** Same sound: the IME slip, safe to act on. */ sameSound: boolean }
   | { kind: 'ambiguous'; commands: Command[] }
   | { kind: 'none' };
 
@@ -49,8 +49,8 @@ export class CommandRegistry implements CommandCatalog {
     if (exact) return { kind: 'exact', command: exact };
     if (word.length > MAX_WORD) return { kind: 'none' };
     const near = this.matcher.near(commandKey(word));
-    if (near.length === 1) return { kind: 'near', command: near[0]! };
-    if (near.length > 1) return { kind: 'ambiguous', commands: near };
+    if (near.all.length === 1) return { kind: 'near', command: near.all[0]!, sameSound: near.sameSound.length === 1 };
+    if (near.all.length > 1) return { kind: 'ambiguous', commands: near.all };
     return { kind: 'none' };
   }
 

@@ -4,7 +4,7 @@ import { clipForReply } from '../rendering/clip';
 import type { Draft } from '../store/draft-store';
 import type { Command } from './command';
 import type { DraftField } from './errors';
-import { readIntent } from './intents';
+import { hedges, readIntent, saysFixed } from './intents';
 import { displayName, type CommandRegistry } from './registry';
 
 /**
@@ -85,38 +85,64 @@ function splitHead(word: string): { head: string; tail: string } | undefined {
   return { head: m[1]!, tail: m[2]!.replace(LEADING_PUNCT, '') };
 }
 
-type Found = { command: Command; rest: string; near: boolean } | { offer: Command[]; rest: string } | undefined;
+type Found =
+  | { command: Command; rest: string; /** Read loosely (a close word, not the exact one). */ near: boolean; /** Safe to act on as read. */ sure: boolean }
+  | { offer: Command[]; rest: string }
+  | undefined;
 
-/** The command a typed word names, exactly or closely, and the text glued after it. */
-function findWord(commands: CommandRegistry, word: string, rest: string, loose: boolean): Found {
+/** The command a typed word (after a slash) names, exactly or closely, and the text glued after it. */
+function findWord(commands: CommandRegistry, word: string, rest: string): Found {
   const exact = commands.find(word);
-  if (exact) return { command: exact, rest, near: false };
+  if (exact) return { command: exact, rest, near: false, sure: true };
   const split = splitHead(word);
   if (split) {
     const c = commands.find(split.head);
-    if (c) return { command: c, rest: join(split.tail, rest), near: false };
+    if (c) return { command: c, rest: join(split.tail, rest), near: false, sure: true };
   }
   const glued = commands.splitGlued(word);
-  if (glued) return { command: glued.command, rest: join(glued.rest, rest), near: false };
-  if (!loose) return undefined;
+  if (glued) return { command: glued.command, rest: join(glued.rest, rest), near: false, sure: true };
   const head = split?.head ?? word;
   const tail = split ? join(split.tail, rest) : rest;
+  const closely = (c: Command, sameSound: boolean, text: string): Found =>
+    // Same sound (the IME slip) or a read: act on it. Another near word for a write: offer it.
+    sameSound || c.effects === 'reads' ? { command: c, rest: text, near: true, sure: true } : { offer: [c], rest: text };
   const r = commands.resolve(head);
-  if (r.kind === 'near') return { command: r.command, rest: tail, near: true };
+  if (r.kind === 'near') return closely(r.command, r.sameSound, tail);
   if (r.kind === 'ambiguous') return { offer: r.commands, rest: tail };
   // A mistyped command word glued to its text: "上抱斑竹村路灯不亮".
   if (/^\p{Script=Han}{4,}/u.test(head)) {
     for (const n of [3, 2]) {
       const p = commands.resolve(head.slice(0, n));
-      if (p.kind === 'near') return { command: p.command, rest: join(head.slice(n), tail), near: true };
+      if (p.kind === 'near') return closely(p.command, p.sameSound, join(head.slice(n), tail));
     }
   }
   return undefined;
 }
 
-function offerReply(offer: Command[], rest: string): Route {
-  const options = offer.map((c) => `\`${join(displayName(c), prefill(rest))}\``);
+/**
+ * A command word said without the slash: only the whole first word ("销号 #8 …", "我的。"), or a
+ * word ended by "#" or a punctuation mark ("驳回，照片不清楚"); never a sentence that merely starts
+ * with one ("通过3号的反馈看…", "核验12号问题的照片").
+ */
+function plainWord(commands: CommandRegistry, first: string, rest: string): { command: Command; rest: string } | undefined {
+  const word = first.replace(new RegExp(`${PUNCT}+$`, 'u'), '');
+  const exact = commands.find(word);
+  if (exact) return { command: exact, rest };
+  const m = new RegExp(`^([^#\\d,，.。、:：;；!！?？~～…]+)([#,，:：;；。!！][\\s\\S]*)$`, 'u').exec(first);
+  const c = m ? commands.find(m[1]!) : undefined;
+  return c ? { command: c, rest: join(m![2]!.replace(LEADING_PUNCT, ''), rest) } : undefined;
+}
+
+function offerReply(offer: Command[], rest: string, ref?: number): Route {
+  const options = offer.map((c) => `\`${join(displayName(c), ref !== undefined ? `#${ref}` : '', prefill(rest))}\``);
+  if (options.length === 1) return { kind: 'reply', reply: `❓ 是要这样吗？请直接发送：\n${options[0]}`, outcome: 'offered_command' };
   return { kind: 'reply', reply: `❓ 你是想用哪个命令？请直接发送其中一条：\n${options.join('\n')}`, outcome: 'ambiguous_command' };
+}
+
+/** A command said plainly acts when it only reads, or when the words do not hedge; else it is offered. */
+function plainCommand(c: Command, rest: string, fullText: string, ref?: number): Route {
+  if (c.effects !== 'reads' && hedges(fullText)) return offerReply([c], rest, ref);
+  return command(c, rest, displayName(c));
 }
 
 function command(c: Command, text: string, typed: string, near = false, continuing = false): Route {
@@ -127,7 +153,7 @@ export function route(input: RouteInput, commands: CommandRegistry): Route {
   const { text, sender, quotedRef, draft } = input;
   const split = splitCommand(text);
   if (split) {
-    const found = findWord(commands, split.word, split.rest, true);
+    const found = findWord(commands, split.word, split.rest);
     if (found && 'offer' in found) return offerReply(found.offer, found.rest);
     if (found) return command(found.command, found.rest, found.near ? displayName(found.command) : `/${clipForReply(split.word, 12)}`, found.near);
     const near = commands.suggest(split.word).map(displayName);
@@ -140,13 +166,18 @@ export function route(input: RouteInput, commands: CommandRegistry): Route {
 
   const [first = '', ...more] = text.split(/\s+/u);
   const restWords = more.join(' ');
+  const intent = readIntent(text);
 
   if (quotedRef !== undefined) {
     // "驳回 照片不清楚" quoting #12: a command word without the slash.
-    const named = first ? findWord(commands, first, restWords, false) : undefined;
-    if (named && !('offer' in named)) return command(named.command, named.rest, displayName(named.command));
+    const named = first ? plainWord(commands, first, restWords) : undefined;
+    if (named) return plainCommand(named.command, named.rest, text, quotedRef);
+    if (intent.kind === 'help' || intent.kind === 'mine') return command(commands.find(intent.kind)!, '', displayName(commands.find(intent.kind)!));
     // A secretary quoting the assignment and writing what was done reports the fix.
-    if (text && sender.roles.includes('secretary')) return command(commands.find('fix')!, text, '/整改');
+    if (text && sender.roles.includes('secretary')) {
+      if (saysFixed(text)) return command(commands.find('fix')!, text, '/整改');
+      return offerReply([commands.find('fix')!], text, quotedRef);
+    }
     return {
       kind: 'reply',
       reply: `⚠️ 回复 #${quotedRef} 时请写明要做什么，例如：\`/销号\`、\`/驳回 照片看不清闸阀\` 或 \`/查看\`。`,
@@ -155,9 +186,10 @@ export function route(input: RouteInput, commands: CommandRegistry): Route {
   }
 
   if (draft && text) {
-    // "取消" / "算了" drop the draft even without the slash.
+    // "取消" / "算了" drop the draft even without the slash; "帮助" and "我的" are not answers.
     const cancel = commands.find(text.replace(LEADING_PUNCT, '').replace(new RegExp(`${PUNCT}+$`, 'u'), ''));
     if (cancel?.name === 'cancel') return command(cancel, '', '/取消');
+    if (intent.kind === 'help' || intent.kind === 'mine') return command(commands.find(intent.kind)!, '', displayName(commands.find(intent.kind)!));
     const c = commands.find(draft.command);
     if (c) return command(c, continueDraft(draft.field, draft.text, text), displayName(c), false, true);
   }
@@ -173,8 +205,8 @@ function readPlain(input: RouteInput, commands: CommandRegistry, first: string, 
   if (intent.kind === 'help') return command(commands.find('help')!, '', '/帮助');
   if (intent.kind === 'mine') return command(commands.find('mine')!, '', '/我的');
   // "销号 #8 现场核验无误", "我的。": the command word itself, only without the slash.
-  const named = findWord(commands, first, restWords, false);
-  if (named && !('offer' in named)) return command(named.command, named.rest, displayName(named.command));
+  const named = plainWord(commands, first, restWords);
+  if (named) return plainCommand(named.command, named.rest, text);
   if (intent.kind === 'fix') {
     const note = prefill(intent.note) || '整改情况';
     if (intent.ref === undefined) {
@@ -184,9 +216,10 @@ function readPlain(input: RouteInput, commands: CommandRegistry, first: string, 
         outcome: 'fix_without_ref',
       };
     }
-    // Only the units' people report fixes in their own words; the team is asked which step it means.
+    // Only the units' people report fixes in their own words, and only when the words say it is done.
     const reportsFixes = sender.roles.includes('secretary') && !sender.roles.some((r) => r === 'member' || r === 'leader' || r === 'admin');
-    if (reportsFixes) return { ...command(commands.find('fix')!, `#${intent.ref} ${intent.note}`, '/整改', true) };
+    if (reportsFixes && !intent.doubt) return command(commands.find('fix')!, `#${intent.ref} ${intent.note}`, '/整改', true);
+    if (reportsFixes) return offerReply([commands.find('fix')!], intent.note, intent.ref);
     return {
       kind: 'reply',
       reply: `❓ 要做哪一步？请直接发送其中一条：\n\`/整改 #${intent.ref} ${note}\`（反馈整改）\n\`/销号 #${intent.ref}\`（核验销号）`,

@@ -134,14 +134,20 @@ export class LedgerStore {
     return ok === 1;
   }
 
-  async history(id: number): Promise<AuditEntry[]> {
-    const raw = await this.redis.lrange(this.keys.audit(id), 0, -1);
+  /** The issue's audit entries, oldest first; with `last`, only the newest that many. */
+  async history(id: number, last?: number): Promise<AuditEntry[]> {
+    const raw = await this.redis.lrange(this.keys.audit(id), last === undefined ? 0 : -last, -1);
     return raw.map((json) => {
       const r = auditRecordSchema.parse(JSON.parse(json));
       const e: AuditEntry = { issueId: id, actor: r.actor, at: r.at, action: r.action, from: r.from, to: r.to, version: r.version, evidenceCount: r.evidence?.length ?? 0 };
       if (r.note) e.note = r.note;
       return e;
     });
+  }
+
+  /** How many audit entries the issue has. */
+  async historyLength(id: number): Promise<number> {
+    return this.redis.llen(this.keys.audit(id));
   }
 
   /** Newest first, across several units and states, paged; with the total. */

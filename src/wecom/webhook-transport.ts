@@ -134,10 +134,10 @@ export class WebhookTransport implements Transport {
     const plain = this.decrypt(envelope.data, q);
     const payload = callbackSchema.safeParse(parseJsonOrUndefined(plain));
     if (!payload.success) throw new Refusal(400, 'bad_payload');
-    // Before anything reads or writes Redis. A callback without aibotid is not another robot's
-    // (WeCom always sends it; the field is optional only in the schema).
+    // Before anything reads or writes Redis. WeCom always names the robot; with WECOM_AIBOT_ID
+    // set, a callback that names none is refused like one that names another.
     const aibotId = this.deps.aibotId;
-    if (aibotId !== undefined && payload.data.aibotid !== undefined && payload.data.aibotid !== aibotId) throw new Refusal(403, 'wrong_bot');
+    if (aibotId !== undefined && payload.data.aibotid !== aibotId) throw new Refusal(403, 'wrong_bot');
 
     const reply = await this.answer(payload.data, ctx);
     if (reply === undefined) {

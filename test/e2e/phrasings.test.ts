@@ -1,4 +1,5 @@
 import { fixedClock } from '../../src/clock';
+import { createKeys } from '../../src/store/keys';
 import { BOT_NAME, startTestApp, type TestApp } from '../support/app';
 
 /**
@@ -103,6 +104,8 @@ const rows: Row[] = [
   [MEMBER, '/查看 #9', '无权限：这个群不是组织名册里登记的工作群', 'CHAT_STRANGERS'],
   [LEADER, '/查看 #9', '无权限：#9不在本群的范围内。请到本片区的工作群，或单聊督办助手查看。', 'CHAT_T2'],
   [LEADER, '/查看 #9', '#9 福禄镇斑竹村', null],
+  // 我的 in another team's group shows nothing of this area, and says where the rest is.
+  [SECRETARY, '/我的', { all: ['不在本群的范围内'], none: ['#1 ', '#9 '] }, 'CHAT_T2'],
 ];
 
 describe('real phrasings, in order, each with its reply', () => {
@@ -117,6 +120,22 @@ describe('real phrasings, in order, each with its reply', () => {
   it('a secretary quoting the assignment and writing what was done reports the fix', async () => {
     const reply = await say(SECRETARY, '已整改，闸阀已更换', 'CHAT_T1', { quote: replies.get(11)! });
     check(reply, { all: ['#11', '待核验', '闸阀已更换'] });
+  });
+
+  it('shows the newest 20 steps of a long history, and says how many are left out', async () => {
+    for (let i = 0; i < 22; i++) expect(await say(SECRETARY, `/延期 #10 12月25日 配件未到${i}`)).toContain('申请延期');
+    const card = await say(LEADER, '/查看 #10');
+    expect(card).toContain('配件未到21');
+    expect(card).not.toContain('配件未到0）');
+    expect(card).toMatch(/（更早的 3 条记录从略）$/);
+  });
+
+  it('keeps duties apart for a fix reported before fixedBy was recorded', async () => {
+    expect(await say(MEMBER, '/整改 #7 已清理完毕')).toContain('待核验');
+    // As a ledger written by an older version holds it: no fixedBy on the hash.
+    await t.redis.hdel(createKeys(t.prefix).issue(7), 'fixedBy');
+    expect(await say(MEMBER, '/销号 #7')).toMatch(/^无权限：#7 的整改由你反馈/);
+    expect(await say(VERIFIER, '/销号 #7')).toContain('已销号');
   });
 
   it('refuses on roles before claiming the message: nothing is written', async () => {

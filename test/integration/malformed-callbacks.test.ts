@@ -414,6 +414,10 @@ const CORPUS: BadCase[] = [
   // ---- callbacks for another intelligent robot sharing this URL and Token (WECOM_AIBOT_ID is set)
   post('a text message for another robot', 403, 'wrong_bot', () => postPlain(JSON.stringify({ ...textMessage(mid()), aibotid: 'AIBOT_OTHER' }))),
   post('a text message whose aibotid differs only in case', 403, 'wrong_bot', () => postPlain(JSON.stringify({ ...textMessage(mid()), aibotid: 'aibot_local' }))),
+  post('a text message with no aibotid at all (WeCom always names the robot)', 403, 'wrong_bot', () => {
+    const { aibotid: _aibotid, ...noBot } = textMessage(mid());
+    return postPlain(JSON.stringify(noBot));
+  }),
   post('a text message with an empty aibotid', 403, 'wrong_bot', () => postPlain(JSON.stringify({ ...textMessage(mid()), aibotid: '' }))),
   post('a stream refresh for another robot', 403, 'wrong_bot', () => postPlain(JSON.stringify({ msgid: mid(), aibotid: 'AIBOT_OTHER', from: { userid: 'u_luo' }, msgtype: 'stream', stream: { id: sha1Hex('x') } }))),
   post('an enter_chat event for another robot', 403, 'wrong_bot', () => postPlain(JSON.stringify({ msgid: mid(), aibotid: 'AIBOT_OTHER', create_time: nowSeconds(), from: { userid: 'u_luo' }, msgtype: 'event', event: { eventtype: 'enter_chat' } }))),
@@ -609,10 +613,6 @@ describe('variants that are accepted on purpose (the corpus refuses only what it
     }),
     accepted('a timestamp 29 minutes old', (id) => postEncrypt(wc.encrypt(JSON.stringify(textMessage(id))), { timestamp: String(nowSeconds() - MAX_CALLBACK_AGE_SECONDS + 60) })),
     accepted('a timestamp 4 minutes ahead (clock skew)', (id) => postEncrypt(wc.encrypt(JSON.stringify(textMessage(id))), { timestamp: String(nowSeconds() + MAX_CLOCK_SKEW_AHEAD_SECONDS - 60) })),
-    accepted('no aibotid at all (WeCom always sends one; an absent id names no other robot)', (id) => {
-      const { aibotid: _aibotid, ...noBot } = textMessage(id);
-      return postPlain(JSON.stringify(noBot));
-    }),
     accepted('a 100 000-deep array and 20 000 keys beside encrypt in the envelope', (id) => {
       const e = wc.encrypt(JSON.stringify(textMessage(id)));
       const wide = JSON.stringify(Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`k${i}`, i])));

@@ -130,13 +130,59 @@ describe('route: no slash', () => {
   });
 });
 
+describe('route: never a wrong action', () => {
+  const quoted = (text: string, who = SECRETARY) => summary(routed(text, who, { quotedRef: 4 }));
+  it.each<[string, string, ReturnType<typeof org.membership>]>([
+    // A negation or a question is not a report.
+    ['1号还没整改好，配件没到', 'reply:offered_command', SECRETARY],
+    ['2号什么时候能修好？', 'reply:offered_command', SECRETARY],
+    // A number that is not an issue.
+    ['11月3号已经修好', 'reply:fix_without_ref', SECRETARY],
+    ['村里5号路灯修好了', 'reply:fix_without_ref', SECRETARY],
+    ['2号井盖已更换', 'reply:fix_without_ref', SECRETARY],
+    // A sentence that merely starts with a command word.
+    ['通过3号的反馈看，还没整改完', 'reply:fix_without_ref', MEMBER],
+    ['核验12号问题的照片，看不清', 'reply:not_command', MEMBER],
+    ['反馈：5号问题还没处理好', 'reply:offered_command', SECRETARY],
+    ['撤销5号的驳回', 'reply:not_command', MEMBER],
+    ['驳回3号的理由是什么', 'reply:not_command', MEMBER],
+    // Close command words that are not the same sound are offered, never run, for writes.
+    ['/未整改 #3 配件未到', 'reply:unknown_command', SECRETARY],
+    ['/返回 #3', 'reply:offered_command', SECRETARY],
+    ['/通告 #3', 'reply:offered_command', MEMBER],
+    ['/clone #3', 'reply:offered_command', MEMBER],
+    ['/真改 #3 已修好', 'reply:offered_command', SECRETARY],
+    // A count after the command is not the issue.
+    ['/销号 3 个问题都没修好', 'verify | 3 个问题都没修好', MEMBER],
+    ['/销号 10 分钟后再核验', 'verify | 10 分钟后再核验', MEMBER],
+  ])('%s → %s', (text, want, who) => {
+    expect(summary(routed(text, who))).toBe(want);
+  });
+
+  it('quoting a message acts only on words that report the fix', () => {
+    expect(quoted('收到，马上安排')).toBe('reply:offered_command');
+    expect(quoted('我有哪些任务')).toBe('mine');
+    expect(quoted('这个不归我们村管')).toBe('reply:offered_command');
+    expect(quoted('闸阀已更换')).toBe('fix | 闸阀已更换');
+    // A number in a quote reply is a count; the quoted message names the issue.
+    expect(summary(route({ text: '/整改 3 处路灯已修好', sender: SECRETARY, quotedRef: 4 }, registry))).toBe('fix | 3 处路灯已修好');
+  });
+
+  it('lets help and 我的 through while a half-filled command waits', () => {
+    const draft = { v: 1 as const, command: 'fix', text: '#5', field: 'note' as const, at: 0 };
+    expect(summary(route({ text: '帮助', sender: SECRETARY, draft }, registry))).toBe('help');
+    expect(summary(route({ text: '我的', sender: SECRETARY, draft }, registry))).toBe('mine');
+    expect(summary(route({ text: '闸阀已更换', sender: SECRETARY, draft }, registry))).toBe('fix | #5 | 闸阀已更换');
+  });
+});
+
 describe('readIntent', () => {
   it('never keeps the issue number in the note', () => {
-    expect(readIntent('12号已经整改好了，过期药品已清理')).toEqual({ kind: 'fix', ref: 12, note: '已经整改好了，过期药品已清理' });
-    expect(readIntent('过期药品已清理 #7')).toEqual({ kind: 'fix', ref: 7, note: '过期药品已清理' });
+    expect(readIntent('12号已经整改好了，过期药品已清理')).toEqual({ kind: 'fix', ref: 12, note: '已经整改好了，过期药品已清理', doubt: false });
+    expect(readIntent('#7，过期药品已清理')).toEqual({ kind: 'fix', ref: 7, note: '过期药品已清理', doubt: false });
   });
   it('does not take 3号楼 for an issue', () => {
-    expect(readIntent('3号楼的路灯已修好')).toEqual({ kind: 'fix', ref: undefined, note: '3号楼的路灯已修好' });
+    expect(readIntent('3号楼的路灯已修好')).toEqual({ kind: 'fix', ref: undefined, note: '3号楼的路灯已修好', doubt: false });
   });
 });
 
