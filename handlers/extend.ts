@@ -1,4 +1,5 @@
 import { restText } from '../src/parsing/args';
+import { normalizeText } from '../src/parsing/normalize';
 import { defineCommand, grammarInput } from '../src/pipeline/command';
 import { resolveDeadline } from '../src/pipeline/deadlines';
 import { NeedInput } from '../src/pipeline/errors';
@@ -22,7 +23,12 @@ export default defineCommand({
     // "12号" is both an issue reference and a day of the month: after the issue, it is the date.
     const refs = [...args.refs];
     const id = requireRef(ctx, { ...args, refs: refs.slice(0, 1) }, EXAMPLE);
-    const [first, ...rest] = args.words;
+    // "到12月20日" and "12月20日，材料没到": the date without 到/至, and what follows a comma is
+    // already the reason.
+    const [typed, ...more] = args.words;
+    const glued = typed ? /^(?:延期)?(?:到|至)?([^，,；;]+)[，,；;]+([\s\S]*)$/u.exec(typed.raw) ?? /^(?:延期)?(?:到|至)([\s\S]+)$/u.exec(typed.raw) : null;
+    const first = typed && glued ? { raw: glued[1]!, norm: normalizeText(glued[1]!) } : typed;
+    const rest = glued?.[2] ? [{ raw: glued[2], norm: normalizeText(glued[2]) }, ...more] : more;
     const now = ctx.clock.now();
     if (first && /^(同意|批准)$/u.test(first.norm)) {
       const { outcome } = await act(ctx, id, () => ({ type: 'approve-extension' }));

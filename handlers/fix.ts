@@ -1,9 +1,9 @@
 import { STATE_WORDS } from '../src/domain/issue';
 import { restText } from '../src/parsing/args';
-import { defineCommand, grammarInput } from '../src/pipeline/command';
+import { defineCommand, grammarInput, type CommandContext } from '../src/pipeline/command';
 import { NeedInput } from '../src/pipeline/errors';
 import { act, checkLength, evidenceOf, refuseBeforeAsking, requireRef } from '../src/pipeline/issue-actions';
-import { photoCount, unitLabel } from '../src/rendering/issue';
+import { photoCount, truncate, unitLabel } from '../src/rendering/issue';
 import { userText } from '../src/rendering/safe-text';
 
 const EXAMPLE = '/整改 #12 闸阀已更换，恢复正常';
@@ -18,6 +18,7 @@ export default defineCommand({
   example: EXAMPLE,
   args: grammarInput,
   async run(ctx, { args }) {
+    if (args.refs.length === 0 && ctx.quotedRef === undefined) await askWhichOfMine(ctx);
     const id = requireRef(ctx, args, EXAMPLE);
     const evidence = evidenceOf(ctx);
     const note = restText(args.words) || (evidence.length ? '见照片' : '');
@@ -33,3 +34,15 @@ export default defineCommand({
     ].join('\n');
   },
 });
+
+/**
+ * A fix without its number: name the person's open issues in the question, since nobody on a
+ * phone remembers the numbers. (Nothing open: the plain question.)
+ */
+async function askWhichOfMine(ctx: CommandContext): Promise<void> {
+  const open = await ctx.ledger.assignedTo(ctx.sender.userid, 0, 5);
+  if (!open.total) return;
+  const items = open.issues.map((i) => `#${i.id} ${truncate(i.description, 12)}`).join('；');
+  const more = open.total > open.issues.length ? ` 等 ${open.total} 件` : '';
+  throw new NeedInput('ref', `是哪个问题？你名下整改中的：${items}${more}。请回复编号`, `#${open.issues[0]!.id}`);
+}

@@ -1,4 +1,5 @@
 import type { IssueState } from '../src/domain/issue';
+import type { Token } from '../src/parsing/args';
 import { normalizeText } from '../src/parsing/normalize';
 import { defineCommand, grammarInput } from '../src/pipeline/command';
 import { UsageError } from '../src/pipeline/errors';
@@ -47,7 +48,8 @@ export default defineCommand({
     let filter = OPEN;
     let scope: Scope | undefined;
     let page = 1;
-    for (const w of args.words) {
+    const words = joinPageWords(args.words);
+    for (const w of words) {
       const typed = normalizeText(w.norm);
       const word = Object.hasOwn(ENGLISH, typed.toLowerCase()) ? ENGLISH[typed.toLowerCase()]! : typed;
       const p = /^(?:第|page|p)?(\d{1,4})页?$/iu.exec(word);
@@ -84,3 +86,17 @@ export default defineCommand({
     return renderPage(ctx.org, `${scope.label} · ${filter.label}`, issues, total, page, PAGE_SIZE, now, `/清单 ${filter === OPEN ? '' : `${filter.label} `}第${page + 1}页`, ctx.sender.userid);
   },
 });
+
+/** "page 2" / "第 2 页" written as two words reads as one. */
+function joinPageWords(words: readonly Token[]): Token[] {
+  const out: Token[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    const next = words[i + 1];
+    if (next && /^(?:page|p|第)$/iu.test(w.norm) && /^\d{1,4}页?$/u.test(next.norm)) {
+      out.push({ raw: `${w.raw}${next.raw}`, norm: `${w.norm}${next.norm}` });
+      i++;
+    } else out.push(w);
+  }
+  return out;
+}

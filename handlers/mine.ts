@@ -13,7 +13,8 @@ export async function listMine(ctx: CommandContext): Promise<string> {
   const here = (unitId: string) => shows === 'any' || shows.has(unitId);
   const now = ctx.clock.now().getTime();
   const mine = await ctx.ledger.assignedTo(ctx.sender.userid, 0, 20);
-  const mineHere = mine.issues.filter((i) => here(i.unitId));
+  // The most urgent first: overdue, then by deadline.
+  const mineHere = mine.issues.filter((i) => here(i.unitId)).sort((a, b) => (a.deadline ?? Infinity) - (b.deadline ?? Infinity));
   const lines: string[] = [];
   if (mineHere.length) {
     lines.push(`**待我整改**（${mineHere.length}）`, ...mineHere.map((i) => issueLine(ctx.org, i, now, ctx.sender.userid)));

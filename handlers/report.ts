@@ -14,7 +14,7 @@ import { formatDeadline } from '../src/rendering/dates';
 import { mention, photoCount, truncate, unitLabel } from '../src/rendering/issue';
 import { userText } from '../src/rendering/safe-text';
 
-const EXAMPLE = '/上报 斑竹村 闸阀老化漏水 期限:5月1日';
+const EXAMPLE = '/上报 斑竹村 闸阀老化漏水 期限:5个工作日内';
 
 export default defineCommand({
   name: 'report',
@@ -27,7 +27,8 @@ export default defineCommand({
   async run(ctx, { args, text }) {
     const { unit, words } = findUnit(ctx, args, text);
     const now = ctx.clock.now();
-    let description = restText(words);
+    // "斑竹村，路灯坏了": the comma after the unit is not part of the description.
+    let description = restText(words).replace(/^[，,、；;:：。\s]+/u, '');
     checkLength('description', description, EXAMPLE);
     // "路灯不亮 下周三前整改": a deadline phrase at the end, without the 期限: key.
     const trailing = args.fields.deadline === undefined ? trailingDeadline(description, now) : undefined;
@@ -46,6 +47,7 @@ export default defineCommand({
     const denied = mayReport(actor, assignee);
     if (denied) throwRefusal(denied, { ctx, unitId: unit.id, actor });
     const evidence = evidenceOf(ctx);
+    const homeChat = ctx.org.homeChatFor(unit.id, ctx.message.chatId);
     const id = await ctx.ledger.nextId();
     const outcome = createIssue(
       {
@@ -55,7 +57,7 @@ export default defineCommand({
         description,
         ...(args.fields.category ? { category: args.fields.category } : {}),
         ...(args.fields.source ? { source: args.fields.source } : {}),
-        homeChat: ctx.message.chatId,
+        homeChat,
         ...(assignee ? { assignee } : {}),
         deadline: deadline.at,
         evidence,
@@ -78,6 +80,7 @@ export default defineCommand({
       lines.push(`${unit.name}未登记责任人，请指定：\`/交办 #${id} @责任人\``);
     }
     if (issue.evidence.length) lines.push(`已收到${photoCount(issue.evidence.length)}。`);
+    if (homeChat !== ctx.message.chatId) lines.push(`提醒和催办发到${ctx.org.chatLabel(homeChat)}（${unit.name}所在片区）。`);
     return lines.join('\n');
   },
 });

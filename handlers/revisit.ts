@@ -22,7 +22,10 @@ export default defineCommand({
   async run(ctx, { args }) {
     const id = requireRef(ctx, args, EXAMPLE);
     const [first, ...rest] = args.words;
-    const outcomeWord = first?.norm;
+    // English and the words people use for the same two outcomes.
+    const OUTCOMES: Record<string, '正常' | '反弹'> = { 正常: '正常', 好: '正常', 良好: '正常', 没问题: '正常', ok: '正常', normal: '正常', good: '正常', 反弹: '反弹', 复发: '反弹', relapse: '反弹', bad: '反弹' };
+    const said = first?.norm.toLowerCase();
+    const outcomeWord = said !== undefined && Object.hasOwn(OUTCOMES, said) ? OUTCOMES[said] : undefined;
     if (outcomeWord !== '正常' && outcomeWord !== '反弹') {
       await refuseBeforeAsking(ctx, id, { type: 'revisit', outcome: 'normal' });
       throw new NeedInput('outcome', `#${id} 回访结果是“正常”还是“反弹”？`, '正常');

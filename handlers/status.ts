@@ -1,4 +1,5 @@
 import { figuresFrom, emptyCounts, COUNTERS, type Counter } from '../src/domain/stats';
+import type { Token } from '../src/parsing/args';
 import { ALL_TIME, parsePeriod, type Period } from '../src/parsing/period';
 import { defineCommand, grammarInput } from '../src/pipeline/command';
 import { UsageError } from '../src/pipeline/errors';
@@ -23,7 +24,7 @@ export default defineCommand({
     const now = ctx.clock.now().getTime();
     let scope: Scope | undefined;
     let period: Period | undefined;
-    for (const w of args.words) {
+    for (const w of joinEnglishPeriods(args.words)) {
       const p = parsePeriod(w.raw, now);
       if (p && !period) {
         period = p;
@@ -73,4 +74,18 @@ export default defineCommand({
 
 function add(into: Record<Counter, number>, from: Record<Counter, number>): void {
   for (const c of COUNTERS) into[c] += from[c];
+}
+
+/** "this month", "last year" written as two words read as one period word. */
+function joinEnglishPeriods(words: readonly Token[]): Token[] {
+  const out: Token[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    const next = words[i + 1];
+    if (next && /^(?:this|last)$/iu.test(w.norm) && /^(?:month|quarter|year)$/iu.test(next.norm)) {
+      out.push({ raw: `${w.raw}-${next.raw}`, norm: `${w.norm}-${next.norm}` });
+      i++;
+    } else out.push(w);
+  }
+  return out;
 }

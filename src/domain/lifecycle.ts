@@ -59,7 +59,7 @@ function dutyRefusal(reason: string): Refusal {
 const SELF_ASSIGN = '不能把问题交办给自己：交办人和责任人须是两个人，请 @该单位责任人或其他同志';
 
 function judgeRefusal(issue: Issue, actor: Actor, verb: string): Refusal | undefined {
-  const tail = `${verb}需由本片区其他队员核验（两人核验）`;
+  const tail = `${verb}需由本片区工作队的其他同志核验（两人核验）`;
   if (issue.fixedBy === actor.userid) return dutyRefusal(`#${issue.id} 的整改由你反馈，${tail}`);
   if (issue.assignee === actor.userid) return dutyRefusal(`你是 #${issue.id} 的责任人，${tail}`);
   if (issue.formerAssignees?.includes(actor.userid)) return dutyRefusal(`你曾是 #${issue.id} 的责任人，${tail}`);
@@ -67,8 +67,8 @@ function judgeRefusal(issue: Issue, actor: Actor, verb: string): Refusal | undef
 }
 
 function approveRefusal(issue: Issue, actor: Actor): Refusal | undefined {
-  if (issue.extensionRequest?.by === actor.userid) return dutyRefusal(`#${issue.id} 的延期由你申请，需由本片区其他队员批准`);
-  if (issue.assignee === actor.userid) return dutyRefusal(`你是 #${issue.id} 的责任人，延期需由本片区其他队员批准`);
+  if (issue.extensionRequest?.by === actor.userid) return dutyRefusal(`#${issue.id} 的延期由你申请，需由本片区工作队批准`);
+  if (issue.assignee === actor.userid) return dutyRefusal(`你是 #${issue.id} 的责任人，延期需由本片区工作队批准`);
   return undefined;
 }
 

@@ -95,6 +95,35 @@ export class Org {
     return { userid, person: this.person(userid), roles, leaderOf, memberOf, secretaryOf };
   }
 
+  /**
+   * The group an issue of this unit lives in: where its reminders and /催办 go and where it may
+   * be shown. The chat it was reported in when that chat covers the unit; else the first group
+   * of the unit's area (a report from the admin group or another team's group still reaches
+   * the secretary's group); else the chat it came from.
+   */
+  homeChatFor(unitId: string, fromChatId: string): string {
+    const covers = (c: Chat) => c.scope.kind !== 'admin' && this.unitsInScope(c.scope).some((u) => u.id === unitId);
+    const from = this.chatById.get(fromChatId);
+    if (from && covers(from)) return fromChatId;
+    return this.chats.find(covers)?.chatid ?? fromChatId;
+  }
+
+  /** What people call a group: its team's name, its town or unit, or 组织部. */
+  chatLabel(chatId: string): string {
+    const c = this.chatById.get(chatId);
+    if (!c) return chatId;
+    switch (c.scope.kind) {
+      case 'admin':
+        return '组织部的群';
+      case 'team':
+        return `${this.team(c.scope.teamId)?.name ?? c.scope.teamId}的群`;
+      case 'town':
+        return `${c.scope.town}的群`;
+      case 'unit':
+        return `${this.unit(c.scope.unitId)?.name ?? c.scope.unitId}的群`;
+    }
+  }
+
   /** Units a chat's scope covers (all units for an admin chat). */
   unitsInScope(scope: ChatScope): Unit[] {
     switch (scope.kind) {

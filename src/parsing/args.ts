@@ -113,9 +113,33 @@ export function splitTokens(text: string): string[] {
   return tokens;
 }
 
+/**
+ * A deadline key inside a token, as people type it on a phone: "路灯坏了，期限:3天",
+ * "斑竹村路灯坏了期限3天", "限期3天内". Only before something that starts like a date, so
+ * "超过期限" stays a word.
+ */
+const GLUED_DEADLINE = /(期限|截止日期|截止|限期)[:：]?\s*(?=[\d一二两三四五六七八九十今明后下本这月年国春元五中端清周星])/u;
+
+/** Splits a deadline key off the words it is glued to, and writes it as "期限:<value>". */
+function splitGluedDeadlines(tokens: string[]): string[] {
+  const out: string[] = [];
+  for (const token of tokens) {
+    const m = GLUED_DEADLINE.exec(token);
+    if (!m || (m.index === 0 && /[:：]/u.test(m[0]))) {
+      out.push(token);
+      continue;
+    }
+    const before = token.slice(0, m.index).replace(/[，,；;、。\s]+$/u, '');
+    const value = token.slice(m.index + m[0].length).replace(/[。.!！]+$/u, '');
+    if (before) out.push(before);
+    out.push(`期限:${value}`);
+  }
+  return out;
+}
+
 export function parseArgs(text: string, options: ParseOptions = {}): ParsedArgs {
   const out: ParsedArgs = { refs: [], fields: {}, mentions: [], words: [], unknownFields: [] };
-  const tokens = splitTokens(text);
+  const tokens = splitGluedDeadlines(splitTokens(text));
   for (let i = 0; i < tokens.length; i++) {
     let raw = tokens[i]!;
     let norm = normalizeText(raw);

@@ -131,7 +131,7 @@ export function holidayDeadline(text: string, today: string): HolidayDeadline | 
   const step = after ? 1 : -1;
   for (let i = 0; i < 30 && !isWorkday(date); i++) date = addDays(date, step);
   const label = holiday === '国庆节' ? '国庆' : holiday;
-  const which = after ? `${label}假期后第一个工作日` : `${label}假期前最后一个工作日`;
-  const note = guessed ? `${which}；${block.start.slice(0, 4)}年的放假安排尚未公布，按往年惯例估算` : which;
+  const which = after ? `${label}后第一个工作日` : `${label}前最后一个工作日`;
+  const note = guessed ? `${which}，${block.start.slice(0, 4)}年放假安排未公布，按惯例估算` : which;
   return { date, note };
 }

@@ -40,9 +40,16 @@ export function mayRun(command: Command, sender: Membership): boolean {
 }
 
 /** The refusal for a command the sender's roles do not allow, named as they typed it. */
-export function roleRefusal(command: Command, typed: string): Handled {
+export function roleRefusal(command: Command, typed: string, sender: Membership): Handled {
   const roles = command.roles === 'anyone' ? [] : command.roles;
-  return { markdown: renderError(new PermissionError(describeAllowed(roles)), typed), command: command.name, outcome: 'permission' };
+  const refusal = renderError(new PermissionError(describeAllowed(roles)), typed);
+  // A next step for the one who asked: a secretary's own commands, or who to ask.
+  const next = sender.roles.includes('secretary')
+    ? '\n你可以用：/我的（等你办理的）、/整改 #编号 整改情况、/延期 #编号 新期限 理由。'
+    : sender.roles.length === 0
+      ? '\n发送 /我是谁 查看你的身份；如需开通，请联系组织部。'
+      : '';
+  return { markdown: `${refusal}${next}`, command: command.name, outcome: 'permission' };
 }
 
 /**
@@ -54,7 +61,9 @@ export async function runRouted(deps: BoundaryDeps, r: Read, routed: Route): Pro
   if (routed.kind === 'reply') return { markdown: routed.reply, command: '-', outcome: routed.outcome };
   const found = routed.command;
   const command = found.name;
-  const withNote = (text: string) => (routed.note ? `${text}\n${routed.note}` : text);
+  // Said first, so the reader knows at once how the message was read; never on a refusal,
+  // which names the command itself.
+  const withNote = (text: string) => (routed.note ? `${routed.note}\n${text}` : text);
   try {
     const ctx: CommandContext = {
       message: { ...message, text: r.text },
@@ -86,7 +95,7 @@ export async function runRouted(deps: BoundaryDeps, r: Read, routed: Route): Pro
     }
     if (!(err instanceof DubanError)) deps.logger.error({ err, reqId: message.requestId, msgid: message.msgid, command }, 'command failed');
     if (routed.continuing) await deps.drafts.drop(message.chatId, message.userId).catch(() => false);
-    return { markdown: withNote(renderError(err, routed.typed)), command, outcome: err instanceof DubanError ? err.code : 'error' };
+    return { markdown: renderError(err, routed.typed), command, outcome: err instanceof DubanError ? err.code : 'error' };
   }
 }
 

@@ -9,6 +9,16 @@ import { normalizeText } from '../parsing/normalize';
 export type Intent =
   | { kind: 'help' }
   | { kind: 'mine' }
+  /** "5号", "#13 怎么样了", "帮我看看5号": look an issue up (only reads). */
+  | { kind: 'show'; ref: number }
+  /** "查一下逾期的", "有哪些逾期": the overdue list (only reads). */
+  | { kind: 'overdue' }
+  /** "我要上报…", "帮我上报斑竹村路灯坏了": a report to confirm. */
+  | { kind: 'report'; text: string }
+  /** "延期到12月20日，材料没到", "#25 申请延期到12月20日 材料没到". */
+  | { kind: 'extend'; ref: number | undefined; rest: string }
+  /** "#7 核验通过": the team saying a fix holds. */
+  | { kind: 'verify'; ref: number | undefined; note: string }
   | { kind: 'fix'; /** The issue named at the start of the message. */ ref: number | undefined; note: string; doubt: boolean }
   | { kind: 'unknown' };
 
@@ -21,8 +31,17 @@ const MINE = new RegExp(
 );
 /** Words that report a fix as done. */
 const FIX_WORDS = /(整改|修好|修复|修补|修缮|维修|已修|处理好|处理完|已处理|已完成|完成了|已解决|解决了|已清理|清理完|清理干净|已更换|更换了|换好|已拆除|拆除了|搞定|弄好|办好|落实|已到位|到位了|已改|改好|已安装|已排干|已疏通|疏通了)/u;
-/** A negation or a question: "1号还没整改好", "2号什么时候能修好？" — not a report. */
-const DOUBT = /[没未不别?？]|无法|尚|还要|还需|吗|呢|什么|怎么|何时|多久|能否|是否|可否|几时|哪/u;
+/**
+ * A negation, a question or a plan: "1号还没整改好", "2号什么时候能修好？", "#17 正在整改",
+ * "#2 明天修好" — not a report that the fix is done.
+ */
+const DOUBT = /[没未不别?？]|无法|尚|还要|还需|吗|呢|什么|怎么|何时|多久|能否|是否|可否|几时|哪|正在|准备|马上|即将|计划|安排|打算|尽快|争取|今天内|明天|后天|下周|月底前|前整改|前完成/u;
+const SHOW = /^(?:帮我)?(?:看看|看一下|查看|查查|查一下|查询)?\s*$/u;
+const HOW_IS = /^(?:怎么样了?|进度|情况|什么情况|进展|到哪了|咋样了?)?[\s?？。!！]*$/u;
+const OVERDUE = /^(?:帮我)?(?:查一下|查查|看看|看一下|有哪些|列出)?\s*(?:逾期|超期|过期)(?:的|未整改的|问题)*(?:有哪些|清单|列表)?[\s?？。!！]*$|^有哪些(?:逾期|超期)(?:的|问题)*[\s?？。!！]*$/u;
+const REPORT = /^(?:我要|我想|帮我|请|要)?上报(?:一下|一个问题|个问题)?[\s:：,，]*([\s\S]*)$/u;
+const EXTEND = /^(?:申请)?延期(?:到|至)?\s*([\s\S]+)$/u;
+const VERIFY = /^(?:核验通过|验收通过|已核验|核验合格|验收合格|同意销号|可以销号)[\s,，。!！]*([\s\S]*)$/u;
 /**
  * The issue, named first: "#12", "12号", "第12号", "第12个问题", then punctuation. "N号" counts
  * only before words about the issue ("12号已经…"), never before a noun ("2号井盖已更换").
@@ -39,18 +58,37 @@ export function saysFixed(text: string): boolean {
   return FIX_WORDS.test(normalizeText(text)) && !hedges(text);
 }
 
+/** "#5"/"5号"/"第5号" anywhere as a whole: "帮我看看5号" → 5. */
+const REF_ALONE = /^(?:#\s*(\d{1,9})|第?(\d{1,9})\s*号(?:问题)?|第(\d{1,9})个问题)$/u;
+
 export function readIntent(text: string): Intent {
   const raw = text.trim();
   const t = normalizeText(raw);
   if (!t) return { kind: 'unknown' };
   if (HELP.test(t) || GREETING.test(t)) return { kind: 'help' };
   if (MINE.test(t)) return { kind: 'mine' };
-  if (!FIX_WORDS.test(t)) return { kind: 'unknown' };
-  const doubt = hedges(t);
-  const m = REF_FIRST.exec(t);
-  if (!m) return { kind: 'fix', ref: undefined, note: raw, doubt };
-  // The note is the text after the reference (the number never leaks into what is stored); cut
-  // the user's own characters when normalising kept the lengths (it nearly always does).
+  if (OVERDUE.test(t)) return { kind: 'overdue' };
+  // Cut the user's own characters when normalising kept the lengths (it nearly always does).
   const src = raw.length === t.length ? raw : t;
-  return { kind: 'fix', ref: Number(m[1] ?? m[2] ?? m[3]), note: src.slice(m[0].length).trim(), doubt };
+  const m = REF_FIRST.exec(t);
+  const ref = m ? Number(m[1] ?? m[2] ?? m[3]) : undefined;
+  const after = m ? src.slice(m[0].length).trim() : src;
+  const afterNorm = m ? t.slice(m[0].length).trim() : t;
+
+  // "5号", "#13 怎么样了", "帮我看看5号", "查看 #5".
+  if (ref !== undefined && HOW_IS.test(afterNorm)) return { kind: 'show', ref };
+  const look = /^([\s\S]*?)\s*((?:#\s*\d{1,9})|(?:第?\d{1,9}\s*号(?:问题)?))[\s?？。!！]*$/u.exec(t);
+  if (look && SHOW.test(look[1]!) && look[1]!.trim()) {
+    const r = REF_ALONE.exec(look[2]!.replace(/\s+/gu, ''));
+    if (r) return { kind: 'show', ref: Number(r[1] ?? r[2] ?? r[3]) };
+  }
+  const ext = EXTEND.exec(afterNorm);
+  if (ext) return { kind: 'extend', ref, rest: src.slice(src.length - ext[1]!.length).trim() };
+  const ver = VERIFY.exec(afterNorm);
+  if (ver) return { kind: 'verify', ref, note: after };
+  const rep = REPORT.exec(t);
+  if (rep && ref === undefined) return { kind: 'report', text: src.slice(src.length - rep[1]!.length).trim() };
+  if (!FIX_WORDS.test(t)) return { kind: 'unknown' };
+  // The note is the text after the reference: the number never leaks into what is stored.
+  return { kind: 'fix', ref, note: after, doubt: hedges(t) };
 }

@@ -104,7 +104,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     let result: Handled;
     if (routed.kind === 'command' && !mayRun(routed.command, r.sender)) {
       // Refused on roles before anything is claimed or written.
-      result = roleRefusal(routed.command, routed.typed);
+      result = roleRefusal(routed.command, routed.typed, r.sender);
     } else if (routed.kind === 'command' && (routed.command.effects ?? 'writes') === 'writes') {
       if (!routed.continuing && routed.command.name !== 'cancel') {
         // A new command replaces a half-filled one (/取消 says so itself). Not awaited: the DEL

@@ -21,6 +21,8 @@ export class CommandRegistry implements CommandCatalog {
   private readonly matcher: WordMatcher<Command>;
   /** Chinese keys, longest first, for a command word glued to its text ("上报斑竹村…"). */
   private readonly hanKeys: string[];
+  /** English keys, longest first, for "status福禄镇". */
+  private readonly asciiKeys: string[];
 
   constructor(private readonly commands: readonly Command[]) {
     for (const c of commands) {
@@ -32,6 +34,7 @@ export class CommandRegistry implements CommandCatalog {
     }
     this.matcher = createWordMatcher(this.byKey);
     this.hanKeys = [...this.byKey.keys()].filter((k) => /^\p{Script=Han}{2,}$/u.test(k)).sort((a, b) => b.length - a.length);
+    this.asciiKeys = [...this.byKey.keys()].filter((k) => /^[a-z][a-z-]+$/u.test(k)).sort((a, b) => b.length - a.length);
   }
 
   all(): readonly Command[] {
@@ -60,6 +63,10 @@ export class CommandRegistry implements CommandCatalog {
     for (const k of this.hanKeys) {
       // The normalised key and the typed word agree in length for Chinese characters.
       if (key.startsWith(k) && key.length > k.length) return { command: this.byKey.get(k)!, rest: word.slice(k.length) };
+    }
+    for (const k of this.asciiKeys) {
+      // An English name runs into Chinese text: "status福禄镇" (never "statuses").
+      if (key.startsWith(k) && key.length > k.length && !/[a-z0-9-]/u.test(key[k.length]!)) return { command: this.byKey.get(k)!, rest: word.slice(k.length) };
     }
     return undefined;
   }

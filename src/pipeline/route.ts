@@ -173,6 +173,7 @@ export function route(input: RouteInput, commands: CommandRegistry): Route {
     const named = first ? plainWord(commands, first, restWords) : undefined;
     if (named) return plainCommand(named.command, named.rest, text, quotedRef);
     if (intent.kind === 'help' || intent.kind === 'mine') return command(commands.find(intent.kind)!, '', displayName(commands.find(intent.kind)!));
+    if (intent.kind === 'extend' && sender.roles.includes('secretary')) return command(commands.find('extend')!, intent.rest, '/延期', true);
     // A secretary quoting the assignment and writing what was done reports the fix.
     if (text && sender.roles.includes('secretary')) {
       if (saysFixed(text)) return command(commands.find('fix')!, text, '/整改');
@@ -207,6 +208,26 @@ function readPlain(input: RouteInput, commands: CommandRegistry, first: string, 
   // "销号 #8 现场核验无误", "我的。": the command word itself, only without the slash.
   const named = plainWord(commands, first, restWords);
   if (named) return plainCommand(named.command, named.rest, text);
+  const team = sender.roles.some((r) => r === 'member' || r === 'leader' || r === 'admin');
+  const secretaryOnly = sender.roles.includes('secretary') && !team;
+  // Looking things up only reads: do it.
+  if (intent.kind === 'show') return command(commands.find('show')!, `#${intent.ref}`, '/查看');
+  if (intent.kind === 'overdue') return command(commands.find('list')!, '逾期', '/清单');
+  if (intent.kind === 'report') return offerReply([commands.find('report')!], intent.text || '单位 问题描述');
+  if (intent.kind === 'extend') {
+    // A secretary's 延期 is a request the team still approves; the team's own is offered.
+    if (intent.ref !== undefined && secretaryOnly) return command(commands.find('extend')!, `#${intent.ref} ${intent.rest}`, '/延期', true);
+    return offerReply([commands.find('extend')!], intent.rest, intent.ref);
+  }
+  if (intent.kind === 'verify' && team) return offerReply([commands.find('verify')!], intent.note, intent.ref);
+  if (intent.kind === 'fix' && intent.ref !== undefined && team && intent.doubt) {
+    // "#3 还没整改到位" from the team: a rejection or a reminder, not a fix.
+    return {
+      kind: 'reply',
+      reply: `❓ 要做哪一步？请直接发送其中一条：\n\`/驳回 #${intent.ref} ${prefill(intent.note)}\`（整改不到位，退回）\n\`/催办 #${intent.ref}\`（催促责任人）`,
+      outcome: 'plain_doubt_by_team',
+    };
+  }
   if (intent.kind === 'fix') {
     const note = prefill(intent.note) || '整改情况';
     if (intent.ref === undefined) {
@@ -217,7 +238,7 @@ function readPlain(input: RouteInput, commands: CommandRegistry, first: string, 
       };
     }
     // Only the units' people report fixes in their own words, and only when the words say it is done.
-    const reportsFixes = sender.roles.includes('secretary') && !sender.roles.some((r) => r === 'member' || r === 'leader' || r === 'admin');
+    const reportsFixes = secretaryOnly;
     if (reportsFixes && !intent.doubt) return command(commands.find('fix')!, `#${intent.ref} ${intent.note}`, '/整改', true);
     if (reportsFixes) return offerReply([commands.find('fix')!], intent.note, intent.ref);
     return {
@@ -226,7 +247,7 @@ function readPlain(input: RouteInput, commands: CommandRegistry, first: string, 
       outcome: 'plain_fix_by_team',
     };
   }
-  if (input.isUnit?.(first) && sender.roles.some((r) => r === 'member' || r === 'leader' || r === 'admin')) {
+  if (input.isUnit?.(first) && team) {
     return { kind: 'reply', reply: `❓ 要上报这个问题吗？请发送：\`/上报 ${prefill(text)}\``, outcome: 'plain_report' };
   }
   return {

@@ -48,19 +48,19 @@ describe('one member alone is stopped at each step (两人核验)', () => {
     // A colleague assigns it to him: he asks for more time and may not grant it himself.
     expect(await say(COLLEAGUE, `/交办 #${id} @唐建平`)).toContain('已交办 @唐建平');
     expect(await say(ME, `/延期 #${id} 5月20日 配件未到货`)).toContain('申请延期至');
-    expect(await say(ME, `/延期 #${id} 同意`)).toBe(`无权限：#${id} 的延期由你申请，需由本片区其他队员批准。`);
+    expect(await say(ME, `/延期 #${id} 同意`)).toBe(`无权限：#${id} 的延期由你申请，需由本片区工作队批准。`);
 
     // He reports the fix: someone else must judge it, either way.
     expect(await say(ME, `/整改 #${id} 路灯已更换`)).toContain('已反馈整改');
-    expect(await say(ME, `/销号 #${id}`)).toBe(`无权限：#${id} 的整改由你反馈，销号需由本片区其他队员核验（两人核验）。`);
-    expect(await say(ME, `/驳回 #${id} 再看看`)).toBe(`无权限：#${id} 的整改由你反馈，驳回需由本片区其他队员核验（两人核验）。`);
+    expect(await say(ME, `/销号 #${id}`)).toBe(`无权限：#${id} 的整改由你反馈，销号需由本片区工作队的其他同志核验（两人核验）。`);
+    expect(await say(ME, `/驳回 #${id} 再看看`)).toBe(`无权限：#${id} 的整改由你反馈，驳回需由本片区工作队的其他同志核验（两人核验）。`);
     expect(await ledger.get(id)).toMatchObject({ state: 'submitted', assignee: ME, fixedBy: ME });
 
     // The colleague rejects and hands it to the secretary; having been the assignee still bars him.
     expect(await say(COLLEAGUE, `/驳回 #${id} 照片看不清`)).toContain('已驳回');
     expect(await say(COLLEAGUE, `/交办 #${id} @陈晓燕`)).toContain('已交办 @陈晓燕');
     expect(await say(SEC_BANZHU, `/整改 #${id} 已重新更换灯具`)).toContain('已反馈整改');
-    expect(await say(ME, `/销号 #${id}`)).toBe(`无权限：你曾是 #${id} 的责任人，销号需由本片区其他队员核验（两人核验）。`);
+    expect(await say(ME, `/销号 #${id}`)).toBe(`无权限：你曾是 #${id} 的责任人，销号需由本片区工作队的其他同志核验（两人核验）。`);
 
     // A second person closes it.
     expect(await say(COLLEAGUE, `/销号 #${id} 现场核验无误`)).toContain('已销号');

@@ -98,16 +98,16 @@ describe('the loop: 上报 → 整改 → 销号 → 回访', () => {
 
 describe('who may do what', () => {
   it('refuses a secretary who tries to report or verify, saying who may', async () => {
-    expect(await say(SEC_BANZHU, 'CHAT_T1', '/上报 斑竹村 路灯不亮')).toBe('无权限：/上报 仅限组织部、队长或队员使用。');
+    expect(await say(SEC_BANZHU, 'CHAT_T1', '/上报 斑竹村 路灯不亮')).toBe('无权限：/上报 仅限组织部、队长或队员使用。\n你可以用：/我的（等你办理的）、/整改 #编号 整改情况、/延期 #编号 新期限 理由。');
     const { id } = await report('斑竹村 路灯不亮');
     await say(SEC_BANZHU, 'CHAT_T1', `/整改 #${id} 已修好`);
-    expect(await say(SEC_BANZHU, 'CHAT_T1', `/销号 #${id}`)).toBe('无权限：/销号 仅限组织部、队长或队员使用。');
+    expect(await say(SEC_BANZHU, 'CHAT_T1', `/销号 #${id}`)).toBe('无权限：/销号 仅限组织部、队长或队员使用。\n你可以用：/我的（等你办理的）、/整改 #编号 整改情况、/延期 #编号 新期限 理由。');
   });
 
   it('never lets the assignee verify their own fix, even a team member', async () => {
     const { id } = await report('斑竹村 文化室漏雨 @冉小兵');
     await say(MEMBER2_T1, 'CHAT_T1', `/整改 #${id} 屋顶已修补`);
-    expect(await say(MEMBER2_T1, 'CHAT_T1', `/销号 #${id}`)).toBe(`无权限：#${id} 的整改由你反馈，销号需由本片区其他队员核验（两人核验）。`);
+    expect(await say(MEMBER2_T1, 'CHAT_T1', `/销号 #${id}`)).toBe(`无权限：#${id} 的整改由你反馈，销号需由本片区工作队的其他同志核验（两人核验）。`);
   });
 
   it('keeps teams to their own area', async () => {

@@ -85,7 +85,7 @@ const rows: Row[] = [
   [MEMBER, '/上报 斑竹村 路面坑洼 deadline:3 days', '12月5日'],
   [MEMBER, '/上报 斑竹村 路灯不亮 下周三前整改', { all: ['路灯不亮', '12月9日', '（期限按“下周三前”）'], none: ['路灯不亮 下周三前整改'] }],
   [MEMBER, '/上报 斑竹村 垃圾清运不及时', '未写期限，按默认7天'],
-  [MEMBER, '/上报 斑竹村 围墙破损 期限:国庆后', { all: ['2027年10月8日', '国庆假期后第一个工作日'] }],
+  [MEMBER, '/上报 斑竹村 围墙破损 期限:国庆后', { all: ['2027年10月8日', '国庆后第一个工作日'] }],
   [SECRETARY, '/延期 #6 国庆后', '❓ 请说明 #6 延期到 2027年10月8日（周五） 的理由'],
   [SECRETARY, '/延期 #6 11月30日 配件未到', '⚠️ 期限“11月30日”（2026年11月30日）已经过去了'],
   // A step that would be refused is refused before duban asks for its reason or note.
@@ -104,6 +104,14 @@ const rows: Row[] = [
   [MEMBER, '/查看 #9', '无权限：这个群不是组织名册里登记的工作群', 'CHAT_STRANGERS'],
   [LEADER, '/查看 #9', '无权限：#9不在本群的范围内。请到本片区的工作群，或单聊督办助手查看。', 'CHAT_T2'],
   [LEADER, '/查看 #9', '#9 福禄镇斑竹村', null],
+  // A deadline glued to the words before it; the comma after the unit is not the description.
+  [MEMBER, '/上报 斑竹村，路灯坏了，期限:3天', { all: ['：路灯坏了\n', '12月5日'], none: ['未写期限'] }],
+  // Reported from another team's group: the issue still lives in the unit's own group.
+  [MEMBER, '/上报 斑竹村 塘堰漏水', { all: ['已登记', '提醒和催办发到第一工作队的群（斑竹村所在片区）'] }, 'CHAT_T2'],
+  // A fix without its number names the person's open issues.
+  [SECRETARY, '/整改 路灯已更换', { all: ['❓ 是哪个问题？你名下整改中的：#'], none: ['例如：#12'] }],
+  [SECRETARY, '/延期 #9 12月25日，配件未到', { all: ['申请延期', '配件未到'] }],
+  [SECRETARY, '5号', '#5 福禄镇斑竹村'],
   // 我的 in another team's group shows nothing of this area, and says where the rest is.
   [SECRETARY, '/我的', { all: ['不在本群的范围内'], none: ['#1 ', '#9 '] }, 'CHAT_T2'],
 ];
@@ -141,7 +149,7 @@ describe('real phrasings, in order, each with its reply', () => {
   it('refuses on roles before claiming the message: nothing is written', async () => {
     const before = await t.redis.keys(`${t.prefix}msg:*`);
     const reply = await say(SECRETARY, '/销号 #1');
-    expect(reply).toBe('无权限：/销号 仅限组织部、队长或队员使用。');
+    expect(reply).toBe('无权限：/销号 仅限组织部、队长或队员使用。\n你可以用：/我的（等你办理的）、/整改 #编号 整改情况、/延期 #编号 新期限 理由。');
     expect(await t.redis.keys(`${t.prefix}msg:*`)).toEqual(before);
   });
 });

@@ -71,8 +71,8 @@ describe('/status on a generated ledger of 276 found, 223 closed', () => {
     expect(own).not.toContain('发现 276');
     expect(await say('u_t2_m1', 'CHAT_T2', '/status 福禄镇')).toBe('无权限：福禄镇不在第二工作队的片区（七塘镇、八塘镇）；本片区以外的情况请组织部查看。');
     // The command is named as it was typed.
-    expect(await say('u_sec_banzhu', 'CHAT_T1', '/status')).toBe('无权限：/status 仅限组织部、队长或队员使用。');
-    expect(await say('u_sec_banzhu', 'CHAT_T1', '/进度')).toBe('无权限：/进度 仅限组织部、队长或队员使用。');
+    expect(await say('u_sec_banzhu', 'CHAT_T1', '/status')).toBe('无权限：/status 仅限组织部、队长或队员使用。\n你可以用：/我的（等你办理的）、/整改 #编号 整改情况、/延期 #编号 新期限 理由。');
+    expect(await say('u_sec_banzhu', 'CHAT_T1', '/进度')).toBe('无权限：/进度 仅限组织部、队长或队员使用。\n你可以用：/我的（等你办理的）、/整改 #编号 整改情况、/延期 #编号 新期限 理由。');
   });
 
   it('gives the admin the whole district, by town', async () => {

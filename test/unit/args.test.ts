@@ -345,3 +345,18 @@ describe('field values keep what was typed when normalising changes the length',
     expect(parseArgs(text).fields.category).toBe(value);
   });
 });
+
+describe('a deadline glued to the words before it', () => {
+  it.each<[string, string | undefined, string[]]>([
+    ['斑竹村，路灯坏了，期限:3天', '3天', ['斑竹村，路灯坏了']],
+    ['斑竹村路灯坏了期限3天', '3天', ['斑竹村路灯坏了']],
+    ['斑竹村 路灯坏了 期限3天内。', '3天内', ['斑竹村', '路灯坏了']],
+    ['斑竹村 路灯坏了限期3天', '3天', ['斑竹村', '路灯坏了']],
+    // Not before a date: a word of the description.
+    ['斑竹村 垃圾清运超过期限', undefined, ['斑竹村', '垃圾清运超过期限']],
+  ])('%s', (text, deadline, words) => {
+    const p = parseArgs(text);
+    expect(p.fields.deadline).toBe(deadline);
+    expect(p.words.map((w) => w.raw)).toEqual(words);
+  });
+});

@@ -356,7 +356,7 @@ describe('apply: the assignee', () => {
     expect(act(issueIn('submitted'), ACTIONS.verify, who)).toEqual({
       kind: 'permission',
       allowed: WHO.otherMember,
-      reason: '你是 #12 的责任人，销号需由本片区其他队员核验（两人核验）',
+      reason: '你是 #12 的责任人，销号需由本片区工作队的其他同志核验（两人核验）',
     });
   });
 
@@ -372,7 +372,7 @@ describe('apply: the assignee', () => {
     expect(act(issueIn('submitted'), ACTIONS.reject, ASSIGNEE)).toEqual({
       kind: 'permission',
       allowed: WHO.otherMember,
-      reason: '你是 #12 的责任人，驳回需由本片区其他队员核验（两人核验）',
+      reason: '你是 #12 的责任人，驳回需由本片区工作队的其他同志核验（两人核验）',
     });
   });
 
@@ -380,7 +380,7 @@ describe('apply: the assignee', () => {
     expect(act(issueIn('assigned'), ACTIONS['approve-extension'], ASSIGNEE)).toEqual({
       kind: 'permission',
       allowed: WHO.otherMember,
-      reason: '你是 #12 的责任人，延期需由本片区其他队员批准',
+      reason: '你是 #12 的责任人，延期需由本片区工作队批准',
     });
   });
 
@@ -741,8 +741,8 @@ describe('duties kept apart (两人核验)', () => {
 
     it('the member who reported the fix for the unit may neither verify nor reject it; a colleague may', () => {
       const submitted = outcome(act(issueIn('assigned'), ACTIONS.fix, MEMBER)).issue;
-      expect(act(submitted, ACTIONS.verify, MEMBER)).toEqual(duty('#12 的整改由你反馈，销号需由本片区其他队员核验（两人核验）'));
-      expect(act(submitted, ACTIONS.reject, MEMBER)).toEqual(duty('#12 的整改由你反馈，驳回需由本片区其他队员核验（两人核验）'));
+      expect(act(submitted, ACTIONS.verify, MEMBER)).toEqual(duty('#12 的整改由你反馈，销号需由本片区工作队的其他同志核验（两人核验）'));
+      expect(act(submitted, ACTIONS.reject, MEMBER)).toEqual(duty('#12 的整改由你反馈，驳回需由本片区工作队的其他同志核验（两人核验）'));
       expect(outcome(act(submitted, ACTIONS.verify, LEADER)).issue.state).toBe('closed');
       expect(outcome(act(submitted, ACTIONS.reject, LEADER)).issue.state).toBe('assigned');
     });
@@ -781,8 +781,8 @@ describe('duties kept apart (两人核验)', () => {
       const toMember = outcome(act(issueIn('assigned'), { type: 'assign', assignee: MEMBER_ASSIGNEE.userid, deadline: DEADLINE }, MEMBER)).issue;
       const away = outcome(act(toMember, { type: 'assign', assignee: ASSIGNEE_ID, deadline: DEADLINE }, MEMBER)).issue;
       const submitted = outcome(act(away, ACTIONS.fix, ASSIGNEE)).issue;
-      expect(act(submitted, ACTIONS.verify, MEMBER_ASSIGNEE)).toEqual(duty('你曾是 #12 的责任人，销号需由本片区其他队员核验（两人核验）'));
-      expect(act(submitted, ACTIONS.reject, MEMBER_ASSIGNEE)).toEqual(duty('你曾是 #12 的责任人，驳回需由本片区其他队员核验（两人核验）'));
+      expect(act(submitted, ACTIONS.verify, MEMBER_ASSIGNEE)).toEqual(duty('你曾是 #12 的责任人，销号需由本片区工作队的其他同志核验（两人核验）'));
+      expect(act(submitted, ACTIONS.reject, MEMBER_ASSIGNEE)).toEqual(duty('你曾是 #12 的责任人，驳回需由本片区工作队的其他同志核验（两人核验）'));
       // The member who reassigned it had no part in the fix.
       expect(outcome(act(submitted, ACTIONS.verify, MEMBER)).issue.state).toBe('closed');
     });
@@ -796,14 +796,14 @@ describe('duties kept apart (两人核验)', () => {
     it('the member-assignee who asked may not approve; a colleague may', () => {
       const asked = outcome(act(issueIn('assigned', { assignee: MEMBER_ASSIGNEE.userid }), ACTIONS.extend, MEMBER_ASSIGNEE)).issue;
       expect(asked.extensionRequest?.by).toBe(MEMBER_ASSIGNEE.userid);
-      expect(act(asked, ACTIONS['approve-extension'], MEMBER_ASSIGNEE)).toEqual(duty('#12 的延期由你申请，需由本片区其他队员批准'));
+      expect(act(asked, ACTIONS['approve-extension'], MEMBER_ASSIGNEE)).toEqual(duty('#12 的延期由你申请，需由本片区工作队批准'));
       expect(outcome(act(asked, ACTIONS['approve-extension'], MEMBER)).issue.deadline).toBe(NEW_DEADLINE);
     });
 
     it('whoever asked may not approve, even once no longer the assignee', () => {
       const request = { to: REQUESTED, reason: '雨季施工困难', by: MEMBER.userid, at: NOW - HOUR };
       expect(act(issueIn('assigned', { extensionRequest: request }), ACTIONS['approve-extension'], MEMBER)).toEqual(
-        duty('#12 的延期由你申请，需由本片区其他队员批准'),
+        duty('#12 的延期由你申请，需由本片区工作队批准'),
       );
     });
 
@@ -811,7 +811,7 @@ describe('duties kept apart (两人核验)', () => {
       const request = { to: REQUESTED, reason: '雨季施工困难', by: 'u_other', at: NOW - HOUR };
       const both = actor(ASSIGNEE_ID, { inArea: true });
       expect(act(issueIn('assigned', { extensionRequest: request }), ACTIONS['approve-extension'], both)).toEqual(
-        duty('你是 #12 的责任人，延期需由本片区其他队员批准'),
+        duty('你是 #12 的责任人，延期需由本片区工作队批准'),
       );
     });
   });

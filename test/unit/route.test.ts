@@ -11,6 +11,7 @@ const org = demoOrg();
 const units = unitIndex(org);
 const MEMBER = org.membership('u_t1_m2'); // 唐建平, 第一工作队 队员
 const SECRETARY = org.membership('u_sec_banzhu'); // 斑竹村 书记
+const LEADER_T1 = org.membership('u_luo'); // 罗志刚, 第一工作队 队长
 
 function routed(text: string, who = MEMBER, extra: { quotedRef?: number } = {}): Route {
   return route({ text, sender: who, ...extra, isUnit: (w) => units.match(w).kind === 'one' }, registry);
@@ -155,6 +156,27 @@ describe('route: never a wrong action', () => {
     // A count after the command is not the issue.
     ['/销号 3 个问题都没修好', 'verify | 3 个问题都没修好', MEMBER],
     ['/销号 10 分钟后再核验', 'verify | 10 分钟后再核验', MEMBER],
+  ])('%s → %s', (text, want, who) => {
+    expect(summary(routed(text, who))).toBe(want);
+  });
+
+  it.each<[string, string, ReturnType<typeof org.membership>]>([
+    // Looking up only reads: done at once.
+    ['5号', 'show | #5', SECRETARY],
+    ['＃５', 'show | #5', MEMBER],
+    ['#13 怎么样了', 'show | #13', LEADER_T1],
+    ['帮我看看5号', 'show | #5', SECRETARY],
+    ['查一下逾期的', 'list | 逾期', LEADER_T1],
+    // Writes said plainly are offered, pre-filled.
+    ['我要上报斑竹村路灯坏了', 'reply:offered_command', MEMBER],
+    ['#7 核验通过', 'reply:offered_command', MEMBER],
+    ['#3 还没整改到位', 'reply:plain_doubt_by_team', MEMBER],
+    ['#17 正在整改', 'reply:offered_command', SECRETARY],
+    ['15号前整改好', 'reply:fix_without_ref', SECRETARY],
+    // A secretary's 延期 in words is a request the team still approves.
+    ['#25 申请延期到12月20日，材料没到', 'extend | #25 | 12月20日，材料没到 | （已按 /延期 处理）', SECRETARY],
+    // English glued to Chinese.
+    ['/status福禄镇', 'status | 福禄镇', LEADER_T1],
   ])('%s → %s', (text, want, who) => {
     expect(summary(routed(text, who))).toBe(want);
   });
