@@ -240,7 +240,14 @@ function readPlain(input: RouteInput, commands: CommandRegistry, first: string, 
     // Only the units' people report fixes in their own words, and only when the words say it is done.
     const reportsFixes = secretaryOnly;
     if (reportsFixes && !intent.doubt) return command(commands.find('fix')!, `#${intent.ref} ${intent.note}`, '/整改', true);
-    if (reportsFixes) return offerReply([commands.find('fix')!], intent.note, intent.ref);
+    if (reportsFixes) {
+      // "3号还没修好，配件没到": not done yet — an extension, or the fix once it is done.
+      return {
+        kind: 'reply',
+        reply: `❓ 还没整改好的话，可以申请延期：\n\`/延期 #${intent.ref} 新期限 ${note}\`\n整改好以后再发：\`/整改 #${intent.ref} 整改情况\`（可附照片）`,
+        outcome: 'plain_not_done',
+      };
+    }
     return {
       kind: 'reply',
       reply: `❓ 要做哪一步？请直接发送其中一条：\n\`/整改 #${intent.ref} ${note}\`（反馈整改）\n\`/销号 #${intent.ref}\`（核验销号）`,

@@ -135,8 +135,8 @@ describe('route: never a wrong action', () => {
   const quoted = (text: string, who = SECRETARY) => summary(routed(text, who, { quotedRef: 4 }));
   it.each<[string, string, ReturnType<typeof org.membership>]>([
     // A negation or a question is not a report.
-    ['1号还没整改好，配件没到', 'reply:offered_command', SECRETARY],
-    ['2号什么时候能修好？', 'reply:offered_command', SECRETARY],
+    ['1号还没整改好，配件没到', 'reply:plain_not_done', SECRETARY],
+    ['2号什么时候能修好？', 'reply:plain_not_done', SECRETARY],
     // A number that is not an issue.
     ['11月3号已经修好', 'reply:fix_without_ref', SECRETARY],
     ['村里5号路灯修好了', 'reply:fix_without_ref', SECRETARY],
@@ -171,7 +171,7 @@ describe('route: never a wrong action', () => {
     ['我要上报斑竹村路灯坏了', 'reply:offered_command', MEMBER],
     ['#7 核验通过', 'reply:offered_command', MEMBER],
     ['#3 还没整改到位', 'reply:plain_doubt_by_team', MEMBER],
-    ['#17 正在整改', 'reply:offered_command', SECRETARY],
+    ['#17 正在整改', 'reply:plain_not_done', SECRETARY],
     ['15号前整改好', 'reply:fix_without_ref', SECRETARY],
     // A secretary's 延期 in words is a request the team still approves.
     ['#25 申请延期到12月20日，材料没到', 'extend | #25 | 12月20日，材料没到 | （已按 /延期 处理）', SECRETARY],
