@@ -14,7 +14,7 @@ export default defineCommand({
   takesIssue: true,
   aliases: ['销号', '核验', '通过', 'close'],
   roles: ['admin', 'leader', 'member'],
-  summary: '核验整改到位后销号（责任人本人不能销号）',
+  summary: '核验整改到位后销号（反馈整改的人和责任人不能销号：两人核验）',
   usage: '/销号 #编号 [核验意见]',
   example: EXAMPLE,
   args: grammarInput,
