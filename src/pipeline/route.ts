@@ -177,7 +177,13 @@ export function route(input: RouteInput, commands: CommandRegistry): Route {
     // A secretary quoting the assignment and writing what was done reports the fix.
     if (text && sender.roles.includes('secretary')) {
       if (saysFixed(text)) return command(commands.find('fix')!, text, '/整改');
-      return offerReply([commands.find('fix')!], text, quotedRef);
+      if (intent.kind === 'fix') return notDoneYet(quotedRef, prefill(text));
+      // "收到", "好的，马上安排": an acknowledgement, not a report.
+      return {
+        kind: 'reply',
+        reply: `收到。#${quotedRef} 整改好以后，引用交办消息写明整改情况即可（可附照片），或发送：\`/整改 #${quotedRef} 整改情况\``,
+        outcome: 'quote_ack',
+      };
     }
     return {
       kind: 'reply',
@@ -240,14 +246,7 @@ function readPlain(input: RouteInput, commands: CommandRegistry, first: string, 
     // Only the units' people report fixes in their own words, and only when the words say it is done.
     const reportsFixes = secretaryOnly;
     if (reportsFixes && !intent.doubt) return command(commands.find('fix')!, `#${intent.ref} ${intent.note}`, '/整改', true);
-    if (reportsFixes) {
-      // "3号还没修好，配件没到": not done yet — an extension, or the fix once it is done.
-      return {
-        kind: 'reply',
-        reply: `❓ 还没整改好的话，可以申请延期：\n\`/延期 #${intent.ref} 新期限 ${note}\`\n整改好以后再发：\`/整改 #${intent.ref} 整改情况\`（可附照片）`,
-        outcome: 'plain_not_done',
-      };
-    }
+    if (reportsFixes) return notDoneYet(intent.ref, note);
     return {
       kind: 'reply',
       reply: `❓ 要做哪一步？请直接发送其中一条：\n\`/整改 #${intent.ref} ${note}\`（反馈整改）\n\`/销号 #${intent.ref}\`（核验销号）`,
@@ -261,5 +260,14 @@ function readPlain(input: RouteInput, commands: CommandRegistry, first: string, 
     kind: 'reply',
     reply: '⚠️ 没有看懂这条消息。可以直接说“帮助”“我的”，或发送命令，例如 `/帮助`、`/整改 #12 已修好`。',
     outcome: 'not_command',
+  };
+}
+
+/** "3号还没修好，配件没到": not done yet — an extension, or the fix once it is done. */
+function notDoneYet(ref: number, note: string): Route {
+  return {
+    kind: 'reply',
+    reply: `❓ 还没整改好的话，可以申请延期：\n\`/延期 #${ref} 新期限 ${note}\`\n整改好以后再发：\`/整改 #${ref} 整改情况\`（可附照片）`,
+    outcome: 'plain_not_done',
   };
 }

@@ -182,9 +182,10 @@ describe('route: never a wrong action', () => {
   });
 
   it('quoting a message acts only on words that report the fix', () => {
-    expect(quoted('收到，马上安排')).toBe('reply:offered_command');
+    expect(quoted('收到，马上安排')).toBe('reply:quote_ack');
     expect(quoted('我有哪些任务')).toBe('mine');
-    expect(quoted('这个不归我们村管')).toBe('reply:offered_command');
+    expect(quoted('这个不归我们村管')).toBe('reply:quote_ack');
+    expect(quoted('还没修好，配件没到')).toBe('reply:plain_not_done');
     expect(quoted('闸阀已更换')).toBe('fix | 闸阀已更换');
     // A number in a quote reply is a count; the quoted message names the issue.
     expect(summary(route({ text: '/整改 3 处路灯已修好', sender: SECRETARY, quotedRef: 4 }, registry))).toBe('fix | 3 处路灯已修好');
