@@ -25,8 +25,16 @@ export default defineCommand({
     if (!note) await refuseBeforeAsking(ctx, id, { type: 'fix', note: '…', evidence: [] });
     if (!note) throw new NeedInput('note', `请简要说明 #${id} 的整改情况（可附照片）`, '闸阀已更换，恢复正常');
     checkLength('fixNote', note, EXAMPLE);
-    const { outcome } = await act(ctx, id, () => ({ type: 'fix', note, evidence }));
+    // More photos or words after the fix was reported (it still waits for verification): added to it.
+    const { before, outcome } = await act(ctx, id, (current) =>
+      current.state === 'submitted' && (current.fixedBy === ctx.sender.userid || current.assignee === ctx.sender.userid)
+        ? { type: 'supplement', note: note === '见照片' ? '' : note, evidence }
+        : { type: 'fix', note, evidence },
+    );
     const issue = outcome.issue;
+    if (before.state === 'submitted') {
+      return `📎 **#${id}** ${unitLabel(ctx.org, issue.unitId)} 已补充整改材料${evidence.length ? `（${photoCount(evidence.length)}）` : ''}，状态：${STATE_WORDS[issue.state]}`;
+    }
     return [
       `✅ **#${id}** ${unitLabel(ctx.org, issue.unitId)} 已反馈整改，状态：${STATE_WORDS[issue.state]}`,
       `整改情况：${userText(note)}${evidence.length ? `（${photoCount(evidence.length)}）` : ''}`,

@@ -23,7 +23,9 @@ export type Action =
   | { type: 'approve-extension' }
   | { type: 'revisit'; outcome: 'normal' | 'relapse'; note?: string; /** New deadline when it relapsed. */ deadline?: number }
   | { type: 'cancel'; reason: string }
-  | { type: 'remind' };
+  | { type: 'remind' }
+  /** More photos or words for a fix already reported, while it waits for verification. */
+  | { type: 'supplement'; note: string; evidence: Evidence[] };
 
 export type ActionType = Action['type'];
 
@@ -43,6 +45,7 @@ export const WHO = {
   areaTeam: '本片区工作队队员、队长或组织部',
   assigneeOrTeam: '责任人或本片区工作队队员',
   reporterOrAdmin: '上报人或组织部',
+  fixerOrAssignee: '反馈整改的人或责任人',
   otherMember: '本片区其他工作队队员',
 } as const;
 
@@ -85,6 +88,7 @@ const FROM: Record<ActionType, readonly IssueState[]> = {
   revisit: ['closed'],
   cancel: OPEN_STATES,
   remind: ['assigned'],
+  supplement: ['submitted'],
 };
 
 /** Who may create (上报) an issue at a unit, and assign it at once to `assignee`. */
@@ -116,6 +120,9 @@ export function authorize(action: Action, issue: Issue, actor: Actor): Refusal |
     case 'revisit':
     case 'remind':
       return isTeam(actor) ? undefined : { kind: 'permission', allowed: WHO.areaTeam };
+    case 'supplement':
+      // Only the one who reported the fix (or the assignee) adds to it: the verifier judges it as sent.
+      return issue.fixedBy === actor.userid || isAssignee ? undefined : { kind: 'permission', allowed: WHO.fixerOrAssignee };
   }
 }
 
@@ -209,6 +216,14 @@ export function apply(issue: Issue, action: Action, actor: Actor, now: number): 
       return done({ ...base, state: 'canceled', canceledAt: now, cancelReason: action.reason }, action.reason);
     case 'remind':
       return done(base, '催办');
+    case 'supplement': {
+      const room = ENTRY_LIMITS.evidence - issue.evidence.length;
+      if (action.evidence.length > room) return { kind: 'state', message: evidenceFull(issue, action.evidence.length) };
+      const fixNote = action.note && action.note !== issue.fixNote ? [issue.fixNote, action.note].filter(Boolean).join('；') : issue.fixNote;
+      const next: Issue = { ...base, evidence: [...issue.evidence, ...action.evidence] };
+      if (fixNote !== undefined) next.fixNote = fixNote;
+      return done(next, action.note, action.evidence);
+    }
   }
 }
 
@@ -239,14 +254,17 @@ export const ACTION_WORDS: Record<ActionType | 'report', string> = {
   revisit: '回访',
   cancel: '撤销',
   remind: '催办',
+  supplement: '补充整改材料',
 };
 
 /** "#12 已是已销号状态，不能再驳回" — said to the loser of a race, or to a wrong step. */
 function stateRefusal(issue: Issue, action: ActionType): string {
+  if (action === 'fix' && issue.state === 'submitted') {
+    return `#${issue.id} 当前是待核验状态：整改已反馈，正等工作队核验；要补充照片或说明，请反馈整改的人发送：/整改 #${issue.id} 补充内容（可附照片）`;
+  }
   const hint: Partial<Record<IssueState, string>> = {
     reported: '，请先 /交办',
     assigned: action === 'verify' || action === 'reject' ? '，责任人还没有反馈整改' : '',
-    submitted: action === 'fix' ? '，已反馈整改，等待核验' : '',
   };
   return `#${issue.id} 当前是${STATE_WORDS[issue.state]}状态，不能${ACTION_WORDS[action]}${hint[issue.state] ?? ''}`;
 }

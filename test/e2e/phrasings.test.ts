@@ -138,6 +138,18 @@ describe('real phrasings, in order, each with its reply', () => {
     expect(card).toMatch(/（更早的 3 条记录从略）$/);
   });
 
+  it('adds photos sent after the fix to it, still waiting for another person', async () => {
+    const { id } = { id: Number(/#(\d+)/u.exec(await say(MEMBER, '/上报 斑竹村 护栏松动'))![1]) };
+    expect(await say(SECRETARY, `/整改 #${id} 护栏已加固`)).toContain('待核验');
+    const added = await t.client.say({ userId: SECRETARY, chatId: 'CHAT_T1', text: `@${BOT_NAME} /整改 #${id}`, images: ['https://img.example/later.jpg'] });
+    expect(added).toBe(`📎 **#${id}** 福禄镇斑竹村 已补充整改材料（照片 1 张），状态：待核验`);
+    const card = await say(LEADER, `/查看 #${id}`);
+    expect(card).toContain('照片 1 张');
+    expect(card).toContain('补充整改材料');
+    // Someone else still cannot add to it.
+    expect(await say(VERIFIER, `/整改 #${id} 再补充`)).toMatch(/整改已反馈，正等工作队核验/);
+  });
+
   it('keeps duties apart for a fix reported before fixedBy was recorded', async () => {
     expect(await say(MEMBER, '/整改 #7 已清理完毕')).toContain('待核验');
     // As a ledger written by an older version holds it: no fixedBy on the hash.

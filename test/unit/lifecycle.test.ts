@@ -127,6 +127,7 @@ const ACTIONS = {
   revisit: { type: 'revisit', outcome: 'normal', note: '运行正常' },
   cancel: { type: 'cancel', reason: '重复上报' },
   remind: { type: 'remind' },
+  supplement: { type: 'supplement', note: '补拍照片', evidence: [ev('m10', NOW)] },
 } as const satisfies { [K in ActionType]: Extract<Action, { type: K }> };
 
 const RELAPSE: Action = { type: 'revisit', outcome: 'relapse', note: '路灯又坏了', deadline: NEW_DEADLINE };
@@ -253,7 +254,17 @@ describe('apply: every action in every state (fully authorised actor)', () => {
     { label: 'revisit (relapse)', action: RELAPSE, who: FULL, next: { closed: 'assigned' } },
     { label: 'cancel (by the reporter)', action: ACTIONS.cancel, who: REPORTER, next: { reported: 'canceled', assigned: 'canceled', submitted: 'canceled' } },
     { label: 'remind', action: ACTIONS.remind, who: FULL, next: { assigned: 'assigned' } },
+    { label: 'supplement (by the one who reported the fix)', action: ACTIONS.supplement, who: FULL, setup: (i) => ({ ...i, fixedBy: FULL.userid }), next: { submitted: 'submitted' } },
   ];
+
+  it('supplement adds photos and words to the reported fix, and keeps it waiting for another person', () => {
+    const submitted: Issue = { ...issueIn('submitted'), fixedBy: FULL.userid, fixNote: '已更换灯泡', evidence: [ev('m1', NOW - HOUR)] };
+    const out = outcome(act(submitted, ACTIONS.supplement, FULL));
+    expect(out.issue).toMatchObject({ state: 'submitted', fixNote: '已更换灯泡；补拍照片', fixedBy: FULL.userid });
+    expect(out.issue.evidence.map((e) => e.msgid)).toEqual(['m1', 'm10']);
+    expect(out.audit).toMatchObject({ action: 'supplement', from: 'submitted', to: 'submitted', note: '补拍照片' });
+    expect(refusal(act(out.issue, ACTIONS.verify, FULL)).kind).toBe('permission');
+  });
 
   it('covers every action type', () => {
     expect(new Set(rows.map((r) => r.action.type))).toEqual(new Set(ACTION_TYPES));
@@ -312,6 +323,7 @@ const ALLOWED_FOR_OUTSIDERS: Record<ActionType, string> = {
   revisit: WHO.areaTeam,
   cancel: WHO.reporterOrAdmin,
   remind: WHO.areaTeam,
+  supplement: WHO.fixerOrAssignee,
 };
 
 describe('apply: role refusals come before the state check', () => {
