@@ -95,7 +95,7 @@ const AES_KEY = Buffer.from(`${TEST_AES_KEY}=`, 'base64');
 const OTHER_AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
 
 /** How every reply may start (as in pipeline-property.test.ts): errors, questions, refusals, mutations, lists and cards. */
-const OPENINGS = ['⚠️', '❓', '无权限', '📌', '✅', '☑️', '↩️', '🗓', '🔁', '🗑', '📣', '**', '已取消', '没有需要', '目前没有', '您好', '收到', '（已按', '另有'];
+const OPENINGS = ['⚠️', '❓', '无权限', '📌', '✅', '☑️', '↩️', '🗓', '🔁', '🗑', '📣', '**', '已取消', '没有需要', '目前没有', '您好', '收到', '（已按', '另有', '📎'];
 /** The pipeline boundary's answer to an error nobody expected: a bug whenever it shows up. */
 const INTERNAL_ERROR = '处理这条消息时出错了';
 /** docs/wecom-protocol.md §1.8: stream.content is at most 20480 bytes of UTF-8. */
