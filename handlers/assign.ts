@@ -30,11 +30,16 @@ export default defineCommand({
     const deadline = keep ? { at: current.deadline! } : resolveDeadline(args.fields.deadline, ctx.org.policy, now, EXAMPLE);
     const { outcome } = await act(ctx, id, () => ({ type: 'assign', assignee, deadline: deadline.at }));
     const issue = outcome.issue;
+    // Someone who is not this unit's secretary: say so, a slip of the @ is easy on a phone.
+    const theirs = ctx.org.units.filter((u) => u.secretary === assignee && u.id !== issue.unitId);
+    const unit = ctx.org.unit(issue.unitId);
+    const warn = unit?.secretary && unit.secretary !== assignee && theirs.length ? `（注意：${mention(ctx.org, assignee)} 是${theirs.map((u) => u.name).join('、')}的责任人，不是${unit.name}的）` : '';
     return [
       `📌 **#${id}** ${unitLabel(ctx.org, issue.unitId)}：${userText(issue.description)}`,
       `已交办 ${mention(ctx.org, assignee)}，状态：${STATE_WORDS[issue.state]}`,
       `期限：${formatDeadline(deadline.at, now.getTime())}${'note' in deadline && deadline.note ? `（${deadline.note}）` : ''}`,
       `整改后请回复：\`/整改 #${id} 整改情况\`（可附照片）。`,
+      ...(warn ? [warn] : []),
     ].join('\n');
   },
 });

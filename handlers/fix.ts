@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { STATE_WORDS } from '../src/domain/issue';
 import { restText } from '../src/parsing/args';
 import { defineCommand, grammarInput, type CommandContext } from '../src/pipeline/command';
 import { NeedInput } from '../src/pipeline/errors';
 import { act, checkLength, evidenceOf, refuseBeforeAsking, requireRef } from '../src/pipeline/issue-actions';
 import { photoCount, truncate, unitLabel } from '../src/rendering/issue';
+import { fixReportedText } from '../src/rendering/pushes';
 import { userText } from '../src/rendering/safe-text';
 
 const EXAMPLE = '/整改 #12 闸阀已更换，恢复正常';
@@ -32,6 +34,19 @@ export default defineCommand({
         : { type: 'fix', note, evidence },
     );
     const issue = outcome.issue;
+    if (issue.homeChat !== ctx.message.chatId) {
+      // Reported in a single chat or another group: the team that verifies must still hear of it.
+      const now = ctx.clock.now().getTime();
+      await ctx.jobs.outbox.enqueue({
+        id: `fix-reported-${id}-${createHash('sha1').update(ctx.message.msgid).digest('hex').slice(0, 16)}`,
+        chatId: issue.homeChat,
+        kind: 'fix-reported',
+        format: 'text',
+        content: fixReportedText(ctx.org, issue, ctx.sender.userid, evidence.length, before.state === 'submitted'),
+        mentions: [],
+        createdAt: now,
+      });
+    }
     if (before.state === 'submitted') {
       return `📎 **#${id}** ${unitLabel(ctx.org, issue.unitId)} 已补充整改材料${evidence.length ? `（${photoCount(evidence.length)}）` : ''}，状态：${STATE_WORDS[issue.state]}`;
     }

@@ -19,7 +19,9 @@ export async function listMine(ctx: CommandContext): Promise<string> {
   if (mineHere.length) {
     lines.push(`**待我整改**（${mineHere.length}）`, ...mineHere.map((i) => issueLine(ctx.org, i, now, ctx.sender.userid)));
   }
-  const elsewhere = mine.total - mineHere.length;
+  // Only what was read counts as elsewhere; more than a page is said as such.
+  const elsewhere = mine.issues.length - mineHere.length;
+  const beyond = mine.total - mine.issues.length;
   const area = [...new Set(ctx.sender.memberOf.flatMap((t) => t.coveredUnitIds))];
   if (area.length || ctx.sender.roles.includes('admin')) {
     const units = (ctx.sender.roles.includes('admin') && !area.length ? ctx.org.units.map((u) => u.id) : area).filter(here);
@@ -33,6 +35,7 @@ export async function listMine(ctx: CommandContext): Promise<string> {
   }
   if (mineHere.length) lines.push('', '整改后回复：`/整改 #编号 整改情况`（可附照片）');
   if (elsewhere > 0) lines.push(...(lines.length ? [''] : []), `另有 ${elsewhere} 件不在本群的范围内，请到对应的工作群或单聊督办助手查看。`);
+  if (beyond > 0) lines.push(`（待我整改共 ${mine.total} 件，这里只列出 ${mine.issues.length} 件）`);
   return lines.length ? lines.join('\n') : '目前没有等你办理的问题。';
 }
 

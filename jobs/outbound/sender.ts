@@ -27,7 +27,7 @@ export interface SenderDeps {
  * Pushes people ask for (/催办) may use at most half of each robot's 20 a minute, so a flood of
  * them never holds up the scheduled reminders, digests and bulletins.
  */
-const AD_HOC_KINDS: ReadonlySet<Push['kind']> = new Set(['remind-now']);
+const AD_HOC_KINDS: ReadonlySet<Push['kind']> = new Set(['remind-now', 'fix-reported']);
 export const AD_HOC_SHARE: Share = { tag: 'adhoc', limit: 10 };
 
 /** Delivered pushes are remembered for a month: a slot is pushed once even if its job runs again. */

@@ -176,6 +176,10 @@ export function apply(issue: Issue, action: Action, actor: Actor, now: number): 
       return done({ ...base, state: 'assigned', rejectCount: issue.rejectCount + 1, rejectReasons: [...issue.rejectReasons, action.reason] }, action.reason);
     case 'extend': {
       if (action.to <= now) return { kind: 'state', message: '新期限必须晚于现在' };
+      // 延期 moves a deadline later; bringing one forward is a new 交办 (and says so).
+      if (issue.deadline !== undefined && action.to <= issue.deadline) {
+        return { kind: 'state', message: `新期限不晚于现在的期限，延期只能往后延；要提前期限，请用 /交办 #${issue.id} 期限:新日期` };
+      }
       if (issue.assignee === actor.userid || !isTeam(actor)) {
         // The assignee asks (even one who is also on the team); the deadline holds until another member approves.
         const asked = issue.extensionRequestCount ?? 0;
@@ -192,6 +196,7 @@ export function apply(issue: Issue, action: Action, actor: Actor, now: number): 
       const req = issue.extensionRequest;
       if (!req) return { kind: 'state', message: `#${issue.id} 没有待批准的延期申请` };
       if (req.to <= now) return { kind: 'state', message: '申请的新期限已经过去了，请直接用 /延期 给出新期限' };
+      if (issue.deadline !== undefined && req.to <= issue.deadline) return { kind: 'state', message: '申请的新期限不晚于现在的期限，无需延期' };
       const moved = withDeadline(base, issue, req.to, req.reason, actor.userid, now);
       return isRefusal(moved) ? moved : done(moved, `同意延期：${req.reason}`);
     }

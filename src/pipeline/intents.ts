@@ -35,7 +35,9 @@ const FIX_WORDS = /(整改|修好|修复|修补|修缮|维修|已修|处理好|�
  * A negation, a question or a plan: "1号还没整改好", "2号什么时候能修好？", "#17 正在整改",
  * "#2 明天修好" — not a report that the fix is done.
  */
-const DOUBT = /[没未不别?？]|无法|尚|还要|还需|吗|呢|什么|怎么|何时|多久|能否|是否|可否|几时|哪|正在|准备|马上|即将|计划|安排|打算|尽快|争取|今天内|明天|后天|下周|月底前|前整改|前完成/u;
+const DOUBT = /[没未不别?？吧]|无法|尚|还要|还需|吗|呢|什么|怎么|何时|多久|能否|是否|可否|几时|哪|正在|准备|马上|即将|计划|安排|打算|尽快|争取|今天内|明天|后天|下周|月底前|前整改|前完成|快|一半|基本|差不多|应该|大概|估计|可能|部分/u;
+/** An acknowledgement or an aside, never an answer to a question: "好的", "收到", "稍等". */
+const ACK = /^(?:好的?|好滴|嗯+|哦+|噢|收到|知道了|明白|了解|ok|okay|稍等|等等|等一下|等会|一会儿|谢谢|多谢|不用了?|算了吧?|不要了?|什么意思|啥意思)[\s,，.。!！~～?？]*/iu;
 const SHOW = /^(?:帮我)?(?:看看|看一下|查看|查查|查一下|查询)?\s*$/u;
 const HOW_IS = /^(?:怎么样了?|进度|情况|什么情况|进展|到哪了|咋样了?)?[\s?？。!！]*$/u;
 const OVERDUE = /^(?:帮我)?(?:查一下|查查|看看|看一下|有哪些|列出)?\s*(?:逾期|超期|过期)(?:的|未整改的|问题)*(?:有哪些|清单|列表)?[\s?？。!！]*$|^有哪些(?:逾期|超期)(?:的|问题)*[\s?？。!！]*$/u;
@@ -46,11 +48,17 @@ const VERIFY = /^(?:核验通过|验收通过|已核验|核验合格|验收合�
  * The issue, named first: "#12", "12号", "第12号", "第12个问题", then punctuation. "N号" counts
  * only before words about the issue ("12号已经…"), never before a noun ("2号井盖已更换").
  */
-const REF_FIRST = /^(?:#\s*(\d{1,9})(?!\d)|第?(\d{1,9})\s*号(?:问题)?(?=$|[\s,，.。、:：;；!！]|已|整改|修|处理|完成|办|还|没|未|尚|什么|怎么|何时|能|要)|第(\d{1,9})个问题)[\s,，.。、:：;；!！]*/u;
+const REF_FIRST = /^(?:#\s*(\d{1,9})(?!\d)|第?(\d{1,9})\s*号(?:问题)?(?=$|[\s,，.。、:：;；!！]|已|整改|修|处理|完成|办|还|没|未|尚|什么|怎么|何时|能|要|明天|今天|后天|我|安排|正在|准备|马上|快|基本|应该|差不多)|第(\d{1,9})个问题)[\s,，.。、:：;；!！]*/u;
 
 /** Whether words hedge: a negation or a question. Then duban asks rather than acts. */
 export function hedges(text: string): boolean {
   return DOUBT.test(normalizeText(text));
+}
+
+/** Whether a message is an acknowledgement, an aside or addressed to someone else, not an answer. */
+export function isAside(text: string): boolean {
+  const t = normalizeText(text).trim();
+  return ACK.test(t) || /^[@＠]/u.test(t);
 }
 
 /** Whether the words say a fix is done. */

@@ -4,7 +4,7 @@ import { clipForReply } from '../rendering/clip';
 import type { Draft } from '../store/draft-store';
 import type { Command } from './command';
 import type { DraftField } from './errors';
-import { hedges, readIntent, saysFixed } from './intents';
+import { hedges, isAside, readIntent, saysFixed } from './intents';
 import { displayName, type CommandRegistry } from './registry';
 
 /**
@@ -141,8 +141,20 @@ function offerReply(offer: Command[], rest: string, ref?: number): Route {
 
 /** A command said plainly acts when it only reads, or when the words do not hedge; else it is offered. */
 function plainCommand(c: Command, rest: string, fullText: string, ref?: number): Route {
-  if (c.effects !== 'reads' && hedges(fullText)) return offerReply([c], rest, ref);
+  if (c.effects !== 'reads' && hedges(fullText)) {
+    // Never offer the hedged words themselves as a fix or a close: "整改 #40 没有完成".
+    const named = ref ?? refOf(rest);
+    if (c.name === 'fix' && named !== undefined) return notDoneYet(named, prefill(rest.replace(/^[#＃]?\s*\d{1,9}\s*号?\s*/u, '')));
+    if (c.name === 'verify') return offerReply([c], named !== undefined ? '' : '#编号', named);
+    return offerReply([c], rest, ref);
+  }
   return command(c, rest, displayName(c));
+}
+
+/** The issue a plain command's text names first ("#40 没有完成" → 40). */
+function refOf(rest: string): number | undefined {
+  const m = /^[#＃]?\s*(\d{1,9})\s*号?(?!\d)/u.exec(normalizeText(rest).trim());
+  return m ? Number(m[1]) : undefined;
 }
 
 function command(c: Command, text: string, typed: string, near = false, continuing = false): Route {
@@ -197,8 +209,24 @@ export function route(input: RouteInput, commands: CommandRegistry): Route {
     const cancel = commands.find(text.replace(LEADING_PUNCT, '').replace(new RegExp(`${PUNCT}+$`, 'u'), ''));
     if (cancel?.name === 'cancel') return command(cancel, '', '/取消');
     if (intent.kind === 'help' || intent.kind === 'mine') return command(commands.find(intent.kind)!, '', displayName(commands.find(intent.kind)!));
+    // Another command said plainly ("驳回 19" while 整改 waits) is that command, not the answer.
+    const other = plainWord(commands, first, restWords);
+    if (other && other.command.name !== draft.command) return plainCommand(other.command, other.rest, text);
     const c = commands.find(draft.command);
-    if (c) return command(c, continueDraft(draft.field, draft.text, text), displayName(c), false, true);
+    if (c) {
+      const answersNumber = draft.field === 'ref' && /^[#＃]?\s*\d{1,9}\s*号?[\s,，.。!！]*$/u.test(normalizeText(text).trim());
+      // "好的", "稍等，我确认一下", "什么意思？", "不用了", "@罗志刚 这个怎么弄": not an answer.
+      // A hedge is no fix note ("还没修好"), while reasons and descriptions are often negative ("配件没到").
+      if (!answersNumber && (isAside(text) || (draft.field === 'note' && draft.command === 'fix' && hedges(text)))) {
+        const pending = `${displayName(c)} ${prefill(draft.text)}`.trim();
+        return {
+          kind: 'reply',
+          reply: `❓ 这条不像是对上一条 \`${pending}\` 的回答，没有提交。要补充就直接回复内容；发送“算了”放弃。`,
+          outcome: 'draft_not_answered',
+        };
+      }
+      return command(c, continueDraft(draft.field, draft.text, text), displayName(c), false, true);
+    }
   }
 
   if (!text) return { kind: 'reply', reply: '您好，我是督办助手。直接说“帮助”或“我的”，或发送 `/帮助` 查看常用命令。', outcome: 'not_command' };

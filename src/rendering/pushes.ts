@@ -26,6 +26,15 @@ export function remindNowText(org: Org, issue: Issue, by: string, now: number): 
   ].join('\n');
 }
 
+/** To the issue's group when its fix was reported elsewhere (a single chat, another group). */
+export function fixReportedText(org: Org, issue: Issue, by: string, photos: number, added: boolean): string {
+  return [
+    `✅ ${personName(org, by)} ${added ? '补充了' : '反馈了'} #${issue.id} ${unitLabel(org, issue.unitId)}：${truncate(issue.description, 30)} 的整改`,
+    `整改情况：${truncate(issue.fixNote ?? '', 60)}${photos ? `（照片 ${photos} 张）` : ''}`,
+    `请工作队核验：/销号 #${issue.id}，或 /驳回 #${issue.id} 原因`,
+  ].join('\n');
+}
+
 export function revisitText(org: Org, issue: Issue, now: number): string {
   return [
     `🔁 回头看 #${issue.id} ${unitLabel(org, issue.unitId)}：${truncate(issue.description, 40)}`,

@@ -1,6 +1,7 @@
 import { fixedClock } from '../../src/clock';
 import { createKeys } from '../../src/store/keys';
 import { BOT_NAME, startTestApp, type TestApp } from '../support/app';
+import { pollUntil } from '../support/wait';
 
 /**
  * The phrasings people really type on a phone, each with the reply it must get, end to end over
@@ -17,8 +18,9 @@ const SECRETARY = 'u_sec_banzhu'; // 陈晓燕, 斑竹村 书记
 
 const replies = new Map<number, string>();
 
-function say(userId: string, text: string, chatId: string | undefined = 'CHAT_T1', extra: { quote?: string } = {}): Promise<string> {
-  return t.client.say({ userId, ...(chatId ? { chatId } : {}), text: `@${BOT_NAME} ${text}`, ...extra });
+/** `chatId` null: a single chat with the bot. */
+function say(userId: string, text: string, chatId: string | null = 'CHAT_T1', extra: { quote?: string } = {}): Promise<string> {
+  return t.client.say({ userId, ...(chatId !== null ? { chatId } : {}), text: `@${BOT_NAME} ${text}`, ...extra });
 }
 
 beforeAll(async () => {
@@ -121,7 +123,7 @@ describe('real phrasings, in order, each with its reply', () => {
   it.each(rows.map(([who, text, want, chat], i) => [i + 1, who, text, want, chat === undefined ? 'CHAT_T1' : chat] as const))(
     '%i. %s: %s',
     async (_n, who, text, want, chat) => {
-      check(await say(who, text, chat ?? undefined), want);
+      check(await say(who, text, chat), want);
     },
   );
 
@@ -148,6 +150,34 @@ describe('real phrasings, in order, each with its reply', () => {
     expect(card).toContain('补充整改材料');
     // Someone else still cannot add to it.
     expect(await say(VERIFIER, `/整改 #${id} 再补充`)).toMatch(/整改已反馈，正等工作队核验/);
+  });
+
+  it('tells the issue’s group when the fix was reported in a single chat', async () => {
+    const id = Number(/#(\d+)/u.exec(await say(MEMBER, '/上报 斑竹村 水渠堵塞'))![1]);
+    expect(await say(SECRETARY, `#${id} 已疏通`, null)).toContain('待核验');
+    const stream = createKeys(t.prefix).pushes;
+    const notice = async () =>
+      (await t.redis.xrange(stream, '-', '+')).map(([, f]) => Object.fromEntries(f.reduce<[string, string][]>((acc, v, i, a) => (i % 2 ? acc : [...acc, [v, a[i + 1]!]]), []))).find((p) => p.kind === 'fix-reported');
+    await pollUntil(async () => (await notice()) !== undefined, 'the fix notice in the local sink');
+    expect(await notice()).toMatchObject({ chat: 'CHAT_T1', content: expect.stringContaining(`✅ 陈晓燕 反馈了 #${id} 福禄镇斑竹村：水渠堵塞 的整改`) });
+  });
+
+  it('does not take an aside for the answer a half-filled command waits for', async () => {
+    const id = Number(/#(\d+)/u.exec(await say(MEMBER, '/上报 斑竹村 井盖缺失'))![1]);
+    expect(await say(SECRETARY, `/整改 #${id}`)).toContain('请简要说明');
+    for (const aside of ['好的', '收到', '稍等，我确认一下', '什么意思？', '@罗志刚 这个怎么弄', '还没修好，配件没到']) {
+      expect(await say(SECRETARY, aside)).toMatch(/^❓ 这条不像是对上一条 `\/整改 #\d+` 的回答，没有提交。/);
+    }
+    expect(await say(SECRETARY, '井盖已补装')).toContain('待核验');
+    // A reason may well be negative: it is the answer.
+    expect(await say(VERIFIER, `/驳回 #${id}`)).toContain('请说明驳回');
+    expect(await say(VERIFIER, '照片看不清')).toContain('驳回');
+  });
+
+  it('moves a deadline only later with /延期', async () => {
+    const id = Number(/#(\d+)/u.exec(await say(MEMBER, '/上报 斑竹村 路沿石破损 期限:12月20日'))![1]);
+    expect(await say(VERIFIER, `/延期 #${id} 3天 人手不够`)).toContain('新期限不晚于现在的期限，延期只能往后延');
+    expect(await say(VERIFIER, `/延期 #${id} 12月25日 人手不够`)).toContain('期限调整为');
   });
 
   it('keeps duties apart for a fix reported before fixedBy was recorded', async () => {

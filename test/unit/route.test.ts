@@ -144,7 +144,7 @@ describe('route: never a wrong action', () => {
     // A sentence that merely starts with a command word.
     ['通过3号的反馈看，还没整改完', 'reply:fix_without_ref', MEMBER],
     ['核验12号问题的照片，看不清', 'reply:not_command', MEMBER],
-    ['反馈：5号问题还没处理好', 'reply:offered_command', SECRETARY],
+    ['反馈：5号问题还没处理好', 'reply:plain_not_done', SECRETARY],
     ['撤销5号的驳回', 'reply:not_command', MEMBER],
     ['驳回3号的理由是什么', 'reply:not_command', MEMBER],
     // Close command words that are not the same sound are offered, never run, for writes.
@@ -189,6 +189,27 @@ describe('route: never a wrong action', () => {
     expect(quoted('闸阀已更换')).toBe('fix | 闸阀已更换');
     // A number in a quote reply is a count; the quoted message names the issue.
     expect(summary(route({ text: '/整改 3 处路灯已修好', sender: SECRETARY, quotedRef: 4 }, registry))).toBe('fix | 3 处路灯已修好');
+  });
+
+  it.each<[string, string]>([
+    ['#8 快修好了', 'reply:plain_not_done'],
+    ['#11 修好了一半', 'reply:plain_not_done'],
+    ['#7 基本修好了', 'reply:plain_not_done'],
+    ['#13 应该修好了吧', 'reply:plain_not_done'],
+    ['7号明天修好', 'reply:plain_not_done'],
+    ['整改 #40 没有完成', 'reply:plain_not_done'],
+  ])('a hedged fix is never one: %s → %s', (text, want) => {
+    expect(summary(routed(text, SECRETARY))).toBe(want);
+  });
+
+  it('a half-filled command takes no aside, and another command said plainly replaces it', () => {
+    const draft = { v: 1 as const, command: 'fix', text: '#9', field: 'note' as const, at: 0 };
+    for (const aside of ['好的', '收到', '稍等，我确认一下', '什么意思？', '@罗志刚 这个怎么弄', '还没修好，配件没到']) {
+      expect(summary(route({ text: aside, sender: SECRETARY, draft }, registry))).toBe('reply:draft_not_answered');
+    }
+    const reason = { v: 1 as const, command: 'reject', text: '#19', field: 'reason' as const, at: 0 };
+    expect(summary(route({ text: '照片看不清', sender: MEMBER, draft: reason }, registry))).toBe('reject | #19 | 照片看不清');
+    expect(summary(route({ text: '整改 20 还没开始', sender: MEMBER, draft: reason }, registry))).toBe('reply:plain_not_done');
   });
 
   it('lets help and 我的 through while a half-filled command waits', () => {
