@@ -121,7 +121,8 @@ describe('300 /延期 with 200-character reasons', () => {
     const replies: string[] = [];
     for (let i = 0; i < 300; i++) {
       const who = i % 2 === 0 ? SEC_BANZHU : MEMBER;
-      replies.push(await say(who, `/延期 #${id} 5月${10 + (i % 20)}日 ${chinese(200)}`));
+      // Always later than the deadline in force: /延期 only moves it later.
+      replies.push(await say(who, `/延期 #${id} ${10 + i}天 ${chinese(200)}`));
     }
     const accepted = replies.filter((r) => r.startsWith('🗓')).length;
     // 50 requests and 49 changes (上报 made the first deadline change).
