@@ -1,43 +1,33 @@
-import { fixedClock } from '../../src/clock';
 import { createKeys } from '../../src/store/keys';
 import { LedgerStore } from '../../src/store/ledger-store';
-import { BOT_NAME, startTestApp, type TestApp } from '../support/app';
+import { appForFile, BOT_NAME } from '../support/app';
 
 /**
  * Duties kept apart (两人核验), end to end: one team member once ran the whole loop alone —
  * 上报 to himself, approved his own extension, reported the fix and verified it. Each of those
  * steps is now refused with the real reason, and the loop closes only with a second person.
  */
-const START = '2026-04-27T09:00:00+08:00';
-const clock = fixedClock(START);
-let t: TestApp;
-
-beforeAll(async () => {
-  t = await startTestApp({ clock });
-});
-afterAll(async () => {
-  await t.stop();
-});
+const { app } = appForFile('2026-04-27T09:00:00+08:00');
 
 const ME = 'u_t1_m2'; // 唐建平, 第一工作队 队员 (福禄镇)
 const COLLEAGUE = 'u_t1_m3'; // 冉小兵, same team
 const SEC_BANZHU = 'u_sec_banzhu'; // 陈晓燕, 斑竹村书记
 
 function say(userId: string, text: string): Promise<string> {
-  return t.client.say({ userId, chatId: 'CHAT_T1', text: `@${BOT_NAME} ${text}` });
+  return app().client.say({ userId, chatId: 'CHAT_T1', text: `@${BOT_NAME} ${text}` });
 }
 
 const SELF_ASSIGN = '无权限：不能把问题交办给自己：交办人和责任人须是两个人，请 @该单位责任人或其他同志。';
 
 describe('one member alone is stopped at each step (两人核验)', () => {
   it('refuses 上报 @himself, 交办 to himself, approving his own extension, and verifying or rejecting his own fix', async () => {
-    const keys = createKeys(t.prefix);
-    const ledger = new LedgerStore(t.redis, keys);
+    const keys = createKeys(app().prefix);
+    const ledger = new LedgerStore(app().redis, keys);
 
     // /上报 … @himself: refused before an id is taken.
-    const seqBefore = await t.redis.get(keys.issueSeq);
+    const seqBefore = await app().redis.get(keys.issueSeq);
     expect(await say(ME, '/上报 斑竹村 路灯损坏 @唐建平')).toBe(SELF_ASSIGN);
-    expect(await t.redis.get(keys.issueSeq)).toBe(seqBefore);
+    expect(await app().redis.get(keys.issueSeq)).toBe(seqBefore);
 
     // Reported without naming anyone, it goes to the unit's secretary; he may not take it over.
     const reported = await say(ME, '/上报 斑竹村 路灯损坏');
@@ -67,7 +57,7 @@ describe('one member alone is stopped at each step (两人核验)', () => {
     const issue = await ledger.get(id);
     expect(issue).toMatchObject({ state: 'closed', assignee: SEC_BANZHU, formerAssignees: [SEC_BANZHU, ME], fixedBy: SEC_BANZHU });
     // Refused steps left nothing in the audit.
-    const audit = (await t.redis.lrange(keys.audit(id), 0, -1)).map((e) => (JSON.parse(e) as { action: string; actor: string }));
+    const audit = (await app().redis.lrange(keys.audit(id), 0, -1)).map((e) => (JSON.parse(e) as { action: string; actor: string }));
     expect(audit.map((e) => `${e.action}:${e.actor}`)).toEqual([
       `report:${ME}`,
       `assign:${COLLEAGUE}`,

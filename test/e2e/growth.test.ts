@@ -1,9 +1,8 @@
 import type { Redis } from 'ioredis';
-import { fixedClock } from '../../src/clock';
 import { ENTRY_LIMITS } from '../../src/domain/limits';
 import { createKeys } from '../../src/store/keys';
 import { LedgerStore } from '../../src/store/ledger-store';
-import { BOT_NAME, startTestApp, type TestApp } from '../support/app';
+import { appForFile, BOT_NAME } from '../support/app';
 import { testRedis } from '../support/redis';
 import { pollUntil } from '../support/wait';
 
@@ -13,22 +12,13 @@ import { pollUntil } from '../support/wait';
  * a ceiling, histories live beside the issue hash and each commit sends only what changed. Once,
  * 300 /延期 with long reasons made one issue hash 4.8 MB, and each commit carried 1.75 MB.
  */
-const START = '2026-04-27T09:00:00+08:00';
-const clock = fixedClock(START);
-let t: TestApp;
-
-beforeAll(async () => {
-  t = await startTestApp({ clock });
-});
-afterAll(async () => {
-  await t.stop();
-});
+const { app } = appForFile('2026-04-27T09:00:00+08:00');
 
 const MEMBER = 'u_t1_m2'; // 唐建平
 const SEC_BANZHU = 'u_sec_banzhu'; // 陈晓燕
 
 function say(userId: string, text: string, images?: string[]): Promise<string> {
-  return t.client.say({ userId, chatId: 'CHAT_T1', text: `@${BOT_NAME} ${text}`, ...(images ? { images } : {}) });
+  return app().client.say({ userId, chatId: 'CHAT_T1', text: `@${BOT_NAME} ${text}`, ...(images ? { images } : {}) });
 }
 
 async function report(text: string): Promise<number> {
@@ -65,9 +55,9 @@ describe('text over its limit is refused, saying the limit, with an example', ()
     ['a 来源', () => `/上报 斑竹村 路灯不亮 来源:${chinese(30)}`, '⚠️ 来源请控制在 20 字以内（现在 30 字）\n例如：`/上报 斑竹村 闸阀老化漏水 期限:5个工作日内`'],
   ])('%s', async (_what, command, reply) => {
     const id = await report('斑竹村 文化室门窗破损');
-    const before = await new LedgerStore(t.redis, createKeys(t.prefix)).get(id);
+    const before = await new LedgerStore(app().redis, createKeys(app().prefix)).get(id);
     expect(await say(MEMBER, command(id))).toBe(reply);
-    expect(await new LedgerStore(t.redis, createKeys(t.prefix)).get(id)).toEqual(before);
+    expect(await new LedgerStore(app().redis, createKeys(app().prefix)).get(id)).toEqual(before);
   });
 
   it('accepts a reason of exactly 200 characters', async () => {
@@ -80,15 +70,15 @@ describe('photos per message', () => {
   const REFUSED = '⚠️ 一条消息最多附 9 张照片（这条有 99 张），请挑选 9 张以内重新发送';
 
   it('refuses a report with 99 photos and takes no id', async () => {
-    const keys = createKeys(t.prefix);
+    const keys = createKeys(app().prefix);
     await report('斑竹村 先登记一个问题');
-    const seq = await t.redis.get(keys.issueSeq);
+    const seq = await app().redis.get(keys.issueSeq);
     expect(await say(MEMBER, '/上报 斑竹村 垃圾堆放', photos(99))).toBe(REFUSED);
-    expect(await t.redis.get(keys.issueSeq)).toBe(seq);
+    expect(await app().redis.get(keys.issueSeq)).toBe(seq);
   });
 
   it('refuses a fix with 99 photos and changes nothing; 9 are kept', async () => {
-    const ledger = new LedgerStore(t.redis, createKeys(t.prefix));
+    const ledger = new LedgerStore(app().redis, createKeys(app().prefix));
     const id = await report('斑竹村 道路坑洼');
     expect(await say(SEC_BANZHU, `/整改 #${id} 已修补`, photos(99))).toBe(REFUSED);
     expect(await ledger.get(id)).toMatchObject({ state: 'assigned', version: 1, evidence: [] });
@@ -106,7 +96,7 @@ describe('300 /延期 with 200-character reasons', () => {
   });
 
   it('keep the issue hash small, every history bounded and each commit small', async () => {
-    const keys = createKeys(t.prefix);
+    const keys = createKeys(app().prefix);
     const id = await report('斑竹村 闸阀老化漏水');
 
     // Every commit script call for this issue, as Redis received it.
@@ -130,13 +120,13 @@ describe('300 /延期 with 200-character reasons', () => {
     expect(replies).toContain(`⚠️ #${id} 已申请延期 50 次，达到上限，不能再申请`);
     expect(replies).toContain(`⚠️ #${id} 的期限已调整 50 次，达到上限，不能再调整`);
 
-    const hashBytes = Number(await t.redis.memory('USAGE', keys.issue(id), 'SAMPLES', 0));
+    const hashBytes = Number(await app().redis.memory('USAGE', keys.issue(id), 'SAMPLES', 0));
     expect(hashBytes).toBeLessThan(2048);
     // The hash keeps only the deadline set at 上报; the 49 changes since are in the history.
-    expect(await t.redis.hstrlen(keys.issue(id), 'deadlineChanges')).toBeLessThan(200);
-    expect(await t.redis.hstrlen(keys.issue(id), 'extensionRequest')).toBeLessThan(800);
+    expect(await app().redis.hstrlen(keys.issue(id), 'deadlineChanges')).toBeLessThan(200);
+    expect(await app().redis.hstrlen(keys.issue(id), 'extensionRequest')).toBeLessThan(800);
     // 50 deadline changes of ~650 bytes each, and nothing else.
-    expect(await t.redis.strlen(keys.issueHistory(id))).toBeLessThan(ENTRY_LIMITS.deadlineChanges * 700);
+    expect(await app().redis.strlen(keys.issueHistory(id))).toBeLessThan(ENTRY_LIMITS.deadlineChanges * 700);
 
     // Each commit carries one change: its fields, one history entry and the audit entry — never the history.
     await pollUntil(() => commits.length >= accepted, `${accepted} commits seen by MONITOR`);
@@ -146,7 +136,7 @@ describe('300 /延期 with 200-character reasons', () => {
     expect(Math.max(...commits)).toBeLessThan(3 * 1024);
 
     // The issue still reads back whole.
-    const issue = await new LedgerStore(t.redis, keys).get(id);
+    const issue = await new LedgerStore(app().redis, keys).get(id);
     expect(issue!.deadlineChanges).toHaveLength(ENTRY_LIMITS.deadlineChanges);
     expect(issue).toMatchObject({ extensionRequestCount: ENTRY_LIMITS.extensionRequests, version: 1 + accepted });
   });

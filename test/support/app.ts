@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import type { Redis } from 'ioredis';
 import { createApp, type App, type AppDeps } from '../../src/app';
-import type { Clock } from '../../src/clock';
+import { fixedClock, type Clock } from '../../src/clock';
 import { loadEnv } from '../../src/config/env';
 import { parseOrg } from '../../src/config/org-file';
 import { demoOrgFile } from '../../src/config/paths';
@@ -89,6 +89,28 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     async stop() {
       await app.stop();
       await redis.quit();
+    },
+  };
+}
+
+/**
+ * One app for a whole test file on a fixed clock: started before the file's tests, stopped
+ * after them. `app()` is the running app inside a test.
+ */
+export function appForFile(start: string, opts: Omit<TestAppOptions, 'clock'> = {}): { clock: ReturnType<typeof fixedClock>; app(): TestApp } {
+  const clock = fixedClock(start);
+  let running: TestApp | undefined;
+  beforeAll(async () => {
+    running = await startTestApp({ ...opts, clock });
+  });
+  afterAll(async () => {
+    await running?.stop();
+  });
+  return {
+    clock,
+    app() {
+      if (!running) throw new Error('the app starts in beforeAll');
+      return running;
     },
   };
 }
