@@ -2,7 +2,7 @@ import { STATE_WORDS } from '../src/domain/issue';
 import { restText } from '../src/parsing/args';
 import { defineCommand, grammarInput } from '../src/pipeline/command';
 import { NeedInput } from '../src/pipeline/errors';
-import { act, checkLength, refuseBeforeAsking, requireRef } from '../src/pipeline/issue-actions';
+import { act, checkLength, refuseEarly, requireRef } from '../src/pipeline/issue-actions';
 import { unitLabel } from '../src/rendering/issue';
 import { userText } from '../src/rendering/safe-text';
 
@@ -20,7 +20,7 @@ export default defineCommand({
   async run(ctx, { args }) {
     const id = requireRef(ctx, args, EXAMPLE);
     const reason = restText(args.words);
-    if (!reason) await refuseBeforeAsking(ctx, id, { type: 'cancel', reason: '…' });
+    if (!reason) await refuseEarly(ctx, id, { type: 'cancel', reason: '…' });
     if (!reason) throw new NeedInput('reason', `请说明撤销 #${id} 的原因`, '重复上报，同 #9');
     checkLength('cancelReason', reason, EXAMPLE);
     const { outcome } = await act(ctx, id, () => ({ type: 'cancel', reason }));

@@ -3,7 +3,7 @@ import { normalizeText } from '../src/parsing/normalize';
 import { defineCommand, grammarInput } from '../src/pipeline/command';
 import { resolveDeadline } from '../src/pipeline/deadlines';
 import { NeedInput } from '../src/pipeline/errors';
-import { act, checkLength, refuseBeforeAsking, requireRef } from '../src/pipeline/issue-actions';
+import { act, checkLength, refuseEarly, requireRef } from '../src/pipeline/issue-actions';
 import { formatDate, formatDeadline, formatShortDate } from '../src/rendering/dates';
 import { mention, personName } from '../src/rendering/issue';
 import { userText } from '../src/rendering/safe-text';
@@ -40,7 +40,7 @@ export default defineCommand({
     const to = resolveDeadline(dateText, ctx.org.policy, now, EXAMPLE);
     const reasonWords = args.fields.deadline || refs[1] !== undefined ? args.words : rest;
     const reason = restText(reasonWords);
-    if (!reason) await refuseBeforeAsking(ctx, id, { type: 'extend', to: to.at, reason: '…' });
+    if (!reason) await refuseEarly(ctx, id, { type: 'extend', to: to.at, reason: '…' });
     if (!reason) throw new NeedInput('reason', `请说明 #${id} 延期到 ${formatDate(to.at, now.getTime())} 的理由`, '配件需从厂家订购');
     checkLength('extendReason', reason, EXAMPLE);
     const { before, outcome } = await act(ctx, id, () => ({ type: 'extend', to: to.at, reason }));

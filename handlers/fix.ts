@@ -1,9 +1,10 @@
-import { createHash } from 'node:crypto';
+import { messagePushId } from '../jobs/push';
 import { STATE_WORDS } from '../src/domain/issue';
+import { mayAddToFix } from '../src/domain/lifecycle';
 import { restText } from '../src/parsing/args';
 import { defineCommand, grammarInput, type CommandContext } from '../src/pipeline/command';
 import { NeedInput } from '../src/pipeline/errors';
-import { act, checkLength, evidenceOf, refuseBeforeAsking, requireRef } from '../src/pipeline/issue-actions';
+import { act, checkLength, evidenceOf, refuseEarly, requireRef } from '../src/pipeline/issue-actions';
 import { photoCount, truncate, unitLabel } from '../src/rendering/issue';
 import { fixReportedText } from '../src/rendering/pushes';
 import { userText } from '../src/rendering/safe-text';
@@ -24,12 +25,12 @@ export default defineCommand({
     const id = requireRef(ctx, args, EXAMPLE);
     const evidence = evidenceOf(ctx);
     const note = restText(args.words) || (evidence.length ? '见照片' : '');
-    if (!note) await refuseBeforeAsking(ctx, id, { type: 'fix', note: '…', evidence: [] });
+    if (!note) await refuseEarly(ctx, id, { type: 'fix', note: '…', evidence: [] });
     if (!note) throw new NeedInput('note', `请简要说明 #${id} 的整改情况（可附照片）`, '闸阀已更换，恢复正常');
     checkLength('fixNote', note, EXAMPLE);
     // More photos or words after the fix was reported (it still waits for verification): added to it.
     const { before, outcome } = await act(ctx, id, (current) =>
-      current.state === 'submitted' && (current.fixedBy === ctx.sender.userid || current.assignee === ctx.sender.userid)
+      current.state === 'submitted' && mayAddToFix(current, ctx.sender.userid)
         ? { type: 'supplement', note: note === '见照片' ? '' : note, evidence }
         : { type: 'fix', note, evidence },
     );
@@ -38,7 +39,7 @@ export default defineCommand({
       // Reported in a single chat or another group: the team that verifies must still hear of it.
       const now = ctx.clock.now().getTime();
       await ctx.jobs.outbox.enqueue({
-        id: `fix-reported-${id}-${createHash('sha1').update(ctx.message.msgid).digest('hex').slice(0, 16)}`,
+        id: messagePushId('fix-reported', id, ctx.message.msgid),
         chatId: issue.homeChat,
         kind: 'fix-reported',
         format: 'text',

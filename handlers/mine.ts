@@ -7,7 +7,7 @@ import { issueLine } from '../src/rendering/issue';
 /** What waits on me: issues I must rectify, and fixes in my area waiting for me to verify. */
 export async function listMine(ctx: CommandContext): Promise<string> {
   // Someone's own list is shown in their groups and single chats, never in a stranger group.
-  if (ctx.message.chatType === 'group' && !ctx.chat) assertChatShows(ctx, [], '你的问题');
+  assertChatShows(ctx, [], '你的问题');
   // A group sees only its own area; the rest is for that area's group or a single chat.
   const shows = chatShowsUnits(ctx);
   const here = (unitId: string) => shows === 'any' || shows.has(unitId);

@@ -2,7 +2,7 @@ import { STATE_WORDS } from '../src/domain/issue';
 import { restText } from '../src/parsing/args';
 import { defineCommand, grammarInput } from '../src/pipeline/command';
 import { NeedInput } from '../src/pipeline/errors';
-import { act, checkLength, refuseBeforeAsking, requireRef } from '../src/pipeline/issue-actions';
+import { act, checkLength, refuseEarly, requireRef } from '../src/pipeline/issue-actions';
 import { formatDeadline } from '../src/rendering/dates';
 import { mention, unitLabel } from '../src/rendering/issue';
 import { userText } from '../src/rendering/safe-text';
@@ -21,7 +21,7 @@ export default defineCommand({
   async run(ctx, { args }) {
     const id = requireRef(ctx, args, EXAMPLE);
     const reason = restText(args.words);
-    if (!reason) await refuseBeforeAsking(ctx, id, { type: 'reject', reason: '…' });
+    if (!reason) await refuseEarly(ctx, id, { type: 'reject', reason: '…' });
     if (!reason) throw new NeedInput('reason', `请说明驳回 #${id} 的原因`, '照片看不清闸阀，请补拍');
     checkLength('rejectReason', reason, EXAMPLE);
     const { outcome } = await act(ctx, id, () => ({ type: 'reject', reason }));

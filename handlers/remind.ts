@@ -1,11 +1,8 @@
-import { createHash } from 'node:crypto';
-import { actorFor } from '../src/domain/actor';
-import { apply, isRefusal } from '../src/domain/lifecycle';
-import { wallTime } from '../src/domain/time';
+import { messagePushId } from '../jobs/push';
 import { defineCommand, grammarInput } from '../src/pipeline/command';
 import { ConflictError } from '../src/pipeline/errors';
-import { act, loadIssue, requireRef, throwRefusal } from '../src/pipeline/issue-actions';
-import { formatDeadline } from '../src/rendering/dates';
+import { act, refuseEarly, requireRef } from '../src/pipeline/issue-actions';
+import { formatClock, formatDeadline } from '../src/rendering/dates';
 import { mention, unitLabel } from '../src/rendering/issue';
 import { remindNowText } from '../src/rendering/pushes';
 import { userText } from '../src/rendering/safe-text';
@@ -13,10 +10,6 @@ import { userText } from '../src/rendering/safe-text';
 const EXAMPLE = '/催办 #12';
 
 const noAssignee = (id: number) => new ConflictError(`#${id} 还没有责任人，请先 /交办`);
-const hhmm = (ms: number) => {
-  const w = wallTime(ms);
-  return `${String(w.hour).padStart(2, '0')}:${String(w.minute).padStart(2, '0')}`;
-};
 
 export default defineCommand({
   name: 'remind',
@@ -30,26 +23,23 @@ export default defineCommand({
   async run(ctx, { args }) {
     const id = requireRef(ctx, args, EXAMPLE);
     const now = ctx.clock.now().getTime();
-    const message = createHash('sha1').update(ctx.message.msgid).digest('hex').slice(0, 16);
+    const pushId = messagePushId('remind-now', id, ctx.message.msgid);
     const gate = ctx.jobs.remindGate;
 
     // Every refusal before anything is written or counted: who may, the state, an assignee to @.
-    const current = await loadIssue(ctx, id);
-    const actor = actorFor(ctx.org, ctx.sender.userid, current.unitId);
-    const decided = apply(current, { type: 'remind' }, actor, now);
-    if (isRefusal(decided)) throwRefusal(decided, { ctx, unitId: current.unitId, actor });
+    const current = await refuseEarly(ctx, id, { type: 'remind' });
     const assignee = current.assignee;
     if (!assignee) throw noAssignee(id);
-    const wait = await gate.userWait(ctx.sender.userid, now, message);
+    const wait = await gate.userWait(ctx.sender.userid, now, pushId);
     if (wait > 0) throw new ConflictError(`催办太频繁了：每人每分钟最多 ${gate.limits.perUserPerMinute} 次，请 ${Math.ceil(wait / 1000)} 秒后再试`);
-    const claim = await gate.claimIssue(id, now, message);
-    if (!claim.ok) throw new ConflictError(`#${id} 已在 ${hhmm(claim.since)} 催办过，1 小时内不再重复推送`);
+    const claim = await gate.claimIssue(id, now, pushId);
+    if (!claim.ok) throw new ConflictError(`#${id} 已在 ${formatClock(claim.since)} 催办过，1 小时内不再重复推送`);
 
     try {
       // The push first, under an id of this message (a re-sent callback queues nothing new), so
       // nothing can fail after the commit below; the @ itself is the group robot's.
       await ctx.jobs.outbox.enqueue({
-        id: `remind-now-${id}-${message}`,
+        id: pushId,
         chatId: current.homeChat,
         kind: 'remind-now',
         format: 'text',

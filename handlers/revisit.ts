@@ -3,7 +3,7 @@ import { restText } from '../src/parsing/args';
 import { defineCommand, grammarInput } from '../src/pipeline/command';
 import { resolveDeadline } from '../src/pipeline/deadlines';
 import { NeedInput } from '../src/pipeline/errors';
-import { act, checkLength, refuseBeforeAsking, requireRef } from '../src/pipeline/issue-actions';
+import { act, checkLength, refuseEarly, requireRef } from '../src/pipeline/issue-actions';
 import { formatDeadline } from '../src/rendering/dates';
 import { mention, unitLabel } from '../src/rendering/issue';
 import { userText } from '../src/rendering/safe-text';
@@ -27,7 +27,7 @@ export default defineCommand({
     const said = first?.norm.toLowerCase();
     const outcomeWord = said !== undefined && Object.hasOwn(OUTCOMES, said) ? OUTCOMES[said] : undefined;
     if (outcomeWord !== '正常' && outcomeWord !== '反弹') {
-      await refuseBeforeAsking(ctx, id, { type: 'revisit', outcome: 'normal' });
+      await refuseEarly(ctx, id, { type: 'revisit', outcome: 'normal' });
       throw new NeedInput('outcome', `#${id} 回访结果是“正常”还是“反弹”？`, '正常');
     }
     const note = restText(rest);

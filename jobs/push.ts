@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { JobsOptions } from 'bullmq';
 import { z } from 'zod';
 
@@ -37,4 +38,9 @@ export function pushJobOptions(push: Push, delayMs = 0): JobsOptions {
 /** BullMQ job ids may not contain ":"; keep ids readable and safe. */
 export function jobIdPart(s: string | number): string {
   return String(s).replace(/[^A-Za-z0-9_.-]/g, '_');
+}
+
+/** The push a chat message causes about an issue: once per message, so a re-sent callback queues nothing new. */
+export function messagePushId(kind: Push['kind'], issueId: number, msgid: string): string {
+  return `${kind}-${issueId}-${createHash('sha1').update(msgid).digest('hex').slice(0, 16)}`;
 }

@@ -122,8 +122,13 @@ export function authorize(action: Action, issue: Issue, actor: Actor): Refusal |
       return isTeam(actor) ? undefined : { kind: 'permission', allowed: WHO.areaTeam };
     case 'supplement':
       // Only the one who reported the fix (or the assignee) adds to it: the verifier judges it as sent.
-      return issue.fixedBy === actor.userid || isAssignee ? undefined : { kind: 'permission', allowed: WHO.fixerOrAssignee };
+      return mayAddToFix(issue, actor.userid) ? undefined : { kind: 'permission', allowed: WHO.fixerOrAssignee };
   }
+}
+
+/** Who may add photos or words to a reported fix: the one who reported it, or the assignee. */
+export function mayAddToFix(issue: Pick<Issue, 'fixedBy' | 'assignee'>, userid: string): boolean {
+  return issue.fixedBy === userid || issue.assignee === userid;
 }
 
 /** Decides and applies one action; returns the next issue or why not. Never mutates its input. */

@@ -1,8 +1,6 @@
-import type { Clock } from '../clock';
 import type { Chat, Membership, Org } from '../domain/org';
 import type { Logger } from '../log/logger';
 import { describeAllowed } from '../rendering/roles';
-import type { DraftStore } from '../store/draft-store';
 import type { IncomingMessage } from '../transport/types';
 import { commandInput, type Command, type CommandContext } from './command';
 import { DubanError, NeedInput, PermissionError, UsageError } from './errors';
@@ -12,8 +10,6 @@ import type { Route } from './route';
 /** What the error boundary needs besides the message: the handlers' context parts. */
 export type BoundaryDeps = Pick<CommandContext, 'clock' | 'ledger' | 'drafts' | 'jobs'> & {
   commands: CommandRegistry;
-  drafts: DraftStore;
-  clock: Clock;
   logger: Logger;
 };
 

@@ -60,15 +60,21 @@ export function throwRefusal(r: Refusal, context?: { ctx: CommandContext; unitId
 }
 
 /**
- * Before asking for a missing part (a reason, a note): would the step be refused anyway? Then
- * say so now, rather than after the person has typed the answer. Only on the asking path, so
- * a complete command does not read the issue twice.
+ * Would the step be refused? Then say so now: before asking for a missing part (rather than
+ * after the person has typed the answer), or before anything else is written or counted
+ * (/催办's limits). Reads the issue; the commit in act() decides again on what it reads then.
  */
-export async function refuseBeforeAsking(ctx: CommandContext, id: number, action: Action): Promise<void> {
+export async function refuseEarly(ctx: CommandContext, id: number, action: Action): Promise<Issue> {
   const issue = await loadIssue(ctx, id);
   const actor = actorFor(ctx.org, ctx.sender.userid, issue.unitId);
   const result = apply(issue, action, actor, ctx.clock.now().getTime());
-  if (isRefusal(result)) throwRefusal(result, issue.assignee === ctx.sender.userid ? undefined : { ctx, unitId: issue.unitId, actor });
+  if (isRefusal(result)) throwRefusal(result, refusalContext(ctx, issue, actor));
+  return issue;
+}
+
+/** The assignee outside the area (a secretary) is refused on the step, not on the area. */
+function refusalContext(ctx: CommandContext, issue: Issue, actor: Actor): Parameters<typeof throwRefusal>[1] {
+  return issue.assignee === ctx.sender.userid ? undefined : { ctx, unitId: issue.unitId, actor };
 }
 
 /**
@@ -82,8 +88,7 @@ export async function act(ctx: CommandContext, id: number, action: (issue: Issue
     const now = ctx.clock.now().getTime();
     const actor = actorFor(ctx.org, ctx.sender.userid, before.unitId);
     const result = apply(before, action(before), actor, now);
-    // The assignee outside the area (a secretary) is refused on the step, not on the area.
-    if (isRefusal(result)) throwRefusal(result, before.assignee === ctx.sender.userid ? undefined : { ctx, unitId: before.unitId, actor });
+    if (isRefusal(result)) throwRefusal(result, refusalContext(ctx, before, actor));
     if (await ctx.ledger.commit(before, result, ctx.sender.userid, now)) {
       await ctx.jobs.afterCommit(before, result.issue);
       return { before, outcome: result };

@@ -107,18 +107,15 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       result = roleRefusal(routed.command, routed.typed, r.sender);
     } else if (routed.kind === 'command' && (routed.command.effects ?? 'writes') === 'writes') {
       if (!routed.continuing && routed.command.name !== 'cancel') {
-        // A new command replaces a half-filled one (/取消 says so itself). Not awaited: the DEL
-        // joins the command's first Redis batch, and Redis runs it before anything the command
-        // writes (one connection, in order).
+        // A new command replaces a half-filled one (/取消 says so itself; a read such as /查看 or
+        // 帮助 leaves it waiting). Not awaited: the DEL joins the command's first Redis batch, and
+        // Redis runs it before anything the command writes (one connection, in order).
         deps.drafts.drop(received.chatId, received.userId).catch((err: unknown) => deps.logger.warn({ err: (err as Error).message, reqId: received.requestId }, 'draft not dropped'));
       }
       const first = await runOnce(deps, received, () => runRouted(deps, r, routed));
       if (!('command' in first)) return first;
       result = first;
     } else {
-      if (routed.kind === 'command' && !routed.continuing) {
-        deps.drafts.drop(received.chatId, received.userId).catch((err: unknown) => deps.logger.warn({ err: (err as Error).message, reqId: received.requestId }, 'draft not dropped'));
-      }
       result = await runRouted(deps, r, routed);
     }
     const { command, outcome } = result;

@@ -4,7 +4,7 @@ import { clipForReply } from '../rendering/clip';
 import type { Draft } from '../store/draft-store';
 import type { Command } from './command';
 import type { DraftField } from './errors';
-import { hedges, isAside, readIntent, saysFixed } from './intents';
+import { hedges, isAside, readIntent, saysFixed, type Intent } from './intents';
 import { displayName, type CommandRegistry } from './registry';
 
 /**
@@ -22,7 +22,7 @@ export type Route =
       continuing: boolean;
       /** The command as the user wrote it, for refusals ("/status"). */
       typed: string;
-      /** Said after the reply when duban read the message loosely: "（已按 /销号 处理）". */
+      /** Said before the reply when duban read the message loosely: "（已按 /销号 处理）". */
       note?: string;
     }
   | { kind: 'reply'; reply: string; outcome: string };
@@ -43,6 +43,9 @@ const PUNCT = '[,，.。、:：;；!！?？~～…]';
 /** A command word runs up to the first reference, digit or punctuation mark ("销号#2", "我的。"). */
 const HEAD = new RegExp(`^([^#\\d,，.。、:：;；!！?？~～…]+)([#\\d,，.。、:：;；!！?？~～…][\\s\\S]*)$`, 'u');
 const LEADING_PUNCT = new RegExp(`^${PUNCT}+`, 'u');
+const TRAILING_PUNCT = new RegExp(`${PUNCT}+$`, 'u');
+/** Without the slash, a command word ends only at "#" or punctuation, never at a digit ("通过3号的…"). */
+const PLAIN_HEAD = /^([^#\d,，.。、:：;；!！?？~～…]+)([#,，:：;；。!！][\s\S]*)$/u;
 
 /** "/帮助 我是谁" → word "帮助" and the rest. Undefined when the text is not a command. */
 export function splitCommand(text: string): { word: string; rest: string } | undefined {
@@ -86,26 +89,26 @@ function splitHead(word: string): { head: string; tail: string } | undefined {
 }
 
 type Found =
-  | { command: Command; rest: string; /** Read loosely (a close word, not the exact one). */ near: boolean; /** Safe to act on as read. */ sure: boolean }
+  | { command: Command; rest: string; /** Read loosely (a close word, not the exact one). */ near: boolean }
   | { offer: Command[]; rest: string }
   | undefined;
 
 /** The command a typed word (after a slash) names, exactly or closely, and the text glued after it. */
 function findWord(commands: CommandRegistry, word: string, rest: string): Found {
   const exact = commands.find(word);
-  if (exact) return { command: exact, rest, near: false, sure: true };
+  if (exact) return { command: exact, rest, near: false };
   const split = splitHead(word);
   if (split) {
     const c = commands.find(split.head);
-    if (c) return { command: c, rest: join(split.tail, rest), near: false, sure: true };
+    if (c) return { command: c, rest: join(split.tail, rest), near: false };
   }
   const glued = commands.splitGlued(word);
-  if (glued) return { command: glued.command, rest: join(glued.rest, rest), near: false, sure: true };
+  if (glued) return { command: glued.command, rest: join(glued.rest, rest), near: false };
   const head = split?.head ?? word;
   const tail = split ? join(split.tail, rest) : rest;
   const closely = (c: Command, sameSound: boolean, text: string): Found =>
     // Same sound (the IME slip) or a read: act on it. Another near word for a write: offer it.
-    sameSound || c.effects === 'reads' ? { command: c, rest: text, near: true, sure: true } : { offer: [c], rest: text };
+    sameSound || c.effects === 'reads' ? { command: c, rest: text, near: true } : { offer: [c], rest: text };
   const r = commands.resolve(head);
   if (r.kind === 'near') return closely(r.command, r.sameSound, tail);
   if (r.kind === 'ambiguous') return { offer: r.commands, rest: tail };
@@ -125,10 +128,9 @@ function findWord(commands: CommandRegistry, word: string, rest: string): Found 
  * with one ("通过3号的反馈看…", "核验12号问题的照片").
  */
 function plainWord(commands: CommandRegistry, first: string, rest: string): { command: Command; rest: string } | undefined {
-  const word = first.replace(new RegExp(`${PUNCT}+$`, 'u'), '');
-  const exact = commands.find(word);
+  const exact = commands.find(first.replace(TRAILING_PUNCT, ''));
   if (exact) return { command: exact, rest };
-  const m = new RegExp(`^([^#\\d,，.。、:：;；!！?？~～…]+)([#,，:：;；。!！][\\s\\S]*)$`, 'u').exec(first);
+  const m = PLAIN_HEAD.exec(first);
   const c = m ? commands.find(m[1]!) : undefined;
   return c ? { command: c, rest: join(m![2]!.replace(LEADING_PUNCT, ''), rest) } : undefined;
 }
@@ -206,7 +208,7 @@ export function route(input: RouteInput, commands: CommandRegistry): Route {
 
   if (draft && text) {
     // "取消" / "算了" drop the draft even without the slash; "帮助" and "我的" are not answers.
-    const cancel = commands.find(text.replace(LEADING_PUNCT, '').replace(new RegExp(`${PUNCT}+$`, 'u'), ''));
+    const cancel = commands.find(text.replace(LEADING_PUNCT, '').replace(TRAILING_PUNCT, ''));
     if (cancel?.name === 'cancel') return command(cancel, '', '/取消');
     if (intent.kind === 'help' || intent.kind === 'mine') return command(commands.find(intent.kind)!, '', displayName(commands.find(intent.kind)!));
     // Another command said plainly ("驳回 19" while 整改 waits) is that command, not the answer.
@@ -230,13 +232,12 @@ export function route(input: RouteInput, commands: CommandRegistry): Route {
   }
 
   if (!text) return { kind: 'reply', reply: '您好，我是督办助手。直接说“帮助”或“我的”，或发送 `/帮助` 查看常用命令。', outcome: 'not_command' };
-  return readPlain(input, commands, first, restWords);
+  return readPlain(input, commands, intent, first, restWords);
 }
 
 /** A message without a slash: a command word said plainly, or one of the loop's intents. */
-function readPlain(input: RouteInput, commands: CommandRegistry, first: string, restWords: string): Route {
+function readPlain(input: RouteInput, commands: CommandRegistry, intent: Intent, first: string, restWords: string): Route {
   const { text, sender } = input;
-  const intent = readIntent(text);
   if (intent.kind === 'help') return command(commands.find('help')!, '', '/帮助');
   if (intent.kind === 'mine') return command(commands.find('mine')!, '', '/我的');
   // "销号 #8 现场核验无误", "我的。": the command word itself, only without the slash.
@@ -272,9 +273,7 @@ function readPlain(input: RouteInput, commands: CommandRegistry, first: string, 
       };
     }
     // Only the units' people report fixes in their own words, and only when the words say it is done.
-    const reportsFixes = secretaryOnly;
-    if (reportsFixes && !intent.doubt) return command(commands.find('fix')!, `#${intent.ref} ${intent.note}`, '/整改', true);
-    if (reportsFixes) return notDoneYet(intent.ref, note);
+    if (secretaryOnly) return intent.doubt ? notDoneYet(intent.ref, note) : command(commands.find('fix')!, `#${intent.ref} ${intent.note}`, '/整改', true);
     return {
       kind: 'reply',
       reply: `❓ 要做哪一步？请直接发送其中一条：\n\`/整改 #${intent.ref} ${note}\`（反馈整改）\n\`/销号 #${intent.ref}\`（核验销号）`,

@@ -45,11 +45,17 @@ export function formatDeadline(deadline: number, now: number, short = false): st
   return `${date}，还有${left}天`;
 }
 
+/** "14:05", Shanghai wall time. */
+export function formatClock(ms: number): string {
+  const w = wallTime(ms);
+  return `${String(w.hour).padStart(2, '0')}:${String(w.minute).padStart(2, '0')}`;
+}
+
 /** "11月23日 14:05" for history lines. */
 export function formatStamp(ms: number, now: number): string {
   const w = wallTime(ms);
   const year = w.year !== wallTime(now).year ? `${w.year}年` : '';
-  return `${year}${w.month}月${w.day}日 ${String(w.hour).padStart(2, '0')}:${String(w.minute).padStart(2, '0')}`;
+  return `${year}${w.month}月${w.day}日 ${formatClock(ms)}`;
 }
 
 const DURATION_UNITS: Record<string, string> = { s: '秒', m: '分钟', h: '小时', d: '天', w: '周' };

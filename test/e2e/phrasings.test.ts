@@ -168,6 +168,9 @@ describe('real phrasings, in order, each with its reply', () => {
     for (const aside of ['好的', '收到', '稍等，我确认一下', '什么意思？', '@罗志刚 这个怎么弄', '还没修好，配件没到']) {
       expect(await say(SECRETARY, aside)).toMatch(/^❓ 这条不像是对上一条 `\/整改 #\d+` 的回答，没有提交。/);
     }
+    // Looking something up meanwhile leaves the question waiting.
+    expect(await say(SECRETARY, `/查看 #${id}`)).toContain(`#${id} 福禄镇斑竹村`);
+    expect(await say(SECRETARY, '帮助')).toContain('督办助手');
     expect(await say(SECRETARY, '井盖已补装')).toContain('待核验');
     // A reason may well be negative: it is the answer.
     expect(await say(VERIFIER, `/驳回 #${id}`)).toContain('请说明驳回');
