@@ -1,4 +1,4 @@
-import { figuresFrom, emptyCounts, COUNTERS, type Counter } from '../src/domain/stats';
+import { rowsBy, scopeReport } from '../src/domain/report';
 import type { Token } from '../src/parsing/args';
 import { ALL_TIME, parsePeriod, type Period } from '../src/parsing/period';
 import { defineCommand, grammarInput } from '../src/pipeline/command';
@@ -6,7 +6,7 @@ import { UsageError } from '../src/pipeline/errors';
 import { assertChatShows } from '../src/pipeline/chat-scope';
 import { defaultScope, namedScope, type Scope } from '../src/pipeline/scope';
 import { clipForReply } from '../src/rendering/clip';
-import { renderStatus, type StatusRow } from '../src/rendering/status';
+import { renderStatus } from '../src/rendering/status';
 
 const EXAMPLE = '/status 福禄镇 本月';
 const OLDEST = 5;
@@ -40,30 +40,15 @@ export default defineCommand({
     scope ??= defaultScope(ctx);
     assertChatShows(ctx, scope.units.map((u) => u.id), scope.label);
     period ??= ALL_TIME;
-    const unitIds = scope.units.map((u) => u.id);
-    const [counts, overdue] = await Promise.all([
-      ctx.ledger.unitCounts(unitIds, period.buckets ?? ['all']),
-      ctx.ledger.overdue(unitIds, now, period.months, OLDEST),
-    ]);
-
+    const report = await scopeReport(ctx.ledger, scope.units.map((u) => u.id), period, now, OLDEST);
     // Small areas by unit; a district by town (docs/design.md §4.10: "a per-unit (or per-town) table").
     const byTown = scope.units.length > 15;
-    const rows = new Map<string, StatusRow>();
-    const total = emptyCounts();
-    for (const u of scope.units) {
-      const c = counts.get(u.id) ?? emptyCounts();
-      const key = byTown ? u.town : u.id;
-      const row = rows.get(key) ?? { label: byTown ? u.town : u.name, counts: emptyCounts(), overdue: 0 };
-      add(row.counts, c);
-      add(total, c);
-      row.overdue += overdue.perUnit.get(u.id) ?? 0;
-      rows.set(key, row);
-    }
-    const oldest = await ctx.ledger.getMany(overdue.oldest.map((o) => o.id));
+    const rows = rowsBy(report, scope.units, byTown ? 'town' : 'unit');
+    const oldest = await ctx.ledger.getMany(report.oldest.map((o) => o.id));
     return renderStatus(ctx.org, {
       title: `${scope.label} · ${period.label}`,
-      figures: figuresFrom(total, overdue.total),
-      rows: [...rows.values()].filter((r) => r.counts.found > 0 || r.overdue > 0),
+      figures: report.figures,
+      rows: rows.filter((r) => r.counts.found > 0 || r.overdue > 0),
       rowLabel: byTown ? '镇街' : '单位',
       oldest,
       now,
@@ -71,10 +56,6 @@ export default defineCommand({
     });
   },
 });
-
-function add(into: Record<Counter, number>, from: Record<Counter, number>): void {
-  for (const c of COUNTERS) into[c] += from[c];
-}
 
 /** "this month", "last year" written as two words read as one period word. */
 function joinEnglishPeriods(words: readonly Token[]): Token[] {

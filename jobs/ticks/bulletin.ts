@@ -1,4 +1,4 @@
-import { emptyCounts, figuresFrom, COUNTERS } from '../../src/domain/stats';
+import { rowsByTeam, scopeReport } from '../../src/domain/report';
 import { bulletinText, overdueDays, type TeamFigures } from '../../src/rendering/pushes';
 import { jobIdPart } from '../push';
 import type { TickDeps } from './digest';
@@ -9,17 +9,9 @@ export async function runBulletin(tick: string, deps: TickDeps): Promise<{ messa
   const now = deps.clock.now().getTime();
   const admins = org.chats.filter((c) => c.scope.kind === 'admin');
   if (!admins.length) return { messages: 0 };
-  const rows: TeamFigures[] = [];
-  for (const team of org.teams) {
-    const counts = await deps.ledger.unitCounts(team.coveredUnitIds, ['all']);
-    const total = emptyCounts();
-    for (const c of counts.values()) for (const k of COUNTERS) total[k] += c[k];
-    const overdue = await deps.ledger.overdue(team.coveredUnitIds, now, undefined, 0);
-    const f = figuresFrom(total, overdue.total);
-    rows.push({ team: team.name, found: f.found, rectified: f.rectified, overdue: f.overdue, ...(f.rate !== undefined ? { rate: f.rate } : {}) });
-  }
-  const oldest = await deps.ledger.overdue(org.units.map((u) => u.id), now, undefined, 10);
-  const issues = await deps.ledger.getMany(oldest.oldest.map((o) => o.id));
+  const report = await scopeReport(deps.ledger, org.units.map((u) => u.id), {}, now, 10);
+  const rows: TeamFigures[] = rowsByTeam(report, org).map(({ label, figures: f }) => ({ team: label, found: f.found, rectified: f.rectified, overdue: f.overdue, ...(f.rate !== undefined ? { rate: f.rate } : {}) }));
+  const issues = await deps.ledger.getMany(report.oldest.map((o) => o.id));
   const content = bulletinText(org, rows, issues.map((issue) => ({ issue, days: overdueDays(issue, now) })), now);
   for (const chat of admins) {
     await deps.outbox.enqueue({ id: `bulletin-${jobIdPart(chat.chatid)}-${jobIdPart(tick)}`, chatId: chat.chatid, kind: 'bulletin', format: 'markdown', content, mentions: [], createdAt: now });

@@ -1,16 +1,10 @@
+import { unitsChatShows } from '../domain/visibility';
 import type { CommandContext } from './command';
 import { PermissionError } from './errors';
 
-/**
- * What a chat may be shown. Replies to a group are read by everyone in it, so the ledger is
- * shown only where it belongs: a single chat shows what the person may see; a registered group
- * its own scope (the admin group everything); a group not in the organisation file nothing.
- */
+/** What the command's chat may be shown (domain/visibility: only where the ledger belongs). */
 export function chatShowsUnits(ctx: CommandContext): ReadonlySet<string> | 'any' {
-  if (ctx.message.chatType === 'single') return 'any';
-  if (!ctx.chat) return new Set();
-  if (ctx.chat.scope.kind === 'admin') return 'any';
-  return new Set(ctx.org.unitsInScope(ctx.chat.scope).map((u) => u.id));
+  return unitsChatShows(ctx.org, ctx.chat, ctx.message.chatType === 'single');
 }
 
 const ELSEWHERE = '请到本片区的工作群，或单聊督办助手查看';

@@ -2,7 +2,7 @@ import { actorFor } from '../domain/actor';
 import type { Evidence, Issue } from '../domain/issue';
 import { tooLong, tooManyMedia, type TextField } from '../domain/limits';
 import { apply, isRefusal, type Action, type Actor, type Outcome, type Refusal } from '../domain/lifecycle';
-import type { Org } from '../domain/org';
+import { maySeeIssue } from '../domain/visibility';
 import type { MediaRef } from '../transport/types';
 import type { CommandContext } from './command';
 import type { ParsedArgs } from '../parsing/args';
@@ -33,15 +33,8 @@ export async function loadIssue(ctx: CommandContext, id: number): Promise<Issue>
   return issue;
 }
 
-/** Units a person may see: admin everything; team members their areas; secretaries their units. */
-export function visibleUnits(org: Org, userid: string): Set<string> {
-  const m = org.membership(userid);
-  if (m.roles.includes('admin')) return new Set(org.units.map((u) => u.id));
-  return new Set([...m.memberOf.flatMap((t) => t.coveredUnitIds), ...m.secretaryOf.map((u) => u.id)]);
-}
-
 export function assertVisible(ctx: CommandContext, issue: Issue): void {
-  if (!visibleUnits(ctx.org, ctx.sender.userid).has(issue.unitId) && issue.assignee !== ctx.sender.userid) {
+  if (!maySeeIssue(ctx.org, ctx.sender.userid, issue)) {
     throw new PermissionError('本片区工作队、该单位责任人或组织部', outsideAreaReason(ctx.org, ctx.sender, ctx.org.unit(issue.unitId)));
   }
 }

@@ -1,0 +1,83 @@
+import { normalizeText } from '../parsing/normalize';
+import { unitIndex } from '../parsing/units';
+import type { Chat, Membership, Org, Team, Unit } from './org';
+
+/**
+ * What a person may see and act on, from the organisation, the person and the chat alone (no
+ * command context): the chat commands, the exports, the scores and the dashboard all ask here.
+ */
+
+/** Units a person may see: admins everything; team members their areas; secretaries their units. */
+export function visibleUnits(org: Org, userid: string): Set<string> {
+  const m = org.membership(userid);
+  if (m.roles.includes('admin')) return new Set(org.units.map((u) => u.id));
+  return new Set([...m.memberOf.flatMap((t) => t.coveredUnitIds), ...m.secretaryOf.map((u) => u.id)]);
+}
+
+/** An issue is visible in its unit's area, and always to the person it is assigned to. */
+export function maySeeIssue(org: Org, userid: string, issue: { unitId: string; assignee?: string | undefined }): boolean {
+  return issue.assignee === userid || visibleUnits(org, userid).has(issue.unitId);
+}
+
+/**
+ * What a chat may be shown. Replies to a group are read by everyone in it, so the ledger is
+ * shown only where it belongs: a single chat shows what the person may see; a registered group
+ * its own scope (the admin group everything); a group not in the organisation file nothing.
+ */
+export function unitsChatShows(org: Org, chat: Chat | undefined, single: boolean): ReadonlySet<string> | 'any' {
+  if (single) return 'any';
+  if (!chat) return new Set();
+  if (chat.scope.kind === 'admin') return 'any';
+  return new Set(org.unitsInScope(chat.scope).map((u) => u.id));
+}
+
+/** Which units a list, a status, an export or a score covers, and what people call them. */
+export interface Scope {
+  label: string;
+  units: Unit[];
+}
+
+/** The default: the chat's scope if it has one, else everything the person may see. */
+export function defaultScope(org: Org, sender: Membership, chat: Chat | undefined): Scope {
+  const visible = visibleUnits(org, sender.userid);
+  if (chat && chat.scope.kind !== 'admin') {
+    const units = org.unitsInScope(chat.scope).filter((u) => visible.has(u.id));
+    return { label: scopeLabel(org, chat), units };
+  }
+  if (sender.roles.includes('admin')) return districtScope(org);
+  const teams = sender.memberOf;
+  const label = teams.length ? teams.map((t) => t.name).join('、') : '我负责的单位';
+  return { label, units: org.units.filter((u) => visible.has(u.id)) };
+}
+
+export function districtScope(org: Org): Scope {
+  return { label: `全区（${org.district}）`, units: [...org.units] };
+}
+
+function scopeLabel(org: Org, chat: Chat): string {
+  const s = chat.scope;
+  if (s.kind === 'team') return org.team(s.teamId)?.name ?? s.teamId;
+  if (s.kind === 'town') return s.town;
+  if (s.kind === 'unit') return org.unit(s.unitId)?.name ?? s.unitId;
+  return `全区（${org.district}）`;
+}
+
+/** A scope word read: the scope, one the person may not see, or a name several units share. */
+export type NamedScope = { kind: 'scope'; scope: Scope } | { kind: 'outside'; label: string } | { kind: 'ambiguous'; word: string; units: Unit[] };
+
+/** A scope word: 全区, a team (第一工作队 / t1), a town (福禄镇) or a unit (斑竹村). Undefined when it is none. */
+export function readScopeWord(org: Org, sender: Membership, word: string): NamedScope | undefined {
+  const norm = normalizeText(word);
+  const visible = visibleUnits(org, sender.userid);
+  const allowed = (units: Unit[], label: string): NamedScope =>
+    units.every((u) => visible.has(u.id)) ? { kind: 'scope', scope: { label, units } } : { kind: 'outside', label };
+  if (norm === '全区' || norm === '全部' || norm === org.district || /^(?:all|district)$/iu.test(norm)) return allowed([...org.units], `全区（${org.district}）`);
+  const team = org.teams.find((t: Team) => t.id === word || normalizeText(t.name) === norm);
+  if (team) return allowed(team.coveredUnitIds.map((id) => org.unit(id)!), team.name);
+  const townUnits = org.units.filter((u) => normalizeText(u.town) === norm);
+  if (townUnits.length) return allowed(townUnits, townUnits[0]!.town);
+  const m = unitIndex(org).match(word, visible);
+  if (m.kind === 'one') return allowed([m.unit], `${m.unit.town}${m.unit.name}`);
+  if (m.kind === 'many') return { kind: 'ambiguous', word, units: m.units };
+  return undefined;
+}
