@@ -1,11 +1,6 @@
 import { rowsBy, scopeReport } from '../src/domain/report';
-import type { Token } from '../src/parsing/args';
-import { ALL_TIME, parsePeriod, type Period } from '../src/parsing/period';
 import { defineCommand, grammarInput } from '../src/pipeline/command';
-import { UsageError } from '../src/pipeline/errors';
-import { assertChatShows } from '../src/pipeline/chat-scope';
-import { defaultScope, namedScope, type Scope } from '../src/pipeline/scope';
-import { clipForReply } from '../src/rendering/clip';
+import { readScopeAndPeriod } from '../src/pipeline/scope-period';
 import { renderStatus } from '../src/rendering/status';
 
 const EXAMPLE = '/status 福禄镇 本月';
@@ -22,24 +17,7 @@ export default defineCommand({
   args: grammarInput,
   async run(ctx, { args }) {
     const now = ctx.clock.now().getTime();
-    let scope: Scope | undefined;
-    let period: Period | undefined;
-    for (const w of joinEnglishPeriods(args.words)) {
-      const p = parsePeriod(w.raw, now);
-      if (p && !period) {
-        period = p;
-        continue;
-      }
-      const s = namedScope(ctx, w.raw);
-      if (s && !scope) {
-        scope = s;
-        continue;
-      }
-      throw new UsageError(`看不懂“${clipForReply(w.raw)}”：可以写镇街、单位、工作队或“全区”，以及“本月”“本季度”“2022”这样的时段`, EXAMPLE);
-    }
-    scope ??= defaultScope(ctx);
-    assertChatShows(ctx, scope.units.map((u) => u.id), scope.label);
-    period ??= ALL_TIME;
+    const { scope, period } = readScopeAndPeriod(ctx, args.words, EXAMPLE);
     const report = await scopeReport(ctx.ledger, scope.units.map((u) => u.id), period, now, OLDEST);
     // Small areas by unit; a district by town (docs/design.md §4.10: "a per-unit (or per-town) table").
     const byTown = scope.units.length > 15;
@@ -56,17 +34,3 @@ export default defineCommand({
     });
   },
 });
-
-/** "this month", "last year" written as two words read as one period word. */
-function joinEnglishPeriods(words: readonly Token[]): Token[] {
-  const out: Token[] = [];
-  for (let i = 0; i < words.length; i++) {
-    const w = words[i]!;
-    const next = words[i + 1];
-    if (next && /^(?:this|last)$/iu.test(w.norm) && /^(?:month|quarter|year)$/iu.test(next.norm)) {
-      out.push({ raw: `${w.raw}-${next.raw}`, norm: `${w.norm}-${next.norm}` });
-      i++;
-    } else out.push(w);
-  }
-  return out;
-}

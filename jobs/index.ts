@@ -8,6 +8,7 @@ import type { Metrics } from '../src/observability/metrics';
 import type { Keys } from '../src/store/keys';
 import type { LedgerStore } from '../src/store/ledger-store';
 import { bullConnection, type RedisClient } from '../src/store/redis';
+import { noFileRequests, type FileRequests } from './files/requests';
 import { Outbox } from './outbound/outbox';
 import { RateLimiter } from './outbound/rate-limit';
 import { RemindGate } from './outbound/remind-gate';
@@ -46,6 +47,8 @@ export interface JobsClient {
   timers: TimerScheduler;
   /** The /催办 limits (per issue, per person). */
   remindGate: RemindGate;
+  /** Files made by a job (the 台账 workbook, the .docx 通报), answered with a signed link. */
+  files: FileRequests;
   /** After a committed change: bring the issue's timers in line (never fails the command). */
   afterCommit(before: Issue | undefined, after: Issue): Promise<void>;
 }
@@ -62,6 +65,7 @@ export function createJobsClient(deps: JobsDeps): JobsClient {
     outbox,
     timers,
     remindGate: new RemindGate(deps.redis, deps.keys),
+    files: noFileRequests,
     async afterCommit(before, after) {
       try {
         await timers.sync(before, after, deps.clock.now().getTime());

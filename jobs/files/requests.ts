@@ -1,0 +1,14 @@
+import type { FileRequestInput } from './file-request';
+
+/**
+ * How a command asks for a file: the request is queued for the files worker and the answer is
+ * the signed link people can open once the file is ready (the file message follows in the chat).
+ */
+export interface FileRequests {
+  request(input: FileRequestInput): Promise<{ id: string; url: string; expiresAt: number }>;
+}
+
+/** Until the files worker is wired in, asking for a file fails loudly rather than silently. */
+export const noFileRequests: FileRequests = {
+  request: () => Promise.reject(new Error('file requests are not wired into this build')),
+};
