@@ -8,12 +8,17 @@ import type { Metrics } from '../src/observability/metrics';
 import type { Keys } from '../src/store/keys';
 import type { LedgerStore } from '../src/store/ledger-store';
 import { bullConnection, type RedisClient } from '../src/store/redis';
-import { noFileRequests, type FileRequests } from './files/requests';
+import type { LinkSigner } from '../src/server/signed-links';
+import type { ExportFiles } from '../src/store/export-files';
+import { createFilesClient, type FilesClient } from './files/file-jobs';
+import { makers as registeredMakers, type FileMakers } from './files/makers';
+import { processFile } from './files/process-file';
+import { EXPORT_SWEEP_CRON, runExportSweep } from './files/sweep';
 import { Outbox } from './outbound/outbox';
 import { RateLimiter } from './outbound/rate-limit';
 import { RemindGate } from './outbound/remind-gate';
 import { processPush } from './outbound/sender';
-import { OUTBOUND_QUEUE, TIMERS_QUEUE, type Queues } from './queues';
+import { FILES_QUEUE, OUTBOUND_QUEUE, TIMERS_QUEUE, type Queues } from './queues';
 import { runBulletin } from './ticks/bulletin';
 import { scheduleTicks } from './ticks/cron';
 import { runDigest } from './ticks/digest';
@@ -39,6 +44,8 @@ export interface JobsDeps {
   /** The workers' job lock and stalled check (BullMQ's lockDuration, stalledInterval); unset: BullMQ's 30 s. */
   lockMs?: number;
   stalledIntervalMs?: number;
+  /** Generated files: the store (DATA_DIR/exports + metadata), the link signer, and the makers (default jobs/files/makers.ts). */
+  files: { exports: ExportFiles; links: LinkSigner; makers?: FileMakers };
 }
 
 /** What handlers use to make the bot speak: the outbox and the per-issue timers. */
@@ -47,10 +54,10 @@ export interface JobsClient {
   timers: TimerScheduler;
   /** The /催办 limits (per issue, per person). */
   remindGate: RemindGate;
-  /** Files made by a job (the 台账 workbook, the .docx 通报), answered with a signed link. */
-  files: FileRequests;
   /** After a committed change: bring the issue's timers in line (never fails the command). */
   afterCommit(before: Issue | undefined, after: Issue): Promise<void>;
+  /** Generated files: request one (answers with its signed link at once), read its status, sign a link. */
+  files: FilesClient;
 }
 
 export interface JobsRunner {
@@ -65,7 +72,7 @@ export function createJobsClient(deps: JobsDeps): JobsClient {
     outbox,
     timers,
     remindGate: new RemindGate(deps.redis, deps.keys),
-    files: noFileRequests,
+    files: createFilesClient({ queue: deps.queues.files, exports: deps.files.exports, links: deps.files.links, org: deps.org, clock: deps.clock, logger: deps.logger, ...(deps.backoffMs ? { backoffMs: deps.backoffMs } : {}) }),
     async afterCommit(before, after) {
       try {
         await timers.sync(before, after, deps.clock.now().getTime());
@@ -78,7 +85,7 @@ export function createJobsClient(deps: JobsDeps): JobsClient {
 }
 
 /**
- * The workers (outbound sender, timers) and the calendar ticks. They run inside the server by
+ * The workers (outbound sender, timers, files) and the calendar ticks. They run inside the server by
  * default, or alone with `npm run worker`.
  */
 export function createJobsRunner(deps: JobsDeps, client: JobsClient): JobsRunner {
@@ -93,6 +100,7 @@ export function createJobsRunner(deps: JobsDeps, client: JobsClient): JobsRunner
   let workers: Worker[] = [];
   let ticks: { stop(): Promise<void> } | undefined;
   let reconciling: Promise<void> | undefined;
+  let sweeping: Promise<void> | undefined;
 
   const onFailed = (job: Job | undefined, err: Error) => {
     if (!job) return;
@@ -105,7 +113,7 @@ export function createJobsRunner(deps: JobsDeps, client: JobsClient): JobsRunner
 
   return {
     async start() {
-      const outbound = new Worker(OUTBOUND_QUEUE, (job, token) => processPush(job, token, { ...deps, limiter, ...(deps.throttleMs ? { throttleMs: deps.throttleMs } : {}) }), {
+      const outbound = new Worker(OUTBOUND_QUEUE, (job, token) => processPush(job, token, { ...deps, limiter, exportsDir: deps.files.exports.dir, ...(deps.throttleMs ? { throttleMs: deps.throttleMs } : {}) }), {
         connection: bull.connection,
         prefix,
         concurrency: 4,
@@ -117,8 +125,11 @@ export function createJobsRunner(deps: JobsDeps, client: JobsClient): JobsRunner
         concurrency: 8,
         ...timings,
       });
+      const fileDeps = { ...deps, exports: deps.files.exports, links: deps.files.links, outbox: client.outbox, makers: deps.files.makers ?? registeredMakers };
+      // One at a time: a 100 000-row workbook takes seconds of CPU and its share of memory.
+      const files = new Worker(FILES_QUEUE, (job) => processFile(job, fileDeps), { connection: bull.connection, prefix, concurrency: 1, ...timings });
       outbound.on('completed', (job, result) => deps.metrics?.pushes.inc({ kind: String((job.data as { kind?: unknown }).kind ?? 'unknown'), outcome: String(result) }));
-      workers = [outbound, timers];
+      workers = [outbound, timers, files];
       for (const w of workers) {
         w.on('failed', onFailed);
         w.on('error', (err) => deps.logger.warn({ err: err.message }, 'worker connection error'));
@@ -130,20 +141,27 @@ export function createJobsRunner(deps: JobsDeps, client: JobsClient): JobsRunner
         [
           { name: 'digest', cron: policy.digestCron, run: (tick) => runDigest(tick, tickDeps) },
           { name: 'bulletin', cron: policy.bulletinCron, run: (tick) => runBulletin(tick, tickDeps) },
+          { name: 'export-sweep', cron: EXPORT_SWEEP_CRON, run: () => runExportSweep(fileDeps) },
         ],
         deps.redis,
         deps.keys,
         deps.logger,
       );
-      deps.logger.info({ queues: [OUTBOUND_QUEUE, TIMERS_QUEUE], digest: policy.digestCron, bulletin: policy.bulletinCron }, 'workers started');
+      deps.logger.info({ queues: [OUTBOUND_QUEUE, TIMERS_QUEUE, FILES_QUEUE], digest: policy.digestCron, bulletin: policy.bulletinCron }, 'workers started');
       // In the background: a big ledger must not hold the start up.
       reconciling = reconcileTimers({ ...deps, timers: client.timers }).then(
         () => undefined,
         (err: unknown) => deps.logger.error({ err }, 'timer reconcile failed'),
       );
+      // Files that expired while no worker ran; harmless if several instances sweep at once.
+      sweeping = runExportSweep(fileDeps).then(
+        () => undefined,
+        (err: unknown) => deps.logger.error({ err }, 'export sweep failed'),
+      );
     },
     async stop() {
       await reconciling;
+      await sweeping;
       await ticks?.stop();
       // close() lets active jobs finish; BullMQ closes the connections it made, we close a Cluster client we gave it.
       await Promise.all(workers.map((w) => w.close()));

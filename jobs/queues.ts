@@ -4,18 +4,20 @@ import { bullConnection } from '../src/store/redis';
 
 /**
  * BullMQ queues: `outbound` carries every push (docs/design.md §5), `timers` the per-issue delayed
- * jobs (deadline reminders, 回头看).
+ * jobs (deadline reminders, 回头看), `files` the generated files (the 台账 workbook, the .docx).
  */
 export const OUTBOUND_QUEUE = 'outbound';
 export const TIMERS_QUEUE = 'timers';
+export const FILES_QUEUE = 'files';
 
 export interface Queues {
   outbound: Queue;
   timers: Queue;
+  files: Queue;
   /** Reachability for /healthz, the dead letters (pushes that failed their last attempt) and the backlog. */
   check(): Promise<{ deadLetters: number; waiting: number }>;
   /** Workers connected to each queue (BullMQ names their connections), on any instance. */
-  workers(): Promise<{ outbound: number; timers: number }>;
+  workers(): Promise<{ outbound: number; timers: number; files: number }>;
   close(): Promise<void>;
 }
 
@@ -28,21 +30,23 @@ export function createQueues(redisUrl: string, prefix: string, logger: Logger): 
   };
   const outbound = make(OUTBOUND_QUEUE);
   const timers = make(TIMERS_QUEUE);
+  const files = make(FILES_QUEUE);
   let closing: Promise<void> | undefined;
   return {
     outbound,
     timers,
+    files,
     async check() {
       const counts = await outbound.getJobCounts('failed', 'waiting');
       await timers.getJobCounts('waiting');
       return { deadLetters: counts.failed ?? 0, waiting: counts.waiting ?? 0 };
     },
     async workers() {
-      const [o, t] = await Promise.all([outbound.getWorkersCount(), timers.getWorkersCount()]);
-      return { outbound: o, timers: t };
+      const [o, t, f] = await Promise.all([outbound.getWorkersCount(), timers.getWorkersCount(), files.getWorkersCount()]);
+      return { outbound: o, timers: t, files: f };
     },
     close() {
-      closing ??= Promise.all([outbound.close(), timers.close()]).then(() => bull.close());
+      closing ??= Promise.all([outbound.close(), timers.close(), files.close()]).then(() => bull.close());
       return closing;
     },
   };

@@ -6,7 +6,10 @@ import type { Logger } from './log/logger';
 import { createMetrics } from './observability/metrics';
 import { createPipeline } from './pipeline/pipeline';
 import { CommandRegistry } from './pipeline/registry';
+import { createDownloadRouter } from './server/downloads';
 import { createHttpServer } from './server/http-server';
+import { LinkSigner, linkKey } from './server/signed-links';
+import { ExportFiles } from './store/export-files';
 import { createKeys } from './store/keys';
 import { DraftStore } from './store/draft-store';
 import { LedgerStore } from './store/ledger-store';
@@ -17,6 +20,7 @@ import { WecomCallbackCrypto } from './wecom/crypto';
 import { WebhookTransport } from './wecom/webhook-transport';
 import { commands } from '../handlers';
 import { createJobsClient, createJobsRunner, type JobsClient } from '../jobs';
+import type { FileMakers } from '../jobs/files/makers';
 import { createQueues, type Queues } from '../jobs/queues';
 
 export interface AppDeps {
@@ -30,6 +34,8 @@ export interface AppDeps {
   jobTimings?: { backoffMs?: number; throttleMs?: number; lockMs?: number; stalledIntervalMs?: number };
   /** "worker": only the workers and ticks, no HTTP (npm run worker). Default "server". */
   role?: 'server' | 'worker';
+  /** The makers of generated files; default the registry in jobs/files/makers.ts (tests pass their own). */
+  makers?: FileMakers;
 }
 
 export interface App {
@@ -66,7 +72,12 @@ export function createApp(deps: AppDeps): App {
   const ledger = new LedgerStore(redis, keys);
   const drafts = new DraftStore(redis, keys);
   const metrics = createMetrics();
-  const jobsDeps = { queues, redisUrl: deps.redisUrl, redis, keys, ledger, org: () => org, env, clock, logger, metrics, ...deps.jobTimings };
+  const exportFiles = new ExportFiles(redis, keys, env.DATA_DIR);
+  // PUBLIC_URL, or this host at the port it is bound to (known after listen; a worker uses PORT).
+  let boundPort = env.PORT;
+  const links = new LinkSigner(linkKey(env.LINK_SECRET, deps.credentials.encodingAESKey), () => env.PUBLIC_URL ?? `http://127.0.0.1:${boundPort}`);
+  const files = { exports: exportFiles, links, ...(deps.makers ? { makers: deps.makers } : {}) };
+  const jobsDeps = { queues, redisUrl: deps.redisUrl, redis, keys, ledger, org: () => org, env, clock, logger, metrics, files, ...deps.jobTimings };
   const jobs = createJobsClient(jobsDeps);
   const role = deps.role ?? 'server';
   const runner = role === 'worker' || env.RUN_WORKERS ? createJobsRunner(jobsDeps, jobs) : undefined;
@@ -83,13 +94,13 @@ export function createApp(deps: AppDeps): App {
   });
   const http = createHttpServer({
     logger,
-    routers: [transport.router],
+    routers: [transport.router, createDownloadRouter({ links, exports: exportFiles, clock, logger })],
     trustProxy: env.TRUST_PROXY,
     adminToken: env.ADMIN_TOKEN,
     metrics: {
       registry: metrics.registry,
       async refresh() {
-        for (const q of [queues.outbound, queues.timers]) {
+        for (const q of [queues.outbound, queues.timers, queues.files]) {
           const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
           for (const [state, n] of Object.entries(counts)) metrics.queueJobs.set({ queue: q.name, state }, n);
         }
@@ -115,6 +126,7 @@ export function createApp(deps: AppDeps): App {
       await transport.start((m) => pipeline.dispatch(m));
       try {
         const port = await http.listen(env.PORT, env.HOST);
+        boundPort = port;
         logger.info({ port, host: env.HOST, transport: transport.name, org: org.district }, 'duban listening');
         return port;
       } catch (err) {
@@ -172,6 +184,7 @@ function healthChecks(redis: RedisClient, queues: Queues, where: string): Health
       async check() {
         const n = await queues.workers();
         if (!n.outbound || !n.timers) throw new Error('no worker sends reminders and pushes (they wait in the queue): run `npm run worker` or set RUN_WORKERS=true');
+        if (!n.files) throw new Error('no worker makes the requested files (/导出 links stay "being prepared"): run `npm run worker` or set RUN_WORKERS=true');
         return n;
       },
     },

@@ -7,8 +7,3 @@ import type { FileRequestInput } from './file-request';
 export interface FileRequests {
   request(input: FileRequestInput): Promise<{ id: string; url: string; expiresAt: number }>;
 }
-
-/** Until the files worker is wired in, asking for a file fails loudly rather than silently. */
-export const noFileRequests: FileRequests = {
-  request: () => Promise.reject(new Error('file requests are not wired into this build')),
-};

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { RedisClient } from '../../src/store/redis';
 import type { Clock } from '../../src/clock';
@@ -7,7 +9,7 @@ import type { Org } from '../../src/domain/org';
 import type { Logger } from '../../src/log/logger';
 import type { Keys } from '../../src/store/keys';
 import { pushSchema, type Push } from '../push';
-import { PermanentSendError, SinkChannel, ThrottledError, WebhookChannel, type Channel } from './channels';
+import { FileRefusedError, MediaExpiredError, PermanentSendError, SinkChannel, ThrottledError, uploadRefusal, WebhookChannel, type Channel } from './channels';
 import { quietUntil } from './quiet-hours';
 import type { RateLimiter, Share } from './rate-limit';
 
@@ -21,24 +23,31 @@ export interface SenderDeps {
   logger: Logger;
   /** How long to wait after WeCom's 45009. */
   throttleMs?: number;
+  /** DATA_DIR/exports: where a file push's `file.path` is. */
+  exportsDir: string;
 }
 
 /**
  * Pushes people ask for (/催办) may use at most half of each robot's 20 a minute, so a flood of
  * them never holds up the scheduled reminders, digests and bulletins.
  */
-const AD_HOC_KINDS: ReadonlySet<Push['kind']> = new Set(['remind-now', 'fix-reported']);
+const AD_HOC_KINDS: ReadonlySet<Push['kind']> = new Set(['remind-now', 'fix-reported', 'file']);
 export const AD_HOC_SHARE: Share = { tag: 'adhoc', limit: 10 };
 
 /** Delivered pushes are remembered for a month: a slot is pushed once even if its job runs again. */
 const SENT_TTL_SECONDS = 30 * 86_400;
+
+/** A media_id is valid 3 days (docs/wecom-protocol.md §4.3); reuse it well within that. */
+const MEDIA_TTL_SECONDS = 2 * 86_400;
+
+export type PushOutcome = 'sent' | 'already-sent' | 'refused';
 
 /**
  * Processes one outbound job: skip if already sent; wait out quiet hours and the destination's
  * rate limit (the job is delayed, not failed); send; mark sent. Network trouble and WeCom
  * errcodes throw to retry with backoff; permanent refusals fail at once (dead letter).
  */
-export async function processPush(job: Job, token: string | undefined, deps: SenderDeps): Promise<'sent' | 'already-sent'> {
+export async function processPush(job: Job, token: string | undefined, deps: SenderDeps): Promise<PushOutcome> {
   const parsed = pushSchema.safeParse(job.data);
   if (!parsed.success) throw new UnrecoverableError(`invalid push data: ${parsed.error.issues[0]?.message}`);
   const push = parsed.data;
@@ -56,6 +65,7 @@ export async function processPush(job: Job, token: string | undefined, deps: Sen
     : new SinkChannel(deps.redis, deps.keys.pushes, deps.logger);
   // The limit belongs to the robot (its key), not to the job: never log or key by the secret itself.
   const destination = chat?.webhookKey ? `webhook-${createHash('sha1').update(chat.webhookKey).digest('hex').slice(0, 16)}` : `sink-${push.chatId}`;
+  if (push.file && channel instanceof WebhookChannel) return sendFile(job, token, push, push.file, channel, destination, deps);
   const taken = await deps.limiter.take(destination, now, `${push.id}#${job.attemptsMade}#${now}`, AD_HOC_KINDS.has(push.kind) ? AD_HOC_SHARE : undefined);
   if (taken.waitMs > 0) return delay(job, token, now + taken.waitMs);
 
@@ -72,6 +82,68 @@ export async function processPush(job: Job, token: string | undefined, deps: Sen
   await deps.limiter.sent(destination, deps.clock.now().getTime(), taken.member);
   deps.logger.info({ push: push.id, chat: push.chatId, kind: push.kind, channel: channel.name }, 'push sent');
   return 'sent';
+}
+
+/**
+ * A file through the group robot: upload, then the `file` message (docs/wecom-protocol.md §4.3).
+ * Both calls take a slot of the robot's 20 a minute — WeCom does not say whether an upload
+ * counts, so it is assumed to. The media_id is kept between the two, so a send that has to wait
+ * for the limit (or is retried) does not upload the file again.
+ */
+async function sendFile(job: Job, token: string | undefined, push: Push, file: NonNullable<Push['file']>, channel: WebhookChannel, destination: string, deps: SenderDeps): Promise<PushOutcome> {
+  const share = AD_HOC_KINDS.has(push.kind) ? AD_HOC_SHARE : undefined;
+  const mediaKey = deps.keys.exportMedia(destination, file.id);
+  let mediaId = await deps.redis.get(mediaKey);
+  const log = { push: push.id, chat: push.chatId, kind: push.kind, file: file.id };
+  const refuse = async (reason: string) => {
+    // Not a dead letter: nothing a retry or an operator can mend, and the reply's link serves the file.
+    deps.logger.warn({ ...log, reason }, 'file not sent through the group robot; its download link still works');
+    await deps.redis.set(deps.keys.sent(push.id), String(deps.clock.now().getTime()), 'EX', SENT_TTL_SECONDS);
+    return 'refused' as const;
+  };
+
+  if (!mediaId) {
+    const full = path.join(deps.exportsDir, file.path);
+    const size = await stat(full).then((s) => s.size, () => undefined);
+    if (size === undefined) throw new UnrecoverableError(`file ${file.path} is not in ${deps.exportsDir} on this instance (expired, or DATA_DIR is not shared between instances)`);
+    const refusal = uploadRefusal(size);
+    if (refusal) return refuse(refusal);
+    const now = deps.clock.now().getTime();
+    const taken = await deps.limiter.take(destination, now, `${push.id}#upload#${job.attemptsMade}#${now}`, share);
+    if (taken.waitMs > 0) return delay(job, token, now + taken.waitMs);
+    try {
+      mediaId = await channel.upload(file.name, await readFile(full));
+    } catch (err) {
+      if (err instanceof FileRefusedError) return refuse(err.message);
+      return failed(err, job, token, now, deps);
+    }
+    await deps.redis.set(mediaKey, mediaId, 'EX', MEDIA_TTL_SECONDS);
+    await deps.limiter.sent(destination, deps.clock.now().getTime(), taken.member);
+  }
+
+  const now = deps.clock.now().getTime();
+  const taken = await deps.limiter.take(destination, now, `${push.id}#${job.attemptsMade}#${now}`, share);
+  if (taken.waitMs > 0) return delay(job, token, now + taken.waitMs);
+  try {
+    await channel.sendFile(mediaId);
+  } catch (err) {
+    if (err instanceof MediaExpiredError) {
+      await deps.redis.del(mediaKey);
+      throw new Error(`${err.message}; uploading again on the next attempt`);
+    }
+    return failed(err, job, token, now, deps);
+  }
+  await deps.redis.set(deps.keys.sent(push.id), String(now), 'EX', SENT_TTL_SECONDS);
+  await deps.limiter.sent(destination, deps.clock.now().getTime(), taken.member);
+  deps.logger.info({ ...log, channel: channel.name }, 'push sent');
+  return 'sent';
+}
+
+/** Sorts a send failure as processPush does: wait out 45009, fail a permanent refusal at once, retry the rest. */
+async function failed(err: unknown, job: Job, token: string | undefined, now: number, deps: SenderDeps): Promise<never> {
+  if (err instanceof ThrottledError) return delay(job, token, now + (deps.throttleMs ?? 60_000));
+  if (err instanceof PermanentSendError) throw new UnrecoverableError(err.message);
+  throw err;
 }
 
 /** Moves the job back to delayed without spending an attempt (BullMQ's manual delay). */

@@ -86,6 +86,28 @@ export const envSchema = z
       // every key into one Redis Cluster slot.
       z.string().regex(/^[A-Za-z0-9_.-]+:$/, 'must be letters/digits ending with ":", e.g. duban: (no braces)').default('duban:'),
     ),
+    // The base URL people's browsers reach duban at, for the signed download links of generated
+    // files. Unset: http://127.0.0.1:<the port duban listens on> (make run on one machine).
+    PUBLIC_URL: z.preprocess(
+      emptyToUndefined,
+      z
+        .url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. https://duban.example.gov.cn' })
+        // The links append /files/…: a query, a fragment or a password in the base would break or leak.
+        .refine((u) => {
+          // zod runs this check even when the URL check above failed: leave that one to report.
+          if (!URL.canParse(u)) return true;
+          const url = new URL(u);
+          return !url.search && !url.hash && !url.username && !url.password;
+        }, 'must be a base URL without query, fragment or credentials, e.g. https://duban.example.gov.cn/duban')
+        .transform((u) => u.replace(/\/+$/, ''))
+        .optional(),
+    ),
+    // The key of the download links' signatures. Unset: derived from the callback EncodingAESKey,
+    // so every instance of one bot agrees without setup.
+    LINK_SECRET: z.preprocess(
+      emptyToUndefined,
+      z.string().regex(/^[\x21-\x7e]{32,256}$/, 'must be 32–256 printable ASCII characters without spaces, e.g. from `openssl rand -hex 32`').optional(),
+    ),
     DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('./data').transform((p) => path.resolve(p))),
     ORG_FILE: z.preprocess(emptyToUndefined, z.string().optional().transform((p) => (p ? path.resolve(p) : undefined))),
     RUN_WORKERS: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).default('true').transform((v) => v === 'true')),

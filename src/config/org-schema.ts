@@ -72,6 +72,8 @@ export const policySchema = z.strictObject({
     .transform((v) => (v === 'off' ? undefined : v)),
   bulletinCron: cronExpr.default('0 9 * * 1'),
   yellowWithin: durationSchema.default({ text: '2d', ms: 2 * 86_400_000 }),
+  /** How long a generated file (the 台账 workbook, a .docx) and its signed download link last. */
+  exportLinkTtl: durationSchema.default({ text: '24h', ms: 86_400_000 }),
 });
 
 export const orgFileSchema = z.strictObject({

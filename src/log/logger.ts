@@ -12,7 +12,7 @@ export function createLogger(level: string, opts: { pretty?: boolean; destinatio
     level,
     base: { service: 'duban' },
     redact: {
-      paths: ['token', 'aesKey', 'encodingAESKey', 'webhookKey', 'secret', '*.token', '*.aesKey', '*.webhookKey', '*.secret', 'url', '*.responseUrl'],
+      paths: ['token', 'aesKey', 'encodingAESKey', 'webhookKey', 'secret', '*.token', '*.aesKey', '*.webhookKey', '*.secret', 'url', '*.responseUrl', 'sig', 'link', '*.link', 'LINK_SECRET'],
       censor: '[redacted]',
     },
     serializers: { err: (err: unknown) => withoutCommandArgs(serializeError(err)) },

@@ -6,7 +6,7 @@
  * (issues, indexes, counters, deadlines, audit) changes in one Lua script, so its keys share the
  * hash tag `{ledger}`; BullMQ's keys share `{bull}` (its docs require a hash-tagged prefix). The
  * busiest single-key families — processed callbacks, drafts, sent markers, rate windows, tick
- * locks — carry no tag and spread over every master.
+ * locks, generated files — carry no tag and spread over every master.
  */
 export interface Keys {
   prefix: string;
@@ -54,6 +54,10 @@ export interface Keys {
   pushes: string;
   /** One lock per calendar tick, so several instances push a digest once. */
   tickLock(name: string, at: string): string;
+  /** A generated file's metadata (status, name, size, expiry), read by every instance's download route. */
+  exportFile(id: string): string;
+  /** A file's media_id at one group robot (by a hash of its key), so a retried send does not upload again. */
+  exportMedia(destination: string, id: string): string;
 }
 
 export function createKeys(prefix: string): Keys {
@@ -84,5 +88,7 @@ export function createKeys(prefix: string): Keys {
     remindRate: (u) => `${prefix}remind:user:${u}`,
     pushes: `${prefix}pushes`,
     tickLock: (name, at) => `${prefix}tick:${name}:${at}`,
+    exportFile: (id) => `${prefix}export:${id}`,
+    exportMedia: (d, id) => `${prefix}export-media:${d}:${id}`,
   };
 }

@@ -217,18 +217,19 @@ describe('/healthz', () => {
   it('reports Redis, the queue and the workers, with no problems', async () => {
     const res = await fetch(`${t.baseUrl}/healthz`);
     expect(res.status).toBe(200);
-    const report = (await res.json()) as { checks: { workers: { outbound: number; timers: number } } };
+    const report = (await res.json()) as { checks: { workers: { outbound: number; timers: number; files: number } } };
     expect(report).toEqual({
       ok: true,
       problems: [],
       checks: {
         redis: { ok: true, at: expect.stringMatching(/^127\.0\.0\.1:\d+\/0$/), ms: expect.any(Number) },
         queue: { ok: true, deadLetters: 0, waiting: 0 },
-        workers: { ok: true, outbound: expect.any(Number), timers: expect.any(Number) },
+        workers: { ok: true, outbound: expect.any(Number), timers: expect.any(Number), files: expect.any(Number) },
       },
     });
     expect(report.checks.workers.outbound).toBeGreaterThan(0);
     expect(report.checks.workers.timers).toBeGreaterThan(0);
+    expect(report.checks.workers.files).toBeGreaterThan(0);
   });
 });
 

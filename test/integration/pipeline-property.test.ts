@@ -1,9 +1,12 @@
+import os from 'node:os';
 import fc from 'fast-check';
 import type { Redis } from 'ioredis';
 import * as OpenCC from 'opencc-js/cn2t';
 import { commands } from '../../handlers';
 import { createJobsClient } from '../../jobs';
 import { createQueues, type Queues } from '../../jobs/queues';
+import { LinkSigner } from '../../src/server/signed-links';
+import { ExportFiles } from '../../src/store/export-files';
 import { fixedClock } from '../../src/clock';
 import { DAY_MS } from '../../src/domain/time';
 import { stripBotMentions } from '../../src/parsing/mentions';
@@ -62,6 +65,8 @@ beforeAll(async () => {
     env: { WECOM_API_BASE: 'http://127.0.0.1:9' },
     clock,
     logger: captured.logger,
+    // No workers run here: no file is ever made.
+    files: { exports: new ExportFiles(redis, keys, os.tmpdir()), links: new LinkSigner(Buffer.alloc(32, 1), () => 'http://127.0.0.1:9') },
   });
   pipeline = createPipeline({
     org: () => org,

@@ -1,9 +1,12 @@
+import os from 'node:os';
 import fc from 'fast-check';
 import type { Redis } from 'ioredis';
 import { commands } from '../../handlers';
 import { createJobsClient, type JobsClient } from '../../jobs';
 import type { Push } from '../../jobs/push';
 import { createQueues, type Queues } from '../../jobs/queues';
+import { LinkSigner } from '../../src/server/signed-links';
+import { ExportFiles } from '../../src/store/export-files';
 import { runBulletin } from '../../jobs/ticks/bulletin';
 import { runDigest } from '../../jobs/ticks/digest';
 import { fixedClock } from '../../src/clock';
@@ -50,7 +53,7 @@ beforeAll(async () => {
   const { logger } = captureLogs('warn');
   ledger = new LedgerStore(redis, keys);
   queues = createQueues(testRedisUrl(), keys.bullPrefix, logger);
-  jobs = createJobsClient({ queues, redisUrl: testRedisUrl(), redis, keys, ledger, org: () => org, env: { WECOM_API_BASE: 'http://127.0.0.1:9' }, clock, logger });
+  jobs = createJobsClient({ queues, redisUrl: testRedisUrl(), redis, keys, ledger, org: () => org, env: { WECOM_API_BASE: 'http://127.0.0.1:9' }, clock, logger, files: { exports: new ExportFiles(redis, keys, os.tmpdir()), links: new LinkSigner(Buffer.alloc(32, 1), () => 'http://127.0.0.1:9') } });
   pipeline = createPipeline({
     org: () => org,
     commands: new CommandRegistry(commands),

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import type { Redis } from 'ioredis';
 import { createApp, type App, type AppDeps } from '../../src/app';
@@ -6,6 +8,7 @@ import { fixedClock, type Clock } from '../../src/clock';
 import { loadEnv } from '../../src/config/env';
 import { parseOrg } from '../../src/config/org-file';
 import { demoOrgFile } from '../../src/config/paths';
+import type { FileMakers } from '../../jobs/files/makers';
 import type { Org } from '../../src/domain/org';
 import { CallbackClient } from '../../src/wecom/callback-client';
 import { captureLogs, type LogLine } from './log-capture';
@@ -36,6 +39,8 @@ export interface TestApp {
   prefix: string;
   redis: Redis;
   logs: LogLine[];
+  /** DATA_DIR (generated files under exports/): per prefix, so instances on one ledger share it. */
+  dataDir: string;
   stop(): Promise<void>;
 }
 
@@ -50,11 +55,15 @@ export interface TestAppOptions {
   jobTimings?: AppDeps['jobTimings'];
   /** "worker": workers and ticks only, no HTTP (like `npm run worker`). */
   role?: AppDeps['role'];
+  /** The file makers (default: the registry in jobs/files/makers.ts). */
+  makers?: FileMakers;
 }
 
 export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
   const prefix = opts.prefix ?? testPrefix();
+  const dataDir = path.join(os.tmpdir(), `duban-test-${prefix.replace(/[^A-Za-z0-9]/g, '')}`);
   const env = loadEnv({
+    DATA_DIR: dataDir,
     NODE_ENV: 'test',
     PORT: '0',
     HOST: '127.0.0.1',
@@ -74,6 +83,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.jobTimings ? { jobTimings: opts.jobTimings } : {}),
     ...(opts.role ? { role: opts.role } : {}),
+    ...(opts.makers ? { makers: opts.makers } : {}),
   });
   const port = await app.start();
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -86,9 +96,12 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     prefix,
     redis,
     logs: lines,
+    dataDir: env.DATA_DIR,
     async stop() {
       await app.stop();
       await redis.quit();
+      // A shared prefix means a shared directory: the test that chose the prefix cleans it.
+      if (!opts.prefix && !opts.env?.DATA_DIR) rmSync(env.DATA_DIR, { recursive: true, force: true });
     },
   };
 }

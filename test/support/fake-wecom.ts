@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { EventEmitter, once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
@@ -7,23 +8,45 @@ import getRawBody from 'raw-body';
 
 /**
  * A local stand-in for WeCom's outbound HTTP API (the only thing tests fake): the group robot's
- * /cgi-bin/webhook/send. It records every request, answers scripted errcodes per key, and
- * answers 404 — and remembers it — for any route it does not know. While holding (hold()), it
- * records each request at once but keeps its answer until release(): a send in flight.
+ * /cgi-bin/webhook/send and /cgi-bin/webhook/upload_media. It records every request, answers
+ * scripted errcodes per key, and answers 404 — and remembers it — for any route it does not
+ * know. While holding (hold()), it records each send at once but keeps its answer until
+ * release(): a send in flight.
  */
 export interface RobotMessage {
   key: string;
   msgtype: string;
+  /** text / markdown: the text; file: the media_id. */
   content: string;
   mentions: string[];
   errcode: number;
+  at: number;
+  /** file: the upload that media_id came from (undefined for a media_id this fake never gave). */
+  upload?: RobotUpload;
+}
+
+/** One upload_media request: what the multipart part said and held. */
+export interface RobotUpload {
+  key: string;
+  type: string;
+  /** The part's filename, its filelength parameter, its content type, and the bytes' count. */
+  name: string;
+  filelength: number | undefined;
+  contentType: string;
+  size: number;
+  bytes: Buffer;
+  errcode: number;
+  /** Given when errcode is 0. */
+  mediaId?: string;
   at: number;
 }
 
 export class FakeWecom extends EventEmitter {
   readonly messages: RobotMessage[] = [];
   readonly unexpected: string[] = [];
+  readonly uploads: RobotUpload[] = [];
   private readonly scripts = new Map<string, number[]>();
+  private readonly uploadScripts = new Map<string, number[]>();
   private readonly held: Array<() => void> = [];
   private holding = false;
   private server: Server | undefined;
@@ -32,6 +55,11 @@ export class FakeWecom extends EventEmitter {
   /** The next answers for a key, in order (then errcode 0). */
   script(key: string, errcodes: number[]): void {
     this.scripts.set(key, [...errcodes]);
+  }
+
+  /** The next answers to a key's uploads, in order (then errcode 0). */
+  scriptUpload(key: string, errcodes: number[]): void {
+    this.uploadScripts.set(key, [...errcodes]);
   }
 
   /** From now on, record each request but answer it only on release() (emits 'held' with the message). */
@@ -75,16 +103,20 @@ export class FakeWecom extends EventEmitter {
         msgtype: string;
         text?: { content: string; mentioned_list?: string[] };
         markdown?: { content: string };
+        file?: { media_id: string };
       };
       const queue = this.scripts.get(key);
       const errcode = queue?.length ? queue.shift()! : 0;
+      const mediaId = body.file?.media_id;
+      const upload = mediaId === undefined ? undefined : this.uploads.find((u) => u.mediaId === mediaId && u.key === key);
       const msg: RobotMessage = {
         key,
         msgtype: body.msgtype,
-        content: body.text?.content ?? body.markdown?.content ?? '',
+        content: body.text?.content ?? body.markdown?.content ?? mediaId ?? '',
         mentions: body.text?.mentioned_list ?? [],
         errcode,
         at: Date.now(),
+        ...(upload ? { upload } : {}),
       };
       this.messages.push(msg);
       ctx.body = { errcode, errmsg: errcode ? 'scripted error' : 'ok' };
@@ -94,6 +126,41 @@ export class FakeWecom extends EventEmitter {
         this.emit('held', msg);
         await answered;
       }
+    });
+    router.post('/cgi-bin/webhook/upload_media', async (ctx) => {
+      const key = String(ctx.query.key ?? '');
+      const raw = await getRawBody(ctx.req);
+      const contentType = ctx.get('content-type');
+      // WeCom's part header carries filelength after filename; Node's multipart parser (undici)
+      // refuses any parameter but name and filename, so read filelength here and hand it the rest.
+      const headerEnd = raw.indexOf('\r\n\r\n');
+      const param = /; ?filelength=(\d+)/.exec(raw.subarray(0, headerEnd).toString('latin1'));
+      const length = param?.[1];
+      const part = param ? Buffer.concat([raw.subarray(0, param.index), raw.subarray(param.index + param[0].length)]) : raw;
+      const form = await new Response(part, { headers: { 'content-type': contentType } }).formData().catch(() => undefined);
+      const media = form?.get('media');
+      if (!form || !(media instanceof Blob)) {
+        this.unexpected.push(`POST ${ctx.path} without a multipart "media" file`);
+        ctx.body = { errcode: 40008, errmsg: 'no media part' };
+        return;
+      }
+      const queue = this.uploadScripts.get(key);
+      const errcode = queue?.length ? queue.shift()! : 0;
+      const upload: RobotUpload = {
+        key,
+        type: String(ctx.query.type ?? ''),
+        name: (media as File).name,
+        filelength: length === undefined ? undefined : Number(length),
+        contentType: media.type,
+        size: media.size,
+        bytes: Buffer.from(await media.arrayBuffer()),
+        errcode,
+        at: Date.now(),
+        ...(errcode === 0 ? { mediaId: `media-${this.uploads.length + 1}-${randomBytes(4).toString('hex')}` } : {}),
+      };
+      this.uploads.push(upload);
+      ctx.body = errcode ? { errcode, errmsg: 'scripted error' } : { errcode: 0, errmsg: 'ok', type: upload.type, media_id: upload.mediaId, created_at: String(Math.floor(upload.at / 1000)) };
+      this.emit('upload', upload);
     });
     app.use(router.routes());
     app.use(async (ctx) => {
