@@ -2,6 +2,7 @@ import type { Command } from '../src/pipeline/command';
 import assign from './assign';
 import cancel from './cancel';
 import cancelIssue from './cancel-issue';
+import exportLedger from './export';
 import extend from './extend';
 import fix from './fix';
 import help from './help';
@@ -31,6 +32,7 @@ export const commands: readonly Command[] = [
   list,
   mine,
   status,
+  exportLedger,
   whoami,
   help,
   cancel,
