@@ -7,6 +7,7 @@ import fix from './fix';
 import help from './help';
 import list from './list';
 import mine from './mine';
+import practice from './practice';
 import remind from './remind';
 import report from './report';
 import reject from './reject';
@@ -14,6 +15,7 @@ import revisit from './revisit';
 import show from './show';
 import status from './status';
 import verify from './verify';
+import visit from './visit';
 import whoami from './whoami';
 
 /** Every chat command, one file each. Order is the order /帮助 lists them: the loop first. */
@@ -31,6 +33,8 @@ export const commands: readonly Command[] = [
   list,
   mine,
   status,
+  visit,
+  practice,
   whoami,
   help,
   cancel,

@@ -72,6 +72,8 @@ export const policySchema = z.strictObject({
     .transform((v) => (v === 'off' ? undefined : v)),
   bulletinCron: cronExpr.default('0 9 * * 1'),
   yellowWithin: durationSchema.default({ text: '2d', ms: 2 * 86_400_000 }),
+  /** 走访覆盖: a unit whose latest visit is older than this many days is named in /status and the export. */
+  coverageStaleDays: z.number().int().min(1).max(3650).default(90),
 });
 
 export const orgFileSchema = z.strictObject({
