@@ -8,6 +8,7 @@ import fix from './fix';
 import help from './help';
 import list from './list';
 import mine from './mine';
+import practice from './practice';
 import remind from './remind';
 import report from './report';
 import reject from './reject';
@@ -15,6 +16,7 @@ import revisit from './revisit';
 import show from './show';
 import status from './status';
 import verify from './verify';
+import visit from './visit';
 import whoami from './whoami';
 
 /** Every chat command, one file each. Order is the order /帮助 lists them: the loop first. */
@@ -33,6 +35,8 @@ export const commands: readonly Command[] = [
   mine,
   status,
   exportLedger,
+  visit,
+  practice,
   whoami,
   help,
   cancel,

@@ -1,6 +1,8 @@
+import { coverageOf } from '../src/domain/coverage';
 import { rowsBy, scopeReport } from '../src/domain/report';
 import { defineCommand, grammarInput } from '../src/pipeline/command';
 import { readScopeAndPeriod } from '../src/pipeline/scope-period';
+import { coverageLines } from '../src/rendering/records';
 import { renderStatus } from '../src/rendering/status';
 
 const EXAMPLE = '/status 福禄镇 本月';
@@ -18,7 +20,13 @@ export default defineCommand({
   async run(ctx, { args }) {
     const now = ctx.clock.now().getTime();
     const { scope, period } = readScopeAndPeriod(ctx, args.words, EXAMPLE);
-    const report = await scopeReport(ctx.ledger, scope.units.map((u) => u.id), period, now, OLDEST);
+    const unitIds = scope.units.map((u) => u.id);
+    const visits = ctx.records.visits;
+    // Coverage only once the district logs visits: one EXISTS otherwise, and /status reads as before.
+    const [report, coverage] = await Promise.all([
+      scopeReport(ctx.ledger, unitIds, period, now, OLDEST),
+      visits.anyVisit().then((any) => (any ? coverageOf(visits, unitIds, period, now, ctx.org.policy.coverageStaleDays) : undefined)),
+    ]);
     // Small areas by unit; a district by town (docs/design.md §4.10: "a per-unit (or per-town) table").
     const byTown = scope.units.length > 15;
     const rows = rowsBy(report, scope.units, byTown ? 'town' : 'unit');
@@ -31,6 +39,7 @@ export default defineCommand({
       oldest,
       now,
       viewer: ctx.sender.userid,
+      ...(coverage ? { coverage: coverageLines(ctx.org, coverage) } : {}),
     });
   },
 });

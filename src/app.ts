@@ -14,6 +14,7 @@ import { createKeys } from './store/keys';
 import { DraftStore } from './store/draft-store';
 import { LedgerStore } from './store/ledger-store';
 import { MessageLog } from './store/message-log';
+import { createRecordStores } from './store/record-stores';
 import { createRedis, describeRedis, type RedisClient } from './store/redis';
 import type { HealthCheck } from './server/health';
 import { WecomCallbackCrypto } from './wecom/crypto';
@@ -71,6 +72,7 @@ export function createApp(deps: AppDeps): App {
   const messages = new MessageLog(redis, keys);
   const ledger = new LedgerStore(redis, keys);
   const drafts = new DraftStore(redis, keys);
+  const records = createRecordStores(redis, keys);
   const metrics = createMetrics();
   const exportFiles = new ExportFiles(redis, keys, env.DATA_DIR);
   // PUBLIC_URL, or this host at the port it is bound to (known after listen; a worker uses PORT).
@@ -82,7 +84,7 @@ export function createApp(deps: AppDeps): App {
   const role = deps.role ?? 'server';
   const runner = role === 'worker' || env.RUN_WORKERS ? createJobsRunner(jobsDeps, jobs) : undefined;
   const registry = new CommandRegistry(commands);
-  const pipeline = createPipeline({ org: () => org, commands: registry, messages, ledger, drafts, jobs, clock, logger, metrics });
+  const pipeline = createPipeline({ org: () => org, commands: registry, messages, ledger, drafts, records, jobs, clock, logger, metrics });
   const transport = new WebhookTransport({
     metrics,
     crypto: new WecomCallbackCrypto(deps.credentials.token, deps.credentials.encodingAESKey),

@@ -74,6 +74,8 @@ export const policySchema = z.strictObject({
   yellowWithin: durationSchema.default({ text: '2d', ms: 2 * 86_400_000 }),
   /** How long a generated file (the 台账 workbook, a .docx) and its signed download link last. */
   exportLinkTtl: durationSchema.default({ text: '24h', ms: 86_400_000 }),
+  /** 走访覆盖: a unit whose latest visit is older than this many days is named in /status and the export. */
+  coverageStaleDays: z.number().int().min(1).max(3650).default(90),
 });
 
 export const orgFileSchema = z.strictObject({

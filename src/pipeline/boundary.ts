@@ -8,7 +8,7 @@ import type { CommandRegistry } from './registry';
 import type { Route } from './route';
 
 /** What the error boundary needs besides the message: the handlers' context parts. */
-export type BoundaryDeps = Pick<CommandContext, 'clock' | 'ledger' | 'drafts' | 'jobs'> & {
+export type BoundaryDeps = Pick<CommandContext, 'clock' | 'ledger' | 'drafts' | 'jobs' | 'records'> & {
   commands: CommandRegistry;
   logger: Logger;
 };
@@ -70,6 +70,7 @@ export async function runRouted(deps: BoundaryDeps, r: Read, routed: Route): Pro
       commands: deps.commands,
       ledger: deps.ledger,
       drafts: deps.drafts,
+      records: deps.records,
       jobs: deps.jobs,
       ...(quotedRef !== undefined ? { quotedRef } : {}),
     };

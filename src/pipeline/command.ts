@@ -6,6 +6,7 @@ import { parseArgs, type ParseOptions } from '../parsing/args';
 import type { JobsClient } from '../../jobs';
 import type { DraftStore } from '../store/draft-store';
 import type { LedgerStore } from '../store/ledger-store';
+import type { RecordStores } from '../store/record-stores';
 import type { IncomingMessage } from '../transport/types';
 import { UsageError } from './errors';
 
@@ -38,6 +39,8 @@ export interface CommandContext {
   commands: CommandCatalog;
   ledger: LedgerStore;
   drafts: DraftStore;
+  /** The department's records: 典型经验 and 走访. */
+  records: RecordStores;
   /** Pushes and per-issue timers. */
   jobs: JobsClient;
   /** The issue named in a quoted bot message, when the user replied by quoting one. */

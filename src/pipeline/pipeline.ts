@@ -10,6 +10,7 @@ import { unitIndex } from '../parsing/units';
 import type { Draft, DraftStore } from '../store/draft-store';
 import type { LedgerStore } from '../store/ledger-store';
 import type { MessageLog } from '../store/message-log';
+import type { RecordStores } from '../store/record-stores';
 import type { IncomingMessage, Reply } from '../transport/types';
 import { MAX_COMMAND_TEXT } from './command';
 import { mayRun, roleRefusal, runRouted, type Handled, type Read } from './boundary';
@@ -23,6 +24,7 @@ export interface PipelineDeps {
   messages: MessageLog;
   ledger: LedgerStore;
   drafts: DraftStore;
+  records: RecordStores;
   jobs: JobsClient;
   clock: Clock;
   logger: Logger;

@@ -54,10 +54,17 @@ export function splitCommand(text: string): { word: string; rest: string } | und
   return { word: m[1]!, rest: m[2]!.trim() };
 }
 
-/** The first "#12" in a quoted bot message. */
+/**
+ * The first "#12" in a quoted bot message. "典型 #3" names a 典型经验, not issue 3: quoting a
+ * practice card and writing /销号 must not close issue 3.
+ */
 export function refIn(text: string): number | undefined {
-  const m = /#(\d{1,9})/.exec(normalizeText(text.slice(0, 2000)));
-  return m ? Number(m[1]) : undefined;
+  const norm = normalizeText(text.slice(0, 2000));
+  for (const m of norm.matchAll(/#(\d{1,9})/gu)) {
+    if (/典型(?:经验)?\s*$/u.test(norm.slice(Math.max(0, m.index - 8), m.index))) continue;
+    return Number(m[1]);
+  }
+  return undefined;
 }
 
 /**

@@ -26,7 +26,7 @@ export function averageClose(days: number): string {
  */
 export function renderStatus(
   org: Org,
-  s: { title: string; figures: Figures; rows: StatusRow[]; rowLabel: string; oldest: Issue[]; now: number; viewer?: string },
+  s: { title: string; figures: Figures; rows: StatusRow[]; rowLabel: string; oldest: Issue[]; now: number; viewer?: string; /** 走访覆盖 lines, once the district logs visits. */ coverage?: string[] },
 ): string {
   const f = s.figures;
   const lines = [
@@ -36,6 +36,7 @@ export function renderStatus(
     `整改率 ${pct(f.rate)}　按期整改率 ${pct(f.onTimeRate)}`,
   ];
   if (f.avgDaysToClose !== undefined) lines.push(averageClose(f.avgDaysToClose));
+  if (s.coverage) lines.push(...s.coverage);
   if (s.rows.length) {
     lines.push('', `**各${s.rowLabel}**（发现 销号 🔴逾期 整改率）`);
     for (const r of s.rows) {

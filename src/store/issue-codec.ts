@@ -85,7 +85,7 @@ const json = <T extends z.ZodType>(schema: T) =>
     }
   }).pipe(schema);
 
-const evidenceSchema = z.object({
+export const evidenceSchema = z.object({
   kind: z.enum(['image', 'file', 'video']),
   url: z.string(),
   aesKey: z.string().optional(),

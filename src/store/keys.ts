@@ -58,10 +58,34 @@ export interface Keys {
   exportFile(id: string): string;
   /** A file's media_id at one group robot (by a hash of its key), so a retried send does not upload again. */
   exportMedia(destination: string, id: string): string;
+  /**
+   * The department's own records (典型经验, 走访) and its audit share the hash tag `{dept}`: a
+   * record, its indexes and its audit entry are written by one script.
+   */
+  deptPrefix: string;
+  /** The department's audit: a stream of JSON entries { kind, actor, at, what } (field "entry"). */
+  deptAudit: string;
+  practiceSeq: string;
+  /** One 典型经验 as JSON. */
+  practice(id: number): string;
+  /** Practice ids by time recorded (score = ms): district-wide and per unit. */
+  practices: string;
+  unitPractices(unitId: string): string;
+  visitSeq: string;
+  /** One 走访 (guidance visit) as JSON. */
+  visit(id: number): string;
+  /** Visit ids by visit time (score = ms): district-wide and per unit. */
+  visits: string;
+  unitVisits(unitId: string): string;
+  /** Visits per unit (fields = unit ids) in a bucket: "all" or a month "YYYYMM", for coverage. */
+  visitCounts(bucket: string): string;
+  /** Each unit's latest visit (member = unit id, score = ms), for "not visited for a long time". */
+  visitLast: string;
 }
 
 export function createKeys(prefix: string): Keys {
   const ledger = `${prefix}{ledger}:`;
+  const dept = `${prefix}{dept}:`;
   return {
     prefix,
     ledgerPrefix: ledger,
@@ -90,5 +114,17 @@ export function createKeys(prefix: string): Keys {
     tickLock: (name, at) => `${prefix}tick:${name}:${at}`,
     exportFile: (id) => `${prefix}export:${id}`,
     exportMedia: (d, id) => `${prefix}export-media:${d}:${id}`,
+    deptPrefix: dept,
+    deptAudit: `${dept}audit`,
+    practiceSeq: `${dept}practice:seq`,
+    practice: (id) => `${dept}practice:${id}`,
+    practices: `${dept}practices`,
+    unitPractices: (u) => `${dept}practices:unit:${u}`,
+    visitSeq: `${dept}visit:seq`,
+    visit: (id) => `${dept}visit:${id}`,
+    visits: `${dept}visits`,
+    unitVisits: (u) => `${dept}visits:unit:${u}`,
+    visitCounts: (b) => `${dept}visits:count:${b}`,
+    visitLast: `${dept}visits:last`,
   };
 }

@@ -16,6 +16,7 @@ import { DraftStore } from '../../src/store/draft-store';
 import { createKeys, type Keys } from '../../src/store/keys';
 import { LedgerStore } from '../../src/store/ledger-store';
 import { MessageLog } from '../../src/store/message-log';
+import { createRecordStores } from '../../src/store/record-stores';
 import type { IncomingMessage } from '../../src/transport/types';
 import { BOT_NAME, demoOrg } from '../support/app';
 import { captureLogs, type LogLine } from '../support/log-capture';
@@ -74,6 +75,7 @@ beforeAll(async () => {
     messages: new MessageLog(redis, keys),
     ledger,
     drafts: new DraftStore(redis, keys),
+    records: createRecordStores(redis, keys),
     jobs,
     clock,
     logger: captured.logger,

@@ -18,6 +18,7 @@ import { DraftStore } from '../../src/store/draft-store';
 import { createKeys } from '../../src/store/keys';
 import { LedgerStore } from '../../src/store/ledger-store';
 import { MessageLog } from '../../src/store/message-log';
+import { createRecordStores } from '../../src/store/record-stores';
 import type { IncomingMessage } from '../../src/transport/types';
 import { demoOrg } from '../support/app';
 import { captureLogs } from '../support/log-capture';
@@ -60,6 +61,7 @@ beforeAll(async () => {
     messages: new MessageLog(redis, keys),
     ledger,
     drafts: new DraftStore(redis, keys),
+    records: createRecordStores(redis, keys),
     jobs,
     clock,
     logger,

@@ -24,6 +24,8 @@ describe('handlers/index commands', () => {
       mine: ['mine', '我的'],
       status: ['status', '进度', '统计'],
       export: ['export', '导出'],
+      practice: ['practice', '典型', '典型经验'],
+      visit: ['visit', '走访', '巡回指导'],
       help: ['help', '帮助'],
       whoami: ['whoami', '我是谁'],
       cancel: ['cancel', '取消'],

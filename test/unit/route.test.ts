@@ -2,7 +2,7 @@ import { commands } from '../../handlers';
 import { commandInput } from '../../src/pipeline/command';
 import { readIntent } from '../../src/pipeline/intents';
 import { CommandRegistry } from '../../src/pipeline/registry';
-import { continueDraft, route, type Route } from '../../src/pipeline/route';
+import { continueDraft, refIn, route, type Route } from '../../src/pipeline/route';
 import { unitIndex } from '../../src/parsing/units';
 import { demoOrg } from '../support/app';
 
@@ -233,5 +233,41 @@ describe('readIntent', () => {
 describe('continueDraft', () => {
   it('takes "8，" as the issue number', () => {
     expect(continueDraft('ref', '现场核验无误', '8，')).toBe('#8 现场核验无误');
+  });
+});
+
+describe('route: the department’s record words (典型, 走访) take nothing from the loop’s', () => {
+  it.each<[string, string]>([
+    ['/典型 #3', 'practice | #3'],
+    ['/典型#3', 'practice | #3'],
+    ['/典型 清单', 'practice | 清单'],
+    ['/典型经验 斑竹村 院坝会', 'practice | 斑竹村 院坝会'],
+    ['/practice 斑竹村 院坝会', 'practice | 斑竹村 院坝会'],
+    ['/走访 斑竹村 发现:公开栏未更新', 'visit | 斑竹村 发现:公开栏未更新'],
+    ['/走访斑竹村', 'visit | 斑竹村'],
+    ['/visit 斑竹村', 'visit | 斑竹村'],
+    ['/回访 #3 正常', 'revisit | #3 | 正常'],
+    ['/回头看 #3 正常', 'revisit | #3 | 正常'],
+    ['/revisit #3 正常', 'revisit | #3 | 正常'],
+    ['/核验 #3', 'verify | #3'],
+  ])('%s → %s', (text, want) => {
+    expect(summary(routed(text))).toBe(want);
+  });
+
+  it('leaves the near words of the existing commands where they were', () => {
+    const before = new CommandRegistry(commands.filter((c) => c.name !== 'practice' && c.name !== 'visit'));
+    for (const c of before.all()) {
+      for (const word of [c.name, ...c.aliases]) {
+        // One letter dropped, one added, a same-sound slip: every near word resolves as it did.
+        const variants = [word.slice(0, -1), `${word}s`, word.replace(/访/u, '放')].filter((w) => w.length >= 2 && w !== word);
+        for (const v of variants) expect(registry.resolve(v)).toEqual(before.resolve(v));
+      }
+    }
+  });
+
+  it('reads "典型 #3" in a quoted card as a practice, not issue 3', () => {
+    expect(refIn('**典型 #3 七塘镇喜观村**\n做法：…')).toBeUndefined();
+    expect(refIn('✅ 已记录 **典型 #3** 福禄镇斑竹村：结合 #12 整改')).toBe(12);
+    expect(refIn('📌 已登记 **#3** 福禄镇斑竹村：路灯不亮')).toBe(3);
   });
 });
