@@ -1,5 +1,6 @@
 import type { Command } from '../src/pipeline/command';
 import assign from './assign';
+import bulletin from './bulletin';
 import cancel from './cancel';
 import cancelIssue from './cancel-issue';
 import extend from './extend';
@@ -31,6 +32,7 @@ export const commands: readonly Command[] = [
   list,
   mine,
   status,
+  bulletin,
   whoami,
   help,
   cancel,

@@ -9,8 +9,8 @@ import { z } from 'zod';
 export const pushSchema = z.object({
   id: z.string().regex(/^[A-Za-z0-9_.-]{1,200}$/, 'push ids are BullMQ job ids: no ":" and not all digits').refine((s) => !/^\d+$/.test(s)),
   chatId: z.string().min(1),
-  kind: z.enum(['reminder', 'overdue-digest', 'escalation', 'revisit', 'bulletin', 'remind-now', 'fix-reported']),
-  /** Plain text (the group robot's text message: it can @ people); markdown for bulletins. */
+  kind: z.enum(['reminder', 'overdue-digest', 'escalation', 'revisit', 'bulletin', 'remind-now', 'fix-reported', 'summary']),
+  /** Plain text (the group robot's text message: it can @ people); markdown for bulletins and summaries. */
   format: z.enum(['text', 'markdown']),
   content: z.string().min(1),
   /** Userids to @ (mentioned_list). */

@@ -23,6 +23,7 @@ describe('handlers/index commands', () => {
       list: ['list', '清单', '台账'],
       mine: ['mine', '我的'],
       status: ['status', '进度', '统计'],
+      bulletin: ['bulletin', '通报'],
       help: ['help', '帮助'],
       whoami: ['whoami', '我是谁'],
       cancel: ['cancel', '取消'],
