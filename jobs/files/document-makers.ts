@@ -49,7 +49,7 @@ export function createBulletinMaker(opts: DocumentMakerOptions = {}): FileMaker 
 
 /** kind 'summary': the 季度小结 / 年度汇总 with the ▲/▼ table (the quarterly and annual ticks). */
 export function createSummaryMaker(opts: DocumentMakerOptions = {}): FileMaker {
-  return documentMaker(summaryDocument, (_doc, req, period) => `${req.scope.label}${period.label}${summaryKind({ period })}`, opts);
+  return documentMaker(summaryDocument, (_doc, req, period) => `${req.scope.label}${period.label}${summaryKind({ period }) === '年度汇总' ? '年度汇总' : '小结'}`, opts);
 }
 
 export const makeBulletinDocument: FileMaker = createBulletinMaker();

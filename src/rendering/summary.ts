@@ -84,6 +84,10 @@ export function summaryText(org: Org, s: PeriodSummary, opts: SummaryTextOptions
     for (const t of s.teams) {
       const n = t.now.figures;
       const b = t.before?.figures;
+      if (!n.found && !n.overdue && !b?.found && !b?.overdue) {
+        body.push(`> ${userText(t.label)}：${s.previous ? '本期和上期都' : ''}没有登记问题`);
+        continue;
+      }
       body.push(`> ${userText(t.label)}：${withDelta('发现', n, b, 'found')}，${withDelta('销号', n, b, 'rectified')}，${withDelta('逾期', n, b, 'overdue')}，${rateWithDelta('整改率', n.rate, b?.rate)}`);
     }
   }

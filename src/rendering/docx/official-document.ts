@@ -1,7 +1,6 @@
 import {
   AlignmentType,
   BorderStyle,
-  convertMillimetersToTwip,
   Document,
   Footer,
   LineRuleType,
@@ -248,7 +247,8 @@ export async function officialDocx(doc: OfficialDocument): Promise<Buffer> {
     new Paragraph({ alignment: AlignmentType.RIGHT, spacing: BODY_SPACING, indent: { right: issuerRightChars * CHAR_TWIPS }, children: [run(doc.issuer, FONTS.body, SIZES.body)] }),
     new Paragraph({ alignment: AlignmentType.RIGHT, spacing: BODY_SPACING, indent: { right: dateRightChars * CHAR_TWIPS }, children: [run(date, FONTS.body, SIZES.body)] }),
   ];
-  const mm = convertMillimetersToTwip;
+  // docx's convertMillimetersToTwip rounds down (A4 would come out 11905 × 16837); Word's A4 is 11906 × 16838.
+  const mm = (v: number) => Math.round((v * 1440) / 25.4);
   const document = new Document({
     creator: doc.creator ?? doc.issuer,
     title: titleLines.join(''),
