@@ -14,7 +14,7 @@ import { jobIdPart } from '../push';
 import type { TickDeps } from './digest';
 
 /**
- * The 季度小结 and 年度汇总 (docs/design.md "Summaries"): on the first working day after a quarter
+ * The 季度小结 and 年度汇总 (docs/design.md §5.5): on the first working day after a quarter
  * (a year) ends, the admin chats get the period's figures per team with the change against the
  * previous period, the units with the most overdue issues and the relapses, and two files: the
  * period's 台账 and the summary as a .docx 公文.

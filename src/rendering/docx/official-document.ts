@@ -25,7 +25,7 @@ import { cleanInput } from '../../parsing/clean-input';
  * 三号 on a 22-line grid, headings in the standard's fonts and numbering (一、 （一） 1.), the
  * 落款 of an unsealed document and the page number "— 1 —". The office edits and prints it: the
  * content is plain paragraphs and one simple table per table block, no fields but the page
- * number. See docs/design.md ("The .docx 公文") for what Word and WPS do without the fonts.
+ * number. See docs/design.md §5.5 for what Word and WPS do without the fonts.
  */
 export type Block =
   /**
