@@ -1,5 +1,6 @@
 import type { Command } from '../src/pipeline/command';
 import assign from './assign';
+import bulletin from './bulletin';
 import cancel from './cancel';
 import cancelIssue from './cancel-issue';
 import exportLedger from './export';
@@ -37,6 +38,7 @@ export const commands: readonly Command[] = [
   exportLedger,
   visit,
   practice,
+  bulletin,
   whoami,
   help,
   cancel,

@@ -22,6 +22,7 @@ import { FILES_QUEUE, OUTBOUND_QUEUE, TIMERS_QUEUE, type Queues } from './queues
 import { runBulletin } from './ticks/bulletin';
 import { scheduleTicks } from './ticks/cron';
 import { runDigest } from './ticks/digest';
+import { runSummary } from './ticks/summary';
 import { processTimer } from './timers/process-timer';
 import { reconcileTimers } from './timers/reconcile';
 import { TimerScheduler } from './timers/timer-jobs';
@@ -137,17 +138,20 @@ export function createJobsRunner(deps: JobsDeps, client: JobsClient): JobsRunner
       await Promise.all(workers.map((w) => w.waitUntilReady()));
       const policy = deps.org().policy;
       const tickDeps = { ledger: deps.ledger, outbox: client.outbox, org: deps.org, clock: deps.clock };
+      const summaryDeps = { ...tickDeps, redis: deps.redis, keys: deps.keys, files: client.files, logger: deps.logger };
       ticks = scheduleTicks(
         [
           { name: 'digest', cron: policy.digestCron, run: (tick) => runDigest(tick, tickDeps) },
           { name: 'bulletin', cron: policy.bulletinCron, run: (tick) => runBulletin(tick, tickDeps) },
           { name: 'export-sweep', cron: EXPORT_SWEEP_CRON, run: () => runExportSweep(fileDeps) },
+          { name: 'quarterly', cron: policy.quarterlyCron, run: (tick) => runSummary('quarter', tick, summaryDeps) },
+          { name: 'annual', cron: policy.annualCron, run: (tick) => runSummary('year', tick, summaryDeps) },
         ],
         deps.redis,
         deps.keys,
         deps.logger,
       );
-      deps.logger.info({ queues: [OUTBOUND_QUEUE, TIMERS_QUEUE, FILES_QUEUE], digest: policy.digestCron, bulletin: policy.bulletinCron }, 'workers started');
+      deps.logger.info({ queues: [OUTBOUND_QUEUE, TIMERS_QUEUE, FILES_QUEUE], digest: policy.digestCron, bulletin: policy.bulletinCron, quarterly: policy.quarterlyCron, annual: policy.annualCron }, 'workers started');
       // In the background: a big ledger must not hold the start up.
       reconciling = reconcileTimers({ ...deps, timers: client.timers }).then(
         () => undefined,

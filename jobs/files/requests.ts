@@ -1,9 +1,4 @@
-import type { FileRequestInput } from './file-request';
+import type { FilesClient } from './file-jobs';
 
-/**
- * How a command asks for a file: the request is queued for the files worker and the answer is
- * the signed link people can open once the file is ready (the file message follows in the chat).
- */
-export interface FileRequests {
-  request(input: FileRequestInput): Promise<{ id: string; url: string; expiresAt: number }>;
-}
+/** What a tick or a command needs of the files client: asking for a file (answered with its signed link). */
+export type FileRequests = Pick<FilesClient, 'request'>;

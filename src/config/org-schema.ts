@@ -71,6 +71,13 @@ export const policySchema = z.strictObject({
     .default('21:00-08:00')
     .transform((v) => (v === 'off' ? undefined : v)),
   bulletinCron: cronExpr.default('0 9 * * 1'),
+  /**
+   * The 季度小结 and 年度汇总 ticks. They run on each day given and send on the first working day
+   * after the quarter (year) ends (调休 and holidays from the official calendar), once per period:
+   * the days must reach past the longest break (国庆 can end on the 8th).
+   */
+  quarterlyCron: cronExpr.default('0 9 1-10 1,4,7,10 *'),
+  annualCron: cronExpr.default('0 9 1-10 1 *'),
   yellowWithin: durationSchema.default({ text: '2d', ms: 2 * 86_400_000 }),
   /** How long a generated file (the 台账 workbook, a .docx) and its signed download link last. */
   exportLinkTtl: durationSchema.default({ text: '24h', ms: 86_400_000 }),

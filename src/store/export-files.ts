@@ -90,7 +90,7 @@ export class ExportFiles {
       expiresAt: String(req.expiresAt),
       updatedAt: String(now),
     };
-    return (await this.redis.exportFileCreate(this.keys.exportFile(req.id), req.expiresAt + META_GRACE_MS, ...Object.entries(fields).flat())) === 1;
+    return (await this.redis.exportFileCreate(this.keys.exportFile(req.id), Math.max(1, req.expiresAt + META_GRACE_MS - now), ...Object.entries(fields).flat())) === 1;
   }
 
   async get(id: string): Promise<ExportMeta | undefined> {

@@ -1,4 +1,4 @@
-import { ALL_TIME, parsePeriod, type Period } from '../../src/parsing/period';
+import { ALL_TIME, endedQuarter, endedYear, parsePeriod, periodKey, periodOfMonths, periodRange, previousPeriod, type Period } from '../../src/parsing/period';
 
 /**
  * Periods for /status (docs/design.md §4.10) as the discovery months they cover. "Now" is fixed near
@@ -139,5 +139,128 @@ describe('counter buckets', () => {
   });
   it('全部 reads the all-time bucket (none named)', () => {
     expect(parsePeriod('全部', now)?.buckets).toBeUndefined();
+  });
+});
+
+describe('the forms the summaries and /通报 are asked with', () => {
+  const now = Date.parse('2026-11-23T10:00:00+08:00');
+  it.each<[string, string]>([
+    ['本季度', '2026年第4季度'],
+    ['上季度', '2026年第3季度'],
+    ['上一季度', '2026年第3季度'],
+    ['上个季度', '2026年第3季度'],
+    ['上個季度', '2026年第3季度'],
+    ['2026', '2026年'],
+    ['2026年度', '2026年'],
+    ['２０２６年度', '2026年'],
+    ['二〇二六年', '2026年'],
+    ['2026年第3季度', '2026年第3季度'],
+    ['2026年3季度', '2026年第3季度'],
+    ['２０２６年第３季度', '2026年第3季度'],
+    ['2026年第三季度', '2026年第3季度'],
+    ['二〇二六年第三季度', '2026年第3季度'],
+    ['2026Q3', '2026年第3季度'],
+    ['２０２６Ｑ３', '2026年第3季度'],
+    ['第三季度', '2026年第3季度'],
+    ['三季度', '2026年第3季度'],
+    ['第3季度', '2026年第3季度'],
+    ['Q3', '2026年第3季度'],
+    ['q1', '2026年第1季度'],
+    ['上月', '2026年10月'],
+    ['上一个月', '2026年10月'],
+    ['去年', '2025年'],
+    ['去年度', '2025年'],
+    ['上年', '2025年'],
+    ['上年度', '2025年'],
+    ['上一年', '2025年'],
+    ['今年度', '2026年'],
+    ['上半年', '2026年上半年'],
+    ['2025年下半年', '2025年下半年'],
+    ['11月份', '2026年11月'],
+  ])('%s → %s', (word, label) => {
+    expect(parsePeriod(word, now)?.label).toBe(label);
+  });
+
+  it('reads a quarter without a year as one of this year, by Shanghai time', () => {
+    // 00:30 on 1 January 2027 in Shanghai is still 2026 in UTC.
+    expect(parsePeriod('第一季度', Date.parse('2027-01-01T00:30:00+08:00'))).toEqual({ label: '2027年第1季度', months: months(2027, 1, 3), buckets: ['2027Q1'] });
+  });
+
+  it.each(['第五季度', 'Q5', '五季度', '前年', '上上季度', '2026年第3季', '一〇二六年'])('%s is not a period', (word) => {
+    expect(parsePeriod(word, now)).toBeUndefined();
+  });
+});
+
+describe('previousPeriod', () => {
+  const now = Date.parse('2026-11-23T10:00:00+08:00');
+  it.each<[string, Period | undefined]>([
+    ['2026年第3季度', { label: '2026年第2季度', months: months(2026, 4, 6), buckets: ['2026Q2'] }],
+    ['2026Q1', { label: '2025年第4季度', months: months(2025, 10, 12), buckets: ['2025Q4'] }],
+    ['2026', { label: '2025年', months: months(2025, 1, 12), buckets: ['2025'] }],
+    ['2026年1月', { label: '2025年12月', months: ['202512'], buckets: ['202512'] }],
+    ['2026年5月', { label: '2026年4月', months: ['202604'], buckets: ['202604'] }],
+    ['上半年', { label: '2025年下半年', months: months(2025, 7, 12), buckets: months(2025, 7, 12) }],
+    ['2026年下半年', { label: '2026年上半年', months: months(2026, 1, 6), buckets: months(2026, 1, 6) }],
+    ['累计', undefined],
+  ])('before %s', (word, expected) => {
+    expect(previousPeriod(parsePeriod(word, now)!)).toEqual(expected);
+  });
+
+  it('steps back over any run of months, keeping its length', () => {
+    expect(previousPeriod(periodOfMonths(['202511', '202512', '202601', '202602']))).toEqual({
+      label: '2025年7月至2025年10月',
+      months: ['202507', '202508', '202509', '202510'],
+      buckets: ['202507', '202508', '202509', '202510'],
+    });
+  });
+});
+
+describe('periodRange: [start, end) in Shanghai time', () => {
+  const now = Date.parse('2026-11-23T10:00:00+08:00');
+  it.each<[string, string, string]>([
+    ['2026年第3季度', '2026-07-01T00:00:00+08:00', '2026-10-01T00:00:00+08:00'],
+    ['2026年第4季度', '2026-10-01T00:00:00+08:00', '2027-01-01T00:00:00+08:00'],
+    ['2026', '2026-01-01T00:00:00+08:00', '2027-01-01T00:00:00+08:00'],
+    ['2026年12月', '2026-12-01T00:00:00+08:00', '2027-01-01T00:00:00+08:00'],
+    ['2026年2月', '2026-02-01T00:00:00+08:00', '2026-03-01T00:00:00+08:00'],
+  ])('%s', (word, start, end) => {
+    expect(periodRange(parsePeriod(word, now)!)).toEqual({ start: Date.parse(start), end: Date.parse(end) });
+  });
+
+  it('starts at Shanghai midnight, which is 16:00 UTC the day before', () => {
+    expect(new Date(periodRange(parsePeriod('2026Q3', now)!)!.start).toISOString()).toBe('2026-06-30T16:00:00.000Z');
+  });
+
+  it('has no range for all time', () => {
+    expect(periodRange(ALL_TIME)).toBeUndefined();
+  });
+});
+
+describe('the period a summary reports on', () => {
+  it.each<[string, string, string]>([
+    ['2026-10-08T09:00:00+08:00', '2026年第3季度', '2025年'],
+    ['2027-01-04T09:00:00+08:00', '2026年第4季度', '2026年'],
+    // 00:10 on 1 January in Shanghai is 31 December in UTC: the quarter that ended is already Q4.
+    ['2027-01-01T00:10:00+08:00', '2026年第4季度', '2026年'],
+    ['2026-06-30T23:30:00+08:00', '2026年第1季度', '2025年'],
+  ])('at %s: %s, %s', (at, quarter, year) => {
+    expect(endedQuarter(Date.parse(at)).label).toBe(quarter);
+    expect(endedYear(Date.parse(at)).label).toBe(year);
+  });
+
+  it.each<[string, string]>([
+    ['2026年第3季度', '2026Q3'],
+    ['2026', '2026'],
+    ['2026年5月', '202605'],
+    ['2026年上半年', '202601-202606'],
+    ['累计', 'all'],
+  ])('periodKey(%s) = %s', (word, key) => {
+    expect(periodKey(parsePeriod(word, Date.parse('2026-11-23T10:00:00+08:00'))!)).toBe(key);
+  });
+
+  it('periodOfMonths gives back the period a file request carries', () => {
+    const p = parsePeriod('2026Q3', Date.parse('2026-11-23T10:00:00+08:00'))!;
+    expect(periodOfMonths(p.months!)).toEqual(p);
+    expect(periodOfMonths([])).toBe(ALL_TIME);
   });
 });

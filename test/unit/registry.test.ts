@@ -26,6 +26,7 @@ describe('handlers/index commands', () => {
       export: ['export', '导出'],
       practice: ['practice', '典型', '典型经验'],
       visit: ['visit', '走访', '巡回指导'],
+      bulletin: ['bulletin', '通报'],
       help: ['help', '帮助'],
       whoami: ['whoami', '我是谁'],
       cancel: ['cancel', '取消'],
