@@ -59,7 +59,7 @@ export function coverageLines(org: Org, c: Coverage): string[] {
   if (c.stale.length) {
     const names = c.stale.slice(0, NAMES_SHOWN).map((s) => userText(org.unit(s.unitId)?.name ?? s.unitId));
     const more = c.stale.length > NAMES_SHOWN ? '等' : '';
-    lines.push(`${c.staleDays}天以上未走访 ${c.stale.length} 个：${names.join('、')}${more}`);
+    lines.push(`${c.staleDays}天内未走访 ${c.stale.length} 个：${names.join('、')}${more}`);
   }
   return lines;
 }

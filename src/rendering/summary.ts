@@ -81,15 +81,18 @@ export function summaryText(org: Org, s: PeriodSummary, opts: SummaryTextOptions
   if (f.avgDaysToClose !== undefined) body.push(averageClose(f.avgDaysToClose));
   if (s.teams.length) {
     body.push('', '**各工作队**（发现 销号 逾期 整改率，较上期）');
+    // Teams with nothing in either period share one line: on a phone eight empty lines bury the rest.
+    const empty: string[] = [];
     for (const t of s.teams) {
       const n = t.now.figures;
       const b = t.before?.figures;
       if (!n.found && !n.overdue && !b?.found && !b?.overdue) {
-        body.push(`> ${userText(t.label)}：${s.previous ? '本期和上期都' : ''}没有登记问题`);
+        empty.push(userText(t.label));
         continue;
       }
       body.push(`> ${userText(t.label)}：${withDelta('发现', n, b, 'found')}，${withDelta('销号', n, b, 'rectified')}，${withDelta('逾期', n, b, 'overdue')}，${rateWithDelta('整改率', n.rate, b?.rate)}`);
     }
+    if (empty.length) body.push(`> ${empty.join('、')}：${s.previous ? '本期和上期都' : ''}没有登记问题`);
   }
   body.push('', '**逾期最多的单位**');
   if (s.mostOverdue.length) body.push(...s.mostOverdue.map((u) => `🔴 ${unitLabel(org, u.unitId)} 逾期 ${u.overdue} 件`));

@@ -87,7 +87,7 @@ describe('an admin', () => {
     expect(reply.split('\n')[0]).toBe('**福禄镇 · 2026年第3季度 整改情况通报**');
     expect(asked.map((r) => [r.scope.label, r.scope.unitIds.length, r.period.label])).toEqual([['福禄镇', app().app.org().units.filter((u) => u.town === '福禄镇').length, '2026年第3季度']]);
     expect(reply).toContain('> 第一工作队：发现 4 ▲2');
-    expect(reply).toContain('> 第七工作队：本期和上期都没有登记问题');
+    expect(reply).toMatch(/\n> (第.工作队、)*第七工作队(、第.工作队)*：本期和上期都没有登记问题\n/u);
     expect(reply).not.toContain('第二工作队');
   });
 

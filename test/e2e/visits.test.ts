@@ -25,7 +25,7 @@ function say(userId: string, chatId: string, text: string, extra: { images?: str
 const keys = () => createKeys(app().prefix);
 const store = () => new VisitStore(app().redis, keys());
 const seq = async () => app().redis.get(keys().visitSeq);
-const coverageLines = (status: string) => status.split('\n').filter((l) => l.startsWith('走访覆盖') || /天以上未走访/u.test(l));
+const coverageLines = (status: string) => status.split('\n').filter((l) => l.startsWith('走访覆盖') || /天内未走访/u.test(l));
 
 describe('before any visit', () => {
   it('shows /status exactly as a district without visits always saw it', async () => {
@@ -77,7 +77,7 @@ describe('recording a visit', () => {
 
   it('adds the coverage lines to /status after the first visit, and changes nothing else', async () => {
     const after = await say(LEADER, 'CHAT_T1', '/status');
-    expect(coverageLines(after)).toEqual(['走访覆盖 1/6 个单位（16.7%）· 走访 1 次', '90天以上未走访 5 个：石堰村、龙井村、福禄社区等']);
+    expect(coverageLines(after)).toEqual(['走访覆盖 1/6 个单位（16.7%）· 走访 1 次', '90天内未走访 5 个：石堰村、龙井村、福禄社区等']);
     // Right after the headline figures, before the per-unit lines.
     const lines = after.split('\n');
     expect(lines.indexOf('走访覆盖 1/6 个单位（16.7%）· 走访 1 次')).toBe(4);
@@ -196,13 +196,13 @@ describe('coverage for a scope and period, by hand', () => {
   });
 
   it('shows them in /status for the scope and period asked', async () => {
-    expect(coverageLines(await say(LEADER, 'CHAT_T1', '/status'))).toEqual(['走访覆盖 4/6 个单位（66.7%）· 走访 5 次', '90天以上未走访 3 个：龙井村、黄桷社区、石堰村']);
-    expect(coverageLines(await say(LEADER, 'CHAT_T1', '/status 本月'))).toEqual(['走访覆盖 3/6 个单位（50.0%）· 走访 4 次', '90天以上未走访 3 个：龙井村、黄桷社区、石堰村']);
+    expect(coverageLines(await say(LEADER, 'CHAT_T1', '/status'))).toEqual(['走访覆盖 4/6 个单位（66.7%）· 走访 5 次', '90天内未走访 3 个：龙井村、黄桷社区、石堰村']);
+    expect(coverageLines(await say(LEADER, 'CHAT_T1', '/status 本月'))).toEqual(['走访覆盖 3/6 个单位（50.0%）· 走访 4 次', '90天内未走访 3 个：龙井村、黄桷社区、石堰村']);
     expect(coverageLines(await say(LEADER, 'CHAT_T1', '/status 斑竹村'))).toEqual(['走访覆盖 1/1 个单位（全覆盖）· 走访 2 次']);
     // The district: 40 units; visited 斑竹村 石堰村 福禄社区 福禄镇中心小学 区城投集团 区人民医院 区农业农村局.
     const district = coverageLines(await say('u_admin', 'CHAT_ADMIN', '/status 全区'));
     expect(district[0]).toBe('走访覆盖 7/40 个单位（17.5%）· 走访 8 次');
-    expect(district[1]).toMatch(/^90天以上未走访 34 个：[^、]+、[^、]+、[^、]+等$/u);
+    expect(district[1]).toMatch(/^90天内未走访 34 个：[^、]+、[^、]+、[^、]+等$/u);
     for (const l of coverageLines(await say(LEADER, 'CHAT_T1', '/status'))) expect([...l].length).toBeLessThanOrEqual(30);
   });
 });

@@ -105,7 +105,7 @@ describe('summaryText', () => {
         '**各工作队**（发现 销号 逾期 整改率，较上期）',
         '> 第一工作队：发现 4 ▲2，销号 1 ▼1，逾期 3 ▲3，整改率 25.0% ▼75.0',
         '> 第二工作队：发现 2 ▲1，销号 2 ▲2，逾期 0 ▼1，整改率 100.0% ▲100.0',
-        ...['第三', '第四', '第五', '第六', '第七', '第八'].map((n) => `> ${n}工作队：本期和上期都没有登记问题`),
+        '> 第三工作队、第四工作队、第五工作队、第六工作队、第七工作队、第八工作队：本期和上期都没有登记问题',
         '',
         '**逾期最多的单位**',
         '🔴 福禄镇斑竹村 逾期 2 件',
@@ -130,7 +130,7 @@ describe('summaryText', () => {
     const text = summaryText(org, s, { title: '累计', short: true });
     expect(text).toContain('全区：发现 9 —　已销号 5 —　逾期 4 —');
     expect(text).toContain('> 第二工作队：发现 3 —，销号 2 —，逾期 1 —，整改率 66.7% —');
-    expect(text).toContain('> 第三工作队：没有登记问题');
+    expect(text).toMatch(/\n> (第.工作队、)*第三工作队(、第.工作队)*：没有登记问题\n/u);
     expect(text).not.toContain('▲▼为与');
     // short: the relapses and extra sections are the document's.
     expect(text).not.toContain('回头看反弹');

@@ -8,6 +8,7 @@ import {
   PageNumber,
   Paragraph,
   Table,
+  TableLayoutType,
   TableCell,
   TableRow,
   TextRun,
@@ -138,11 +139,15 @@ function bodyParagraph(children: TextRun[], indentChars = 2): Paragraph {
   return new Paragraph({ children, spacing: BODY_SPACING, alignment: AlignmentType.JUSTIFIED, indent: { firstLine: indentChars * CHAR_TWIPS } });
 }
 
+// docx's convertMillimetersToTwip rounds down (A4 would come out 11905 × 16837); Word's A4 is 11906 × 16838.
+const mm = (v: number) => Math.round((v * 1440) / 25.4);
+
 const blank = () => new Paragraph({ children: [], spacing: BODY_SPACING });
 
-function cell(text: string, header: boolean, numeric: boolean): TableCell {
+function cell(text: string, header: boolean, numeric: boolean, widthTwips: number): TableCell {
   return new TableCell({
     verticalAlign: VerticalAlignTable.CENTER,
+    width: { size: widthTwips, type: WidthType.DXA },
     margins: { left: 80, right: 80, top: 40, bottom: 40 },
     children: [
       new Paragraph({
@@ -156,14 +161,29 @@ function cell(text: string, header: boolean, numeric: boolean): TableCell {
 
 const NUMERIC = /^[\d.,%▲▼—\s-]+$/u;
 
+/**
+ * The first column holds names (第一工作队, 福禄镇斑竹村): it gets room for about six characters
+ * so a name does not break over two lines; the figures share the rest.
+ */
+function columnWidths(columns: number): number[] {
+  const total = mm(PAGE.widthMm - PAGE.marginMm.left - PAGE.marginMm.right);
+  if (columns <= 1) return [total];
+  const first = Math.min(Math.round(total * 0.4), SIZES.table * 20 * 6 + 160);
+  const rest = Math.floor((total - first) / (columns - 1));
+  return [first, ...Array.from({ length: columns - 1 }, () => rest)];
+}
+
 function table(header: readonly string[], rows: readonly (readonly string[])[]): Table {
   const border = { style: BorderStyle.SINGLE, size: 4, color: '000000' };
+  const widths = columnWidths(header.length);
   return new Table({
-    width: { size: 100, type: WidthType.PERCENTAGE },
+    width: { size: widths.reduce((a, b) => a + b, 0), type: WidthType.DXA },
+    columnWidths: widths,
+    layout: TableLayoutType.FIXED,
     borders: { top: border, bottom: border, left: border, right: border, insideHorizontal: border, insideVertical: border },
     rows: [
-      new TableRow({ tableHeader: true, children: header.map((h) => cell(h, true, false)) }),
-      ...rows.map((r) => new TableRow({ cantSplit: true, children: r.map((c, i) => cell(c, false, i > 0 && NUMERIC.test(c))) })),
+      new TableRow({ tableHeader: true, children: header.map((h, i) => cell(h, true, false, widths[i]!)) }),
+      ...rows.map((r) => new TableRow({ cantSplit: true, children: r.map((c, i) => cell(c, false, i > 0 && NUMERIC.test(c), widths[i]!)) })),
     ],
   });
 }
@@ -247,8 +267,6 @@ export async function officialDocx(doc: OfficialDocument): Promise<Buffer> {
     new Paragraph({ alignment: AlignmentType.RIGHT, spacing: BODY_SPACING, indent: { right: issuerRightChars * CHAR_TWIPS }, children: [run(doc.issuer, FONTS.body, SIZES.body)] }),
     new Paragraph({ alignment: AlignmentType.RIGHT, spacing: BODY_SPACING, indent: { right: dateRightChars * CHAR_TWIPS }, children: [run(date, FONTS.body, SIZES.body)] }),
   ];
-  // docx's convertMillimetersToTwip rounds down (A4 would come out 11905 × 16837); Word's A4 is 11906 × 16838.
-  const mm = (v: number) => Math.round((v * 1440) / 25.4);
   const document = new Document({
     creator: doc.creator ?? doc.issuer,
     title: titleLines.join(''),
