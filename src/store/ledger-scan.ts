@@ -1,15 +1,16 @@
 import { z } from 'zod';
 import type { Issue } from '../domain/issue';
-import { scanIssues, type ScanOptions } from './issue-scan';
+import { scanIssuesWithAudit, type ScanOptions } from './issue-scan';
 import type { Keys } from './keys';
 import type { RedisClient } from './redis';
 
 /**
- * The 台账's reading of a scope: every issue (streamed in batches by scanIssues) with what only
- * its audit list knows — who verified it (核验人) and how many deadline moves were extensions
- * (延期次数). Per batch one more pipeline reads just the audit entries needed: the newest two of
- * a closed issue (nothing follows 销号 but a 回访, so its verify entry is one of them), and the
- * whole list only of an issue whose deadline moved after 上报. Never one round trip per issue.
+ * The 台账's reading of a scope: every issue (streamed in batches by the scope scan) with what
+ * only its audit list knows — who verified it (核验人) and how many deadline moves were
+ * extensions (延期次数). The scan brings the newest two audit entries of each issue in the same
+ * round trip (nothing follows 销号 but a 回访, so a closed issue's verify entry is one of them);
+ * the whole list is read, in one pipeline per batch, only for the issues whose deadline moved
+ * after 上报. Never one round trip per issue.
  */
 export interface LedgerRecord {
   issue: Issue;
@@ -27,42 +28,48 @@ const isClosed = (i: Issue) => i.state === 'closed' || i.state === 'revisited';
 const deadlineMoved = (i: Issue) => i.deadlineChanges.length > 1 || (i.deadlineChanges.length === 1 && i.deadlineChanges[0]!.reason !== '上报');
 
 export async function* scanLedgerRecords(redis: RedisClient, keys: Keys, opts: ScanOptions): AsyncGenerator<LedgerRecord[]> {
-  for await (const batch of scanIssues(redis, keys, opts)) {
-    const wanted: { at: number; full: boolean }[] = [];
-    const pipe = redis.pipeline();
-    batch.forEach((issue, at) => {
-      const full = deadlineMoved(issue);
-      if (!full && !isClosed(issue)) return;
-      wanted.push({ at, full });
-      pipe.lrange(keys.audit(issue.id), full ? 0 : -2, -1);
-    });
-    const audits = new Map<number, Entry[]>();
-    if (wanted.length) {
+  for await (const batch of scanIssuesWithAudit(redis, keys, opts, 2)) {
+    const moved = batch.filter((r) => deadlineMoved(r.issue));
+    const full = new Map<number, string[]>();
+    if (moved.length) {
+      const pipe = redis.pipeline();
+      for (const r of moved) pipe.lrange(keys.audit(r.issue.id), 0, -1);
       const res = (await pipe.exec()) ?? [];
-      wanted.forEach((w, j) => {
+      moved.forEach((r, j) => {
         const [err, raw] = res[j] ?? [];
         if (err) throw err;
-        audits.set(w.at, (raw as string[]).map((json) => entrySchema.parse(JSON.parse(json))));
+        full.set(r.issue.id, raw as string[]);
       });
     }
-    yield batch.map((issue, at) => recordOf(issue, audits.get(at) ?? []));
+    yield batch.map((r) => recordOf(r.issue, full.get(r.issue.id) ?? r.audit));
   }
 }
 
-function recordOf(issue: Issue, audit: readonly Entry[]): LedgerRecord {
+function recordOf(issue: Issue, audit: readonly string[]): LedgerRecord {
   const rec: LedgerRecord = { issue, extensions: 0 };
   if (isClosed(issue)) {
+    // Newest first, and only as far as the verify entry: usually the last one or the one before.
     for (let i = audit.length - 1; i >= 0; i--) {
-      if (audit[i]!.action === 'verify') {
-        rec.verifier = audit[i]!.actor;
+      // Only the verify entry is parsed (an entry is compact JSON: JSON.stringify wrote it).
+      if (!audit[i]!.includes('"action":"verify"')) continue;
+      const e = entry(audit[i]!);
+      if (e.action === 'verify') {
+        rec.verifier = e.actor;
         break;
       }
     }
   }
   if (deadlineMoved(issue)) {
     // A change made by an extension carries the extension entry's time and actor.
-    const granted = new Set(audit.filter((e) => e.action === 'extend' || e.action === 'approve-extension').map((e) => `${e.at}:${e.actor}`));
+    const granted = new Set(
+      audit
+        .map(entry)
+        .filter((e) => e.action === 'extend' || e.action === 'approve-extension')
+        .map((e) => `${e.at}:${e.actor}`),
+    );
     rec.extensions = issue.deadlineChanges.filter((d) => granted.has(`${d.at}:${d.by}`)).length;
   }
   return rec;
 }
+
+const entry = (json: string): Entry => entrySchema.parse(JSON.parse(json));
