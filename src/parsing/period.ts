@@ -50,7 +50,7 @@ export function periodOfMonths(months: readonly string[]): Period {
 }
 
 /** One bucket for a whole year or quarter, else the months themselves. */
-function bucketsFor(months: readonly string[]): string[] {
+export function bucketsFor(months: readonly string[]): string[] {
   const year = months[0]!.slice(0, 4);
   const ms = months.map((m) => Number(m.slice(4)));
   if (months.length === 12 && months.every((m) => m.startsWith(year))) return [year];

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { createLogger } from '../../src/log/logger';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../src/store/embedded-redis';
 import { describeRedis } from '../../src/store/redis';
+import { benchExport, exportLine } from './export';
 import { benchReminders, MEMORY_TARGET_BYTES, SEED_TARGET_MS } from './reminders';
 import { benchStatus, NOW, STATUS_TARGET_MS, type LatencyRow } from './status';
 import { runWebhookSection } from './webhook';
@@ -18,7 +19,8 @@ const WEBHOOK_P99_GOAL_MS = 25;
  * redis-server. Exits 0 whether targets are met or missed (PASS/MISS is printed); non-zero only
  * when the bench itself fails, or the reminders are wrong (duplicates, missed, rate limit).
  *
- *   BENCH_ONLY      status | reminders | webhook: run one section (default all)
+ *   BENCH_ONLY      status | export | reminders | webhook: run one section (default all; export
+ *                   reuses the /status section's ledger, or writes its own when run alone)
  *   BENCH_WEBHOOK_S webhook: seconds per load run (default 6)
  *   BENCH_WEBHOOK_ROUNDS webhook: echo/duban turns (default 3; the median ratio is the result)
  *   BENCH_PROFILE   webhook: a directory for the server's V8 CPU profile (--cpu-prof)
@@ -85,7 +87,7 @@ async function main(): Promise<number> {
   const aofAlways = intEnv('BENCH_AOF', 1, 0) !== 0;
   const due = intEnv('BENCH_DUE', 10_000, 1);
   const only = process.env.BENCH_ONLY ?? '';
-  if (!['', 'status', 'reminders', 'webhook'].includes(only)) throw new Error(`BENCH_ONLY must be status, reminders or webhook (got "${only}")`);
+  if (!['', 'status', 'export', 'reminders', 'webhook'].includes(only)) throw new Error(`BENCH_ONLY must be status, export, reminders or webhook (got "${only}")`);
   let failed = false;
   const print = (line = '') => console.log(line);
 
@@ -126,6 +128,15 @@ async function main(): Promise<number> {
       const missed = e2e.filter((r) => r.stats.p99 >= STATUS_TARGET_MS);
       print(`at the end: ${load()}`);
       print(`/status ${missed.length ? `MISS: ${missed.length} of ${e2e.length} end-to-end rows have p99 ≥ ${STATUS_TARGET_MS} ms` : `PASS: every end-to-end p99 under ${STATUS_TARGET_MS} ms`}`);
+    }
+    if (only === '' || only === 'export') {
+      const generate = !redis;
+      redis ??= await startEmbeddedRedis({ dir: path.join(dir, 'export'), logger: createLogger('silent'), tcp: true, persistence: false });
+      print();
+      print(`## 台账 export — goal: the ${issues.toLocaleString('en-US')}-issue ledger as .xlsx (全区, 累计) in under 5 s and under 200 MB peak RSS, streamed`);
+      const result = await benchExport({ redisUrl: redis.url, prefix: 'duban:', now: NOW, issues, generate, dir, print });
+      print(exportLine(result));
+      print(`at the end: ${load()}`);
     }
     if (only === '' || only === 'reminders') {
       // A fresh redis-server with the embedded default's settings (the /status section leaves AOF on).

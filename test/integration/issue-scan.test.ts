@@ -4,7 +4,8 @@ import { generateLedger } from '../support/generate-ledger';
 import { testPrefix, testRedis } from '../support/redis';
 import { createKeys } from '../../src/store/keys';
 import { LedgerStore } from '../../src/store/ledger-store';
-import { scanIssues } from '../../src/store/issue-scan';
+import { scanIssues, scanIssuesWithAudit } from '../../src/store/issue-scan';
+import type { Issue } from '../../src/domain/issue';
 import { monthKey } from '../../src/domain/time';
 
 /** The streaming scan reads a scope's issues in id order, in batches, filtered by month and state. */
@@ -60,4 +61,37 @@ it('keeps to the scope, the months and the states asked for', async () => {
 
 it('reads nothing for a scope with no units', async () => {
   expect((await collect({ unitIds: [] })).ids).toEqual([]);
+});
+
+describe('one round trip per batch', () => {
+  it('brings each issue’s newest audit entries with it', async () => {
+    const town = units.filter((u) => u.town === '福禄镇').map((u) => u.id);
+    const store = new LedgerStore(redis, keys);
+    for await (const batch of scanIssuesWithAudit(redis, keys, { unitIds: town, batch: 40 }, 2)) {
+      for (const { issue, audit } of batch) {
+        const history = await store.history(issue.id);
+        expect(audit.map((j) => (JSON.parse(j) as { action: string }).action)).toEqual(history.slice(-2).map((h) => h.action));
+      }
+    }
+  });
+
+  it('reads a hash whose text holds a NUL the plain way, unchanged', async () => {
+    const store = new LedgerStore(redis, keys);
+    const [first] = await store.getMany([1]);
+    const odd = { ...first!, id: await store.nextId(), version: 1, description: 'a\u0000b\u0000c' };
+    expect(await store.commit(undefined, { issue: odd, audit: { action: 'report', from: null, to: odd.state } }, 'u_luo', odd.createdAt)).toBe(true);
+    const seen: Issue[] = [];
+    for await (const batch of scanIssues(redis, keys, { unitIds: [odd.unitId] })) seen.push(...batch.filter((i) => i.id === odd.id));
+    expect(seen.map((i) => i.description)).toEqual(['a\u0000b\u0000c']);
+  });
+
+  it('stops reading when the caller stops', async () => {
+    const all = org.units.map((u) => u.id);
+    let batches = 0;
+    for await (const batch of scanIssues(redis, keys, { unitIds: all, batch: 10 })) {
+      expect(batch).toHaveLength(10);
+      if (++batches === 2) break;
+    }
+    expect(batches).toBe(2);
+  });
 });

@@ -1,0 +1,83 @@
+import type { Issue } from '../../src/domain/issue';
+import type { Org, Unit } from '../../src/domain/org';
+import { scopeReport } from '../../src/domain/report';
+import { wallTime } from '../../src/domain/time';
+import { bucketsFor } from '../../src/parsing/period';
+import { userText } from '../../src/rendering/safe-text';
+import { scopeName, writeLedgerWorkbook } from '../../src/rendering/xlsx/ledger-workbook';
+import type { TableSheet } from '../../src/rendering/xlsx/table-sheet';
+import { scanLedgerRecords } from '../../src/store/ledger-scan';
+import type { FileMaker, FileRequest, MakerDeps } from './file-request';
+
+/**
+ * The 'ledger' file: the 台账 workbook of a request's scope and period. Other modules add their
+ * sheets (考核, 典型经验, 走访记录) as providers; one that fails is logged and left out rather than
+ * costing the department its 台账.
+ */
+export type SheetProvider = (req: FileRequest, deps: MakerDeps) => Promise<TableSheet | undefined>;
+
+export interface LedgerMakerOptions {
+  /** Further sheets, in order, after 台账 and 汇总. */
+  sheets?: readonly SheetProvider[];
+  /** A link to an issue's evidence for the 佐证材料 cell, once photos are kept. */
+  evidenceLink?: (issue: Issue) => string | undefined;
+}
+
+export function createLedgerMaker(opts: LedgerMakerOptions = {}): FileMaker {
+  return async (req, outPath, deps) => {
+    const org = deps.org();
+    const now = deps.clock.now().getTime();
+    // The org file may have been reloaded since the request: units no longer in it are gone.
+    const units = req.scope.unitIds.map((id) => org.unit(id)).filter((u): u is Unit => u !== undefined);
+    const unitIds = units.map((u) => u.id);
+    const months = req.period.months;
+    const report = await scopeReport(deps.ledger, unitIds, { months, buckets: months ? bucketsFor(months) : undefined }, now);
+    const extraSheets = await extra(req, deps, opts.sheets ?? []);
+    const result = await writeLedgerWorkbook(outPath, {
+      org,
+      now,
+      scope: { label: req.scope.label, units },
+      period: { label: req.period.label },
+      records: scanLedgerRecords(deps.redis, deps.keys, { unitIds, months }),
+      report,
+      extraSheets,
+      ...(opts.evidenceLink ? { evidenceLink: opts.evidenceLink } : {}),
+    });
+    deps.logger.info({ file: req.id, rows: result.rows, sheets: result.sheets }, 'ledger workbook written');
+    return { name: ledgerFileName(org, req.scope.label, req.period.label, now), caption: ledgerCaption(org, req, result.rows, result.sheets) };
+  };
+}
+
+/** The maker with no further sheets. */
+export const ledgerMaker: FileMaker = createLedgerMaker();
+
+async function extra(req: FileRequest, deps: MakerDeps, providers: readonly SheetProvider[]): Promise<TableSheet[]> {
+  const sheets = await Promise.all(
+    providers.map((p, i) =>
+      p(req, deps).catch((err: unknown) => {
+        deps.logger.error({ err, file: req.id, provider: i }, 'a workbook sheet failed; the workbook is written without it');
+        return undefined;
+      }),
+    ),
+  );
+  return sheets.filter((s): s is TableSheet => s !== undefined);
+}
+
+/** What Windows forbids in a file name (and control characters), and a trailing dot or space. */
+const FORBIDDEN = /[<>:"/\\|?*\u0000-\u001f\u007f]/gu;
+
+/** "示例区福禄镇台账_2026年第4季度_20261201.xlsx" — safe on Windows, the date the file was made. */
+export function ledgerFileName(org: Org, scopeLabel: string, periodLabel: string, now: number): string {
+  const w = wallTime(now);
+  const day = `${w.year}${String(w.month).padStart(2, '0')}${String(w.day).padStart(2, '0')}`;
+  const clean = (s: string) => s.replace(FORBIDDEN, '').replace(/\s+/gu, '').slice(0, 60);
+  const base = `${clean(org.district)}${clean(scopeName(org, scopeLabel))}台账_${clean(periodLabel)}_${day}`.replace(/[. ]+$/u, '');
+  return `${base}.xlsx`;
+}
+
+/** "福禄镇 · 2026年第4季度 整改台账，共 123 条（另含 考核、典型经验）" */
+export function ledgerCaption(org: Org, req: Pick<FileRequest, 'scope' | 'period'>, rows: number, sheets: readonly string[]): string {
+  const more = sheets.filter((s) => s !== '台账' && s !== '汇总');
+  const tail = more.length ? `（另含 ${more.join('、')}）` : '';
+  return userText(`${scopeName(org, req.scope.label)} · ${req.period.label} 整改台账，共 ${rows} 条${tail}`);
+}
