@@ -1,13 +1,25 @@
+import { practiceSheet } from '../../src/rendering/xlsx/practice-sheet';
+import { visitSheet } from '../../src/rendering/xlsx/visit-sheet';
+import { PracticeStore } from '../../src/store/practice-store';
+import { VisitStore } from '../../src/store/visit-store';
 import { makeBulletinDocument, makeSummaryDocument } from './document-makers';
 import type { FileKind, FileMaker } from './file-request';
+import { createLedgerMaker, type SheetProvider } from './ledger-maker';
 
 export type FileMakers = Partial<Record<FileKind, FileMaker>>;
 
+/** The 台账 workbook's sheets after 台账 and 汇总, each from the module that owns its data. */
+const ledgerSheets: readonly SheetProvider[] = [
+  async (req, deps) => practiceSheet(deps.org(), new PracticeStore(deps.redis, deps.keys), req),
+  async (req, deps) => visitSheet(deps.org(), new VisitStore(deps.redis, deps.keys), req),
+];
+
 /**
- * The makers of each kind of file, one line each, e.g. `ledger: makeLedgerWorkbook`. A kind with
- * no maker is marked failed by the files worker (with a log line), never left pending.
+ * The makers of each kind of file, one line each. A kind with no maker is marked failed by the
+ * files worker (with a log line), never left pending.
  */
 export const makers: FileMakers = {
+  ledger: createLedgerMaker({ sheets: ledgerSheets }),
   bulletin: makeBulletinDocument,
   summary: makeSummaryDocument,
 };
