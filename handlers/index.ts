@@ -1,7 +1,9 @@
 import type { Command } from '../src/pipeline/command';
 import assign from './assign';
+import bonus from './bonus';
 import cancel from './cancel';
 import cancelIssue from './cancel-issue';
+import deduct from './deduct';
 import extend from './extend';
 import fix from './fix';
 import help from './help';
@@ -11,10 +13,12 @@ import remind from './remind';
 import report from './report';
 import reject from './reject';
 import revisit from './revisit';
+import score from './score';
 import show from './show';
 import status from './status';
 import verify from './verify';
 import whoami from './whoami';
+import withdrawScore from './withdraw-score';
 
 /** Every chat command, one file each. Order is the order /帮助 lists them: the loop first. */
 export const commands: readonly Command[] = [
@@ -31,6 +35,10 @@ export const commands: readonly Command[] = [
   list,
   mine,
   status,
+  score,
+  bonus,
+  deduct,
+  withdrawScore,
   whoami,
   help,
   cancel,

@@ -9,6 +9,7 @@ import type { Keys } from '../src/store/keys';
 import type { LedgerStore } from '../src/store/ledger-store';
 import { bullConnection, type RedisClient } from '../src/store/redis';
 import { noFileRequests, type FileRequests } from './files/requests';
+import { createScores, type Scores } from '../src/store/scores';
 import { Outbox } from './outbound/outbox';
 import { RateLimiter } from './outbound/rate-limit';
 import { RemindGate } from './outbound/remind-gate';
@@ -49,6 +50,8 @@ export interface JobsClient {
   remindGate: RemindGate;
   /** Files made by a job (the 台账 workbook, the .docx 通报), answered with a signed link. */
   files: FileRequests;
+  /** 百分量化考核: boards (cached per unit and month) and the manual /加分 /扣分 entries. */
+  scores: Scores;
   /** After a committed change: bring the issue's timers in line (never fails the command). */
   afterCommit(before: Issue | undefined, after: Issue): Promise<void>;
 }
@@ -66,6 +69,7 @@ export function createJobsClient(deps: JobsDeps): JobsClient {
     timers,
     remindGate: new RemindGate(deps.redis, deps.keys),
     files: noFileRequests,
+    scores: createScores(deps),
     async afterCommit(before, after) {
       try {
         await timers.sync(before, after, deps.clock.now().getTime());
