@@ -41,18 +41,34 @@ function asOfLine(board: ScoreBoard, now: number): string {
   return `计分截至 ${formatDay(board.asOf, now)}；满分 100，按台账结果扣分，组织部加减分另计。`;
 }
 
+/** Rankings longer than this show every row that is not at 100 and name the rest in one line. */
+const FULL_RANKING = 15;
+const MAX_LINES = 30;
+
 /** /考核, /考核 队员, /考核 单位: one ranking of the board. */
-export function renderRanking(board: ScoreBoard, part: BoardPart, now: number, limit = 30): string {
+export function renderRanking(board: ScoreBoard, part: BoardPart, now: number): string {
   const rows = board[part];
   const lines = [title(board, `${PART_WORDS[part]}排名`), asOfLine(board, now)];
   if (!rows.length) {
     lines.push('', part === 'teams' ? '这个范围里没有整片区都在其中的工作队；可以发送 /考核 单位 查看单位排名。' : '这个范围里没有可排名的对象。');
     return lines.join('\n');
   }
-  lines.push('', ...rankingLines(rows, limit));
-  if (rows.length > limit) lines.push(`……共 ${rows.length} 个，完整名单请 /导出。`);
-  const example = rows[0]!;
-  lines.push('', `查看扣分明细：/考核 ${userText(example.label)}`);
+  lines.push('');
+  if (rows.length <= FULL_RANKING) lines.push(...rankingLines(rows));
+  else {
+    // A phone screen: what moved is listed; the many still at 100 share one line.
+    const all = rankingLines(rows);
+    const moved = rows.flatMap((r, i) => (r.score !== 100 ? [all[i]!] : []));
+    const full = rows.filter((r) => r.score === 100);
+    lines.push(...moved.slice(0, MAX_LINES));
+    if (moved.length > MAX_LINES) lines.push(`……另有 ${moved.length - MAX_LINES} 个未满分，完整名单请 /导出。`);
+    if (full.length) {
+      const names = full.slice(0, 10).map((r) => userText(r.label)).join('、');
+      lines.push(`${moved.length ? '其余' : '全部'} ${full.length} 个 100 分：${names}${full.length > 10 ? ' 等' : ''}`);
+    }
+  }
+  // The one that lost most is the one worth a look.
+  lines.push('', `查看扣分明细：/考核 ${userText(rows[rows.length - 1]!.label)}`);
   return lines.join('\n');
 }
 
@@ -60,7 +76,12 @@ const KIND_WORDS: Record<ScoreRow['kind'], string> = { team: '工作队', member
 
 /** /考核 <name>: one row's score and where every point went. */
 export function renderBreakdown(board: ScoreBoard, row: ScoreRow, now: number): string {
-  const lines = [title(board, `${KIND_WORDS[row.kind]} ${row.label}`), asOfLine(board, now), '', `**${rowName(row)} ${scoreText(row.score)}**`];
+  const lines = [
+    `**百分量化考核 · ${userText(row.label)}（${KIND_WORDS[row.kind]}） · ${userText(board.periodLabel)}**`,
+    asOfLine(board, now),
+    '',
+    `**${rowName(row)} ${scoreText(row.score)}**`,
+  ];
   if (!row.deductions.length) lines.push('扣分：无');
   else {
     lines.push('扣分：');

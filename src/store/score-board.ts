@@ -38,13 +38,18 @@ function periodStart(months: readonly string[] | undefined): number {
   return Date.UTC(Number(first.slice(0, 4)), Number(first.slice(4)) - 1, 1) - SHANGHAI_OFFSET_MS;
 }
 
-export async function computeScoreBoard(deps: ScoreDeps, query: ScoreQuery, cache: ScoreCache = new ScoreCache(deps.redis, deps.keys)): Promise<ScoreBoard> {
+export async function computeScoreBoard(
+  deps: ScoreDeps,
+  query: ScoreQuery,
+  cache: ScoreCache = new ScoreCache(deps.redis, deps.keys),
+  store: ScoreEntryStore = new ScoreEntryStore(deps.redis, deps.keys),
+): Promise<ScoreBoard> {
   const org = typeof deps.org === 'function' ? deps.org() : deps.org;
   const asOf = asOfFor(query.period, deps.clock.now().getTime());
   const rules = partialRulesOf(org);
   const [partials, entries] = await Promise.all([
     cache.partials(unitsForBoard(org, query.scope.unitIds), query.period.months, rules, query.details === true),
-    new ScoreEntryStore(deps.redis, deps.keys).list(periodStart(query.period.months), asOf),
+    store.list(periodStart(query.period.months), asOf),
   ]);
   return scoreBoard({ org, rules: org.policy.scoring, partials, entries, scope: query.scope, period: query.period, asOf });
 }

@@ -16,9 +16,6 @@ export interface Scores {
 
 export function createScores(deps: { redis: RedisClient; keys: Keys; org: Org | (() => Org); clock: Clock }): Scores {
   const cache = new ScoreCache(deps.redis, deps.keys);
-  return {
-    board: (query) => computeScoreBoard(deps, query, cache),
-    entries: new ScoreEntryStore(deps.redis, deps.keys),
-    cache,
-  };
+  const entries = new ScoreEntryStore(deps.redis, deps.keys);
+  return { board: (query) => computeScoreBoard(deps, query, cache, entries), entries, cache };
 }
