@@ -46,9 +46,10 @@ export interface Keys {
    * commit of an issue (src/store/ledger-ops.ts), so a cached score knows when it is stale.
    */
   scoreEpoch(unitId: string): string;
-  /** Score cache (derived, rebuilt when lost): a unit's issue ids by discovery month, and its monthly partials. */
+  /** Score cache (derived, rebuilt when lost): a unit's issue ids by discovery month, its monthly partials and the issues behind them. */
   scoreDir(unitId: string): string;
   scorePart(unitId: string): string;
+  scoreIds(unitId: string): string;
   /** Manual /加分 /扣分 entries (hash-tagged `{score}`: one entry changes with its index and audit together). */
   scoreEntrySeq: string;
   scoreEntry(n: number): string;
@@ -95,6 +96,7 @@ export function createKeys(prefix: string): Keys {
     scoreEpoch: (u) => `${ledger}score:epoch:${u}`,
     scoreDir: (u) => `${prefix}score:dir:${u}`,
     scorePart: (u) => `${prefix}score:part:${u}`,
+    scoreIds: (u) => `${prefix}score:ids:${u}`,
     scoreEntrySeq: `${prefix}{score}:entry:seq`,
     scoreEntry: (n) => `${prefix}{score}:entry:${n}`,
     scoreEntries: `${prefix}{score}:entries`,

@@ -29,9 +29,10 @@ import type { RedisClient } from './redis';
  * - `score:dir:<unit>`: the unit's issue ids by discovery month (a discovery month never
  *   changes), with `_n` the number of ids it holds; brought up to date when the unit's index
  *   holds more ids than that.
- * - `score:part:<unit>`: field "YYYYMM" the month's partial, "YYYYMM:ids" the issues behind it,
- *   each tagged "<epoch>|<rules key>". A month whose tag differs from the counter read before
- *   its issues is recomputed from that month's issues alone.
+ * - `score:part:<unit>` and `score:ids:<unit>`: field "YYYYMM" the month's partial and the
+ *   issues behind it (read only for a breakdown), each tagged "<epoch>|<rules key>". A month
+ *   whose tag differs from the counter is recomputed from that month's issues alone, the
+ *   counter read before them.
  *
  * Nothing here is the ledger: the cache may be dropped at any time and is rebuilt on demand.
  * Reading the counter before the issues makes a race harmless: a commit in between leaves a
@@ -93,37 +94,52 @@ export class ScoreCache {
   }
 
   private async unit(unitId: string, months: readonly string[] | undefined, rules: PartialRules, rulesKey: string, withIds: boolean, stats: CacheStats): Promise<UnitScorePartial> {
-    // The counters first: whatever is read after them is at least as new.
-    const epochs = await this.redis.hgetall(this.keys.scoreEpoch(unitId));
-    const [count, meta] = await Promise.all([this.redis.zcard(this.keys.byUnit(unitId)), this.redis.hmget(this.keys.scoreDir(unitId), '_n', '_months')]);
+    // One round trip for a unit whose cache is fresh. A cached month counts only when its tag
+    // equals the counter read here: counters only grow, so equal means no commit since it was built.
+    const monthFields = (key: string) => (months ? this.redis.hmget(key, ...months).then((v) => Object.fromEntries(months.map((m, i) => [m, v[i]]))) : this.redis.hgetall(key));
+    const [epochs, count, meta, parts, idParts] = await Promise.all([
+      this.redis.hgetall(this.keys.scoreEpoch(unitId)),
+      this.redis.zcard(this.keys.byUnit(unitId)),
+      this.redis.hmget(this.keys.scoreDir(unitId), '_n', '_months'),
+      monthFields(this.keys.scorePart(unitId)),
+      withIds ? monthFields(this.keys.scoreIds(unitId)) : Promise.resolve(undefined),
+    ]);
     let dirMonths = parseJson(meta[1], monthsSchema) ?? [];
     if (meta[0] === null || Number(meta[0]) !== count) dirMonths = await this.refreshDir(unitId);
     const known = new Set([...dirMonths, ...Object.keys(epochs)]);
     const wanted = (months ? months.filter((m) => known.has(m)) : [...known]).sort();
     const out: UnitScorePartial = withIds ? { partial: emptyPartial(), ids: emptyPartialIds() } : { partial: emptyPartial() };
-    if (!wanted.length) return out;
-
-    const fields = wanted.flatMap((m) => (withIds ? [m, `${m}:ids`] : [m]));
-    const values = await this.redis.hmget(this.keys.scorePart(unitId), ...fields);
-    const step = withIds ? 2 : 1;
     // One stale month at a time per unit: the units run side by side, and a cold start of a
     // whole district would otherwise hold hundreds of pipelines of issues in memory at once.
-    for (const [i, month] of wanted.entries()) {
+    for (const month of wanted) {
       const tag = `${epochs[month] ?? '0'}|${rulesKey}`;
-      const partial = readCached<UnitPartial>(values[i * step]);
-      const ids = withIds ? readCached<UnitPartialIds>(values[i * step + 1]) : undefined;
+      const partial = readCached<UnitPartial>(parts[month]);
+      const ids = idParts ? readCached<UnitPartialIds>(idParts[month]) : undefined;
       let got: UnitScorePartial;
       if (partial?.tag === tag && (!withIds || ids?.tag === tag)) {
         stats.hits++;
         got = ids ? { partial: partial.data, ids: ids.data } : { partial: partial.data };
       } else {
         stats.recomputed++;
-        got = await this.recompute(unitId, month, tag, rules, stats);
+        got = await this.recomputeOnce(unitId, month, tag, rules, stats);
       }
       mergePartial(out.partial, got.partial);
       if (out.ids && got.ids) mergePartialIds(out.ids, got.ids);
     }
     return out;
+  }
+
+  /** Requests in flight on this instance share one recompute of a unit-month (WeCom re-sends a slow callback). */
+  private readonly inFlight = new Map<string, Promise<Required<UnitScorePartial>>>();
+
+  private recomputeOnce(unitId: string, month: string, tag: string, rules: PartialRules, stats: CacheStats): Promise<Required<UnitScorePartial>> {
+    const key = `${unitId}|${month}|${tag}`;
+    let p = this.inFlight.get(key);
+    if (!p) {
+      p = this.recompute(unitId, month, tag, rules, stats).finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, p);
+    }
+    return p;
   }
 
   /** One unit-month from its issues and their audit lists; written back under `tag`. */
@@ -149,7 +165,10 @@ export class ScoreCache {
       stats.issuesRead += slice.length;
     }
     const { partial, ids: behind } = partialOf(facts, rules);
-    await this.redis.hset(this.keys.scorePart(unitId), month, JSON.stringify({ tag, data: partial }), `${month}:ids`, JSON.stringify({ tag, data: behind }));
+    await Promise.all([
+      this.redis.hset(this.keys.scorePart(unitId), month, JSON.stringify({ tag, data: partial })),
+      this.redis.hset(this.keys.scoreIds(unitId), month, JSON.stringify({ tag, data: behind })),
+    ]);
     return { partial, ids: behind };
   }
 

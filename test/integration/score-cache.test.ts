@@ -104,7 +104,7 @@ describe('score board from the ledger', () => {
 
   it('rebuilds a lost cache from the ledger alone', async () => {
     const first = await board();
-    for (const u of ['banzhu', 'daxing_jx']) await redis.del(keys.scoreDir(u), keys.scorePart(u));
+    for (const u of ['banzhu', 'daxing_jx']) await redis.del(keys.scoreDir(u), keys.scorePart(u), keys.scoreIds(u));
     const again = await board();
     expect(cache.last.recomputed).toBe(2);
     expect(again).toEqual(first);
