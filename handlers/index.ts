@@ -1,8 +1,10 @@
 import type { Command } from '../src/pipeline/command';
 import assign from './assign';
+import bonus from './bonus';
 import bulletin from './bulletin';
 import cancel from './cancel';
 import cancelIssue from './cancel-issue';
+import deduct from './deduct';
 import exportLedger from './export';
 import extend from './extend';
 import fix from './fix';
@@ -14,11 +16,13 @@ import remind from './remind';
 import report from './report';
 import reject from './reject';
 import revisit from './revisit';
+import score from './score';
 import show from './show';
 import status from './status';
 import verify from './verify';
 import visit from './visit';
 import whoami from './whoami';
+import withdrawScore from './withdraw-score';
 
 /** Every chat command, one file each. Order is the order /帮助 lists them: the loop first. */
 export const commands: readonly Command[] = [
@@ -39,6 +43,10 @@ export const commands: readonly Command[] = [
   visit,
   practice,
   bulletin,
+  score,
+  bonus,
+  deduct,
+  withdrawScore,
   whoami,
   help,
   cancel,

@@ -14,11 +14,14 @@ import { createFilesClient, type FilesClient } from './files/file-jobs';
 import { makers as registeredMakers, type FileMakers } from './files/makers';
 import { processFile } from './files/process-file';
 import { EXPORT_SWEEP_CRON, runExportSweep } from './files/sweep';
+import { createScores, type Scores } from '../src/store/scores';
 import { Outbox } from './outbound/outbox';
 import { RateLimiter } from './outbound/rate-limit';
 import { RemindGate } from './outbound/remind-gate';
 import { processPush } from './outbound/sender';
 import { FILES_QUEUE, OUTBOUND_QUEUE, TIMERS_QUEUE, type Queues } from './queues';
+import { ALL_TIME, type Period } from '../src/parsing/period';
+import { departmentSections } from './files/department-extras';
 import { runBulletin } from './ticks/bulletin';
 import { scheduleTicks } from './ticks/cron';
 import { runDigest } from './ticks/digest';
@@ -55,6 +58,8 @@ export interface JobsClient {
   timers: TimerScheduler;
   /** The /催办 limits (per issue, per person). */
   remindGate: RemindGate;
+  /** 百分量化考核: boards (cached per unit and month) and the manual /加分 /扣分 entries. */
+  scores: Scores;
   /** After a committed change: bring the issue's timers in line (never fails the command). */
   afterCommit(before: Issue | undefined, after: Issue): Promise<void>;
   /** Generated files: request one (answers with its signed link at once), read its status, sign a link. */
@@ -74,6 +79,7 @@ export function createJobsClient(deps: JobsDeps): JobsClient {
     timers,
     remindGate: new RemindGate(deps.redis, deps.keys),
     files: createFilesClient({ queue: deps.queues.files, exports: deps.files.exports, links: deps.files.links, org: deps.org, clock: deps.clock, logger: deps.logger, ...(deps.backoffMs ? { backoffMs: deps.backoffMs } : {}) }),
+    scores: createScores(deps),
     async afterCommit(before, after) {
       try {
         await timers.sync(before, after, deps.clock.now().getTime());
@@ -102,6 +108,7 @@ export function createJobsRunner(deps: JobsDeps, client: JobsClient): JobsRunner
   let ticks: { stop(): Promise<void> } | undefined;
   let reconciling: Promise<void> | undefined;
   let sweeping: Promise<void> | undefined;
+  let warming: Promise<void> | undefined;
 
   const onFailed = (job: Job | undefined, err: Error) => {
     if (!job) return;
@@ -137,8 +144,16 @@ export function createJobsRunner(deps: JobsDeps, client: JobsClient): JobsRunner
       }
       await Promise.all(workers.map((w) => w.waitUntilReady()));
       const policy = deps.org().policy;
-      const tickDeps = { ledger: deps.ledger, outbox: client.outbox, org: deps.org, clock: deps.clock };
-      const summaryDeps = { ...tickDeps, redis: deps.redis, keys: deps.keys, files: client.files, logger: deps.logger };
+      const tickDeps = { ledger: deps.ledger, outbox: client.outbox, org: deps.org, clock: deps.clock, scores: client.scores };
+      const district = () => ({ label: `全区（${deps.org().district}）`, unitIds: deps.org().units.map((u) => u.id) });
+      const summaryDeps = {
+        ...tickDeps,
+        redis: deps.redis,
+        keys: deps.keys,
+        files: client.files,
+        logger: deps.logger,
+        extraSections: (period: Period) => departmentSections(deps, { scope: district(), period }),
+      };
       ticks = scheduleTicks(
         [
           { name: 'digest', cron: policy.digestCron, run: (tick) => runDigest(tick, tickDeps) },
@@ -162,10 +177,18 @@ export function createJobsRunner(deps: JobsDeps, client: JobsClient): JobsRunner
         () => undefined,
         (err: unknown) => deps.logger.error({ err }, 'export sweep failed'),
       );
+      // The scores' cache, built once after a deployment or a change of graces, so the first
+      // /考核 of the day does not wait for the whole ledger (seconds at 100 000 issues).
+      const warmStart = performance.now();
+      warming = client.scores.board({ scope: district(), period: ALL_TIME }).then(
+        () => deps.logger.info({ ms: Math.round(performance.now() - warmStart) }, 'score cache warmed'),
+        (err: unknown) => deps.logger.warn({ err }, 'score cache warm-up failed; /考核 builds it on first use'),
+      );
     },
     async stop() {
       await reconciling;
       await sweeping;
+      await warming;
       await ticks?.stop();
       // close() lets active jobs finish; BullMQ closes the connections it made, we close a Cluster client we gave it.
       await Promise.all(workers.map((w) => w.close()));

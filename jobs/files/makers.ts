@@ -2,7 +2,8 @@ import { practiceSheet } from '../../src/rendering/xlsx/practice-sheet';
 import { visitSheet } from '../../src/rendering/xlsx/visit-sheet';
 import { PracticeStore } from '../../src/store/practice-store';
 import { VisitStore } from '../../src/store/visit-store';
-import { makeBulletinDocument, makeSummaryDocument } from './document-makers';
+import { departmentSections, scoreSheetProvider } from './department-extras';
+import { createBulletinMaker, createSummaryMaker } from './document-makers';
 import type { FileKind, FileMaker } from './file-request';
 import { createLedgerMaker, type SheetProvider } from './ledger-maker';
 
@@ -10,6 +11,7 @@ export type FileMakers = Partial<Record<FileKind, FileMaker>>;
 
 /** The 台账 workbook's sheets after 台账 and 汇总, each from the module that owns its data. */
 const ledgerSheets: readonly SheetProvider[] = [
+  scoreSheetProvider,
   async (req, deps) => practiceSheet(deps.org(), new PracticeStore(deps.redis, deps.keys), req),
   async (req, deps) => visitSheet(deps.org(), new VisitStore(deps.redis, deps.keys), req),
 ];
@@ -20,6 +22,6 @@ const ledgerSheets: readonly SheetProvider[] = [
  */
 export const makers: FileMakers = {
   ledger: createLedgerMaker({ sheets: ledgerSheets }),
-  bulletin: makeBulletinDocument,
-  summary: makeSummaryDocument,
+  bulletin: createBulletinMaker({ extraSections: (req, _period, deps) => departmentSections(deps, req) }),
+  summary: createSummaryMaker({ extraSections: (req, _period, deps) => departmentSections(deps, req) }),
 };

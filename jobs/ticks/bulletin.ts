@@ -1,5 +1,7 @@
 import { rowsByTeam, scopeReport } from '../../src/domain/report';
+import { parsePeriod } from '../../src/parsing/period';
 import { bulletinText, overdueDays, type TeamFigures } from '../../src/rendering/pushes';
+import { scoreLines } from '../../src/rendering/scores';
 import { jobIdPart } from '../push';
 import type { TickDeps } from './digest';
 
@@ -12,7 +14,9 @@ export async function runBulletin(tick: string, deps: TickDeps): Promise<{ messa
   const report = await scopeReport(deps.ledger, org.units.map((u) => u.id), {}, now, 10);
   const rows: TeamFigures[] = rowsByTeam(report, org).map(({ label, figures: f }) => ({ team: label, found: f.found, rectified: f.rectified, overdue: f.overdue, ...(f.rate !== undefined ? { rate: f.rate } : {}) }));
   const issues = await deps.ledger.getMany(report.oldest.map((o) => o.id));
-  const content = bulletinText(org, rows, issues.map((issue) => ({ issue, days: overdueDays(issue, now) })), now);
+  const text = bulletinText(org, rows, issues.map((issue) => ({ issue, days: overdueDays(issue, now) })), now);
+  const scores = deps.scores ? scoreLines(await deps.scores.board({ scope: { label: `全区（${org.district}）`, unitIds: org.units.map((u) => u.id) }, period: parsePeriod('今年', now)! })) : [];
+  const content = scores.length ? `${text}\n\n${scores.join('\n')}` : text;
   for (const chat of admins) {
     await deps.outbox.enqueue({ id: `bulletin-${jobIdPart(chat.chatid)}-${jobIdPart(tick)}`, chatId: chat.chatid, kind: 'bulletin', format: 'markdown', content, mentions: [], createdAt: now });
   }

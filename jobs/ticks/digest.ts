@@ -3,6 +3,7 @@ import type { Issue } from '../../src/domain/issue';
 import type { Org } from '../../src/domain/org';
 import { digestText, escalationText, overdueDays, type OverdueItem } from '../../src/rendering/pushes';
 import type { LedgerStore } from '../../src/store/ledger-store';
+import type { Scores } from '../../src/store/scores';
 import type { Outbox } from '../outbound/outbox';
 import { jobIdPart } from '../push';
 
@@ -11,6 +12,8 @@ export interface TickDeps {
   outbox: Outbox;
   org: () => Org;
   clock: Clock;
+  /** The scores, for the weekly 通报's 考核 lines (absent: the 通报 goes without them). */
+  scores?: Pick<Scores, 'board'>;
 }
 
 /** Lines per message: the group robot's text is at most 2048 bytes. */

@@ -48,6 +48,53 @@ export const chatSchema = z
     message: 'a chat needs exactly one scope: team, town, unit or admin: true',
   });
 
+/**
+ * Points per day or per case, in hundredths at most (0.5, 0.25): scores are summed in hundredths
+ * of a point as integers, so the same ledger always gives the same score, to the last digit.
+ */
+const points = z
+  .number()
+  .min(0, 'must not be negative')
+  .max(100, 'at most 100 points')
+  .refine((n) => Math.abs(Math.round(n * 100) - n * 100) < 1e-9, 'at most two decimals, e.g. 0.5 or 0.25');
+const graceDays = z.number().int('whole days').min(0).max(365);
+
+/**
+ * 百分量化考核 (docs/design.md §4.12): deductions only from ledger outcomes — a duty not done in
+ * time — never from how much was reported. Team deductions also fall on the member who found the
+ * issue; per-day deductions start after graceDays whole days.
+ */
+export const scoringSchema = z.strictObject({
+  teams: z
+    .strictObject({
+      /** Per day a report waits in 待交办 beyond graceDays. */
+      perUnassignedDay: points.default(0.5),
+      /** Per day a reported fix waits in 待核验 (on the team) beyond graceDays. */
+      perUnverifiedDay: points.default(0.5),
+      /** Per day an overdue issue goes without a /催办 (or a new 交办) beyond graceDays. */
+      perUnremindedDay: points.default(0.2),
+      /** Per 回头看 not done by its date (revisitAfter after 销号). */
+      perLateRevisit: points.default(1),
+      /** Per issue of the area closed late (the fix came after the deadline in force). */
+      perLateClose: points.default(0.5),
+      graceDays: graceDays.default(2),
+    })
+    .default({ perUnassignedDay: 0.5, perUnverifiedDay: 0.5, perUnremindedDay: 0.2, perLateRevisit: 1, perLateClose: 0.5, graceDays: 2 }),
+  units: z
+    .strictObject({
+      /** Per issue closed late. */
+      perLateClose: points.default(1),
+      /** Per day overdue beyond graceDays. */
+      perOverdueDay: points.default(0.2),
+      /** Per fix rejected (驳回). */
+      perRejection: points.default(0.5),
+      /** Per 回头看 that found the problem back (反弹). */
+      perRelapse: points.default(2),
+      graceDays: graceDays.default(0),
+    })
+    .default({ perLateClose: 1, perOverdueDay: 0.2, perRejection: 0.5, perRelapse: 2, graceDays: 0 }),
+});
+
 const escalationSchema = z.strictObject({ after: durationSchema, to: z.enum(['leader', 'admins']) });
 
 export const policySchema = z.strictObject({
@@ -83,6 +130,7 @@ export const policySchema = z.strictObject({
   exportLinkTtl: durationSchema.default({ text: '24h', ms: 86_400_000 }),
   /** 走访覆盖: a unit whose latest visit is older than this many days is named in /status and the export. */
   coverageStaleDays: z.number().int().min(1).max(3650).default(90),
+  scoring: scoringSchema.default(scoringSchema.parse({})),
 });
 
 export const orgFileSchema = z.strictObject({
@@ -102,3 +150,4 @@ export type UnitRecord = z.output<typeof unitSchema>;
 export type TeamRecord = z.output<typeof teamSchema>;
 export type ChatRecord = z.output<typeof chatSchema>;
 export type Policy = z.output<typeof policySchema>;
+export type ScoringRules = z.output<typeof scoringSchema>;

@@ -41,6 +41,22 @@ export interface Keys {
   unitMonthDeadlines(unitId: string, month: string): string;
   /** Per-unit counters, fields "<bucket>:<counter>". */
   unitStats(unitId: string): string;
+  /**
+   * 百分量化考核: a change counter per unit and discovery month (field "YYYYMM"), bumped by every
+   * commit of an issue (src/store/ledger-ops.ts), so a cached score knows when it is stale.
+   */
+  scoreEpoch(unitId: string): string;
+  /** Score cache (derived, rebuilt when lost): a unit's issue ids by discovery month, its monthly partials and the issues behind them. */
+  scoreDir(unitId: string): string;
+  scorePart(unitId: string): string;
+  scoreIds(unitId: string): string;
+  /** Manual /加分 /扣分 entries (hash-tagged `{score}`: one entry changes with its index and audit together). */
+  scoreEntrySeq: string;
+  scoreEntry(n: number): string;
+  /** Entry numbers by time (score = when). */
+  scoreEntries: string;
+  /** The department's audit of score entries: every /加分, /扣分 and /撤回加减分 (a stream). */
+  scoreAudit: string;
   /** A half-filled command of one user in one chat. */
   draft(chatId: string, userId: string): string;
   /** A push that was delivered (its id), so a re-run job does not send it twice. */
@@ -105,6 +121,14 @@ export function createKeys(prefix: string): Keys {
     unitDeadlines: (u) => `${ledger}deadlines:${u}`,
     unitMonthDeadlines: (u, m) => `${ledger}deadlines:${u}:${m}`,
     unitStats: (u) => `${ledger}stats:${u}`,
+    scoreEpoch: (u) => `${ledger}score:epoch:${u}`,
+    scoreDir: (u) => `${prefix}score:dir:${u}`,
+    scorePart: (u) => `${prefix}score:part:${u}`,
+    scoreIds: (u) => `${prefix}score:ids:${u}`,
+    scoreEntrySeq: `${prefix}{score}:entry:seq`,
+    scoreEntry: (n) => `${prefix}{score}:entry:${n}`,
+    scoreEntries: `${prefix}{score}:entries`,
+    scoreAudit: `${prefix}{score}:audit`,
     draft: (c, u) => `${prefix}conv:${c}:${u}`,
     sent: (id) => `${prefix}sent:${id}`,
     rate: (d) => `${prefix}rate:${d}`,

@@ -47,5 +47,7 @@ export function ledgerOps(keys: Keys, before: Issue | undefined, after: Issue): 
   }
 
   for (const d of counterDeltas(before, after)) ops.push(['hincrby', keys.unitStats(d.unitId), d.field, d.delta]);
+  // Every change, even a /催办, may move a score: the cached scores of this unit's month are stale.
+  ops.push(['hincrby', keys.scoreEpoch(after.unitId), month, 1]);
   return ops;
 }

@@ -8,6 +8,7 @@ import { startEmbeddedRedis, type EmbeddedRedis } from '../../src/store/embedded
 import { describeRedis } from '../../src/store/redis';
 import { benchExport, exportLine } from './export';
 import { benchReminders, MEMORY_TARGET_BYTES, SEED_TARGET_MS } from './reminders';
+import { benchScore, SCORE_TARGET_MS } from './score';
 import { benchStatus, NOW, STATUS_TARGET_MS, type LatencyRow } from './status';
 import { runWebhookSection } from './webhook';
 
@@ -19,8 +20,8 @@ const WEBHOOK_P99_GOAL_MS = 25;
  * redis-server. Exits 0 whether targets are met or missed (PASS/MISS is printed); non-zero only
  * when the bench itself fails, or the reminders are wrong (duplicates, missed, rate limit).
  *
- *   BENCH_ONLY      status | export | reminders | webhook: run one section (default all; export
- *                   reuses the /status section's ledger, or writes its own when run alone)
+ *   BENCH_ONLY      status | export | score | reminders | webhook: run one section (default all;
+ *                   export reuses the /status section's ledger, or writes its own when run alone)
  *   BENCH_WEBHOOK_S webhook: seconds per load run (default 6)
  *   BENCH_WEBHOOK_ROUNDS webhook: echo/duban turns (default 3; the median ratio is the result)
  *   BENCH_PROFILE   webhook: a directory for the server's V8 CPU profile (--cpu-prof)
@@ -87,7 +88,7 @@ async function main(): Promise<number> {
   const aofAlways = intEnv('BENCH_AOF', 1, 0) !== 0;
   const due = intEnv('BENCH_DUE', 10_000, 1);
   const only = process.env.BENCH_ONLY ?? '';
-  if (!['', 'status', 'export', 'reminders', 'webhook'].includes(only)) throw new Error(`BENCH_ONLY must be status, export, reminders or webhook (got "${only}")`);
+  if (!['', 'status', 'export', 'score', 'reminders', 'webhook'].includes(only)) throw new Error(`BENCH_ONLY must be status, export, score, reminders or webhook (got "${only}")`);
   let failed = false;
   const print = (line = '') => console.log(line);
 
@@ -137,6 +138,20 @@ async function main(): Promise<number> {
       const result = await benchExport({ redisUrl: redis.url, prefix: 'duban:', now: NOW, issues, generate, dir, print });
       print(exportLine(result));
       print(`at the end: ${load()}`);
+    }
+    if (only === '' || only === 'score') {
+      await redis?.stop();
+      redis = await startEmbeddedRedis({ dir: path.join(dir, 'score'), logger: createLogger('silent'), tcp: true, persistence: false });
+      print();
+      print(`## /考核 全区 — target: p99 under ${SCORE_TARGET_MS} ms on a ${issues.toLocaleString('en-US')}-issue ledger, clock fixed at ${NOW}`);
+      print(`redis-server pid ${redis.pid} on ${describeRedis(redis.url)}, AOF off`);
+      const result = await benchScore({ redisUrl: redis.url, issues, requests, warmup, print });
+      print();
+      print(table(result.rows).join('\n'));
+      const judged = result.rows.filter((r) => r.target !== undefined);
+      const missed = judged.filter((r) => r.stats.p99 >= SCORE_TARGET_MS);
+      print(`at the end: ${load()}`);
+      print(`/考核 全区 ${missed.length ? `FAIL: ${missed.length} of ${judged.length} end-to-end rows have p99 ≥ ${SCORE_TARGET_MS} ms` : `PASS: warm and after a change, p99 under ${SCORE_TARGET_MS} ms`} (the first read on an empty cache took ${(result.firstBuildMs / 1000).toFixed(1)} s, once)`);
     }
     if (only === '' || only === 'reminders') {
       // A fresh redis-server with the embedded default's settings (the /status section leaves AOF on).

@@ -203,12 +203,14 @@ describe('calendar ticks', () => {
     const t = await app();
     try {
       await say(t, 'u_t1_m2', 'CHAT_T1', '/上报 斑竹村 公开栏未更新');
-      const deps = { ledger: new LedgerStore(t.redis, createKeys(t.prefix)), outbox: t.app.jobs.outbox, org: t.app.org, clock: { now: () => new Date() } };
+      const deps = { ledger: new LedgerStore(t.redis, createKeys(t.prefix)), outbox: t.app.jobs.outbox, org: t.app.org, clock: { now: () => new Date() }, scores: t.app.jobs.scores };
       expect(await runBulletin('week-1', deps)).toEqual({ messages: 1 });
       const msgs = await fake.waitFor((m) => m.some((x) => x.msgtype === 'markdown' && x.content.includes('整改工作通报')));
       const bulletin = msgs.find((x) => x.content.includes('整改工作通报'))!;
       expect(bulletin.key).toBe('KEY_CHAT_ADMIN');
       expect(bulletin.content).toMatch(/> 第一工作队：发现 1，已销号 0/);
+      // This year's scores close it: the ranking of the teams (nothing is late yet: all at 100).
+      expect(bulletin.content).toMatch(/\n\*\*百分量化考核（20\d\d年）\*\*\n1\. 第一工作队 100 分\n/u);
     } finally {
       await t.stop();
     }

@@ -225,6 +225,8 @@ describe('the schedule (jobs/index.ts)', () => {
       await writeStories(new LedgerStore(app.redis, createKeys(app.prefix)), app.app.org(), QUARTER_STORIES.slice(0, 1));
       const msgs = await fake.waitFor((m) => m.some((x) => x.key === 'KEY_CHAT_ADMIN' && x.content.startsWith('**示例区2026年第3季度整改工作小结**') && x.content.includes('全区：发现 1 ▲1')));
       expect(msgs.filter((x) => x.content.includes('全区：发现 1 ▲1'))).toHaveLength(1);
+      // The scores of the quarter come with it (wired in jobs/index.ts).
+      expect(msgs.find((x) => x.content.includes('全区：发现 1 ▲1'))!.content).toMatch(/\n\*\*百分量化考核（2026年第3季度）\*\*\n1\. /u);
       // The period's 台账 and the .docx 小结 follow as files, made by the files worker.
       const fileMessages = (m: typeof fake.messages) => m.slice(seen).filter((x) => x.key === 'KEY_CHAT_ADMIN' && x.msgtype === 'file' && x.errcode === 0);
       // (Files the earlier tests asked for may arrive here too: the fake robot is shared.)

@@ -130,6 +130,7 @@ describe('commit', () => {
         `${p}idx:unit:banzhu:assigned`,
         `${p}issue:1`,
         `${p}issue:seq`,
+        `${p}score:epoch:banzhu`,
         `${p}stats:banzhu`,
       ].sort(),
     );
@@ -147,6 +148,8 @@ describe('commit', () => {
       'all:found': '1', '202604:found': '1', '2026:found': '1', '2026Q2:found': '1',
       'all:assigned': '1', '202604:assigned': '1', '2026:assigned': '1', '2026Q2:assigned': '1',
     });
+    // The score cache's change counter of the unit's discovery month.
+    expect(await redis.hgetall(`${p}score:epoch:banzhu`)).toEqual({ '202604': '1' });
     expect(await redis.get(`${p}issue:seq`)).toBe('1');
     const entry = { issue: '1', actor: MEMBER_T1, at: String(T0), action: 'report', from: '', to: 'assigned', version: '1', note: '闸阀老化漏水' };
     expect(await streamFields(`${p}audit`)).toEqual([entry]);
@@ -183,7 +186,7 @@ describe('commit', () => {
     expect(await store.commit(readByA, fixed, 'u_sec_banzhu', T0 + HOUR)).toBe(true);
 
     const before = await snapshot();
-    expect(Object.keys(before)).toHaveLength(9);
+    expect(Object.keys(before)).toHaveLength(10);
     const canceled = must(apply(readByB, { type: 'cancel', reason: '重复' }, actorFor(org, ADMIN, 'banzhu'), T0 + 2 * HOUR));
     expect(await store.commit(readByB, canceled, ADMIN, T0 + 2 * HOUR)).toBe(false);
     expect(await snapshot()).toEqual(before);

@@ -50,6 +50,9 @@ const counter = (field: string, delta: number, unit = 'banzhu'): Op[] => [
   ['hincrby', `d:{ledger}:stats:${unit}`, `2026Q2:${field}`, delta],
 ];
 
+/** The score cache's change counter of the issue's unit and discovery month: bumped by every change. */
+const epoch = (unit = 'banzhu'): Op[] => [['hincrby', `d:{ledger}:score:epoch:${unit}`, '202606', 1]];
+
 describe('ledgerOps', () => {
   it('create, assigned at once: unit, team, state, unit-state, assignee, both deadline sets, counters', () => {
     const issue = created({ teamIds: ['t1', 't7'] });
@@ -65,6 +68,7 @@ describe('ledgerOps', () => {
       ['zadd', 'd:{ledger}:deadlines:banzhu:202606', DEADLINE, '12'],
       ...counter('found', 1),
       ...counter('assigned', 1),
+      ...epoch(),
     ]);
   });
 
@@ -79,6 +83,7 @@ describe('ledgerOps', () => {
       ['zadd', 'd:{ledger}:idx:unit:daxing_jx:reported', 12, '12'],
       ...counter('found', 1, 'daxing_jx'),
       ...counter('reported', 1, 'daxing_jx'),
+      ...epoch('daxing_jx'),
     ]);
   });
 
@@ -96,6 +101,7 @@ describe('ledgerOps', () => {
       ['zadd', 'd:{ledger}:deadlines:banzhu:202606', DEADLINE, '12'],
       ...counter('reported', -1),
       ...counter('assigned', 1),
+      ...epoch(),
     ]);
   });
 
@@ -109,6 +115,7 @@ describe('ledgerOps', () => {
       ['zadd', 'd:{ledger}:deadlines', later, '12'],
       ['zadd', 'd:{ledger}:deadlines:banzhu', later, '202606:12'],
       ['zadd', 'd:{ledger}:deadlines:banzhu:202606', later, '12'],
+      ...epoch(),
     ]);
   });
 
@@ -126,6 +133,7 @@ describe('ledgerOps', () => {
       ['zrem', 'd:{ledger}:deadlines:banzhu:202606', '12'],
       ...counter('assigned', -1),
       ...counter('submitted', 1),
+      ...epoch(),
     ]);
   });
 
@@ -141,6 +149,7 @@ describe('ledgerOps', () => {
       ...counter('closed', 1),
       ...counter('ontime', 1),
       ...counter('closeMs', 2 * DAY_MS),
+      ...epoch(),
     ]);
   });
 
@@ -156,6 +165,7 @@ describe('ledgerOps', () => {
       ...counter('submitted', -1),
       ...counter('closed', 1),
       ...counter('closeMs', DEADLINE + 2 * HOUR - T0),
+      ...epoch(),
     ]);
   });
 
@@ -173,6 +183,7 @@ describe('ledgerOps', () => {
       ['zadd', 'd:{ledger}:deadlines:banzhu:202606', DEADLINE, '12'],
       ...counter('assigned', 1),
       ...counter('submitted', -1),
+      ...epoch(),
     ]);
   });
 
@@ -197,6 +208,7 @@ describe('ledgerOps', () => {
       ...counter('ontime', -1),
       ...counter('closeMs', -2 * DAY_MS),
       ...counter('relapse', 1),
+      ...epoch(),
     ]);
   });
 
@@ -211,6 +223,7 @@ describe('ledgerOps', () => {
       ['zadd', 'd:{ledger}:idx:unit:banzhu:revisited', 12, '12'],
       ...counter('closed', -1),
       ...counter('revisited', 1),
+      ...epoch(),
     ]);
   });
 
@@ -229,6 +242,7 @@ describe('ledgerOps', () => {
       ...counter('found', -1),
       ...counter('assigned', -1),
       ...counter('canceled', 1),
+      ...epoch(),
     ]);
   });
 
@@ -243,6 +257,7 @@ describe('ledgerOps', () => {
       ...counter('found', -1),
       ...counter('reported', -1),
       ...counter('canceled', 1),
+      ...epoch(),
     ]);
   });
 
@@ -254,6 +269,7 @@ describe('ledgerOps', () => {
       ['zadd', 'd:{ledger}:deadlines', DEADLINE, '12'],
       ['zadd', 'd:{ledger}:deadlines:banzhu', DEADLINE, '202606:12'],
       ['zadd', 'd:{ledger}:deadlines:banzhu:202606', DEADLINE, '12'],
+      ...epoch(),
     ]);
   });
 

@@ -1,0 +1,64 @@
+import type { Clock } from '../../src/clock';
+import type { Org } from '../../src/domain/org';
+import { formatPoints, ranks, type ScoreBoard } from '../../src/domain/scoring';
+import type { ExtraSection } from '../../src/rendering/summary';
+import { practicesOf } from '../../src/rendering/xlsx/practice-sheet';
+import { scoreSheet } from '../../src/rendering/xlsx/score-sheet';
+import type { Keys } from '../../src/store/keys';
+import { PracticeStore } from '../../src/store/practice-store';
+import type { RedisClient } from '../../src/store/redis';
+import { computeScoreBoard } from '../../src/store/score-board';
+import type { SheetProvider } from './ledger-maker';
+
+/**
+ * What the scores and the 典型经验 add to the department's outputs: sections of the summaries and
+ * the .docx documents, and the workbook's 考核 sheet. Each comes from the module that owns it;
+ * this only joins them to a scope and period.
+ */
+export interface ExtrasDeps {
+  redis: RedisClient;
+  keys: Keys;
+  org: () => Org;
+  clock: Clock;
+}
+
+interface ScopeAndPeriod {
+  scope: { label: string; unitIds: readonly string[] };
+  period: { label: string; months?: readonly string[] | undefined };
+}
+
+/** How many teams, units and practices a summary names (the workbook has them all). */
+const TOP = 3;
+const PRACTICES = 5;
+const PRACTICE_CHARS = 60;
+
+/** Plain lines (the summary escapes them): the top teams, the lowest units that lost points. */
+export function scoreSection(board: ScoreBoard): ExtraSection | undefined {
+  const rank = ranks(board.teams);
+  const lines = board.teams.slice(0, TOP).map((t, i) => `${rank[i]}. ${t.label} ${formatPoints(t.score)} 分`);
+  const low = [...board.units].filter((u) => u.score < 100).sort((a, b) => a.score - b.score).slice(0, TOP);
+  if (low.length) lines.push(`得分最低的责任单位：${low.map((u) => `${u.label} ${formatPoints(u.score)} 分`).join('、')}`);
+  return lines.length ? { title: `百分量化考核（${board.periodLabel}）`, lines } : undefined;
+}
+
+export function practiceSection(org: Org, practices: readonly { unitId: string; text: string; id: number }[]): ExtraSection | undefined {
+  if (!practices.length) return undefined;
+  const lines = practices.slice(-PRACTICES).map((p) => {
+    const unit = org.unit(p.unitId);
+    const text = [...p.text].length > PRACTICE_CHARS ? `${[...p.text].slice(0, PRACTICE_CHARS).join('')}…` : p.text;
+    return `典型 #${p.id} ${unit ? unit.town + unit.name : p.unitId}：${text}`;
+  });
+  if (practices.length > PRACTICES) lines.push(`共 ${practices.length} 条，全部见台账的“典型经验”表`);
+  return { title: '典型经验', lines };
+}
+
+export async function departmentSections(deps: ExtrasDeps, q: ScopeAndPeriod): Promise<ExtraSection[]> {
+  const [board, practices] = await Promise.all([computeScoreBoard(deps, { scope: q.scope, period: q.period }), practicesOf(new PracticeStore(deps.redis, deps.keys), q.scope.unitIds, q.period.months)]);
+  return [scoreSection(board), practiceSection(deps.org(), practices)].filter((s): s is ExtraSection => s !== undefined);
+}
+
+/** The workbook's 考核 sheet: the board of the file's scope and period, with the issues behind each deduction. */
+export const scoreSheetProvider: SheetProvider = async (req, deps) => {
+  const board = await computeScoreBoard(deps, { scope: req.scope, period: req.period, details: true });
+  return scoreSheet(board, { now: deps.clock.now().getTime() });
+};
