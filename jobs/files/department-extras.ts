@@ -2,7 +2,10 @@ import type { Clock } from '../../src/clock';
 import type { Org } from '../../src/domain/org';
 import { formatPoints, ranks, type ScoreBoard } from '../../src/domain/scoring';
 import type { ExtraSection } from '../../src/rendering/summary';
+import { coverageOf } from '../../src/domain/coverage';
 import { practicesOf } from '../../src/rendering/xlsx/practice-sheet';
+import { visitSheet } from '../../src/rendering/xlsx/visit-sheet';
+import { VisitStore } from '../../src/store/visit-store';
 import { scoreSheet } from '../../src/rendering/xlsx/score-sheet';
 import type { Keys } from '../../src/store/keys';
 import { PracticeStore } from '../../src/store/practice-store';
@@ -61,4 +64,17 @@ export async function departmentSections(deps: ExtrasDeps, q: ScopeAndPeriod): P
 export const scoreSheetProvider: SheetProvider = async (req, deps) => {
   const board = await computeScoreBoard(deps, { scope: req.scope, period: req.period, details: true });
   return scoreSheet(board, { now: deps.clock.now().getTime() });
+};
+
+/**
+ * The 走访记录 sheet, its title carrying the scope's coverage for the period (走访覆盖 5/6 个单位
+ * （83.3%）· 走访 9 次), as /status shows it.
+ */
+export const visitSheetProvider: SheetProvider = async (req, deps) => {
+  const org = deps.org();
+  const store = new VisitStore(deps.redis, deps.keys);
+  const c = await coverageOf(store, req.scope.unitIds, req.period, deps.clock.now().getTime(), org.policy.coverageStaleDays);
+  const share = c.full ? '全覆盖' : c.rate === undefined ? '—' : `${c.rate.toFixed(1)}%`;
+  const sheet = visitSheet(org, store, req);
+  return { ...sheet, title: `${sheet.title} · 走访覆盖 ${c.visited}/${c.units} 个单位（${share}）· 走访 ${c.visits} 次` };
 };

@@ -1,8 +1,6 @@
 import { practiceSheet } from '../../src/rendering/xlsx/practice-sheet';
-import { visitSheet } from '../../src/rendering/xlsx/visit-sheet';
 import { PracticeStore } from '../../src/store/practice-store';
-import { VisitStore } from '../../src/store/visit-store';
-import { departmentSections, scoreSheetProvider } from './department-extras';
+import { departmentSections, scoreSheetProvider, visitSheetProvider } from './department-extras';
 import { createBulletinMaker, createSummaryMaker } from './document-makers';
 import type { FileKind, FileMaker } from './file-request';
 import { createLedgerMaker, type SheetProvider } from './ledger-maker';
@@ -13,7 +11,7 @@ export type FileMakers = Partial<Record<FileKind, FileMaker>>;
 const ledgerSheets: readonly SheetProvider[] = [
   scoreSheetProvider,
   async (req, deps) => practiceSheet(deps.org(), new PracticeStore(deps.redis, deps.keys), req),
-  async (req, deps) => visitSheet(deps.org(), new VisitStore(deps.redis, deps.keys), req),
+  visitSheetProvider,
 ];
 
 /**

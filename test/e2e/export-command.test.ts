@@ -73,6 +73,8 @@ describe('/导出', () => {
     ledger.eachRow((row) => row.eachCell((c) => expect(c.type).not.toBe(ExcelJS.ValueType.Formula)));
     const visits = wb.getWorksheet('走访记录')!.getSheetValues().flat().filter((v): v is string => typeof v === 'string');
     expect(visits.join(' ')).toContain('斑竹村');
+    // Its title says the area's coverage for the period, as /status does.
+    expect(visits[0]).toMatch(/ · 走访覆盖 1\/\d+ 个单位（\d+\.\d%）· 走访 1 次$/u);
   });
 
   it('pushes the file into the group through the group robot: upload, then the file message', async () => {
