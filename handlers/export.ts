@@ -1,6 +1,7 @@
 import { scopeReport } from '../src/domain/report';
 import { defineCommand, grammarInput } from '../src/pipeline/command';
 import { orderFile } from '../src/pipeline/file-order';
+import { ledScope } from '../src/pipeline/leader-scope';
 import { readScopeAndPeriod } from '../src/pipeline/scope-period';
 import { fileFooter, fileLinkLine } from '../src/rendering/files';
 
@@ -21,7 +22,9 @@ export default defineCommand({
   args: grammarInput,
   async run(ctx, { args }) {
     const now = ctx.clock.now().getTime();
-    const { scope, period } = readScopeAndPeriod(ctx, args.words, EXAMPLE);
+    const read = readScopeAndPeriod(ctx, args.words, EXAMPLE);
+    const { period } = read;
+    const scope = ledScope(ctx, read.scope, read.named);
     const report = await scopeReport(ctx.ledger, scope.units.map((u) => u.id), period, now);
     const issues = report.total.counts.found + report.total.counts.canceled;
     const file = await orderFile(ctx, 'ledger', scope, period);

@@ -49,7 +49,9 @@ export default defineCommand({
       evidence,
     });
     if (!saved) throw new ConflictError('走访登记失败，请重新发送');
-    const linked = (await ctx.records.visits.linkedIssues([saved])).get(saved.id) ?? [];
+    // The visit is recorded: a failed look-up of its issues must not fail the reply (a retried
+    // callback would record it twice).
+    const linked = await ctx.records.visits.linkedToVisit(saved).catch(() => [] as number[]);
     return visitRecorded(ctx.org, saved, linked, now);
   },
 });

@@ -1,6 +1,8 @@
 import { formatPoints } from '../src/domain/scoring';
 import { normalizeText } from '../src/parsing/normalize';
+import { assertChatShows } from '../src/pipeline/chat-scope';
 import { defineCommand, grammarInput } from '../src/pipeline/command';
+import { entryTargetUnitIds } from '../src/pipeline/score-target';
 import { ConflictError, NotFoundError, UsageError } from '../src/pipeline/errors';
 import { formatStamp } from '../src/rendering/dates';
 import { userText } from '../src/rendering/safe-text';
@@ -25,6 +27,10 @@ export default defineCommand({
     const rest = args.refs[0] !== undefined ? args.words : args.words.slice(1);
     const reason = rest.map((w) => w.raw).join(' ').trim().slice(0, 200);
     const now = ctx.clock.now().getTime();
+    // Shown only where the entry's target belongs (its reason is read by everyone in the group).
+    const stored = await ctx.jobs.scores.entries.get(n);
+    if (!stored) throw new NotFoundError(`没有编号 ${n} 的加减分记录`, EXAMPLE);
+    assertChatShows(ctx, entryTargetUnitIds(ctx.org, stored.target), '这条加减分');
     const res = await ctx.jobs.scores.entries.withdraw(n, ctx.sender.userid, now, reason);
     if (!res.ok && res.reason === 'missing') throw new NotFoundError(`没有编号 ${n} 的加减分记录`, EXAMPLE);
     const e = res.entry;

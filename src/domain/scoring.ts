@@ -362,7 +362,10 @@ export function scoreBoard(input: BoardInput): ScoreBoard {
       const sources = unitIds.flatMap((id) => {
         const p = partialOfUnit(id);
         const hists = p?.partial.finders[userid];
-        return p && hists ? [{ hists, ids: p.ids?.finders[userid] ?? (p.ids ? {} : undefined) }] : [];
+        // The score is the person's whole; the issue numbers behind it only those of the scope
+        // asked for (a leader sees their own area's, never another team's).
+        const ids = inScope.has(id) ? (p?.ids?.finders[userid] ?? (p?.ids ? {} : undefined)) : p?.ids ? {} : undefined;
+        return p && hists ? [{ hists, ids }] : [];
       });
       members.push(row('member', userid, org.person(userid)?.name ?? userid, deductionsOf('team', TEAM_KINDS, sources), theirs.map((x) => x.name)));
     }

@@ -4,6 +4,7 @@ import { unitIndex } from '../parsing/units';
 import { clipForReply } from '../rendering/clip';
 import { outsideAreaReason } from './area';
 import type { CommandContext } from './command';
+import { assertChatShows } from './chat-scope';
 import { PermissionError, UsageError } from './errors';
 
 /**
@@ -34,5 +35,7 @@ export function recordUnit(ctx: CommandContext, text: string, example: string): 
     rest = `${glued.rest} ${trimmed.slice(first.length)}`.trim();
   }
   if (!visible.has(unit.id)) throw new PermissionError('该片区的工作队或组织部', outsideAreaReason(ctx.org, ctx.sender, unit));
+  // Recorded only where the unit's records may be shown: the reply names its issues.
+  assertChatShows(ctx, [unit.id], `${unit.town}${unit.name}`);
   return { unit, rest };
 }

@@ -11,7 +11,7 @@ import { defaultScope, namedScope, type Scope } from './scope';
  * order, each at most once; the default scope is the chat's, the default period all time. The
  * chat must be one that may show the scope.
  */
-export function readScopeAndPeriod(ctx: CommandContext, words: readonly Token[], example: string): { scope: Scope; period: Period } {
+export function readScopeAndPeriod(ctx: CommandContext, words: readonly Token[], example: string): { scope: Scope; period: Period; named: boolean } {
   const now = ctx.clock.now().getTime();
   let scope: Scope | undefined;
   let period: Period | undefined;
@@ -28,9 +28,10 @@ export function readScopeAndPeriod(ctx: CommandContext, words: readonly Token[],
     }
     throw new UsageError(`看不懂“${clipForReply(w.raw)}”：可以写镇街、单位、工作队或“全区”，以及“本月”“本季度”“2022”这样的时段`, example);
   }
+  const named = scope !== undefined;
   scope ??= defaultScope(ctx);
   assertChatShows(ctx, scope.units.map((u) => u.id), scope.label);
-  return { scope, period: period ?? ALL_TIME };
+  return { scope, period: period ?? ALL_TIME, named };
 }
 
 /** "this month", "last year" written as two words read as one period word. */

@@ -5,7 +5,8 @@ import { clipForReply } from '../rendering/clip';
 import { userText } from '../rendering/safe-text';
 import type { CommandContext, CommandInput } from './command';
 import { UsageError } from './errors';
-import { describeTargets, kindWord, readScoreTarget } from './score-target';
+import { assertChatShows } from './chat-scope';
+import { describeTargets, kindWord, readScoreTarget, targetUnitIds } from './score-target';
 
 /**
  * /加分 and /扣分 (组织部): `<队|队员|单位> <分值> <理由>` — the target by name (with an optional
@@ -48,6 +49,7 @@ export async function recordScoreEntry(ctx: CommandContext, input: CommandInput,
 
   const target = read.target;
   const label = target.kind === 'unit' ? `${target.unit.town}${target.unit.name}` : target.label;
+  assertChatShows(ctx, targetUnitIds(ctx.org, target), label);
   const entry = await ctx.jobs.scores.entries.add({
     target: { kind: target.kind, id: target.id, label },
     points: sign * points,

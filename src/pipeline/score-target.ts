@@ -64,3 +64,11 @@ const KIND_NAMES: Record<ScoreTargetKind, string> = { team: '工作队', member:
 export function describeTargets(targets: readonly ScoreTarget[]): string {
   return targets.map((t) => `${t.label}（${KIND_NAMES[t.kind]}）`).join('、');
 }
+
+
+/** The same for a stored entry's target (kind and id only): a member's teams as the org has them now. */
+export function entryTargetUnitIds(org: Org, target: { kind: ScoreTargetKind; id: string }): string[] {
+  if (target.kind === 'unit') return [target.id];
+  if (target.kind === 'team') return [...(org.team(target.id)?.coveredUnitIds ?? [])];
+  return [...new Set(org.membership(target.id).memberOf.flatMap((t) => t.coveredUnitIds))];
+}
