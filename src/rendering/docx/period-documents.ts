@@ -14,6 +14,8 @@ import type { Block, OfficialDocument } from './official-document';
  */
 
 const pct = (v: number | undefined) => (v === undefined ? '—' : `${v.toFixed(1)}%`);
+/** In running text no rate reads 无: a dash after 整改率 prints like the character 一. */
+const pctWords = (v: number | undefined) => (v === undefined ? '无' : `${v.toFixed(1)}%`);
 
 function dayText(ms: number): string {
   const w = wallTime(ms);
@@ -39,8 +41,8 @@ function periodPhrase(s: PeriodSummary): string {
 
 function overallParagraph(s: PeriodSummary): string {
   const f = s.figures;
-  const parts = [`${periodPhrase(s)}，${s.scope.label}共发现问题${f.found}个，已整改销号${f.rectified}个，整改率${pct(f.rate)}，按期整改率${pct(f.onTimeRate)}`];
-  if (f.avgDaysToClose !== undefined) parts.push(`平均${f.avgDaysToClose.toFixed(1)}天整改销号`);
+  const parts = [`${periodPhrase(s)}，${s.scope.label}共发现问题${f.found}个，已整改销号${f.rectified}个，整改率${pctWords(f.rate)}，按期整改率${pctWords(f.onTimeRate)}`];
+  if (f.avgDaysToClose !== undefined) parts.push(f.avgDaysToClose < 1 ? '平均不到1天整改销号' : `平均${f.avgDaysToClose.toFixed(1)}天整改销号`);
   return `${parts.join('，')}。截至${dayText(s.at)}，整改中${f.assigned}个、待核验${f.submitted}个、待交办${f.reported}个，逾期未整改${f.overdue}个。`;
 }
 
@@ -79,7 +81,7 @@ function overdueBlocks(org: Org, s: PeriodSummary, issues: readonly Issue[]): Bl
     overdue.forEach((i, n) => {
       const who = i.assignee ? `，责任人${org.person(i.assignee)?.name ?? i.assignee}` : '';
       const days = Math.max(0, calendarDaysBetween(i.deadline!, s.at));
-      blocks.push({ kind: 'paragraph', text: `${n + 1}. #${i.id} ${unitName(org, i.unitId)}：${i.description}（整改期限${dayText(i.deadline!)}，已逾期${days}天${who}）。` });
+      blocks.push({ kind: 'paragraph', text: `${n + 1}. #${i.id} ${unitName(org, i.unitId)}：${i.description}（整改期限${dayText(i.deadline!)}，${days > 0 ? `已逾期${days}天` : '今天逾期'}${who}）。` });
     });
   }
   return blocks;
