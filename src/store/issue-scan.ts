@@ -4,7 +4,7 @@ import type { Result } from 'ioredis';
 import { packageRoot } from '../config/paths';
 import type { Issue, IssueState } from '../domain/issue';
 import { monthKey } from '../domain/time';
-import { decodeIssue } from './issue-codec';
+import { decodeStoredIssue } from './issue-codec';
 import type { Keys } from './keys';
 import type { RedisClient } from './redis';
 
@@ -77,7 +77,7 @@ async function* scanBatches(redis: RedisClient, keys: Keys, opts: ScanOptions, a
       // The period filter before decoding: a quarter's export of a large ledger decodes only its own issues.
       const createdAt = Number(fields.createdAt);
       if (months && Number.isFinite(createdAt) && !months.has(monthKey(createdAt))) continue;
-      const issue = decodeIssue(fields, raw[j + 1] || null);
+      const issue = decodeStoredIssue(fields, raw[j + 1] || null);
       batch.push({ issue, audit: raw[j + 2] ? raw[j + 2]!.split('\n') : [] });
     }
     if (batch.length) yield batch;

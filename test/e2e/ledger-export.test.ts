@@ -387,6 +387,15 @@ describe('extra sheets', () => {
   });
 });
 
+it('links 佐证材料 to the evidence when the maker is given links', async () => {
+  const link = (i: Issue) => (i.evidence.length ? `https://files.invalid/evidence/${i.id}?a=1&b=<2>` : undefined);
+  const { wb } = await make(request(named('福禄镇'), ALL_TIME), createLedgerMaker({ evidenceLink: link }));
+  const { rows } = table(wb.getWorksheet('台账')!);
+  expect(byId(rows, made.green!)['佐证材料']).toEqual({ text: '2 份', hyperlink: `https://files.invalid/evidence/${made.green!.id}?a=1&b=<2>` });
+  expect(byId(rows, made.rejected!)['佐证材料']).toEqual({ text: '1 份', hyperlink: `https://files.invalid/evidence/${made.rejected!.id}?a=1&b=<2>` });
+  expect(byId(rows, made.late!)['佐证材料']).toBe(0);
+});
+
 it('gives an empty scope a workbook with its header and no rows', async () => {
   const { file, wb } = await make(request({ label: '空', units: [] }, ALL_TIME));
   expect((await stat(file)).size).toBeGreaterThan(0);

@@ -59,6 +59,61 @@ it('keeps to the scope, the months and the states asked for', async () => {
   for (const i of await store.getMany(june.ids)) expect(monthKey(i.createdAt)).toBe('202606');
 });
 
+it('reads each issue as the store’s zod schema reads it (the scan decodes without zod)', async () => {
+  const store = new LedgerStore(redis, keys);
+  // One issue with every optional field and lists both in the hash (as at 上报) and in the history.
+  const [first] = await store.getMany([1]);
+  const photo = (n: number) => ({ kind: 'image' as const, url: `https://wecom.invalid/${n}`, aesKey: 'k', msgid: `m${n}`, at: NOW });
+  const rich: Issue = {
+    ...first!,
+    id: await store.nextId(),
+    version: 1,
+    state: 'assigned',
+    assignee: 'u_t1_m2',
+    formerAssignees: ['u_t2_m1'],
+    deadline: NOW + 86_400_000,
+    fixNote: '已整改 <门> & “窗”',
+    extensionRequest: { to: NOW + 2 * 86_400_000, reason: '雨天', by: 'u_t1_m2', at: NOW },
+    extensionRequestCount: 1,
+    evidence: [photo(1)],
+    deadlineChanges: [{ from: null, to: NOW + 86_400_000, reason: '上报', by: 'u_luo', at: NOW }],
+  };
+  expect(await store.commit(undefined, { issue: rich, audit: { action: 'report', from: null, to: rich.state } }, 'u_luo', NOW)).toBe(true);
+  const later: Issue = {
+    ...rich,
+    version: 2,
+    rejectCount: 1,
+    rejectReasons: ['照片看不清'],
+    evidence: [photo(1), photo(2)],
+    deadlineChanges: [...rich.deadlineChanges, { from: NOW + 86_400_000, to: NOW + 3 * 86_400_000, reason: '延期', by: 'u_luo', at: NOW + 1 }],
+  };
+  expect(await store.commit(rich, { issue: later, audit: { action: 'reject', from: rich.state, to: later.state } }, 'u_luo', NOW + 1)).toBe(true);
+
+  const scanned: Issue[] = [];
+  for await (const batch of scanIssues(redis, keys, { unitIds: org.units.map((u) => u.id), batch: 64 })) scanned.push(...batch);
+  expect(scanned).toEqual(await store.getMany(scanned.map((i) => i.id)));
+  expect(scanned.find((i) => i.id === rich.id)).toEqual(later);
+  expect(scanned.some((i) => i.closedOnTime === false) && scanned.some((i) => i.closedOnTime === true)).toBe(true);
+});
+
+it('fails loudly on a stored issue that does not read as one', async () => {
+  const store = new LedgerStore(redis, keys);
+  const [first] = await store.getMany([1]);
+  const id = await store.nextId();
+  const odd = { ...first!, id, version: 1, unitId: 'oddunit' };
+  expect(await store.commit(undefined, { issue: odd, audit: { action: 'report', from: null, to: odd.state } }, 'u_luo', odd.createdAt)).toBe(true);
+  const scan = () => collect({ unitIds: ['oddunit'] });
+  expect((await scan()).ids).toEqual([id]);
+  await redis.hset(keys.issue(id), 'state', 'lost');
+  await expect(scan()).rejects.toThrow(`stored issue #${id} does not read as an issue: unknown state "lost"`);
+  await redis.hset(keys.issue(id), 'state', odd.state, 'createdAt', '12.5');
+  await expect(scan()).rejects.toThrow('createdAt is not a whole number');
+  await redis.hset(keys.issue(id), 'createdAt', String(odd.createdAt), 'teamIds', '{"not":"a list"}');
+  await expect(scan()).rejects.toThrow('teamIds is not a list');
+  await redis.hdel(keys.issue(id), 'teamIds');
+  await expect(scan()).rejects.toThrow('teamIds is missing');
+});
+
 it('reads nothing for a scope with no units', async () => {
   expect((await collect({ unitIds: [] })).ids).toEqual([]);
 });

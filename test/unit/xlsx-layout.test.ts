@@ -1,5 +1,6 @@
 import { ledgerFileName } from '../../jobs/files/ledger-maker';
 import { cellText, columnLetter, displayWidth, excelDate, fitWidth, sheetName } from '../../src/rendering/xlsx/sheet-layout';
+import { RowWriter } from '../../src/rendering/xlsx/sheet-stream';
 import { demoOrg } from '../support/app';
 
 /** The pieces of the workbook layout that need no file: text, widths, dates, names. */
@@ -53,4 +54,51 @@ it('makes file names Windows accepts', () => {
   expect(ledgerFileName(org, '福禄镇', '2026年第4季度', at)).toBe('示例区福禄镇台账_2026年第4季度_20261201.xlsx');
   expect(ledgerFileName(org, '全区（示例区）', '累计', at)).toBe('示例区全区台账_累计_20261201.xlsx');
   expect(ledgerFileName(org, '福禄镇斑竹村 <a>:"/\\|?*\u0001', '2026年', at)).toBe('示例区福禄镇斑竹村a台账_2026年_20261201.xlsx');
+});
+
+describe('RowWriter', () => {
+  const written = (write: (w: RowWriter) => void) => {
+    const chunks: Buffer[] = [];
+    const w = new RowWriter((c) => chunks.push(Buffer.from(c)));
+    write(w);
+    w.flush();
+    return { xml: Buffer.concat(chunks).toString('utf8'), chunks: chunks.length };
+  };
+
+  it('writes the markup exceljs writes: numbers and dates as values, text as str, escaped', () => {
+    const { xml } = written((w) => {
+      w.openRow(3, 0);
+      w.cell('A', 1, 12);
+      w.cell('C', 2, new Date(Date.UTC(2026, 5, 15, 15, 0)));
+      w.cell('F', 3, `'=A1 <b> & 福禄镇 👨‍👩‍👧`);
+      w.cell('R', 0, Number.NaN);
+      w.closeRow();
+      w.openRow(4, 9);
+      w.cell('AB', 0, '#4');
+      w.closeRow();
+    });
+    expect(xml).toBe(
+      '<row r="3"><c r="A3" s="1"><v>12</v></c><c r="C3" s="2"><v>46188.625</v></c>' +
+        `<c r="F3" s="3" t="str"><v>'=A1 &lt;b&gt; &amp; 福禄镇 👨‍👩‍👧</v></c></row>` +
+        '<row r="4" s="9" customFormat="1"><c r="AB4" t="str"><v>#4</v></c></row>',
+    );
+  });
+
+  it('keeps text whole across its 64 KB buffers, and text longer than one', () => {
+    const long = '长'.repeat(32_000);
+    const { xml, chunks } = written((w) => {
+      for (let r = 1; r <= 400; r++) {
+        w.openRow(r, 0);
+        w.cell('A', 0, `第${r}行：${'村务公开'.repeat(40)}`);
+        w.closeRow();
+      }
+      w.openRow(401, 0);
+      w.cell('A', 0, long);
+      w.closeRow();
+    });
+    expect(chunks).toBeGreaterThan(3);
+    expect(xml.match(/<row /gu)).toHaveLength(401);
+    expect(xml).toContain(`<c r="A200" t="str"><v>第200行：${'村务公开'.repeat(40)}</v></c>`);
+    expect(xml.endsWith(`<row r="401"><c r="A401" t="str"><v>${long}</v></c></row>`)).toBe(true);
+  });
 });

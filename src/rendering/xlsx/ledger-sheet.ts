@@ -1,9 +1,10 @@
-import type { Cell, stream, Style } from 'exceljs';
+import type { stream } from 'exceljs';
 import { colourOf, STATE_WORDS, type Issue } from '../../domain/issue';
 import type { Org } from '../../domain/org';
 import { calendarDaysBetween } from '../../domain/time';
 import type { LedgerRecord } from '../../store/ledger-scan';
-import { cellText, drained, excelDate, FIRST_DATA_ROW, fitWidth, frozenViews, setAutoFilter, writeTitleAndHeader, type CellKind, type RowTone, type SheetStyles } from './sheet-layout';
+import { cellText, columnLetter, excelDate, FIRST_DATA_ROW, fitWidth, frozenViews, setAutoFilter, writeTitleAndHeader, type CellKind, type RowTone, type SheetStyles } from './sheet-layout';
+import { sheetStream } from './sheet-stream';
 
 /**
  * The 台账 sheet: one row per issue, the columns the department's 一本台账 keeps (content,
@@ -42,7 +43,7 @@ const HEADERS = [
 ] as const;
 export type LedgerHeader = (typeof HEADERS)[number];
 export const LEDGER_HEADERS: readonly LedgerHeader[] = HEADERS;
-const EVIDENCE_COLUMN = HEADERS.indexOf('佐证材料') + 1;
+const EVIDENCE_INDEX = HEADERS.indexOf('佐证材料');
 
 /** The columns, sized from the organisation (its longest unit, town and person names), before any row. */
 export function ledgerColumns(org: Org): LedgerColumn[] {
@@ -160,9 +161,26 @@ export interface LedgerSheetResult {
   rows: number;
 }
 
+/** What styleId is asked for per kind of column (exceljs gives a style without numFmt one by the value's type). */
+const VALUE_KIND: Record<CellKind, 'number' | 'string' | 'date'> = {
+  text: 'string',
+  wrap: 'string',
+  center: 'string',
+  number: 'number',
+  decimal: 'number',
+  percent: 'number',
+  date: 'date',
+  datetime: 'date',
+};
+
 /**
- * Writes the 台账 sheet from batches of records, committing each row as it goes: the sheet
- * holds one row in memory, the batches one pipeline's worth of issues.
+ * Writes the 台账 sheet from batches of records: exceljs lays out the sheet (columns, title,
+ * header, views, autofilter) and the rows go to its stream as XML, a batch at a time
+ * (sheet-stream.ts says why), so memory holds one batch of issues and its XML.
+ *
+ * Cells: a cell with nothing to show is left out. A plain row's missing cells take the column's
+ * style (grid and font); a 三色预警 row carries a row style with the fill, so its missing cells
+ * are coloured too and the row reads as one band.
  */
 export async function writeLedgerSheet(
   wb: stream.xlsx.WorkbookWriter,
@@ -174,41 +192,41 @@ export async function writeLedgerSheet(
   const columns = ledgerColumns(ctx.org);
   // 序号 and 问题编号 stay in view when scrolling right.
   const ws = wb.addWorksheet('台账', { views: frozenViews(2) });
-  // The column's own style dresses the cells a plain row leaves out (an empty 类别): a tenth
-  // fewer cells to write, and the grid still looks whole.
   ws.columns = columns.map((c) => ({ width: c.width, style: styles.cell(c.kind) }));
   writeTitleAndHeader(ws, styles, title, columns.map((c) => c.header));
-  const toned = new Map<RowTone, Partial<Style>[]>();
-  const rowStyles = (tone: RowTone) => {
-    let list = toned.get(tone);
-    if (!list) toned.set(tone, (list = columns.map((c) => styles.cell(c.kind, tone))));
-    return list;
+  const sheet = sheetStream(wb, ws);
+  const letters = columns.map((_, i) => columnLetter(i + 1));
+  const toned = new Map<RowTone, { row: number; cells: number[] }>();
+  const styleIds = (tone: RowTone) => {
+    let ids = toned.get(tone);
+    if (!ids) {
+      ids = { row: sheet.styleId(styles.row(tone), 'number'), cells: columns.map((c) => sheet.styleId(styles.cell(c.kind, tone), VALUE_KIND[c.kind])) };
+      toned.set(tone, ids);
+    }
+    return ids;
   };
+  const out = sheet.rows;
   let n = 0;
   for await (const batch of records) {
     for (const rec of batch) {
       const row = ledgerRow(n + 1, rec, ctx);
-      const r = ws.getRow(FIRST_DATA_ROW + n++);
-      const cellStyles = rowStyles(row.tone);
-      const plain = row.tone === 'plain';
-      for (let i = 0; i < cellStyles.length; i++) {
+      const number = FIRST_DATA_ROW + n++;
+      const ids = styleIds(row.tone);
+      out.openRow(number, ids.row);
+      for (let i = 0; i < letters.length; i++) {
         const v = row.values[i];
-        const empty = v === undefined || v === '';
-        if (empty && plain) continue;
-        const cell = r.getCell(i + 1);
-        if (!empty) cell.value = v;
-        cell.style = cellStyles[i]!;
+        if (v === undefined || v === '') continue;
+        if (i === EVIDENCE_INDEX && row.evidence.link) {
+          out.cell(letters[i]!, ids.cells[i]!, `${row.evidence.count} 份`);
+          sheet.hyperlink(`${letters[i]}${number}`, row.evidence.link);
+        } else out.cell(letters[i]!, ids.cells[i]!, v);
       }
-      if (row.evidence.link) linkEvidence(r.getCell(EVIDENCE_COLUMN), row.evidence.count, row.evidence.link);
-      r.commit();
+      out.closeRow();
     }
-    await drained(ws);
+    out.flush();
+    await sheet.drained();
   }
   setAutoFilter(ws, columns.length, FIRST_DATA_ROW + n - 1);
   ws.commit();
   return { rows: n };
-}
-
-function linkEvidence(cell: Cell, count: number, link: string): void {
-  cell.value = { text: `${count} 份`, hyperlink: link };
 }

@@ -1,6 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import ExcelJS from 'exceljs';
+import type { stream } from 'exceljs';
 import type { Issue } from '../../domain/issue';
 import type { Org, Unit } from '../../domain/org';
 import type { ScopeReport } from '../../domain/report';
@@ -18,6 +18,15 @@ import { writeTableSheet } from './table-sheet-writer';
  * Written with exceljs's streaming writer: rows go to the file as they are made, so memory stays
  * bounded however large the ledger.
  */
+
+/**
+ * exceljs's streaming writer alone, not the package's index: that loads the whole library
+ * (the in-memory Workbook, both readers, CSV with dayjs, unzipper, jszip), some 11 MB of a files
+ * worker's resident memory for code the export never runs. The path is exceljs's own module
+ * (its index requires it the same way); the type is the package's.
+ */
+const WorkbookWriter = require('exceljs/lib/stream/xlsx/workbook-writer') as typeof stream.xlsx.WorkbookWriter;
+
 export interface LedgerWorkbookInput {
   org: Org;
   /** Overdue and colours as at this time; also the title's 导出时间. */
@@ -56,7 +65,7 @@ export function sheetTitle(org: Org, what: string, scope: string, period: string
 
 export async function writeLedgerWorkbook(filename: string, input: LedgerWorkbookInput): Promise<LedgerWorkbookResult> {
   const out = createWriteStream(filename);
-  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useSharedStrings: false, useStyles: true });
+  const wb = new WorkbookWriter({ stream: out, useSharedStrings: false, useStyles: true });
   wb.creator = 'duban';
   wb.created = new Date(input.now);
   const styles = new SheetStyles();

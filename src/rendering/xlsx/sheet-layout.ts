@@ -1,4 +1,3 @@
-import { EventEmitter, once } from 'node:events';
 import type { Alignment, Borders, Fill, Font, Style, Worksheet } from 'exceljs';
 import { SHANGHAI_OFFSET_MS } from '../../domain/time';
 
@@ -102,6 +101,8 @@ const thin = { style: 'thin' as const, color: { argb: 'FFBFBFBF' } };
 const BORDER: Partial<Borders> = { top: thin, left: thin, bottom: thin, right: thin };
 const solid = (argb: string): Fill => ({ type: 'pattern', pattern: 'solid', fgColor: { argb } });
 
+const fontOf = (tone: RowTone): Partial<Font> => ({ name: FONT_NAME, size: 11, ...(tone === 'total' ? { bold: true } : {}) });
+
 const NUM_FMT: Partial<Record<CellKind, string>> = {
   number: '0',
   decimal: '0.0',
@@ -134,12 +135,23 @@ export class SheetStyles {
     border: BORDER,
   };
 
+  private readonly rows = new Map<RowTone, Partial<Style>>();
+
+  /** A row's own style: what the cells the row leaves out show (nothing for a plain row: the column's). */
+  row(tone: RowTone): Partial<Style> {
+    let style = this.rows.get(tone);
+    if (!style) {
+      style = tone === 'plain' ? {} : { font: fontOf(tone), border: BORDER, fill: solid(TONE_FILLS[tone]) };
+      this.rows.set(tone, style);
+    }
+    return style;
+  }
+
   cell(kind: CellKind, tone: RowTone = 'plain'): Partial<Style> {
     const key = `${kind}:${tone}`;
     let style = this.cache.get(key);
     if (!style) {
-      const font: Partial<Font> = { name: FONT_NAME, size: 11, ...(tone === 'total' ? { bold: true } : {}) };
-      style = { font, alignment: ALIGN[kind], border: BORDER };
+      style = { font: fontOf(tone), alignment: ALIGN[kind], border: BORDER };
       const fmt = NUM_FMT[kind];
       if (fmt) style.numFmt = fmt;
       if (tone !== 'plain') style.fill = solid(TONE_FILLS[tone]);
@@ -199,20 +211,4 @@ export function sheetName(name: string, taken: ReadonlySet<string>): string {
   let candidate = base;
   for (let i = 2; taken.has(candidate); i++) candidate = `${base.slice(0, 31 - String(i).length - 1)}-${i}`;
   return candidate;
-}
-
-/**
- * Waits while the sheet's XML waits to be compressed. exceljs's streaming writer hands each
- * committed row to the zip at once and ignores back-pressure (its sheet stream writes into
- * archiver's PassThrough whatever that returns), so a fast producer piles the uncompressed
- * sheet up in memory: some 100 MB for 100 000 rows. Awaiting the PassThrough's 'drain' between
- * batches keeps that to one buffer's worth. The PassThrough (readable-stream's, so its state
- * is read the way every version of it keeps it) is exceljs's internals: should a version lay
- * them out differently this waits for nothing, and the bench's RSS figure shows it.
- */
-export async function drained(ws: Worksheet): Promise<void> {
-  const sink = (ws as unknown as { stream?: { pipes?: unknown[] } }).stream?.pipes?.[0] as
-    | (EventEmitter & { _writableState?: { needDrain?: boolean } })
-    | undefined;
-  if (sink instanceof EventEmitter && sink._writableState?.needDrain) await once(sink, 'drain');
 }
