@@ -28,6 +28,8 @@ describe('cellText', () => {
 it('gives Excel the Shanghai wall-clock time in the UTC fields, whatever TZ says', () => {
   expect(excelDate(Date.parse('2026-06-15T15:00:00+08:00')).toISOString()).toBe('2026-06-15T15:00:00.000Z');
   expect(excelDate(Date.parse('2026-12-31T23:30:00+08:00')).toISOString()).toBe('2026-12-31T23:30:00.000Z');
+  // A deadline at the end of a day stays on that day: minutes are shown, and Excel would round up.
+  expect(excelDate(Date.parse('2026-12-09T23:59:59.999+08:00')).toISOString()).toBe('2026-12-09T23:59:00.000Z');
 });
 
 it('counts CJK characters and emoji as two columns', () => {

@@ -3,7 +3,7 @@ import { colourOf, STATE_WORDS, type Issue } from '../../domain/issue';
 import type { Org } from '../../domain/org';
 import { calendarDaysBetween } from '../../domain/time';
 import type { LedgerRecord } from '../../store/ledger-scan';
-import { cellText, columnLetter, excelDate, FIRST_DATA_ROW, fitWidth, frozenViews, setAutoFilter, writeTitleAndHeader, type CellKind, type RowTone, type SheetStyles } from './sheet-layout';
+import { cellText, columnLetter, excelDate, FIRST_DATA_ROW, fitWidth, frozenViews, printSetup, setAutoFilter, writeTitleAndHeader, type CellKind, type RowTone, type SheetStyles } from './sheet-layout';
 import { sheetStream } from './sheet-stream';
 
 /**
@@ -191,7 +191,7 @@ export async function writeLedgerSheet(
 ): Promise<LedgerSheetResult> {
   const columns = ledgerColumns(ctx.org);
   // 序号 and 问题编号 stay in view when scrolling right.
-  const ws = wb.addWorksheet('台账', { views: frozenViews(2) });
+  const ws = wb.addWorksheet('台账', { views: frozenViews(2), pageSetup: printSetup() });
   ws.columns = columns.map((c) => ({ width: c.width, style: styles.cell(c.kind) }));
   writeTitleAndHeader(ws, styles, title, columns.map((c) => c.header));
   const sheet = sheetStream(wb, ws);

@@ -49,7 +49,9 @@ export function cellText(text: string | undefined): string {
  * fields (15:00 in Shanghai reads 15:00, not 07:00), whatever TZ the process runs with.
  */
 export function excelDate(ms: number): Date {
-  return new Date(ms + SHANGHAI_OFFSET_MS);
+  // To the minute, down: the cells show minutes, and Excel rounds — a deadline at the end of a
+  // day (23:59:59.999) would read as 00:00 of the next day.
+  return new Date(Math.floor((ms + SHANGHAI_OFFSET_MS) / 60_000) * 60_000);
 }
 
 /** Columns a text takes in Excel's width unit (one per Latin character): CJK and emoji take two. */
@@ -181,6 +183,23 @@ export function writeTitleAndHeader(ws: Worksheet, styles: SheetStyles, title: s
     c.style = styles.header;
   });
   header.commit();
+}
+
+/**
+ * How a sheet prints: the department prints its 台账 — A4 landscape, as wide as one page (as many
+ * pages long as it takes), the title and header rows on every page, narrow margins.
+ */
+export function printSetup(): Partial<Worksheet['pageSetup']> {
+  return {
+    paperSize: 9,
+    orientation: 'landscape',
+    fitToPage: true,
+    fitToWidth: 1,
+    fitToHeight: 0,
+    horizontalCentered: true,
+    printTitlesRow: `1:${HEADER_ROW}`,
+    margins: { left: 0.4, right: 0.4, top: 0.5, bottom: 0.5, header: 0.3, footer: 0.3 },
+  };
 }
 
 /** The sheet's frozen panes; set when the sheet is added (the streaming writer writes them first). */

@@ -5,6 +5,7 @@ import {
   FIRST_DATA_ROW,
   fitWidth,
   frozenViews,
+  printSetup,
   setAutoFilter,
   sheetName,
   writeTitleAndHeader,
@@ -52,7 +53,7 @@ export async function writeTableSheet(
   }
 
   const layout = sheet.columns.map((c) => columnLayout(c, sample));
-  const ws = wb.addWorksheet(name, { views: frozenViews(opts.frozenColumns ?? 0) });
+  const ws = wb.addWorksheet(name, { views: frozenViews(opts.frozenColumns ?? 0), pageSetup: printSetup() });
   ws.columns = layout.map((l) => ({ key: l.column.key, width: l.width }));
   writeTitleAndHeader(ws, styles, sheet.title, sheet.columns.map((c) => c.header));
 
