@@ -62,6 +62,13 @@ function scopeLabel(org: Org, chat: Chat): string {
   return `全区（${org.district}）`;
 }
 
+/** What people call a team: 第一工作队, 第一队, 一队. */
+function teamNames(name: string): string[] {
+  const n = normalizeText(name);
+  const short = n.replace(/工作队$/u, '队');
+  return [...new Set([n, short, short.replace(/^第/u, '')])];
+}
+
 /** A scope word read: the scope, one the person may not see, or a name several units share. */
 export type NamedScope = { kind: 'scope'; scope: Scope } | { kind: 'outside'; label: string } | { kind: 'ambiguous'; word: string; units: Unit[] };
 
@@ -72,10 +79,14 @@ export function readScopeWord(org: Org, sender: Membership, word: string): Named
   const allowed = (units: Unit[], label: string): NamedScope =>
     units.every((u) => visible.has(u.id)) ? { kind: 'scope', scope: { label, units } } : { kind: 'outside', label };
   if (norm === '全区' || norm === '全部' || norm === org.district || /^(?:all|district)$/iu.test(norm)) return allowed([...org.units], `全区（${org.district}）`);
-  const team = org.teams.find((t: Team) => t.id === word || normalizeText(t.name) === norm);
+  const team = org.teams.find((t: Team) => t.id === word || teamNames(t.name).includes(norm));
   if (team) return allowed(team.coveredUnitIds.map((id) => org.unit(id)!), team.name);
   const townUnits = org.units.filter((u) => normalizeText(u.town) === norm);
   if (townUnits.length) return allowed(townUnits, townUnits[0]!.town);
+  // A town written short (福禄 for 福禄镇) when it is the only town so named: people shorten
+  // towns more than units, and 福禄 would otherwise ask which of 福禄社区, 福禄镇中心小学 ….
+  const towns = [...new Set(org.units.map((u) => u.town))].filter((t) => [...norm].length >= 2 && normalizeText(t).startsWith(norm));
+  if (towns.length === 1) return allowed(org.units.filter((u) => u.town === towns[0]), towns[0]!);
   const m = unitIndex(org).match(word, visible);
   if (m.kind === 'one') return allowed([m.unit], `${m.unit.town}${m.unit.name}`);
   if (m.kind === 'many') return { kind: 'ambiguous', word, units: m.units };

@@ -20,7 +20,11 @@ const NOTE_KEYS = new Set(['情况', '说明', '备注']);
 const KEYED = /^([^:\s]{1,8}):(.*)$/su;
 const HAN_KEY = /^\p{Script=Han}{2,8}$/u;
 
-export function readVisitText(tokens: readonly string[], form: FormName | undefined): VisitText {
+/** `三会一课：基本正常，组织生活会：未开展` is two fields: a comma before the next key ends a value. */
+const BEFORE_NEXT_KEY = /[，,；;]\s*(?=\p{Script=Han}{2,8}[:：])/u;
+
+export function readVisitText(typed: readonly string[], form: FormName | undefined): VisitText {
+  const tokens = typed.flatMap((t) => t.split(BEFORE_NEXT_KEY));
   const allowed = formFields(form);
   const values = new Map<string, string[]>();
   const note: string[] = [];

@@ -21,12 +21,12 @@ export function readScopeAndPeriod(ctx: CommandContext, words: readonly Token[],
       period = p;
       continue;
     }
-    const s = namedScope(ctx, w.raw);
+    const s = namedScope(ctx, w.raw, example.split(/\s/u)[0]);
     if (s && !scope) {
       scope = s;
       continue;
     }
-    throw new UsageError(`看不懂“${clipForReply(w.raw)}”：可以写镇街、单位、工作队或“全区”，以及“本月”“本季度”“2022”这样的时段`, example);
+    throw new UsageError(`看不懂“${clipForReply(w.raw)}”：可以写镇街、单位、工作队或“全区”，以及“本月”“本季度”“2026”这样的时段`, example);
   }
   const named = scope !== undefined;
   scope ??= defaultScope(ctx);

@@ -38,7 +38,7 @@ function title(board: ScoreBoard, what: string): string {
 }
 
 function asOfLine(board: ScoreBoard, now: number): string {
-  return `计分截至 ${formatDay(board.asOf, now)}；满分 100，按台账结果扣分，组织部加减分另计。`;
+  return `计分截至 ${formatDay(board.asOf, now)}；满分 100，按台账结果扣分，含组织部加减分。`;
 }
 
 /** Rankings longer than this show every row that is not at 100 and name the rest in one line. */
@@ -56,19 +56,25 @@ export function renderRanking(board: ScoreBoard, part: BoardPart, now: number): 
   lines.push('');
   if (rows.length <= FULL_RANKING) lines.push(...rankingLines(rows));
   else {
-    // A phone screen: what moved is listed; the many still at 100 share one line.
+    // A phone screen: what moved is listed in rank order, the many still at 100 share one line
+    // in their place (above them those a bonus lifted, below those that lost points).
     const all = rankingLines(rows);
-    const moved = rows.flatMap((r, i) => (r.score !== 100 ? [all[i]!] : []));
+    const above = rows.flatMap((r, i) => (r.score > 100 ? [all[i]!] : []));
+    const below = rows.flatMap((r, i) => (r.score < 100 ? [all[i]!] : []));
     const full = rows.filter((r) => r.score === 100);
-    lines.push(...moved.slice(0, MAX_LINES));
-    if (moved.length > MAX_LINES) lines.push(`……另有 ${moved.length - MAX_LINES} 个未满分，完整名单请 /导出。`);
+    const moved = above.length + below.length;
+    const shown = [...above, ...below].slice(0, MAX_LINES);
+    lines.push(...shown.slice(0, Math.min(above.length, MAX_LINES)));
     if (full.length) {
       const names = full.slice(0, 10).map((r) => userText(r.label)).join('、');
-      lines.push(`${moved.length ? '其余' : '全部'} ${full.length} 个 100 分：${names}${full.length > 10 ? ' 等' : ''}`);
+      lines.push(`${moved ? '' : '全部 '}${full.length} 个 100 分（并列第 ${above.length + 1}）：${names}${full.length > 10 ? ' 等' : ''}`);
     }
+    lines.push(...shown.slice(above.length));
+    if (moved > MAX_LINES) lines.push(`……另有 ${moved - MAX_LINES} 个，完整名单请 /导出。`);
   }
-  // The one that lost most is the one worth a look.
-  lines.push('', `查看扣分明细：/考核 ${userText(rows[rows.length - 1]!.label)}`);
+  // The one that lost most is the one worth a look; when none lost any, the first.
+  const lowest = rows[rows.length - 1]!;
+  lines.push('', `查看扣分明细：/考核 ${userText((lowest.score < 100 ? lowest : rows[0]!).label)}`);
   return lines.join('\n');
 }
 

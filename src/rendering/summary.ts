@@ -61,22 +61,24 @@ function dateOf(ms: number): string {
 }
 
 /** One figure with its change: "发现 30 ▲5". */
-function withDelta(name: string, now: Figures, before: Figures | undefined, key: 'found' | 'rectified' | 'overdue'): string {
-  return `${name} ${now[key]} ${delta(now[key], before?.[key])}`;
+// `compare` false (all time: no period before it): the figure alone, no ▲/▼/— after it.
+function withDelta(name: string, now: Figures, before: Figures | undefined, key: 'found' | 'rectified' | 'overdue', compare = true): string {
+  return compare ? `${name} ${now[key]} ${delta(now[key], before?.[key])}` : `${name} ${now[key]}`;
 }
-function rateWithDelta(name: string, now: number | undefined, before: number | undefined): string {
-  return `${name} ${pct(now)} ${delta(now, before, 1)}`;
+function rateWithDelta(name: string, now: number | undefined, before: number | undefined, compare = true): string {
+  return compare ? `${name} ${pct(now)} ${delta(now, before, 1)}` : `${name} ${pct(now)}`;
 }
 
 export function summaryText(org: Org, s: PeriodSummary, opts: SummaryTextOptions): string {
   const f = s.figures;
+  const compare = s.previous !== undefined;
   const p = s.previousFigures;
   const days = periodDays(s);
   const body: string[] = [
     `**${userText(opts.title)}**`,
     `${days ? `${days}发现的问题，` : ''}截至${dateOf(s.at)}${s.previous ? `；▲▼为与${s.previous.label}相比` : ''}`,
-    `${userText(s.scope.label)}：${withDelta('发现', f, p, 'found')}　${withDelta('已销号', f, p, 'rectified')}　${withDelta('逾期', f, p, 'overdue')}`,
-    `${rateWithDelta('整改率', f.rate, p?.rate)}　${rateWithDelta('按期整改率', f.onTimeRate, p?.onTimeRate)}`,
+    `${userText(s.scope.label)}：${withDelta('发现', f, p, 'found', compare)}　${withDelta('已销号', f, p, 'rectified', compare)}　${withDelta('逾期', f, p, 'overdue', compare)}`,
+    `${rateWithDelta('整改率', f.rate, p?.rate, compare)}　${rateWithDelta('按期整改率', f.onTimeRate, p?.onTimeRate, compare)}`,
   ];
   if (f.avgDaysToClose !== undefined) body.push(averageClose(f.avgDaysToClose));
   if (s.teams.length) {
@@ -90,7 +92,7 @@ export function summaryText(org: Org, s: PeriodSummary, opts: SummaryTextOptions
         empty.push(userText(t.label));
         continue;
       }
-      body.push(`> ${userText(t.label)}：${withDelta('发现', n, b, 'found')}，${withDelta('销号', n, b, 'rectified')}，${withDelta('逾期', n, b, 'overdue')}，${rateWithDelta('整改率', n.rate, b?.rate)}`);
+      body.push(`> ${userText(t.label)}：${withDelta('发现', n, b, 'found', compare)}，${withDelta('销号', n, b, 'rectified', compare)}，${withDelta('逾期', n, b, 'overdue', compare)}，${rateWithDelta('整改率', n.rate, b?.rate, compare)}`);
     }
     if (empty.length) body.push(`> ${empty.join('、')}：${s.previous ? '本期和上期都' : ''}没有登记问题`);
   }

@@ -93,7 +93,7 @@ describe('an admin', () => {
 
   it('defaults to all time, with nothing to compare', async () => {
     const reply = await say('u_admin', 'CHAT_ADMIN', '/bulletin');
-    expect(reply.split('\n').slice(0, 3)).toEqual(['**全区（示例区） · 累计 整改情况通报**', '截至2026年10月8日', '全区（示例区）：发现 9 —　已销号 5 —　逾期 4 —']);
+    expect(reply.split('\n').slice(0, 3)).toEqual(['**全区（示例区） · 累计 整改情况通报**', '截至2026年10月8日', '全区（示例区）：发现 9　已销号 5　逾期 4']);
     expect(asked[0]!.period).toEqual({ label: '累计' });
   });
 

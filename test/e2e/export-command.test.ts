@@ -91,6 +91,14 @@ describe('/导出', () => {
     expect(await say('u_luo', 'CHAT_T1', '/导出 七塘镇')).toBe('无权限：七塘镇不在第一工作队的片区（福禄镇）；本片区以外的情况请组织部查看。');
   });
 
+  it('reads a town or a team written short, as people do', async () => {
+    expect((await say('u_admin', 'CHAT_ADMIN', '/导出 福禄')).split('\n')[0]).toBe('**台账导出** 福禄镇 · 累计，共 2 个问题');
+    expect((await say('u_admin', 'CHAT_ADMIN', '/导出 第一队 本月')).split('\n')[0]).toBe('**台账导出** 第一工作队 · 2026年6月，共 2 个问题');
+    expect((await say('u_admin', 'CHAT_ADMIN', '/导出 二队')).split('\n')[0]).toBe('**台账导出** 第二工作队 · 累计，共 0 个问题');
+    // Units that share a name are asked about with this command, not another.
+    expect(await say('u_admin', 'CHAT_ADMIN', '/导出 社区')).not.toContain('/清单');
+  });
+
   it('gives an admin the district for a year, and says what it did not understand', async () => {
     const reply = await say('u_admin', 'CHAT_ADMIN', '/导出 全区 2026');
     expect(reply.split('\n')[0]).toBe('**台账导出** 全区（示例区） · 2026年，共 2 个问题');

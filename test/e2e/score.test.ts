@@ -10,7 +10,7 @@ import { playScoreFixture, SCORE_AS_OF } from '../support/score-fixture';
  */
 const { app } = appForFile(SCORE_AS_OF);
 const say = (userId: string, chatId: string, text: string) => app().client.say({ userId, chatId, text: `@${BOT_NAME} ${text}` });
-const AS_OF_LINE = '计分截至 6月20日（周六）；满分 100，按台账结果扣分，组织部加减分另计。';
+const AS_OF_LINE = '计分截至 6月20日（周六）；满分 100，按台账结果扣分，含组织部加减分。';
 const AT = Date.parse(SCORE_AS_OF);
 
 beforeAll(async () => {
@@ -48,17 +48,18 @@ describe('/考核', () => {
 
   it('ranks members and units, listing who lost points and naming the rest in one line', async () => {
     const members = await say('u_admin', 'CHAT_ADMIN', '/考核 队员');
+    // In rank order: the many at 100 share one line in their place, above those that lost points.
     expect(members.split('\n').slice(3)).toEqual([
+      '29 个 100 分（并列第 1）：罗志刚、冉小兵、邓丽华、郑国强、王建军、苏红梅、付明、徐长青、吴秀英、蒋涛 等',
       '30. 钟文斌（第六工作队） 99 分',
       '31. 唐建平（第一工作队） 98 分',
       '32. 黄德明（第三工作队） 97.3 分',
-      '其余 29 个 100 分：罗志刚、冉小兵、邓丽华、郑国强、王建军、苏红梅、付明、徐长青、吴秀英、蒋涛 等',
       '',
       '查看扣分明细：/考核 黄德明',
     ]);
     const units = await say('u_admin', 'CHAT_ADMIN', '/考核 单位 本月');
     expect(units.split('\n')[0]).toBe('**百分量化考核 · 责任单位排名 · 全区（示例区） · 2026年6月**');
-    expect(units.split('\n').slice(3, 5)).toEqual(['39. 大兴精密机械公司 98 分', '40. 斑竹村 96.1 分']);
+    expect(units.split('\n').slice(4, 6)).toEqual(['39. 大兴精密机械公司 98 分', '40. 斑竹村 96.1 分']);
   });
 
   it('breaks a unit and a member down', async () => {

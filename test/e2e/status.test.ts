@@ -84,7 +84,7 @@ describe('/status on a generated ledger of 276 found, 223 closed', () => {
 
   it('explains an argument it does not understand, with an example', async () => {
     expect(await say('u_luo', 'CHAT_T1', '/status 火星')).toBe(
-      '⚠️ 看不懂“火星”：可以写镇街、单位、工作队或“全区”，以及“本月”“本季度”“2022”这样的时段\n例如：`/status 福禄镇 本月`',
+      '⚠️ 看不懂“火星”：可以写镇街、单位、工作队或“全区”，以及“本月”“本季度”“2026”这样的时段\n例如：`/status 福禄镇 本月`',
     );
   });
 

@@ -125,11 +125,11 @@ describe('summaryText', () => {
     );
   });
 
-  it('says — for every change when the period is all time', async () => {
+  it('gives the figures alone when the period is all time (nothing to compare with)', async () => {
     const s = await periodSummary(store, org, all, ALL_TIME, NOW);
     const text = summaryText(org, s, { title: '累计', short: true });
-    expect(text).toContain('全区：发现 9 —　已销号 5 —　逾期 4 —');
-    expect(text).toContain('> 第二工作队：发现 3 —，销号 2 —，逾期 1 —，整改率 66.7% —');
+    expect(text).toContain('全区：发现 9　已销号 5　逾期 4\n');
+    expect(text).toContain('> 第二工作队：发现 3，销号 2，逾期 1，整改率 66.7%\n');
     expect(text).toMatch(/\n> (第.工作队、)*第三工作队(、第.工作队)*：没有登记问题\n/u);
     expect(text).not.toContain('▲▼为与');
     // short: the relapses and extra sections are the document's.

@@ -211,7 +211,7 @@ describe('replies and sheets for the fixture', () => {
     expect(renderRanking(board(fixture, { entries }), 'teams', AS_OF)).toBe(
       [
         '**百分量化考核 · 工作队排名 · 全区（示例区） · 累计**',
-        '计分截至 6月20日（周六）；满分 100，按台账结果扣分，组织部加减分另计。',
+        '计分截至 6月20日（周六）；满分 100，按台账结果扣分，含组织部加减分。',
         '',
         '1. 第一工作队 100 分',
         '1. 第二工作队 100 分',
@@ -232,7 +232,7 @@ describe('replies and sheets for the fixture', () => {
     expect(renderBreakdown(b, score(b, 'teams', 't1'), AS_OF)).toBe(
       [
         '**百分量化考核 · 第一工作队（工作队） · 2026年6月**',
-        '计分截至 6月20日（周六）；满分 100，按台账结果扣分，组织部加减分另计。',
+        '计分截至 6月20日（周六）；满分 100，按台账结果扣分，含组织部加减分。',
         '',
         '**第一工作队 100 分**',
         '扣分：',

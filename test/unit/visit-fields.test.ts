@@ -29,6 +29,18 @@ describe('readVisitText', () => {
     });
   });
 
+  it('ends a value at a comma before the next field, as people write it on a phone', () => {
+    expect(read('三会一课：基本正常，村务公开：未按季度公开；发现:公开栏未更新，已提醒', '农村')).toEqual({
+      fields: [
+        { name: '三会一课', value: '基本正常' },
+        { name: '村务公开', value: '未按季度公开' },
+        { name: '发现', value: '公开栏未更新，已提醒' },
+      ],
+      note: '',
+      unknown: [],
+    });
+  });
+
   it('takes the value after a space, a quoted value with spaces, aliases and repeated fields', () => {
     expect(read('检查: 查阅资料 问题:“台账 不全” 发现:公开栏未更新 情况:总体良好 意见:按月更新', '小区')).toEqual({
       fields: [
