@@ -60,7 +60,7 @@ const points = z
 const graceDays = z.number().int('whole days').min(0).max(365);
 
 /**
- * 百分量化考核 (docs/design.md §4.12): deductions only from ledger outcomes — a duty not done in
+ * 百分量化考核 (docs/design.md §4.14): deductions only from ledger outcomes — a duty not done in
  * time — never from how much was reported. Team deductions also fall on the member who found the
  * issue; per-day deductions start after graceDays whole days.
  */

@@ -22,7 +22,7 @@ import type { RedisClient } from './redis';
 /**
  * The scores' per-unit partial results, cached in Redis by unit and discovery month, so
  * `/考核 全区` on 100 000 issues reads a few hundred small values instead of every issue
- * (docs/design.md §4.12).
+ * (docs/design.md §4.14).
  *
  * - `score:epoch:<unit>` (ledger keys): field "YYYYMM" counts the commits of that unit's
  *   issues discovered in that month; the commit script bumps it in the same atomic write.

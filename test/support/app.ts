@@ -13,6 +13,7 @@ import type { Org } from '../../src/domain/org';
 import { CallbackClient } from '../../src/wecom/callback-client';
 import { captureLogs, type LogLine } from './log-capture';
 import { testPrefix, testRedis, testRedisUrl } from './redis';
+import { pollUntil } from './wait';
 
 export const TEST_TOKEN = 'TestToken123';
 export const TEST_AES_KEY = 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C';
@@ -86,6 +87,11 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     ...(opts.makers ? { makers: opts.makers } : {}),
   });
   const port = await app.start();
+  // The workers warm the score cache in the background at start: let that finish, so a test
+  // that compares Redis keys before and after a request sees only what the request wrote.
+  if (env.RUN_WORKERS || opts.role === 'worker') {
+    await pollUntil(() => lines.some((l) => l.msg === 'score cache warmed' || l.msg.startsWith('score cache warm-up failed')), 'the score cache warm-up');
+  }
   const baseUrl = `http://127.0.0.1:${port}`;
   // A plain client on the test server (tests inspect keys with it); cluster tests make their own.
   const redis = testRedis();
