@@ -1,5 +1,5 @@
 import type { IssueState } from '../src/domain/issue';
-import type { Token } from '../src/parsing/args';
+import { joinPageWords } from '../src/parsing/page-words';
 import { normalizeText } from '../src/parsing/normalize';
 import { defineCommand, grammarInput } from '../src/pipeline/command';
 import { UsageError } from '../src/pipeline/errors';
@@ -86,17 +86,3 @@ export default defineCommand({
     return renderPage(ctx.org, `${scope.label} · ${filter.label}`, issues, total, page, PAGE_SIZE, now, `/清单 ${filter === OPEN ? '' : `${filter.label} `}第${page + 1}页`, ctx.sender.userid);
   },
 });
-
-/** "page 2" / "第 2 页" written as two words reads as one. */
-function joinPageWords(words: readonly Token[]): Token[] {
-  const out: Token[] = [];
-  for (let i = 0; i < words.length; i++) {
-    const w = words[i]!;
-    const next = words[i + 1];
-    if (next && /^(?:page|p|第)$/iu.test(w.norm) && /^\d{1,4}页?$/u.test(next.norm)) {
-      out.push({ raw: `${w.raw}${next.raw}`, norm: `${w.norm}${next.norm}` });
-      i++;
-    } else out.push(w);
-  }
-  return out;
-}

@@ -1,7 +1,8 @@
 import { spanOfMonths } from '../src/domain/period-span';
+import { joinPageWords } from '../src/parsing/page-words';
+import type { Token } from '../src/parsing/args';
 import { PRACTICE_TEXT_MAX } from '../src/domain/practice';
 import { visibleUnits } from '../src/domain/visibility';
-import type { Token } from '../src/parsing/args';
 import { normalizeText } from '../src/parsing/normalize';
 import { outsideAreaReason } from '../src/pipeline/area';
 import { assertChatShows } from '../src/pipeline/chat-scope';
@@ -91,18 +92,4 @@ async function list(ctx: CommandContext, words: readonly Token[]): Promise<strin
   if (page < pages) lines.push(`下一页：\`${['/典型 清单', ...rest.map((w) => userText(w.raw)), `第${page + 1}页`].join(' ')}\``);
   lines.push('查看一条：`/典型 #编号`');
   return lines.join('\n');
-}
-
-/** "第 2 页" / "page 2" written as two words reads as one. */
-function joinPageWords(words: readonly Token[]): Token[] {
-  const out: Token[] = [];
-  for (let i = 0; i < words.length; i++) {
-    const w = words[i]!;
-    const next = words[i + 1];
-    if (next && /^(?:page|p|第)$/iu.test(w.norm) && /^\d{1,4}页?$/u.test(next.norm)) {
-      out.push({ raw: `${w.raw}${next.raw}`, norm: `${w.norm}${next.norm}` });
-      i++;
-    } else out.push(w);
-  }
-  return out;
 }
