@@ -1,3 +1,4 @@
+import { monthKey } from '../domain/time';
 import type { Token } from '../parsing/args';
 import { ALL_TIME, parsePeriod, type Period } from '../parsing/period';
 import { clipForReply } from '../rendering/clip';
@@ -18,6 +19,8 @@ export function readScopeAndPeriod(ctx: CommandContext, words: readonly Token[],
   for (const w of joinEnglishPeriods(words)) {
     const p = parsePeriod(w.raw, now);
     if (p && !period) {
+      // A period that has not begun has nothing in it: say so rather than make an empty file.
+      if (p.months?.length && [...p.months].sort()[0]! > monthKey(now)) throw new UsageError(`${p.label}还没有到，请写今天以前的时段`, example);
       period = p;
       continue;
     }

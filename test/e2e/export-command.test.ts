@@ -104,5 +104,8 @@ describe('/导出', () => {
     expect(reply.split('\n')[0]).toBe('**台账导出** 全区（示例区） · 2026年，共 2 个问题');
     expect((await download(linkOf(reply)!)).status).toBe(200);
     expect(await say('u_admin', 'CHAT_ADMIN', '/导出 火星')).toMatch(/^⚠️ 看不懂“火星”[\s\S]*\/导出 福禄镇 本季度/);
+    // A period that has not begun makes no empty file.
+    expect(await say('u_admin', 'CHAT_ADMIN', '/导出 2099年')).toMatch(/^⚠️ 2099年还没有到，请写今天以前的时段/);
+    expect(await say('u_admin', 'CHAT_ADMIN', '/导出 下半年')).toMatch(/^⚠️ 2026年下半年还没有到/);
   });
 });
