@@ -44,7 +44,9 @@ export function roleRefusal(command: Command, typed: string, sender: Membership)
     ? '\n你可以用：/我的（等你办理的）、/整改 #编号 整改情况、/延期 #编号 新期限 理由。'
     : sender.roles.length === 0
       ? '\n发送 /我是谁 查看你的身份；如需开通，请联系组织部。'
-      : '';
+      : sender.roles.includes('member') && !sender.roles.includes('leader') && !sender.roles.includes('admin')
+        ? `\n你可以用：/status（本片区整改进度）；${sender.memberOf[0] ? `需要时请${sender.memberOf[0].name}队长或组织部办理` : '需要时请队长或组织部办理'}。`
+        : '';
   return { markdown: `${refusal}${next}`, command: command.name, outcome: 'permission' };
 }
 

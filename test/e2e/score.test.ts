@@ -90,7 +90,8 @@ describe('/考核', () => {
   });
 
   it('refuses members and secretaries, and shows a group only its own area', async () => {
-    expect(await say('u_t1_m2', 'CHAT_T1', '/考核')).toBe('无权限：/考核 仅限组织部或队长使用。');
+    // A member is told what they can do instead, and whom to ask.
+    expect(await say('u_t1_m2', 'CHAT_T1', '/考核')).toBe('无权限：/考核 仅限组织部或队长使用。\n你可以用：/status（本片区整改进度）；需要时请第一工作队队长或组织部办理。');
     expect(await say('u_sec_banzhu', 'CHAT_T1', '/考核')).toMatch(/^无权限：\/考核 仅限组织部或队长使用。\n你可以用：/u);
     expect(await say('u_admin', 'CHAT_T1', '/考核 第三工作队')).toBe('无权限：第三工作队不在本群的范围内。请到本片区的工作群，或单聊督办助手查看。');
   });
@@ -105,7 +106,7 @@ describe('/考核', () => {
 describe('/加分, /扣分, /撤回加减分', () => {
   it('are for 组织部 only', async () => {
     expect(await say('u_luo', 'CHAT_T1', '/加分 第一工作队 2 获市级表彰')).toBe('无权限：/加分 仅限组织部使用。');
-    expect(await say('u_t1_m2', 'CHAT_T1', '/扣分 斑竹村 1 资料不全')).toBe('无权限：/扣分 仅限组织部使用。');
+    expect(await say('u_t1_m2', 'CHAT_T1', '/扣分 斑竹村 1 资料不全')).toBe('无权限：/扣分 仅限组织部使用。\n你可以用：/status（本片区整改进度）；需要时请第一工作队队长或组织部办理。');
     expect(await say('u_sec_banzhu', 'CHAT_T1', '/加分 斑竹村 2 自己加')).toMatch(/^无权限：\/加分 仅限组织部使用。\n你可以用：/u);
     expect(await say('u_luo', 'CHAT_T1', '/撤回加减分 1')).toBe('无权限：/撤回加减分 仅限组织部使用。');
     expect(await new ScoreEntryStore(app().redis, createKeys(app().prefix)).audit()).toEqual([]);
