@@ -1,4 +1,3 @@
-import { scopeReport } from '../src/domain/report';
 import { defineCommand, grammarInput } from '../src/pipeline/command';
 import { orderFile } from '../src/pipeline/file-order';
 import { ledScope } from '../src/pipeline/leader-scope';
@@ -25,8 +24,9 @@ export default defineCommand({
     const read = readScopeAndPeriod(ctx, args.words, EXAMPLE);
     const { period } = read;
     const scope = ledScope(ctx, read.scope, read.named);
-    const report = await scopeReport(ctx.ledger, scope.units.map((u) => u.id), period, now);
-    const issues = report.total.counts.found + report.total.counts.canceled;
+    // Only the count for the reply: the counters, not the overdue sets.
+    const counts = await ctx.ledger.unitCounts(scope.units.map((u) => u.id), period.buckets ?? ['all']);
+    const issues = [...counts.values()].reduce((n, c) => n + c.found + c.canceled, 0);
     const file = await orderFile(ctx, 'ledger', scope, period);
     return [
       `**台账导出** ${scope.label} · ${period.label}，共 ${issues} 个问题`,

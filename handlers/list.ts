@@ -1,5 +1,6 @@
 import type { IssueState } from '../src/domain/issue';
 import { joinPageWords } from '../src/parsing/page-words';
+import { userText } from '../src/rendering/safe-text';
 import { normalizeText } from '../src/parsing/normalize';
 import { defineCommand, grammarInput } from '../src/pipeline/command';
 import { UsageError } from '../src/pipeline/errors';
@@ -49,6 +50,8 @@ export default defineCommand({
     let scope: Scope | undefined;
     let page = 1;
     const words = joinPageWords(args.words);
+    // The next page's command repeats what was asked (scope included), only the page changes.
+    const asked: string[] = [];
     for (const w of words) {
       const typed = normalizeText(w.norm);
       const word = Object.hasOwn(ENGLISH, typed.toLowerCase()) ? ENGLISH[typed.toLowerCase()]! : typed;
@@ -57,6 +60,7 @@ export default defineCommand({
         page = Math.max(1, Number(p[1]));
         continue;
       }
+      asked.push(userText(w.raw));
       if (word === '我的') return listMine(ctx);
       if (word === OPEN.label) {
         filter = OPEN;
@@ -77,12 +81,13 @@ export default defineCommand({
     const unitIds = scope.units.map((u) => u.id);
     const now = ctx.clock.now().getTime();
     const offset = (page - 1) * PAGE_SIZE;
+    const next = ['/清单', ...asked, `第${page + 1}页`].join(' ');
     if ('overdue' in filter) {
       const od = await ctx.ledger.overdue(unitIds, now, undefined, offset + PAGE_SIZE);
       const issues = await ctx.ledger.getMany(od.oldest.slice(offset).map((o) => o.id));
-      return renderPage(ctx.org, `${scope.label} · 逾期（最久的在前）`, issues, od.total, page, PAGE_SIZE, now, `/清单 逾期 第${page + 1}页`, ctx.sender.userid);
+      return renderPage(ctx.org, `${scope.label} · 逾期（最久的在前）`, issues, od.total, page, PAGE_SIZE, now, next, ctx.sender.userid);
     }
     const { total, issues } = await ctx.ledger.list(unitIds, filter.states, offset, PAGE_SIZE);
-    return renderPage(ctx.org, `${scope.label} · ${filter.label}`, issues, total, page, PAGE_SIZE, now, `/清单 ${filter === OPEN ? '' : `${filter.label} `}第${page + 1}页`, ctx.sender.userid);
+    return renderPage(ctx.org, `${scope.label} · ${filter.label}`, issues, total, page, PAGE_SIZE, now, next, ctx.sender.userid);
   },
 });

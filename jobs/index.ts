@@ -20,6 +20,7 @@ import { RateLimiter } from './outbound/rate-limit';
 import { RemindGate } from './outbound/remind-gate';
 import { processPush } from './outbound/sender';
 import { FILES_QUEUE, OUTBOUND_QUEUE, TIMERS_QUEUE, type Queues } from './queues';
+import { districtScope } from '../src/domain/visibility';
 import { ALL_TIME, type Period } from '../src/parsing/period';
 import { departmentSections } from './files/department-extras';
 import { runBulletin } from './ticks/bulletin';
@@ -145,7 +146,10 @@ export function createJobsRunner(deps: JobsDeps, client: JobsClient): JobsRunner
       await Promise.all(workers.map((w) => w.waitUntilReady()));
       const policy = deps.org().policy;
       const tickDeps = { ledger: deps.ledger, outbox: client.outbox, org: deps.org, clock: deps.clock, scores: client.scores };
-      const district = () => ({ label: `全区（${deps.org().district}）`, unitIds: deps.org().units.map((u) => u.id) });
+      const district = () => {
+        const d = districtScope(deps.org());
+        return { label: d.label, unitIds: d.units.map((u) => u.id) };
+      };
       const summaryDeps = {
         ...tickDeps,
         redis: deps.redis,

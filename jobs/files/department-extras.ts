@@ -1,6 +1,6 @@
 import type { Clock } from '../../src/clock';
 import type { Org } from '../../src/domain/org';
-import { formatPoints, ranks, type ScoreBoard } from '../../src/domain/scoring';
+import { scoreSummary } from '../../src/rendering/scores';
 import type { ExtraSection } from '../../src/rendering/summary';
 import { coverageOf } from '../../src/domain/coverage';
 import { practicesOf } from '../../src/rendering/xlsx/practice-sheet';
@@ -35,15 +35,6 @@ const TOP = 3;
 const PRACTICES = 5;
 const PRACTICE_CHARS = 60;
 
-/** Plain lines (the summary escapes them): the top teams, the lowest units that lost points. */
-export function scoreSection(board: ScoreBoard): ExtraSection | undefined {
-  const rank = ranks(board.teams);
-  const lines = board.teams.slice(0, TOP).map((t, i) => `${rank[i]}. ${t.label} ${formatPoints(t.score)} 分`);
-  const low = [...board.units].filter((u) => u.score < 100).sort((a, b) => a.score - b.score).slice(0, TOP);
-  if (low.length) lines.push(`得分最低的责任单位：${low.map((u) => `${u.label} ${formatPoints(u.score)} 分`).join('、')}`);
-  return lines.length ? { title: `百分量化考核（${board.periodLabel}）`, lines } : undefined;
-}
-
 export function practiceSection(org: Org, practices: readonly { unitId: string; text: string; id: number }[]): ExtraSection | undefined {
   if (!practices.length) return undefined;
   const lines = practices.slice(-PRACTICES).map((p) => {
@@ -57,7 +48,7 @@ export function practiceSection(org: Org, practices: readonly { unitId: string; 
 
 export async function departmentSections(deps: ExtrasDeps, q: ScopeAndPeriod): Promise<ExtraSection[]> {
   const [board, practices] = await Promise.all([computeScoreBoard(deps, { scope: q.scope, period: q.period }), practicesOf(new PracticeStore(deps.redis, deps.keys), q.scope.unitIds, q.period.months)]);
-  return [scoreSection(board), practiceSection(deps.org(), practices)].filter((s): s is ExtraSection => s !== undefined);
+  return [scoreSummary(board, TOP), practiceSection(deps.org(), practices)].filter((s): s is ExtraSection => s !== undefined);
 }
 
 /** The workbook's 考核 sheet: the board of the file's scope and period, with the issues behind each deduction. */

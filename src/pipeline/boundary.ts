@@ -79,7 +79,8 @@ export async function runRouted(deps: BoundaryDeps, r: Read, routed: Route): Pro
     // A bare number names the issue only when no quoted message does already.
     const bareRef = found.takesIssue === true && quotedRef === undefined;
     const markdown = await found.execute(ctx, commandInput(routed.text, { bareRef }));
-    if (routed.continuing) await deps.drafts.drop(message.chatId, message.userId);
+    // The command has done its work: a draft left behind (it expires) must not turn that into an error reply.
+    if (routed.continuing) await deps.drafts.drop(message.chatId, message.userId).catch(() => false);
     return { markdown: withNote(markdown), command, outcome: 'ok' };
   } catch (err) {
     if (err instanceof NeedInput) {

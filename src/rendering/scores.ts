@@ -109,13 +109,20 @@ export function renderBreakdown(board: ScoreBoard, row: ScoreRow, now: number): 
 }
 
 /**
- * Short lines for the weekly 通报 and the summaries: the top `n` teams, and the lowest `n` units
- * when any unit lost points. Plain markdown, no issue numbers (the chat can ask /考核 for those).
+ * The scores in short, for the weekly 通报, the summaries and the .docx: the top `n` teams (ties
+ * share a rank) and the lowest `n` units when any lost points. Plain text, no issue numbers (the
+ * chat can ask /考核 for those); undefined when there is nothing to say.
  */
-export function scoreLines(board: ScoreBoard, n = 3): string[] {
-  const lines: string[] = [];
-  if (board.teams.length) lines.push(`**百分量化考核（${userText(board.periodLabel)}）**`, ...rankingLines(board.teams, n));
+export function scoreSummary(board: ScoreBoard, n = 3): { title: string; lines: string[] } | undefined {
+  const rank = ranks(board.teams);
+  const lines = board.teams.slice(0, n).map((t, i) => `${rank[i]}. ${t.label} ${scoreText(t.score)}`);
   const low = [...board.units].filter((u) => u.score < 100).sort((a, b) => a.score - b.score).slice(0, n);
-  if (low.length) lines.push(`得分最低的责任单位：${low.map((u) => `${userText(u.label)} ${scoreText(u.score)}`).join('、')}`);
-  return lines;
+  if (low.length) lines.push(`得分最低的责任单位：${low.map((u) => `${u.label} ${scoreText(u.score)}`).join('、')}`);
+  return lines.length ? { title: `百分量化考核（${board.periodLabel}）`, lines } : undefined;
+}
+
+/** The same as markdown lines for a push, user text escaped. */
+export function scoreLines(board: ScoreBoard, n = 3): string[] {
+  const s = scoreSummary(board, n);
+  return s ? [`**${userText(s.title)}**`, ...s.lines.map(userText)] : [];
 }

@@ -1,7 +1,7 @@
+import { spanOfMonths } from '../domain/period-span';
 import type { Clock } from '../clock';
 import type { Org } from '../domain/org';
 import { asOfFor, scoreBoard, unitsForBoard, type PartialRules, type ScoreBoard } from '../domain/scoring';
-import { SHANGHAI_OFFSET_MS } from '../domain/time';
 import type { Keys } from './keys';
 import type { RedisClient } from './redis';
 import { ScoreCache } from './score-cache';
@@ -31,13 +31,6 @@ export function partialRulesOf(org: Org): PartialRules {
   return { revisitAfter: org.policy.revisitAfter, remindAt: org.policy.remindAt, scoring: org.policy.scoring };
 }
 
-/** First millisecond of the period's first month (Shanghai); -Infinity for all time. */
-function periodStart(months: readonly string[] | undefined): number {
-  if (!months?.length) return -Infinity;
-  const first = [...months].sort()[0]!;
-  return Date.UTC(Number(first.slice(0, 4)), Number(first.slice(4)) - 1, 1) - SHANGHAI_OFFSET_MS;
-}
-
 export async function computeScoreBoard(
   deps: ScoreDeps,
   query: ScoreQuery,
@@ -49,7 +42,7 @@ export async function computeScoreBoard(
   const rules = partialRulesOf(org);
   const [partials, entries] = await Promise.all([
     cache.partials(unitsForBoard(org, query.scope.unitIds), query.period.months, rules, query.details === true),
-    store.list(periodStart(query.period.months), asOf),
+    store.list(spanOfMonths(query.period.months)?.from ?? -Infinity, asOf),
   ]);
   return scoreBoard({ org, rules: org.policy.scoring, partials, entries, scope: query.scope, period: query.period, asOf });
 }

@@ -96,6 +96,10 @@ describe('/status on a generated ledger of 276 found, 223 closed', () => {
     expect(text).toContain('下一页：`/清单 逾期 第2页`');
     const second = await say('u_luo', 'CHAT_T1', '/清单 逾期 第2页');
     expect(second).toContain('第 2/');
+    // The next page keeps the scope that was asked for, not the chat's default.
+    const town = await say('u_admin', 'CHAT_ADMIN', '/清单 福禄镇 逾期');
+    expect(town).toContain('下一页：`/清单 福禄镇 逾期 第2页`');
+    expect(await say('u_admin', 'CHAT_ADMIN', '/清单 福禄镇 逾期 第2页')).toMatch(/^\*\*福禄镇 · 逾期/);
   });
 
   it('/清单 已销号 斑竹村 narrows to a unit, newest first', async () => {

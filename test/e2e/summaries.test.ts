@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import type { FileOrder, FileTicket } from '../../jobs/files/file-jobs';
 import type { FileRequests } from '../../jobs/files/requests';
 import { runTickOnce } from '../../jobs/ticks/cron';
@@ -9,7 +10,7 @@ import { LedgerStore } from '../../src/store/ledger-store';
 import { demoOrgWith, startTestApp, type TestApp } from '../support/app';
 import { FakeWecom } from '../support/fake-wecom';
 import { QUARTER_STORIES, writeStories } from '../support/period-ledger';
-import { testPrefix } from '../support/redis';
+import { testPrefix, testRedis } from '../support/redis';
 
 /**
  * The 季度小结 and 年度汇总 ticks on a fixed clock walked over the days after a quarter ends
@@ -148,7 +149,7 @@ describe('the annual summary', () => {
 
   it('catches up on a later working day when the day itself was missed, but not after a week', async () => {
     // 2027 is past the official calendar: Monday to Friday less 元旦 (Friday 1 January).
-    expect(new Date(summaryDueDay(parsePeriod('2026', Date.now())!)).toISOString()).toBe('2027-01-03T16:00:00.000Z');
+    expect(new Date(summaryDueDay(parsePeriod('2026', clock.now().getTime())!)).toISOString()).toBe('2027-01-03T16:00:00.000Z');
     const files = recordingFiles();
     clock.set('2027-01-13T09:00:00+08:00');
     expect(await runSummary('year', 'jan-13', depsWith(files))).toEqual({ sent: false, period: '2026', reason: 'not-due' });
@@ -215,27 +216,32 @@ describe('the schedule (jobs/index.ts)', () => {
     // (a second chosen a few seconds ahead could pass before a loaded machine starts the app).
     // The app's clock says the first working day after Q3.
     const cron = '* * * * * *';
-    const app = await startTestApp({
-      org: demoOrgWith({ ...policy, quarterlyCron: cron }),
-      clock: fixedClock('2026-10-08T09:00:00+08:00'),
-      env: { WECOM_API_BASE: fake.url },
-      jobTimings: { backoffMs: 50, throttleMs: 200 },
-    });
+    // The story is in the ledger before the app (and so its ticks) start: a tick that ran first
+    // would send an empty summary and close the period.
+    const prefix = testPrefix();
+    const org = demoOrgWith({ ...policy, quarterlyCron: cron });
+    const writer = testRedis();
+    await writeStories(new LedgerStore(writer, createKeys(prefix)), org, QUARTER_STORIES.slice(0, 1));
+    await writer.quit();
+    const seen = fake.messages.length;
+    const app = await startTestApp({ prefix, org, clock: fixedClock('2026-10-08T09:00:00+08:00'), env: { WECOM_API_BASE: fake.url }, jobTimings: { backoffMs: 50, throttleMs: 200 } });
     try {
-      const seen = fake.messages.length;
-      await writeStories(new LedgerStore(app.redis, createKeys(app.prefix)), app.app.org(), QUARTER_STORIES.slice(0, 1));
-      const msgs = await fake.waitFor((m) => m.some((x) => x.key === 'KEY_CHAT_ADMIN' && x.content.startsWith('**示例区2026年第3季度整改工作小结**') && x.content.includes('全区：发现 1 ▲1')));
-      expect(msgs.filter((x) => x.content.includes('全区：发现 1 ▲1'))).toHaveLength(1);
+      const quarter = (m: typeof fake.messages) => m.slice(seen).filter((x) => x.key === 'KEY_CHAT_ADMIN' && x.content.startsWith('**示例区2026年第3季度整改工作小结**'));
+      const msgs = await fake.waitFor((m) => quarter(m).length > 0);
+      expect(quarter(msgs)[0]!.content).toContain('全区：发现 1 ▲1');
       // The scores of the quarter come with it (wired in jobs/index.ts).
-      expect(msgs.find((x) => x.content.includes('全区：发现 1 ▲1'))!.content).toMatch(/\n\*\*百分量化考核（2026年第3季度）\*\*\n1\. /u);
+      expect(quarter(msgs)[0]!.content).toMatch(/\n\*\*百分量化考核（2026年第3季度）\*\*\n1\. /u);
       // The period's 台账 and the .docx 小结 follow as files, made by the files worker.
       const fileMessages = (m: typeof fake.messages) => m.slice(seen).filter((x) => x.key === 'KEY_CHAT_ADMIN' && x.msgtype === 'file' && x.errcode === 0);
       // (Files the earlier tests asked for may arrive here too: the fake robot is shared.)
       const kinds = (m: typeof fake.messages) => [...new Set(fileMessages(m).map((x) => x.upload?.name.replace(/^.*\./, '')))].sort();
       expect(kinds(await fake.waitFor((m) => kinds(m).length >= 2))).toEqual(['docx', 'xlsx']);
+      // Seconds of ticks later, still one summary: the period lock held.
+      expect(quarter(fake.messages)).toHaveLength(1);
       expect(await app.redis.get(createKeys(app.prefix).tickLock('quarter-summary', '2026Q3'))).toMatch(/^done /);
     } finally {
       await app.stop();
+      rmSync(app.dataDir, { recursive: true, force: true });
     }
   });
 });

@@ -1,4 +1,5 @@
-import { practiceSection, scoreSection } from '../../jobs/files/department-extras';
+import { practiceSection } from '../../jobs/files/department-extras';
+import { scoreSummary } from '../../src/rendering/scores';
 import type { ScoreBoard, ScoreRow } from '../../src/domain/scoring';
 import { demoOrg } from '../support/app';
 
@@ -11,11 +12,11 @@ it('names the top three teams, ties sharing a rank, and the lowest units that lo
     [row('team', '第一工作队', 98.5), row('team', '第二工作队', 98.5), row('team', '第三工作队', 97), row('team', '第四工作队', 90)],
     [row('unit', '斑竹村', 100), row('unit', '喜观村', 96.2), row('unit', '龙井村', 99), row('unit', '石堰村', 91), row('unit', '青杠社区', 95)],
   );
-  expect(scoreSection(b)).toEqual({
+  expect(scoreSummary(b)).toEqual({
     title: '百分量化考核（2026年第3季度）',
     lines: ['1. 第一工作队 98.5 分', '1. 第二工作队 98.5 分', '3. 第三工作队 97 分', '得分最低的责任单位：石堰村 91 分、青杠社区 95 分、喜观村 96.2 分'],
   });
-  expect(scoreSection(board([], []))).toBeUndefined();
+  expect(scoreSummary(board([], []))).toBeUndefined();
 });
 
 it('lists the newest five practices, clipped, and counts the rest', () => {
