@@ -42,16 +42,23 @@ export async function runTickOnce(redis: RedisClient, keys: Keys, tick: Tick, at
 }
 
 export function scheduleTicks(ticks: readonly Tick[], redis: RedisClient, keys: Keys, logger: Logger): { stop(): Promise<void> } {
+  // Ticks in progress: a stop waits for them, so Redis is not closed under a tick's commands.
+  const running = new Set<Promise<void>>();
   const tasks: ScheduledTask[] = ticks.map((tick) => {
     const task = cron.schedule(
       tick.cron,
       async (ctx) => {
-        try {
-          // The scheduled second, not the moment this instance woke: every instance derives the same lock.
-          await runTickOnce(redis, keys, tick, new Date(Math.round(ctx.date.getTime() / 1000) * 1000), logger);
-        } catch (err) {
-          logger.error({ err, tick: tick.name }, 'tick failed');
-        }
+        const run = (async () => {
+          try {
+            // The scheduled second, not the moment this instance woke: every instance derives the same lock.
+            await runTickOnce(redis, keys, tick, new Date(Math.round(ctx.date.getTime() / 1000) * 1000), logger);
+          } catch (err) {
+            logger.error({ err, tick: tick.name }, 'tick failed');
+          }
+        })();
+        running.add(run);
+        await run;
+        running.delete(run);
       },
       { timezone: 'Asia/Shanghai', name: tick.name, noOverlap: true, missedExecutionTolerance: MISSED_EXECUTION_TOLERANCE_MS },
     );
@@ -65,6 +72,7 @@ export function scheduleTicks(ticks: readonly Tick[], redis: RedisClient, keys: 
   return {
     async stop() {
       await Promise.all(tasks.map((t) => t.destroy()));
+      await Promise.all(running);
     },
   };
 }
