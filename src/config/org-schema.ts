@@ -95,6 +95,37 @@ export const scoringSchema = z.strictObject({
     .default({ perLateClose: 1, perOverdueDay: 0.2, perRejection: 0.5, perRelapse: 2, graceDays: 0 }),
 });
 
+/**
+ * One word of a grading scale (完成效果 at 销号, 群众评价 at 回访; docs/design.md §4.16): the word
+ * people type and see, other words that mean it, and the points it costs the unit's score.
+ */
+export const scaleWordSchema = z.strictObject({
+  word: z.string().trim().min(1).max(8),
+  aliases: z.array(z.string().trim().min(1).max(8)).default([]),
+  deduct: points.default(0),
+});
+const scale = (words: [string, number][]) => words.map(([word, deduct]) => ({ word, aliases: [], deduct }));
+const scaleSchema = (defaults: [string, number][]) =>
+  z
+    .array(scaleWordSchema)
+    .min(2, 'a scale needs at least two words')
+    .max(10)
+    .refine((ws) => new Set(ws.flatMap((w) => [w.word, ...w.aliases])).size === ws.reduce((n, w) => n + 1 + w.aliases.length, 0), 'a word or alias appears twice')
+    .default(scale(defaults));
+
+/** 建议提醒约谈 in the weekly 通报: a unit with at least `overdueIssues` issues each overdue more than `overdueDays` days. */
+export const talkAdviceSchema = z.strictObject({
+  overdueIssues: z.number().int().min(1).max(1000).default(3),
+  overdueDays: z.number().int().min(1).max(365).default(7),
+});
+
+/** One item of the 巡查 checklist (docs/design.md §4.19): its short code, its name, other names. */
+export const checklistItemSchema = z.strictObject({
+  code: z.string().regex(/^[A-Za-z0-9]{1,8}$/, 'expected a short code of letters and digits, e.g. A1'),
+  name,
+  aliases: z.array(name).default([]),
+});
+
 const escalationSchema = z.strictObject({ after: durationSchema, to: z.enum(['leader', 'admins']) });
 
 export const policySchema = z.strictObject({
@@ -131,6 +162,20 @@ export const policySchema = z.strictObject({
   /** 走访覆盖: a unit whose latest visit is older than this many days is named in /status and the export. */
   coverageStaleDays: z.number().int().min(1).max(3650).default(90),
   scoring: scoringSchema.default(scoringSchema.parse({})),
+  /** 完成效果, best first; `deduct` is taken from the unit's score per issue graded so. */
+  grades: scaleSchema([
+    ['好', 0],
+    ['较好', 0],
+    ['一般', 0.5],
+    ['差', 2],
+  ]),
+  /** 群众评价 at 回访, best first; `deduct` as for grades. */
+  ratings: scaleSchema([
+    ['满意', 0],
+    ['基本满意', 0.5],
+    ['不满意', 2],
+  ]),
+  talkAdvice: talkAdviceSchema.default({ overdueIssues: 3, overdueDays: 7 }),
 });
 
 export const orgFileSchema = z.strictObject({
@@ -141,6 +186,8 @@ export const orgFileSchema = z.strictObject({
   units: z.array(unitSchema).default([]),
   teams: z.array(teamSchema).default([]),
   chats: z.array(chatSchema).default([]),
+  /** The 巡查 checklist: problems name an item as their 类别 (empty: 类别 is free text). */
+  checklist: z.array(checklistItemSchema).default([]),
   policy: policySchema.default(policySchema.parse({})),
 });
 
@@ -151,3 +198,5 @@ export type TeamRecord = z.output<typeof teamSchema>;
 export type ChatRecord = z.output<typeof chatSchema>;
 export type Policy = z.output<typeof policySchema>;
 export type ScoringRules = z.output<typeof scoringSchema>;
+export type ScaleWord = z.output<typeof scaleWordSchema>;
+export type ChecklistItem = z.output<typeof checklistItemSchema>;

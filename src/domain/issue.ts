@@ -81,6 +81,14 @@ export interface Issue {
   cancelReason?: string;
   /** Set at 销号: the accepted fix was reported on or before the deadline in force (按期). */
   closedOnTime?: boolean;
+  /** The department's task (/布置, 任务 #T3) this issue is one unit's share of (docs/design.md §4.15). */
+  taskId?: number;
+  /** The 巡查 round open for the unit when the issue was reported (docs/design.md §4.19). */
+  roundId?: number;
+  /** 完成效果: the verifier's grade at 销号, a word of policy.grades (docs/design.md §4.16). */
+  grade?: string;
+  /** 群众评价: what the villagers said at 回访, a word of policy.ratings (docs/design.md §4.16). */
+  rating?: string;
 }
 
 /** 逾期 is derived, never stored: the clock runs only while the unit is rectifying. */

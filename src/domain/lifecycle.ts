@@ -17,11 +17,11 @@ export interface Actor {
 export type Action =
   | { type: 'assign'; assignee: string; deadline: number; reason?: string }
   | { type: 'fix'; note: string; evidence: Evidence[] }
-  | { type: 'verify'; note?: string }
+  | { type: 'verify'; note?: string; /** 完成效果 (a word of policy.grades). */ grade?: string }
   | { type: 'reject'; reason: string }
   | { type: 'extend'; to: number; reason: string }
   | { type: 'approve-extension' }
-  | { type: 'revisit'; outcome: 'normal' | 'relapse'; note?: string; /** New deadline when it relapsed. */ deadline?: number }
+  | { type: 'revisit'; outcome: 'normal' | 'relapse'; note?: string; /** New deadline when it relapsed. */ deadline?: number; /** 群众评价 (a word of policy.ratings). */ rating?: string }
   | { type: 'cancel'; reason: string }
   | { type: 'remind' }
   /** More photos or words for a fix already reported, while it waits for verification. */
@@ -172,7 +172,8 @@ export function apply(issue: Issue, action: Action, actor: Actor, now: number): 
     case 'verify': {
       const next: Issue = { ...base, state: 'closed', closedAt: now, closedOnTime: issue.deadline === undefined || (issue.submittedAt ?? now) <= issue.deadline };
       if (action.note) next.verifyNote = action.note;
-      return done(next, action.note);
+      if (action.grade) next.grade = action.grade;
+      return done(next, [action.grade ? `完成效果：${action.grade}` : '', action.note ?? ''].filter(Boolean).join('；') || undefined);
     }
     case 'reject':
       if (issue.rejectCount >= ENTRY_LIMITS.rejections) {
@@ -209,7 +210,8 @@ export function apply(issue: Issue, action: Action, actor: Actor, now: number): 
       if (action.outcome === 'normal') {
         const next: Issue = { ...base, state: 'revisited', revisitedAt: now };
         if (action.note) next.revisitNote = action.note;
-        return done(next, action.note ?? '回访正常');
+        if (action.rating) next.rating = action.rating;
+        return done(next, [action.note ?? '回访正常', action.rating ? `群众评价：${action.rating}` : ''].filter(Boolean).join('；'));
       }
       // 反弹: the problem is back; the unit rectifies again, with the deadline given when reopened.
       let next: Issue = { ...base, state: 'assigned', relapseCount: issue.relapseCount + 1, assignedAt: now };
@@ -220,7 +222,10 @@ export function apply(issue: Issue, action: Action, actor: Actor, now: number): 
       }
       delete next.closedOnTime;
       delete next.closedAt;
-      return done(next, action.note ? `反弹：${action.note}` : '反弹');
+      // The fix that was graded is gone; the next 销号 grades the new one. The villagers' word stays.
+      delete next.grade;
+      if (action.rating) next.rating = action.rating;
+      return done(next, [action.note ? `反弹：${action.note}` : '反弹', action.rating ? `群众评价：${action.rating}` : ''].filter(Boolean).join('；'));
     }
     case 'cancel':
       return done({ ...base, state: 'canceled', canceledAt: now, cancelReason: action.reason }, action.reason);

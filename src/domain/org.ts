@@ -1,4 +1,4 @@
-import type { ChatRecord, OrgFile, Policy, PersonRecord, TeamRecord, UnitRecord } from '../config/org-schema';
+import type { ChatRecord, ChecklistItem, OrgFile, Policy, PersonRecord, TeamRecord, UnitRecord } from '../config/org-schema';
 
 /**
  * The organisation as duban sees it: people, units, teams and chats with the lookups the
@@ -40,6 +40,8 @@ export class Org {
   readonly units: readonly Unit[];
   readonly teams: readonly Team[];
   readonly chats: readonly Chat[];
+  /** The 巡查 checklist (may be empty). */
+  readonly checklist: readonly ChecklistItem[];
   private readonly admins: ReadonlySet<string>;
   private readonly personById = new Map<string, Person>();
   private readonly unitById = new Map<string, Unit>();
@@ -51,6 +53,7 @@ export class Org {
     this.policy = file.policy;
     this.people = file.people;
     this.units = file.units;
+    this.checklist = file.checklist;
     this.admins = new Set(file.admins);
     for (const p of file.people) this.personById.set(p.userid, p);
     for (const u of file.units) this.unitById.set(u.id, u);

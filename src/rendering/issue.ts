@@ -46,6 +46,7 @@ export function issueCard(org: Org, issue: Issue, history: readonly AuditEntry[]
   ];
   if (issue.category) lines.push(`类别：${userText(issue.category)}`);
   if (issue.source) lines.push(`来源：${userText(issue.source)}`);
+  if (issue.taskId !== undefined) lines.push(`任务：#T${issue.taskId}（\`/任务 #T${issue.taskId}\` 看各单位完成情况）`);
   lines.push(`上报：${personName(org, issue.reporter)}，${formatStamp(issue.createdAt, now)}`);
   if (issue.assignee) lines.push(`责任人：${mention(org, issue.assignee)}`);
   if (issue.deadline !== undefined) lines.push(`期限：${issue.state === 'assigned' ? formatDeadline(issue.deadline, now) : formatDate(issue.deadline, now)}`);
@@ -55,6 +56,8 @@ export function issueCard(org: Org, issue: Issue, history: readonly AuditEntry[]
   if (issue.fixNote) lines.push(`整改情况：${userText(issue.fixNote)}`);
   if (issue.evidence.length) lines.push(photoCount(issue.evidence.length));
   if (issue.rejectCount) lines.push(`驳回：${issue.rejectCount} 次（${issue.rejectReasons.map(userText).join('；')}）`);
+  if (issue.grade) lines.push(`完成效果：${userText(issue.grade)}`);
+  if (issue.rating) lines.push(`群众评价：${userText(issue.rating)}`);
   if (issue.relapseCount) lines.push(`反弹：${issue.relapseCount} 次`);
   if (issue.cancelReason) lines.push(`撤销原因：${userText(issue.cancelReason)}`);
   if (history.length) {

@@ -131,6 +131,10 @@ const issueHashSchema = z.object({
   revisitNote: z.string().optional(),
   cancelReason: z.string().optional(),
   closedOnTime: z.enum(['0', '1']).transform((v) => v === '1').optional(),
+  taskId: int.optional(),
+  roundId: int.optional(),
+  grade: z.string().optional(),
+  rating: z.string().optional(),
   // The lists as at 上报 (or, in hashes written before the history existed, as at that time);
   // entries appended since follow them in the history.
   deadlineChanges: json(z.array(deadlineChangeSchema)).optional(),
@@ -201,6 +205,10 @@ const FIELD_KINDS: Record<string, 'int' | 'text' | 'json' | 'list' | 'flag'> = {
   revisitNote: 'text',
   cancelReason: 'text',
   closedOnTime: 'flag',
+  taskId: 'int',
+  roundId: 'int',
+  grade: 'text',
+  rating: 'text',
   deadlineChanges: 'list',
   rejectReasons: 'list',
   evidence: 'list',

@@ -97,6 +97,36 @@ export interface Keys {
   visitCounts(bucket: string): string;
   /** Each unit's latest visit (member = unit id, score = ms), for "not visited for a long time". */
   visitLast: string;
+  /**
+   * The department's tasks (/布置, docs/design.md §4.15) live in the ledger's slot: a task and the
+   * issues it creates (one per unit) are written by one script.
+   */
+  taskSeq: string;
+  /** One task as a hash. */
+  task(id: number): string;
+  /** Task ids by time created (score = ms). */
+  tasks: string;
+  /** A task's issue ids (score = id). */
+  taskIssues(id: number): string;
+  /** A task's issues per state (fields = states), kept by the commit script. */
+  taskStats(id: number): string;
+  /** A task's issues whose clock runs (score = deadline), for its overdue count. */
+  taskDeadlines(id: number): string;
+  /** A task's own audit: created, canceled (a list of JSON entries). */
+  taskAudit(id: number): string;
+  /** Issues reported during a 巡查 round (score = id), docs/design.md §4.19. */
+  byRound(roundId: number): string;
+  /** 巡查 rounds (`{dept}`): a round as JSON, round ids by start time, visits during a round. */
+  roundSeq: string;
+  round(id: number): string;
+  rounds: string;
+  roundVisits(id: number): string;
+  /** 提醒约谈 records (`{dept}`, docs/design.md §4.17): one as JSON; ids by time, district-wide, per unit and per person. */
+  talkSeq: string;
+  talk(id: number): string;
+  talks: string;
+  unitTalks(unitId: string): string;
+  personTalks(userid: string): string;
 }
 
 export function createKeys(prefix: string): Keys {
@@ -150,5 +180,22 @@ export function createKeys(prefix: string): Keys {
     unitVisits: (u) => `${dept}visits:unit:${u}`,
     visitCounts: (b) => `${dept}visits:count:${b}`,
     visitLast: `${dept}visits:last`,
+    taskSeq: `${ledger}task:seq`,
+    task: (id) => `${ledger}task:${id}`,
+    tasks: `${ledger}tasks`,
+    taskIssues: (id) => `${ledger}task:${id}:issues`,
+    taskStats: (id) => `${ledger}task:${id}:stats`,
+    taskDeadlines: (id) => `${ledger}task:${id}:deadlines`,
+    taskAudit: (id) => `${ledger}task:${id}:audit`,
+    byRound: (r) => `${ledger}idx:round:${r}`,
+    roundSeq: `${dept}round:seq`,
+    round: (id) => `${dept}round:${id}`,
+    rounds: `${dept}rounds`,
+    roundVisits: (id) => `${dept}visits:round:${id}`,
+    talkSeq: `${dept}talk:seq`,
+    talk: (id) => `${dept}talk:${id}`,
+    talks: `${dept}talks`,
+    unitTalks: (u) => `${dept}talks:unit:${u}`,
+    personTalks: (p) => `${dept}talks:person:${p}`,
   };
 }
