@@ -15,6 +15,14 @@ export const FIELD_KEYS = {
   类别: 'category',
   类型: 'category',
   来源: 'source',
+  // /布置 and /巡查 开始: which units (全区, a town, a kind, units); docs/design.md §4.15.
+  范围: 'scope',
+  // /销号 效果:好 and /回访 评价:满意 (docs/design.md §4.16).
+  效果: 'grade',
+  完成效果: 'grade',
+  评价: 'rating',
+  群众评价: 'rating',
+  满意度: 'rating',
   // English keys, for people who type them: `deadline:3d`, `due:5/1`.
   deadline: 'deadline',
   due: 'deadline',
@@ -22,6 +30,9 @@ export const FIELD_KEYS = {
   unit: 'unit',
   category: 'category',
   source: 'source',
+  scope: 'scope',
+  grade: 'grade',
+  rating: 'rating',
 } as const;
 export type FieldName = (typeof FIELD_KEYS)[keyof typeof FIELD_KEYS];
 

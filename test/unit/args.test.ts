@@ -174,12 +174,21 @@ describe('fields', () => {
       类别: 'category',
       类型: 'category',
       来源: 'source',
+      范围: 'scope',
+      效果: 'grade',
+      完成效果: 'grade',
+      评价: 'rating',
+      群众评价: 'rating',
+      满意度: 'rating',
       deadline: 'deadline',
       due: 'deadline',
       assignee: 'assignee',
       unit: 'unit',
       category: 'category',
       source: 'source',
+      scope: 'scope',
+      grade: 'grade',
+      rating: 'rating',
     });
   });
 
