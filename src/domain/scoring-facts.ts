@@ -24,9 +24,16 @@ export const UNIT_KINDS = ['lateClose', 'overdue', 'rejection', 'relapse'] as co
 export type TeamKind = (typeof TEAM_KINDS)[number];
 export type UnitKind = (typeof UNIT_KINDS)[number];
 export type DeductionKind = TeamKind | UnitKind;
+/**
+ * The verdicts on a unit's work, one word of a scale each (docs/design.md §4.16): 完成效果 at
+ * 销号 (policy.grades) and 群众评价 at 回访 (policy.ratings). Counted per issue and word; each
+ * word's `deduct` applies when the board is evaluated, so a changed scale recomputes nothing.
+ */
+export const MARK_KINDS = ['grade', 'rating'] as const;
+export type MarkKind = (typeof MARK_KINDS)[number];
 
 /** Kinds counted per day past a grace; the others per case. */
-export const DAILY_KINDS: ReadonlySet<DeductionKind> = new Set<DeductionKind>(['unassigned', 'unverified', 'unreminded', 'overdue']);
+export const DAILY_KINDS: ReadonlySet<string> = new Set<DeductionKind>(['unassigned', 'unverified', 'unreminded', 'overdue']);
 
 /** One step of an issue's audit list, as the scores read it. */
 export interface AuditStep {
@@ -41,7 +48,9 @@ export type Fact =
   | { side: 'team'; kind: TeamKind; from: number; to: number | undefined }
   | { side: 'unit'; kind: UnitKind; from: number; to: number | undefined }
   | { side: 'team'; kind: TeamKind; at: number }
-  | { side: 'unit'; kind: UnitKind; at: number };
+  | { side: 'unit'; kind: UnitKind; at: number }
+  /** A grade or rating the issue holds now, from the step that gave it. */
+  | { side: 'unit'; kind: MarkKind; word: string; at: number };
 
 /** Shanghai calendar day number (days since 1970-01-01 in Shanghai): whole days are differences of these. */
 export function dayIndex(ms: number): number {
@@ -68,7 +77,7 @@ class Spans {
  * an import) is read as reported in its current state at createdAt.
  */
 export function issueFacts(
-  issue: Pick<Issue, 'state' | 'createdAt' | 'deadlineChanges'>,
+  issue: Pick<Issue, 'state' | 'createdAt' | 'deadlineChanges' | 'grade' | 'rating'>,
   steps: readonly AuditStep[],
   policy: Pick<Policy, 'revisitAfter' | 'remindAt'>,
   calendar: WorkCalendar,
@@ -84,6 +93,10 @@ export function issueFacts(
   let state: IssueState | undefined;
   let deadline: number | undefined;
   let lastFix: number | undefined;
+  // When the grade and rating the issue holds were given: the last 销号 (a relapse drops the grade,
+  // so the one it holds is the last 销号's) and the last 回访 (the best the audit's steps tell).
+  let lastVerify: number | undefined;
+  let lastRevisit: number | undefined;
   let d = 0;
   for (let i = 0; i < timeline.length; i++) {
     const step = timeline[i]!;
@@ -92,6 +105,8 @@ export function issueFacts(
     const before = state;
     state = step.to;
     if (step.action === 'fix') lastFix = at;
+    if (step.action === 'verify') lastVerify = at;
+    if (step.action === 'revisit') lastRevisit = at;
     if (step.action === 'verify' && state === 'closed') {
       // As the lifecycle decides 按期 at 销号: the accepted fix reported by the deadline in force.
       if (deadline !== undefined && (lastFix ?? at) > deadline) {
@@ -144,6 +159,10 @@ export function issueFacts(
   ];
   for (const [kind, spans] of teamSpans) for (const s of spans.list) facts.push({ side: 'team', kind, from: s.from, to: s.to });
   for (const s of overdue.list) facts.push({ side: 'unit', kind: 'overdue', from: s.from, to: s.to });
+  // A grade only on an issue closed now (the lifecycle drops it on a relapse); no audit list
+  // (an import): as of when the issue was written.
+  if (issue.grade && (state === 'closed' || state === 'revisited')) facts.push({ side: 'unit', kind: 'grade', word: issue.grade, at: lastVerify ?? issue.createdAt });
+  if (issue.rating) facts.push({ side: 'unit', kind: 'rating', word: issue.rating, at: lastRevisit ?? issue.createdAt });
   // A withdrawn report (重复上报, 误报) is no failure of the unit's; the team's waiting before it stands.
   return state === 'canceled' ? facts.filter((f) => f.side === 'team') : facts;
 }

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { Policy, ScoringRules } from '../config/org-schema';
+import type { Policy, ScaleWord, ScoringRules } from '../config/org-schema';
 import type { Org } from './org';
-import { DAILY_KINDS, dayIndex, TEAM_KINDS, UNIT_KINDS, type DeductionKind, type Fact, type TeamKind, type UnitKind } from './scoring-facts';
+import { DAILY_KINDS, dayIndex, MARK_KINDS, TEAM_KINDS, UNIT_KINDS, type DeductionKind, type Fact, type MarkKind, type TeamKind, type UnitKind } from './scoring-facts';
 import { monthKey, SHANGHAI_OFFSET_MS } from './time';
 
-export { TEAM_KINDS, UNIT_KINDS, type DeductionKind, type TeamKind, type UnitKind } from './scoring-facts';
+export { MARK_KINDS, TEAM_KINDS, UNIT_KINDS, type DeductionKind, type MarkKind, type TeamKind, type UnitKind } from './scoring-facts';
 
 /**
  * 百分量化考核 as pure functions: the facts of a unit's issues (src/domain/scoring-facts.ts) folded
@@ -32,12 +32,15 @@ export interface UnitPartial {
   unit: Hists<UnitKind>;
   /** The team deductions of the issues each person found (reported). */
   finders: Record<string, Hists<TeamKind>>;
+  /** 完成效果 and 群众评价: cases by the word given (absent: none). */
+  marks?: Partial<Record<MarkKind, Hists<string>>>;
 }
 
 export interface UnitPartialIds {
   team: Partial<Record<TeamKind, IdList>>;
   unit: Partial<Record<UnitKind, IdList>>;
   finders: Record<string, Partial<Record<TeamKind, IdList>>>;
+  marks?: Partial<Record<MarkKind, Partial<Record<string, IdList>>>>;
 }
 
 export interface IssueFacts {
@@ -49,8 +52,8 @@ export interface IssueFacts {
 /** What a cached partial depends on besides the issues: the graces, the 回头看 date, the fact rules' version. */
 export type PartialRules = Pick<Policy, 'revisitAfter' | 'remindAt'> & { scoring: ScoringRules };
 
-/** Bumped whenever issueFacts or partialOf change meaning, so every cached partial is recomputed. */
-const FACTS_VERSION = 1;
+/** Bumped whenever issueFacts or partialOf change meaning, so every cached partial is recomputed (2: grades and ratings). */
+const FACTS_VERSION = 2;
 
 /** A short stable key of what a partial depends on; the weights are not in it (they apply when evaluating). */
 export function partialRulesKey(rules: PartialRules): string {
@@ -93,9 +96,20 @@ export function partialOf(issues: Iterable<IssueFacts>, rules: PartialRules): { 
   const team: Building<TeamKind> = new Map();
   const unit: Building<UnitKind> = new Map();
   const finders = new Map<string, Building<TeamKind>>();
+  const marks = new Map<MarkKind, Building<string>>();
   const ids = emptyPartialIds();
   for (const issue of issues) {
     for (const f of issue.facts) {
+      if ('word' in f) {
+        // A case from its day on, per word: the word's deduct applies when evaluating.
+        let byWord = marks.get(f.kind);
+        if (!byWord) marks.set(f.kind, (byWord = new Map()));
+        const day = dayIndex(f.at);
+        bump(byWord, f.word, day, 1);
+        const lists = ((ids.marks ??= {})[f.kind] ??= {});
+        note(lists, f.word, day, issue.id);
+        continue;
+      }
       const grace = f.side === 'team' ? rules.scoring.teams.graceDays : rules.scoring.units.graceDays;
       let day: number;
       let first: number;
@@ -126,6 +140,7 @@ export function partialOf(issues: Iterable<IssueFacts>, rules: PartialRules): { 
   }
   const partial: UnitPartial = { team: flatten(team), unit: flatten(unit), finders: {} };
   for (const [who, h] of finders) partial.finders[who] = flatten(h);
+  for (const [kind, h] of marks) (partial.marks ??= {})[kind] = flatten(h);
   return { partial, ids };
 }
 
@@ -150,6 +165,7 @@ export function mergePartial(into: UnitPartial, from: UnitPartial): UnitPartial 
   addHists(into.team, from.team);
   addHists(into.unit, from.unit);
   for (const [who, h] of Object.entries(from.finders)) addHists((into.finders[who] ??= {}), h);
+  for (const [kind, h] of Object.entries(from.marks ?? {}) as [MarkKind, Hists<string>][]) addHists(((into.marks ??= {})[kind] ??= {}), h);
   return into;
 }
 
@@ -157,11 +173,12 @@ export function mergePartialIds(into: UnitPartialIds, from: UnitPartialIds): Uni
   addLists(into.team, from.team);
   addLists(into.unit, from.unit);
   for (const [who, l] of Object.entries(from.finders)) addLists((into.finders[who] ??= {}), l);
+  for (const [kind, l] of Object.entries(from.marks ?? {}) as [MarkKind, Partial<Record<string, IdList>>][]) addLists(((into.marks ??= {})[kind] ??= {}), l);
   return into;
 }
 
 /** Days (per-day kinds) or cases counted at day t. */
-export function countAt(kind: DeductionKind, hist: Hist | undefined, t: number): number {
+export function countAt(kind: DeductionKind | MarkKind, hist: Hist | undefined, t: number): number {
   if (!hist) return 0;
   let n = 0;
   const daily = DAILY_KINDS.has(kind);
@@ -190,7 +207,9 @@ export interface ManualEntry {
 }
 
 export interface Deduction {
-  kind: DeductionKind;
+  kind: DeductionKind | MarkKind;
+  /** For a grade or rating: the scale word it counts (完成效果“一般”). */
+  word?: string;
   label: string;
   count: number;
   /** What count counts: 天 for the per-day kinds, 件 or 次 for cases. */
@@ -284,7 +303,12 @@ export interface BoardInput {
   scope: { label: string; unitIds: readonly string[] };
   period: { label: string; months?: readonly string[] | undefined };
   asOf: number;
+  /** The 完成效果 and 群众评价 scales with their deducts (default: the org's policy). */
+  scales?: Pick<Policy, 'grades' | 'ratings'>;
 }
+
+/** How a grade or rating deduction is named: 完成效果“一般”, 群众评价“不满意”. */
+export const MARK_LABELS: Record<MarkKind, string> = { grade: '完成效果', rating: '群众评价' };
 
 /**
  * The board of a scope: its units; the teams whose whole area lies in it (a team's score is
@@ -334,11 +358,42 @@ export function scoreBoard(input: BoardInput): ScoreBoard {
 
   const partialOfUnit = (id: string) => input.partials.get(id);
 
+  const scales = input.scales ?? org.policy;
+  /**
+   * Per word of a scale that costs points, the issues graded so. A word stored under an earlier
+   * scale counts as the word that now lists it (as word or alias), and for nothing once none does.
+   */
+  const markDeductions = (p: { partial: UnitPartial; ids?: UnitPartialIds } | undefined): Deduction[] => {
+    const out: Deduction[] = [];
+    for (const kind of MARK_KINDS) {
+      const hists = p?.partial.marks?.[kind];
+      if (!hists) continue;
+      const lists = p?.ids ? (p.ids.marks?.[kind] ?? {}) : undefined;
+      const scale: readonly ScaleWord[] = kind === 'grade' ? scales.grades : scales.ratings;
+      for (const w of scale) {
+        if (w.deduct <= 0) continue;
+        let count = 0;
+        const ids = new Set<number>();
+        for (const said of [w.word, ...w.aliases]) {
+          // Own keys only: the words come from the org file, the maps from JSON.
+          if (Object.hasOwn(hists, said)) count += countAt(kind, hists[said], t);
+          if (lists && Object.hasOwn(lists, said)) for (const [first, id] of lists[said]!) if (first <= t) ids.add(id);
+        }
+        if (count <= 0) continue;
+        const d: Deduction = { kind, word: w.word, label: `${MARK_LABELS[kind]}“${w.word}”`, count, per: '件', points: (centi(w.deduct) * count) / 100 };
+        if (lists) d.issueIds = [...ids].sort((a, b) => a - b);
+        out.push(d);
+      }
+    }
+    return out;
+  };
+
   const units = org.units
     .filter((u) => inScope.has(u.id))
     .map((u) => {
       const p = partialOfUnit(u.id);
-      return row('unit', u.id, u.name, deductionsOf('unit', UNIT_KINDS, p ? [{ hists: p.partial.unit, ids: p.ids?.unit }] : []));
+      const ruled = deductionsOf('unit', UNIT_KINDS, p ? [{ hists: p.partial.unit, ids: p.ids?.unit }] : []);
+      return row('unit', u.id, u.name, [...ruled, ...markDeductions(p)]);
     });
 
   const included = teamsInScope(org, input.scope.unitIds);

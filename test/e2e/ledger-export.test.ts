@@ -129,7 +129,8 @@ async function make(req: FileRequest, maker = ledgerMaker) {
 
 const HEADERS = [
   '序号', '问题编号', '发现时间', '镇街', '责任单位', '问题描述', '类别', '来源', '发现人', '责任人', '整改期限', '状态',
-  '整改情况', '整改完成时间', '核验人', '销号时间', '是否逾期', '逾期天数', '驳回次数', '延期次数', '回头看结果', '佐证材料',
+  '整改情况', '整改完成时间', '核验人', '销号时间', '是否逾期', '逾期天数', '驳回次数', '延期次数', '回头看结果', '完成效果', '群众评价',
+  '佐证材料',
 ];
 
 type Row = Record<string, ExcelJS.CellValue> & { _cells: Record<string, ExcelJS.Cell> };
@@ -202,7 +203,7 @@ describe('the 台账 of 福禄镇, all time, as 组织部 asks for it', () => {
     expect(ws.getCell('A1').value).toBe('示例区整改台账　范围：福禄镇　时段：累计　导出时间：2026-06-20 10:00');
     expect(headers).toEqual(HEADERS);
     expect(ws.views[0]).toMatchObject({ state: 'frozen', ySplit: 2, xSplit: 2 });
-    expect(ws.autoFilter).toBe(`A2:V${rows.length + 2}`);
+    expect(ws.autoFilter).toBe(`A2:X${rows.length + 2}`);
   });
 
   it('holds one row per issue of the scope, in id order, numbered', async () => {
@@ -400,5 +401,5 @@ it('gives an empty scope a workbook with its header and no rows', async () => {
   const { file, wb } = await make(request({ label: '空', units: [] }, ALL_TIME));
   expect((await stat(file)).size).toBeGreaterThan(0);
   expect(table(wb.getWorksheet('台账')!).rows).toEqual([]);
-  expect(wb.getWorksheet('台账')!.autoFilter).toBe('A2:V2');
+  expect(wb.getWorksheet('台账')!.autoFilter).toBe('A2:X2');
 });

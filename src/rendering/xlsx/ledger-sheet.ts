@@ -8,7 +8,8 @@ import { sheetStream } from './sheet-stream';
 
 /**
  * The 台账 sheet: one row per issue, the columns the department's 一本台账 keeps (content,
- * responsible unit, deadline, result), rows filled as 三色预警 while the unit rectifies.
+ * responsible unit, deadline, result, 完成效果 and 群众评价), rows filled as 三色预警 while the
+ * unit rectifies.
  */
 export interface LedgerColumn {
   header: string;
@@ -39,7 +40,8 @@ export interface LedgerRow {
 
 const HEADERS = [
   '序号', '问题编号', '发现时间', '镇街', '责任单位', '问题描述', '类别', '来源', '发现人', '责任人', '整改期限', '状态',
-  '整改情况', '整改完成时间', '核验人', '销号时间', '是否逾期', '逾期天数', '驳回次数', '延期次数', '回头看结果', '佐证材料',
+  '整改情况', '整改完成时间', '核验人', '销号时间', '是否逾期', '逾期天数', '驳回次数', '延期次数', '回头看结果', '完成效果', '群众评价',
+  '佐证材料',
 ] as const;
 export type LedgerHeader = (typeof HEADERS)[number];
 export const LEDGER_HEADERS: readonly LedgerHeader[] = HEADERS;
@@ -70,6 +72,9 @@ export function ledgerColumns(org: Org): LedgerColumn[] {
     驳回次数: ['number', 10],
     延期次数: ['number', 10],
     回头看结果: ['wrap', 20],
+    // The scale's words are short (好, 基本满意); the header is the wider.
+    完成效果: ['center', 10],
+    群众评价: ['center', 10],
     佐证材料: ['center', 10],
   };
   return HEADERS.map((header) => ({ header, kind: kinds[header][0], width: kinds[header][1] }));
@@ -108,6 +113,8 @@ export function ledgerRow(seq: number, rec: LedgerRecord, ctx: LedgerSheetContex
     驳回次数: issue.rejectCount,
     延期次数: rec.extensions,
     回头看结果: revisitResult(issue),
+    完成效果: cellText(issue.grade),
+    群众评价: cellText(issue.rating),
     佐证材料: issue.evidence.length,
   };
   return {

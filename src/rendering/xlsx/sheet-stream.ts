@@ -6,7 +6,7 @@ import type { stream, Style, Worksheet } from 'exceljs';
  * workbook (zip, styles.xml, columns, views, merges, autofilter, hyperlinks, the other sheets)
  * still made by exceljs. Why: exceljs builds a Row, a Cell, a Value and a model object per cell
  * and renders each through an XML builder of many small strings; for the 台账's 100 000 rows of
- * 22 columns that was some 40 % of the export and most of its garbage. Written here (RowWriter),
+ * 24 columns that was some 40 % of the export and most of its garbage. Written here (RowWriter),
  * the rows are the markup exceljs itself writes, so the file reads back the same: `<row r>`,
  * `<c r s>` with `<v>` for numbers and dates (Excel serial days), `t="str"` for text.
  *
