@@ -98,8 +98,9 @@ async function record(ctx: CommandContext, text: string): Promise<string> {
 
   const typed = refsInText(reason);
   if (typed.length) {
-    const found = new Set((await ctx.ledger.getMany(typed)).map((i) => i.id));
-    const missing = typed.filter((id) => !found.has(id));
+    // get, not getMany: getMany expects ids that exist.
+    const found = await Promise.all(typed.map((id) => ctx.ledger.get(id)));
+    const missing = typed.filter((_, i) => !found[i]);
     if (missing.length) throw new NotFoundError(`没有找到 ${missing.map((id) => `#${id}`).join(' ')}，请核对问题编号`, EXAMPLE);
   }
   const overdue = units.length ? (await ctx.ledger.overdue(units.map((u) => u.id), now, undefined, TALK_ISSUES_MAX)).oldest.map((o) => o.id) : [];
