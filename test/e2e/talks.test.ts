@@ -1,5 +1,4 @@
 import { runBulletin } from '../../jobs/ticks/bulletin';
-import { DAY_MS } from '../../src/domain/time';
 import { createKeys } from '../../src/store/keys';
 import { LedgerStore } from '../../src/store/ledger-store';
 import { TalkStore } from '../../src/store/talk-store';
@@ -25,11 +24,11 @@ const EXAMPLE = '/约谈 斑竹村 3件问题逾期超过一周未整改，提�
  * 12–14 days; #4 since 12 June, 3 days); 石堰村 2 overdue 12 days and one due later (#7); 龙井村
  * 3 overdue since 10 June (5 days: below the threshold now, past it a week later).
  */
-const ids: Record<string, number[]> = { banzhu: [], shiyan: [], longjing: [] };
+const ids: { banzhu: number[]; shiyan: number[]; longjing: number[] } = { banzhu: [], shiyan: [], longjing: [] };
 beforeAll(async () => {
   const player = new Player(demoOrg(), new LedgerStore(app().redis, keys()));
-  const report = async (unitId: string, secretary: string, deadline: string) => {
-    ids[unitId]!.push(await player.report('u_t1_m2', { unitId, assignee: secretary, deadline: at(deadline) }, at('2026-05-20T10:00:00')));
+  const report = async (unitId: keyof typeof ids, secretary: string, deadline: string) => {
+    ids[unitId].push(await player.report('u_t1_m2', { unitId, assignee: secretary, deadline: at(deadline) }, at('2026-05-20T10:00:00')));
   };
   for (const d of ['2026-06-01T23:59:59', '2026-06-02T23:59:59', '2026-06-03T23:59:59', '2026-06-12T23:59:59']) await report('banzhu', 'u_sec_banzhu', d);
   for (const d of ['2026-06-03T23:59:59', '2026-06-03T23:59:59', '2026-06-30T23:59:59']) await report('shiyan', 'u_sec_shiyan', d);
