@@ -11,6 +11,7 @@ import fix from './fix';
 import help from './help';
 import list from './list';
 import mine from './mine';
+import performance from './performance';
 import practice from './practice';
 import remind from './remind';
 import report from './report';
@@ -19,6 +20,7 @@ import revisit from './revisit';
 import score from './score';
 import show from './show';
 import status from './status';
+import talk from './talk';
 import verify from './verify';
 import visit from './visit';
 import whoami from './whoami';
@@ -42,6 +44,8 @@ export const commands: readonly Command[] = [
   exportLedger,
   visit,
   practice,
+  talk,
+  performance,
   bulletin,
   score,
   bonus,

@@ -25,6 +25,7 @@ import { ALL_TIME, type Period } from '../src/parsing/period';
 import { departmentSections } from './files/department-extras';
 import { runBulletin } from './ticks/bulletin';
 import { scheduleTicks } from './ticks/cron';
+import { TalkStore } from '../src/store/talk-store';
 import { runDigest } from './ticks/digest';
 import { runSummary } from './ticks/summary';
 import { processTimer } from './timers/process-timer';
@@ -161,7 +162,7 @@ export function createJobsRunner(deps: JobsDeps, client: JobsClient): JobsRunner
       ticks = scheduleTicks(
         [
           { name: 'digest', cron: policy.digestCron, run: (tick) => runDigest(tick, tickDeps) },
-          { name: 'bulletin', cron: policy.bulletinCron, run: (tick) => runBulletin(tick, tickDeps) },
+          { name: 'bulletin', cron: policy.bulletinCron, run: (tick) => runBulletin(tick, { ...tickDeps, talks: new TalkStore(deps.redis, deps.keys) }) },
           { name: 'export-sweep', cron: EXPORT_SWEEP_CRON, run: () => runExportSweep(fileDeps) },
           { name: 'quarterly', cron: policy.quarterlyCron, run: (tick) => runSummary('quarter', tick, summaryDeps) },
           { name: 'annual', cron: policy.annualCron, run: (tick) => runSummary('year', tick, summaryDeps) },

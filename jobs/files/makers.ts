@@ -1,5 +1,9 @@
+import { performanceSheet } from '../../src/rendering/xlsx/performance-sheet';
 import { practiceSheet } from '../../src/rendering/xlsx/practice-sheet';
+import { PerformanceReader } from '../../src/store/performance-reader';
 import { PracticeStore } from '../../src/store/practice-store';
+import { computeScoreBoard } from '../../src/store/score-board';
+import { TalkStore } from '../../src/store/talk-store';
 import { departmentSections, scoreSheetProvider, visitSheetProvider } from './department-extras';
 import { createBulletinMaker, createSummaryMaker } from './document-makers';
 import type { FileKind, FileMaker } from './file-request';
@@ -12,6 +16,13 @@ const ledgerSheets: readonly SheetProvider[] = [
   scoreSheetProvider,
   async (req, deps) => practiceSheet(deps.org(), new PracticeStore(deps.redis, deps.keys), req),
   visitSheetProvider,
+  async (req, deps) =>
+    performanceSheet(
+      deps.org(),
+      { performance: new PerformanceReader(deps.redis, deps.keys), talks: new TalkStore(deps.redis, deps.keys), practices: new PracticeStore(deps.redis, deps.keys), board: (q) => computeScoreBoard(deps, q) },
+      req,
+      deps.clock.now().getTime(),
+    ),
 ];
 
 /**

@@ -53,10 +53,12 @@ export function scanIssuesWithAudit(redis: RedisClient, keys: Keys, opts: ScanOp
 }
 
 async function* scanBatches(redis: RedisClient, keys: Keys, opts: ScanOptions, auditTail: number): AsyncGenerator<IssueWithAudit[]> {
+  // Defined before the first await: a command defined while an auto-pipeline is pending and
+  // called into it is missing from that pipeline, and ioredis then fails every command in it.
+  defineScanScript(redis);
   const ids = await scopeIssueIds(redis, keys, opts);
   const months = opts.months ? new Set(opts.months) : undefined;
   const size = Math.max(1, opts.batch ?? 500);
-  defineScanScript(redis);
   const read = (from: number) => {
     if (from >= ids.length) return undefined;
     const args = ids.slice(from, from + size).flatMap((id) => [keys.issue(id), keys.issueHistory(id), keys.audit(id)]);

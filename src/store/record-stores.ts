@@ -1,14 +1,18 @@
 import type { Keys } from './keys';
+import { PerformanceReader } from './performance-reader';
 import { PracticeStore } from './practice-store';
 import type { RedisClient } from './redis';
+import { TalkStore } from './talk-store';
 import { VisitStore } from './visit-store';
 
-/** The department's own records a handler may write and read: 典型经验 and 走访. */
+/** The department's own records a handler may write and read: 典型经验, 走访 and 提醒约谈; and the 实绩档案 figures. */
 export interface RecordStores {
   practices: PracticeStore;
   visits: VisitStore;
+  talks: TalkStore;
+  performance: PerformanceReader;
 }
 
 export function createRecordStores(redis: RedisClient, keys: Keys): RecordStores {
-  return { practices: new PracticeStore(redis, keys), visits: new VisitStore(redis, keys) };
+  return { practices: new PracticeStore(redis, keys), visits: new VisitStore(redis, keys), talks: new TalkStore(redis, keys), performance: new PerformanceReader(redis, keys) };
 }
