@@ -27,7 +27,7 @@ const LIST_WORDS = new Set(['清单', '列表', '全部', 'list', 'ls', 'all']);
  */
 export default defineCommand({
   name: 'task',
-  aliases: ['任务', '任务进度'],
+  aliases: ['任务'],
   roles: ['admin', 'leader', 'member', 'secretary'],
   effects: 'reads',
   summary: '任务进度：布置的任务各单位完成情况，任务清单',

@@ -176,6 +176,17 @@ describe('/布置 to a 500-unit district', () => {
     expect(new Set(task.units.map(([u]) => org.unit(u)!.town))).toEqual(new Set(['七塘镇']));
   });
 
+  it('asks which unit a shared name means, and keeps the rest of 范围', async () => {
+    const ask = await say('u_admin', 'CHAT_ADMIN', '/布置 党建阵地挂牌 期限:12月26日 范围:大兴镇、青');
+    expect(ask).toContain('“青”对应多个单位');
+    const other = org.units.find((u) => u.town === '七塘镇' && u.name.startsWith('青'))!;
+    const done = await say('u_admin', 'CHAT_ADMIN', other.name);
+    expect(done).toContain('共 51 个单位');
+    const task = (await tasks.get(taskIdOf(done)))!;
+    expect(task.content).toBe('党建阵地挂牌');
+    expect(task.units.map(([u]) => u)).toEqual(org.units.filter((u) => u.town === '大兴镇' || u.id === other.id).map((u) => u.id));
+  });
+
   it('a re-sent callback creates nothing new, even when its first reply was lost', async () => {
     const msgid = 'resent-task-msgid';
     const text = '/布置 整理党费收缴台账 期限:12月18日 范围:八塘镇';
@@ -244,11 +255,11 @@ describe('/任务 and /撤销 #T', () => {
   it('/任务 清单 lists newest first, paged; a leader sees the tasks touching their area', async () => {
     const list = await say('u_admin', 'CHAT_ADMIN', '/任务 清单');
     const ids = [...list.matchAll(/^#T(\d+) /gmu)].map((m) => Number(m[1]));
-    // town, kind, 全区, the leader's, the dialogue's, the re-sent one's, this one.
-    expect(ids.length).toBe(7);
+    // town, kind, 全区, the leader's, the two dialogues', the re-sent one's, this one.
+    expect(ids.length).toBe(8);
     expect(ids).toEqual([...ids].sort((a, b) => b - a));
     expect(ids[0]).toBe(id);
-    expect(list).toContain('共 7 项）');
+    expect(list).toContain('共 8 项）');
     expect(await say('u_admin', 'CHAT_ADMIN', '/任务 清单 第 2 页')).toContain('这一页没有内容了');
     const leader = await say('u_t01_m1', 'CHAT_T01', '/任务 清单 本月');
     const seen = [...leader.matchAll(/^#T(\d+) /gmu)].map((m) => Number(m[1]));
