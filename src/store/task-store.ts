@@ -234,7 +234,7 @@ export class TaskStore {
 
   /** The marker lives in the ledger's slot: the create script sets it with the task. */
   private markerKey(messageKey: string): string {
-    return `${this.keys.ledgerPrefix}task:msg:${messageKey}`;
+    return this.keys.taskByMessage(messageKey);
   }
 
   private ops(list: KeyList, before: Issue | undefined, after: Issue): (string | number)[][] {
