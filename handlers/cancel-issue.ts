@@ -3,8 +3,10 @@ import { restText } from '../src/parsing/args';
 import { defineCommand, grammarInput } from '../src/pipeline/command';
 import { NeedInput } from '../src/pipeline/errors';
 import { act, checkLength, refuseEarly, requireRef } from '../src/pipeline/issue-actions';
+import { readTaskRef } from '../src/domain/task';
 import { unitLabel } from '../src/rendering/issue';
 import { userText } from '../src/rendering/safe-text';
+import { cancelTask } from './task';
 
 const EXAMPLE = '/撤销 #12 重复上报，同 #9';
 
@@ -14,10 +16,14 @@ export default defineCommand({
   aliases: ['撤销', 'withdraw'],
   roles: ['admin', 'leader', 'member'],
   summary: '撤销误报或重复的问题（上报人或组织部）',
-  usage: '/撤销 #编号 <原因>',
+  usage: '/撤销 #编号 <原因> · /撤销 #T任务编号 <原因>',
   example: EXAMPLE,
   args: grammarInput,
   async run(ctx, { args }) {
+    // "#T3", "T3", "任务3": a task (/布置) — its open issues are withdrawn together.
+    const first = args.refs.length ? undefined : args.words[0];
+    const task = first ? readTaskRef(first.raw) : undefined;
+    if (task !== undefined) return cancelTask(ctx, task, args.words.slice(1));
     const id = requireRef(ctx, args, EXAMPLE);
     const reason = restText(args.words);
     if (!reason) await refuseEarly(ctx, id, { type: 'cancel', reason: '…' });

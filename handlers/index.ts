@@ -1,5 +1,6 @@
 import type { Command } from '../src/pipeline/command';
 import assign from './assign';
+import assignTask from './assign-task';
 import bonus from './bonus';
 import bulletin from './bulletin';
 import cancel from './cancel';
@@ -20,6 +21,7 @@ import revisit from './revisit';
 import score from './score';
 import show from './show';
 import status from './status';
+import task from './task';
 import talk from './talk';
 import verify from './verify';
 import visit from './visit';
@@ -44,6 +46,8 @@ export const commands: readonly Command[] = [
   exportLedger,
   visit,
   practice,
+  assignTask,
+  task,
   talk,
   performance,
   bulletin,

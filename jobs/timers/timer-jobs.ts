@@ -50,6 +50,31 @@ export class TimerScheduler {
     }
   }
 
+  /**
+   * sync() for many changes at once (a /布置 to 500 units, a /撤销 of its open issues): the new
+   * first reminders go in one addBulk round trip, the freed ones are removed together.
+   */
+  async syncMany(changes: readonly { before: Issue | undefined; after: Issue }[], now: number): Promise<void> {
+    const policy = this.org().policy;
+    const running = (i: Issue | undefined) => (i?.state === 'assigned' && i.deadline !== undefined ? i.deadline : undefined);
+    const removals: string[] = [];
+    const adds: Parameters<Queue['addBulk']>[0] = [];
+    for (const { before, after } of changes) {
+      const was = running(before);
+      const is = running(after);
+      if (was !== undefined && was !== is) removals.push(...[...policy.remindBefore, 'half'].map((_, k) => reminderJobId(after.id, was, k)));
+      if (is !== undefined && is !== was) {
+        const slot = nextSlot(is, policy, now, true);
+        if (slot) adds.push({ name: 'remind', data: { issueId: after.id, deadline: is, slot: slot.index } satisfies ReminderJob, opts: { ...TIMER_OPTS, jobId: reminderJobId(after.id, is, slot.index), delay: slot.fireAt - now } });
+      }
+      if (after.state === 'closed' && before?.state !== 'closed' && after.closedAt !== undefined) {
+        adds.push({ name: 'revisit', data: { issueId: after.id, closedAt: after.closedAt } satisfies RevisitJob, opts: { ...TIMER_OPTS, jobId: revisitJobId(after.id, after.closedAt), delay: Math.max(0, revisitAt(after.closedAt, policy, officialCalendar) - now) } });
+      }
+    }
+    await Promise.all(removals.map((id) => this.queue.remove(id)));
+    if (adds.length) await this.queue.addBulk(adds);
+  }
+
   /** Queues the next reminder slot of this deadline after `now` (`initial`: the deadline was just set). */
   async scheduleReminder(issueId: number, deadline: number, now: number, initial = false): Promise<void> {
     const slot = nextSlot(deadline, this.org().policy, now, initial);

@@ -114,6 +114,8 @@ export interface Keys {
   taskDeadlines(id: number): string;
   /** A task's own audit: created, canceled (a list of JSON entries). */
   taskAudit(id: number): string;
+  /** The task a message (by a hash of its msgid) made, so a re-sent /布置 makes none (7 days). */
+  taskByMessage(messageHash: string): string;
   /** Issues reported during a 巡查 round (score = id), docs/design.md §4.19. */
   byRound(roundId: number): string;
   /** 巡查 rounds (`{dept}`): a round as JSON, round ids by start time, visits during a round. */
@@ -187,6 +189,7 @@ export function createKeys(prefix: string): Keys {
     taskStats: (id) => `${ledger}task:${id}:stats`,
     taskDeadlines: (id) => `${ledger}task:${id}:deadlines`,
     taskAudit: (id) => `${ledger}task:${id}:audit`,
+    taskByMessage: (h) => `${ledger}task:msg:${h}`,
     byRound: (r) => `${ledger}idx:round:${r}`,
     roundSeq: `${dept}round:seq`,
     round: (id) => `${dept}round:${id}`,

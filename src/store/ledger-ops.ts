@@ -46,6 +46,16 @@ export function ledgerOps(keys: Keys, before: Issue | undefined, after: Issue): 
     ops.push(['zrem', keys.unitMonthDeadlines(after.unitId, month), id]);
   }
 
+  // A task's share (/布置): its per-state counters and running clocks, so /任务 清单 reads no issue.
+  if (after.taskId !== undefined) {
+    if (before?.state !== after.state) {
+      if (before) ops.push(['hincrby', keys.taskStats(after.taskId), before.state, -1]);
+      ops.push(['hincrby', keys.taskStats(after.taskId), after.state, 1]);
+    }
+    if (clock(after) !== undefined) ops.push(['zadd', keys.taskDeadlines(after.taskId), clock(after)!, id]);
+    else if (clock(before) !== undefined) ops.push(['zrem', keys.taskDeadlines(after.taskId), id]);
+  }
+
   for (const d of counterDeltas(before, after)) ops.push(['hincrby', keys.unitStats(d.unitId), d.field, d.delta]);
   // Every change, even a /催办, may move a score: the cached scores of this unit's month are stale.
   ops.push(['hincrby', keys.scoreEpoch(after.unitId), month, 1]);

@@ -2,6 +2,7 @@ import type { Keys } from './keys';
 import { PerformanceReader } from './performance-reader';
 import { PracticeStore } from './practice-store';
 import type { RedisClient } from './redis';
+import { TaskStore } from './task-store';
 import { TalkStore } from './talk-store';
 import { VisitStore } from './visit-store';
 
@@ -9,10 +10,18 @@ import { VisitStore } from './visit-store';
 export interface RecordStores {
   practices: PracticeStore;
   visits: VisitStore;
+  /** The department's tasks (/布置). */
+  tasks: TaskStore;
   talks: TalkStore;
   performance: PerformanceReader;
 }
 
 export function createRecordStores(redis: RedisClient, keys: Keys): RecordStores {
-  return { practices: new PracticeStore(redis, keys), visits: new VisitStore(redis, keys), talks: new TalkStore(redis, keys), performance: new PerformanceReader(redis, keys) };
+  return {
+    practices: new PracticeStore(redis, keys),
+    visits: new VisitStore(redis, keys),
+    tasks: new TaskStore(redis, keys),
+    talks: new TalkStore(redis, keys),
+    performance: new PerformanceReader(redis, keys),
+  };
 }

@@ -10,6 +10,7 @@ import { benchExport, exportLine } from './export';
 import { benchReminders, MEMORY_TARGET_BYTES, SEED_TARGET_MS } from './reminders';
 import { benchScore, SCORE_TARGET_MS } from './score';
 import { benchStatus, NOW, STATUS_TARGET_MS, type LatencyRow } from './status';
+import { benchTasks, REPLY_TARGET_MS } from './tasks';
 import { runWebhookSection } from './webhook';
 
 const WEBHOOK_RATIO_GOAL = 0.6;
@@ -20,8 +21,9 @@ const WEBHOOK_P99_GOAL_MS = 25;
  * redis-server. Exits 0 whether targets are met or missed (PASS/MISS is printed); non-zero only
  * when the bench itself fails, or the reminders are wrong (duplicates, missed, rate limit).
  *
- *   BENCH_ONLY      status | export | score | reminders | webhook: run one section (default all;
+ *   BENCH_ONLY      status | export | score | reminders | tasks | webhook: run one section (default all;
  *                   export reuses the /status section's ledger, or writes its own when run alone)
+ *   BENCH_TASKS     tasks: /布置 to 全区 (500 units) this many times back to back (default 12)
  *   BENCH_WEBHOOK_S webhook: seconds per load run (default 6)
  *   BENCH_WEBHOOK_ROUNDS webhook: echo/duban turns (default 3; the median ratio is the result)
  *   BENCH_PROFILE   webhook: a directory for the server's V8 CPU profile (--cpu-prof)
@@ -88,7 +90,8 @@ async function main(): Promise<number> {
   const aofAlways = intEnv('BENCH_AOF', 1, 0) !== 0;
   const due = intEnv('BENCH_DUE', 10_000, 1);
   const only = process.env.BENCH_ONLY ?? '';
-  if (!['', 'status', 'export', 'score', 'reminders', 'webhook'].includes(only)) throw new Error(`BENCH_ONLY must be status, export, score, reminders or webhook (got "${only}")`);
+  const taskCount = intEnv('BENCH_TASKS', 12, 1);
+  if (!['', 'status', 'export', 'score', 'reminders', 'tasks', 'webhook'].includes(only)) throw new Error(`BENCH_ONLY must be status, export, score, reminders, tasks or webhook (got "${only}")`);
   let failed = false;
   const print = (line = '') => console.log(line);
 
@@ -166,6 +169,18 @@ async function main(): Promise<number> {
       print(`at the end: ${load()}`);
       print(`reminders ${result.ok ? 'correct: every due reminder once, nothing else, within the rate limit' : `WRONG: ${result.failures.join('; ')}`}`);
       failed = !result.ok;
+    }
+    if (only === '' || only === 'tasks') {
+      await redis?.stop();
+      redis = await startEmbeddedRedis({ dir: path.join(dir, 'tasks'), logger: createLogger('silent'), tcp: true, persistence: aofAlways });
+      print();
+      print(`## /布置 — goals: the reply to a task for 500 units in under ${REPLY_TARGET_MS / 1000} s; its group pushes delivered within the robots' 20 a minute`);
+      print(`redis-server pid ${redis.pid} on ${describeRedis(redis.url)}, ${aofAlways ? 'AOF appendfsync always (the embedded default; BENCH_AOF=0: off)' : 'AOF off (BENCH_AOF=0)'}`);
+      const result = await benchTasks({ redisUrl: redis.url, tasks: taskCount, print });
+      for (const l of result.lines) print(l);
+      print(`at the end: ${load()}`);
+      print(`tasks ${result.ok ? 'correct: every group part once, within the rate limit' : `WRONG: ${result.failures.join('; ')}`}`);
+      failed ||= !result.ok;
     }
     if (only === '' || only === 'webhook') {
       await redis?.stop();

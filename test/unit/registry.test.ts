@@ -25,6 +25,8 @@ describe('handlers/index commands', () => {
       status: ['status', '进度', '统计'],
       export: ['export', '导出'],
       practice: ['practice', '典型', '典型经验'],
+      'assign-task': ['assign-task', '布置', '布置任务'],
+      task: ['task', '任务'],
       talk: ['talk', '约谈', '提醒约谈'],
       performance: ['performance', '档案', '实绩档案'],
       visit: ['visit', '走访', '巡回指导'],
