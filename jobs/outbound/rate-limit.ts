@@ -1,10 +1,6 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Result } from 'ioredis';
 import type { RedisClient } from '../../src/store/redis';
-import { packageRoot } from '../../src/config/paths';
-
-const RATE_TAKE = readFileSync(path.join(packageRoot(), 'src', 'store', 'lua', 'rate-take.lua'), 'utf8');
+import { defineScripts } from '../../src/store/scripts';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -33,7 +29,7 @@ export class RateLimiter {
     readonly limit = 20,
     readonly windowMs = 60_000,
   ) {
-    redis.defineCommand('rateTake', { numberOfKeys: 1, lua: RATE_TAKE });
+    defineScripts(redis);
   }
 
   /**

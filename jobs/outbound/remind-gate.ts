@@ -1,14 +1,8 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Result } from 'ioredis';
-import { packageRoot } from '../../src/config/paths';
 import type { Keys } from '../../src/store/keys';
 import type { RedisClient } from '../../src/store/redis';
 import { RateLimiter } from './rate-limit';
-
-const lua = (name: string) => readFileSync(path.join(packageRoot(), 'src', 'store', 'lua', name), 'utf8');
-const CLAIM_ONCE = lua('claim-once.lua');
-const RELEASE_CLAIM = lua('release-claim.lua');
+import { defineScripts } from '../../src/store/scripts';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -42,8 +36,7 @@ export class RemindGate {
     readonly limits: RemindLimits = REMIND_LIMITS,
   ) {
     this.perUser = new RateLimiter(redis, keys.remindRate, limits.perUserPerMinute, 60_000);
-    redis.defineCommand('claimOnce', { numberOfKeys: 1, lua: CLAIM_ONCE });
-    redis.defineCommand('releaseClaim', { numberOfKeys: 1, lua: RELEASE_CLAIM });
+    defineScripts(redis);
   }
 
   /** Counts one /催办 of this person (`message` names it); 0 when it may go, else ms until one may. */

@@ -1,12 +1,8 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Result } from 'ioredis';
 import { z } from 'zod';
-import { packageRoot } from '../config/paths';
 import type { Keys } from './keys';
 import type { RedisClient } from './redis';
-
-const ADD_SCRIPT = readFileSync(path.join(packageRoot(), 'src', 'store', 'lua', 'add-record.lua'), 'utf8');
+import { defineScripts } from './scripts';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -42,7 +38,7 @@ export class DeptRecords {
     readonly redis: RedisClient,
     readonly keys: Keys,
   ) {
-    redis.defineCommand('addRecord', { lua: ADD_SCRIPT });
+    defineScripts(redis);
   }
 
   /** The next id of a sequence; a failed write leaves a gap. */

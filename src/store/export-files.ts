@@ -1,15 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { mkdir, readdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Result } from 'ioredis';
 import { z } from 'zod';
 import { FILE_EXTENSIONS, FILE_KINDS, type FileRequest } from '../../jobs/files/file-request';
-import { packageRoot } from '../config/paths';
 import type { Keys } from './keys';
 import type { RedisClient } from './redis';
-
-const CREATE = readFileSync(path.join(packageRoot(), 'src', 'store', 'lua', 'export-file-create.lua'), 'utf8');
-const MARK = readFileSync(path.join(packageRoot(), 'src', 'store', 'lua', 'export-file-mark.lua'), 'utf8');
+import { defineScripts } from './scripts';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -60,8 +56,7 @@ export class ExportFiles {
     dataDir: string,
   ) {
     this.dir = path.join(dataDir, 'exports');
-    redis.defineCommand('exportFileCreate', { numberOfKeys: 1, lua: CREATE });
-    redis.defineCommand('exportFileMark', { numberOfKeys: 1, lua: MARK });
+    defineScripts(redis);
   }
 
   /** Where a ready file lives. */

@@ -1,12 +1,10 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Result } from 'ioredis';
-import { packageRoot } from '../config/paths';
 import type { Issue, IssueState } from '../domain/issue';
 import { monthKey } from '../domain/time';
 import { decodeStoredIssue } from './issue-codec';
 import type { Keys } from './keys';
 import type { RedisClient } from './redis';
+import { defineScripts } from './scripts';
 
 /**
  * Every issue of a scope, for the readers that need whole records (the 台账 export, the scores,
@@ -55,7 +53,7 @@ export function scanIssuesWithAudit(redis: RedisClient, keys: Keys, opts: ScanOp
 async function* scanBatches(redis: RedisClient, keys: Keys, opts: ScanOptions, auditTail: number): AsyncGenerator<IssueWithAudit[]> {
   // Defined before the first await: a command defined while an auto-pipeline is pending and
   // called into it is missing from that pipeline, and ioredis then fails every command in it.
-  defineScanScript(redis);
+  defineScripts(redis);
   const ids = await scopeIssueIds(redis, keys, opts);
   const months = opts.months ? new Set(opts.months) : undefined;
   const size = Math.max(1, opts.batch ?? 500);
@@ -95,15 +93,9 @@ function hashFields(joined: string): Record<string, string> | undefined {
   return fields;
 }
 
-const SCAN_SCRIPT = readFileSync(path.join(packageRoot(), 'src', 'store', 'lua', 'scan-issues.lua'), 'utf8');
-
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     scanIssueBatch(numKeys: number, ...args: string[]): Result<string[], Context>;
   }
 }
 
-/** Once per client: defineCommand sends the script by SHA (EVALSHA), EVAL after a Redis restart. */
-function defineScanScript(redis: RedisClient): void {
-  if (typeof (redis as Partial<Pick<RedisClient, 'scanIssueBatch'>>).scanIssueBatch !== 'function') redis.defineCommand('scanIssueBatch', { lua: SCAN_SCRIPT });
-}

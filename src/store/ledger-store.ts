@@ -1,8 +1,5 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Result } from 'ioredis';
 import type { RedisClient } from './redis';
-import { packageRoot } from '../config/paths';
 import { z } from 'zod';
 import { ISSUE_STATES, type Issue, type IssueState } from '../domain/issue';
 import type { Outcome } from '../domain/lifecycle';
@@ -10,8 +7,7 @@ import { COUNTERS, emptyCounts, type Counter } from '../domain/stats';
 import { decodeIssue, encodeIssue } from './issue-codec';
 import type { Keys } from './keys';
 import { ledgerOps } from './ledger-ops';
-
-const COMMIT_SCRIPT = readFileSync(path.join(packageRoot(), 'src', 'store', 'lua', 'commit-issue.lua'), 'utf8');
+import { defineScripts } from './scripts';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -53,8 +49,8 @@ export class LedgerStore {
     private readonly redis: RedisClient,
     private readonly keys: Keys,
   ) {
-    // defineCommand loads the script by SHA (EVALSHA) and falls back to EVAL after a Redis restart.
-    redis.defineCommand('commitIssue', { lua: COMMIT_SCRIPT });
+    // A no-op on the app's client (createRedis defined them); a client made elsewhere gets them here.
+    defineScripts(redis);
   }
 
   /** The next district-wide id. A failed create leaves a gap, never a half-written issue. */

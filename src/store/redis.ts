@@ -1,5 +1,6 @@
 import type { ConnectionOptions } from 'bullmq';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { defineScripts } from './scripts';
 
 /**
  * Where Redis is, from REDIS_URL:
@@ -99,8 +100,10 @@ export function createRedis(url: string, extra: RedisOptions = {}): RedisClient 
     ...extra,
   };
   // Commands issued in one event-loop turn by concurrent callbacks go out in one write.
-  if (target.kind === 'cluster') return clusterClient(target, base, true);
-  return new Redis({ ...target.options, ...base, enableAutoPipelining: true });
+  const client = target.kind === 'cluster' ? clusterClient(target, base, true) : new Redis({ ...target.options, ...base, enableAutoPipelining: true });
+  // Before its first command: see src/store/scripts.ts for why never later.
+  defineScripts(client);
+  return client;
 }
 
 /**

@@ -1,13 +1,9 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Result } from 'ioredis';
 import { z } from 'zod';
-import { packageRoot } from '../config/paths';
 import type { ManualEntry, ScoreTargetKind } from '../domain/scoring';
 import type { Keys } from './keys';
 import type { RedisClient } from './redis';
-
-const WITHDRAW_SCRIPT = readFileSync(path.join(packageRoot(), 'src', 'store', 'lua', 'withdraw-score-entry.lua'), 'utf8');
+import { defineScripts } from './scripts';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -72,7 +68,7 @@ export class ScoreEntryStore {
     private readonly redis: RedisClient,
     private readonly keys: Keys,
   ) {
-    redis.defineCommand('withdrawScoreEntry', { lua: WITHDRAW_SCRIPT });
+    defineScripts(redis);
   }
 
   /** Records an entry with its audit line in one transaction; the number comes first (a failed write leaves a gap, never half an entry). */

@@ -1,8 +1,5 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Result } from 'ioredis';
 import { z } from 'zod';
-import { packageRoot } from '../config/paths';
 import { ISSUE_STATES, type Issue, type IssueState } from '../domain/issue';
 import type { Outcome } from '../domain/lifecycle';
 import { countsFromStates, type Task, type TaskCounts } from '../domain/task';
@@ -10,9 +7,7 @@ import { encodeIssue } from './issue-codec';
 import type { Keys } from './keys';
 import { ledgerOps } from './ledger-ops';
 import type { RedisClient } from './redis';
-
-const CREATE_SCRIPT = readFileSync(path.join(packageRoot(), 'src', 'store', 'lua', 'create-task.lua'), 'utf8');
-const CANCEL_SCRIPT = readFileSync(path.join(packageRoot(), 'src', 'store', 'lua', 'cancel-task.lua'), 'utf8');
+import { defineScripts } from './scripts';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -81,8 +76,7 @@ export class TaskStore {
     private readonly redis: RedisClient,
     private readonly keys: Keys,
   ) {
-    redis.defineCommand('createTask', { lua: CREATE_SCRIPT });
-    redis.defineCommand('cancelTask', { lua: CANCEL_SCRIPT });
+    defineScripts(redis);
   }
 
   /** The task a message made before (a re-sent callback), if any. */

@@ -1,0 +1,47 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { packageRoot } from '../config/paths';
+import type { RedisClient } from './redis';
+
+/**
+ * Every Lua script duban runs, by the command name ioredis gives it (each store declares its
+ * command's type beside the code that calls it). All are defined on a client the moment it is
+ * made (createRedis), never later: with auto-pipelining, a command defined while a batch of
+ * commands is already waiting is missing from that batch, and the batch's answers no longer line
+ * up with its callers — an uncaught error that takes the process down. A store built on a client
+ * made elsewhere (a test's, a CLI's) defines them once on first use, before its first command.
+ * defineCommand sends a script by SHA (EVALSHA) and falls back to EVAL after a Redis restart.
+ */
+const SCRIPTS: Record<string, { file: string; numberOfKeys?: number }> = {
+  commitIssue: { file: 'commit-issue.lua' },
+  scanIssueBatch: { file: 'scan-issues.lua' },
+  createTask: { file: 'create-task.lua' },
+  cancelTask: { file: 'cancel-task.lua' },
+  addRecord: { file: 'add-record.lua' },
+  withdrawScoreEntry: { file: 'withdraw-score-entry.lua' },
+  exportFileCreate: { file: 'export-file-create.lua', numberOfKeys: 1 },
+  exportFileMark: { file: 'export-file-mark.lua', numberOfKeys: 1 },
+  claimOnce: { file: 'claim-once.lua', numberOfKeys: 1 },
+  releaseClaim: { file: 'release-claim.lua', numberOfKeys: 1 },
+  rateTake: { file: 'rate-take.lua', numberOfKeys: 1 },
+};
+
+let sources: Map<string, string> | undefined;
+
+function scriptSources(): Map<string, string> {
+  sources ??= new Map(Object.entries(SCRIPTS).map(([name, s]) => [name, readFileSync(path.join(packageRoot(), 'src', 'store', 'lua', s.file), 'utf8')]));
+  return sources;
+}
+
+/** Defines every script not yet defined on this client (a second call does nothing). */
+export function defineScripts(redis: RedisClient): void {
+  const has = redis as unknown as Record<string, unknown>;
+  for (const [name, lua] of scriptSources()) {
+    if (typeof has[name] === 'function') continue;
+    const keys = SCRIPTS[name]!.numberOfKeys;
+    redis.defineCommand(name, keys === undefined ? { lua } : { lua, numberOfKeys: keys });
+  }
+}
+
+/** The script names, for the test that every .lua file is registered. */
+export const SCRIPT_FILES: readonly string[] = Object.values(SCRIPTS).map((s) => s.file);
