@@ -15,6 +15,7 @@ import practice from './practice';
 import remind from './remind';
 import report from './report';
 import reject from './reject';
+import round from './round';
 import revisit from './revisit';
 import score from './score';
 import show from './show';
@@ -42,6 +43,7 @@ export const commands: readonly Command[] = [
   exportLedger,
   visit,
   practice,
+  round,
   bulletin,
   score,
   bonus,
