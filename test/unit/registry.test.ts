@@ -26,6 +26,7 @@ describe('handlers/index commands', () => {
       export: ['export', '导出'],
       practice: ['practice', '典型', '典型经验'],
       visit: ['visit', '走访', '巡回指导'],
+      round: ['round', '巡查', '巡查轮次'],
       bulletin: ['bulletin', '通报'],
       score: ['score', '考核'],
       bonus: ['bonus', '加分'],
