@@ -17,6 +17,7 @@ import practice from './practice';
 import remind from './remind';
 import report from './report';
 import reject from './reject';
+import round from './round';
 import revisit from './revisit';
 import score from './score';
 import show from './show';
@@ -50,6 +51,7 @@ export const commands: readonly Command[] = [
   task,
   talk,
   performance,
+  round,
   bulletin,
   score,
   bonus,

@@ -14,6 +14,9 @@ import { clipForReply } from '../src/rendering/clip';
 import { formatDeadline } from '../src/rendering/dates';
 import { mention, photoCount, truncate, unitLabel } from '../src/rendering/issue';
 import { userText } from '../src/rendering/safe-text';
+import type { ChecklistItem } from '../src/config/org-schema';
+import { checklistMatcher, itemLabel } from '../src/parsing/checklist';
+import { checklistText, roundTitle } from '../src/rendering/rounds';
 
 const EXAMPLE = '/上报 斑竹村 闸阀老化漏水 期限:5个工作日内';
 
@@ -26,6 +29,9 @@ export default defineCommand({
   example: EXAMPLE,
   args: grammarInput,
   async run(ctx, { args, text }) {
+    // The 类别 first: a word the checklist does not know is refused before anything is asked or taken.
+    checkLength('category', args.fields.category, EXAMPLE);
+    const item = checklistItem(ctx, args.fields.category);
     const { unit, words } = findUnit(ctx, args, text);
     const now = ctx.clock.now();
     // "斑竹村，路灯坏了": the comma after the unit is not part of the description.
@@ -35,7 +41,6 @@ export default defineCommand({
     const trailing = args.fields.deadline === undefined ? trailingDeadline(description, now) : undefined;
     if (trailing) description = trailing.rest;
     if (!description) throw new NeedInput('description', `请简要描述在${unit.name}发现的问题`, '闸阀老化漏水，群众反映强烈');
-    checkLength('category', args.fields.category, EXAMPLE);
     checkLength('source', args.fields.source, EXAMPLE);
 
     const named = args.fields.assignee ?? args.mentions[0];
@@ -49,6 +54,9 @@ export default defineCommand({
     if (denied) throwRefusal(denied, { ctx, unitId: unit.id, actor });
     const evidence = evidenceOf(ctx);
     const homeChat = ctx.org.homeChatFor(unit.id, ctx.message.chatId);
+    // The 巡查 round open for the unit now; the issue carries it (and the round's index lists it).
+    const round = await ctx.records.rounds.openFor(unit.id);
+    const category = item ? item.name : args.fields.category;
     const id = await ctx.ledger.nextId();
     const outcome = createIssue(
       {
@@ -56,7 +64,7 @@ export default defineCommand({
         unitId: unit.id,
         teamIds: ctx.org.teamsCovering(unit.id).map((t) => t.id),
         description,
-        ...(args.fields.category ? { category: args.fields.category } : {}),
+        ...(category ? { category } : {}),
         ...(args.fields.source ? { source: args.fields.source } : {}),
         homeChat,
         ...(assignee ? { assignee } : {}),
@@ -67,6 +75,7 @@ export default defineCommand({
       now.getTime(),
     );
     if (isRefusal(outcome)) throwRefusal(outcome, { ctx, unitId: unit.id, actor });
+    if (round) outcome.issue.roundId = round.id;
     // A new id is ours alone; a refused create means the ledger is not what we think: say so, never report success.
     if (!(await ctx.ledger.commit(undefined, outcome, ctx.sender.userid, now.getTime()))) throw new ConflictError(`#${id} 登记失败，请重新发送`);
     await ctx.jobs.afterCommit(undefined, outcome.issue);
@@ -80,11 +89,30 @@ export default defineCommand({
     } else {
       lines.push(`${unit.name}未登记责任人，请指定：\`/交办 #${id} @责任人\``);
     }
+    if (item) lines.push(`检查项目：${itemLabel(item)}`);
+    if (round) lines.push(`计入${roundTitle(round)}`);
     if (issue.evidence.length) lines.push(`已收到${photoCount(issue.evidence.length)}。`);
     if (homeChat !== ctx.message.chatId) lines.push(`提醒和催办发到${ctx.org.chatLabel(homeChat)}（${unit.name}所在片区）。`);
     return lines.join('\n');
   },
 });
+
+/**
+ * The checklist item a 类别 names, when the org file has a checklist (docs/design.md §4.19); with
+ * none, 类别 stays free text. An unknown word is refused with the items it is close to, or the
+ * whole list, and an example that works.
+ */
+function checklistItem(ctx: CommandContext, typed: string | undefined): ChecklistItem | undefined {
+  const items = ctx.org.checklist;
+  if (typed === undefined || !items.length) return undefined;
+  const m = checklistMatcher(items).match(typed);
+  if (m.kind === 'one') return m.item;
+  const word = clipForReply(typed);
+  const example = `/上报 斑竹村 公开栏未更新 类别:${(m.kind === 'many' ? m.items[0] : m.suggestions[0] ?? items[0])!.code}`;
+  if (m.kind === 'many') throw new UsageError(`“${word}”对应多个检查项目：${checklistText(m.items)}。请写编号或完整名称`, example);
+  if (m.suggestions.length) throw new UsageError(`检查项目里没有“${word}”。是不是：${checklistText(m.suggestions)}？（类别写编号或名称）`, example);
+  throw new UsageError(`检查项目里没有“${word}”。类别请写编号或名称：${checklistText(items)}`, example);
+}
 
 /**
  * The unit: the 单位: field, the first word, a unit name the first word starts with

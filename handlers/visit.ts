@@ -7,6 +7,7 @@ import { evidenceOf } from '../src/pipeline/issue-actions';
 import { recordUnit } from '../src/pipeline/record-unit';
 import { clipForReply } from '../src/rendering/clip';
 import { visitRecorded } from '../src/rendering/records';
+import { roundTitle } from '../src/rendering/rounds';
 
 const EXAMPLE = '/走访 斑竹村 三会一课:按时召开 党员管理:台账齐全 发现:公开栏未更新';
 
@@ -38,6 +39,8 @@ export default defineCommand({
     if ([...read.note].length > VISIT_LIMITS.note) throw new UsageError(`走访情况请控制在 ${VISIT_LIMITS.note} 字以内`, EXAMPLE);
     const evidence = evidenceOf(ctx);
     const now = ctx.clock.now().getTime();
+    // A visit during a 巡查 round counts for the round's coverage (docs/design.md §4.19).
+    const round = await ctx.records.rounds.openFor(unit.id);
     const saved = await ctx.records.visits.add({
       unitId: unit.id,
       visitor: ctx.sender.userid,
@@ -47,11 +50,13 @@ export default defineCommand({
       fields: read.fields,
       ...(read.note ? { note: read.note } : {}),
       evidence,
+      ...(round ? { roundId: round.id } : {}),
     });
     if (!saved) throw new ConflictError('走访登记失败，请重新发送');
     // The visit is recorded: a failed look-up of its issues must not fail the reply (a retried
     // callback would record it twice).
     const linked = await ctx.records.visits.linkedToVisit(saved).catch(() => [] as number[]);
-    return visitRecorded(ctx.org, saved, linked, now);
+    const reply = visitRecorded(ctx.org, saved, linked, now);
+    return round ? `${reply}\n计入${roundTitle(round)}` : reply;
   },
 });

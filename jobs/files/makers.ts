@@ -8,6 +8,7 @@ import { departmentSections, scoreSheetProvider, visitSheetProvider } from './de
 import { createBulletinMaker, createSummaryMaker } from './document-makers';
 import type { FileKind, FileMaker } from './file-request';
 import { createLedgerMaker, type SheetProvider } from './ledger-maker';
+import { checklistSheetProvider, roundSheetProvider } from './round-sheets';
 
 export type FileMakers = Partial<Record<FileKind, FileMaker>>;
 
@@ -16,6 +17,8 @@ const ledgerSheets: readonly SheetProvider[] = [
   scoreSheetProvider,
   async (req, deps) => practiceSheet(deps.org(), new PracticeStore(deps.redis, deps.keys), req),
   visitSheetProvider,
+  roundSheetProvider,
+  checklistSheetProvider,
   async (req, deps) =>
     performanceSheet(
       deps.org(),

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { Org } from '../domain/org';
+import { checklistKey } from '../parsing/checklist';
 import { normalizeText } from '../parsing/normalize';
 import { ConfigError } from './env';
 import { orgFileSchema, type OrgFile } from './org-schema';
@@ -85,7 +86,35 @@ export function checkReferences(org: OrgFile, env: NodeJS.ProcessEnv): { issues:
       webhookKeys.set(c.chatid, c.webhookKey);
     }
   });
+  checkChecklist(org, issues);
   return { issues, webhookKeys };
+}
+
+/**
+ * The 巡查 checklist: a code or a name typed as 类别 must name one item, so codes, names and
+ * aliases may not repeat once folded as typed input is (Traditional, full-width, case, spaces).
+ */
+function checkChecklist(org: OrgFile, issues: RefIssue[]): void {
+  const owners = new Map<string, string>();
+  org.checklist.forEach((item, i) => {
+    const words: [string, (string | number)[]][] = [
+      [item.code, ['checklist', i, 'code']],
+      [item.name, ['checklist', i, 'name']],
+      ...item.aliases.map((a, j): [string, (string | number)[]] => [a, ['checklist', i, 'aliases', j]]),
+    ];
+    const own = new Set<string>();
+    for (const [word, path] of words) {
+      const key = checklistKey(word);
+      const owner = owners.get(key);
+      if (owner !== undefined && owner !== item.code) {
+        issues.push({ path, message: path[2] === 'code' ? `duplicate checklist code ${word}` : `${word} already names checklist item ${owner}` });
+      } else if (own.has(key) && path[2] !== 'code') {
+        issues.push({ path, message: `${word} appears twice in checklist item ${item.code}` });
+      }
+      own.add(key);
+      owners.set(key, item.code);
+    }
+  });
 }
 
 /** Parses and validates org YAML text; throws ConfigError naming the first offending path. */

@@ -19,6 +19,8 @@ export interface Visit {
   /** Free text: the 情况 outside any field. */
   note?: string;
   evidence: Evidence[];
+  /** The 巡查 round open for the unit when the visit was logged (docs/design.md §4.19). */
+  roundId?: number;
 }
 
 export interface VisitField {

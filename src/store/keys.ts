@@ -123,6 +123,8 @@ export interface Keys {
   round(id: number): string;
   rounds: string;
   roundVisits(id: number): string;
+  /** The ids of the rounds open now (a set): /上报 and /走访 read it to tag what happens during one. */
+  openRounds: string;
   /** 提醒约谈 records (`{dept}`, docs/design.md §4.17): one as JSON; ids by time, district-wide, per unit and per person. */
   talkSeq: string;
   talk(id: number): string;
@@ -195,6 +197,7 @@ export function createKeys(prefix: string): Keys {
     round: (id) => `${dept}round:${id}`,
     rounds: `${dept}rounds`,
     roundVisits: (id) => `${dept}visits:round:${id}`,
+    openRounds: `${dept}rounds:open`,
     talkSeq: `${dept}talk:seq`,
     talk: (id) => `${dept}talk:${id}`,
     talks: `${dept}talks`,

@@ -15,6 +15,8 @@ export function ledgerOps(keys: Keys, before: Issue | undefined, after: Issue): 
   if (!before) {
     ops.push(['zadd', keys.byUnit(after.unitId), after.id, id]);
     for (const t of after.teamIds) ops.push(['zadd', keys.byTeam(t), after.id, id]);
+    // Reported during a 巡查 round: the round's figures read its issues from this index.
+    if (after.roundId !== undefined) ops.push(['zadd', keys.byRound(after.roundId), after.id, id]);
   }
   if (before?.state !== after.state) {
     if (before) {

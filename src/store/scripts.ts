@@ -18,6 +18,8 @@ const SCRIPTS: Record<string, { file: string; numberOfKeys?: number }> = {
   createTask: { file: 'create-task.lua' },
   cancelTask: { file: 'cancel-task.lua' },
   addRecord: { file: 'add-record.lua' },
+  roundOpen: { file: 'round-open.lua' },
+  roundClose: { file: 'round-close.lua' },
   withdrawScoreEntry: { file: 'withdraw-score-entry.lua' },
   exportFileCreate: { file: 'export-file-create.lua', numberOfKeys: 1 },
   exportFileMark: { file: 'export-file-mark.lua', numberOfKeys: 1 },

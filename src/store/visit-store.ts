@@ -3,7 +3,7 @@ import type { CoverageReader } from '../domain/coverage';
 import type { Span } from '../domain/period-span';
 import { monthKey, startOfDay } from '../domain/time';
 import { FORM_NAMES, type Visit } from '../domain/visit';
-import { DeptRecords } from './dept-records';
+import { DeptRecords, type RecordOp } from './dept-records';
 import { evidenceSchema } from './issue-codec';
 import type { Keys } from './keys';
 import type { RedisClient } from './redis';
@@ -19,6 +19,7 @@ const visitSchema = z.object({
   fields: z.array(z.object({ name: z.string(), value: z.string() })),
   note: z.string().optional(),
   evidence: z.array(evidenceSchema),
+  roundId: z.number().optional(),
 }) as z.ZodType<Visit>;
 
 /** Issue ids read per pipeline when linking visits to the issues reported on their day. */
@@ -51,12 +52,19 @@ export class VisitStore implements CoverageReader {
       ['hincrby', k.visitCounts('all'), input.unitId, 1],
       ['hincrby', k.visitCounts(monthKey(input.at)), input.unitId, 1],
       ['zaddgt', k.visitLast, input.at, input.unitId],
+      // A visit during a 巡查 round counts for the round's coverage.
+      ...(input.roundId !== undefined ? [['zadd', k.roundVisits(input.roundId), input.at, member] satisfies RecordOp] : []),
     ]);
     return ok ? visit : undefined;
   }
 
   async get(id: number): Promise<Visit | undefined> {
     return (await this.records.getMany([this.keys.visit(id)], visitSchema))[0];
+  }
+
+  /** Visits by id, in order; missing ones are left out. */
+  getMany(ids: readonly number[]): Promise<Visit[]> {
+    return this.records.getMany(ids.map(this.keys.visit), visitSchema);
   }
 
   /** Newest first across the units, in the span, paged; with the total. */

@@ -62,7 +62,7 @@ describe('/导出', () => {
     await writeFile(file, Buffer.from(await res.arrayBuffer()));
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.readFile(file);
-    expect(wb.worksheets.map((s) => s.name)).toEqual(['台账', '汇总', '考核', '典型经验', '走访记录', '实绩档案']);
+    expect(wb.worksheets.map((s) => s.name)).toEqual(['台账', '汇总', '考核', '典型经验', '走访记录', '检查项目', '实绩档案']);
     const scores = wb.getWorksheet('考核')!.getSheetValues().flat().filter((v): v is string => typeof v === 'string');
     expect(scores).toContain('第一工作队');
     const ledger = wb.getWorksheet('台账')!;

@@ -20,7 +20,10 @@ import { LedgerStore } from '../../src/store/ledger-store';
 import { MessageLog } from '../../src/store/message-log';
 import { createRecordStores } from '../../src/store/record-stores';
 import type { IncomingMessage } from '../../src/transport/types';
-import { demoOrg } from '../support/app';
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { parseOrg } from '../../src/config/org-file';
+import { demoOrgFile } from '../../src/config/paths';
 import { captureLogs } from '../support/log-capture';
 import { testPrefix, testRedis, testRedisUrl } from '../support/redis';
 
@@ -33,7 +36,12 @@ import { testPrefix, testRedis, testRedisUrl } from '../support/redis';
  * Only the clock is fixed; pushes are read from the real BullMQ outbound queue (no workers run).
  */
 
-const org = demoOrg();
+/** Without the demo's 巡查 checklist 类别 is free text, so the generated text reaches the ledger and every output. */
+const org = (() => {
+  const raw = parseYaml(readFileSync(demoOrgFile(), 'utf8')) as Record<string, unknown>;
+  delete raw.checklist;
+  return parseOrg(stringifyYaml(raw), {});
+})();
 const clock = fixedClock('2026-04-27T09:00:00+08:00');
 const CHAT = 'CHAT_T1';
 const MEMBER = 'u_t1_m2'; // 唐建平, reports

@@ -30,6 +30,7 @@ describe('handlers/index commands', () => {
       talk: ['talk', '约谈', '提醒约谈'],
       performance: ['performance', '档案', '实绩档案'],
       visit: ['visit', '走访', '巡回指导'],
+      round: ['round', '巡查', '巡查轮次'],
       bulletin: ['bulletin', '通报'],
       score: ['score', '考核'],
       bonus: ['bonus', '加分'],
