@@ -225,6 +225,11 @@ describe('readIntent', () => {
   it('never keeps the issue number in the note', () => {
     expect(readIntent('12号已经整改好了，过期药品已清理')).toEqual({ kind: 'fix', ref: 12, note: '已经整改好了，过期药品已清理', doubt: false });
     expect(readIntent('#7，过期药品已清理')).toEqual({ kind: 'fix', ref: 7, note: '过期药品已清理', doubt: false });
+    // A task's share (/布置) is reported done in the task's own words.
+    expect(readIntent('44号已经完成')).toEqual({ kind: 'fix', ref: 44, note: '已经完成', doubt: false });
+    expect(readIntent('#44 已经完成自查')).toEqual({ kind: 'fix', ref: 44, note: '已经完成自查', doubt: false });
+    expect(readIntent('2号已经完成自查，记录已补齐')).toEqual({ kind: 'fix', ref: 2, note: '已经完成自查，记录已补齐', doubt: false });
+    expect(readIntent('#4 自查完，记录已补齐')).toEqual({ kind: 'fix', ref: 4, note: '自查完，记录已补齐', doubt: false });
   });
   it('does not take 3号楼 for an issue', () => {
     expect(readIntent('3号楼的路灯已修好')).toEqual({ kind: 'fix', ref: undefined, note: '3号楼的路灯已修好', doubt: false });
