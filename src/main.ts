@@ -16,6 +16,9 @@ import { ExitCode } from './exit-codes';
  * redis-server. `npm run worker` (role "worker"): the workers and ticks alone, on REDIS_URL or
  * on the embedded server's socket under DATA_DIR.
  */
+/** Signals this close together are one request (see the handler). */
+const SAME_REQUEST_MS = 2_000;
+
 export async function main(role: 'server' | 'worker' = 'server'): Promise<void> {
   if (process.env.TZ !== 'Asia/Shanghai') fail(`TZ: must be Asia/Shanghai (got "${process.env.TZ}")`, ExitCode.config);
 
@@ -81,12 +84,19 @@ export async function main(role: 'server' | 'worker' = 'server'): Promise<void> 
     return shuttingDown;
   };
 
+  // `kill -- -<pgid>` (a service manager, a script stopping `make run`) signals make and the bot
+  // together, and make passes it on: one request that arrives twice. Only a signal some time after
+  // the first is someone insisting; even then the embedded redis-server is stopped, not orphaned.
+  let firstSignalAt = 0;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
       if (shuttingDown) {
+        if (Date.now() - firstSignalAt < SAME_REQUEST_MS) return;
         logger.warn({ signal }, 'second signal: exiting now');
-        process.exit(ExitCode.unexpected);
+        void Promise.resolve(embedded?.stop()).finally(() => process.exit(ExitCode.unexpected));
+        return;
       }
+      firstSignalAt = Date.now();
       void shutdown(ExitCode.ok, signal);
     });
   }

@@ -133,6 +133,19 @@ describe('npm start (src/main.ts)', () => {
     expect(existsSync(path.join(dir, 'redis', 'redis.sock'))).toBe(false);
   });
 
+  it('takes a signal sent twice at once (kill -- -<pgid> of make run) as one stop, and leaves no redis-server', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'duban-main-'));
+    const started = startMain({ DATA_DIR: dir, PORT: '0' });
+    const redisLine = await started.waitForLog('embedded redis-server started');
+    await started.waitForLog('duban listening');
+    started.child.kill('SIGTERM');
+    // The second one after the first is being handled, as make's copy arrives.
+    await started.waitForLog('shutting down');
+    started.child.kill('SIGTERM');
+    expect(await exitCode(started.child)).toBe(ExitCode.ok);
+    expect(() => process.kill(redisLine.pid as number, 0)).toThrow();
+  });
+
   it('exits within STOP_TIMEOUT_MS when Redis is gone and the stop cannot finish', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'duban-main-'));
     const redis = await startEmbeddedRedis({ dir: path.join(dir, 'external'), logger: pino({ level: 'silent' }), tcp: true, persistence: false });
