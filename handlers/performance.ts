@@ -1,10 +1,13 @@
 import { meanScore, mergeFigures } from '../src/domain/performance';
 import type { Person, Unit } from '../src/domain/org';
 import { spanOfMonths } from '../src/domain/period-span';
+import { talksReadable } from '../src/domain/talk';
 import type { Practice } from '../src/domain/practice';
 import { monthKey } from '../src/domain/time';
 import type { Token } from '../src/parsing/args';
+import { normalizeText } from '../src/parsing/normalize';
 import { peopleIndex } from '../src/parsing/people';
+import { nearNames } from '../src/pipeline/name-suggest';
 import { parsePeriod, type Period } from '../src/parsing/period';
 import { unitIndex } from '../src/parsing/units';
 import { areaWords } from '../src/pipeline/area';
@@ -34,7 +37,10 @@ export default defineCommand({
   args: grammarInput,
   async run(ctx, { args }) {
     const now = ctx.clock.now().getTime();
-    const words: Token[] = [...args.mentions.map((m) => ({ raw: `@${m}`, norm: `@${m}` })), ...args.words];
+    // "陈晓燕，今年": a comma is a space here (names and periods hold none).
+    const words: Token[] = [...args.mentions.map((m) => ({ raw: `@${m}`, norm: `@${m}` })), ...args.words].flatMap((w) =>
+      w.raw.split(/[，,、；;。]+/u).filter(Boolean).map((raw) => ({ raw, norm: normalizeText(raw) })),
+    );
     let period: Period | undefined;
     let target: Target | undefined;
     for (const w of words) {
@@ -73,6 +79,8 @@ function readTarget(ctx: CommandContext, raw: string): Target {
   const m = unitIndex(ctx.org).match(name);
   if (m.kind === 'one') return { kind: 'unit', unit: m.unit };
   if (m.kind === 'many') throw new UsageError(`“${clipForReply(name, 12)}”对应多个单位：${m.units.map((u) => u.town + u.name).join('、')}，请写完整名称`, EXAMPLE);
+  const near = nearNames(ctx.org, name);
+  if (near.length) throw new UsageError(`找不到“${clipForReply(name, 12)}”，是不是：${near.join('、')}？`, `/档案 ${near[0]}`);
   throw new UsageError(`找不到“${clipForReply(name, 12)}”：请写书记的姓名（或 @姓名）或单位名称`, EXAMPLE);
 }
 
@@ -102,14 +110,15 @@ async function record(ctx: CommandContext, target: Target, units: Unit[], hidden
   const span = spanOfMonths(period.months);
   const person = target.kind === 'person' ? target.person.userid : target.unit.secretary;
   const label = target.kind === 'person' ? target.person.name : `${target.unit.town}${target.unit.name}`;
+  // Talks only where /约谈 itself may be read: never read, let alone shown, anywhere else.
+  const readable = talksReadable(ctx.org, ctx.sender.userid, { single: ctx.message.chatType === 'single', chatId: ctx.message.chatId });
   const [figures, board, talks, practices] = await Promise.all([
     ctx.records.performance.units(unitIds, period.months, now),
     ctx.jobs.scores.board({ scope: { label, unitIds }, period }),
-    target.kind === 'person' ? ctx.records.talks.forPerson(target.person.userid, span) : ctx.records.talks.forUnits(unitIds, span),
+    !readable ? undefined : target.kind === 'person' ? ctx.records.talks.forPerson(target.person.userid, span) : ctx.records.talks.forUnits(unitIds, span),
     practicesOf(ctx, unitIds, span),
   ]);
-  // A leader sees only the talks about the units they may see.
-  const shownTalks = hidden ? talks.filter((t) => !t.unitIds.length || t.unitIds.some((u) => unitIds.includes(u))) : talks;
+  const shownTalks = talks ?? (ctx.sender.roles.includes('admin') ? 'elsewhere' : 'hidden');
   const scores = unitIds.flatMap((id) => {
     const row = board.units.find((r) => r.id === id);
     return row ? [{ unitId: id, score: row.score }] : [];
@@ -121,6 +130,7 @@ async function record(ctx: CommandContext, target: Target, units: Unit[], hidden
       person,
       units,
       periodLabel: period.label,
+      past: !!period.months?.length && period.months.every((m) => m < monthKey(now)),
       figures: mergeFigures(figures.values()),
       talks: shownTalks,
       practices,

@@ -5,6 +5,7 @@ import type { Token } from '../src/parsing/args';
 import { normalizeText } from '../src/parsing/normalize';
 import { joinPageWords } from '../src/parsing/page-words';
 import { peopleIndex } from '../src/parsing/people';
+import { nearNames } from '../src/pipeline/name-suggest';
 import { isRelativeDay, readTalkTime } from '../src/parsing/talk-time';
 import { unitIndex } from '../src/parsing/units';
 import { defineCommand, grammarInput, type CommandContext } from '../src/pipeline/command';
@@ -17,6 +18,9 @@ import { talkCard, talkLine, talkRecorded } from '../src/rendering/talks';
 const EXAMPLE = '/约谈 斑竹村 3件问题逾期超过一周未整改，提醒抓紧销号';
 const PAGE_SIZE = 10;
 const LIST_WORDS = new Set(['清单', '列表', '全部', 'list', 'ls', 'all']);
+/** What separates a name from the reason written right after it: "陈晓燕，台账不规范". */
+const AFTER_NAME = /[，,、；;:：。！!？?]/u;
+const PUNCT_ONLY = /^[，,、；;:：。！!？?.\s]+$/u;
 
 /**
  * /约谈: record a 提醒约谈 held with a secretary (named, @-ed, or as their unit), list them, or
@@ -33,12 +37,14 @@ export default defineCommand({
   args: grammarInput,
   async run(ctx, { text, args }) {
     assertDepartmentChat(ctx);
-    const first = args.words[0];
-    if (args.refs.length && !args.words.length && !args.mentions.length) {
+    // "/约谈 #1，": punctuation after the number is not a word.
+    const words = args.words.filter((w) => !PUNCT_ONLY.test(w.norm));
+    const first = words[0];
+    if (args.refs.length && !words.length && !args.mentions.length) {
       if (args.refs.length > 1) throw new UsageError('查看约谈记录请只写编号', '/约谈 #3');
       return show(ctx, args.refs[0]!);
     }
-    if (first && LIST_WORDS.has(normalizeText(first.norm).toLowerCase()) && !text.trim().startsWith('@')) return list(ctx, args.words.slice(1));
+    if (first && LIST_WORDS.has(normalizeText(first.norm).toLowerCase()) && !text.trim().startsWith('@')) return list(ctx, words.slice(1));
     if (!text.trim()) throw new UsageError('请写明约谈谁和事由', EXAMPLE);
     return record(ctx, text);
   },
@@ -50,13 +56,20 @@ function assertDepartmentChat(ctx: CommandContext): void {
 }
 
 /** Whom the talk was with: a person (by name or @name) or a unit, which stands for its secretary. */
-function readWhom(ctx: CommandContext, token: string): { person: Person; units: Unit[] } {
+function readWhom(ctx: CommandContext, token: string, reason: string): { person: Person; units: Unit[] } {
   const name = token.replace(/^[@＠]/u, '');
   const person = peopleIndex(ctx.org).find(name);
   if (person) return { person, units: ctx.org.units.filter((u) => u.secretary === person.userid) };
   const m = unitIndex(ctx.org).match(name);
   if (m.kind === 'many') throw new UsageError(`“${clipForReply(name, 12)}”对应多个单位：${m.units.map((u) => u.town + u.name).join('、')}，请写完整名称`, EXAMPLE);
-  if (m.kind === 'none') throw new UsageError(`找不到“${clipForReply(name, 12)}”：请先写约谈对象的姓名（或 @姓名）或单位名称`, EXAMPLE);
+  if (m.kind === 'none') {
+    const near = nearNames(ctx.org, name);
+    if (near.length) {
+      const example = `/约谈 ${near[0]} ${reason || '事由'}`.trim();
+      throw new UsageError(`找不到“${clipForReply(name, 12)}”，是不是：${near.join('、')}？`, clipForReply(example, 60));
+    }
+    throw new UsageError(`找不到“${clipForReply(name, 12)}”：请先写约谈对象的姓名（或 @姓名）或单位名称`, EXAMPLE);
+  }
   const unit = m.unit;
   const secretary = unit.secretary ? ctx.org.person(unit.secretary) : undefined;
   if (!secretary) throw new UsageError(`${unit.town}${unit.name}没有登记书记（责任人），请直接写约谈对象的姓名`, EXAMPLE);
@@ -65,7 +78,10 @@ function readWhom(ctx: CommandContext, token: string): { person: Person; units: 
 
 async function record(ctx: CommandContext, text: string): Promise<string> {
   const tokens = text.trim().split(/\s+/u);
-  const { person, units } = readWhom(ctx, tokens[0]!);
+  // "陈晓燕，台账不规范": the name ends at the first punctuation mark, the reason follows.
+  const cut = tokens[0]!.search(AFTER_NAME);
+  if (cut > 0) tokens.splice(0, 1, tokens[0]!.slice(0, cut), tokens[0]!.slice(cut));
+  const { person, units } = readWhom(ctx, tokens[0]!, tokens.slice(1).join(' ').replace(/^[，,、；;:：。\s]+/u, ''));
   const now = ctx.clock.now().getTime();
   const heldBy = [ctx.sender.userid];
   let when: { at: number; dayOnly: boolean } = { at: now, dayOnly: false };

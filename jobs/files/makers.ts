@@ -1,3 +1,4 @@
+import { talksReadable } from '../../src/domain/talk';
 import { performanceSheet } from '../../src/rendering/xlsx/performance-sheet';
 import { practiceSheet } from '../../src/rendering/xlsx/practice-sheet';
 import { PerformanceReader } from '../../src/store/performance-reader';
@@ -25,6 +26,8 @@ const ledgerSheets: readonly SheetProvider[] = [
       { performance: new PerformanceReader(deps.redis, deps.keys), talks: new TalkStore(deps.redis, deps.keys), practices: new PracticeStore(deps.redis, deps.keys), board: (q) => computeScoreBoard(deps, q) },
       req,
       deps.clock.now().getTime(),
+      // A single chat's messages carry the sender's userid as the chat (src/wecom/to-incoming.ts).
+      talksReadable(deps.org(), req.requester, { single: req.chatId === req.requester, chatId: req.chatId }),
     ),
 ];
 

@@ -54,6 +54,9 @@ const responseSchema = z.object({ errcode: z.number(), errmsg: z.string().option
 const uploadResponseSchema = responseSchema.extend({ media_id: z.string().min(1).optional() });
 
 /** Text ≤ 2048 bytes, markdown ≤ 4096: cut at a line break and say so. */
+/** A group robot's markdown holds at most this many bytes of UTF-8 (docs/wecom-protocol.md §4.2). */
+export const MARKDOWN_MAX_BYTES = 4096;
+
 export function fitBytes(text: string, max: number): string {
   if (Buffer.byteLength(text) <= max) return text;
   const tail = '\n…（内容过长，已截断，请用 /清单 查看全部）';
@@ -79,7 +82,7 @@ export class WebhookChannel implements Channel {
     const body =
       push.format === 'text'
         ? { msgtype: 'text', text: { content: fitBytes(push.content, 2048), mentioned_list: push.mentions } }
-        : { msgtype: 'markdown', markdown: { content: fitBytes(push.content + push.mentions.map((u) => ` <@${u}>`).join(''), 4096) } };
+        : { msgtype: 'markdown', markdown: { content: fitBytes(push.content + push.mentions.map((u) => ` <@${u}>`).join(''), MARKDOWN_MAX_BYTES) } };
     await this.post('send', { 'content-type': 'application/json' }, JSON.stringify(body));
   }
 

@@ -22,6 +22,11 @@ export interface TalkAdvice {
 export const RECENT_TALK_DAYS = 30;
 /** How many issue numbers each line names. */
 export const ADVICE_OLDEST = 3;
+/**
+ * How many units the 通报 names at most (then "等 K 个单位"): a suggestion to read in a chat,
+ * not a list; the full picture is /status and the 考核 ranking.
+ */
+export const ADVICE_UNITS_SHOWN = 10;
 
 /** The deadline bound: an issue whose deadline is before it is overdue more than `overdueDays`. */
 export function adviceBound(rule: Policy['talkAdvice'], now: number): number {

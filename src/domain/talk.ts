@@ -1,3 +1,5 @@
+import type { Org } from './org';
+
 /**
  * A 提醒约谈 (reminder talk) the department held with a secretary who fell behind
  * (docs/design.md §4.17): who held it, when, with whom, why, and the issues behind it. A record
@@ -48,4 +50,16 @@ export function refsInText(text: string): number[] {
   const out: number[] = [];
   for (const m of text.matchAll(/[#＃]\s*(\d{1,9})(?!\d)/gu)) out.push(Number(m[1]));
   return [...new Set(out)];
+}
+
+/**
+ * Whether a talk's details may be read here (docs/design.md §4.17, §4.18): by 组织部 only, and
+ * only in the admin group or a single chat. Anywhere else — a work group, where the secretary
+ * and the whole team read along — a talk is not shown at all, not even as a count: the count
+ * alone says the department has talked to that secretary. One rule for /约谈, /档案 and the
+ * workbook's 实绩档案 sheet (a file lands in the chat that asked for it).
+ */
+export function talksReadable(org: Pick<Org, 'isAdmin' | 'chats'>, userid: string, where: { single: boolean; chatId: string }): boolean {
+  if (!org.isAdmin(userid)) return false;
+  return where.single || org.chats.some((c) => c.chatid === where.chatId && c.scope.kind === 'admin');
 }

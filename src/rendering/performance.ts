@@ -15,8 +15,15 @@ export interface PerformanceRecord {
   person?: string | undefined;
   units: readonly Unit[];
   periodLabel: string;
+  /** The period ended before this month: 当前逾期 is then said to be as of today. */
+  past?: boolean;
   figures: PerformanceFigures;
-  talks: readonly Talk[];
+  /**
+   * The talks with the person, where they may be read (domain/talk.ts talksReadable);
+   * 'elsewhere' for 组织部 in a work group (told where to look); 'hidden' for everyone else:
+   * no line at all, not even a count.
+   */
+  talks: readonly Talk[] | 'elsewhere' | 'hidden';
   practices: readonly Practice[];
   /** Each unit's score, in the units' order (a unit missing from the board is left out). */
   scores: readonly { unitId: string; score: number }[];
@@ -39,12 +46,15 @@ export function performanceText(org: Org, policy: Pick<Policy, 'grades' | 'ratin
   const f = r.figures;
   const lines = [
     `**实绩档案 · ${who} · ${userText(r.periodLabel)}**`,
-    `交办 ${f.assigned} 件：按期销号 ${f.closedOnTime}，逾期销号 ${f.closedLate}（按期率 ${pct(onTimeRate(f))}），当前逾期 ${f.overdueNow}`,
+    `交办 ${f.assigned} 件：按期销号 ${f.closedOnTime}，逾期销号 ${f.closedLate}（按期率 ${pct(onTimeRate(f))}），${r.past ? '至今仍逾期' : '当前逾期'} ${f.overdueNow}`,
     `驳回 ${f.rejections} 次 · 反弹 ${f.relapses} 次`,
     scaleLine('完成效果', policy.grades, f.grades),
     scaleLine('群众评价', policy.ratings, f.ratings),
   ];
-  if (r.talks.length) {
+  if (r.talks === 'elsewhere') lines.push('提醒约谈：请在组织部的群或单聊督办助手查看');
+  else if (r.talks === 'hidden') {
+    // Nothing: a secretary or a work group is never told of a talk (docs/design.md §4.18).
+  } else if (r.talks.length) {
     lines.push(`提醒约谈 ${r.talks.length} 次：`);
     const newest = [...r.talks].reverse().slice(0, SHOWN);
     for (const t of newest) lines.push(`· ${talkWhen(t, now)} ${truncate(t.reason, 30)}（约谈 #${t.id}）`);

@@ -66,15 +66,17 @@ export function talkCard(org: Org, t: Talk, now: number): string {
 /**
  * The 通报's 建议提醒约谈 section (markdown): a suggestion to the department, each unit with its
  * secretary, how many issues are overdue past the threshold, the oldest of them, and a recent talk.
+ * `advice` is the units shown, `total` how many passed the rule: the rest are named as a count.
  */
-export function talkAdviceLines(org: Org, advice: readonly TalkAdvice[], rule: { overdueIssues: number; overdueDays: number }, now: number): string[] {
-  if (!advice.length) return [];
-  const lines = ['**建议提醒约谈（供组织部参考）**', `逾期超过${rule.overdueDays}天的问题达到 ${rule.overdueIssues} 件的单位：`];
+export function talkAdviceLines(org: Org, advice: readonly TalkAdvice[], total: number, rule: { overdueIssues: number; overdueDays: number }, now: number): string[] {
+  if (!total) return [];
+  const lines = ['**建议提醒约谈（供组织部参考）**', `逾期超过${rule.overdueDays}天的问题达到 ${rule.overdueIssues} 件的单位${total > advice.length ? `共 ${total} 个` : ''}：`];
   for (const a of advice) {
     const who = a.secretary ? personName(org, a.secretary) : '未登记书记';
     const talked = a.lastTalk !== undefined ? `，已于 ${talkWhen({ at: a.lastTalk, dayOnly: true }, now)} 约谈` : '';
     lines.push(`> ${unitLabel(org, a.unitId)}（${who}）：${a.count} 件，最久 ${a.oldest.map((id) => `#${id}`).join(' ')}${talked}`);
   }
+  if (total > advice.length) lines.push(`> …等 ${total - advice.length} 个单位（各单位逾期情况见 \`/status\`）`);
   lines.push('约谈后请用 `/约谈 单位 事由` 记录；本建议不会发给书记。');
   return lines;
 }

@@ -29,6 +29,8 @@ const org = parseOrg(stringifyYaml(raw), {});
 const { app, clock } = appForFile(NOW, { org });
 const keys = () => createKeys(app().prefix);
 const say = (userId: string, chatId: string, text: string) => app().client.say({ userId, chatId, text: `@${BOT_NAME} ${text}` });
+/** A single chat with the bot (no chat id). */
+const single = (userId: string, text: string) => app().client.say({ userId, text });
 const june = (day: number, hour = 10) => Date.parse(`2026-06-${String(day).padStart(2, '0')}T${String(hour).padStart(2, '0')}:00:00+08:00`);
 const endOf = (day: number) => june(day + 1, 0) - 1;
 
@@ -105,12 +107,12 @@ describe('/档案', () => {
     );
   });
 
-  it('reads a unit and a period: 斑竹村 in 2025 has only G', async () => {
+  it('reads a unit and a period: 斑竹村 in 2025 has only G, its overdue figure said to be as of today', async () => {
     const score = await scoreOf('banzhu', parsePeriod('2025', Date.parse(NOW))!);
     expect(await say('u_admin', 'CHAT_ADMIN', '/实绩档案 斑竹村 2025')).toBe(
       [
         '**实绩档案 · 陈晓燕（福禄镇斑竹村） · 2025年**',
-        '交办 1 件：按期销号 1，逾期销号 0（按期率 100.0%），当前逾期 0',
+        '交办 1 件：按期销号 1，逾期销号 0（按期率 100.0%），至今仍逾期 0',
         '驳回 0 次 · 反弹 0 次',
         '完成效果：好 0、较好 0、一般 0、差 0',
         '群众评价：满意 0、基本满意 0、不满意 0',
@@ -136,10 +138,64 @@ describe('/档案', () => {
 
   it.each<[string, string]>([
     ['/档案 李大勇', '⚠️ 李大勇不是哪个单位的书记（责任人），实绩档案按书记或单位查看\n例如：`/档案 陈晓燕 今年`'],
-    ['/档案 火星村', '⚠️ 找不到“火星村”：请写书记的姓名（或 @姓名）或单位名称\n例如：`/档案 陈晓燕 今年`'],
+    ['/档案 张三丰', '⚠️ 找不到“张三丰”：请写书记的姓名（或 @姓名）或单位名称\n例如：`/档案 陈晓燕 今年`'],
+    ['/档案 陈小燕', '⚠️ 找不到“陈小燕”，是不是：陈晓燕？\n例如：`/档案 陈晓燕`'],
     ['/档案', '⚠️ 请写明要看谁的实绩档案：书记的姓名或单位名称\n例如：`/档案 陈晓燕 今年`'],
   ])('answers %s with what is wrong and an example', async (text, want) => {
     expect(await say('u_admin', 'CHAT_ADMIN', text)).toBe(want);
+  });
+});
+
+/**
+ * 约谈 are the department's own records (docs/design.md §4.17, §4.18): /档案 shows them only to
+ * 组织部 in its group or a single chat. The secretary, a leader, and 组织部 in a work group (where
+ * the whole team reads along) see neither the reason, nor the date, nor a count.
+ */
+describe('/档案 keeps 约谈 to 组织部', () => {
+  const REASON = '逾期未整改，提醒抓紧';
+  const noTalk = (text: string) => {
+    expect(text).toMatch(/^\*\*实绩档案 · 陈晓燕/u);
+    expect(text).not.toContain(REASON);
+    expect(text).not.toContain('6月18日');
+    expect(text).not.toMatch(/约谈 #|约谈 \d+ 次/u);
+  };
+
+  it('shows the secretary their record without the talk, in the work group and in a single chat', async () => {
+    const inGroup = await say('u_sec_banzhu', 'CHAT_T1', '/档案');
+    noTalk(inGroup);
+    expect(inGroup).not.toContain('约谈');
+    const alone = await single('u_sec_banzhu', '/档案');
+    noTalk(alone);
+    expect(alone).not.toContain('约谈');
+  });
+
+  it('shows a leader the figures without the talk, in the group and alone', async () => {
+    for (const text of [await say('u_luo', 'CHAT_T1', '/档案 陈晓燕'), await single('u_luo', '/档案 陈晓燕')]) {
+      noTalk(text);
+      expect(text).not.toContain('约谈');
+      expect(text).toContain('交办 4 件');
+    }
+  });
+
+  it('tells 组织部 in a work group where to look, without a count', async () => {
+    const text = await say('u_admin', 'CHAT_T1', '/档案 陈晓燕');
+    noTalk(text);
+    expect(text).toContain('提醒约谈：请在组织部的群或单聊督办助手查看');
+  });
+
+  it('shows 组织部 the talk in a single chat, as in its group', async () => {
+    expect(await single('u_admin', '/档案 陈晓燕')).toContain(`提醒约谈 1 次：\n· 6月18日 15:00 #3 ${REASON}（约谈 #1）`);
+  });
+});
+
+/** As a new user types it: without the slash, Traditional, a comma between name and period. */
+describe('/档案 typed loosely', () => {
+  it('reads Traditional, with or without the slash, and a comma before the period', async () => {
+    const want = await say('u_admin', 'CHAT_ADMIN', '/档案 陈晓燕');
+    expect(await say('u_admin', 'CHAT_ADMIN', '/檔案 陳曉燕')).toBe(want);
+    // Reading only: done at once without the slash (docs/design.md §4.11).
+    expect(await say('u_admin', 'CHAT_ADMIN', '檔案 陳曉燕')).toContain('**实绩档案 · 陈晓燕（福禄镇斑竹村、福禄镇石堰村） · 2026年**');
+    expect(await say('u_admin', 'CHAT_ADMIN', '/档案 陈晓燕，2025')).toMatch(/^\*\*实绩档案 · 陈晓燕（福禄镇斑竹村、福禄镇石堰村） · 2025年\*\*/u);
   });
 });
 
@@ -152,7 +208,7 @@ describe('the export’s 实绩档案 sheet', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('has one row per secretary with the /档案 figures, in the workbook’s table layout', async () => {
+  it('has one row per secretary with the /档案 figures, in the workbook’s table layout; 组织部’s file counts the talks, never their reasons', async () => {
     const now = Date.parse(NOW);
     const period = parsePeriod('今年', now)!;
     const fulu = org.units.filter((u) => u.town === '福禄镇').map((u) => u.id);
@@ -177,5 +233,30 @@ describe('the export’s 实绩档案 sheet', () => {
     expect(others.map((r) => r[1])).toEqual(['周永红', '马玉琴', '任国华', '卢晓琳']);
     for (const r of others) expect([r[4], r[7], r[20]]).toEqual([0, undefined, 100]);
     expect(ws.rowCount).toBe(7);
+    expect(cellsOf(wb).filter((v) => v.includes('提醒抓紧'))).toEqual([]);
+  });
+
+  it('leaves 约谈 out of a leader’s export (the file lands in the work group): no count, no reason', async () => {
+    const now = Date.parse(NOW);
+    const period = parsePeriod('今年', now)!;
+    const fulu = org.units.filter((u) => u.town === '福禄镇').map((u) => u.id);
+    const req: FileRequest = { id: 'perfsheet2', kind: 'ledger', requester: 'u_luo', chatId: 'CHAT_T1', scope: { label: '福禄镇', unitIds: fulu }, period: { label: period.label, months: period.months! }, createdAt: now, expiresAt: now + DAY_MS, extra: {} };
+    const file = path.join(dir, 'perf-leader.xlsx');
+    await makers.ledger!(req, file, { redis: app().redis, keys: keys(), ledger: new LedgerStore(app().redis, keys()), org: () => org, clock, logger: captureLogs().logger });
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(file);
+    const ws = wb.getWorksheet('实绩档案')!;
+    const headers = (ws.getRow(2).values as ExcelJS.CellValue[]).slice(1);
+    expect(headers).not.toContain('约谈次数');
+    expect(headers.slice(-2)).toEqual(['典型经验', '得分']);
+    expect((ws.getRow(3).values as ExcelJS.CellValue[]).slice(1, 5)).toEqual([1, '陈晓燕', '斑竹村、石堰村', '福禄镇']);
+    expect(cellsOf(wb).filter((v) => v.includes('约谈') || v.includes('提醒抓紧'))).toEqual([]);
   });
 });
+
+/** Every cell's text in the workbook. */
+function cellsOf(wb: ExcelJS.Workbook): string[] {
+  const out: string[] = [];
+  wb.eachSheet((ws) => ws.eachRow((row) => row.eachCell((c) => out.push(String(c.text ?? '')))));
+  return out;
+}

@@ -88,7 +88,10 @@ describe('recording a 提醒约谈', () => {
   it.each<[string, string]>([
     ['/约谈', `⚠️ 请写明约谈谁和事由\n例如：\`${EXAMPLE}\``],
     ['/约谈 斑竹村', `⚠️ 请写明约谈陈晓燕的事由\n例如：\`${EXAMPLE}\``],
-    ['/约谈 火星村 整改拖沓', `⚠️ 找不到“火星村”：请先写约谈对象的姓名（或 @姓名）或单位名称\n例如：\`${EXAMPLE}\``],
+    ['/约谈 张三丰 整改拖沓', `⚠️ 找不到“张三丰”：请先写约谈对象的姓名（或 @姓名）或单位名称\n例如：\`${EXAMPLE}\``],
+    // A typo is offered the names it is close to, the message pre-filled; nothing is recorded.
+    ['/约谈 陈小燕 台账不规范', '⚠️ 找不到“陈小燕”，是不是：陈晓燕？\n例如：`/约谈 陈晓燕 台账不规范`'],
+    ['/约谈 斑竹材，台账不规范', '⚠️ 找不到“斑竹材”，是不是：斑竹村？\n例如：`/约谈 斑竹村 台账不规范`'],
     ['/约谈 大兴精密机械公司 整改拖沓', `⚠️ 大兴镇大兴精密机械公司没有登记书记（责任人），请直接写约谈对象的姓名\n例如：\`${EXAMPLE}\``],
     ['/约谈 斑竹村 @唐建平 整改拖沓', `⚠️ @唐建平 不是组织部的同志：约谈人只记组织部的同志，约谈对象写在最前面\n例如：\`${EXAMPLE}\``],
     ['/约谈 斑竹村 时间:2026年7月1日 整改拖沓', '⚠️ 约谈时间不能晚于现在：请记录已经进行的约谈\n例如：`/约谈 斑竹村 时间:12月1日 整改进度滞后`'],
@@ -162,5 +165,33 @@ describe('建议提醒约谈 in the weekly 通报', () => {
     expect(later).toContain(`> 福禄镇斑竹村（陈晓燕）：4 件，最久 #${ids.banzhu[0]} #${ids.banzhu[1]} #${ids.banzhu[2]}\n`);
     expect(later).not.toContain('已于');
     expect(later).toContain('福禄镇石堰村（李大勇）：3 件');
+  });
+});
+
+/** As a new user types it: punctuation after the name, a full-width colon, no slash, Traditional. */
+describe('/约谈 typed loosely', () => {
+  it('splits a name followed by Chinese punctuation from the reason', async () => {
+    clock.set('2026-07-20T11:00:00+08:00');
+    expect(await say('u_admin', 'CHAT_ADMIN', '/约谈 陈晓燕，台账不规范')).toMatch(/^✅ 已记录 \*\*约谈 #4\*\*：约谈 陈晓燕（福禄镇斑竹村）\n时间：7月20日 11:00\n约谈人：何静怡\n事由：台账不规范\n/u);
+    expect(await talks().get(4)).toMatchObject({ person: 'u_sec_banzhu', unitIds: ['banzhu'], reason: '台账不规范' });
+    expect(await say('u_admin', 'CHAT_ADMIN', '/约谈 斑竹村：整改慢')).toMatch(/^✅ 已记录 \*\*约谈 #5\*\*：约谈 陈晓燕（福禄镇斑竹村）\n[^]*\n事由：整改慢\n/u);
+  });
+
+  it('reads 时间： with a full-width colon, and Traditional characters', async () => {
+    expect(await say('u_admin', 'CHAT_ADMIN', '/约谈 石堰村 时间：7月1日 整改进度滞后')).toMatch(/^✅ 已记录 \*\*约谈 #6\*\*：约谈 李大勇（福禄镇石堰村）\n时间：7月1日\n/u);
+    expect(await talks().get(6)).toMatchObject({ at: at('2026-07-01T00:00:00'), dayOnly: true, reason: '整改进度滞后' });
+    expect(await say('u_admin', 'CHAT_ADMIN', '/約談 陳曉燕 臺賬不規範')).toMatch(/^✅ 已记录 \*\*约谈 #7\*\*：约谈 陈晓燕（福禄镇斑竹村）\n[^]*\n事由：臺賬不規範\n/u);
+  });
+
+  it('shows 约谈 #1 for "/约谈 #1，" (the comma is not a name)', async () => {
+    expect(await say('u_admin', 'CHAT_ADMIN', '/约谈 #1，')).toMatch(/^\*\*约谈 #1\*\* 约谈 陈晓燕（福禄镇斑竹村）\n/u);
+  });
+
+  it('without the slash offers the command and records nothing (docs/design.md §4.11)', async () => {
+    const before = await app().redis.get(keys().talkSeq);
+    const reply = await say('u_admin', 'CHAT_ADMIN', '约谈 斑竹村 台账不规范');
+    expect(reply).toContain('/约谈 斑竹村 台账不规范');
+    expect(reply).not.toContain('已记录');
+    expect(await app().redis.get(keys().talkSeq)).toBe(before);
   });
 });

@@ -22,7 +22,8 @@ export interface SecretaryRecord {
   person: string;
   units: Unit[];
   figures: PerformanceFigures;
-  talks: number;
+  /** Undefined where talks may not be read (domain/talk.ts talksReadable). */
+  talks?: number | undefined;
   practices: number;
   score?: number | undefined;
 }
@@ -30,10 +31,12 @@ export interface SecretaryRecord {
 /**
  * The 实绩档案 sheet of the 台账 workbook (docs/design.md §4.18): one row per secretary of the
  * scope's units (a secretary of several units has one row over them; units without a
- * secretary on file have none), with the /档案 figures for the file's period.
+ * secretary on file have none), with the /档案 figures for the file's period. The 约谈次数
+ * column only when `withTalks` (the file goes to 组织部 in its group or a single chat; a
+ * leader's export lands in a work group). Never a talk's reason or date: those stay in /约谈.
  */
-export async function performanceSheet(org: Org, src: PerformanceSources, { scope, period }: SheetScope, now: number): Promise<TableSheet> {
-  const records = await secretaryRecords(org, src, scope, period, now);
+export async function performanceSheet(org: Org, src: PerformanceSources, { scope, period }: SheetScope, now: number, withTalks: boolean): Promise<TableSheet> {
+  const records = await secretaryRecords(org, src, scope, period, now, withTalks);
   const grades = org.policy.grades.map((g) => g.word);
   const ratings = org.policy.ratings.map((r) => r.word);
   const columns: SheetColumn[] = [
@@ -50,7 +53,7 @@ export async function performanceSheet(org: Org, src: PerformanceSources, { scop
     { header: '反弹', key: 'relapses', kind: 'number', width: 7 },
     ...grades.map((w, i): SheetColumn => ({ header: `效果·${w}`, key: `grade${i}`, kind: 'number', width: 8 })),
     ...ratings.map((w, i): SheetColumn => ({ header: `评价·${w}`, key: `rating${i}`, kind: 'number', width: 10 })),
-    { header: '约谈次数', key: 'talks', kind: 'number', width: 9 },
+    ...(withTalks ? [{ header: '约谈次数', key: 'talks', kind: 'number', width: 9 } satisfies SheetColumn] : []),
     { header: '典型经验', key: 'practices', kind: 'number', width: 9 },
     { header: '得分', key: 'score', kind: 'number', width: 8 },
   ];
@@ -82,7 +85,7 @@ export async function performanceSheet(org: Org, src: PerformanceSources, { scop
 }
 
 /** The secretaries of the scope in the org file's order of their first unit. */
-export async function secretaryRecords(org: Org, src: PerformanceSources, scope: SheetScope['scope'], period: SheetScope['period'], now: number): Promise<SecretaryRecord[]> {
+export async function secretaryRecords(org: Org, src: PerformanceSources, scope: SheetScope['scope'], period: SheetScope['period'], now: number, withTalks: boolean): Promise<SecretaryRecord[]> {
   const inScope = new Set(scope.unitIds);
   const bySecretary = new Map<string, Unit[]>();
   for (const u of org.units) {
@@ -94,7 +97,7 @@ export async function secretaryRecords(org: Org, src: PerformanceSources, scope:
   const [figures, board, talks, practices] = await Promise.all([
     src.performance.units(unitIds, period.months, now),
     src.board({ scope, period }),
-    src.talks.all(span),
+    withTalks ? src.talks.all(span) : [],
     countPractices(src.practices, unitIds, span),
   ]);
   const talksOf = new Map<string, number>();
@@ -104,7 +107,7 @@ export async function secretaryRecords(org: Org, src: PerformanceSources, scope:
     person,
     units,
     figures: mergeFigures(units.map((u) => figures.get(u.id)!)),
-    talks: talksOf.get(person) ?? 0,
+    talks: withTalks ? (talksOf.get(person) ?? 0) : undefined,
     practices: units.reduce((n, u) => n + (practices.get(u.id) ?? 0), 0),
     score: meanScore(units.flatMap((u) => (scoreOf.has(u.id) ? [scoreOf.get(u.id)!] : []))),
   }));
