@@ -3,7 +3,8 @@ import { restText } from '../src/parsing/args';
 import { defineCommand, grammarInput } from '../src/pipeline/command';
 import { NeedInput } from '../src/pipeline/errors';
 import { act, checkLength, refuseEarly, requireRef } from '../src/pipeline/issue-actions';
-import { readTaskRef } from '../src/domain/task';
+import { splitTaskRef } from '../src/domain/task';
+import { normalizeText } from '../src/parsing/normalize';
 import { unitLabel } from '../src/rendering/issue';
 import { userText } from '../src/rendering/safe-text';
 import { cancelTask } from './task';
@@ -22,8 +23,9 @@ export default defineCommand({
   async run(ctx, { args }) {
     // "#T3", "T3", "任务3": a task (/布置) — its open issues are withdrawn together.
     const first = args.refs.length ? undefined : args.words[0];
-    const task = first ? readTaskRef(first.raw) : undefined;
-    if (task !== undefined) return cancelTask(ctx, task, args.words.slice(1));
+    // "#T2，重复布置": the reference and the reason glued by a comma.
+    const task = first ? splitTaskRef(first.raw) : undefined;
+    if (task !== undefined) return cancelTask(ctx, task.id, [...(task.rest ? [{ raw: task.rest, norm: normalizeText(task.rest) }] : []), ...args.words.slice(1)]);
     const id = requireRef(ctx, args, EXAMPLE);
     const reason = restText(args.words);
     if (!reason) await refuseEarly(ctx, id, { type: 'cancel', reason: '…' });

@@ -1,6 +1,6 @@
 import { defaultRoundName, isOpen, ROUND_NAME_MAX, roundRef, type Round } from '../src/domain/round';
-import { readRoundScope } from '../src/domain/round-scope';
-import { districtScope } from '../src/domain/visibility';
+import { readRoundScope } from '../src/parsing/unit-scope';
+import { districtScope, visibleUnits } from '../src/domain/visibility';
 import type { Token } from '../src/parsing/args';
 import { restText } from '../src/parsing/args';
 import { normalizeText } from '../src/parsing/normalize';
@@ -69,8 +69,8 @@ async function start(ctx: CommandContext, words: readonly Token[], scopeText: st
     label = '全区';
     unitIds = districtScope(ctx.org).units.map((u) => u.id);
   } else {
-    const read = readRoundScope(ctx.org, ctx.sender, scopeText);
-    if (read.kind === 'unknown') throw new UsageError(`范围里的“${clipForReply(read.part)}”不是镇街、单位类型、工作队或单位`, EXAMPLE);
+    const read = readRoundScope(ctx.org, visibleUnits(ctx.org, ctx.sender.userid), scopeText);
+    if (read.kind === 'unknown') throw new UsageError(`范围里的“${clipForReply(read.part)}”不是镇街、单位类型、工作队或单位${read.near.length ? `。是不是“${read.near.join('”或“')}”？` : ''}`, read.near.length ? `/巡查 开始 ${name} 范围:${read.near[0]}` : EXAMPLE);
     if (read.kind === 'ambiguous') throw new UsageError(`“${clipForReply(read.part)}”对应多个单位：${read.units.map((u) => u.town + u.name).join('、')}`, `/巡查 开始 ${name} 范围:${read.units[0]!.town}${read.units[0]!.name}`);
     if (read.kind === 'outside') throw new PermissionError('组织部（管理员）', `${read.label}不在你的范围内`);
     if (read.kind === 'empty') throw new UsageError('请写明巡查范围', EXAMPLE);

@@ -1,3 +1,5 @@
+import { readTaskRef } from '../src/domain/task';
+import { UsageError } from '../src/pipeline/errors';
 import { defineCommand, grammarInput } from '../src/pipeline/command';
 import { assertChatShows } from '../src/pipeline/chat-scope';
 import { assertVisible, loadIssue, requireRef } from '../src/pipeline/issue-actions';
@@ -16,6 +18,9 @@ export default defineCommand({
   example: '/查看 #12',
   args: grammarInput,
   async run(ctx, { args }) {
+    // "/查看 #T1" names a task, which /任务 shows.
+    const task = !args.refs.length && args.words[0] ? readTaskRef(args.words[0].raw) : undefined;
+    if (task !== undefined) throw new UsageError(`#T${task} 是任务编号，查看任务进度请发送 \`/任务 #T${task}\``, `/任务 #T${task}`);
     const id = requireRef(ctx, args, '/查看 #12');
     const issue = await loadIssue(ctx, id);
     assertVisible(ctx, issue);

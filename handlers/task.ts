@@ -2,7 +2,8 @@ import { actorFor } from '../src/domain/actor';
 import { OPEN_STATES, type Issue } from '../src/domain/issue';
 import { apply, isRefusal, type Outcome } from '../src/domain/lifecycle';
 import { spanOfMonths } from '../src/domain/period-span';
-import { bucketOf, countsFromStates, readTaskRef, type Task, type TaskCounts } from '../src/domain/task';
+import { bucketOf, countsFromStates, readTaskRef, splitTaskRef, type Task, type TaskCounts } from '../src/domain/task';
+import { jobIdPart } from '../jobs/push';
 import { visibleUnits } from '../src/domain/visibility';
 import { monthKey } from '../src/domain/time';
 import { restText, type Token } from '../src/parsing/args';
@@ -15,7 +16,7 @@ import { ConflictError, NeedInput, NotFoundError, PermissionError, UsageError } 
 import { checkLength, throwRefusal } from '../src/pipeline/issue-actions';
 import { clipForReply } from '../src/rendering/clip';
 import { userText } from '../src/rendering/safe-text';
-import { taskCard, taskListLine, taskRef, type TaskListRow, type TaskUnitRow } from '../src/rendering/tasks';
+import { assignedBy, taskCanceledPush, taskCard, taskListLine, taskRef, type TaskListRow, type TaskUnitRow } from '../src/rendering/tasks';
 
 const EXAMPLE = '/任务 #T3';
 const PAGE_SIZE = 10;
@@ -36,10 +37,14 @@ export default defineCommand({
   args: grammarInput,
   async run(ctx, { args }) {
     const first = args.words[0];
-    // "/任务 #3": the grammar reads #3 as an issue reference; here a number can only be a task.
-    const id = args.refs[0] ?? (first ? readTaskRef(first.raw, true) : undefined);
+    // "/任务 #2": #2 is issue 2 everywhere, so it means that issue's task (a bare "2" or "T2" is task 2).
+    if (args.refs.length) {
+      if (args.refs.length > 1 || args.words.length) throw new UsageError('查看任务请只写任务编号', EXAMPLE);
+      return showIssueTask(ctx, args.refs[0]!);
+    }
+    const id = first ? readTaskRef(first.raw, true) : undefined;
     if (id !== undefined) {
-      if (args.refs.length > 1 || args.words.length > (args.refs.length ? 0 : 1)) throw new UsageError('查看任务请只写任务编号', EXAMPLE);
+      if (args.words.length > 1) throw new UsageError('查看任务请只写任务编号', EXAMPLE);
       return show(ctx, id);
     }
     if (!first || LIST_WORDS.has(normalizeText(first.norm).toLowerCase())) return list(ctx, first ? args.words.slice(1) : []);
@@ -59,6 +64,13 @@ async function loadTask(ctx: CommandContext, id: number): Promise<Task> {
   const task = await ctx.records.tasks.get(id);
   if (!task) throw new NotFoundError(`没有找到任务 ${taskRef(id)}`, '/任务 清单');
   return task;
+}
+
+/** "/任务 #2": the task issue #2 belongs to, or that #2 is an issue and task numbers are T-numbers. */
+async function showIssueTask(ctx: CommandContext, issueId: number): Promise<string> {
+  const issue = await ctx.ledger.get(issueId);
+  if (issue?.taskId !== undefined) return show(ctx, issue.taskId);
+  throw new UsageError(`#${issueId} 是问题编号${issue ? '，这个问题不属于任何任务' : ''}；任务编号写作 T${issueId}，查看问题请发送 \`/查看 #${issueId}\``, `/任务 T${issueId}`);
 }
 
 async function show(ctx: CommandContext, id: number): Promise<string> {
@@ -139,10 +151,10 @@ export async function cancelTask(ctx: CommandContext, id: number, words: readonl
   const example = `/撤销 ${taskRef(id)} 任务调整，另行布置`;
   const task = await loadTask(ctx, id);
   if (!ctx.sender.roles.includes('admin') && task.createdBy !== ctx.sender.userid) {
-    throw new PermissionError('组织部或布置该任务的人', `任务 ${taskRef(id)} 由${userText(task.source)}布置，只有组织部或布置人可以撤销`);
+    throw new PermissionError('组织部或布置该任务的人', `任务 ${taskRef(id)} ${assignedBy(task.source)}，只有组织部或布置人可以撤销`);
   }
   if (task.canceledAt !== undefined) throw new ConflictError(`任务 ${taskRef(id)} 已经撤销过了`);
-  const reason = restText(words);
+  const reason = reasonAfterRef(id, words);
   if (!reason) throw new NeedInput('reason', `请说明撤销任务 ${taskRef(id)} 的原因`, '任务调整，另行布置');
   checkLength('cancelReason', reason, example);
 
@@ -150,13 +162,17 @@ export async function cancelTask(ctx: CommandContext, id: number, words: readonl
     const now = ctx.clock.now().getTime();
     const issues = await ctx.ledger.getMany(task.units.map(([, issueId]) => issueId));
     const changes: { before: Issue; outcome: Outcome }[] = [];
+    const kept: Issue[] = [];
     for (const before of issues) {
-      if (!OPEN_STATES.includes(before.state)) continue;
+      if (!OPEN_STATES.includes(before.state)) {
+        kept.push(before);
+        continue;
+      }
       const result = apply(before, { type: 'cancel', reason: `撤销任务 ${taskRef(id)}：${reason}` }, actorFor(ctx.org, ctx.sender.userid, before.unitId), now);
       if (isRefusal(result)) throwRefusal(result);
       changes.push({ before, outcome: result });
     }
-    const done = await ctx.records.tasks.cancel(id, changes, ctx.sender.userid, now, reason);
+    const done = await ctx.records.tasks.cancel(id, changes, ctx.sender.userid, now, reason, kept);
     if (done.kind === 'stale') continue;
     if (done.kind === 'gone') throw new ConflictError(`任务 ${taskRef(id)} 已经撤销过了`);
     try {
@@ -164,11 +180,23 @@ export async function cancelTask(ctx: CommandContext, id: number, words: readonl
     } catch {
       // Stale reminders find their issue canceled and say nothing; the timers are only freed early here.
     }
-    const kept = issues.length - changes.length;
+    // One short notice per group the task went to; ids from the task and chat, so a retry queues nothing twice.
+    const chats = [...new Set(issues.map((i) => i.homeChat))];
+    const failed = await ctx.jobs.pushAfterCommit(
+      chats.map((chatId) => ({ id: `task-T${id}-cancel-${jobIdPart(chatId)}`, chatId, kind: 'task' as const, format: 'text' as const, content: taskCanceledPush(task, reason), createdAt: now })),
+    );
     return [
       `🗑 任务 **${taskRef(id)}** 已撤销，原因：${userText(reason)}`,
-      `未完成的 ${changes.length} 个问题已撤销${kept ? `，已完成或已撤销的 ${kept} 个保持不变` : ''}。记录保留在台账中。`,
+      `未完成的 ${changes.length} 个问题已撤销${kept.length ? `，已完成或已撤销的 ${kept.length} 个保持不变` : ''}。记录保留在台账中。`,
+      failed ? `撤销通知暂未发出（${failed} 个群），请稍后在相关群说明。` : `已通知 ${chats.length} 个群。`,
     ].join('\n');
   }
   throw new ConflictError(`任务 ${taskRef(id)} 的问题正被频繁修改，请稍后再试`);
+}
+
+/** The reason of /撤销 #T3: the words after the reference, without the reference again (a dialogue answer "#T3"). */
+function reasonAfterRef(id: number, words: readonly Token[]): string {
+  let text = restText(words);
+  for (let r = splitTaskRef(text); r && r.id === id; r = splitTaskRef(text)) text = r.rest.trim();
+  return text;
 }

@@ -16,6 +16,7 @@ import { processFile } from './files/process-file';
 import { EXPORT_SWEEP_CRON, runExportSweep } from './files/sweep';
 import { createScores, type Scores } from '../src/store/scores';
 import { Outbox } from './outbound/outbox';
+import type { PushInput } from './push';
 import { RateLimiter } from './outbound/rate-limit';
 import { RemindGate } from './outbound/remind-gate';
 import { processPush } from './outbound/sender';
@@ -64,6 +65,11 @@ export interface JobsClient {
   scores: Scores;
   /** After a committed change: bring the issue's timers in line (never fails the command). */
   afterCommit(before: Issue | undefined, after: Issue): Promise<void>;
+  /**
+   * After a committed change: queue its pushes, logging the ones that fail instead of failing the
+   * command (the user would re-send it and do the change twice). Answers how many failed.
+   */
+  pushAfterCommit(pushes: readonly PushInput[]): Promise<number>;
   /** Generated files: request one (answers with its signed link at once), read its status, sign a link. */
   files: FilesClient;
 }
@@ -89,6 +95,12 @@ export function createJobsClient(deps: JobsDeps): JobsClient {
         // The change is committed; the start-up reconcile sets any timer missed here.
         deps.logger.error({ err, issue: after.id }, 'could not update the issue timers');
       }
+    },
+    async pushAfterCommit(pushes) {
+      const results = await Promise.allSettled(pushes.map((p) => outbox.enqueue(p)));
+      const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [{ id: pushes[i]!.id, err: r.reason as unknown }] : []));
+      for (const f of failed) deps.logger.error({ err: f.err, push: f.id }, 'could not queue a push after a committed change');
+      return failed.length;
     },
   };
 }

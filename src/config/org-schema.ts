@@ -176,6 +176,8 @@ export const policySchema = z.strictObject({
     ['不满意', 2],
   ]),
   talkAdvice: talkAdviceSchema.default({ overdueIssues: 3, overdueDays: 7 }),
+  /** The most units one /布置 may reach: a bigger broadcast is split by town (docs/design.md §4.15). */
+  taskMaxUnits: z.number().int().min(1).max(100_000).default(5000),
 });
 
 export const orgFileSchema = z.strictObject({

@@ -34,14 +34,31 @@ export const TASK_CONTENT_MAX = 200;
 /** The source every issue of an admin's task carries. */
 export const DEPARTMENT_SOURCE = '组织部布置';
 
+/** Punctuation people put after a reference: "#T2，重复布置", "/任务 T1。". */
+const AFTER_REF = /^[\s,，.。、:：;；!！?？]*/u;
+
 /**
- * A task reference in the forms people write: `#T3`, `T3`, `#t3`, `＃T3`, `任务3`, `任务#3`,
- * `任务#T3`; with `bare`, also `3` (the /任务 command, where a number can only be a task).
+ * A task reference at the start of a word, in the forms people write: `#T3`, `T3`, `#t3`,
+ * `＃T3`, `任务3`, `任务#3`, `任务#T3`; with `bare`, also `3` (the /任务 command, where a number
+ * alone can only be a task — but `#3` is issue 3, as everywhere). Punctuation right after it
+ * belongs to the reference; `rest` is what follows ("#T2，重复布置" → 2, "重复布置"). The one
+ * reader of task references: /任务, /撤销 #T and /查看's pointer all use it.
  */
-export function readTaskRef(word: string, bare = false): number | undefined {
+export function splitTaskRef(word: string, bare = false): { id: number; rest: string } | undefined {
   const w = word.normalize('NFKC').trim();
-  const m = /^(?:任务\s*)?#?\s*[Tt]\s*(\d{1,9})$/u.exec(w) ?? /^任务\s*#?\s*(\d{1,9})$/u.exec(w) ?? (bare ? /^#?(\d{1,9})$/u.exec(w) : null);
-  return m ? Number(m[1]) : undefined;
+  const m = /^(?:任务\s*)?#?\s*[Tt]\s*(\d{1,9})(?![\dA-Za-z])/u.exec(w) ?? /^任务\s*#?\s*(\d{1,9})(?!\d)/u.exec(w) ?? (bare ? /^(\d{1,9})(?=$|[\s,，.。、:：;；!！?？])/u.exec(w) : null);
+  if (!m) return undefined;
+  const after = w.slice(m[0].length);
+  const punct = AFTER_REF.exec(after)![0];
+  // "T3x", "T3号楼": glued letters or words are no reference; punctuation first makes the rest a new word.
+  if (after && !punct) return undefined;
+  return { id: Number(m[1]), rest: after.slice(punct.length) };
+}
+
+/** A whole word that is a task reference (trailing punctuation allowed): `#T3`, `T1。`. */
+export function readTaskRef(word: string, bare = false): number | undefined {
+  const r = splitTaskRef(word, bare);
+  return r && !r.rest ? r.id : undefined;
 }
 
 /** Completion buckets of /任务: the states a unit's issue can be in, with 逾期 split from 整改中. */

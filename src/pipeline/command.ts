@@ -67,6 +67,11 @@ export interface CommandMeta {
    * (`/销号 2`), and the no-slash reader may route "12号已整改" to it.
    */
   takesIssue?: boolean;
+  /**
+   * The command writes to many units at once (/布置): without the slash it is only offered, never
+   * run, however plainly it is said (docs/design.md §4.11).
+   */
+  broadcasts?: boolean;
 }
 
 export interface CommandSpec<A> extends CommandMeta {

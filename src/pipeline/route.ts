@@ -150,6 +150,10 @@ function offerReply(offer: Command[], rest: string, ref?: number): Route {
 
 /** A command said plainly acts when it only reads, or when the words do not hedge; else it is offered. */
 function plainCommand(c: Command, rest: string, fullText: string, ref?: number): Route {
+  // A write to many units is never run from loose words: offered as the exact command.
+  if (c.broadcasts) {
+    return { kind: 'reply', reply: `❓ 要布置任务吗？请发送：\n\`${join(displayName(c), prefill(rest) || '<任务内容> 期限:<日期> 范围:<镇街|类别|单位>')}\``, outcome: 'offered_command' };
+  }
   if (c.effects !== 'reads' && hedges(fullText)) {
     // Never offer the hedged words themselves as a fix or a close: "整改 #40 没有完成".
     const named = ref ?? refOf(rest);

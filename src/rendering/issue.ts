@@ -17,7 +17,8 @@ export function personName(org: Org, userid: string): string {
 
 export function unitLabel(org: Org, unitId: string): string {
   const u = org.unit(unitId);
-  return userText(u ? `${u.town}${u.name}` : unitId);
+  // A unit named after its town (福禄镇中心小学) is not prefixed again: 福禄镇福禄镇中心小学 reads as a typo.
+  return userText(u ? (u.name.startsWith(u.town) ? u.name : `${u.town}${u.name}`) : unitId);
 }
 
 /** "照片 2 张" — the one word for evidence, wherever it is counted. */

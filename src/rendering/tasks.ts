@@ -66,6 +66,8 @@ export interface AssignedSummary {
   /** Units without a secretary: their issue waits in 待交办. */
   waiting: { unitId: string; issueId: number }[];
   groups: string[];
+  /** Some group pushes could not be queued yet (they follow). */
+  pushesDelayed?: boolean;
   deadlineNote?: string;
 }
 
@@ -77,7 +79,8 @@ export function taskAssignedReply(org: Org, s: AssignedSummary, now: number): st
     `共 ${task.unitCount} 个单位（已交办 ${s.assigned}，待交办 ${s.waiting.length}）　期限：${formatDeadline(task.deadline, now)}`,
   ];
   if (s.deadlineNote) lines.push(`（${s.deadlineNote}）`);
-  lines.push(`已通知 ${s.groups.length} 个群：${clipNames(s.groups.map((c) => org.chatLabel(c)), 5)}`);
+  const groups = clipNames(s.groups.map((c) => org.chatLabel(c)), 5);
+  lines.push(s.pushesDelayed ? `群通知稍后发出（${s.groups.length} 个群：${groups}）；任务已布置，请勿重复发送` : `已通知 ${s.groups.length} 个群：${groups}`);
   if (s.waiting.length) {
     lines.push(`未登记书记，待交办：${clipNames(s.waiting.map((w) => `${unitLabel(org, w.unitId)} #${w.issueId}`), 5)}；请 \`/交办 #编号 @责任人\``);
   }
@@ -99,16 +102,20 @@ export interface TaskUnitRow {
 export function taskCard(org: Org, task: Task, rows: readonly TaskUnitRow[], now: number, opts: { partial: boolean; gradeWords: readonly string[] }): string {
   const lines = [`📋 **任务 ${taskRef(task.id)}**：${taskText(task.content)}`];
   lines.push(`来源：${userText(task.source)}　布置：${personName(org, task.createdBy)}，${formatDay(task.createdAt, now)}`);
-  lines.push(`期限：${formatDeadline(task.deadline, now)}`);
+  const canceled = task.canceledAt !== undefined;
+  // A withdrawn task has no time left to count down.
+  lines.push(`期限：${canceled ? formatDate(task.deadline, now) : formatDeadline(task.deadline, now)}`);
   lines.push(`范围：${userText(task.scopeWords)}（${task.unitCount} 个单位）${opts.partial ? `，本片区 ${rows.length} 个` : ''}`);
-  if (task.canceledAt !== undefined) {
-    lines.push(`🗑 已撤销：${formatDay(task.canceledAt, now)} ${task.canceledBy ? personName(org, task.canceledBy) : ''}，原因：${userText(task.cancelReason ?? '')}`);
+  if (canceled) {
+    lines.push(`🗑 已撤销：${formatDay(task.canceledAt!, now)} ${task.canceledBy ? personName(org, task.canceledBy) : ''}，原因：${userText(task.cancelReason ?? '')}`);
   }
   const by = new Map<TaskBucket, TaskUnitRow[]>(TASK_BUCKETS.map((b) => [b, []]));
   for (const r of rows) by.get(r.bucket)!.push(r);
   const live = rows.length - by.get('canceled')!.length;
   const done = by.get('done')!.length;
-  lines.push(`完成 ${done}/${live}${live ? `（${((done / live) * 100).toFixed(1)}%）` : ''}`);
+  // "完成 0/0" says nothing once every unit's share was withdrawn: name what was done before.
+  if (canceled) lines.push(`撤销前已完成 ${done} 个单位`);
+  else lines.push(`完成 ${done}/${live}${live ? `（${((done / live) * 100).toFixed(1)}%）` : ''}`);
   for (const b of TASK_BUCKETS) {
     const list = by.get(b)!;
     if (!list.length) continue;
@@ -134,6 +141,16 @@ export interface TaskListRow {
 export function taskListLine(row: TaskListRow, now: number): string {
   const { task, counts } = row;
   const live = counts.total - (counts.total - counts.done - counts.open);
-  const state = task.canceledAt !== undefined ? '已撤销' : `完成 ${counts.done}/${live}${counts.overdue ? `　🔴逾期 ${counts.overdue}` : ''}　期限 ${formatDeadline(task.deadline, now, true)}`;
+  const state = task.canceledAt !== undefined ? `已撤销，撤销前已完成 ${counts.done}` : `完成 ${counts.done}/${live}${counts.overdue ? `　🔴逾期 ${counts.overdue}` : ''}　期限 ${formatDeadline(task.deadline, now, true)}`;
   return `${taskRef(task.id)} ${truncate(taskText(task.content), 24)}（${state}）`;
+}
+
+/** "组织部布置" is already a doing word: "由组织部布置", never "由组织部布置布置". */
+export function assignedBy(source: string): string {
+  return `由${userText(source.replace(/布置$/u, ''))}布置`;
+}
+
+/** The one short message each group of a withdrawn task gets (no @: nobody has anything to do). */
+export function taskCanceledPush(task: Task, reason: string): string {
+  return [`🗑 任务 ${taskRef(task.id)} 已撤销：${taskText(reason)}`, `任务：${truncate(taskText(task.content), 60)}`, '本群相关单位不用再办理，已反馈的记录保留在台账中。'].join('\n');
 }

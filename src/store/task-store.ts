@@ -149,9 +149,12 @@ export class TaskStore {
    * Withdraws the task and cancels its open issues (each a lifecycle outcome against the issue
    * as read), if none changed since: one script. `stale` names the first that did (read again).
    */
-  async cancel(taskId: number, changes: readonly { before: Issue; outcome: Outcome }[], actor: string, at: number, reason: string): Promise<CancelResult> {
+  async cancel(taskId: number, changes: readonly { before: Issue; outcome: Outcome }[], actor: string, at: number, reason: string, kept: readonly Issue[] = []): Promise<CancelResult> {
     const list = new KeyList();
-    const issues = changes.map(({ before, outcome }) => {
+    // The issues left as they are (closed, canceled) are checked too: one that relapsed to 整改中
+    // since it was read must not stay open under a withdrawn task.
+    const checks = kept.map((i) => ({ id: i.id, h: list.ref(this.keys.issue(i.id)), v: i.version, c: 1 }));
+    const writes = changes.map(({ before, outcome }) => {
       const after = outcome.issue;
       const { set, del } = encodeIssue(after, before);
       return {
@@ -166,6 +169,7 @@ export class TaskStore {
         e: JSON.stringify(auditEntry(outcome, actor, at)),
       };
     });
+    const issues = [...checks, ...writes];
     const fields: [string, string][] = [
       ['canceledAt', String(at)],
       ['canceledBy', actor],

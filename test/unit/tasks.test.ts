@@ -1,9 +1,12 @@
-import { bucketOf, countsFromStates, readTaskRef, type Task } from '../../src/domain/task';
+import { readRoundScope } from '../../src/parsing/unit-scope';
+import { unitLabel } from '../../src/rendering/issue';
+import { demoOrg } from '../support/app';
+import { bucketOf, countsFromStates, readTaskRef, splitTaskRef, type Task } from '../../src/domain/task';
 import { groupByChat, packLines } from '../../src/domain/task-groups';
 import { planTask, taskAuthority } from '../../src/domain/task-plan';
 import { ledgerOps } from '../../src/store/ledger-ops';
 import { createKeys } from '../../src/store/keys';
-import { readTaskScope } from '../../src/parsing/task-scope';
+import { readUnitScope as readTaskScope } from '../../src/parsing/unit-scope';
 import { taskCard, taskPushParts, taskText } from '../../src/rendering/tasks';
 import { generateOrg } from '../support/generate-org';
 
@@ -24,13 +27,53 @@ describe('task references', () => {
   it('reads a bare number only where it can only be a task', () => {
     expect(readTaskRef('3')).toBeUndefined();
     expect(readTaskRef('3', true)).toBe(3);
-    expect(readTaskRef('#3', true)).toBe(3);
+    // "#3" is issue 3 everywhere, /任务 included (it shows that issue's task).
+    expect(readTaskRef('#3', true)).toBeUndefined();
     expect(readTaskRef('T3x')).toBeUndefined();
     expect(readTaskRef('任务')).toBeUndefined();
   });
 });
 
+describe('task references with punctuation after them', () => {
+  it.each([
+    ['#T2，重复布置', 2, '重复布置'],
+    ['#T1，', 1, ''],
+    ['T1。', 1, ''],
+    ['任务3、', 3, ''],
+    ['＃Ｔ12：', 12, ''],
+  ])('%s → %d, rest %s', (word, id, rest) => expect(splitTaskRef(word)).toEqual({ id, rest }));
+  it('a bare number with punctuation only where a task is meant; glued letters are no reference', () => {
+    expect(readTaskRef('T1。')).toBe(1);
+    expect(readTaskRef('2。', true)).toBe(2);
+    expect(splitTaskRef('T3x')).toBeUndefined();
+    expect(splitTaskRef('T3号楼')).toBeUndefined();
+  });
+});
+
 describe('reading 范围', () => {
+  const ids = (r: ReturnType<typeof readTaskScope>) => (r.ok ? r.units.map((u) => u.id) : r);
+  const villages = units((u) => u.town === '福禄镇' && u.kind === '村');
+  it.each(['福禄镇 村', '福禄镇的村', '福禄镇村', '福禄的村', '第1工作队 村'])('a place joined with a kind is their intersection: %s', (text) => {
+    expect(villages.length).toBeGreaterThan(0);
+    expect(ids(readTaskScope(org, text))).toEqual(villages);
+  });
+  it('、 and , stay a union; canonical labels are echoed', () => {
+    const r = readTaskScope(org, '福禄镇 村、七塘鎮');
+    expect(ids(r)).toEqual(units((u) => (u.town === '福禄镇' && u.kind === '村') || u.town === '七塘镇'));
+    expect(r.ok && r.label).toBe('福禄镇的村、七塘镇');
+    expect(readTaskScope(org, '福禄镇,七塘镇').ok && (readTaskScope(org, '福禄镇,七塘镇') as { units: unknown[] }).units.length).toBe(100);
+  });
+  it('offers the scope word a typo means (same sound, one character off), never acting on it', () => {
+    expect(readTaskScope(org, '福路镇')).toMatchObject({ ok: false, reason: 'unknown', near: ['福禄镇'] });
+    const b = org.units.find((u) => u.kind === '村')!;
+    const typo = `${b.name.slice(0, -1)}材`;
+    const r = readTaskScope(org, `${b.town}${typo}`);
+    expect(r).toMatchObject({ ok: false, reason: 'unknown' });
+    expect(!r.ok && r.reason === 'unknown' && r.near).toContain(`${b.town}${b.name}`);
+  });
+});
+
+describe('reading 范围 (before)', () => {
   it('reads 全区, a town (also short), a kind, a team and units, joined by 、 , ，', () => {
     expect(readTaskScope(org, '全区')).toMatchObject({ ok: true, units: org.units });
     const town = readTaskScope(org, '福禄镇');
@@ -50,7 +93,7 @@ describe('reading 范围', () => {
   });
 
   it('says which word it does not know, and asks about a shared name', () => {
-    expect(readTaskScope(org, '福禄镇、火星村')).toEqual({ ok: false, reason: 'unknown', word: '火星村' });
+    expect(readTaskScope(org, '福禄镇、火星村')).toEqual({ ok: false, reason: 'unknown', word: '火星村', near: [] });
     expect(readTaskScope(org, ' 、 ')).toEqual({ ok: false, reason: 'empty' });
     // "青" starts many unit names.
     const r = readTaskScope(org, '青');
@@ -165,5 +208,26 @@ describe('one message per group, split so nothing is cut', () => {
     expect(card).toContain('完成 3/3（100.0%）');
     expect(card).toContain('完成效果：好 1、一般 1');
     expect(card).toContain('本片区 3 个');
+  });
+});
+
+describe('one 范围 reader for /布置 and /巡查 开始', () => {
+  it('a round reads 范围:福禄 (a town written short) and labels a kind with its count', () => {
+    const all = new Set(org.units.map((u) => u.id));
+    expect(readRoundScope(org, all, '福禄')).toMatchObject({ kind: 'scope', label: '福禄镇', units: org.units.filter((u) => u.town === '福禄镇') });
+    const schools = org.units.filter((u) => u.kind === '学校');
+    expect(readRoundScope(org, all, '学校')).toMatchObject({ kind: 'scope', label: `学校（${schools.length}个）` });
+    expect(readRoundScope(org, all, '福路镇')).toEqual({ kind: 'unknown', part: '福路镇', near: ['福禄镇'] });
+    expect(readRoundScope(org, new Set([org.units[0]!.id]), '七塘镇')).toEqual({ kind: 'outside', label: '七塘镇' });
+  });
+});
+
+describe('unit labels', () => {
+  it('a unit named after its town is not prefixed again', () => {
+    const demo = demoOrg();
+    const school = demo.units.find((u) => u.name.startsWith(u.town))!;
+    expect(unitLabel(demo, school.id)).toBe(school.name);
+    const other = demo.units.find((u) => !u.name.startsWith(u.town))!;
+    expect(unitLabel(demo, other.id)).toBe(`${other.town}${other.name}`);
   });
 });
