@@ -1,15 +1,21 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import ExcelJS from 'exceljs';
+import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { makers } from '../../jobs/files/makers';
 import type { FileRequest, MakerDeps } from '../../jobs/files/file-request';
+import { parseOrg } from '../../src/config/org-file';
+import { demoOrgFile } from '../../src/config/paths';
+import type { Org } from '../../src/domain/org';
 import { DAY_MS } from '../../src/domain/time';
 import { createKeys } from '../../src/store/keys';
 import { LedgerStore } from '../../src/store/ledger-store';
 import { RoundStore } from '../../src/store/round-store';
 import { appForFile, BOT_NAME, demoOrg } from '../support/app';
 import { captureLogs } from '../support/log-capture';
+import { pollUntil } from '../support/wait';
 
 /**
  * 巡查 rounds over the encrypted protocol (docs/design.md §4.19): an admin opens a round for a
@@ -177,10 +183,10 @@ describe('the workbook', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function workbook(unitIds: readonly string[], label: string): Promise<ExcelJS.Workbook> {
+  async function workbook(unitIds: readonly string[], label: string, withOrg: Org = org): Promise<ExcelJS.Workbook> {
     const now = clock.now().getTime();
     const req: FileRequest = { id: `rounds${unitIds.length}x`, kind: 'ledger', requester: ADMIN, chatId: 'CHAT_ADMIN', scope: { label, unitIds: [...unitIds] }, period: { label: '累计' }, createdAt: now, expiresAt: now + DAY_MS, extra: {} };
-    const deps: MakerDeps = { redis: app().redis, keys: keys(), ledger: ledger(), org: () => org, clock, logger: captureLogs().logger };
+    const deps: MakerDeps = { redis: app().redis, keys: keys(), ledger: ledger(), org: () => withOrg, clock, logger: captureLogs().logger };
     const file = path.join(dir, `${req.id}.xlsx`);
     await makers.ledger!(req, file, deps);
     const wb = new ExcelJS.Workbook();
@@ -214,6 +220,35 @@ describe('the workbook', () => {
     // Reported outside any round: counted for its item, in no round's column.
     expect(row('A9')).toMatchObject({ 检查项目: '阵地建设', 发现问题: 1, '巡查 #1 2026年12月': 0 });
     expect(row('A1')).toMatchObject({ 发现问题: 0 });
+  });
+
+  it('counts 检查项目 in the 台账’s own pass: the sheet reads no issue of its own', async () => {
+    const raw = parseYaml(readFileSync(demoOrgFile(), 'utf8')) as Record<string, unknown>;
+    delete raw.checklist;
+    const bare = parseOrg(toYaml(raw), {});
+    // How many commands name issue #1's hash while the whole district's workbook is made.
+    const reads = async (withOrg: Org) => {
+      const monitor = await app().redis.monitor();
+      const issueKey = keys().issue(1);
+      const sentinel = `${keys().issue(0)}:sentinel`;
+      let n = 0;
+      let done = false;
+      monitor.on('monitor', (_time: string, args: string[]) => {
+        if (args.includes(issueKey)) n++;
+        if (args.includes(sentinel)) done = true;
+      });
+      try {
+        await workbook(org.units.map((u) => u.id), '全区（示例区）', withOrg);
+        await app().redis.get(sentinel);
+        await pollUntil(() => done, 'the monitor to see the sentinel');
+        return n;
+      } finally {
+        monitor.disconnect();
+      }
+    };
+    const withChecklist = await reads(org);
+    expect(withChecklist).toBeGreaterThan(0);
+    expect(withChecklist).toBe(await reads(bare));
   });
 
   it('counts a team’s export on its own part of the round', async () => {
