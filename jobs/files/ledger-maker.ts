@@ -6,7 +6,7 @@ import { bucketsFor } from '../../src/parsing/period';
 import { userText } from '../../src/rendering/safe-text';
 import { scopeName, writeLedgerWorkbook } from '../../src/rendering/xlsx/ledger-workbook';
 import type { TableSheet } from '../../src/rendering/xlsx/table-sheet';
-import { scanLedgerRecords } from '../../src/store/ledger-scan';
+import { scanLedgerRecords, type LedgerRecord } from '../../src/store/ledger-scan';
 import type { FileMaker, FileRequest, MakerDeps } from './file-request';
 
 /**
@@ -14,7 +14,17 @@ import type { FileMaker, FileRequest, MakerDeps } from './file-request';
  * sheets (考核, 典型经验, 走访记录) as providers; one that fails is logged and left out rather than
  * costing the department its 台账.
  */
-export type SheetProvider = (req: FileRequest, deps: MakerDeps) => Promise<TableSheet | undefined>;
+export type SheetProvider = (req: FileRequest, deps: MakerDeps, pass: LedgerPass) => Promise<TableSheet | undefined>;
+
+/**
+ * The 台账's own pass over the ledger, for a sheet that counts the same issues: each batch the
+ * 台账 writes is handed to the observers too, so the export reads and decodes the ledger once
+ * for both. The workbook writes 台账 first, so such a sheet's rows, read lazily, see every issue.
+ * An observer must not throw (it would cost the 台账).
+ */
+export interface LedgerPass {
+  observe(fn: (issues: readonly Issue[]) => void): void;
+}
 
 export interface LedgerMakerOptions {
   /** Further sheets, in order, after 台账 and 汇总. */
@@ -32,13 +42,14 @@ export function createLedgerMaker(opts: LedgerMakerOptions = {}): FileMaker {
     const unitIds = units.map((u) => u.id);
     const months = req.period.months;
     const report = await scopeReport(deps.ledger, unitIds, { months, buckets: months ? bucketsFor(months) : undefined }, now);
-    const extraSheets = await extra(req, deps, opts.sheets ?? []);
+    const observers: ((issues: readonly Issue[]) => void)[] = [];
+    const extraSheets = await extra(req, deps, opts.sheets ?? [], { observe: (fn) => observers.push(fn) });
     const result = await writeLedgerWorkbook(outPath, {
       org,
       now,
       scope: { label: req.scope.label, units },
       period: { label: req.period.label },
-      records: scanLedgerRecords(deps.redis, deps.keys, { unitIds, months }),
+      records: observed(scanLedgerRecords(deps.redis, deps.keys, { unitIds, months }), observers),
       report,
       extraSheets,
       ...(opts.evidenceLink ? { evidenceLink: opts.evidenceLink } : {}),
@@ -51,10 +62,21 @@ export function createLedgerMaker(opts: LedgerMakerOptions = {}): FileMaker {
 /** The maker with no further sheets. */
 export const ledgerMaker: FileMaker = createLedgerMaker();
 
-async function extra(req: FileRequest, deps: MakerDeps, providers: readonly SheetProvider[]): Promise<TableSheet[]> {
+/** The 台账's batches, shown to the observers as they pass. */
+async function* observed(records: AsyncIterable<LedgerRecord[]>, observers: readonly ((issues: readonly Issue[]) => void)[]): AsyncGenerator<LedgerRecord[]> {
+  for await (const batch of records) {
+    if (observers.length) {
+      const issues = batch.map((r) => r.issue);
+      for (const fn of observers) fn(issues);
+    }
+    yield batch;
+  }
+}
+
+async function extra(req: FileRequest, deps: MakerDeps, providers: readonly SheetProvider[], pass: LedgerPass): Promise<TableSheet[]> {
   const sheets = await Promise.all(
     providers.map((p, i) =>
-      p(req, deps).catch((err: unknown) => {
+      p(req, deps, pass).catch((err: unknown) => {
         deps.logger.error({ err, file: req.id, provider: i }, 'a workbook sheet failed; the workbook is written without it');
         return undefined;
       }),

@@ -14,7 +14,7 @@ import { checklistSheetProvider, roundSheetProvider } from './round-sheets';
 export type FileMakers = Partial<Record<FileKind, FileMaker>>;
 
 /** The 台账 workbook's sheets after 台账 and 汇总, each from the module that owns its data. */
-const ledgerSheets: readonly SheetProvider[] = [
+export const ledgerSheets: readonly SheetProvider[] = [
   scoreSheetProvider,
   async (req, deps) => practiceSheet(deps.org(), new PracticeStore(deps.redis, deps.keys), req),
   visitSheetProvider,

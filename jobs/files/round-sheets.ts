@@ -2,9 +2,8 @@ import type { ChecklistItem } from '../../src/config/org-schema';
 import { spanOfMonths } from '../../src/domain/period-span';
 import type { Round } from '../../src/domain/round';
 import { itemCounts, type ItemCount } from '../../src/domain/round-figures';
-import { checklistMatcher } from '../../src/parsing/checklist';
+import { checklistMatcher, type ChecklistMatch, type ChecklistMatcher } from '../../src/parsing/checklist';
 import { checklistSheet, roundSheet } from '../../src/rendering/xlsx/round-sheets';
-import { scanIssues } from '../../src/store/issue-scan';
 import { readRoundFigures, RoundStore } from '../../src/store/round-store';
 import { VisitStore } from '../../src/store/visit-store';
 import type { FileRequest } from './file-request';
@@ -35,26 +34,56 @@ export const roundSheetProvider: SheetProvider = async (req, deps) => {
 
 /**
  * The workbook's 检查项目 sheet: the scope's problems of the period (by discovery month, as the
- * 台账) per checklist item, and per round; none when the org file has no checklist.
+ * 台账) per checklist item, and per round; none when the org file has no checklist. Counted in
+ * the 台账's own pass over the ledger (a second scan cost about as much as the 台账's: README,
+ * 台账 export), so the rows are made when the sheet is written, after the 台账.
  */
-export const checklistSheetProvider: SheetProvider = async (req, deps) => {
+export const checklistSheetProvider: SheetProvider = async (req, deps, pass) => {
   const org = deps.org();
   if (!org.checklist.length) return undefined;
   const now = deps.clock.now().getTime();
-  const matcher = checklistMatcher(org.checklist);
+  const matcher = memoized(checklistMatcher(org.checklist));
   const rounds = await roundsOf(new RoundStore(deps.redis, deps.keys), req, now);
-  // Counted batch by batch (the 台账's scan): a large ledger never sits in memory whole.
   const total = new Map<ChecklistItem | undefined, ItemCount>();
   const perRound = new Map<number, Map<ChecklistItem | undefined, number>>(rounds.map((r) => [r.id, new Map()]));
-  for await (const batch of scanIssues(deps.redis, deps.keys, { unitIds: req.scope.unitIds, months: req.period.months })) {
+  pass.observe((batch) => {
     for (const c of itemCounts(batch, matcher, now)) {
       const t = total.get(c.item);
       if (t) for (const k of ['found', 'open', 'closed', 'overdue'] as const) t[k] += c[k];
       else total.set(c.item, { ...c });
     }
     for (const [id, counts] of perRound) {
-      for (const c of itemCounts(batch.filter((i) => i.roundId === id), matcher, now)) counts.set(c.item, (counts.get(c.item) ?? 0) + c.found);
+      const during = batch.filter((i) => i.roundId === id);
+      if (during.length) for (const c of itemCounts(during, matcher, now)) counts.set(c.item, (counts.get(c.item) ?? 0) + c.found);
     }
-  }
-  return checklistSheet(org, org.checklist, [...total.values()], perRound, rounds, req);
+  });
+  const { name, title, columns } = checklistSheet(org, org.checklist, [], perRound, rounds, req);
+  return {
+    name,
+    title,
+    columns,
+    rows: {
+      async *[Symbol.asyncIterator]() {
+        yield* checklistSheet(org, org.checklist, [...total.values()], perRound, rounds, req).rows;
+      },
+    },
+  };
 };
+
+/**
+ * A matcher that matches each distinct 类别 once: a ledger from before the checklist holds the
+ * same few free-text words many times, and an unknown word costs a did-you-mean search.
+ */
+function memoized(matcher: ChecklistMatcher): ChecklistMatcher {
+  const seen = new Map<string, ChecklistMatch>();
+  return {
+    match(typed) {
+      let m = seen.get(typed);
+      if (!m) {
+        m = matcher.match(typed);
+        seen.set(typed, m);
+      }
+      return m;
+    },
+  };
+}

@@ -4,9 +4,11 @@ import { normalizeText } from './normalize';
 
 /**
  * Which 巡查 checklist item a typed 类别 names (docs/design.md §4.19): its code (`A5`, `a5`,
- * `Ａ５`), its name or an alias, or a unique start of one (`环境` for 环境治理) — Traditional and
- * full-width forms folded, spaces and the punctuation people put inside a name ignored. Anything
- * else is unknown, with the items it is close to (did you mean). Pure; one matcher per checklist.
+ * `Ａ５`), its name or an alias, or a start of one that no other item's names hold anywhere
+ * (`环境` for 环境治理) — Traditional and full-width forms folded, spaces and the punctuation people
+ * put inside a name ignored. A start other items also hold is `many` (asked, never guessed); a
+ * word only inside names is unknown, with the items it is close to (did you mean). Pure; one
+ * matcher per checklist.
  */
 export type ChecklistMatch =
   | { kind: 'one'; item: ChecklistItem }
@@ -30,22 +32,37 @@ export function checklistKey(text: string): string {
 export function createChecklistMatcher(items: readonly ChecklistItem[]): ChecklistMatcher {
   const byCode = new Map<string, ChecklistItem>();
   const byName = new Map<string, ChecklistItem>();
+  // Words two items share (the org file refuses them; a list built elsewhere may not): never one.
+  const shared = new Map<string, Set<ChecklistItem>>();
+  const add = (map: Map<string, ChecklistItem>, key: string, item: ChecklistItem) => {
+    const was = byCode.get(key) ?? byName.get(key);
+    if (was && was !== item) shared.set(key, (shared.get(key) ?? new Set([was])).add(item));
+    if (!map.has(key)) map.set(key, item);
+  };
   for (const item of items) {
-    byCode.set(checklistKey(item.code), item);
-    for (const n of [item.name, ...item.aliases]) byName.set(checklistKey(n), item);
+    add(byCode, checklistKey(item.code), item);
+    for (const n of [item.name, ...item.aliases]) add(byName, checklistKey(n), item);
   }
   const names = [...byName.entries()];
+  const order = new Map(items.map((item, i) => [item, i]));
+  const inOrder = (xs: Iterable<ChecklistItem>) => [...new Set(xs)].sort((a, b) => order.get(a)! - order.get(b)!);
   return {
     match(typed) {
       const key = checklistKey(typed);
       if (!key) return { kind: 'unknown', suggestions: [] };
+      const clash = shared.get(key);
+      if (clash) return { kind: 'many', items: inOrder(clash) };
       const exact = byCode.get(key) ?? byName.get(key);
       if (exact) return { kind: 'one', item: exact };
       // A start of a name: "环境" for 环境治理; one character alone is too little to mean one item.
+      // The start picks an item only when no other item holds the word anywhere: "卫生" starts
+      // 卫生城市 (A8) but is inside 环境卫生 (A5) too, and a villager's 卫生 is more often A5's.
       if ([...key].length >= 2) {
-        const starts = unique(names.filter(([n]) => n.startsWith(key)).map(([, item]) => item));
-        if (starts.length === 1) return { kind: 'one', item: starts[0]! };
-        if (starts.length > 1) return { kind: 'many', items: starts };
+        if (names.some(([n]) => n.startsWith(key))) {
+          const holders = inOrder(names.filter(([n]) => n.includes(key)).map(([, item]) => item));
+          if (holders.length === 1) return { kind: 'one', item: holders[0]! };
+          return { kind: 'many', items: holders };
+        }
       }
       return { kind: 'unknown', suggestions: suggest(key, items, byCode, names) };
     },
@@ -78,10 +95,6 @@ function suggest(key: string, items: readonly ChecklistItem[], byCode: ReadonlyM
     .sort((a, b) => a[1] - b[1] || order.get(a[0])! - order.get(b[0])!)
     .slice(0, SUGGESTIONS)
     .map(([item]) => item);
-}
-
-function unique<T>(xs: readonly T[]): T[] {
-  return [...new Set(xs)];
 }
 
 const cache = new WeakMap<readonly ChecklistItem[], ChecklistMatcher>();

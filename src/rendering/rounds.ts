@@ -20,11 +20,13 @@ export function roundTitle(r: Round): string {
   return `${roundRef(r.id)} ${userText(r.name)}（${userText(r.scopeLabel)}）`;
 }
 
-/** "12月1日周二起，进行中" / "12月1日周二—12月28日周一". */
+/** "12月1日周二起，进行中" / "12月1日周二—12月28日周一，已结束" / "12月2日周三，已结束" (a one-day round). */
 export function roundDates(r: Round, now: number): string {
-  const from = formatShortDate(r.openedAt, now).replace(/ \d\d:\d\d$/u, '');
+  const day = (at: number) => formatShortDate(at, now).replace(/ \d\d:\d\d$/u, '');
+  const from = day(r.openedAt);
   if (r.closedAt === undefined) return `${from}起，进行中`;
-  return `${from}—${formatShortDate(r.closedAt, now).replace(/ \d\d:\d\d$/u, '')}，已结束`;
+  const to = day(r.closedAt);
+  return `${to === from ? from : `${from}—${to}`}，已结束`;
 }
 
 export function roundOpened(org: Org, r: Round, now: number, scopeDefaulted: boolean): string {

@@ -2,7 +2,7 @@ import type { Result } from 'ioredis';
 import { z } from 'zod';
 import type { Issue } from '../domain/issue';
 import type { Org } from '../domain/org';
-import { overlapping, type Round } from '../domain/round';
+import { isOpen, overlapping, type Round } from '../domain/round';
 import { roundFigures, type RoundFigures } from '../domain/round-figures';
 import type { Visit } from '../domain/visit';
 import { checklistMatcher } from '../parsing/checklist';
@@ -29,6 +29,12 @@ const roundSchema = z.object({
   closedAt: z.number().optional(),
 }) as z.ZodType<Round>;
 
+/** An open round as read, with its units as a set for the per-message look-up. */
+interface OpenRound {
+  round: Round;
+  units: ReadonlySet<string>;
+}
+
 export type OpenResult = { kind: 'opened'; round: Round } | { kind: 'overlap'; rounds: Round[] };
 
 /** Attempts when another admin's open or close lands between our read and our write. */
@@ -41,6 +47,9 @@ const OPEN_ATTEMPTS = 5;
  * by the ledger's own commit (byRound, src/store/ledger-ops.ts).
  */
 export class RoundStore {
+  /** The open rounds this process has read, by id (see openEntries). */
+  private readonly openRounds = new Map<number, OpenRound>();
+
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: Keys,
@@ -60,13 +69,32 @@ export class RoundStore {
 
   /** The rounds open now, oldest first. */
   async open(): Promise<Round[]> {
-    const ids = (await this.redis.smembers(this.keys.openRounds)).map(Number).sort((a, b) => a - b);
-    return this.many(ids);
+    return (await this.openEntries()).map((e) => e.round);
   }
 
-  /** The round open for a unit now, if any (one SMEMBERS, and one MGET when any is open). */
+  /**
+   * The round open for a unit now, if any: every /上报 and /走访 asks, so it costs one SMEMBERS
+   * and a set look-up — the rounds' records are read and parsed once while they are open.
+   */
   async openFor(unitId: string): Promise<Round | undefined> {
-    return (await this.open()).find((r) => r.unitIds.includes(unitId));
+    return (await this.openEntries()).find((e) => e.units.has(unitId))?.round;
+  }
+
+  /**
+   * The open rounds, each read once per process while it is open: a round's record is written
+   * at its open and at its close only, and the close takes it out of the open set, so an id still
+   * in that set names the record this process read (a 全区 round of a large district carries some
+   * 100 000 unit ids, about 1.2 MB of JSON, which the hot path must not fetch and parse each time).
+   * The open set is read every time, so a round another instance closed or opened is seen at once.
+   */
+  private async openEntries(): Promise<OpenRound[]> {
+    const ids = (await this.redis.smembers(this.keys.openRounds)).map(Number).sort((a, b) => a - b);
+    const live = new Set(ids);
+    for (const id of this.openRounds.keys()) if (!live.has(id)) this.openRounds.delete(id);
+    const missing = ids.filter((id) => !this.openRounds.has(id));
+    // Closed between the SMEMBERS and the MGET: left out, as the close came first.
+    for (const round of await this.many(missing)) if (isOpen(round)) this.openRounds.set(round.id, { round, units: new Set(round.unitIds) });
+    return ids.map((id) => this.openRounds.get(id)).filter((e): e is OpenRound => e !== undefined);
   }
 
   /**

@@ -1,15 +1,21 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import ExcelJS from 'exceljs';
+import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { makers } from '../../jobs/files/makers';
 import type { FileRequest, MakerDeps } from '../../jobs/files/file-request';
+import { parseOrg } from '../../src/config/org-file';
+import { demoOrgFile } from '../../src/config/paths';
+import type { Org } from '../../src/domain/org';
 import { DAY_MS } from '../../src/domain/time';
 import { createKeys } from '../../src/store/keys';
 import { LedgerStore } from '../../src/store/ledger-store';
 import { RoundStore } from '../../src/store/round-store';
 import { appForFile, BOT_NAME, demoOrg } from '../support/app';
 import { captureLogs } from '../support/log-capture';
+import { pollUntil } from '../support/wait';
 
 /**
  * 巡查 rounds over the encrypted protocol (docs/design.md §4.19): an admin opens a round for a
@@ -101,6 +107,15 @@ describe('reporting during the round with a checklist 类别', () => {
     expect(await app().redis.exists(keys().draft('CHAT_T1', MEMBER))).toBe(0);
   });
 
+  it('asks which item a word means when it only starts one item’s name and sits inside another’s, before taking an id', async () => {
+    // The trial: 卫生 starts A8's alias 卫生城市 and was stored as A8, though 环境卫生 is A5's.
+    const seq = await app().redis.get(keys().issueSeq);
+    expect(await say(MEMBER, 'CHAT_T1', '/上报 龙井村 厕所脏乱 类别:卫生')).toBe(
+      '⚠️ “卫生”对应多个检查项目：A5 环境治理、A8 国家卫生城市复审。请写编号或完整名称\n例如：`/上报 斑竹村 公开栏未更新 类别:A5`',
+    );
+    expect(await app().redis.get(keys().issueSeq)).toBe(seq);
+  });
+
   it('leaves a unit outside every open round without a round', async () => {
     expect(await say(LEADER2, 'CHAT_T2', '/上报 三教村 党员活动室锁门 类别:A9')).not.toContain('计入巡查');
     const issue = await ledger().get(3);
@@ -168,10 +183,10 @@ describe('the workbook', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function workbook(unitIds: readonly string[], label: string): Promise<ExcelJS.Workbook> {
+  async function workbook(unitIds: readonly string[], label: string, withOrg: Org = org): Promise<ExcelJS.Workbook> {
     const now = clock.now().getTime();
     const req: FileRequest = { id: `rounds${unitIds.length}x`, kind: 'ledger', requester: ADMIN, chatId: 'CHAT_ADMIN', scope: { label, unitIds: [...unitIds] }, period: { label: '累计' }, createdAt: now, expiresAt: now + DAY_MS, extra: {} };
-    const deps: MakerDeps = { redis: app().redis, keys: keys(), ledger: ledger(), org: () => org, clock, logger: captureLogs().logger };
+    const deps: MakerDeps = { redis: app().redis, keys: keys(), ledger: ledger(), org: () => withOrg, clock, logger: captureLogs().logger };
     const file = path.join(dir, `${req.id}.xlsx`);
     await makers.ledger!(req, file, deps);
     const wb = new ExcelJS.Workbook();
@@ -205,6 +220,35 @@ describe('the workbook', () => {
     // Reported outside any round: counted for its item, in no round's column.
     expect(row('A9')).toMatchObject({ 检查项目: '阵地建设', 发现问题: 1, '巡查 #1 2026年12月': 0 });
     expect(row('A1')).toMatchObject({ 发现问题: 0 });
+  });
+
+  it('counts 检查项目 in the 台账’s own pass: the sheet reads no issue of its own', async () => {
+    const raw = parseYaml(readFileSync(demoOrgFile(), 'utf8')) as Record<string, unknown>;
+    delete raw.checklist;
+    const bare = parseOrg(toYaml(raw), {});
+    // How many commands name issue #1's hash while the whole district's workbook is made.
+    const reads = async (withOrg: Org) => {
+      const monitor = await app().redis.monitor();
+      const issueKey = keys().issue(1);
+      const sentinel = `${keys().issue(0)}:sentinel`;
+      let n = 0;
+      let done = false;
+      monitor.on('monitor', (_time: string, args: string[]) => {
+        if (args.includes(issueKey)) n++;
+        if (args.includes(sentinel)) done = true;
+      });
+      try {
+        await workbook(org.units.map((u) => u.id), '全区（示例区）', withOrg);
+        await app().redis.get(sentinel);
+        await pollUntil(() => done, 'the monitor to see the sentinel');
+        return n;
+      } finally {
+        monitor.disconnect();
+      }
+    };
+    const withChecklist = await reads(org);
+    expect(withChecklist).toBeGreaterThan(0);
+    expect(withChecklist).toBe(await reads(bare));
   });
 
   it('counts a team’s export on its own part of the round', async () => {
@@ -245,5 +289,18 @@ describe('closing the round', () => {
     expect(list[1]).toMatch(/^巡查 #2 2026年12月（机关（4个）） 12月1日周二起，进行中，4 个单位，问题 0$/u);
     expect(list[2]).toBe(`巡查 #1 2026年12月（福禄镇、七塘镇） 12月1日周二—12月28日周一，已结束，${fuluAndQitang} 个单位，问题 2`);
     expect(await say(MEMBER, 'CHAT_T1', '/巡查 项目')).toMatch(/^\*\*巡查检查项目\*\*（共 \d+ 项）\nA1 党建重点工作、/u);
+  });
+});
+
+describe('a one-day round, and the README’s example', () => {
+  it('stores the README’s 类别:基础设施, and shows a round opened and closed on one day with one date', async () => {
+    expect((await say(ADMIN, 'CHAT_ADMIN', '/巡查 开始 专项 范围:斑竹村')).split('\n')[0]).toBe('🔍 已开始 **巡查 #3 专项（福禄镇斑竹村）**');
+    const reply = await say(MEMBER, 'CHAT_T1', '/上报 斑竹村 闸阀老化漏水 期限:5个工作日内 类别:基础设施');
+    expect(reply).toContain('\n检查项目：A19 基础设施\n计入巡查 #3 专项（福禄镇斑竹村）');
+    expect(await ledger().get(5)).toMatchObject({ unitId: 'banzhu', category: '基础设施', roundId: 3 });
+    clock.advance(2 * 60 * 60_000);
+    const closed = (await say(ADMIN, 'CHAT_ADMIN', '/巡查 结束 #3')).split('\n');
+    expect(closed.slice(0, 2)).toEqual(['✅ 已结束 **巡查 #3 专项（福禄镇斑竹村）**', '12月28日周一，已结束']);
+    expect((await say(ADMIN, 'CHAT_ADMIN', '/巡查 清单')).split('\n')[1]).toBe('巡查 #3 专项（福禄镇斑竹村） 12月28日周一，已结束，1 个单位，问题 1');
   });
 });

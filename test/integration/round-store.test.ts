@@ -1,6 +1,7 @@
 import { createKeys } from '../../src/store/keys';
 import { RoundStore } from '../../src/store/round-store';
 import { testPrefix, testRedis } from '../support/redis';
+import { pollUntil } from '../support/wait';
 
 /** Rounds on a real Redis: at most one open round per unit, even when two admins open at once. */
 const redis = testRedis();
@@ -39,4 +40,48 @@ it('opens disjoint rounds side by side, and closes one once', async () => {
   expect((await store.all()).map((r) => r.name)).toEqual(['甲', '乙']);
   const audit = await redis.xrange(keys.deptAudit, '-', '+');
   expect(audit.map(([, f]) => JSON.parse(f[1]!).kind)).toEqual(['round.open', 'round.open', 'round.close']);
+});
+
+it('reads an open round’s record once: later look-ups for a unit cost one SMEMBERS, and follow opens and closes of other instances', async () => {
+  const prefix = testPrefix();
+  const keys = createKeys(prefix);
+  const [a, b] = [new RoundStore(redis, keys), new RoundStore(other, keys)];
+  // A 全区 round of a large district: every /上报 asks which round its unit is in.
+  const many = Array.from({ length: 20_000 }, (_, i) => `u${i}`);
+  const one = await b.start(input('全区', many));
+  if (one.kind !== 'opened') throw new Error('should open');
+  expect((await a.openFor('u19999'))?.id).toBe(one.round.id);
+
+  // Every command this test's keys get from now on, in the order the server ran them.
+  const monitor = await redis.monitor();
+  const seen: string[] = [];
+  monitor.on('monitor', (_time: string, args: string[]) => {
+    if (args.some((x) => x.startsWith(prefix))) seen.push(args[0]!.toLowerCase());
+  });
+  const sentinel = `${keys.round(0)}:sentinel`;
+  const drain = async () => {
+    await redis.get(sentinel);
+    await pollUntil(() => seen.at(-1) === 'get', 'the monitor to see the sentinel');
+    return seen.splice(0).slice(0, -1);
+  };
+  try {
+    expect((await a.openFor('u0'))?.name).toBe('全区');
+    expect(await a.openFor('nowhere')).toBeUndefined();
+    expect(await drain()).toEqual(['smembers', 'smembers']);
+
+    // Closed by the other instance: seen at once.
+    expect(await b.close(one.round, 'u_admin', 2_000)).toBeDefined();
+    expect(await a.openFor('u0')).toBeUndefined();
+    // A new round for the same units, opened elsewhere: read once, then from memory.
+    const two = await b.start(input('第二轮', ['u0'], 3_000));
+    if (two.kind !== 'opened') throw new Error('should open');
+    await drain();
+    expect((await a.openFor('u0'))?.name).toBe('第二轮');
+    expect((await a.openFor('u0'))?.id).toBe(two.round.id);
+    expect(await a.openFor('u1')).toBeUndefined();
+    expect(await drain()).toEqual(['smembers', 'mget', 'smembers', 'smembers']);
+    expect((await a.open()).map((r) => r.name)).toEqual(['第二轮']);
+  } finally {
+    monitor.disconnect();
+  }
 });

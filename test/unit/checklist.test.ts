@@ -3,7 +3,7 @@ import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { ConfigError } from '../../src/config/env';
 import { parseOrg } from '../../src/config/org-file';
 import { demoOrgFile } from '../../src/config/paths';
-import { createChecklistMatcher, type ChecklistMatch } from '../../src/parsing/checklist';
+import { checklistKey, createChecklistMatcher, type ChecklistMatch } from '../../src/parsing/checklist';
 
 /** The 巡查 checklist: 类别 typed sloppily still names one item; a typo is offered its items; the org file refuses clashes. */
 const demoText = readFileSync(demoOrgFile(), 'utf8');
@@ -36,8 +36,44 @@ describe('matching a typed 类别', () => {
     ['社会 治安', '社会治安'],
     ['三会一课', '基本制度落实'],
     ['国家卫生', '国家卫生城市复审'],
+    ['基础设施', '基础设施'],
+    ['路灯', '基础设施'],
+    ['A19', '基础设施'],
   ])('%s → %s', (typed, item) => {
     expect(name(matcher.match(typed))).toBe(item);
+  });
+
+  it('never takes a start for one item when another item holds the word too', () => {
+    // 卫生 starts A8's alias 卫生城市 but is inside A5's 环境卫生: the trial's 厕所脏乱 went to A8.
+    const m = matcher.match('卫生');
+    expect(m.kind).toBe('many');
+    expect(offered(m)).toEqual(['A5', 'A8']);
+  });
+
+  it('picks one item from a part of a name only when it is an exact word or a start no other item holds', () => {
+    // Every piece of every name and alias, in every tier: a `one` that is not exact must be the
+    // only item holding the piece anywhere.
+    const exact = new Map(demo.checklist.flatMap((i) => [i.code, i.name, ...i.aliases].map((w) => [checklistKey(w), i] as const)));
+    const pieces = new Set(demo.checklist.flatMap((i) => [i.name, ...i.aliases]).flatMap((w) => [...w].flatMap((_, a) => [...w].map((__, b) => [...w].slice(a, b + 1).join('')))));
+    let checked = 0;
+    for (const piece of pieces) {
+      const m = matcher.match(piece);
+      if (m.kind !== 'one') continue;
+      checked++;
+      const holders = demo.checklist.filter((i) => [i.name, ...i.aliases].some((w) => checklistKey(w).includes(checklistKey(piece))));
+      if (exact.get(checklistKey(piece)) === m.item) continue;
+      expect({ piece, holders: holders.map((i) => i.code) }).toEqual({ piece, holders: [m.item.code] });
+    }
+    expect(checked).toBeGreaterThan(50);
+  });
+
+  it('answers many, never one, for a word two items of an unchecked list share', () => {
+    const m = createChecklistMatcher([
+      { code: 'X1', name: '卫生', aliases: [] },
+      { code: 'X2', name: '环境', aliases: ['卫生'] },
+    ]).match('卫生');
+    expect(offered(m)).toEqual(['X1', 'X2']);
+    expect(m.kind).toBe('many');
   });
 
   it('asks which one when a start fits several items', () => {
