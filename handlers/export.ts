@@ -24,12 +24,17 @@ export default defineCommand({
     const read = readScopeAndPeriod(ctx, args.words, EXAMPLE);
     const { period } = read;
     const scope = ledScope(ctx, read.scope, read.named);
-    // Only the count for the reply: the counters, not the overdue sets.
-    const counts = await ctx.ledger.unitCounts(scope.units.map((u) => u.id), period.buckets ?? ['all']);
-    const issues = [...counts.values()].reduce((n, c) => n + c.found + c.canceled, 0);
+    // Only the count for the reply: the counters, not the overdue sets. The 台账 has a row for
+    // every issue, the task issues (/布置) too: they are named apart, as /status names them.
+    const unitIds = scope.units.map((u) => u.id);
+    const buckets = period.buckets ?? ['all'];
+    const [counts, taskCounts] = await Promise.all([ctx.ledger.unitCounts(unitIds, buckets), ctx.ledger.unitCounts(unitIds, buckets, 'task')]);
+    const sum = (m: typeof counts) => [...m.values()].reduce((n, c) => n + c.found + c.canceled, 0);
+    const issues = sum(counts);
+    const tasks = sum(taskCounts);
     const file = await orderFile(ctx, 'ledger', scope, period);
     return [
-      `**台账导出** ${scope.label} · ${period.label}，共 ${issues} 个问题`,
+      `**台账导出** ${scope.label} · ${period.label}，共 ${issues} 个问题${tasks ? `、${tasks} 项布置任务` : ''}`,
       fileLinkLine(`${scope.label}台账（Excel）`, file.url),
       fileFooter({ expiresAt: file.expiresAt, now, inGroup: ctx.message.chatType === 'group' }),
     ].join('\n');

@@ -52,6 +52,7 @@ export default defineCommand({
       now,
       viewer: ctx.sender.userid,
       ...(coverage ? { coverage: coverageLines(ctx.org, coverage) } : {}),
+      tasks: report.tasks.figures,
     });
   },
 });

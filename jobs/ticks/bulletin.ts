@@ -27,7 +27,7 @@ export async function runBulletin(tick: string, deps: BulletinDeps): Promise<{ m
   const report = await scopeReport(deps.ledger, org.units.map((u) => u.id), {}, now, 10);
   const rows: TeamFigures[] = rowsByTeam(report, org).map(({ label, figures: f }) => ({ team: label, found: f.found, rectified: f.rectified, overdue: f.overdue, ...(f.rate !== undefined ? { rate: f.rate } : {}) }));
   const issues = await deps.ledger.getMany(report.oldest.map((o) => o.id));
-  const text = bulletinText(org, rows, issues.map((issue) => ({ issue, days: overdueDays(issue, now) })), now);
+  const text = bulletinText(org, rows, issues.map((issue) => ({ issue, days: overdueDays(issue, now) })), now, report.tasks.figures);
   const scores = deps.scores ? scoreLines(await deps.scores.board({ scope: { label: districtScope(org).label, unitIds: org.units.map((u) => u.id) }, period: parsePeriod('今年', now)! })) : [];
   const content = withAdvice([text, scores.join('\n')].filter((part) => part).join('\n\n'), org, await talkAdvice(org, deps.ledger, deps.talks, now), now);
   for (const chat of admins) {

@@ -6,6 +6,10 @@ import { DAY_MS, monthKey } from './time';
  * for all time ("all:found") and per discovery month, quarter and year ("202605:found",
  * "2026Q2:found", "2026:found": a period is one bucket to read); a transition changes them by the
  * difference between the issue before and after.
+ *
+ * The issues of a department task (/布置, `taskId` set) count apart, under the same names with
+ * "task:" in front ("task:202605:found"): a task is work the department assigned, not a problem
+ * inspectors found, so 发现 and 整改率 never include it (docs/design.md §4.10).
  */
 export const COUNTERS = ['found', 'reported', 'assigned', 'submitted', 'closed', 'revisited', 'canceled', 'ontime', 'closeMs', 'relapse'] as const;
 export type Counter = (typeof COUNTERS)[number];
@@ -35,15 +39,26 @@ export interface CounterDelta {
   delta: number;
 }
 
+/** Found problems, or the issues of department tasks: counted apart. */
+export type IssueKind = 'problem' | 'task';
+export const kindOf = (issue: Pick<Issue, 'taskId'>): IssueKind => (issue.taskId === undefined ? 'problem' : 'task');
+
+/** The hash field of one counter: "202605:found", or "task:202605:found" for task issues. */
+export function counterField(kind: IssueKind, bucket: string, name: Counter): string {
+  return kind === 'task' ? `task:${bucket}:${name}` : `${bucket}:${name}`;
+}
+
 /** The counter increments for one change (before undefined = a new issue). */
 export function counterDeltas(before: Issue | undefined, after: Issue): CounterDelta[] {
   const a = contribution(before);
   const b = contribution(after);
   const buckets = bucketsOf(after.createdAt);
+  // An issue's taskId is set when it is made and never changes, so before and after count in one kind.
+  const kind = kindOf(after);
   const out: CounterDelta[] = [];
   for (const name of COUNTERS) {
     const delta = (b[name] ?? 0) - (a[name] ?? 0);
-    if (delta !== 0) for (const bucket of buckets) out.push({ unitId: after.unitId, field: `${bucket}:${name}`, delta });
+    if (delta !== 0) for (const bucket of buckets) out.push({ unitId: after.unitId, field: counterField(kind, bucket, name), delta });
   }
   return out;
 }

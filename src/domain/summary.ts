@@ -28,11 +28,14 @@ export interface PeriodSummary {
   previous?: Period;
   /** When the figures were read. */
   at: number;
+  /** Of the problems found (task issues apart, in `tasks`). */
   figures: Figures;
   previousFigures?: Figures;
+  /** The department's task issues (/布置) of the scope and period (docs/design.md §4.10). */
+  tasks?: Figures;
   /** The teams covering any unit of the scope, in the org file's order. */
   teams: TeamComparison[];
-  /** Units with overdue issues, most first (ties by the org file's order), at most `topUnits`. */
+  /** Units with overdue issues (task issues included: real deadlines), most first (ties by the org file's order), at most `topUnits`. */
   mostOverdue: { unitId: string; overdue: number }[];
   /** 回头看 反弹 of the issues found in the period: in all, per team and per unit (most first). */
   relapses: { total: number; byTeam: { label: string; count: number }[]; byUnit: { unitId: string; count: number }[] };
@@ -69,8 +72,9 @@ export async function periodSummary(reader: CountsReader, org: Org, scope: Summa
     at: now,
     figures: current.figures,
     ...(before ? { previousFigures: before.figures } : {}),
+    tasks: current.tasks.figures,
     teams,
-    mostOverdue: ranked(current, scope.unitIds, (f) => f.overdue, top).map(([unitId, overdue]) => ({ unitId, overdue })),
+    mostOverdue: ranked(current, scope.unitIds, (f, id) => f.overdue + (current.tasks.perUnit.get(id)?.overdue ?? 0), top).map(([unitId, overdue]) => ({ unitId, overdue })),
     relapses: {
       total: current.total.counts.relapse,
       byTeam: teams.filter((t) => t.now.counts.relapse > 0).map((t) => ({ label: t.label, count: t.now.counts.relapse })),
@@ -81,11 +85,11 @@ export async function periodSummary(reader: CountsReader, org: Org, scope: Summa
 }
 
 /** The units with the highest non-zero value, highest first; a stable sort keeps the org order on ties. */
-function ranked(report: ScopeReport, unitIds: readonly string[], value: (f: UnitFigures) => number, top: number): [string, number][] {
+function ranked(report: ScopeReport, unitIds: readonly string[], value: (f: UnitFigures, unitId: string) => number, top: number): [string, number][] {
   const out: [string, number][] = [];
   for (const id of unitIds) {
     const f = report.perUnit.get(id);
-    const v = f ? value(f) : 0;
+    const v = f ? value(f, id) : 0;
     if (v > 0) out.push([id, v]);
   }
   return out.sort((a, b) => b[1] - a[1]).slice(0, top);

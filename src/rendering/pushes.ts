@@ -1,9 +1,11 @@
 import type { Issue } from '../domain/issue';
 import type { Org } from '../domain/org';
+import type { Figures } from '../domain/stats';
 import { calendarDaysBetween } from '../domain/time';
 import { durationWords, formatDate, formatDeadline, formatDay, formatShortDate } from './dates';
 import { personName, truncate, unitLabel } from './issue';
 import { userText } from './safe-text';
+import { taskLine } from './task-line';
 
 /**
  * What duban says when nobody asked (plain text for the group robot, which @s people through
@@ -79,14 +81,16 @@ export interface TeamFigures {
   rate?: number;
 }
 
-/** The weekly 通报 to the admin chats (markdown). */
-export function bulletinText(org: Org, rows: readonly TeamFigures[], oldest: readonly OverdueItem[], now: number): string {
+/** The weekly 通报 to the admin chats (markdown); `tasks`: the department's task issues, one line under the teams' problems. */
+export function bulletinText(org: Org, rows: readonly TeamFigures[], oldest: readonly OverdueItem[], now: number, tasks?: Figures): string {
   const pct = (v: number | undefined) => (v === undefined ? '—' : `${v.toFixed(1)}%`);
   const lines = [
     `**${userText(org.district)}整改工作通报**（截至${formatShortDate(now, now)}）`,
     '',
     ...rows.map((r) => `> ${userText(r.team)}：发现 ${r.found}，已销号 ${r.rectified}，整改率 ${pct(r.rate)}，逾期 <font color="warning">${r.overdue}</font>`),
   ];
+  const taskText = taskLine(tasks, 'bulletin');
+  if (taskText) lines.push(taskText);
   if (oldest.length) lines.push('', '**逾期最久**', ...oldest.map((o) => overdueLine(org, o)));
   return lines.join('\n');
 }

@@ -3,6 +3,7 @@ import type { Org } from '../domain/org';
 import { figuresFrom, type Counter, type Figures } from '../domain/stats';
 import { issueLine } from './issue';
 import { userText } from './safe-text';
+import { taskLine } from './task-line';
 
 export interface StatusRow {
   label: string;
@@ -26,7 +27,19 @@ export function averageClose(days: number): string {
  */
 export function renderStatus(
   org: Org,
-  s: { title: string; figures: Figures; rows: StatusRow[]; rowLabel: string; oldest: Issue[]; now: number; viewer?: string; /** 走访覆盖 lines, once the district logs visits. */ coverage?: string[] },
+  s: {
+    title: string;
+    figures: Figures;
+    rows: StatusRow[];
+    rowLabel: string;
+    oldest: Issue[];
+    now: number;
+    viewer?: string;
+    /** 走访覆盖 lines, once the district logs visits. */
+    coverage?: string[];
+    /** The department's task issues (/布置) of the scope and period: one line apart from the problems. */
+    tasks?: Figures;
+  },
 ): string {
   const f = s.figures;
   const lines = [
@@ -36,6 +49,8 @@ export function renderStatus(
     `整改率 ${pct(f.rate)}　按期整改率 ${pct(f.onTimeRate)}`,
   ];
   if (f.avgDaysToClose !== undefined) lines.push(averageClose(f.avgDaysToClose));
+  const tasks = taskLine(s.tasks, 'status');
+  if (tasks) lines.push(tasks);
   if (s.coverage) lines.push(...s.coverage);
   if (s.rows.length) {
     lines.push('', `**各${s.rowLabel}**（发现 销号 🔴逾期 整改率）`);

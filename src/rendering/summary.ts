@@ -6,6 +6,7 @@ import { periodRange } from '../parsing/period';
 import { unitLabel } from './issue';
 import { userText } from './safe-text';
 import { averageClose } from './status';
+import { taskLine } from './task-line';
 
 /**
  * The 季度小结 / 年度汇总 (and the short text of a /通报) as group-robot markdown: the period's
@@ -81,6 +82,8 @@ export function summaryText(org: Org, s: PeriodSummary, opts: SummaryTextOptions
     `${rateWithDelta('整改率', f.rate, p?.rate, compare)}　${rateWithDelta('按期整改率', f.onTimeRate, p?.onTimeRate, compare)}`,
   ];
   if (f.avgDaysToClose !== undefined) body.push(averageClose(f.avgDaysToClose));
+  const tasks = taskLine(s.tasks, 'summary');
+  if (tasks) body.push(tasks);
   if (s.teams.length) {
     body.push('', '**各工作队**（发现 销号 逾期 整改率，较上期）');
     // Teams with nothing in either period share one line: on a phone eight empty lines bury the rest.

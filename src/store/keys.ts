@@ -112,6 +112,13 @@ export interface Keys {
   taskStats(id: number): string;
   /** A task's issues whose clock runs (score = deadline), for its overdue count. */
   taskDeadlines(id: number): string;
+  /**
+   * The task issues among a unit's running clocks (members "YYYYMM:id", as unitDeadlines), and
+   * the same per discovery month (members "id"): /status counts its problems' 逾期 as the unit's
+   * overdue less these, and the tasks' 逾期 from these alone (docs/design.md §4.10).
+   */
+  unitTaskDeadlines(unitId: string): string;
+  unitMonthTaskDeadlines(unitId: string, month: string): string;
   /** A task's own audit: created, canceled (a list of JSON entries). */
   taskAudit(id: number): string;
   /** The task a message (by a hash of its msgid) made, so a re-sent /布置 makes none (7 days). */
@@ -190,6 +197,8 @@ export function createKeys(prefix: string): Keys {
     taskIssues: (id) => `${ledger}task:${id}:issues`,
     taskStats: (id) => `${ledger}task:${id}:stats`,
     taskDeadlines: (id) => `${ledger}task:${id}:deadlines`,
+    unitTaskDeadlines: (u) => `${ledger}task:deadlines:${u}`,
+    unitMonthTaskDeadlines: (u, m) => `${ledger}task:deadlines:${u}:${m}`,
     taskAudit: (id) => `${ledger}task:${id}:audit`,
     taskByMessage: (h) => `${ledger}task:msg:${h}`,
     byRound: (r) => `${ledger}idx:round:${r}`,

@@ -48,14 +48,22 @@ export function ledgerOps(keys: Keys, before: Issue | undefined, after: Issue): 
     ops.push(['zrem', keys.unitMonthDeadlines(after.unitId, month), id]);
   }
 
-  // A task's share (/布置): its per-state counters and running clocks, so /任务 清单 reads no issue.
+  // A task's share (/布置): its per-state counters and running clocks, so /任务 清单 reads no
+  // issue; and its unit's task clocks, so /status tells the tasks' 逾期 from the problems'.
   if (after.taskId !== undefined) {
     if (before?.state !== after.state) {
       if (before) ops.push(['hincrby', keys.taskStats(after.taskId), before.state, -1]);
       ops.push(['hincrby', keys.taskStats(after.taskId), after.state, 1]);
     }
-    if (clock(after) !== undefined) ops.push(['zadd', keys.taskDeadlines(after.taskId), clock(after)!, id]);
-    else if (clock(before) !== undefined) ops.push(['zrem', keys.taskDeadlines(after.taskId), id]);
+    if (clock(after) !== undefined) {
+      ops.push(['zadd', keys.taskDeadlines(after.taskId), clock(after)!, id]);
+      ops.push(['zadd', keys.unitTaskDeadlines(after.unitId), clock(after)!, member]);
+      ops.push(['zadd', keys.unitMonthTaskDeadlines(after.unitId, month), clock(after)!, id]);
+    } else if (clock(before) !== undefined) {
+      ops.push(['zrem', keys.taskDeadlines(after.taskId), id]);
+      ops.push(['zrem', keys.unitTaskDeadlines(after.unitId), member]);
+      ops.push(['zrem', keys.unitMonthTaskDeadlines(after.unitId, month), id]);
+    }
   }
 
   for (const d of counterDeltas(before, after)) ops.push(['hincrby', keys.unitStats(d.unitId), d.field, d.delta]);

@@ -3,7 +3,7 @@ import type { RedisClient } from './redis';
 import { z } from 'zod';
 import { ISSUE_STATES, type Issue, type IssueState } from '../domain/issue';
 import type { Outcome } from '../domain/lifecycle';
-import { COUNTERS, emptyCounts, type Counter } from '../domain/stats';
+import { COUNTERS, counterField, emptyCounts, type Counter, type IssueKind } from '../domain/stats';
 import { decodeIssue, encodeIssue } from './issue-codec';
 import type { Keys } from './keys';
 import { ledgerOps } from './ledger-ops';
@@ -171,11 +171,14 @@ export class LedgerStore {
     return { total, issues: await this.getMany(page) };
   }
 
-  /** Counters per unit for these buckets ("all" or "YYYYMM" months), summed over the buckets. */
-  async unitCounts(unitIds: readonly string[], buckets: readonly string[]): Promise<Map<string, Record<Counter, number>>> {
+  /**
+   * Counters per unit for these buckets ("all" or "YYYYMM" months), summed over the buckets: of
+   * the problems found, or (kind "task") of the department's task issues.
+   */
+  async unitCounts(unitIds: readonly string[], buckets: readonly string[], kind: IssueKind = 'problem'): Promise<Map<string, Record<Counter, number>>> {
     const out = new Map<string, Record<Counter, number>>();
     if (!unitIds.length || !buckets.length) return out;
-    const fields = buckets.flatMap((b) => COUNTERS.map((c) => `${b}:${c}`));
+    const fields = buckets.flatMap((b) => COUNTERS.map((c) => counterField(kind, b, c)));
     const res = await Promise.all(unitIds.map((u) => this.redis.hmget(this.keys.unitStats(u), ...fields)));
     res.forEach((values, i) => {
       const counts = emptyCounts();
@@ -230,5 +233,19 @@ export class LedgerStore {
     }
     items.sort((a, b) => a.deadline - b.deadline || a.id - b.id);
     return { total, perUnit, oldest: items.slice(0, oldest) };
+  }
+
+  /** Of overdue(): only the task issues (/布置), per unit; counts only. */
+  async taskOverdue(unitIds: readonly string[], now: number, months: readonly string[] | undefined): Promise<{ total: number; perUnit: Map<string, number> }> {
+    const keysOf = (u: string) => (months ? months.map((m) => this.keys.unitMonthTaskDeadlines(u, m)) : [this.keys.unitTaskDeadlines(u)]);
+    const counts = await Promise.all(unitIds.map((u) => Promise.all(keysOf(u).map((key) => this.redis.zcount(key, '-inf', `(${now}`)))));
+    const perUnit = new Map<string, number>();
+    let total = 0;
+    unitIds.forEach((u, i) => {
+      const n = counts[i]!.reduce((a, b) => a + b, 0);
+      perUnit.set(u, n);
+      total += n;
+    });
+    return { total, perUnit };
   }
 }

@@ -8,6 +8,7 @@ import { sha1Hex } from '../../src/wecom/crypto';
 import { BOT_NAME, startTestApp, type TestApp } from '../support/app';
 import { FakeWecom, type RobotMessage } from '../support/fake-wecom';
 import { generateOrg } from '../support/generate-org';
+import { expectLedgerWhole } from '../support/ledger-integrity';
 
 /**
  * /布置 to a generated 500-unit district (10 towns × 50 units, one team and one group robot per
@@ -291,5 +292,12 @@ describe('/任务 and /撤销 #T', () => {
     expect(await say('u_admin', 'CHAT_ADMIN', `/撤销 #T${id} 再来一次`)).toContain('已经撤销过了');
     // An issue's own /撤销 still works as before.
     expect(await say('u_admin', 'CHAT_ADMIN', `/撤销 #${closed!.id} 误报`)).toContain('当前是已销号状态');
+  });
+});
+
+describe('after the flows above', () => {
+  it('leaves the ledger whole: every issue, counter, task counter and deadline set recounts', async () => {
+    const issues = await expectLedgerWhole(t.redis, t.prefix);
+    expect(issues.filter((i) => i.taskId !== undefined).length).toBeGreaterThanOrEqual(600);
   });
 });

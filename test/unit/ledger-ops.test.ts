@@ -498,3 +498,55 @@ describe('issue codec', () => {
     expect(() => decodeIssue(rest)).toThrow(/version/);
   });
 });
+
+describe('ledgerOps of a task issue (/布置): counted apart from the problems found', () => {
+  const taskCounter = (field: string, delta: number): Op[] => counter(field, delta).map(([op, key, f, d]) => [op, key, `task:${f}`, d] as Op);
+  const task = () => ({ ...created(), taskId: 3 });
+
+  it('create: the task counters and the unit\'s task clocks, never the problem counters', () => {
+    expect(ledgerOps(keys, undefined, task())).toEqual<Op[]>([
+      ['zadd', 'd:{ledger}:idx:unit:banzhu', 12, '12'],
+      ['zadd', 'd:{ledger}:idx:team:t1', 12, '12'],
+      ['zadd', 'd:{ledger}:idx:state:assigned', 12, '12'],
+      ['zadd', 'd:{ledger}:idx:unit:banzhu:assigned', 12, '12'],
+      ['zadd', 'd:{ledger}:idx:assignee:u_sec_banzhu', 12, '12'],
+      // Its deadline is real: it is in the unit's deadline sets as any issue (overdue lists, digests).
+      ['zadd', 'd:{ledger}:deadlines', DEADLINE, '12'],
+      ['zadd', 'd:{ledger}:deadlines:banzhu', DEADLINE, '202606:12'],
+      ['zadd', 'd:{ledger}:deadlines:banzhu:202606', DEADLINE, '12'],
+      ['hincrby', 'd:{ledger}:task:3:stats', 'assigned', 1],
+      ['zadd', 'd:{ledger}:task:3:deadlines', DEADLINE, '12'],
+      ['zadd', 'd:{ledger}:task:deadlines:banzhu', DEADLINE, '202606:12'],
+      ['zadd', 'd:{ledger}:task:deadlines:banzhu:202606', DEADLINE, '12'],
+      ...taskCounter('found', 1),
+      ...taskCounter('assigned', 1),
+      ...epoch(),
+    ]);
+  });
+
+  it('fix then 销号: the clock leaves every set, the task counters move', () => {
+    const before = task();
+    const fixed = step(before, { type: 'fix', note: '已完成自查', evidence: [] }, SECRETARY, T0 + HOUR);
+    expect(ledgerOps(keys, before, fixed)).toEqual<Op[]>([
+      ['zrem', 'd:{ledger}:idx:state:assigned', '12'],
+      ['zrem', 'd:{ledger}:idx:unit:banzhu:assigned', '12'],
+      ['zadd', 'd:{ledger}:idx:state:submitted', 12, '12'],
+      ['zadd', 'd:{ledger}:idx:unit:banzhu:submitted', 12, '12'],
+      ['zrem', 'd:{ledger}:idx:assignee:u_sec_banzhu', '12'],
+      ['zrem', 'd:{ledger}:deadlines', '12'],
+      ['zrem', 'd:{ledger}:deadlines:banzhu', '202606:12'],
+      ['zrem', 'd:{ledger}:deadlines:banzhu:202606', '12'],
+      ['hincrby', 'd:{ledger}:task:3:stats', 'assigned', -1],
+      ['hincrby', 'd:{ledger}:task:3:stats', 'submitted', 1],
+      ['zrem', 'd:{ledger}:task:3:deadlines', '12'],
+      ['zrem', 'd:{ledger}:task:deadlines:banzhu', '202606:12'],
+      ['zrem', 'd:{ledger}:task:deadlines:banzhu:202606', '12'],
+      ...taskCounter('assigned', -1),
+      ...taskCounter('submitted', 1),
+      ...epoch(),
+    ]);
+    const closed = step(fixed, { type: 'verify' }, VERIFIER, T0 + 2 * HOUR);
+    const counters = ledgerOps(keys, fixed, closed).filter((op) => op[0] === 'hincrby' && op[1].endsWith(':stats:banzhu'));
+    expect(counters).toEqual([...taskCounter('submitted', -1), ...taskCounter('closed', 1), ...taskCounter('ontime', 1), ...taskCounter('closeMs', 2 * HOUR)]);
+  });
+});

@@ -46,6 +46,13 @@ function overallParagraph(s: PeriodSummary): string {
   return `${parts.join('，')}。截至${dayText(s.at)}，整改中${f.assigned}个、待核验${f.submitted}个、待交办${f.reported}个，逾期未整改${f.overdue}个。`;
 }
 
+/** The department's tasks (/布置) of the period, apart from the problems (docs/design.md §4.10); none: no paragraph. */
+function taskParagraph(s: PeriodSummary): { kind: 'paragraph'; text: string }[] {
+  const t = s.tasks;
+  if (!t?.found) return [];
+  return [{ kind: 'paragraph', text: `另有布置任务${t.found}项（不计入上述问题），已完成${t.rectified}项、待核验${t.submitted}项，逾期未完成${t.overdue}项。` }];
+}
+
 /** "增加3个" / "减少2个" / "持平"; rates "上升2.1个百分点". */
 function change(now: number | undefined, before: number | undefined, rate = false): string {
   if (now === undefined || before === undefined) return '无可比数据';
@@ -124,6 +131,7 @@ export function bulletinDocument(org: Org, s: PeriodSummary, issues: readonly Is
       { kind: 'paragraph', text: `为推动巡回指导发现问题整改落实到位，现将${periodPhrase(s)}${s.scope.label}问题整改情况通报如下。` },
       { kind: 'heading', level: 1, text: '总体情况' },
       { kind: 'paragraph', text: overallParagraph(s) },
+      ...taskParagraph(s),
       ...(s.teams.length ? [{ kind: 'heading', level: 1, text: '各工作队整改情况' } as const, { kind: 'table', header: TEAM_HEADER, rows: s.teams.map((t) => teamRow(t.label, t.now.figures)) } as const] : []),
       { kind: 'heading', level: 1, text: '逾期未整改问题' },
       ...overdueBlocks(org, s, issues),
@@ -162,6 +170,7 @@ export function summaryDocument(org: Org, s: PeriodSummary, issues: readonly Iss
       { kind: 'paragraph', text: `现将${periodPhrase(s)}${s.scope.label}巡回指导发现问题整改工作情况${what}如下。` },
       { kind: 'heading', level: 1, text: '总体情况' },
       { kind: 'paragraph', text: overallParagraph(s) },
+      ...taskParagraph(s),
       ...(compare ? [{ kind: 'paragraph', text: compare } as const] : []),
       ...(s.teams.length
         ? [

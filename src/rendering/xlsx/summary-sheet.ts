@@ -6,7 +6,8 @@ import type { SheetColumn, SheetRow, TableSheet } from './table-sheet';
 /**
  * The 汇总 sheet: the read model's figures (the same as /status for the scope and period) per
  * work team, per town and per unit, and the scope's total. One table with a 分组 column, so the
- * autofilter shows one grouping at a time.
+ * autofilter shows one grouping at a time. The figures are of the problems found; the task
+ * issues (/布置) of the scope and period follow as one 布置任务 row, when there are any.
  */
 export const SUMMARY_COLUMNS: SheetColumn[] = [
   { header: '分组', key: 'group', width: 8 },
@@ -23,6 +24,7 @@ export const SUMMARY_COLUMNS: SheetColumn[] = [
 ];
 
 export const TOTAL_GROUP = '合计';
+export const TASK_GROUP = '布置任务';
 
 function row(group: string, name: string, f: Figures): SheetRow {
   return {
@@ -54,6 +56,9 @@ export function summarySheet(org: Org, report: ScopeReport, units: readonly Unit
       ...grouped('镇街', rowsBy(report, units, 'town')),
       ...grouped('单位', rowsBy(report, units, 'unit')),
       row(TOTAL_GROUP, scopeLabel, report.figures),
+      // The department's own tasks, apart from the problems above (docs/design.md §4.10): one
+      // row, its 发现 the task issues given to units and its 已销号 those done.
+      ...(report.tasks.figures.found ? [row(TASK_GROUP, scopeLabel, report.tasks.figures)] : []),
     ],
   };
 }
