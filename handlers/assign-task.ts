@@ -33,6 +33,7 @@ export default defineCommand({
   summary: '布置任务：一次交办给多个单位（组织部全区，队长本片区）',
   usage: '/布置 <任务内容> 期限:<日期> 范围:<全区|镇街|类别|单位、…>',
   example: EXAMPLE,
+  fields: ['scope', 'deadline'],
   args: grammarInput,
   async run(ctx, { text, args }) {
     let scopeText = args.fields.scope;

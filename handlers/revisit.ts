@@ -119,6 +119,7 @@ export default defineCommand({
   summary: '销号后回头看：正常则结案，反弹则重新整改；可记下群众评价',
   usage: '/回访 #编号 正常 [满意/基本满意/不满意] [说明]，或 /回访 #编号 反弹 [群众评价] [说明] [期限:<日期>]',
   example: EXAMPLE,
+  fields: ['rating', 'deadline'],
   args: grammarInput,
   async run(ctx, { args }) {
     const id = requireRef(ctx, args, EXAMPLE);

@@ -20,6 +20,7 @@ export default defineCommand({
   summary: '核验整改到位后销号（反馈整改的人和责任人不能销号：两人核验）',
   usage: '/销号 #编号 [效果:好/较好/一般/差] [核验意见]（完成效果可不填，档次以本区规定为准；已销号未评定的可再发 /销号 #编号 效果:好 补记）',
   example: EXAMPLE,
+  fields: ['grade'],
   args: grammarInput,
   async run(ctx, { args }) {
     const id = requireRef(ctx, args, EXAMPLE);

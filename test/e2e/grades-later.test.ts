@@ -131,3 +131,20 @@ describe('/销号: degrees, and a grade given after 销号', () => {
     expect(await inT1(VERIFIER, `/销号 #${b} 好`)).toBe(`☑️ **#${b}** 福禄镇斑竹村 补记完成效果：好，状态：已回访`);
   });
 });
+
+describe('a field the command does not take is refused, never dropped (docs/design.md §4.4)', () => {
+  it('refuses 评价 at /销号, 效果 at /回访 and at /整改, 范围 at /清单, before anything is written', async () => {
+    const a = await reportAndFix('墙面脱落');
+    const before = await store.get(a);
+    expect(await inT1(VERIFIER, `/销号 #${a} 现场核验 评价:满意`)).toBe(`⚠️ 评价请在回访时填写\n例如：\`/回访 #${a} 正常 评价:满意\``);
+    expect(await inT1(SEC, `/整改 #${a} 已完成 效果:良好`)).toBe(`⚠️ 效果请在销号时填写\n例如：\`/销号 #${a} 效果:好\``);
+    expect(await store.get(a)).toEqual(before);
+    expect(await inT1(VERIFIER, `/销号 #${a} 效果:好`)).toContain('已销号');
+    const closedOne = await store.get(a);
+    expect(await inT1(MEMBER, `/回访 #${a} 正常 效果:好`)).toBe(`⚠️ 效果请在销号时填写\n例如：\`/销号 #${a} 效果:好\``);
+    expect(await store.get(a)).toEqual(closedOne);
+    expect(await inT1(MEMBER, '/清单 范围:福禄镇')).toBe('⚠️ 范围请在布置任务或开始巡查时填写\n例如：`/布置 开展党员大会会议记录自查 期限:12月20日 范围:福禄镇`');
+    // The fields a command reads still work.
+    expect(await inT1(MEMBER, `/回访 #${a} 反弹 评价:不满意 又脱落了 期限:30天`)).toContain('\n群众评价：不满意\n');
+  });
+});
