@@ -37,6 +37,7 @@ export default defineCommand({
   usage: '/布置 <任务内容> 期限:<日期> 范围:<全区|镇街|类别|单位、…>',
   example: EXAMPLE,
   broadcasts: true,
+  fields: ['scope', 'deadline'],
   args: grammarInput,
   async run(ctx, { text }) {
     const now = ctx.clock.now();

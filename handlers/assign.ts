@@ -17,6 +17,7 @@ export default defineCommand({
   summary: '把问题交给责任人限期整改，或改派',
   usage: '/交办 #编号 [@责任人] [期限:<日期>]',
   example: EXAMPLE,
+  fields: ['assignee', 'deadline'],
   args: grammarInput,
   async run(ctx, { args }) {
     const id = requireRef(ctx, args, EXAMPLE);

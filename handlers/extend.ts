@@ -18,6 +18,7 @@ export default defineCommand({
   summary: '调整整改期限；责任人提出申请，工作队批准',
   usage: '/延期 #编号 <新期限> <理由>，或 /延期 #编号 同意',
   example: EXAMPLE,
+  fields: ['deadline'],
   args: grammarInput,
   async run(ctx, { args }) {
     // "12号" is both an issue reference and a day of the month: after the issue, it is the date.

@@ -33,6 +33,7 @@ export default defineCommand({
   summary: '巡查轮次：组织部开始、结束一轮巡查，查看本轮进度和覆盖',
   usage: '/巡查 开始 [名称] [范围:全区|镇街|类型|工作队|单位,…] · /巡查 结束 [#编号] · /巡查 [#编号] · /巡查 清单 · /巡查 项目',
   example: EXAMPLE,
+  fields: ['scope'],
   args: grammarInput,
   async run(ctx, { args }) {
     const [first, ...rest] = args.words;

@@ -4,7 +4,14 @@ import { durationSchema } from './durations';
 
 /** The organisation file (docs/design.md §2), checked field by field; cross-references are checked in org-file.ts. */
 const id = z.string().regex(/^[A-Za-z0-9_.@-]{1,64}$/, 'expected an id of letters, digits, _ . @ -');
-const name = z.string().trim().min(1, 'must not be empty').max(64);
+/**
+ * Names and scale words from the file reach markdown replies and pushes; a character WeCom reads
+ * as markup (a link `[..](..)`, a mention `<@all>`, emphasis, code) is refused here, and the
+ * replies make them inert as well (docs/design.md §4.7).
+ */
+const MARKUP_CHARS = /[<>[\]*~`|&]/u;
+const noMarkup = <T extends z.ZodString>(s: T) => s.refine((v) => !MARKUP_CHARS.test(v), 'must not contain any of < > [ ] * ~ ` | & (WeCom reads them as markup)');
+const name = noMarkup(z.string().trim().min(1, 'must not be empty').max(64));
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time like 09:00');
 const cronExpr = z.string().refine((s) => cron.validate(s), 'expected a cron expression like "0 9 * * 1"');
 
@@ -100,8 +107,8 @@ export const scoringSchema = z.strictObject({
  * people type and see, other words that mean it, and the points it costs the unit's score.
  */
 export const scaleWordSchema = z.strictObject({
-  word: z.string().trim().min(1).max(8),
-  aliases: z.array(z.string().trim().min(1).max(8)).default([]),
+  word: noMarkup(z.string().trim().min(1).max(8)),
+  aliases: z.array(noMarkup(z.string().trim().min(1).max(8))).default([]),
   deduct: points.default(0),
 });
 const scale = (words: [string, number][]) => words.map(([word, deduct]) => ({ word, aliases: [], deduct }));

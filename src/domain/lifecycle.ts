@@ -18,6 +18,8 @@ export type Action =
   | { type: 'assign'; assignee: string; deadline: number; reason?: string }
   | { type: 'fix'; note: string; evidence: Evidence[] }
   | { type: 'verify'; note?: string; /** 完成效果 (a word of policy.grades). */ grade?: string }
+  /** 完成效果 given after 销号, to an issue closed without one (or changed by 组织部). */
+  | { type: 'grade'; grade: string }
   | { type: 'reject'; reason: string }
   | { type: 'extend'; to: number; reason: string }
   | { type: 'approve-extension' }
@@ -82,6 +84,7 @@ const FROM: Record<ActionType, readonly IssueState[]> = {
   assign: ['reported', 'assigned'],
   fix: ['assigned'],
   verify: ['submitted'],
+  grade: ['closed', 'revisited'],
   reject: ['submitted'],
   extend: ['reported', 'assigned'],
   'approve-extension': ['reported', 'assigned'],
@@ -103,6 +106,14 @@ export function authorize(action: Action, issue: Issue, actor: Actor): Refusal |
   switch (action.type) {
     case 'fix':
       return isAssignee || isTeam(actor) ? undefined : { kind: 'permission', allowed: WHO.assigneeOrTeam };
+    case 'grade':
+      // Grading later is the verdict 销号 would have given: the same two people (docs/design.md §4.16).
+      // Once graded, only 组织部 changes it (the unit's score moves with it).
+      return (
+        judgeRefusal(issue, actor, ACTION_WORDS.grade) ??
+        (isTeam(actor) ? undefined : { kind: 'permission', allowed: WHO.areaTeam }) ??
+        (issue.grade !== undefined && !actor.isAdmin ? { kind: 'permission', allowed: '组织部', reason: `#${issue.id} 的完成效果已评定为“${issue.grade}”，更改须由组织部办理` } : undefined)
+      );
     case 'verify':
     case 'reject':
       // The person's own part in the issue is said first: they know it, and it is the real reason.
@@ -174,6 +185,10 @@ export function apply(issue: Issue, action: Action, actor: Actor, now: number): 
       if (action.note) next.verifyNote = action.note;
       if (action.grade) next.grade = action.grade;
       return done(next, [action.grade ? `完成效果：${action.grade}` : '', action.note ?? ''].filter(Boolean).join('；') || undefined);
+    }
+    case 'grade': {
+      const next: Issue = { ...base, grade: action.grade };
+      return done(next, issue.grade ? `完成效果：${issue.grade} → ${action.grade}` : `完成效果：${action.grade}`);
     }
     case 'reject':
       if (issue.rejectCount >= ENTRY_LIMITS.rejections) {
@@ -263,6 +278,7 @@ export const ACTION_WORDS: Record<ActionType | 'report', string> = {
   assign: '交办',
   fix: '反馈整改',
   verify: '销号',
+  grade: '评定完成效果',
   reject: '驳回',
   extend: '延期',
   'approve-extension': '批准延期',
@@ -279,7 +295,7 @@ function stateRefusal(issue: Issue, action: ActionType): string {
   }
   const hint: Partial<Record<IssueState, string>> = {
     reported: '，请先 /交办',
-    assigned: action === 'verify' || action === 'reject' ? '，责任人还没有反馈整改' : '',
+    assigned: action === 'verify' || action === 'reject' || action === 'grade' ? '，责任人还没有反馈整改' : '',
   };
   return `#${issue.id} 当前是${STATE_WORDS[issue.state]}状态，不能${ACTION_WORDS[action]}${hint[issue.state] ?? ''}`;
 }

@@ -105,7 +105,8 @@ export function issueFacts(
     const before = state;
     state = step.to;
     if (step.action === 'fix') lastFix = at;
-    if (step.action === 'verify') lastVerify = at;
+    // A grade given after 销号 (the grade step) dates the grade the issue holds from then.
+    if (step.action === 'verify' || step.action === 'grade') lastVerify = at;
     if (step.action === 'revisit') lastRevisit = at;
     if (step.action === 'verify' && state === 'closed') {
       // As the lifecycle decides 按期 at 销号: the accepted fix reported by the deadline in force.

@@ -1,5 +1,6 @@
 import { distance } from 'fastest-levenshtein';
 import type { ChecklistItem } from '../config/org-schema';
+import { userText } from '../rendering/safe-text';
 import { normalizeText } from './normalize';
 
 /**
@@ -111,5 +112,5 @@ export function checklistMatcher(items: readonly ChecklistItem[]): ChecklistMatc
 
 /** "A5 环境治理" — how an item is named in replies and sheets. */
 export function itemLabel(item: ChecklistItem): string {
-  return `${item.code} ${item.name}`;
+  return userText(`${item.code} ${item.name}`);
 }

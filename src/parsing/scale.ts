@@ -2,6 +2,7 @@ import { distance } from 'fastest-levenshtein';
 import type { ScaleWord } from '../config/org-schema';
 import { createWordMatcher } from '../pipeline/command-words';
 import { clipForReply } from '../rendering/clip';
+import { userText } from '../rendering/safe-text';
 import type { Token } from './args';
 import { normalizeText } from './normalize';
 
@@ -32,10 +33,53 @@ function keysOf(scale: readonly ScaleWord[]): Map<string, ScaleWord> {
   return keys;
 }
 
-/** The scale word `text` names exactly (its word or an alias, folded), or undefined. */
+/**
+ * Degree words people put before a scale word (docs/design.md §4.16), longest first where one
+ * starts another. Read against the scale's order (best first), so a district's own scale reads
+ * them the same way: a strong degree is the word itself (很好 → 好, 非常满意 → 满意); a moderate
+ * one lowers the best word one step (比较好 → 较好, 比较满意 → 基本满意) and leaves the others
+ * (较差 → 差); the best word negated is its `不…` word when the scale has one (不太满意 → 不满意),
+ * else the scale's last (不太好 → 差). Words about who said it (都, 普遍) are skipped.
+ */
+const STRONG = ['非常', '特别', '十分', '相当', '很', '挺', '蛮', '超', '真', '极'];
+const MODERATE = ['还比较', '比较', '还算', '基本上', '基本', '总体', '较', '还'];
+const NEGATED = ['不是很', '不怎么', '不太', '不大', '不够', '不很', '不'];
+const WHO_SAID = ['普遍', '一致', '全都', '都', '均', '也'];
+/** A particle closing a degree phrase: 很满意的, 挺好的. */
+const PARTICLE = /[的啊呀]+$/u;
+
+const startWith = (s: string, list: readonly string[]) => list.find((p) => s.startsWith(p) && s.length > p.length);
+
+/** The scale word a degree phrase names (`很好`, `都比较满意`, `不太好`), or undefined. */
+function readDegree(scale: readonly ScaleWord[], keys: Map<string, ScaleWord>, key: string, depth = 0): ScaleWord | undefined {
+  const exact = keys.get(key);
+  if (exact || depth > 3) return exact;
+  // 很满意的, 挺好的 — but 好的 and 好了 alone are a reply and "done", never a grade.
+  const bare = depth > 0 ? key.replace(PARTICLE, '') : key;
+  if (bare !== key && bare) return readDegree(scale, keys, bare, depth + 1);
+  const who = startWith(key, WHO_SAID);
+  if (who) return readDegree(scale, keys, key.slice(who.length), depth + 1);
+  const strong = startWith(key, STRONG);
+  if (strong) return readDegree(scale, keys, key.slice(strong.length), depth + 1);
+  const moderate = startWith(key, MODERATE);
+  if (moderate) {
+    const w = readDegree(scale, keys, key.slice(moderate.length), depth + 1);
+    return w === scale[0] ? scale[1] : w;
+  }
+  const negated = startWith(key, NEGATED);
+  if (negated) {
+    const rest = key.slice(negated.length);
+    // Only the best word negated says something sure: 不太差 is no step of the scale.
+    if (keys.get(rest) !== scale[0]) return undefined;
+    return keys.get(`不${rest}`) ?? scale[scale.length - 1];
+  }
+  return undefined;
+}
+
+/** The scale word `text` names (its word or an alias, folded, or a degree phrase: 很好), or undefined. */
 export function findScaleWord(scale: readonly ScaleWord[], text: string): ScaleWord | undefined {
   const key = scaleKey(text);
-  return key ? keysOf(scale).get(key) : undefined;
+  return key ? readDegree(scale, keysOf(scale), key) : undefined;
 }
 
 /**
@@ -64,7 +108,8 @@ export function nearScaleWords(scale: readonly ScaleWord[], text: string): Scale
 
 /** "好、较好、一般、差". */
 export function scaleWords(scale: readonly ScaleWord[]): string {
-  return scale.map((w) => w.word).join('、');
+  // The words come from the org file: inert in a markdown reply (docs/design.md §4.7).
+  return scale.map((w) => userText(w.word)).join('、');
 }
 
 /**
@@ -77,7 +122,7 @@ export function readScaleWord(scale: readonly ScaleWord[], text: string, field: 
   const said = scaleKey(text);
   if (!said) return { ok: false, error: `请写明${field}：${scaleWords(scale)}` };
   const near = nearScaleWords(scale, text);
-  const guess = near.length ? `是不是“${near.map((w) => w.word).join('”或“')}”？` : '';
+  const guess = near.length ? `是不是“${near.map((w) => userText(w.word)).join('”或“')}”？` : '';
   return { ok: false, error: `${field}没有“${clipForReply(said)}”这一档，可选：${scaleWords(scale)}。${guess}` };
 }
 

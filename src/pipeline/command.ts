@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Clock } from '../clock';
 import type { Chat, Membership, Org, Role } from '../domain/org';
-import type { ParsedArgs } from '../parsing/args';
+import type { FieldName, ParsedArgs } from '../parsing/args';
 import { parseArgs, type ParseOptions } from '../parsing/args';
 import type { JobsClient } from '../../jobs';
 import type { DraftStore } from '../store/draft-store';
@@ -72,6 +72,36 @@ export interface CommandMeta {
    * run, however plainly it is said (docs/design.md §4.11).
    */
   broadcasts?: boolean;
+  /**
+   * The `key:value` fields the command reads (docs/design.md §4.4); any other is refused before
+   * the command runs, so a field is never dropped silently. Default: DEFAULT_FIELDS.
+   */
+  fields?: readonly FieldName[];
+}
+
+/** The fields every command was given before 范围, 效果 and 评价: only those who read them use them. */
+export const DEFAULT_FIELDS: readonly FieldName[] = ['deadline', 'assignee', 'unit', 'category', 'source'];
+
+/** How a refused field is named, and the command (by name) where it belongs, with an example there. */
+const FIELD_HOMES: Record<FieldName, { label: string; home: string; where: string; example: (ctx: CommandContext, ref: number) => string | undefined }> = {
+  deadline: { label: '期限', home: 'report', where: '上报、交办或延期', example: () => undefined },
+  assignee: { label: '责任人', home: 'assign', where: '上报或交办', example: () => undefined },
+  unit: { label: '单位', home: 'report', where: '上报', example: () => undefined },
+  category: { label: '类别', home: 'report', where: '上报', example: () => undefined },
+  source: { label: '来源', home: 'report', where: '上报', example: () => undefined },
+  scope: { label: '范围', home: 'assign-task', where: '布置任务或开始巡查', example: () => undefined },
+  grade: { label: '效果', home: 'verify', where: '销号', example: (ctx, ref) => `/销号 #${ref} 效果:${ctx.org.policy.grades[0]!.word}` },
+  rating: { label: '评价', home: 'revisit', where: '回访', example: (ctx, ref) => `/回访 #${ref} 正常 评价:${ctx.org.policy.ratings[0]!.word}` },
+};
+
+/** Refuses a field the command does not read: `评价请在回访时填写`, with an example where it belongs. */
+function refuseForeignFields(ctx: CommandContext, meta: CommandMeta, args: ParsedArgs): void {
+  const takes = meta.fields ?? DEFAULT_FIELDS;
+  const foreign = (Object.keys(args.fields) as FieldName[]).find((f) => !takes.includes(f));
+  if (foreign === undefined) return;
+  const home = FIELD_HOMES[foreign];
+  const example = home.example(ctx, args.refs[0] ?? ctx.quotedRef ?? 12) ?? ctx.commands.find(home.home)?.example;
+  throw new UsageError(`${home.label}请在${home.where}时填写`, example);
 }
 
 export interface CommandSpec<A> extends CommandMeta {
@@ -95,6 +125,7 @@ export function defineCommand<A>(spec: CommandSpec<A>): Command {
   return {
     ...meta,
     async execute(ctx, input) {
+      refuseForeignFields(ctx, meta, input.args);
       const parsed = args.safeParse(input);
       if (!parsed.success) throw new UsageError(parsed.error.issues[0]?.message ?? '参数不对', `${spec.example}`);
       return run(ctx, parsed.data);

@@ -47,7 +47,7 @@ export class ConflictError extends DubanError {
 }
 
 /** What a half-filled command still needs; `ref` answers may be a bare number. */
-export type DraftField = 'ref' | 'unit' | 'description' | 'assignee' | 'note' | 'reason' | 'deadline' | 'outcome';
+export type DraftField = 'ref' | 'unit' | 'description' | 'assignee' | 'note' | 'reason' | 'deadline' | 'outcome' | 'rating';
 
 /**
  * A required field is missing: the pipeline keeps the command as a draft, asks this question,

@@ -57,10 +57,10 @@ export function throwRefusal(r: Refusal, context?: { ctx: CommandContext; unitId
  * after the person has typed the answer), or before anything else is written or counted
  * (/催办's limits). Reads the issue; the commit in act() decides again on what it reads then.
  */
-export async function refuseEarly(ctx: CommandContext, id: number, action: Action): Promise<Issue> {
+export async function refuseEarly(ctx: CommandContext, id: number, action: Action | ((issue: Issue) => Action)): Promise<Issue> {
   const issue = await loadIssue(ctx, id);
   const actor = actorFor(ctx.org, ctx.sender.userid, issue.unitId);
-  const result = apply(issue, action, actor, ctx.clock.now().getTime());
+  const result = apply(issue, typeof action === 'function' ? action(issue) : action, actor, ctx.clock.now().getTime());
   if (isRefusal(result)) throwRefusal(result, refusalContext(ctx, issue, actor));
   return issue;
 }

@@ -69,12 +69,18 @@ export function refIn(text: string): number | undefined {
 
 /**
  * The command text once the answer is added: an issue number goes first, where the grammar
- * reads references ("12" or "12号" becomes "#12"); anything else is appended.
+ * reads references ("12" or "12号" becomes "#12"); a 群众评价 as its field (评价:满意); anything
+ * else is appended.
  */
 export function continueDraft(field: DraftField, draftText: string, answer: string): string {
   if (field === 'ref') {
     const m = /^[#＃]?\s*(\d{1,9})\s*号?[\s,，.。!！]*$/u.exec(normalizeText(answer).trim());
     return `${m ? `#${m[1]}` : answer} ${draftText}`.trim();
+  }
+  if (field === 'rating') {
+    // The answer is the 群众评价 (/回访 asked for it): as the field, so it is read strictly and asked once.
+    const word = answer.trim().replace(/^(?:群众评价|满意度|评价|群众)[:：\s]*/u, '');
+    return `${draftText} 评价:${word}`.trim();
   }
   return `${draftText} ${answer}`.trim();
 }

@@ -41,7 +41,15 @@ export function takeScaleWord(fieldValue: string | undefined, words: readonly To
   }
   const [first, ...others] = words;
   if (!first) return { words: [] };
-  const glued = splitGlued(first, [...spec.strictKeys, ...(spec.looseKeys ?? [])]);
+  const keys = [...spec.strictKeys, ...(spec.looseKeys ?? [])];
+  const [second, ...after] = others;
+  if (second && keys.includes(first.norm)) {
+    // The key as a word of its own: "效果 好", "群众 都很满意" (a strict key's word must be in the scale).
+    const value = splitValue(second.raw);
+    const word = spec.strictKeys.includes(first.norm) ? read(value.head) : findScaleWord(spec.scale, value.head);
+    if (word) return { word, words: value.rest ? [value.rest, ...after] : after };
+  }
+  const glued = splitGlued(first, keys);
   if (glued) {
     const strict = spec.strictKeys.includes(glued.key);
     const word = strict ? read(glued.head) : findScaleWord(spec.scale, glued.head);

@@ -93,7 +93,7 @@ export function renderBreakdown(board: ScoreBoard, row: ScoreRow, now: number): 
     lines.push('扣分：');
     for (const d of row.deductions) {
       const refs = d.issueIds?.length ? `：${issueRefs(d.issueIds)}` : '';
-      lines.push(`- ${d.label} ${d.count} ${d.per} −${formatPoints(d.points)}${refs}`);
+      lines.push(`- ${userText(d.label)} ${d.count} ${d.per} −${formatPoints(d.points)}${refs}`);
     }
   }
   if (row.entries.length) {

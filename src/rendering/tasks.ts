@@ -79,7 +79,7 @@ export function taskAssignedReply(org: Org, s: AssignedSummary, now: number): st
     `共 ${task.unitCount} 个单位（已交办 ${s.assigned}，待交办 ${s.waiting.length}）　期限：${formatDeadline(task.deadline, now)}`,
   ];
   if (s.deadlineNote) lines.push(`（${s.deadlineNote}）`);
-  const groups = clipNames(s.groups.map((c) => org.chatLabel(c)), 5);
+  const groups = clipNames(s.groups.map((c) => userText(org.chatLabel(c))), 5);
   lines.push(s.pushesDelayed ? `群通知稍后发出（${s.groups.length} 个群：${groups}）；任务已布置，请勿重复发送` : `已通知 ${s.groups.length} 个群：${groups}`);
   if (s.waiting.length) {
     lines.push(`未登记书记，待交办：${clipNames(s.waiting.map((w) => `${unitLabel(org, w.unitId)} #${w.issueId}`), 5)}；请 \`/交办 #编号 @责任人\``);

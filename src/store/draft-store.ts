@@ -13,7 +13,7 @@ const draftSchema = z.object({
   v: z.literal(1),
   command: z.string(),
   text: z.string(),
-  field: z.enum(['ref', 'unit', 'description', 'assignee', 'note', 'reason', 'deadline', 'outcome']),
+  field: z.enum(['ref', 'unit', 'description', 'assignee', 'note', 'reason', 'deadline', 'outcome', 'rating']),
   quotedRef: z.number().optional(),
   at: z.number(),
 });

@@ -73,8 +73,8 @@ describe('完成效果 at /销号', () => {
   it('refuses a word not in the scale with the scale and a guess, and writes nothing', async () => {
     const before = await store.get(c);
     const history = await store.historyLength(c);
-    expect(await inT1(VERIFIER, `/销号 #${c} 效果:很好 现场核验`)).toBe(
-      `⚠️ 完成效果没有“很好”这一档，可选：好、较好、一般、差。是不是“好”或“较好”？\n例如：\`/销号 #${c} 效果:好 现场核验，整改到位\``,
+    expect(await inT1(VERIFIER, `/销号 #${c} 效果:好好 现场核验`)).toBe(
+      `⚠️ 完成效果没有“好好”这一档，可选：好、较好、一般、差。是不是“好”或“较好”？\n例如：\`/销号 #${c} 效果:好 现场核验，整改到位\``,
     );
     expect(await inT1(VERIFIER, `/销号 #${c} 效果明显`)).toMatch(/^⚠️ 完成效果没有“明显”这一档/u);
     const after = await store.get(c);

@@ -121,6 +121,7 @@ const ACTIONS = {
   assign: { type: 'assign', assignee: 'u_sec_new', deadline: NEW_DEADLINE, reason: '交办' },
   fix: { type: 'fix', note: '已更换灯泡', evidence: [ev('m9', NOW)] },
   verify: { type: 'verify', note: '现场核验通过' },
+  grade: { type: 'grade', grade: '好' },
   reject: { type: 'reject', reason: '照片看不清' },
   extend: { type: 'extend', to: NEW_DEADLINE, reason: '配件未到货' },
   'approve-extension': { type: 'approve-extension' },
@@ -241,6 +242,7 @@ describe('apply: every action in every state (fully authorised actor)', () => {
     { label: 'assign', action: ACTIONS.assign, who: FULL, next: { reported: 'assigned', assigned: 'assigned' } },
     { label: 'fix', action: ACTIONS.fix, who: FULL, next: { assigned: 'submitted' } },
     { label: 'verify', action: ACTIONS.verify, who: FULL, next: { submitted: 'closed' } },
+    { label: 'grade', action: ACTIONS.grade, who: FULL, next: { closed: 'closed', revisited: 'revisited' } },
     { label: 'reject', action: ACTIONS.reject, who: FULL, next: { submitted: 'assigned' } },
     { label: 'extend', action: ACTIONS.extend, who: FULL, next: { reported: 'reported', assigned: 'assigned' } },
     {
@@ -256,6 +258,20 @@ describe('apply: every action in every state (fully authorised actor)', () => {
     { label: 'remind', action: ACTIONS.remind, who: FULL, next: { assigned: 'assigned' } },
     { label: 'supplement (by the one who reported the fix)', action: ACTIONS.supplement, who: FULL, setup: (i) => ({ ...i, fixedBy: FULL.userid }), next: { submitted: 'submitted' } },
   ];
+
+  it('grade gives a closed issue its 完成效果 later, audited, by the two-person rule; once graded only an admin changes it', () => {
+    const closed: Issue = { ...issueIn('closed'), fixedBy: ASSIGNEE_ID };
+    const out = outcome(act(closed, ACTIONS.grade, MEMBER));
+    expect(out.issue).toEqual({ ...closed, version: closed.version + 1, grade: '好' });
+    expect(out.audit).toEqual({ action: 'grade', from: 'closed', to: 'closed', note: '完成效果：好' });
+    expect(act(closed, ACTIONS.grade, ASSIGNEE)).toEqual({ kind: 'permission', allowed: WHO.otherMember, reason: '#12 的整改由你反馈，评定完成效果需由本片区工作队的其他同志核验（两人核验）' });
+    const graded: Issue = { ...closed, grade: '一般' };
+    expect(act(graded, ACTIONS.grade, MEMBER)).toEqual({ kind: 'permission', allowed: '组织部', reason: '#12 的完成效果已评定为“一般”，更改须由组织部办理' });
+    const changed = outcome(act(graded, ACTIONS.grade, ADMIN));
+    expect(changed.issue.grade).toBe('好');
+    expect(changed.audit.note).toBe('完成效果：一般 → 好');
+    expect(refusal(act(issueIn('submitted'), ACTIONS.grade, MEMBER))).toEqual({ kind: 'state', message: '#12 当前是待核验状态，不能评定完成效果' });
+  });
 
   it('supplement adds photos and words to the reported fix, and keeps it waiting for another person', () => {
     const submitted: Issue = { ...issueIn('submitted'), fixedBy: FULL.userid, fixNote: '已更换灯泡', evidence: [ev('m1', NOW - HOUR)] };
@@ -317,6 +333,7 @@ const ALLOWED_FOR_OUTSIDERS: Record<ActionType, string> = {
   assign: WHO.areaTeam,
   fix: WHO.assigneeOrTeam,
   verify: WHO.areaTeam,
+  grade: WHO.areaTeam,
   reject: WHO.areaTeam,
   extend: WHO.assigneeOrTeam,
   'approve-extension': WHO.areaTeam,

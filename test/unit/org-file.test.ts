@@ -242,6 +242,16 @@ describe('parseOrg on a small organisation', () => {
     expect(err.message).toBe('ORG_FILE: policy.deadline: expected a duration like 30s, 10m, 2h, 3d or 2w');
   });
 
+  it.each<[string, (o: RawOrg) => void, string]>([
+    ['a checklist name with a link', (o) => (o.checklist = [{ code: 'A1', name: '环境[整治](http://x.cn)' }]), 'checklist[0].name'],
+    ['a checklist alias with a mention', (o) => (o.checklist = [{ code: 'A1', name: '环境整治', aliases: ['<@all>'] }]), 'checklist[0].aliases[0]'],
+    ['a grade word with a mention', (o) => (o.policy = { grades: [{ word: '好' }, { word: '差<@all>' }] }), 'policy.grades[1].word'],
+    ['a rating alias with emphasis', (o) => (o.policy = { ratings: [{ word: '满意', aliases: ['**满意**'] }, { word: '不满意' }] }), 'policy.ratings[0].aliases[0]'],
+    ['a team name with code marks', (o) => (o.teams[0]!.name = '一队`x`'), 'teams[0].name'],
+  ])('refuses markup in names shown in replies: %s', (_what, change, at) => {
+    expect(orgError(smallOrg(change)).message).toBe(`ORG_FILE: ${at}: must not contain any of < > [ ] * ~ \` | & (WeCom reads them as markup)`);
+  });
+
   it('refuses a bad cron at policy.digestCron', () => {
     const err = orgError(smallOrg((o) => (o.policy = { digestCron: 'nope' })));
     expect(err.message).toBe('ORG_FILE: policy.digestCron: expected a cron expression like "0 9 * * 1"');

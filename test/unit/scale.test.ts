@@ -25,11 +25,60 @@ describe('findScaleWord', () => {
     ['优', '好'], // an alias
     ['良！', '较好'],
     ['好了', undefined],
-    ['很好', undefined],
+    ['好的', undefined], // a reply, not a grade
+    ['很好', '好'],
     ['', undefined],
     ['，', undefined],
   ])('%j → %j', (typed, word) => {
     expect(findScaleWord(withAliases, typed)?.word).toBe(word);
+  });
+
+  it.each<[string, string | undefined]>([
+    // A strong degree is the word itself.
+    ['很好', '好'],
+    ['非常好', '好'],
+    ['特别好', '好'],
+    ['挺好的', '好'],
+    ['很差', '差'],
+    ['很一般', '一般'],
+    // A moderate degree lowers the best word one step and leaves the others.
+    ['比较好', '较好'],
+    ['还比较好', '较好'],
+    ['较差', '差'],
+    ['比较差', '差'],
+    // The best word negated: its 不… word when the scale has one, else the last.
+    ['不太好', '差'],
+    ['不怎么好', '差'],
+    ['很不好', '差'],
+    ['不太差', undefined], // no step of the scale
+    ['不错', undefined],
+    ['好好', undefined],
+  ])('grade degree %j → %j', (typed, word) => {
+    expect(findScaleWord(grades, typed)?.word).toBe(word);
+  });
+
+  it.each<[string, string | undefined]>([
+    ['很满意', '满意'],
+    ['非常满意', '满意'],
+    ['都很满意', '满意'],
+    ['普遍比较满意', '基本满意'],
+    ['比较满意', '基本满意'],
+    ['还算满意', '基本满意'],
+    ['基本上满意', '基本满意'],
+    ['不太满意', '不满意'],
+    ['很不满意', '不满意'],
+    ['满意度高', undefined],
+  ])('rating degree %j → %j', (typed, word) => {
+    expect(findScaleWord(ratings, typed)?.word).toBe(word);
+  });
+
+  it('reads degrees against a district’s own scale by its order', () => {
+    const own = [
+      { word: '优秀', aliases: [], deduct: 0 },
+      { word: '良好', aliases: [], deduct: 0 },
+      { word: '不合格', aliases: [], deduct: 2 },
+    ];
+    expect(['非常优秀', '比较优秀', '不太优秀', '比较良好'].map((t) => findScaleWord(own, t)?.word)).toEqual(['优秀', '良好', '不合格', '良好']);
   });
 
   it('folds full-width letters of an English alias and its case', () => {
@@ -63,7 +112,7 @@ describe('nearScaleWords: did you mean', () => {
 
 describe('readScaleWord', () => {
   it('names the scale and the nearest words when the word is not in it', () => {
-    expect(readScaleWord(grades, '很好', '完成效果')).toEqual({ ok: false, error: '完成效果没有“很好”这一档，可选：好、较好、一般、差。是不是“好”或“较好”？' });
+    expect(readScaleWord(grades, '好好', '完成效果')).toEqual({ ok: false, error: '完成效果没有“好好”这一档，可选：好、较好、一般、差。是不是“好”或“较好”？' });
     expect(readScaleWord(grades, '明显', '完成效果')).toEqual({ ok: false, error: '完成效果没有“明显”这一档，可选：好、较好、一般、差。' });
     expect(readScaleWord(ratings, '', '群众评价')).toEqual({ ok: false, error: '请写明群众评价：满意、基本满意、不满意' });
   });
@@ -132,13 +181,19 @@ describe('takeScaleWord: where a command finds the word', () => {
     ['#12 现场核验 效果好', undefined, '现场核验 效果好'], // only the first word
     ['#12 现场核验', undefined, '现场核验'],
     ['#12', undefined, ''],
+    ['#12 效果很好', '好', ''], // degrees read as the scale's words (§4.16)
+    ['#12 效果:非常好，闸阀运行正常', '好', '闸阀运行正常'],
+    ['#12 效果比较好', '较好', ''],
+    ['#12 很好', '好', ''],
+    ['#12 效果 较好 现场核验', '较好', '现场核验'], // the key as a word of its own
   ])('%j → %j + %j', (text, word, note) => {
     expect(take(text)).toEqual({ word, note });
   });
 
   it('refuses a grade word not in the scale, with the scale and a guess', () => {
-    expect(refusal('#12 效果:很好')).toBe('完成效果没有“很好”这一档，可选：好、较好、一般、差。是不是“好”或“较好”？ | /销号 #12 效果:好');
-    expect(refusal('#12 效果很好 闸阀正常')).toContain('完成效果没有“很好”这一档');
+    expect(refusal('#12 效果:好好')).toBe('完成效果没有“好好”这一档，可选：好、较好、一般、差。是不是“好”或“较好”？ | /销号 #12 效果:好');
+    expect(refusal('#12 效果超棒 闸阀正常')).toContain('完成效果没有“超棒”这一档');
+    expect(refusal('#12 效果 明显')).toContain('完成效果没有“明显”这一档');
     expect(refusal('#12 效果:教好')).toContain('是不是“较好”？');
     expect(refusal('#12 效果明显，群众认可')).toBe('完成效果没有“明显”这一档，可选：好、较好、一般、差。 | /销号 #12 效果:好');
     expect(refusal('#12 效果:')).toBe('请写明完成效果：好、较好、一般、差 | /销号 #12 效果:好');
@@ -152,12 +207,19 @@ describe('takeScaleWord: where a command finds the word', () => {
     ['群众评价：不满意', '不满意', ''],
     ['群众反映又漏水', undefined, '群众反映又漏水'], // 群众 begins a note
     ['满意度:基本满意', '基本满意', ''],
+    ['群众都很满意', '满意', ''],
+    ['群众非常满意，点赞', '满意', '点赞'],
+    ['群众比较满意', '基本满意', ''],
+    ['群众不太满意', '不满意', ''],
+    ['群众 都很满意', '满意', ''],
+    ['群众 反映又漏水', undefined, '群众 反映又漏水'],
+    ['很满意 保持', '满意', '保持'],
   ])('rating %j → %j + %j', (text, word, note) => {
     expect(take(text, rating)).toEqual({ word, note });
   });
 
   it('refuses a rating word not in the scale after its own key', () => {
     expect(refusal('评价:还可以', rating)).toBe('群众评价没有“还可以”这一档，可选：满意、基本满意、不满意。 | /回访 #12 正常 评价:满意');
-    expect(refusal('评价很满意', rating)).toContain('是不是“满意”或“不满意”？');
+    expect(refusal('评价满足', rating)).toContain('是不是“满意”？');
   });
 });
