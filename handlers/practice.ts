@@ -1,5 +1,5 @@
 import { spanOfMonths } from '../src/domain/period-span';
-import { joinPageWords } from '../src/parsing/page-words';
+import { splitPage } from '../src/parsing/page-words';
 import type { Token } from '../src/parsing/args';
 import { PRACTICE_TEXT_MAX } from '../src/domain/practice';
 import { visibleUnits } from '../src/domain/visibility';
@@ -68,14 +68,7 @@ async function show(ctx: CommandContext, id: number): Promise<string> {
 }
 
 async function list(ctx: CommandContext, words: readonly Token[]): Promise<string> {
-  let page = 1;
-  const rest: Token[] = [];
-  for (const w of joinPageWords(words)) {
-    // Only a marked number is a page: a bare "2025" is a year.
-    const p = /^(?:(?:第|page|p)(\d{1,4})页?|(\d{1,4})页)$/iu.exec(w.norm);
-    if (p) page = Math.max(1, Number(p[1] ?? p[2]));
-    else rest.push(w);
-  }
+  const { page, rest } = splitPage(words);
   const { scope, period } = readScopeAndPeriod(ctx, rest, '/典型 清单 福禄镇 本季度');
   const now = ctx.clock.now().getTime();
   const { total, practices } = await ctx.records.practices.page(

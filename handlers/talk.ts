@@ -3,7 +3,7 @@ import { spanOfMonths } from '../src/domain/period-span';
 import { refsInText, talkIssues, talkRef, TALK_ISSUES_MAX, TALK_REASON_MAX } from '../src/domain/talk';
 import type { Token } from '../src/parsing/args';
 import { normalizeText } from '../src/parsing/normalize';
-import { joinPageWords } from '../src/parsing/page-words';
+import { splitPage } from '../src/parsing/page-words';
 import { peopleIndex } from '../src/parsing/people';
 import { nearNames } from '../src/pipeline/name-suggest';
 import { isRelativeDay, readTalkTime } from '../src/parsing/talk-time';
@@ -144,14 +144,7 @@ async function show(ctx: CommandContext, id: number): Promise<string> {
 }
 
 async function list(ctx: CommandContext, words: readonly Token[]): Promise<string> {
-  let page = 1;
-  const rest: Token[] = [];
-  for (const w of joinPageWords(words)) {
-    // Only a marked number is a page: a bare "2025" is a year.
-    const p = /^(?:(?:第|page|p)(\d{1,4})页?|(\d{1,4})页)$/iu.exec(w.norm);
-    if (p) page = Math.max(1, Number(p[1] ?? p[2]));
-    else rest.push(w);
-  }
+  const { page, rest } = splitPage(words);
   const { scope, period, named } = readScopeAndPeriod(ctx, rest, '/约谈 清单 福禄镇 本季度');
   const span = spanOfMonths(period.months);
   const talks = (named ? await ctx.records.talks.forUnits(scope.units.map((u) => u.id), span) : await ctx.records.talks.all(span)).reverse();

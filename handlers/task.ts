@@ -8,7 +8,7 @@ import { visibleUnits } from '../src/domain/visibility';
 import { monthKey } from '../src/domain/time';
 import { restText, type Token } from '../src/parsing/args';
 import { normalizeText } from '../src/parsing/normalize';
-import { joinPageWords } from '../src/parsing/page-words';
+import { joinPageWords, pageOf } from '../src/parsing/page-words';
 import { parsePeriod, type Period } from '../src/parsing/period';
 import { chatShowsUnits } from '../src/pipeline/chat-scope';
 import { defineCommand, grammarInput, type CommandContext } from '../src/pipeline/command';
@@ -100,9 +100,9 @@ async function list(ctx: CommandContext, words: readonly Token[]): Promise<strin
   let period: Period | undefined;
   const kept: Token[] = [];
   for (const w of joinPageWords(words)) {
-    const p = /^(?:(?:第|page|p)(\d{1,4})页?|(\d{1,4})页)$/iu.exec(w.norm);
-    if (p) {
-      page = Math.max(1, Number(p[1] ?? p[2]));
+    const p = pageOf(w);
+    if (p !== undefined) {
+      page = p;
       continue;
     }
     const read = period ? undefined : parsePeriod(w.raw, now);

@@ -23,3 +23,24 @@ export function joinPageWords(words: readonly Token[]): Token[] {
   }
   return out;
 }
+
+/** A page word once joined: "第2页", "2页", "page 2", "p2". A bare "2025" is a year, never a page. */
+const PAGE = /^(?:(?:第|page|p)(\d{1,4})页?|(\d{1,4})页)$/iu;
+
+/** The page a word names, or undefined when it is not a page word. */
+export function pageOf(word: Token): number | undefined {
+  const p = PAGE.exec(word.norm);
+  return p ? Math.max(1, Number(p[1] ?? p[2])) : undefined;
+}
+
+/** The page asked for (default 1) and the other words, in order. */
+export function splitPage(words: readonly Token[]): { page: number; rest: Token[] } {
+  let page = 1;
+  const rest: Token[] = [];
+  for (const w of joinPageWords(words)) {
+    const p = pageOf(w);
+    if (p !== undefined) page = p;
+    else rest.push(w);
+  }
+  return { page, rest };
+}
