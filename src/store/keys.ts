@@ -118,6 +118,8 @@ export interface Keys {
    * overdue less these, and the tasks' 逾期 from these alone (docs/design.md §4.10).
    */
   unitTaskDeadlines(unitId: string): string;
+  /** Units that have had a task issue (score 0): /status reads task counters only for these. */
+  taskUnits: string;
   unitMonthTaskDeadlines(unitId: string, month: string): string;
   /** A task's own audit: created, canceled (a list of JSON entries). */
   taskAudit(id: number): string;
@@ -198,6 +200,7 @@ export function createKeys(prefix: string): Keys {
     taskStats: (id) => `${ledger}task:${id}:stats`,
     taskDeadlines: (id) => `${ledger}task:${id}:deadlines`,
     unitTaskDeadlines: (u) => `${ledger}task:deadlines:${u}`,
+    taskUnits: `${ledger}task:units`,
     unitMonthTaskDeadlines: (u, m) => `${ledger}task:deadlines:${u}:${m}`,
     taskAudit: (id) => `${ledger}task:${id}:audit`,
     taskByMessage: (h) => `${ledger}task:msg:${h}`,

@@ -51,6 +51,8 @@ export function ledgerOps(keys: Keys, before: Issue | undefined, after: Issue): 
   // A task's share (/布置): its per-state counters and running clocks, so /任务 清单 reads no
   // issue; and its unit's task clocks, so /status tells the tasks' 逾期 from the problems'.
   if (after.taskId !== undefined) {
+    // Most units never get a task: /status reads task counters only for the units listed here.
+    if (!before) ops.push(['zadd', keys.taskUnits, 0, after.unitId]);
     if (before?.state !== after.state) {
       if (before) ops.push(['hincrby', keys.taskStats(after.taskId), before.state, -1]);
       ops.push(['hincrby', keys.taskStats(after.taskId), after.state, 1]);

@@ -236,6 +236,10 @@ export class LedgerStore {
   }
 
   /** Of overdue(): only the task issues (/布置), per unit; counts only. */
+  async unitsWithTasks(): Promise<ReadonlySet<string>> {
+    return new Set(await this.redis.zrange(this.keys.taskUnits, '0', '-1'));
+  }
+
   async taskOverdue(unitIds: readonly string[], now: number, months: readonly string[] | undefined): Promise<{ total: number; perUnit: Map<string, number> }> {
     const keysOf = (u: string) => (months ? months.map((m) => this.keys.unitMonthTaskDeadlines(u, m)) : [this.keys.unitTaskDeadlines(u)]);
     const counts = await Promise.all(unitIds.map((u) => Promise.all(keysOf(u).map((key) => this.redis.zcount(key, '-inf', `(${now}`)))));

@@ -109,6 +109,7 @@ async function expectSetsRecount(redis: Redis, keys: Keys, issues: readonly Issu
     if (i.roundId !== undefined) member(keys.byRound(i.roundId), id, i.id);
     if (i.taskId === undefined) continue;
     member(keys.taskIssues(i.taskId), id, i.id);
+    member(keys.taskUnits, i.unitId, 0);
     const stats = keys.taskStats(i.taskId);
     taskStats.set(stats, { ...taskStats.get(stats), [i.state]: (taskStats.get(stats)?.[i.state] ?? 0) + 1 });
     if (clock !== undefined) {
@@ -122,7 +123,7 @@ async function expectSetsRecount(redis: Redis, keys: Keys, issues: readonly Issu
   const setKeys = [
     ...(await keysWithPrefix(redis, `${p}deadlines:`)),
     ...(await keysWithPrefix(redis, `${p}idx:round:`)),
-    ...taskKeys.filter((k) => /:task:(\d+:(deadlines|issues)|deadlines:.+)$/.test(k.slice(p.length - 1))),
+    ...taskKeys.filter((k) => /:task:(\d+:(deadlines|issues)|deadlines:.+|units)$/.test(k.slice(p.length - 1))),
   ];
   const storedSets = new Map<string, Record<string, number>>();
   for (const key of setKeys) {

@@ -514,6 +514,8 @@ describe('ledgerOps of a task issue (/布置): counted apart from the problems f
       ['zadd', 'd:{ledger}:deadlines', DEADLINE, '12'],
       ['zadd', 'd:{ledger}:deadlines:banzhu', DEADLINE, '202606:12'],
       ['zadd', 'd:{ledger}:deadlines:banzhu:202606', DEADLINE, '12'],
+      // The unit has a task issue now: /status reads its task counters from here on.
+      ['zadd', 'd:{ledger}:task:units', 0, 'banzhu'],
       ['hincrby', 'd:{ledger}:task:3:stats', 'assigned', 1],
       ['zadd', 'd:{ledger}:task:3:deadlines', DEADLINE, '12'],
       ['zadd', 'd:{ledger}:task:deadlines:banzhu', DEADLINE, '202606:12'],
