@@ -154,8 +154,13 @@ function offerReply(offer: Command[], rest: string, ref?: number): Route {
   return { kind: 'reply', reply: `❓ 你是想用哪个命令？请直接发送其中一条：\n${options.join('\n')}`, outcome: 'ambiguous_command' };
 }
 
-/** A command said plainly acts when it only reads, or when the words do not hedge; else it is offered. */
-function plainCommand(c: Command, rest: string, fullText: string, ref?: number): Route {
+/**
+ * A command said plainly acts when it only reads, or when the words do not hedge; else it is
+ * offered. Never offered to someone it would refuse: the command runs and says who may (it
+ * writes nothing), rather than a suggestion that ends in a refusal (docs/design.md §4.11).
+ */
+function plainCommand(c: Command, sender: Membership, rest: string, fullText: string, ref?: number): Route {
+  if (c.roles !== 'anyone' && !c.roles.some((r) => sender.roles.includes(r))) return command(c, rest, displayName(c));
   // A write to many units is never run from loose words: offered as the exact command.
   if (c.broadcasts) {
     return { kind: 'reply', reply: `❓ 要布置任务吗？请发送：\n\`${join(displayName(c), prefill(rest) || '<任务内容> 期限:<日期> 范围:<镇街|类别|单位>')}\``, outcome: 'offered_command' };
@@ -202,7 +207,7 @@ export function route(input: RouteInput, commands: CommandRegistry): Route {
   if (quotedRef !== undefined) {
     // "驳回 照片不清楚" quoting #12: a command word without the slash.
     const named = first ? plainWord(commands, first, restWords) : undefined;
-    if (named) return plainCommand(named.command, named.rest, text, quotedRef);
+    if (named) return plainCommand(named.command, sender, named.rest, text, quotedRef);
     if (intent.kind === 'help' || intent.kind === 'mine') return command(commands.find(intent.kind)!, '', displayName(commands.find(intent.kind)!));
     if (intent.kind === 'extend' && sender.roles.includes('secretary')) return command(commands.find('extend')!, intent.rest, '/延期', true);
     // A secretary quoting the assignment and writing what was done reports the fix.
@@ -230,7 +235,7 @@ export function route(input: RouteInput, commands: CommandRegistry): Route {
     if (intent.kind === 'help' || intent.kind === 'mine') return command(commands.find(intent.kind)!, '', displayName(commands.find(intent.kind)!));
     // Another command said plainly ("驳回 19" while 整改 waits) is that command, not the answer.
     const other = plainWord(commands, first, restWords);
-    if (other && other.command.name !== draft.command) return plainCommand(other.command, other.rest, text);
+    if (other && other.command.name !== draft.command) return plainCommand(other.command, sender, other.rest, text);
     const c = commands.find(draft.command);
     if (c) {
       const answersNumber = draft.field === 'ref' && /^[#＃]?\s*\d{1,9}\s*号?[\s,，.。!！]*$/u.test(normalizeText(text).trim());
@@ -259,7 +264,7 @@ function readPlain(input: RouteInput, commands: CommandRegistry, intent: Intent,
   if (intent.kind === 'mine') return command(commands.find('mine')!, '', '/我的');
   // "销号 #8 现场核验无误", "我的。": the command word itself, only without the slash.
   const named = plainWord(commands, first, restWords);
-  if (named) return plainCommand(named.command, named.rest, text);
+  if (named) return plainCommand(named.command, sender, named.rest, text);
   const team = sender.roles.some((r) => r === 'member' || r === 'leader' || r === 'admin');
   const secretaryOnly = sender.roles.includes('secretary') && !team;
   // Looking things up only reads: do it.

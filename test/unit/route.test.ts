@@ -221,6 +221,17 @@ describe('route: never a wrong action', () => {
   });
 });
 
+describe('a command said without the slash by someone it would refuse', () => {
+  const ADMIN = org.membership('u_admin');
+  it('runs (and so is refused with who may) rather than being offered', () => {
+    // Offering /约谈 to a leader only led to a refusal after they sent it.
+    expect(summary(routed('约谈 斑竹村 台账不规范', LEADER_T1))).toBe('talk | 斑竹村 台账不规范');
+    expect(summary(routed('约谈 斑竹村 台账不规范', SECRETARY))).toBe('talk | 斑竹村 台账不规范');
+    // Whom it would serve still gets the offer: the words hedge (不).
+    expect(summary(routed('约谈 斑竹村 台账不规范', ADMIN))).toBe('reply:offered_command');
+  });
+});
+
 describe('readIntent', () => {
   it('never keeps the issue number in the note', () => {
     expect(readIntent('12号已经整改好了，过期药品已清理')).toEqual({ kind: 'fix', ref: 12, note: '已经整改好了，过期药品已清理', doubt: false });
