@@ -163,7 +163,7 @@ describe('/看板 sign-in', () => {
 });
 
 /** The headline figures of a /status reply, as the figures API names them. */
-function statusFigures(text: string): Partial<Figures> & { rate: string; onTimeRate: string } {
+function statusFigures(text: string): Partial<Omit<Figures, 'rate' | 'onTimeRate'>> & { rate: string; onTimeRate: string } {
   const n = (re: RegExp) => Number(re.exec(text)![1]);
   return {
     found: n(/发现 (\d+)/u),
