@@ -5,6 +5,7 @@ import bonus from './bonus';
 import bulletin from './bulletin';
 import cancel from './cancel';
 import cancelIssue from './cancel-issue';
+import dashboard from './dashboard';
 import deduct from './deduct';
 import exportLedger from './export';
 import extend from './extend';
@@ -45,6 +46,7 @@ export const commands: readonly Command[] = [
   mine,
   status,
   exportLedger,
+  dashboard,
   visit,
   practice,
   assignTask,

@@ -6,6 +6,7 @@ import type { Logger } from './log/logger';
 import { createMetrics } from './observability/metrics';
 import { createPipeline } from './pipeline/pipeline';
 import { CommandRegistry } from './pipeline/registry';
+import { createDashboardRouter } from './server/dashboard';
 import { createDownloadRouter } from './server/downloads';
 import { createHttpServer } from './server/http-server';
 import { LinkSigner, linkKey } from './server/signed-links';
@@ -16,6 +17,7 @@ import { LedgerStore } from './store/ledger-store';
 import { MessageLog } from './store/message-log';
 import { createRecordStores } from './store/record-stores';
 import { createRedis, describeRedis, type RedisClient } from './store/redis';
+import { SessionStore } from './store/sessions';
 import type { HealthCheck } from './server/health';
 import { WecomCallbackCrypto } from './wecom/crypto';
 import { WebhookTransport } from './wecom/webhook-transport';
@@ -77,14 +79,22 @@ export function createApp(deps: AppDeps): App {
   const exportFiles = new ExportFiles(redis, keys, env.DATA_DIR);
   // PUBLIC_URL, or this host at the port it is bound to (known after listen; a worker uses PORT).
   let boundPort = env.PORT;
-  const links = new LinkSigner(linkKey(env.LINK_SECRET, deps.credentials.encodingAESKey), () => env.PUBLIC_URL ?? `http://127.0.0.1:${boundPort}`);
+  const publicUrl = () => env.PUBLIC_URL ?? `http://127.0.0.1:${boundPort}`;
+  const links = new LinkSigner(linkKey(env.LINK_SECRET, deps.credentials.encodingAESKey), publicUrl);
+  const sessions = new SessionStore(redis, keys);
+  const signIns = {
+    async issue(userid: string) {
+      const { token, expiresAt } = await sessions.issueSignIn(userid, clock.now().getTime());
+      return { url: `${publicUrl().replace(/\/+$/u, '')}/dashboard/login?t=${token}`, expiresAt };
+    },
+  };
   const files = { exports: exportFiles, links, ...(deps.makers ? { makers: deps.makers } : {}) };
   const jobsDeps = { queues, redisUrl: deps.redisUrl, redis, keys, ledger, org: () => org, env, clock, logger, metrics, files, ...deps.jobTimings };
   const jobs = createJobsClient(jobsDeps);
   const role = deps.role ?? 'server';
   const runner = role === 'worker' || env.RUN_WORKERS ? createJobsRunner(jobsDeps, jobs) : undefined;
   const registry = new CommandRegistry(commands);
-  const pipeline = createPipeline({ org: () => org, commands: registry, messages, ledger, drafts, records, jobs, clock, logger, metrics });
+  const pipeline = createPipeline({ org: () => org, commands: registry, messages, ledger, drafts, records, jobs, signIns, clock, logger, metrics });
   const transport = new WebhookTransport({
     metrics,
     crypto: new WecomCallbackCrypto(deps.credentials.token, deps.credentials.encodingAESKey),
@@ -96,7 +106,11 @@ export function createApp(deps: AppDeps): App {
   });
   const http = createHttpServer({
     logger,
-    routers: [transport.router, createDownloadRouter({ links, exports: exportFiles, clock, logger })],
+    routers: [
+      transport.router,
+      createDownloadRouter({ links, exports: exportFiles, clock, logger }),
+      createDashboardRouter({ sessions, ledger, org: () => org, clock, logger, publicUrl }),
+    ],
     trustProxy: env.TRUST_PROXY,
     adminToken: env.ADMIN_TOKEN,
     metrics: {

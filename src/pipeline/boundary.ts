@@ -8,7 +8,7 @@ import type { CommandRegistry } from './registry';
 import type { Route } from './route';
 
 /** What the error boundary needs besides the message: the handlers' context parts. */
-export type BoundaryDeps = Pick<CommandContext, 'clock' | 'ledger' | 'drafts' | 'jobs' | 'records'> & {
+export type BoundaryDeps = Pick<CommandContext, 'clock' | 'ledger' | 'drafts' | 'jobs' | 'records' | 'signIns'> & {
   commands: CommandRegistry;
   logger: Logger;
 };
@@ -74,6 +74,7 @@ export async function runRouted(deps: BoundaryDeps, r: Read, routed: Route): Pro
       drafts: deps.drafts,
       records: deps.records,
       jobs: deps.jobs,
+      ...(deps.signIns ? { signIns: deps.signIns } : {}),
       ...(quotedRef !== undefined ? { quotedRef } : {}),
     };
     // A bare number names the issue only when no quoted message does already.

@@ -45,6 +45,13 @@ export interface CommandContext {
   jobs: JobsClient;
   /** The issue named in a quoted bot message, when the user replied by quoting one. */
   quotedRef?: number;
+  /** The dashboard's one-time sign-in links (/看板); absent where no HTTP server serves them. */
+  signIns?: SignInLinks;
+}
+
+/** Makes a person's one-time dashboard sign-in link (docs/design.md §7.4). */
+export interface SignInLinks {
+  issue(userid: string): Promise<{ url: string; expiresAt: number }>;
 }
 
 export interface CommandMeta {

@@ -12,7 +12,7 @@ import type { LedgerStore } from '../store/ledger-store';
 import type { MessageLog } from '../store/message-log';
 import type { RecordStores } from '../store/record-stores';
 import type { IncomingMessage, Reply } from '../transport/types';
-import { MAX_COMMAND_TEXT } from './command';
+import { MAX_COMMAND_TEXT, type SignInLinks } from './command';
 import { mayRun, roleRefusal, runRouted, type Handled, type Read } from './boundary';
 import { recorded, runOnce } from './once';
 import type { CommandRegistry } from './registry';
@@ -26,6 +26,8 @@ export interface PipelineDeps {
   drafts: DraftStore;
   records: RecordStores;
   jobs: JobsClient;
+  /** The dashboard's sign-in links, where this process serves HTTP. */
+  signIns?: SignInLinks;
   clock: Clock;
   logger: Logger;
   metrics?: Pick<Metrics, 'commands'>;

@@ -140,6 +140,10 @@ export interface Keys {
   talks: string;
   unitTalks(unitId: string): string;
   personTalks(userid: string): string;
+  /** A dashboard sign-in link's token (by its sha256, so a key listing reveals no live token), consumed once. */
+  signIn(tokenHash: string): string;
+  /** A dashboard session (by a sha256 of its cookie value): userid and times, with a TTL. */
+  session(idHash: string): string;
 }
 
 export function createKeys(prefix: string): Keys {
@@ -215,5 +219,7 @@ export function createKeys(prefix: string): Keys {
     talks: `${dept}talks`,
     unitTalks: (u) => `${dept}talks:unit:${u}`,
     personTalks: (p) => `${dept}talks:person:${p}`,
+    signIn: (h) => `${prefix}signin:${h}`,
+    session: (h) => `${prefix}session:${h}`,
   };
 }

@@ -36,7 +36,7 @@ const toTraditional = OpenCC.Converter({ from: 'cn', to: 'tw' });
 const clock = fixedClock('2026-04-27T09:00:00+08:00');
 
 /** How every reply may start (docs/design.md §4.7 and the handlers): errors, questions, refusals, mutations, lists and cards. */
-const OPENINGS = ['⚠️', '❓', '无权限', '📌', '✅', '☑️', '↩️', '🗓', '🔁', '🗑', '📣', '**', '已取消', '没有需要', '目前没有', '您好', '收到', '（已按', '另有', '📎', '📋', '现在没有', '组织名册里没有'];
+const OPENINGS = ['⚠️', '❓', '无权限', '📌', '✅', '☑️', '↩️', '🗓', '🔁', '🗑', '📣', '**', '已取消', '没有需要', '目前没有', '您好', '收到', '（已按', '另有', '📎', '📋', '现在没有', '组织名册里没有', '🔐'];
 /** The boundary's reply to an error nobody expected: a bug whenever it shows up here. */
 const INTERNAL_ERROR = '⚠️ 处理这条消息时出错了';
 

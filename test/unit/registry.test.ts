@@ -36,6 +36,7 @@ describe('handlers/index commands', () => {
       bonus: ['bonus', '加分'],
       deduct: ['deduct', '扣分'],
       'withdraw-score': ['withdraw-score', '撤回加减分'],
+      dashboard: ['dashboard', '看板', '数据看板'],
       help: ['help', '帮助'],
       whoami: ['whoami', '我是谁'],
       cancel: ['cancel', '取消'],
