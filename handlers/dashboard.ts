@@ -3,10 +3,11 @@ import { defineCommand, noArgs } from '../src/pipeline/command';
 /**
  * /看板: a one-time link that signs the sender in to the dashboard in a browser (docs/design.md
  * §7.4). The link names nobody in the chat: it is a random token the server maps to the sender.
+ * Only in a single chat (a group's members could open it first); a write, so a re-sent callback
+ * answers with the same link instead of minting a second one.
  */
 export default defineCommand({
   name: 'dashboard',
-  effects: 'reads',
   aliases: ['看板', '数据看板', '驾驶舱'],
   roles: ['admin', 'leader', 'member'],
   summary: '在浏览器中打开数据看板（一次性登录链接）',
@@ -15,6 +16,8 @@ export default defineCommand({
   args: noArgs,
   async run(ctx) {
     if (!ctx.signIns) return '⚠️ 这台服务没有开启看板，请联系管理员。';
+    // A link in a group could be opened first by anyone in it, who would then see the sender's data.
+    if (ctx.message.chatType !== 'single') return '⚠️ 看板登录链接只在单聊中发送：请在企业微信里单聊督办助手，发送 /看板。';
     const now = ctx.clock.now().getTime();
     const link = await ctx.signIns.issue(ctx.sender.userid);
     const minutes = Math.round((link.expiresAt - now) / 60_000);

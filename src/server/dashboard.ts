@@ -53,7 +53,7 @@ function page(ctx: Context, status: number, title: string, lines: string[], extr
     `<body><h1>${escapeHtml(title)}</h1>${lines.map((l) => `<p>${escapeHtml(l)}</p>`).join('')}${extraHtml}</body></html>`;
 }
 
-const NEW_LINK = '请在群里向督办助手发送 /看板，获取新的登录链接。';
+const NEW_LINK = '请在企业微信里单聊督办助手，发送 /看板，获取新的登录链接。';
 function refusal(ctx: Context, status: number, why: string): void {
   page(ctx, status, '无法进入看板', [why, NEW_LINK]);
 }

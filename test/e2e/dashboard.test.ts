@@ -25,12 +25,13 @@ afterAll(async () => {
 });
 afterEach(() => clock.set(NOW));
 
-const say = (userId: string, chatId: string, text: string) => t.client.say({ userId, chatId, text: `@${BOT_NAME} ${text}` });
+// "" is the single chat with the bot (the only place /看板 hands out a link).
+const say = (userId: string, chatId: string, text: string) => t.client.say({ userId, ...(chatId ? { chatId } : {}), text: chatId ? `@${BOT_NAME} ${text}` : text });
 const get = (path: string, cookie?: string) => fetch(`${t.baseUrl}${path}`, { redirect: 'manual', headers: cookie ? { cookie } : {} });
 
 /** /看板's reply and the sign-in path of its link. */
-async function linkFor(userId: string, chatId: string): Promise<{ reply: string; path: string; token: string }> {
-  const reply = await say(userId, chatId, '/看板');
+async function linkFor(userId: string, _chatId?: string): Promise<{ reply: string; path: string; token: string }> {
+  const reply = await say(userId, '', '/看板');
   const url = /\]\((http[^)\s]+)\)/u.exec(reply)?.[1];
   if (!url) throw new Error(`no link in ${reply}`);
   const u = new URL(url);
@@ -47,11 +48,19 @@ async function signIn(userId: string, chatId: string): Promise<string> {
 
 function expectRefusalPage(html: string): void {
   expect(html).toContain('无法进入看板');
-  expect(html).toContain('请在群里向督办助手发送 /看板，获取新的登录链接。');
+  expect(html).toContain('请在企业微信里单聊督办助手，发送 /看板，获取新的登录链接。');
   expect(html).not.toMatch(/发现|整改率/u);
 }
 
 describe('/看板 sign-in', () => {
+  it('hands out no link in a group: its members could open it first', async () => {
+    const before = await t.redis.keys(`${t.prefix}*signin*`);
+    const reply = await say('u_luo', 'CHAT_T1', '/看板');
+    expect(reply).toBe('⚠️ 看板登录链接只在单聊中发送：请在企业微信里单聊督办助手，发送 /看板。');
+    expect(await t.redis.keys(`${t.prefix}*signin*`)).toEqual(before);
+  });
+
+
   it('replies with a personal one-time link valid 10 minutes that signs in once with a strict cookie', async () => {
     const { reply, path, token } = await linkFor('u_luo', 'CHAT_T1');
     expect(reply.split('\n')[0]).toBe('🔐 **看板登录链接**（仅限本人使用）');
@@ -120,7 +129,7 @@ describe('/看板 sign-in', () => {
 
   it('is refused to a secretary', async () => {
     const secretary = demoOrg().units.find((u) => u.secretary)!.secretary!;
-    const reply = await say(secretary, 'CHAT_T1', '/看板');
+    const reply = await say(secretary, '', '/看板');
     expect(reply).toContain('无权限');
     expect(await t.redis.keys(`${t.prefix}signin:*`)).toEqual([]);
   });
@@ -183,7 +192,7 @@ describe('behind https', () => {
   it('marks the cookie Secure when PUBLIC_URL is https, and the link names PUBLIC_URL', async () => {
     const https = await startTestApp({ clock, env: { PUBLIC_URL: 'https://duban.example.gov.cn/' } });
     try {
-      const reply = await https.client.say({ userId: 'u_luo', chatId: 'CHAT_T1', text: `@${BOT_NAME} /看板` });
+      const reply = await https.client.say({ userId: 'u_luo', text: '/看板' });
       const url = new URL(/\]\((http[^)\s]+)\)/u.exec(reply)![1]!);
       expect(url.origin + url.pathname).toBe('https://duban.example.gov.cn/dashboard/login');
       const res = await fetch(`${https.baseUrl}${url.pathname}${url.search}`, { redirect: 'manual' });
