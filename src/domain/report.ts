@@ -23,8 +23,6 @@ export interface CountsReader {
     months: readonly string[] | undefined,
     oldest: number,
   ): Promise<{ total: number; perUnit: Map<string, number>; oldest: { id: number; deadline: number }[] }>;
-  /** The units that have had a task issue (a superset of those with one in any period). */
-  unitsWithTasks(): Promise<ReadonlySet<string>>;
   /** Of overdue(): the task issues only. */
   taskOverdue(unitIds: readonly string[], now: number, months: readonly string[] | undefined): Promise<{ total: number; perUnit: Map<string, number> }>;
 }
@@ -55,14 +53,9 @@ export interface ScopeReport extends KindFigures {
 
 export async function scopeReport(reader: CountsReader, unitIds: readonly string[], period: PeriodBuckets, now: number, oldest = 0): Promise<ScopeReport> {
   const buckets = period.buckets ?? ['all'];
-  // Task counters only where a unit ever had a task: one read instead of a second HMGET per unit.
-  const taskCountsOf = async () => {
-    const withAny = await reader.unitsWithTasks();
-    return reader.unitCounts(unitIds.filter((u) => withAny.has(u)), buckets, 'task');
-  };
   const [counts, taskCounts, overdue] = await Promise.all([
     reader.unitCounts(unitIds, buckets, 'problem'),
-    taskCountsOf(),
+    reader.unitCounts(unitIds, buckets, 'task'),
     reader.overdue(unitIds, now, period.months, oldest),
   ]);
   // A task issue's clock runs only while it counts as found in its discovery buckets, so units

@@ -178,6 +178,13 @@ export class LedgerStore {
   async unitCounts(unitIds: readonly string[], buckets: readonly string[], kind: IssueKind = 'problem'): Promise<Map<string, Record<Counter, number>>> {
     const out = new Map<string, Record<Counter, number>>();
     if (!unitIds.length || !buckets.length) return out;
+    // Most units never get a task: read task counters only for those that ever had a task issue
+    // (one read, not an HMGET per unit); the others are left out, which callers read as zeros.
+    if (kind === 'task') {
+      const withTasks = await this.unitsWithTasks();
+      unitIds = unitIds.filter((u) => withTasks.has(u));
+      if (!unitIds.length) return out;
+    }
     const fields = buckets.flatMap((b) => COUNTERS.map((c) => counterField(kind, b, c)));
     const res = await Promise.all(unitIds.map((u) => this.redis.hmget(this.keys.unitStats(u), ...fields)));
     res.forEach((values, i) => {
@@ -236,7 +243,7 @@ export class LedgerStore {
   }
 
   /** Of overdue(): only the task issues (/布置), per unit; counts only. */
-  async unitsWithTasks(): Promise<ReadonlySet<string>> {
+  private async unitsWithTasks(): Promise<ReadonlySet<string>> {
     return new Set(await this.redis.zrange(this.keys.taskUnits, '0', '-1'));
   }
 
