@@ -109,7 +109,7 @@ export function createApp(deps: AppDeps): App {
     routers: [
       transport.router,
       createDownloadRouter({ links, exports: exportFiles, clock, logger }),
-      createDashboardRouter({ sessions, ledger, org: () => org, clock, logger, publicUrl }),
+      createDashboardRouter({ sessions, ledger, records, files: jobs.files, redis, keys, org: () => org, clock, logger, publicUrl }),
     ],
     trustProxy: env.TRUST_PROXY,
     adminToken: env.ADMIN_TOKEN,

@@ -12,7 +12,7 @@ import type { RedisClient } from './redis';
 export const SIGN_IN_TTL_MS = 10 * 60_000;
 export const SESSION_TTL_MS = 8 * 60 * 60_000;
 
-const Stored = z.object({ userid: z.string().min(1), created: z.number(), expiresAt: z.number() });
+const Stored = z.object({ userid: z.string().min(1), created: z.number(), expiresAt: z.number(), csrf: z.string().optional() });
 export type Stored = z.infer<typeof Stored>;
 
 export type Consumed = { ok: true; userid: string } | { ok: false; reason: 'unknown' | 'expired' };
@@ -56,11 +56,13 @@ export class SessionStore {
     return { ok: true, userid: stored.userid };
   }
 
-  /** A new session for a person; the returned id goes into the cookie and nowhere else. */
+  /** A new session for a person (with its CSRF token); the returned id goes into the cookie and nowhere else. */
   async createSession(userid: string, now: number): Promise<{ id: string; expiresAt: number }> {
     const id = secret(32);
     const expiresAt = now + SESSION_TTL_MS;
-    await this.redis.set(this.keys.session(digest(id)), JSON.stringify({ userid, created: now, expiresAt }), 'PX', SESSION_TTL_MS);
+    // The page sends this back on every POST (the export): a request another site makes cannot know it.
+    const csrf = secret(24);
+    await this.redis.set(this.keys.session(digest(id)), JSON.stringify({ userid, created: now, expiresAt, csrf }), 'PX', SESSION_TTL_MS);
     return { id, expiresAt };
   }
 

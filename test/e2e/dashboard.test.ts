@@ -138,7 +138,9 @@ describe('/看板 sign-in', () => {
     const cookie = await signIn('u_luo', 'CHAT_T1');
     for (const [path, c] of [['/dashboard/', cookie], ['/api/figures', cookie], ['/dashboard/login?t=x', undefined], ['/api/figures', undefined]] as const) {
       const res = await get(path, c);
-      expect(res.headers.get('content-security-policy')).toBe("default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'");
+      expect(res.headers.get('content-security-policy')).toBe(
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+      );
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
       expect(res.headers.get('referrer-policy')).toBe('no-referrer');
       expect(res.headers.get('cache-control')).toBe('no-store');

@@ -1,0 +1,175 @@
+import { z } from 'zod';
+
+/**
+ * The dashboard's JSON API, one place for both sides (docs/design.md §7.4): the server validates
+ * every query with these schemas; the page (web/dashboard) imports the response types only
+ * (`import type`), so no zod reaches the browser. Every text field is plain text: the page puts
+ * it into the DOM with textContent, never as HTML.
+ *
+ * All routes answer 401 without a session, 403 outside the person's scope, 400 on a bad query,
+ * with `ApiError`.
+ */
+export interface ApiError {
+  error: string;
+  /** Chinese, for the page to show as it is. */
+  message: string;
+}
+
+/**
+ * The scope and period of a view, as /status reads them: `scope` is a word the chat accepts
+ * (镇街, 单位, 工作队, 全区; none = the person's own area), `period` 本月/本季度/本年/累计/2026 …,
+ * or a custom range of discovery months `from`..`to` ("2026-03".."2026-08"; the counters are
+ * kept per discovery month, so a range is of months).
+ */
+const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/u);
+export const ViewQuery = z.object({
+  scope: z.string().trim().max(50).optional(),
+  period: z.string().trim().max(30).optional(),
+  from: month.optional(),
+  to: month.optional(),
+});
+export type ViewQuery = z.infer<typeof ViewQuery>;
+
+/** GET /api/me: who is signed in, what they may choose from, and the CSRF token for POSTs. */
+export interface MeResponse {
+  name: string;
+  userid: string;
+  /** 组织部 / 队长 / 队员, as /whoami says them. */
+  roles: string[];
+  /** The person's own area (the default scope). */
+  scope: string;
+  csrf: string;
+  /** Session end (ms since epoch). */
+  expiresAt: number;
+  /** What the filters offer: only what the person may see. */
+  choices: {
+    towns: string[];
+    teams: { id: string; name: string }[];
+    units: { id: string; name: string; town: string }[];
+    states: { key: string; label: string }[];
+    categories: { code: string; name: string }[];
+  };
+  /** Whether the scores (考核) and the export are the person's to see/use (the chat's roles). */
+  canSeeScores: boolean;
+  canExport: boolean;
+}
+
+/** Figures of a scope and period (the /status read model; stats.Figures). */
+export interface FiguresBody {
+  found: number;
+  reported: number;
+  assigned: number;
+  submitted: number;
+  rectified: number;
+  overdue: number;
+  rate?: number;
+  onTimeRate?: number;
+  avgDaysToClose?: number;
+}
+
+/** GET /api/figures?ViewQuery */
+export interface FiguresResponse {
+  scope: string;
+  period: string;
+  figures: FiguresBody;
+  /** The department's task issues (/布置), counted apart. */
+  tasks: FiguresBody;
+}
+
+/** GET /api/charts?ViewQuery: what the four charts draw, all from the same read model. */
+export interface ChartsResponse {
+  scope: string;
+  period: string;
+  /** Stacked bars of the states: per team for the district, per town or unit below it. */
+  groups: {
+    by: 'team' | 'town' | 'unit';
+    rows: { key: string; label: string; reported: number; assigned: number; submitted: number; rectified: number; overdue: number }[];
+  };
+  /** 发现 vs 销号 per discovery month ("2026-05"), oldest first: the period's months, or the last 12. */
+  trend: { month: string; found: number; rectified: number }[];
+  /** 三色预警 of the issues rectifying now: red overdue, yellow due within the policy's days, green otherwise. */
+  warning: { red: number; yellow: number; green: number; yellowWithinDays: number };
+  /** The units with the most overdue problems, most first (at most 10). */
+  topOverdue: { unitId: string; unit: string; town: string; overdue: number }[];
+}
+
+export const SORTS = ['deadline', 'age'] as const;
+export const TableQuery = ViewQuery.extend({
+  state: z.enum(['reported', 'assigned', 'submitted', 'closed', 'revisited', 'canceled', 'open', 'rectified']).optional(),
+  town: z.string().trim().max(30).optional(),
+  unit: z.string().trim().max(60).optional(),
+  team: z.string().trim().max(60).optional(),
+  overdue: z.enum(['1', '0']).optional(),
+  category: z.string().trim().max(40).optional(),
+  /** Text search in the description (and fix note), case- and width-insensitive. */
+  q: z.string().trim().max(50).optional(),
+  sort: z.enum(SORTS).default('age'),
+  order: z.enum(['asc', 'desc']).default('desc'),
+  page: z.coerce.number().int().min(1).max(100_000).default(1),
+  size: z.coerce.number().int().min(5).max(100).default(20),
+});
+export type TableQuery = z.infer<typeof TableQuery>;
+
+export interface TableRow {
+  id: number;
+  /** "#12" */
+  ref: string;
+  description: string;
+  unit: string;
+  town: string;
+  teams: string[];
+  category?: string;
+  state: string;
+  stateLabel: string;
+  createdAt: number;
+  deadline?: number;
+  /** Whole days past the deadline, while rectifying. */
+  overdueDays?: number;
+  warning?: 'red' | 'yellow' | 'green';
+  assignee?: string;
+  /** 布置 task ref ("#T3") when the issue is one of a task's. */
+  task?: string;
+}
+
+/** GET /api/issues?TableQuery */
+export interface TableResponse {
+  total: number;
+  page: number;
+  size: number;
+  rows: TableRow[];
+}
+
+/** GET /api/issues/:id: the issue as /查看 shows it, with its whole history. */
+export interface IssueResponse {
+  row: TableRow;
+  reporter: string;
+  source?: string;
+  fixNote?: string;
+  fixedBy?: string;
+  verifyNote?: string;
+  revisitNote?: string;
+  rejectReasons: string[];
+  grade?: string;
+  rating?: string;
+  history: { at: number; actor: string; action: string; from?: string; to: string; note?: string }[];
+  /** Evidence photos and files: signed, expiring links (none until the evidence work lands). */
+  photos: { kind: string; url: string; at: number }[];
+}
+
+/** GET /api/scores?ViewQuery: the /考核 ranking and the 典型经验 of the scope and period. */
+export interface ScoresResponse {
+  scope: string;
+  period: string;
+  rows: { rank: number; unitId: string; unit: string; town: string; score: number; deducted: number; bonus: number }[];
+  practices: { id: number; unit: string; title: string; at: number; by: string }[];
+}
+
+/** POST /api/export (header x-csrf-token): the same 台账 workbook as /导出 for the current filter. */
+export const ExportBody = TableQuery.omit({ sort: true, order: true, page: true, size: true });
+export type ExportBody = z.infer<typeof ExportBody>;
+export interface ExportResponse {
+  /** The signed download link (the same route as /导出's), valid until expiresAt. */
+  url: string;
+  name: string;
+  expiresAt: number;
+}
