@@ -1,9 +1,10 @@
 # duban — two commands on a fresh Debian machine: `make run` and `make test`.
-# Both install what is missing: npm packages (npm ci) and Debian's redis-server.
+# Both install what is missing: npm packages (npm ci) and Debian's redis-server; `make test` also
+# Debian's chromium and fonts-wqy-microhei for the dashboard's browser tests.
 SHELL := /bin/bash
 export TZ := Asia/Shanghai
 
-.PHONY: run test install deps redis-server build typecheck clean
+.PHONY: run test install deps redis-server browser build typecheck clean
 
 ## Start the bot on its embedded default: local Redis under ./data, the demo organisation.
 # Runs the built server directly (what `npm start` runs, without npm's own start-up); dist/ is
@@ -12,7 +13,7 @@ run: install dist/.built
 	node --enable-source-maps dist/src/main.js
 
 ## Install everything, type-check, run the whole suite.
-test: install
+test: install browser
 	npm run -s typecheck
 	npm test
 
@@ -40,9 +41,23 @@ redis-server:
 	$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null && \
 	command -v redis-server >/dev/null
 
+# The browser tests drive Debian's chromium (never a downloaded browser) and need Chinese glyphs.
+BROWSER_PACKAGES := chromium fonts-wqy-microhei
+browser:
+	@if [ -x /usr/bin/chromium ] && [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]; then exit 0; fi; \
+	if ! command -v apt-get >/dev/null 2>&1; then \
+	  echo "duban: the browser tests need /usr/bin/chromium and fonts-wqy-microhei, and apt-get is not available; install them yourself" >&2; exit 1; fi; \
+	SUDO=""; if [ "$$(id -u)" != 0 ]; then \
+	  if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo -n"; else \
+	    echo "duban: chromium or fonts-wqy-microhei is missing; run as root: apt-get install -y $(BROWSER_PACKAGES)" >&2; exit 1; fi; fi; \
+	echo "duban: installing $(BROWSER_PACKAGES) from Debian…"; \
+	$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(BROWSER_PACKAGES) >/dev/null && \
+	[ -x /usr/bin/chromium ] && [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]
+
 # What the build reads. Make compares times, which costs milliseconds; tsc then recompiles only
 # the files that changed since its last run (incremental, state in dist/build.tsbuildinfo).
-BUILD_INPUTS := $(shell find src handlers jobs -name '*.ts' 2>/dev/null) tsconfig.json tsconfig.build.json
+BUILD_INPUTS := $(shell find src handlers jobs -name '*.ts' 2>/dev/null) $(shell find web -type f 2>/dev/null) tsconfig.json tsconfig.build.json
 
 build: dist/.built
 

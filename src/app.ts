@@ -39,6 +39,8 @@ export interface AppDeps {
   role?: 'server' | 'worker';
   /** The makers of generated files; default the registry in jobs/files/makers.ts (tests pass their own). */
   makers?: FileMakers;
+  /** The built dashboard page (index.html, assets/); default dist/web. */
+  webDir?: string;
 }
 
 export interface App {
@@ -109,7 +111,7 @@ export function createApp(deps: AppDeps): App {
     routers: [
       transport.router,
       createDownloadRouter({ links, exports: exportFiles, clock, logger }),
-      createDashboardRouter({ sessions, ledger, records, files: jobs.files, redis, keys, org: () => org, clock, logger, publicUrl }),
+      createDashboardRouter({ sessions, ledger, records, files: jobs.files, redis, keys, org: () => org, clock, logger, publicUrl, ...(deps.webDir ? { webDir: deps.webDir } : {}) }),
     ],
     trustProxy: env.TRUST_PROXY,
     adminToken: env.ADMIN_TOKEN,

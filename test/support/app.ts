@@ -58,6 +58,8 @@ export interface TestAppOptions {
   role?: AppDeps['role'];
   /** The file makers (default: the registry in jobs/files/makers.ts). */
   makers?: FileMakers;
+  /** The built dashboard page (test/support/web-build.ts); default dist/web. */
+  webDir?: string;
 }
 
 export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
@@ -85,6 +87,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     ...(opts.jobTimings ? { jobTimings: opts.jobTimings } : {}),
     ...(opts.role ? { role: opts.role } : {}),
     ...(opts.makers ? { makers: opts.makers } : {}),
+    ...(opts.webDir ? { webDir: opts.webDir } : {}),
   });
   const port = await app.start();
   // The workers warm the score cache in the background at start: let that finish, so a test

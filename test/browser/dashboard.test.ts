@@ -1,0 +1,324 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import ExcelJS from 'exceljs';
+import type { Page } from 'playwright-core';
+import { fixedClock } from '../../src/clock';
+import type { TableResponse } from '../../src/server/dashboard-contract';
+import { createKeys } from '../../src/store/keys';
+import { LedgerStore } from '../../src/store/ledger-store';
+import { SIGN_IN_TTL_MS } from '../../src/store/sessions';
+import { BOT_NAME, demoOrg, startTestApp, type TestApp } from '../support/app';
+import { generateLedger } from '../support/generate-ledger';
+import { builtWeb, removeBuiltWeb } from '../support/web-build';
+import { launch, pageViolations, PHONE, screenshot, type Browser } from './browser';
+
+/**
+ * The dashboard in Debian's chromium against the real server: sign-in through the /看板 link,
+ * the figures of /status, the 台账's filters, an issue's history, the export, the scope rule,
+ * the refusals, an XSS attempt, and the page's CSP holding (no violation at all).
+ */
+// The browser keeps the session cookie only until its expiry, which the server's clock sets:
+// the fixed clock must be near the real time, so it starts now (whole minutes).
+const NOW = new Date(Math.floor(Date.now() / 60_000) * 60_000);
+const clock = fixedClock(NOW);
+let t: TestApp;
+let browser: Browser;
+const XSS = '<img src=x onerror=window.__xss=1>路灯不亮<script>window.__xss=2</script>';
+let xssRef = '';
+let fixedRef = '';
+
+const say = (userId: string, chatId: string, text: string, extra: { images?: string[] } = {}) =>
+  t.client.say({ userId, ...(chatId ? { chatId } : {}), text: chatId ? `@${BOT_NAME} ${text}` : text, ...extra });
+
+async function report(text: string): Promise<string> {
+  const reply = await say('u_t1_m2', 'CHAT_T1', `/上报 ${text}`);
+  const ref = /#\d+/u.exec(reply)?.[0];
+  if (!ref) throw new Error(`no issue in: ${reply}`);
+  return ref;
+}
+
+beforeAll(async () => {
+  const [web] = await Promise.all([builtWeb(), launch().then((b) => (browser = b))]);
+  t = await startTestApp({ clock, webDir: web.outDir });
+  const org = demoOrg();
+  const units = org.units.filter((u) => (u.town === '福禄镇' || u.town === '七塘镇') && u.secretary);
+  await generateLedger(new LedgerStore(t.redis, createKeys(t.prefix)), org, { found: 90, closed: 50, units, days: 75, now: NOW.getTime() });
+  xssRef = await report(`斑竹村 ${XSS}`);
+  fixedRef = await report('斑竹村 闸阀老化漏水，群众反映强烈 期限:5天');
+  await say('u_sec_banzhu', 'CHAT_T1', `/整改 ${fixedRef} 闸阀已更换，恢复正常`);
+  await say('u_t1_m3', 'CHAT_T1', `/销号 ${fixedRef} 现场核验无误`);
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await t?.stop();
+  await removeBuiltWeb();
+});
+afterEach(() => clock.set(NOW));
+
+/** /看板 in the single chat: the path of the one-time link. */
+async function linkFor(userId: string): Promise<string> {
+  const reply = await say(userId, '', '/看板');
+  const url = /\]\((http[^)\s]+)\)/u.exec(reply)?.[1];
+  if (!url) throw new Error(`no link in ${reply}`);
+  const u = new URL(url);
+  return `${t.baseUrl}${u.pathname}${u.search}`;
+}
+
+/** The first view is drawn. */
+async function ready(page: Page): Promise<void> {
+  await page.waitForSelector('body[data-ready="1"]', { timeout: 10_000 });
+}
+
+/** No request of the page in flight, and what came back is drawn (the page's data-busy). */
+async function settled(page: Page): Promise<void> {
+  await page.waitForSelector('body[data-ready="1"]:not([data-busy])', { state: 'attached' });
+}
+
+/** Types a search and sends it at once (Enter), not after the typing pause. */
+async function search(page: Page, words: string): Promise<void> {
+  await page.fill('input[name=q]', words);
+  await page.press('input[name=q]', 'Enter');
+}
+
+/** Signs in through a fresh link in a new page; the page with the dashboard drawn. */
+async function signIn(userId: string, viewport?: { width: number; height: number }): Promise<Page> {
+  const page = await browser.newPage(viewport);
+  await page.goto(await linkFor(userId));
+  expect(page.url()).toBe(`${t.baseUrl}/dashboard/`);
+  await ready(page);
+  return page;
+}
+
+/** The headline figures as the page shows them, by /status's words. */
+async function pageFigures(page: Page): Promise<Record<string, string>> {
+  const cards = await page.$$eval('#figures .fig', (els) => els.map((e) => [e.querySelector('.fig-label')!.textContent!, e.querySelector('.fig-value')!.textContent!]));
+  return Object.fromEntries(cards);
+}
+
+/** The same figures read from a /status reply. */
+function statusFigures(text: string): Record<string, string> {
+  const one = (label: string, re: RegExp) => [label, re.exec(text)?.[1] ?? `(no ${label} in /status)`];
+  return Object.fromEntries([
+    one('发现', /发现 (\d+)/u),
+    one('已销号', /已销号 (\d+)/u),
+    one('整改中', /整改中 (\d+)/u),
+    one('待核验', /待核验 (\d+)/u),
+    one('逾期', /逾期 (\d+)/u),
+    one('整改率', /\n整改率 (\S+)/u),
+    one('按期整改率', /按期整改率 (\S+)/u),
+  ]);
+}
+
+async function rows(page: Page): Promise<string[][]> {
+  return page.$$eval('#issues tbody tr[data-id]', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+}
+
+/** Waits until the table shows what the API answers for the same query, and returns it. */
+async function tableSettles(page: Page, query: Record<string, string>): Promise<TableResponse> {
+  const res = await page.request.get(`${t.baseUrl}/api/issues?${new URLSearchParams(query).toString()}`);
+  expect(res.status()).toBe(200);
+  const want = (await res.json()) as TableResponse;
+  await settled(page);
+  expect(await page.locator('#page-info').textContent()).toContain(`共 ${want.total} 条`);
+  expect((await rows(page)).map((r) => r[0])).toEqual(want.rows.map((r) => r.ref));
+  return want;
+}
+
+describe('the dashboard in chromium', () => {
+  it('signs in through the /看板 link and shows the figures of /status, drawn within a second', async () => {
+    const page = await signIn('u_luo');
+    await expect(page.locator('#who-name').textContent()).resolves.toBe('罗志刚');
+    await expect(page.locator('#who-scope').textContent()).resolves.toBe('范围：第一工作队');
+    const status = await say('u_luo', 'CHAT_T1', '/status');
+    expect(await page.locator('#view-title').textContent()).toBe(/^\*\*(.+)\*\*/u.exec(status)![1]);
+    const shown = await pageFigures(page);
+    expect(Number(shown['发现'])).toBeGreaterThan(0);
+    expect(shown).toEqual(statusFigures(status));
+    // Four charts drawn on canvases of their boxes' size.
+    const canvases = await page.$$eval('.chart canvas', (cs) => cs.map((c) => c.width as number));
+    expect(canvases).toHaveLength(4);
+    for (const w of canvases) expect(w).toBeGreaterThan(200);
+    // Navigation start to the first complete view (figures, table, four charts).
+    const loadMs = await page.evaluate<number>("performance.getEntriesByName('dashboard-ready')[0].startTime");
+    expect(loadMs).toBeLessThan(1000);
+    console.log(`dashboard load (navigation → charts drawn): ${Math.round(loadMs)} ms`);
+    await screenshot(page, 'dashboard-desktop');
+    expect(await pageViolations(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('follows the period picker, a custom month range included, with /status’s figures', async () => {
+    const page = await signIn('u_admin');
+    await page.selectOption('#scope', { label: '福禄镇' });
+    await page.selectOption('#period', '本月');
+    await settled(page);
+    const month = await say('u_admin', 'CHAT_ADMIN', '/status 福禄镇 本月');
+    expect(await pageFigures(page)).toEqual(statusFigures(month));
+    // The same month as a custom range counts the same.
+    expect(await page.locator('#view-title').textContent()).toBe(/^\*\*(.+)\*\*/u.exec(month)![1]);
+    await page.selectOption('#period', 'custom');
+    await settled(page);
+    expect(await page.locator('#range').isVisible()).toBe(true);
+    expect(await page.locator('#from').inputValue()).toBe(await page.locator('#to').inputValue());
+    expect(await pageFigures(page)).toEqual(statusFigures(month));
+    await page.close();
+  });
+
+  it('filters the 台账 by state and town, searches the descriptions, and pages', async () => {
+    const page = await signIn('u_admin');
+    const all = await tableSettles(page, {});
+    expect(all.total).toBe(92);
+    await page.selectOption('select[name=state]', { label: '整改中' });
+    await page.selectOption('select[name=town]', '福禄镇');
+    const state = await page.locator('select[name=state]').inputValue();
+    const filtered = await tableSettles(page, { state, town: '福禄镇' });
+    expect(filtered.total).toBeGreaterThan(0);
+    expect(filtered.total).toBeLessThan(all.total);
+    for (const r of await rows(page)) expect([r[3], r[5]]).toEqual(['福禄镇', '整改中']);
+    await page.selectOption('select[name=state]', '');
+    await search(page, '闸阀');
+    const found = await tableSettles(page, { town: '福禄镇', q: '闸阀' });
+    expect(found.rows.map((r) => r.ref)).toEqual([fixedRef]);
+    // Paging through everything again, by deadline.
+    await search(page, '');
+    await page.selectOption('select[name=town]', '');
+    await page.selectOption('select[name=sort]', 'deadline|asc');
+    const first = await tableSettles(page, { sort: 'deadline', order: 'asc' });
+    await page.click('#next');
+    const second = await tableSettles(page, { sort: 'deadline', order: 'asc', page: '2' });
+    expect(second.rows.map((r) => r.id)).not.toEqual(first.rows.map((r) => r.id));
+    expect(await page.locator('#page-info').textContent()).toBe(`第 2 / ${Math.ceil(all.total / 20)} 页，共 ${all.total} 条`);
+    await page.close();
+  });
+
+  it('opens an issue with its fix note and history', async () => {
+    const page = await signIn('u_luo');
+    await search(page, '闸阀');
+    await settled(page);
+    expect((await rows(page)).map((r) => r[0])).toEqual([fixedRef]);
+    await page.click('#issues tbody tr[data-id]');
+    await settled(page);
+    expect(await page.locator('#issue').isVisible()).toBe(true);
+    expect(await page.locator('#issue-title').textContent()).toContain(fixedRef);
+    expect(await page.locator('#issue-desc').textContent()).toBe('闸阀老化漏水，群众反映强烈');
+    const fields = await page.locator('#issue-fields').textContent();
+    expect(fields).toContain('闸阀已更换，恢复正常');
+    const history = await page.$$eval('#issue-history li', (lis) => lis.map((li) => li.textContent ?? ''));
+    expect(history.length).toBeGreaterThanOrEqual(3);
+    expect(history.join('\n')).toContain('现场核验无误');
+    await page.click('#issue-close');
+    expect(await page.locator('#issue').isVisible()).toBe(false);
+    await page.close();
+  });
+
+  it('shows an XSS attempt in a description as text and runs nothing', async () => {
+    const page = await signIn('u_luo');
+    await search(page, '路灯不亮');
+    await settled(page);
+    const found = await rows(page);
+    expect(found.map((r) => r.slice(0, 2))).toEqual([[xssRef, XSS]]);
+    await page.click('#issues tbody tr[data-id]');
+    await settled(page);
+    expect(await page.locator('#issue-desc').textContent()).toBe(XSS);
+    expect(await page.$$('#issues img, #issues script, #issue-desc *, #issue-fields img, #issue-history img, body script:not([src])')).toHaveLength(0);
+    expect(await page.evaluate<string>('typeof window.__xss')).toBe('undefined');
+    expect(await pageViolations(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('exports the current filter as the .xlsx of /导出', async () => {
+    const page = await signIn('u_admin');
+    await page.selectOption('select[name=town]', '七塘镇');
+    const want = await tableSettles(page, { town: '七塘镇' });
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), page.click('#export')]);
+    expect(download.suggestedFilename()).toMatch(/\.xlsx$/u);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'duban-dl-'));
+    try {
+      const file = path.join(dir, download.suggestedFilename());
+      await download.saveAs(file);
+      const wb = new ExcelJS.Workbook();
+      await wb.xlsx.readFile(file);
+      const text = wb.worksheets.flatMap((ws) => ws.getSheetValues().map((r) => JSON.stringify(r ?? ''))).join('\n');
+      for (const r of want.rows) expect(text).toContain(r.description);
+      expect(text).not.toContain('福禄镇斑竹村');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    await page.close();
+  });
+
+  it('gives a leader no choice of another area, and the API refuses it when forced', async () => {
+    const page = await signIn('u_luo');
+    const scopes = await page.$$eval('#scope option', (os) => os.map((o) => o.textContent ?? ''));
+    expect(scopes.join('|')).not.toMatch(/七塘镇|全区/u);
+    const towns = await page.$$eval('select[name=town] option', (os) => os.map((o) => o.textContent ?? ''));
+    expect(towns).not.toContain('七塘镇');
+    for (const forced of ['/api/figures?scope=七塘镇', '/api/charts?scope=全区', '/api/issues?scope=七塘镇', '/api/issues?town=七塘镇']) {
+      const res = await page.request.get(`${t.baseUrl}${encodeURI(forced)}`);
+      expect([forced, res.status()]).toEqual([forced, 403]);
+    }
+    // And the page says so in Chinese when its scope is forced from the browser's side.
+    await page.evaluate("const s = document.getElementById('scope'); s.append(new Option('七塘镇', '七塘镇')); s.value = '七塘镇'; s.dispatchEvent(new Event('change'));");
+    await settled(page);
+    expect(await page.locator('#notice').isVisible()).toBe(true);
+    expect(await page.locator('#notice').textContent()).toBe('你没有查看“七塘镇”的权限');
+    await page.close();
+  });
+
+  it('answers tampered, expired and reused links, and no session, with the Chinese page and no data', async () => {
+    const page = await browser.newPage();
+    await browser.context.clearCookies();
+    const refused = async (url: string, why: string) => {
+      await page.goto(url);
+      const text = await page.locator('body').innerText();
+      expect(text).toContain('无法进入看板');
+      expect(text).toContain(why);
+      expect(text).toContain('请在企业微信里单聊督办助手，发送 /看板，获取新的登录链接。');
+      expect(text).not.toMatch(/发现|整改率|罗志刚/u);
+      expect(await browser.context.cookies()).toEqual([]);
+    };
+    const link = await linkFor('u_luo');
+    const token = new URL(link).searchParams.get('t')!;
+    await refused(link.replace(token, `${token.slice(0, -2)}${token.endsWith('AA') ? 'BB' : 'AA'}`), '这个登录链接无效或已经用过');
+    await refused(`${t.baseUrl}/dashboard/`, '你还没有登录看板，或登录已过期。');
+    clock.advance(SIGN_IN_TTL_MS + 1000);
+    await refused(link, '这个登录链接已过期。');
+    clock.set(NOW);
+    const used = await linkFor('u_luo');
+    await page.goto(used);
+    await ready(page);
+    await browser.context.clearCookies();
+    await refused(used, '这个登录链接无效或已经用过');
+    expect(await pageViolations(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('says the session has ended when the API answers 401', async () => {
+    const page = await signIn('u_luo');
+    await browser.context.clearCookies();
+    await page.selectOption('#period', '本年');
+    await settled(page);
+    expect(await page.locator('#notice').textContent()).toBe('登录已过期，请在企业微信里发送 /看板');
+    expect(await page.locator('#main').isHidden()).toBe(true);
+    await page.close();
+  });
+
+  it('fits a phone: no sideways scroll, the 台账 as cards', async () => {
+    const page = await signIn('u_admin', PHONE);
+    const width = await page.evaluate<number>('document.documentElement.scrollWidth');
+    expect(width).toBeLessThanOrEqual(PHONE.width);
+    expect(await page.locator('#issues thead').isHidden()).toBe(true);
+    const card = await page.$eval('#issues tbody tr[data-id]', (tr) => tr.getBoundingClientRect().width);
+    expect(card).toBeLessThanOrEqual(PHONE.width);
+    expect(await page.locator('#scores').isVisible()).toBe(true);
+    await screenshot(page, 'dashboard-phone');
+    await page.close();
+  });
+
+  it('broke no CSP rule and logged no error on any page', () => {
+    expect(browser.violations).toEqual([]);
+    expect(browser.errors).toEqual([]);
+  });
+});

@@ -1,0 +1,83 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fixedClock } from '../../src/clock';
+import type { WebBuild } from '../../web/build';
+import { startTestApp, type TestApp } from '../support/app';
+import { builtWeb, removeBuiltWeb } from '../support/web-build';
+
+/** The built page and its assets as the server hands them out (the browser tests use them in chromium). */
+const clock = fixedClock('2026-06-15T10:00:00+08:00');
+let t: TestApp;
+let web: WebBuild;
+
+beforeAll(async () => {
+  web = await builtWeb();
+  t = await startTestApp({ clock, webDir: web.outDir });
+});
+afterAll(async () => {
+  await t.stop();
+  await removeBuiltWeb();
+});
+
+async function cookieFor(app: TestApp, userId: string): Promise<string> {
+  const reply = await app.client.say({ userId, text: '/看板' });
+  const u = new URL(/\]\((http[^)\s]+)\)/u.exec(reply)![1]!);
+  const res = await fetch(`${app.baseUrl}${u.pathname}${u.search}`, { redirect: 'manual' });
+  return res.headers.getSetCookie()[0]!.split(';')[0]!;
+}
+
+describe('the dashboard page', () => {
+  it('is the built index.html for a signed-in person, naming its hashed assets', async () => {
+    const res = await fetch(`${t.baseUrl}/dashboard/`, { headers: { cookie: await cookieFor(t, 'u_luo') } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    const html = await res.text();
+    expect(html).toBe(readFileSync(path.join(web.outDir, 'index.html'), 'utf8'));
+    expect(html).toContain(`<script src="/dashboard/assets/${web.script}" defer></script>`);
+    expect(html).toContain(`<link rel="stylesheet" href="/dashboard/assets/${web.style}">`);
+    // No inline script or style for the CSP to refuse.
+    expect(html).not.toMatch(/<script(?![^>]*\ssrc=)|<style|\sstyle=|\son[a-z]+=/u);
+  });
+
+  it('serves the assets to anyone with their content types, cached for good', async () => {
+    for (const [name, type] of [
+      [web.script, 'text/javascript; charset=utf-8'],
+      [web.style, 'text/css; charset=utf-8'],
+    ] as const) {
+      const res = await fetch(`${t.baseUrl}/dashboard/assets/${name}`);
+      expect([name, res.status, res.headers.get('content-type')]).toEqual([name, 200, type]);
+      expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(Buffer.from(await res.arrayBuffer()).equals(readFileSync(path.join(web.outDir, 'assets', name)))).toBe(true);
+    }
+    const js = await (await fetch(`${t.baseUrl}/dashboard/assets/${web.script}`)).text();
+    expect(js).toContain('echarts');
+  });
+
+  it('answers 404 to anything else under assets, a way out of the folder included', async () => {
+    for (const bad of ['nothing.js', '..%2Findex.html', '%2E%2E%2F%2E%2E%2Fpackage.json', 'index.html', 'a.exe', '.hidden.js']) {
+      const res = await fetch(`${t.baseUrl}/dashboard/assets/${bad}`);
+      expect([bad, res.status]).toEqual([bad, 404]);
+      expect(await res.text()).toBe('not found');
+    }
+    expect((await fetch(`${t.baseUrl}/dashboard/assets/../../package.json`)).status).toBe(404);
+  });
+
+  it('says so in Chinese, with no data, when the page was never built', async () => {
+    const empty = mkdtempSync(path.join(os.tmpdir(), 'duban-noweb-'));
+    const bare = await startTestApp({ clock, webDir: empty });
+    try {
+      const res = await fetch(`${bare.baseUrl}/dashboard/`, { headers: { cookie: await cookieFor(bare, 'u_admin') } });
+      expect(res.status).toBe(503);
+      const html = await res.text();
+      expect(html).toContain('看板页面还没有生成');
+      expect(html).toContain('npm run build');
+      expect(bare.logs.some((l) => l.msg === 'dashboard page is not built')).toBe(true);
+    } finally {
+      await bare.stop();
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,74 @@
+import type { ApiError } from '../../src/server/dashboard-contract';
+
+/** A refused or failed API call, with the Chinese message the page shows. */
+export class ApiFailure extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const EXPIRED = '登录已过期，请在企业微信里发送 /看板';
+
+function messageOf(status: number, body: Partial<ApiError> | undefined): string {
+  if (status === 401) return EXPIRED;
+  if (body?.message) return body.message;
+  if (status === 403) return '你没有查看这些数据的权限';
+  if (status === 400) return '查询条件有误，请换一个试试';
+  if (status === 404) return '没有找到这项数据';
+  return `服务器出错了（${status}），请稍后再试`;
+}
+
+async function read<T>(res: Response): Promise<T> {
+  const body = (await res.json().catch(() => undefined)) as unknown;
+  if (!res.ok) throw new ApiFailure(res.status, messageOf(res.status, body as Partial<ApiError> | undefined));
+  return body as T;
+}
+
+/** Query values left empty are not sent: the server's default applies. */
+export function search(params: Record<string, string | number | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+/**
+ * Requests in flight, shown as `data-busy` on <body>: the page is settled when it is gone (what
+ * the browser tests wait for, rather than for time to pass).
+ */
+let inFlight = 0;
+async function call<T>(url: string, init: RequestInit): Promise<T> {
+  inFlight++;
+  document.body.dataset.busy = String(inFlight);
+  try {
+    let res: Response;
+    try {
+      res = await fetch(url, { credentials: 'same-origin', ...init });
+    } catch {
+      throw new ApiFailure(0, '连不上服务器，请检查网络后刷新页面');
+    }
+    return await read<T>(res);
+  } finally {
+    // Settled only after the caller has drawn the answer: its continuation is a microtask,
+    // which runs before this task.
+    setTimeout(() => {
+      if (--inFlight === 0) delete document.body.dataset.busy;
+      else document.body.dataset.busy = String(inFlight);
+    }, 0);
+  }
+}
+
+export function getJson<T>(path: string, params: Record<string, string | number | undefined> = {}): Promise<T> {
+  return call<T>(`${path}${search(params)}`, { headers: { accept: 'application/json' } });
+}
+
+export function postJson<T>(path: string, body: unknown, csrf: string): Promise<T> {
+  return call<T>(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json', 'x-csrf-token': csrf },
+    body: JSON.stringify(body),
+  });
+}

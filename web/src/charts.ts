@@ -1,0 +1,121 @@
+import { init, use, type ComposeOption, type ECharts } from 'echarts/core';
+import { BarChart, LineChart, PieChart, type BarSeriesOption, type LineSeriesOption, type PieSeriesOption } from 'echarts/charts';
+import { GridComponent, LegendComponent, TooltipComponent, type GridComponentOption, type LegendComponentOption, type TooltipComponentOption } from 'echarts/components';
+import { CanvasRenderer } from 'echarts/renderers';
+import type { ChartsResponse } from '../../src/server/dashboard-contract';
+import { monthLabel } from './format';
+
+use([BarChart, LineChart, PieChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
+
+type Option = ComposeOption<BarSeriesOption | LineSeriesOption | PieSeriesOption | GridComponentOption | LegendComponentOption | TooltipComponentOption>;
+
+const FONT = '"WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC", sans-serif';
+const COLORS = { reported: '#8c8c8c', assigned: '#2f6fd6', submitted: '#f0a020', rectified: '#2e9d5b', red: '#d64541', yellow: '#f2c037', green: '#3aa76d' };
+
+// richText tooltips: the HTML ones write inline style attributes, which the page's CSP refuses.
+const tooltip = (trigger: 'axis' | 'item'): TooltipComponentOption => ({ trigger, renderMode: 'richText', confine: true });
+const base = { animation: false, textStyle: { fontFamily: FONT } } as const;
+
+const GROUP_NAMES = { team: '工作队', town: '镇街', unit: '单位' } as const;
+
+/** The four charts of the view; one ECharts instance per box, kept and redrawn on every change. */
+export class Charts {
+  private readonly charts: ECharts[];
+  constructor(private readonly boxes: { groups: HTMLElement; trend: HTMLElement; warning: HTMLElement; overdue: HTMLElement }) {
+    this.charts = [boxes.groups, boxes.trend, boxes.warning, boxes.overdue].map((el) => init(el, undefined, { renderer: 'canvas' }));
+    const ro = new ResizeObserver(() => {
+      for (const c of this.charts) c.resize();
+    });
+    for (const el of Object.values(boxes)) ro.observe(el);
+  }
+
+  groupName(by: ChartsResponse['groups']['by']): string {
+    return GROUP_NAMES[by];
+  }
+
+  /** Draws all four; resolves once each has finished drawing. */
+  draw(data: ChartsResponse): Promise<void> {
+    const options: Option[] = [groups(data), trend(data), warning(data), topOverdue(data)];
+    const empty = [!data.groups.rows.length, !data.trend.length, !(data.warning.red + data.warning.yellow + data.warning.green), !data.topOverdue.length];
+    const boxes = [this.boxes.groups, this.boxes.trend, this.boxes.warning, this.boxes.overdue];
+    boxes.forEach((el, i) => el.parentElement?.classList.toggle('is-empty', empty[i]!));
+    const drawn = this.charts.map((chart, i) => {
+      const done = new Promise<void>((resolve) => chart.on('finished', () => resolve()));
+      chart.setOption(options[i]!, { notMerge: true });
+      return done;
+    });
+    return Promise.all(drawn).then(() => undefined);
+  }
+}
+
+function groups(d: ChartsResponse): Option {
+  const rows = d.groups.rows;
+  const series = (['reported', 'assigned', 'submitted', 'rectified'] as const).map(
+    (key): BarSeriesOption => ({
+      type: 'bar',
+      stack: 'state',
+      name: { reported: '待交办', assigned: '整改中', submitted: '待核验', rectified: '已销号' }[key],
+      itemStyle: { color: COLORS[key] },
+      data: rows.map((r) => r[key]),
+      barMaxWidth: 36,
+    }),
+  );
+  return {
+    ...base,
+    tooltip: tooltip('axis'),
+    legend: { top: 0 },
+    grid: { left: 8, right: 12, top: 32, bottom: 8, containLabel: true },
+    xAxis: { type: 'category', data: rows.map((r) => r.label), axisLabel: { interval: 0, rotate: rows.length > 6 ? 30 : 0, width: 90, overflow: 'truncate' } },
+    yAxis: { type: 'value', minInterval: 1 },
+    series,
+  };
+}
+
+function trend(d: ChartsResponse): Option {
+  return {
+    ...base,
+    tooltip: tooltip('axis'),
+    legend: { top: 0 },
+    grid: { left: 8, right: 16, top: 32, bottom: 8, containLabel: true },
+    xAxis: { type: 'category', data: d.trend.map((t) => monthLabel(t.month)), boundaryGap: false },
+    yAxis: { type: 'value', minInterval: 1 },
+    series: [
+      { type: 'line', name: '发现', data: d.trend.map((t) => t.found), itemStyle: { color: COLORS.assigned }, symbolSize: 6 },
+      { type: 'line', name: '销号', data: d.trend.map((t) => t.rectified), itemStyle: { color: COLORS.rectified }, symbolSize: 6 },
+    ],
+  };
+}
+
+function warning(d: ChartsResponse): Option {
+  const w = d.warning;
+  return {
+    ...base,
+    tooltip: tooltip('item'),
+    legend: { bottom: 0 },
+    series: [
+      {
+        type: 'pie',
+        radius: ['45%', '70%'],
+        center: ['50%', '45%'],
+        label: { formatter: '{b}\n{c}' },
+        data: [
+          { name: '红色（已逾期）', value: w.red, itemStyle: { color: COLORS.red } },
+          { name: `黄色（${w.yellowWithinDays}天内到期）`, value: w.yellow, itemStyle: { color: COLORS.yellow } },
+          { name: '绿色', value: w.green, itemStyle: { color: COLORS.green } },
+        ],
+      },
+    ],
+  };
+}
+
+function topOverdue(d: ChartsResponse): Option {
+  const rows = [...d.topOverdue].reverse(); // most at the top of a horizontal bar chart
+  return {
+    ...base,
+    tooltip: tooltip('axis'),
+    grid: { left: 8, right: 24, top: 8, bottom: 8, containLabel: true },
+    xAxis: { type: 'value', minInterval: 1 },
+    yAxis: { type: 'category', data: rows.map((r) => r.unit), axisLabel: { width: 110, overflow: 'truncate' } },
+    series: [{ type: 'bar', name: '逾期', data: rows.map((r) => r.overdue), itemStyle: { color: COLORS.red }, barMaxWidth: 22, label: { show: true, position: 'right' } }],
+  };
+}

@@ -1,0 +1,80 @@
+import type { IssueResponse } from '../../src/server/dashboard-contract';
+import { byId, fill, h } from './dom';
+import { day, minute } from './format';
+
+/** The issue dialog: the row's fields, its photos and its whole history, all as text. */
+export class IssueDialog {
+  private readonly dialog = byId<HTMLDialogElement>('issue');
+
+  constructor() {
+    byId('issue-close').addEventListener('click', () => this.dialog.close());
+    // A click on the backdrop (outside the dialog's box) closes it too.
+    this.dialog.addEventListener('click', (e) => {
+      if (e.target === this.dialog) this.dialog.close();
+    });
+  }
+
+  loading(ref: string): void {
+    byId('issue-title').textContent = ref;
+    byId('issue-desc').textContent = '正在读取…';
+    for (const id of ['issue-fields', 'issue-photos', 'issue-history']) fill(byId(id));
+    if (!this.dialog.open) this.dialog.showModal();
+  }
+
+  failed(message: string): void {
+    byId('issue-desc').textContent = message;
+  }
+
+  show(d: IssueResponse): void {
+    const r = d.row;
+    byId('issue-title').textContent = `${r.ref} ${r.stateLabel}`;
+    byId('issue-desc').textContent = r.description;
+    const fields: [string, string | undefined][] = [
+      ['单位', `${r.town} ${r.unit}`],
+      ['工作队', r.teams.join('、') || undefined],
+      ['类别', r.category],
+      ['上报人', d.reporter],
+      ['来源', d.source],
+      ['上报时间', minute(r.createdAt)],
+      ['整改期限', r.deadline === undefined ? undefined : day(r.deadline)],
+      ['逾期', r.overdueDays ? `${r.overdueDays} 天` : undefined],
+      ['责任人', r.assignee],
+      ['布置任务', r.task],
+      ['整改说明', d.fixNote],
+      ['整改人', d.fixedBy],
+      ['核验意见', d.verifyNote],
+      ['回访', d.revisitNote],
+      ['退回原因', d.rejectReasons.length ? d.rejectReasons.join('；') : undefined],
+      ['等级', d.grade],
+      ['群众评价', d.rating],
+    ];
+    fill(byId('issue-fields'), ...fields.filter(([, v]) => v).flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
+    fill(
+      byId('issue-photos'),
+      ...(d.photos.length
+        ? d.photos.map((p) =>
+            h(
+              'a',
+              { class: 'photo', attrs: { href: p.url, target: '_blank', rel: 'noopener' } },
+              p.kind === 'image' || p.kind === 'photo' ? h('img', { attrs: { src: p.url, alt: `${minute(p.at)} 的照片`, loading: 'lazy' } }) : null,
+              h('span', {}, `${p.kind} · ${minute(p.at)}`),
+            ),
+          )
+        : [h('p', { class: 'muted' }, '暂无照片')]),
+    );
+    fill(
+      byId('issue-history'),
+      ...d.history.map((e) =>
+        h(
+          'li',
+          {},
+          h('time', { attrs: { datetime: new Date(e.at).toISOString() } }, minute(e.at)),
+          h('span', { class: 'actor' }, e.actor),
+          h('span', { class: 'action' }, e.action),
+          e.from ? h('span', { class: 'move' }, `${e.from} → ${e.to}`) : h('span', { class: 'move' }, e.to),
+          e.note ? h('span', { class: 'note' }, e.note) : null,
+        ),
+      ),
+    );
+  }
+}

@@ -1,0 +1,173 @@
+import type { ChartsResponse, ExportResponse, FiguresResponse, IssueResponse, MeResponse, ScoresResponse, TableResponse } from '../../src/server/dashboard-contract';
+import { ApiFailure, getJson, postJson } from './api';
+import { Charts } from './charts';
+import { byId, h } from './dom';
+import { renderFigures } from './figures';
+import { thisMonth } from './format';
+import { IssueDialog } from './issue';
+import { renderScores } from './scores';
+import { Ledger } from './table';
+import { emptyFilters, exportBody, tableParams, viewParams, type View } from './view';
+
+/**
+ * The dashboard page: reads who is signed in (/api/me), then draws the figures, charts, 台账 and
+ * scores of the chosen scope and period. Everything the server says is put in as text.
+ */
+const notice = byId('notice');
+
+function say(message: string, tone: 'error' | 'info' = 'error'): void {
+  notice.textContent = message;
+  notice.className = `notice notice-${tone}`;
+  notice.hidden = false;
+}
+
+function quiet(): void {
+  notice.hidden = true;
+}
+
+/** 401 ends the page (the session is gone); anything else is said and the page stays usable. */
+function failed(e: unknown): void {
+  const f = e instanceof ApiFailure ? e : new ApiFailure(0, '页面出错了，请刷新重试');
+  if (!(e instanceof ApiFailure)) console.error(e);
+  say(f.message);
+  if (f.status === 401) {
+    byId('main').hidden = true;
+    document.body.classList.add('signed-out');
+  }
+}
+
+async function boot(): Promise<void> {
+  let me: MeResponse;
+  try {
+    me = await getJson<MeResponse>('/api/me');
+  } catch (e) {
+    return failed(e);
+  }
+  byId('who-name').textContent = me.name;
+  byId('who-roles').textContent = me.roles.join('、');
+  byId('who-scope').textContent = `范围：${me.scope}`;
+
+  const view: View = { scope: '', period: '', from: '', to: '' };
+  const filters = emptyFilters();
+  const charts = new Charts({ groups: byId('chart-groups'), trend: byId('chart-trend'), warning: byId('chart-warning'), overdue: byId('chart-overdue') });
+  const dialog = new IssueDialog();
+  const ledger = new Ledger(filters, () => void loadTable(), (id) => void openIssue(id));
+  ledger.offer(me.choices);
+  offerScopes(byId<HTMLSelectElement>('scope'), me);
+  byId('scores').hidden = !me.canSeeScores;
+  byId('main').hidden = false;
+
+  // Later answers win only if they are still the latest asked: a slow reply to an old filter
+  // must not overwrite the new one.
+  let viewTurn = 0;
+  let tableTurn = 0;
+
+  async function loadTable(): Promise<void> {
+    const turn = ++tableTurn;
+    ledger.loading();
+    try {
+      const data = await getJson<TableResponse>('/api/issues', tableParams(view, filters));
+      if (turn === tableTurn) ledger.render(data);
+    } catch (e) {
+      if (turn === tableTurn) failed(e);
+    } finally {
+      if (turn === tableTurn) ledger.loaded();
+    }
+  }
+
+  async function loadView(): Promise<void> {
+    const turn = ++viewTurn;
+    const params = viewParams(view);
+    try {
+      const [figures, chartData, scores] = await Promise.all([
+        getJson<FiguresResponse>('/api/figures', params),
+        getJson<ChartsResponse>('/api/charts', params),
+        me.canSeeScores ? getJson<ScoresResponse>('/api/scores', params) : Promise.resolve(undefined),
+        loadTable(),
+      ]);
+      if (turn !== viewTurn) return;
+      quiet();
+      byId('view-title').textContent = `${figures.scope} · ${figures.period}`;
+      renderFigures(byId('figures'), figures);
+      byId('groups-title').textContent = `各${charts.groupName(chartData.groups.by)}问题状态`;
+      if (scores) renderScores(scores);
+      await charts.draw(chartData);
+    } catch (e) {
+      if (turn === viewTurn) failed(e);
+    }
+  }
+
+  async function openIssue(id: number): Promise<void> {
+    dialog.loading(`#${id}`);
+    try {
+      dialog.show(await getJson<IssueResponse>(`/api/issues/${id}`));
+    } catch (e) {
+      dialog.failed(e instanceof ApiFailure ? e.message : '读取失败，请重试');
+      if (e instanceof ApiFailure && e.status === 401) failed(e);
+    }
+  }
+
+  const scope = byId<HTMLSelectElement>('scope');
+  const period = byId<HTMLSelectElement>('period');
+  const from = byId<HTMLInputElement>('from');
+  const to = byId<HTMLInputElement>('to');
+  const range = byId('range');
+  const readView = () => {
+    view.scope = scope.value;
+    view.period = period.value;
+    range.hidden = period.value !== 'custom';
+    if (period.value === 'custom') {
+      from.value ||= thisMonth();
+      to.value ||= from.value;
+      if (from.value > to.value) to.value = from.value;
+    }
+    view.from = from.value;
+    view.to = to.value;
+    filters.page = 1;
+    void loadView();
+  };
+  for (const el of [scope, period, from, to]) el.addEventListener('change', readView);
+
+  const exportButton = byId<HTMLButtonElement>('export');
+  exportButton.hidden = !me.canExport;
+  exportButton.addEventListener('click', async () => {
+    exportButton.disabled = true;
+    say('正在生成台账，请稍候…', 'info');
+    try {
+      const file = await postJson<ExportResponse>('/api/export', exportBody(view, filters), me.csrf);
+      const link = h('a', { attrs: { href: file.url, download: file.name, rel: 'noopener' } });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      say(`已生成 ${file.name}，正在下载`, 'info');
+    } catch (e) {
+      failed(e);
+    } finally {
+      exportButton.disabled = false;
+    }
+  });
+
+  await loadView();
+  // The moment the first view is complete (figures, table and all four charts drawn): the
+  // browser tests read it to hold the page to its load budget.
+  performance.mark('dashboard-ready');
+  document.body.dataset.ready = '1';
+}
+
+/** The person's own area first (the default), then what /api/me offers, by kind. */
+function offerScopes(select: HTMLSelectElement, me: MeResponse): void {
+  const own = h('option', { attrs: { value: '' } }, `${me.scope}（本人范围）`);
+  const group = (label: string, items: { value: string; label: string }[]) =>
+    items.length ? h('optgroup', { attrs: { label } }, ...items.map((i) => h('option', { attrs: { value: i.value } }, i.label))) : null;
+  const c = me.choices;
+  select.replaceChildren(
+    own,
+    ...[
+      group('工作队', c.teams.filter((t) => t.name !== me.scope).map((t) => ({ value: t.name, label: t.name }))),
+      group('镇街', c.towns.filter((t) => t !== me.scope).map((t) => ({ value: t, label: t }))),
+      group('单位', c.units.map((u) => ({ value: `${u.town}${u.name}`, label: `${u.town} ${u.name}` }))),
+    ].filter((g): g is HTMLOptGroupElement => g !== null),
+  );
+}
+
+void boot();

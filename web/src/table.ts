@@ -1,0 +1,135 @@
+import type { MeResponse, TableResponse, TableRow } from '../../src/server/dashboard-contract';
+import { byId, fill, h, options } from './dom';
+import { day } from './format';
+import type { Filters } from './view';
+
+const COLUMNS: { label: string; cell: (r: TableRow) => Node | string }[] = [
+  { label: '编号', cell: (r) => h('span', { class: `ref warn-${r.warning ?? 'none'}` }, r.ref) },
+  { label: '问题', cell: (r) => h('span', { class: 'desc' }, r.description) },
+  { label: '单位', cell: (r) => r.unit },
+  { label: '镇街', cell: (r) => r.town },
+  { label: '类别', cell: (r) => r.category ?? '—' },
+  { label: '状态', cell: (r) => h('span', { class: `state state-${r.state}` }, r.stateLabel) },
+  { label: '期限', cell: (r) => day(r.deadline) },
+  { label: '逾期', cell: (r) => (r.overdueDays ? h('span', { class: 'late' }, `${r.overdueDays} 天`) : '—') },
+  { label: '责任人', cell: (r) => r.assignee ?? '—' },
+];
+
+/** The 台账: its filter form, the rows and the pager. Rows open the issue through `onOpen`. */
+export class Ledger {
+  private readonly form = byId<HTMLFormElement>('filters');
+  private readonly body = byId<HTMLTableElement>('issues').tBodies[0]!;
+  private readonly prev = byId<HTMLButtonElement>('prev');
+  private readonly next = byId<HTMLButtonElement>('next');
+  private readonly info = byId('page-info');
+  private units: MeResponse['choices']['units'] = [];
+
+  constructor(
+    private readonly filters: Filters,
+    private readonly onChange: () => void,
+    private readonly onOpen: (id: number) => void,
+  ) {
+    this.form.addEventListener('change', (e) => {
+      const t = e.target as HTMLInputElement | HTMLSelectElement;
+      if (t.name === 'q') return; // searched on input, below
+      if (t.name === 'town') this.offerUnits(t.value);
+      this.read();
+    });
+    let typing: number | undefined;
+    const q = this.form.elements.namedItem('q') as HTMLInputElement;
+    q.addEventListener('input', () => {
+      window.clearTimeout(typing);
+      typing = window.setTimeout(() => this.read(), 300);
+    });
+    this.form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      window.clearTimeout(typing);
+      this.read();
+    });
+    this.prev.addEventListener('click', () => this.turn(-1));
+    this.next.addEventListener('click', () => this.turn(1));
+    this.body.addEventListener('click', (e) => this.rowEvent(e));
+    this.body.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' || e.key === ' ') this.rowEvent(e);
+    });
+  }
+
+  offer(choices: MeResponse['choices']): void {
+    const sel = (name: string) => this.form.elements.namedItem(name) as HTMLSelectElement;
+    options(sel('state'), choices.states.map((s) => ({ value: s.key, label: s.label })));
+    options(sel('town'), choices.towns.map((t) => ({ value: t, label: t })));
+    options(sel('team'), choices.teams.map((t) => ({ value: t.id, label: t.name })));
+    options(sel('category'), choices.categories.map((c) => ({ value: c.code, label: c.name })));
+    this.units = choices.units;
+    this.offerUnits('');
+    // One town or one team is no choice: hide the filter rather than offer one option.
+    sel('town').closest('label')!.hidden = choices.towns.length < 2;
+    sel('team').closest('label')!.hidden = choices.teams.length < 2;
+  }
+
+  private offerUnits(town: string): void {
+    const sel = this.form.elements.namedItem('unit') as HTMLSelectElement;
+    const units = this.units.filter((u) => !town || u.town === town);
+    options(sel, units.map((u) => ({ value: u.id, label: town ? u.name : `${u.town} ${u.name}` })));
+  }
+
+  private read(): void {
+    const data = new FormData(this.form);
+    const text = (k: string) => String(data.get(k) ?? '').trim();
+    const [sort, order] = text('sort').split('|') as [Filters['sort'], Filters['order']];
+    Object.assign(this.filters, {
+      state: text('state'),
+      town: text('town'),
+      unit: text('unit'),
+      team: text('team'),
+      overdue: text('overdue'),
+      category: text('category'),
+      q: text('q'),
+      sort,
+      order,
+      page: 1,
+    });
+    this.onChange();
+  }
+
+  private turn(by: number): void {
+    this.filters.page = Math.max(1, this.filters.page + by);
+    this.onChange();
+  }
+
+  private rowEvent(e: Event): void {
+    const row = (e.target as Element).closest('tr[data-id]');
+    if (!row) return;
+    e.preventDefault();
+    this.onOpen(Number(row.getAttribute('data-id')));
+  }
+
+  render(data: TableResponse): void {
+    const pages = Math.max(1, Math.ceil(data.total / data.size));
+    if (!data.rows.length) {
+      fill(this.body, h('tr', { class: 'none' }, h('td', { attrs: { colspan: String(COLUMNS.length) } }, '没有符合条件的问题')));
+    } else {
+      fill(
+        this.body,
+        ...data.rows.map((r) =>
+          h(
+            'tr',
+            { attrs: { 'data-id': String(r.id), tabindex: '0', title: `查看 ${r.ref}` } },
+            ...COLUMNS.map((c) => h('td', { attrs: { 'data-label': c.label } }, c.cell(r))),
+          ),
+        ),
+      );
+    }
+    this.info.textContent = `第 ${data.page} / ${pages} 页，共 ${data.total} 条`;
+    this.prev.disabled = data.page <= 1;
+    this.next.disabled = data.page >= pages;
+  }
+
+  loading(): void {
+    this.body.classList.add('loading');
+  }
+
+  loaded(): void {
+    this.body.classList.remove('loading');
+  }
+}
