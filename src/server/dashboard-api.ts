@@ -1,11 +1,15 @@
 import Router from '@koa/router';
 import { scopeReport } from '../domain/report';
 import { LedgerTable } from '../store/ledger-table';
+import { createScores } from '../store/scores';
 import { TableQuery, ViewQuery, type FiguresResponse } from './dashboard-contract';
 import type { DashboardDeps } from './dashboard-session';
+import { chartsResponse } from './dashboard-api/charts';
+import { issueResponse } from './dashboard-api/detail';
 import { meResponse } from './dashboard-api/me';
+import { scoresResponse } from './dashboard-api/scores';
 import { tableResponse } from './dashboard-api/table';
-import { answer, readInput, readView, viewerOf } from './dashboard-api/view';
+import { answer, ApiRefusal, readInput, readView, viewerOf } from './dashboard-api/view';
 
 /**
  * The dashboard's JSON API (docs/design.md §7.4, API; shapes in dashboard-contract.ts). Every
@@ -19,6 +23,8 @@ export function createDashboardApi(deps: DashboardDeps): Router {
   const router = new Router();
   // One per server instance: built on first use, kept fresh from the audit stream.
   const table = new LedgerTable(deps.redis, deps.keys, { unitIds: () => deps.org().units.map((u) => u.id) });
+  // The store /考核 reads: its cache lives in Redis, so this instance shares it with the chat's.
+  const scores = createScores({ redis: deps.redis, keys: deps.keys, org: deps.org, clock: deps.clock });
   const warm = () => {
     table.fresh().catch((err: unknown) => deps.logger.error({ err }, 'dashboard table index failed to build'));
   };
@@ -45,6 +51,31 @@ export function createDashboardApi(deps: DashboardDeps): Router {
     answer(ctx, async () => {
       const v = await viewerOf(deps, ctx);
       return tableResponse(v, readInput(TableQuery, ctx.query, TABLE_EXAMPLE), table, deps.ledger);
+    }),
+  );
+
+  router.get('/api/charts', (ctx) =>
+    answer(ctx, async () => {
+      const v = await viewerOf(deps, ctx);
+      const { scope, period } = readView(v, readInput(ViewQuery, ctx.query, VIEW_EXAMPLE));
+      return chartsResponse(deps, v, scope, period);
+    }),
+  );
+
+  router.get('/api/issues/:id', (ctx) =>
+    answer(ctx, async () => {
+      const v = await viewerOf(deps, ctx);
+      const id = /^[1-9]\d{0,9}$/u.test(ctx.params.id ?? '') ? Number(ctx.params.id) : undefined;
+      if (id === undefined) throw new ApiRefusal(400, { error: 'bad-id', message: '问题编号应是数字，例如 /api/issues/12' });
+      return issueResponse(v, id, deps.ledger);
+    }),
+  );
+
+  router.get('/api/scores', (ctx) =>
+    answer(ctx, async () => {
+      const v = await viewerOf(deps, ctx);
+      const { scope, period, named } = readView(v, readInput(ViewQuery, ctx.query, VIEW_EXAMPLE));
+      return scoresResponse(v, scope, named, period, scores, deps.records.practices);
     }),
   );
 
