@@ -1,51 +1,83 @@
 import Router from '@koa/router';
-import { z } from 'zod';
 import { scopeReport } from '../domain/report';
-import { defaultScope, readScopeWord, type Scope } from '../domain/visibility';
-import type { Membership, Org } from '../domain/org';
-import { monthKey } from '../domain/time';
-import { ALL_TIME, parsePeriod, type Period } from '../parsing/period';
-import { json, signedIn, type DashboardDeps } from './dashboard-session';
+import { LedgerTable } from '../store/ledger-table';
+import { createScores } from '../store/scores';
+import { TableQuery, ViewQuery, type FiguresResponse } from './dashboard-contract';
+import type { DashboardDeps } from './dashboard-session';
+import { chartsResponse } from './dashboard-api/charts';
+import { issueResponse } from './dashboard-api/detail';
+import { meResponse } from './dashboard-api/me';
+import { scoresResponse } from './dashboard-api/scores';
+import { tableResponse } from './dashboard-api/table';
+import { answer, ApiRefusal, readInput, readView, viewerOf } from './dashboard-api/view';
 
 /**
- * The dashboard's JSON API (docs/design.md §7.4; shapes in dashboard-contract.ts). Every route
- * checks the session and the scope on the server; the figures are the /status read model.
+ * The dashboard's JSON API (docs/design.md §7.4, API; shapes in dashboard-contract.ts). Every
+ * route checks the session and the scope on the server: 401 without a session, 403 outside what
+ * the person may see in the chat, 400 on a bad query. The figures are the /status read model.
  */
+const VIEW_EXAMPLE = '?scope=福禄镇&period=本月';
+const TABLE_EXAMPLE = '?state=open&sort=deadline&order=asc&page=1';
+
 export function createDashboardApi(deps: DashboardDeps): Router {
   const router = new Router();
-  const now = () => deps.clock.now().getTime();
+  // One per server instance: built on first use, kept fresh from the audit stream.
+  const table = new LedgerTable(deps.redis, deps.keys, { unitIds: () => deps.org().units.map((u) => u.id) });
+  // The store /考核 reads: its cache lives in Redis, so this instance shares it with the chat's.
+  const scores = createScores({ redis: deps.redis, keys: deps.keys, org: deps.org, clock: deps.clock });
+  const warm = () => {
+    table.fresh().catch((err: unknown) => deps.logger.error({ err }, 'dashboard table index failed to build'));
+  };
 
-  router.get('/api/figures', async (ctx) => {
-    const s = await signedIn(deps, ctx);
-    if (!s) return json(ctx, 401, { error: 'no-session', message: '未登录或登录已过期，请在群里发送 /看板 获取登录链接' });
-    const q = FiguresQuery.safeParse(ctx.query);
-    if (!q.success) return json(ctx, 400, { error: 'bad-query', message: '参数有误，例如 ?scope=福禄镇&period=本月' });
-    const read = readQuery(deps.org(), s.membership, q.data, now());
-    if ('status' in read) return json(ctx, read.status, read.body);
-    const { scope, period } = read;
-    const report = await scopeReport(deps.ledger, scope.units.map((u) => u.id), period, now());
-    json(ctx, 200, { scope: scope.label, period: period.label, figures: report.figures, tasks: report.tasks.figures });
-  });
+  router.get('/api/me', (ctx) =>
+    answer(ctx, async () => {
+      const v = await viewerOf(deps, ctx);
+      // The page asks for the table next: start the index now.
+      warm();
+      return meResponse(v);
+    }),
+  );
+
+  router.get('/api/figures', (ctx) =>
+    answer(ctx, async (): Promise<FiguresResponse> => {
+      const v = await viewerOf(deps, ctx);
+      const { scope, period } = readView(v, readInput(ViewQuery, ctx.query, VIEW_EXAMPLE));
+      const report = await scopeReport(deps.ledger, scope.units.map((u) => u.id), period, v.now);
+      return { scope: scope.label, period: period.label, figures: report.figures, tasks: report.tasks.figures };
+    }),
+  );
+
+  router.get('/api/issues', (ctx) =>
+    answer(ctx, async () => {
+      const v = await viewerOf(deps, ctx);
+      return tableResponse(v, readInput(TableQuery, ctx.query, TABLE_EXAMPLE), table, deps.ledger);
+    }),
+  );
+
+  router.get('/api/charts', (ctx) =>
+    answer(ctx, async () => {
+      const v = await viewerOf(deps, ctx);
+      const { scope, period } = readView(v, readInput(ViewQuery, ctx.query, VIEW_EXAMPLE));
+      return chartsResponse(deps, v, scope, period);
+    }),
+  );
+
+  router.get('/api/issues/:id', (ctx) =>
+    answer(ctx, async () => {
+      const v = await viewerOf(deps, ctx);
+      const id = /^[1-9]\d{0,9}$/u.test(ctx.params.id ?? '') ? Number(ctx.params.id) : undefined;
+      if (id === undefined) throw new ApiRefusal(400, { error: 'bad-id', message: '问题编号应是数字，例如 /api/issues/12' });
+      return issueResponse(v, id, deps.ledger);
+    }),
+  );
+
+  router.get('/api/scores', (ctx) =>
+    answer(ctx, async () => {
+      const v = await viewerOf(deps, ctx);
+      const { scope, period, named } = readView(v, readInput(ViewQuery, ctx.query, VIEW_EXAMPLE));
+      return scoresResponse(v, scope, named, period, scores, deps.records.practices);
+    }),
+  );
+
   return router;
-}
-
-const FiguresQuery = z.object({ scope: z.string().trim().max(50).optional(), period: z.string().trim().max(30).optional() });
-
-type Refused = { status: number; body: { error: string; message: string } };
-
-/** The scope and period words, read as /status reads them, and refused where the person may not look. */
-function readQuery(org: Org, m: Membership, q: { scope?: string | undefined; period?: string | undefined }, now: number): { scope: Scope; period: Period } | Refused {
-  let period: Period = ALL_TIME;
-  if (q.period) {
-    const p = parsePeriod(q.period, now);
-    if (!p) return { status: 400, body: { error: 'bad-period', message: `看不懂时段“${q.period}”，例如 本月、本季度、2026` } };
-    if (p.months?.length && [...p.months].sort()[0]! > monthKey(now)) return { status: 400, body: { error: 'future-period', message: `${p.label}还没有到` } };
-    period = p;
-  }
-  if (!q.scope) return { scope: defaultScope(org, m, undefined), period };
-  const s = readScopeWord(org, m, q.scope);
-  if (!s) return { status: 400, body: { error: 'bad-scope', message: `看不懂范围“${q.scope}”，可以写镇街、单位、工作队或“全区”` } };
-  if (s.kind === 'outside') return { status: 403, body: { error: 'outside-scope', message: `你没有查看“${s.label}”的权限` } };
-  if (s.kind === 'ambiguous') return { status: 400, body: { error: 'ambiguous-scope', message: `“${q.scope}”对应多个单位，请写全名` } };
-  return { scope: s.scope, period };
 }

@@ -1,0 +1,178 @@
+import { fixedClock } from '../../src/clock';
+import type { Issue, IssueState } from '../../src/domain/issue';
+import { monthKey } from '../../src/domain/time';
+import { normalizeText } from '../../src/parsing/normalize';
+import { parsePeriod } from '../../src/parsing/period';
+import type { MeResponse, TableResponse } from '../../src/server/dashboard-contract';
+import { createKeys } from '../../src/store/keys';
+import { LedgerStore } from '../../src/store/ledger-store';
+import { demoOrg, startTestApp, type TestApp } from '../support/app';
+import { generateLedger } from '../support/generate-ledger';
+import { qs, say, signIn, type ApiClient } from './dashboard-api.support';
+
+/**
+ * GET /api/me and GET /api/issues on a real Redis: the 台账 table's filters, search, sort and
+ * paging checked against a direct computation over every issue of the ledger, and the table
+ * index seeing a change made in the chat at once.
+ */
+const NOW = '2026-06-15T10:00:00+08:00';
+const now = Date.parse(NOW);
+const clock = fixedClock(NOW);
+const org = demoOrg();
+let t: TestApp;
+let store: LedgerStore;
+let admin: ApiClient;
+let luo: ApiClient;
+// No quotes: the chat reads them as quoting, not as text.
+const XSS = '<img src=x onerror=alert(1)>公开栏未更新&<b>';
+
+beforeAll(async () => {
+  t = await startTestApp({ clock });
+  store = new LedgerStore(t.redis, createKeys(t.prefix));
+  const units = org.units.filter((u) => (u.town === '福禄镇' || u.town === '七塘镇') && u.secretary);
+  await generateLedger(store, org, { found: 240, closed: 120, units, days: 120, now });
+  // What a generated ledger lacks: 类别, Traditional and full-width text, markup in a description.
+  for (const text of ['/上报 斑竹村 閘閥老化漏水 類別:A5 期限:5天', '/上报 石堰村 公开栏ＡＢＣ编号缺失 类别:村务公开 期限:3天', `/上报 斑竹村 ${XSS} 类别:环境治理 期限:10天`]) {
+    expect(await say(t, 'u_t1_m2', 'CHAT_T1', text)).toContain('已登记');
+  }
+  admin = await signIn(t, 'u_admin');
+  luo = await signIn(t, 'u_luo');
+});
+afterAll(async () => {
+  await t.stop();
+});
+
+async function everyIssue(): Promise<Issue[]> {
+  const max = Number(await t.redis.get(createKeys(t.prefix).issueSeq));
+  return store.getMany(Array.from({ length: max }, (_, i) => i + 1));
+}
+
+interface Want {
+  units: readonly string[];
+  months?: readonly string[] | undefined;
+  states?: readonly IssueState[];
+  overdue?: boolean;
+  category?: string;
+  q?: string;
+  sort: 'deadline' | 'age';
+  order: 'asc' | 'desc';
+  page: number;
+  size: number;
+}
+
+/** The table as a plain computation over every issue: what /api/issues must answer. */
+async function expected(w: Want): Promise<{ total: number; ids: number[] }> {
+  const fold = (s: string) => normalizeText(s).toLowerCase();
+  const rows = (await everyIssue()).filter(
+    (i) =>
+      w.units.includes(i.unitId) &&
+      (!w.months || w.months.includes(monthKey(i.createdAt))) &&
+      (!w.states || w.states.includes(i.state)) &&
+      (w.overdue === undefined || (i.state === 'assigned' && i.deadline !== undefined && now > i.deadline) === w.overdue) &&
+      (w.category === undefined || i.category === w.category) &&
+      (w.q === undefined || fold(`${i.description}\n${i.fixNote ?? ''}`).includes(fold(w.q))),
+  );
+  const key = (i: Issue) => (w.sort === 'age' ? i.createdAt : (i.deadline ?? Infinity));
+  rows.sort((a, b) => key(a) - key(b) || a.id - b.id);
+  if (w.order === 'desc') rows.reverse();
+  return { total: rows.length, ids: rows.slice((w.page - 1) * w.size, w.page * w.size).map((i) => i.id) };
+}
+
+const unitsOf = (pred: (u: (typeof org.units)[number]) => boolean) => org.units.filter(pred).map((u) => u.id);
+const t1Units = org.team('t1')!.coveredUnitIds;
+const allUnits = org.units.map((u) => u.id);
+
+async function table(c: ApiClient, q: Record<string, string | number | undefined>): Promise<TableResponse> {
+  const res = await c.json<TableResponse>(`/api/issues?${qs(q)}`);
+  expect([q, res.status]).toEqual([q, 200]);
+  return res.body;
+}
+
+describe('GET /api/me', () => {
+  it('names the person, their roles, scope and CSRF token, and offers only what they may see', async () => {
+    const res = await luo.json<MeResponse>('/api/me');
+    expect(res.status).toBe(200);
+    const me = res.body;
+    expect(me).toMatchObject({ name: '罗志刚', userid: 'u_luo', roles: ['队长', '队员'], scope: '第一工作队', canSeeScores: true, canExport: true });
+    expect(me.csrf).toMatch(/^[A-Za-z0-9_-]{16,}$/u);
+    expect(me.choices.towns).toEqual(['福禄镇']);
+    expect(me.choices.teams).toEqual([{ id: 't1', name: '第一工作队' }]);
+    expect(me.choices.units.map((u) => u.id).sort()).toEqual([...t1Units].sort());
+    expect(me.choices.states.map((s) => s.key)).toEqual(['reported', 'assigned', 'submitted', 'closed', 'revisited', 'canceled', 'open', 'rectified']);
+    expect(me.choices.categories).toContainEqual({ code: 'A5', name: '环境治理' });
+
+    const a = (await admin.json<MeResponse>('/api/me')).body;
+    expect(a).toMatchObject({ roles: ['组织部'], scope: '全区（示例区）', canSeeScores: true, canExport: true });
+    expect(a.choices.teams).toHaveLength(org.teams.length);
+    expect(a.choices.units).toHaveLength(org.units.length);
+
+    const member = (await (await signIn(t, 'u_t1_m2')).json<MeResponse>('/api/me')).body;
+    expect(member).toMatchObject({ roles: ['队员'], canSeeScores: false, canExport: false });
+  });
+});
+
+describe('GET /api/issues', () => {
+  const month = parsePeriod('本月', now)!.months;
+  const quarter = parsePeriod('本季度', now)!.months;
+  it.each<[string, () => ApiClient, Record<string, string | number | undefined>, Want]>([
+    ['the district, newest first', () => admin, {}, { units: allUnits, sort: 'age', order: 'desc', page: 1, size: 20 }],
+    ['a town, open, by deadline, page 2', () => admin, { scope: '福禄镇', state: 'open', sort: 'deadline', order: 'asc', page: 2, size: 10 }, { units: unitsOf((u) => u.town === '福禄镇'), states: ['reported', 'assigned', 'submitted'], sort: 'deadline', order: 'asc', page: 2, size: 10 }],
+    ['a leader’s area, overdue, this quarter', () => luo, { overdue: '1', period: '本季度', sort: 'deadline', order: 'desc' }, { units: t1Units, months: quarter, overdue: true, sort: 'deadline', order: 'desc', page: 1, size: 20 }],
+    ['not overdue, a custom range, oldest first', () => admin, { overdue: '0', from: '2026-04', to: '2026-05', order: 'asc', size: 50 }, { units: allUnits, months: ['202604', '202605'], overdue: false, sort: 'age', order: 'asc', page: 1, size: 50 }],
+    ['rectified in a unit by id', () => admin, { unit: 'banzhu', state: 'rectified', size: 100 }, { units: ['banzhu'], states: ['closed', 'revisited'], sort: 'age', order: 'desc', page: 1, size: 100 }],
+    ['a team by id within the district, this month', () => admin, { team: 't2', period: '本月' }, { units: org.team('t2')!.coveredUnitIds, months: month, sort: 'age', order: 'desc', page: 1, size: 20 }],
+    ['a town word within a leader’s area', () => luo, { town: '福禄镇', state: 'assigned' }, { units: unitsOf((u) => u.town === '福禄镇'), states: ['assigned'], sort: 'age', order: 'desc', page: 1, size: 20 }],
+    ['a page past the end', () => admin, { page: 999, size: 100 }, { units: allUnits, sort: 'age', order: 'desc', page: 999, size: 100 }],
+    ['text: a word of every generated description', () => admin, { q: '村务公开', size: 5, page: 3 }, { units: allUnits, q: '村务公开', sort: 'age', order: 'desc', page: 3, size: 5 }],
+    ['text: Simplified finds Traditional', () => admin, { q: '闸阀' }, { units: allUnits, q: '闸阀', sort: 'age', order: 'desc', page: 1, size: 20 }],
+    ['text: full-width and case folded', () => luo, { q: 'ａbC' }, { units: t1Units, q: 'abc', sort: 'age', order: 'desc', page: 1, size: 20 }],
+    ['text: in the fix note', () => admin, { q: '已整改', state: 'closed' }, { units: allUnits, q: '已整改', states: ['closed'], sort: 'age', order: 'desc', page: 1, size: 20 }],
+    ['category by code', () => admin, { category: 'A5' }, { units: allUnits, category: '环境治理', sort: 'age', order: 'desc', page: 1, size: 20 }],
+    ['category by alias', () => admin, { category: '人居环境' }, { units: allUnits, category: '环境治理', sort: 'age', order: 'desc', page: 1, size: 20 }],
+  ])('%s', async (_, who, query, want) => {
+    const got = await table(who(), query);
+    const exp = await expected(want);
+    expect({ total: got.total, ids: got.rows.map((r) => r.id) }).toEqual(exp);
+    expect(got).toMatchObject({ page: want.page, size: want.size });
+  });
+
+  it('finds what the searches above are about (they are not all empty)', async () => {
+    expect((await table(admin, { q: '闸阀' })).rows.map((r) => r.description)).toEqual(['閘閥老化漏水']);
+    expect((await table(admin, { q: 'abc' })).total).toBe(1);
+    expect((await table(admin, { category: 'A5' })).total).toBe(2);
+    expect((await table(luo, { overdue: '1', period: '本季度' })).total).toBeGreaterThan(0);
+  });
+
+  it('gives a row the fields the page shows, user text verbatim', async () => {
+    const { rows } = await table(admin, { q: '未更新' });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ description: XSS, unit: '斑竹村', town: '福禄镇', teams: ['第一工作队'], category: '环境治理', state: 'assigned', stateLabel: '整改中', warning: 'green', assignee: '陈晓燕' });
+    const raw = await (await admin.get(`/api/issues?${qs({ q: '未更新' })}`)).text();
+    expect(raw).toContain(JSON.stringify(XSS).slice(1, -1));
+  });
+
+  it('sees a report made in the chat at once, and its fix', async () => {
+    const before = await table(luo, { order: 'desc' });
+    const reply = await say(t, 'u_t1_m2', 'CHAT_T1', '/上报 龙井村 路灯不亮 期限:7天');
+    const id = Number(/#(\d+)/u.exec(reply)![1]);
+    const after = await table(luo, { order: 'desc' });
+    expect(after.total).toBe(before.total + 1);
+    expect(after.rows[0]).toMatchObject({ id, description: '路灯不亮', state: 'assigned' });
+    expect(await say(t, 'u_sec_longjing', 'CHAT_T1', `/整改 #${id} 已更换灯具`)).toContain('待核验');
+    const fixed = await table(luo, { q: '更换灯具' });
+    expect(fixed.rows.map((r) => [r.id, r.state])).toEqual([[id, 'submitted']]);
+    expect((await table(luo, { state: 'submitted', q: '路灯不亮' })).total).toBe(1);
+  });
+
+  it('refuses a leader another team’s town, unit, team and scope (403), and bad queries (400)', async () => {
+    for (const q of [{ town: '七塘镇' }, { unit: 'xiguan' }, { unit: '喜观村' }, { team: 't2' }, { scope: '七塘镇' }, { scope: '全区' }]) {
+      const res = await luo.json<{ error: string; message: string }>(`/api/issues?${qs(q)}`);
+      expect([q, res.status, res.body.error]).toEqual([q, 403, 'outside-scope']);
+    }
+    for (const q of [{ sort: 'name' }, { size: '1000' }, { state: 'done' }, { page: '0' }, { overdue: 'yes' }, { period: '明年吧' }, { from: '2026-05', to: '2026-01' }, { from: '2026-13' }]) {
+      const res = await admin.json<{ error: string; message: string }>(`/api/issues?${qs(q)}`);
+      expect([q, res.status]).toEqual([q, 400]);
+      expect(res.body.message).toMatch(/[\u4e00-\u9fff]/u);
+    }
+  });
+});
