@@ -1,6 +1,6 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { build } from 'esbuild';
+import { build, type BuildOptions, type Metafile } from 'esbuild';
 
 /**
  * Builds the dashboard page (web/src) into `outDir`: index.html and assets/ with content-hashed
@@ -13,6 +13,8 @@ export interface WebBuild {
   /** The asset file names, as index.html names them. */
   script: string;
   style: string;
+  /** The ECharts module the page imports. */
+  charts: string;
 }
 
 const WEB = __dirname;
@@ -21,12 +23,10 @@ export async function buildWeb(outDir: string, opts: { minify?: boolean; sourcem
   const assets = path.join(outDir, 'assets');
   await rm(assets, { recursive: true, force: true });
   await mkdir(assets, { recursive: true });
-  const result = await build({
-    entryPoints: { dashboard: path.join(WEB, 'src', 'main.ts'), style: path.join(WEB, 'src', 'dashboard.css') },
+  const common = {
     outdir: assets,
     entryNames: '[name]-[hash]',
     bundle: true,
-    format: 'iife',
     platform: 'browser',
     target: ['chrome100', 'safari15', 'firefox100'],
     minify: opts.minify ?? true,
@@ -35,20 +35,35 @@ export async function buildWeb(outDir: string, opts: { minify?: boolean; sourcem
     metafile: true,
     logLevel: 'silent',
     tsconfig: path.join(WEB, 'tsconfig.json'),
-  });
-  const outputs = Object.entries(result.metafile.outputs);
-  const named = (entry: string, ext: string) => {
-    const hit = outputs.find(([file, o]) => file.endsWith(ext) && o.entryPoint?.endsWith(entry));
-    if (!hit) throw new Error(`esbuild wrote no ${ext} for ${entry}`);
-    return path.basename(hit[0]);
+  } satisfies BuildOptions;
+  const named = (result: { metafile: Metafile }, ext: string) => {
+    const hit = Object.keys(result.metafile.outputs).find((file) => file.endsWith(ext));
+    if (!hit) throw new Error(`esbuild wrote no ${ext}`);
+    return path.basename(hit);
   };
-  const script = named('main.ts', '.js');
-  const style = named('dashboard.css', '.css');
+  // Two scripts: ECharts (the bulk) as an ES module, and the page as a classic script that runs
+  // from <head> at once, asks the API for the first view, and imports the charts module while
+  // the answers are on the way (web/src/main.ts): a module would wait for the whole document.
+  const [charts, style] = await Promise.all([
+    build({ ...common, entryPoints: { charts: path.join(WEB, 'src', 'charts.ts') }, format: 'esm' }),
+    build({ ...common, entryPoints: { style: path.join(WEB, 'src', 'dashboard.css') } }),
+  ]);
+  const chartsFile = named(charts, '.js');
+  const page = await build({
+    ...common,
+    entryPoints: { dashboard: path.join(WEB, 'src', 'main.ts') },
+    format: 'iife',
+    define: { CHARTS_MODULE: JSON.stringify(`/dashboard/assets/${chartsFile}`) },
+    external: ['/dashboard/assets/*'],
+  });
+  const built = { outDir, script: named(page, '.js'), style: named(style, '.css'), charts: chartsFile };
   const template = await readFile(path.join(WEB, 'index.html'), 'utf8');
-  const html = template.replace('__STYLE__', `/dashboard/assets/${style}`).replace('__SCRIPT__', `/dashboard/assets/${script}`);
+  const html = template
+    .replace('__STYLE__', `/dashboard/assets/${built.style}`)
+    .replace('__SCRIPT__', `/dashboard/assets/${built.script}`);
   if (html.includes('__')) throw new Error('index.html has a placeholder the build does not fill');
   await writeFile(path.join(outDir, 'index.html'), html);
-  return { outDir, script, style };
+  return built;
 }
 
 if (require.main === module) {

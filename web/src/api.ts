@@ -36,13 +36,14 @@ export function search(params: Record<string, string | number | undefined>): str
 }
 
 /**
- * Requests in flight, shown as `data-busy` on <body>: the page is settled when it is gone (what
- * the browser tests wait for, rather than for time to pass).
+ * Requests in flight, shown as `data-busy` on <html>: the page is settled when it is gone (what
+ * the browser tests wait for, rather than for time to pass). <html>, as the first requests go
+ * out before <body> exists.
  */
 let inFlight = 0;
 async function call<T>(url: string, init: RequestInit): Promise<T> {
   inFlight++;
-  document.body.dataset.busy = String(inFlight);
+  document.documentElement.dataset.busy = String(inFlight);
   try {
     let res: Response;
     try {
@@ -55,8 +56,8 @@ async function call<T>(url: string, init: RequestInit): Promise<T> {
     // Settled only after the caller has drawn the answer: its continuation is a microtask,
     // which runs before this task.
     setTimeout(() => {
-      if (--inFlight === 0) delete document.body.dataset.busy;
-      else document.body.dataset.busy = String(inFlight);
+      if (--inFlight === 0) delete document.documentElement.dataset.busy;
+      else document.documentElement.dataset.busy = String(inFlight);
     }, 0);
   }
 }

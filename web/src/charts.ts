@@ -22,11 +22,21 @@ const GROUP_NAMES = { team: '工作队', town: '镇街', unit: '单位' } as con
 export class Charts {
   private readonly charts: ECharts[];
   constructor(private readonly boxes: { groups: HTMLElement; trend: HTMLElement; warning: HTMLElement; overdue: HTMLElement }) {
-    this.charts = [boxes.groups, boxes.trend, boxes.warning, boxes.overdue].map((el) => init(el, undefined, { renderer: 'canvas' }));
-    const ro = new ResizeObserver(() => {
-      for (const c of this.charts) c.resize();
+    const els = [boxes.groups, boxes.trend, boxes.warning, boxes.overdue];
+    this.charts = els.map((el) => init(el, undefined, { renderer: 'canvas' }));
+    // Redraw on a real change of size only: the observer also reports each box once at the
+    // start, and four needless redraws would cost the first view its time.
+    const sizes = new Map(els.map((el) => [el, `${el.clientWidth}x${el.clientHeight}`]));
+    const ro = new ResizeObserver((entries) => {
+      for (const e of entries) {
+        const el = e.target as HTMLElement;
+        const size = `${el.clientWidth}x${el.clientHeight}`;
+        if (sizes.get(el) === size) continue;
+        sizes.set(el, size);
+        this.charts[els.indexOf(el)]?.resize();
+      }
     });
-    for (const el of Object.values(boxes)) ro.observe(el);
+    for (const el of els) ro.observe(el);
   }
 
   groupName(by: ChartsResponse['groups']['by']): string {
