@@ -29,6 +29,11 @@ export const fileRequestSchema = z.object({
   expiresAt: z.number(),
   /** Anything a maker needs beyond scope and period (e.g. the summary's previous period). */
   extra: z.record(z.string(), z.string()).default({}),
+  /**
+   * Served at its signed link only, never pushed into the chat as a file message: the
+   * dashboard's export, whose person is in a browser, not in a chat. Unset: pushed (commands).
+   */
+  linkOnly: z.boolean().optional(),
 });
 export type FileRequest = z.output<typeof fileRequestSchema>;
 export type FileRequestInput = z.input<typeof fileRequestSchema>;

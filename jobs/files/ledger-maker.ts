@@ -1,4 +1,5 @@
 import type { Issue } from '../../src/domain/issue';
+import { isEmptyFilter, matchesFilter, rowFilterSchema, type RowFilter } from '../../src/domain/issue-filter';
 import type { Org, Unit } from '../../src/domain/org';
 import { scopeReport } from '../../src/domain/report';
 import { wallTime } from '../../src/domain/time';
@@ -42,6 +43,7 @@ export function createLedgerMaker(opts: LedgerMakerOptions = {}): FileMaker {
     const unitIds = units.map((u) => u.id);
     const months = req.period.months;
     const report = await scopeReport(deps.ledger, unitIds, { months, buckets: months ? bucketsFor(months) : undefined }, now);
+    const rows = rowsOf(req);
     const observers: ((issues: readonly Issue[]) => void)[] = [];
     const extraSheets = await extra(req, deps, opts.sheets ?? [], { observe: (fn) => observers.push(fn) });
     const result = await writeLedgerWorkbook(outPath, {
@@ -49,7 +51,8 @@ export function createLedgerMaker(opts: LedgerMakerOptions = {}): FileMaker {
       now,
       scope: { label: req.scope.label, units },
       period: { label: req.period.label },
-      records: observed(scanLedgerRecords(deps.redis, deps.keys, { unitIds, months }), observers),
+      // The other sheets count the scope and period; the row filter (the dashboard's) only the 台账's rows.
+      records: filtered(observed(scanLedgerRecords(deps.redis, deps.keys, { unitIds, months }), observers), rows, now),
       report,
       extraSheets,
       ...(opts.evidenceLink ? { evidenceLink: opts.evidenceLink } : {}),
@@ -57,6 +60,26 @@ export function createLedgerMaker(opts: LedgerMakerOptions = {}): FileMaker {
     deps.logger.info({ file: req.id, rows: result.rows, sheets: result.sheets }, 'ledger workbook written');
     return { name: ledgerFileName(org, req.scope.label, req.period.label, now), caption: ledgerCaption(org, req, result.rows, result.sheets) };
   };
+}
+
+/**
+ * The 台账's row filter of a request (extra.rows, JSON: the dashboard's table filters beyond scope
+ * and period, src/domain/issue-filter.ts). A filter that does not read is an error, never "all
+ * rows": the person asked for fewer.
+ */
+export const ROWS_EXTRA = 'rows';
+function rowsOf(req: FileRequest): RowFilter | undefined {
+  const raw = req.extra[ROWS_EXTRA];
+  if (raw === undefined) return undefined;
+  const f = rowFilterSchema.parse(JSON.parse(raw));
+  return isEmptyFilter(f) ? undefined : f;
+}
+
+async function* filtered(records: AsyncIterable<LedgerRecord[]>, f: RowFilter | undefined, now: number): AsyncGenerator<LedgerRecord[]> {
+  for await (const batch of records) {
+    const kept = f ? batch.filter((r) => matchesFilter(f, r.issue, now)) : batch;
+    if (kept.length) yield kept;
+  }
 }
 
 /** The maker with no further sheets. */

@@ -27,7 +27,7 @@ export function safeFileName(name: string, ext: string): string {
 
 /**
  * One file job: run the kind's maker into a temporary file, rename it into place, mark it ready,
- * then push it into the chat through the outbox. A maker that throws is retried (BullMQ backoff);
+ * then push it into the chat through the outbox (unless it was asked for its link only). A maker that throws is retried (BullMQ backoff);
  * on the last attempt, or when no maker is registered for the kind, the file is marked failed and
  * the download page says so.
  */
@@ -46,7 +46,7 @@ export async function processFile(job: Job, deps: FileJobDeps): Promise<FileOutc
   const finalPath = deps.exports.pathOf(req.id, ext);
   if (meta.status === 'ready') {
     // A re-run after the push could not be queued: queue it again (its id makes that a no-op otherwise).
-    await pushFile(req, meta.name ?? safeFileName(req.id, ext), undefined, deps);
+    if (!req.linkOnly) await pushFile(req, meta.name ?? safeFileName(req.id, ext), undefined, deps);
     return 'already-ready';
   }
   const now = () => deps.clock.now().getTime();
@@ -86,8 +86,8 @@ export async function processFile(job: Job, deps: FileJobDeps): Promise<FileOutc
     await unlink(finalPath).catch(() => undefined);
     return 'failed';
   }
-  deps.logger.info({ ...log, bytes, ms: Math.round(performance.now() - started) }, 'file ready');
-  await pushFile(req, name, made.caption, deps);
+  deps.logger.info({ ...log, bytes, ms: Math.round(performance.now() - started), linkOnly: req.linkOnly === true }, 'file ready');
+  if (!req.linkOnly) await pushFile(req, name, made.caption, deps);
   return 'ready';
 }
 

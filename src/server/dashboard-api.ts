@@ -6,6 +6,7 @@ import { TableQuery, ViewQuery, type FiguresResponse } from './dashboard-contrac
 import type { DashboardDeps } from './dashboard-session';
 import { chartsResponse } from './dashboard-api/charts';
 import { issueResponse } from './dashboard-api/detail';
+import { exportResponse } from './dashboard-api/export';
 import { meResponse } from './dashboard-api/me';
 import { scoresResponse } from './dashboard-api/scores';
 import { tableResponse } from './dashboard-api/table';
@@ -76,6 +77,13 @@ export function createDashboardApi(deps: DashboardDeps): Router {
       const v = await viewerOf(deps, ctx);
       const { scope, period, named } = readView(v, readInput(ViewQuery, ctx.query, VIEW_EXAMPLE));
       return scoresResponse(v, scope, named, period, scores, deps.records.practices);
+    }),
+  );
+
+  router.post('/api/export', (ctx) =>
+    answer(ctx, async () => {
+      const v = await viewerOf(deps, ctx);
+      return exportResponse(deps, ctx, v);
     }),
   );
 

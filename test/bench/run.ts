@@ -6,6 +6,7 @@ import path from 'node:path';
 import { createLogger } from '../../src/log/logger';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../src/store/embedded-redis';
 import { describeRedis } from '../../src/store/redis';
+import { benchDashboard, FIGURES_TARGET_MS, SEARCH_TARGET_MS, TABLE_TARGET_MS } from './dashboard';
 import { benchExport, exportLine } from './export';
 import { benchReminders, MEMORY_TARGET_BYTES, SEED_TARGET_MS } from './reminders';
 import { benchScore, SCORE_TARGET_MS } from './score';
@@ -21,8 +22,8 @@ const WEBHOOK_P99_GOAL_MS = 25;
  * redis-server. Exits 0 whether targets are met or missed (PASS/MISS is printed); non-zero only
  * when the bench itself fails, or the reminders are wrong (duplicates, missed, rate limit).
  *
- *   BENCH_ONLY      status | export | score | reminders | tasks | webhook: run one section (default all;
- *                   export reuses the /status section's ledger, or writes its own when run alone)
+ *   BENCH_ONLY      status | export | dashboard | score | reminders | tasks | webhook: run one section (default all;
+ *                   export and dashboard reuse the /status section's ledger, or write their own when run alone)
  *   BENCH_TASKS     tasks: /布置 to 全区 (500 units) this many times back to back (default 12)
  *   BENCH_WEBHOOK_S webhook: seconds per load run (default 6)
  *   BENCH_WEBHOOK_ROUNDS webhook: echo/duban turns (default 3; the median ratio is the result)
@@ -91,7 +92,7 @@ async function main(): Promise<number> {
   const due = intEnv('BENCH_DUE', 10_000, 1);
   const only = process.env.BENCH_ONLY ?? '';
   const taskCount = intEnv('BENCH_TASKS', 12, 1);
-  if (!['', 'status', 'export', 'score', 'reminders', 'tasks', 'webhook'].includes(only)) throw new Error(`BENCH_ONLY must be status, export, score, reminders, tasks or webhook (got "${only}")`);
+  if (!['', 'status', 'export', 'dashboard', 'score', 'reminders', 'tasks', 'webhook'].includes(only)) throw new Error(`BENCH_ONLY must be status, export, dashboard, score, reminders, tasks or webhook (got "${only}")`);
   let failed = false;
   const print = (line = '') => console.log(line);
 
@@ -141,6 +142,19 @@ async function main(): Promise<number> {
       const result = await benchExport({ redisUrl: redis.url, prefix: 'duban:', now: NOW, issues, generate, dir, print });
       print(exportLine(result));
       print(`at the end: ${load()}`);
+    }
+    if (only === '' || only === 'dashboard') {
+      const generate = !redis;
+      redis ??= await startEmbeddedRedis({ dir: path.join(dir, 'dashboard'), logger: createLogger('silent'), tcp: true, persistence: false });
+      print();
+      print(`## dashboard API — goals on a ${issues.toLocaleString('en-US')}-issue ledger: figures p99 < ${FIGURES_TARGET_MS} ms, a table page p99 < ${TABLE_TARGET_MS} ms, a text search < ${SEARCH_TARGET_MS} ms`);
+      const result = await benchDashboard({ redisUrl: redis.url, issues, generate, requests, warmup, print });
+      print();
+      print(table(result.rows).join('\n'));
+      print('each row: GET over HTTP with a session cookie (fetch → koa → session check → Redis / table index → JSON), one request at a time');
+      const missed = result.rows.filter((r) => r.target !== undefined && r.stats.p99 >= r.target);
+      print(`at the end: ${load()}`);
+      print(`dashboard ${missed.length ? `MISS: ${missed.map((r) => r.label).join(', ')}` : 'PASS: every row under its goal'}; index first build ${(result.build.ms / 1000).toFixed(2)} s for ${result.build.issues} issues, ${(result.build.heapBytes / 1024 / 1024).toFixed(1)} MB heap`);
     }
     if (only === '' || only === 'score') {
       await redis?.stop();

@@ -164,6 +164,19 @@ describe('GET /api/issues', () => {
     expect((await table(luo, { state: 'submitted', q: '路灯不亮' })).total).toBe(1);
   });
 
+  it('keeps its orders through many changes after it was built', async () => {
+    expect((await table(admin, {})).total).toBeGreaterThan(0); // built by now
+    const units = org.units.filter((u) => u.town === '七塘镇' && u.secretary);
+    // New issues (inserted) and fixes and 销号 of some (moved in no order, changed in state).
+    await generateLedger(store, org, { found: 80, closed: 50, units, days: 30, now });
+    for (const sort of ['deadline', 'age'] as const) {
+      for (const order of ['asc', 'desc'] as const) {
+        const got = await table(admin, { sort, order, size: 100, page: 2, state: 'assigned' });
+        expect({ total: got.total, ids: got.rows.map((r) => r.id) }).toEqual(await expected({ units: allUnits, states: ['assigned'], sort, order, page: 2, size: 100 }));
+      }
+    }
+  });
+
   it('refuses a leader another team’s town, unit, team and scope (403), and bad queries (400)', async () => {
     for (const q of [{ town: '七塘镇' }, { unit: 'xiguan' }, { unit: '喜观村' }, { team: 't2' }, { scope: '七塘镇' }, { scope: '全区' }]) {
       const res = await luo.json<{ error: string; message: string }>(`/api/issues?${qs(q)}`);

@@ -16,8 +16,9 @@ import { ApiRefusal, readScope, readView, type Viewer } from './view';
 export interface TableView {
   scope: Scope;
   period: Period;
-  /** The scope narrowed by the town, unit and team filters. */
+  /** The scope narrowed by the town, unit and team filters, and what people call that. */
   units: Unit[];
+  label: string;
   filter: RowFilter;
 }
 
@@ -26,26 +27,31 @@ type Narrowing = Pick<ExportBody, 'scope' | 'period' | 'from' | 'to' | 'town' | 
 export function readTableView(v: Viewer, q: Narrowing): TableView & { named: boolean } {
   const { scope, period, named } = readView(v, q);
   let units = scope.units;
-  const narrow = (word: string | undefined, byId: (org: Org, word: string) => Unit[] | undefined) => {
+  let label = scope.label;
+  const narrow = (word: string | undefined, byId: (org: Org, word: string) => { units: Unit[]; label: string } | undefined) => {
     if (!word) return;
     // An id from /api/me's choices, else the word as the chat reads it.
     const own = byId(v.org, word);
-    let keep: Unit[];
+    let keep: Scope;
     if (own) {
       const visible = visibleUnits(v.org, v.membership.userid);
-      if (!own.every((u) => visible.has(u.id))) throw new ApiRefusal(403, { error: 'outside-scope', message: `你没有查看“${word}”的权限` });
+      if (!own.units.every((u) => visible.has(u.id))) throw new ApiRefusal(403, { error: 'outside-scope', message: `你没有查看“${own.label}”的权限` });
       keep = own;
-    } else keep = readScope(v, word).scope.units;
-    const ids = new Set(keep.map((u) => u.id));
+    } else keep = readScope(v, word).scope;
+    const ids = new Set(keep.units.map((u) => u.id));
     units = units.filter((u) => ids.has(u.id));
+    label = keep.label;
   };
+  narrow(q.team, (org, w) => {
+    const team = org.team(w);
+    return team ? { units: team.coveredUnitIds.map((id) => org.unit(id)!), label: team.name } : undefined;
+  });
   narrow(q.town, () => undefined);
-  narrow(q.team, (org, w) => org.team(w)?.coveredUnitIds.map((id) => org.unit(id)!));
   narrow(q.unit, (org, w) => {
     const u = org.unit(w);
-    return u ? [u] : undefined;
+    return u ? { units: [u], label: `${u.town}${u.name}` } : undefined;
   });
-  return { scope, period, named, units, filter: rowFilter(v.org.checklist, q) };
+  return { scope, period, named, units, label, filter: rowFilter(v.org.checklist, q) };
 }
 
 export async function tableResponse(v: Viewer, q: TableQuery, table: LedgerTable, ledger: LedgerStore): Promise<TableResponse> {
