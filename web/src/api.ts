@@ -27,6 +27,14 @@ async function read<T>(res: Response): Promise<T> {
   return body as T;
 }
 
+/** A download link's answer: the file, or undefined while it is still being made (202). */
+async function readFile(res: Response): Promise<Response | undefined> {
+  if (res.status === 202) return undefined;
+  if (res.ok) return res;
+  const why: Record<number, string> = { 403: '下载链接无效，请重新导出', 404: '文件不存在，请重新导出', 410: '下载链接已过期，请重新导出', 500: '文件生成失败，请稍后重新导出' };
+  throw new ApiFailure(res.status, why[res.status] ?? `下载失败（${res.status}），请稍后重新导出`);
+}
+
 /** Query values left empty are not sent: the server's default applies. */
 export function search(params: Record<string, string | number | undefined>): string {
   const q = new URLSearchParams();
@@ -41,7 +49,7 @@ export function search(params: Record<string, string | number | undefined>): str
  * out before <body> exists.
  */
 let inFlight = 0;
-async function call<T>(url: string, init: RequestInit): Promise<T> {
+async function call<T>(url: string, init: RequestInit, file = false): Promise<T> {
   inFlight++;
   document.documentElement.dataset.busy = String(inFlight);
   try {
@@ -51,6 +59,7 @@ async function call<T>(url: string, init: RequestInit): Promise<T> {
     } catch {
       throw new ApiFailure(0, '连不上服务器，请检查网络后刷新页面');
     }
+    if (file) return (await readFile(res)) as T;
     return await read<T>(res);
   } finally {
     // Settled only after the caller has drawn the answer: its continuation is a microtask,
@@ -72,4 +81,22 @@ export function postJson<T>(path: string, body: unknown, csrf: string): Promise<
     headers: { 'content-type': 'application/json', accept: 'application/json', 'x-csrf-token': csrf },
     body: JSON.stringify(body),
   });
+}
+
+/**
+ * A generated file at its signed link: the files worker makes it after the export is asked,
+ * and the link answers 202 (a "正在生成" page) until then. Asked again every second until it is
+ * there; its path only, on this origin (the page and the link are the same server; PUBLIC_URL
+ * may name it otherwise, and the CSP allows this origin only).
+ */
+export async function fetchFile(url: string, opts: { everyMs?: number; timeoutMs?: number } = {}): Promise<Blob> {
+  const u = new URL(url, location.href);
+  const path = `${u.pathname}${u.search}`;
+  const end = Date.now() + (opts.timeoutMs ?? 120_000);
+  for (;;) {
+    const res = await call<Response | undefined>(path, { headers: { accept: 'application/octet-stream' } }, true);
+    if (res) return res.blob();
+    if (Date.now() > end) throw new ApiFailure(504, '文件生成时间较长，请稍后再点“导出 Excel”');
+    await new Promise((r) => setTimeout(r, opts.everyMs ?? 1000));
+  }
 }

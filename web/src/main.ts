@@ -1,5 +1,5 @@
 import type { ChartsResponse, ExportResponse, FiguresResponse, IssueResponse, MeResponse, ScoresResponse, TableResponse } from '../../src/server/dashboard-contract';
-import { ApiFailure, getJson, postJson } from './api';
+import { ApiFailure, fetchFile, getJson, postJson } from './api';
 import type { Charts } from './charts';
 import { byId, h } from './dom';
 import { renderFigures } from './figures';
@@ -169,11 +169,15 @@ async function boot(): Promise<void> {
     say('正在生成台账，请稍候…', 'info');
     try {
       const file = await postJson<ExportResponse>('/api/export', exportBody(view, filters), me.csrf);
-      const link = h('a', { attrs: { href: file.url, download: file.name, rel: 'noopener' } });
+      const blob = await fetchFile(file.url);
+      // Saved under the workbook's Chinese name, from memory: the page stays as it is.
+      const href = URL.createObjectURL(blob);
+      const link = h('a', { attrs: { href, download: file.name } });
       document.body.append(link);
       link.click();
       link.remove();
-      say(`已生成 ${file.name}，正在下载`, 'info');
+      setTimeout(() => URL.revokeObjectURL(href), 60_000);
+      say(`已导出 ${file.name}`, 'info');
     } catch (e) {
       failed(e);
     } finally {
