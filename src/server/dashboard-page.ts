@@ -49,6 +49,11 @@ export function createDashboardPage(deps: DashboardDeps): Router {
     ctx.set('cache-control', 'public, max-age=31536000, immutable');
     ctx.body = body;
   });
+  // Browsers ask for it on every page without an icon (the refusal pages): nothing, for a day.
+  router.get('/favicon.ico', (ctx) => {
+    ctx.status = 204;
+    ctx.set('cache-control', 'public, max-age=86400');
+  });
   return router;
 }
 

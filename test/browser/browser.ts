@@ -49,7 +49,7 @@ export async function launch(): Promise<Browser> {
       if (/Content[- ]Security[- ]Policy/iu.test(text)) violations.push(text);
       // A refusal page is a document answered 401/403/410: Chromium reports that status as a
       // console error, which is the page working as meant.
-      else if (m.type() === 'error' && !/status of (401|403|410)/u.test(text)) errors.push(text);
+      else if (m.type() === 'error' && !/status of (401|403|410)/u.test(text)) errors.push(`${text} (${m.location().url})`);
     });
     page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
   };
@@ -80,10 +80,10 @@ export async function pageViolations(page: Page): Promise<string[]> {
  * A screenshot into data/screenshots/ (gitignored) on every run, and into docs/screenshots/
  * (the README's) when UPDATE_SCREENSHOTS=1.
  */
-export async function screenshot(page: Page, name: string): Promise<string> {
+export async function screenshot(page: Page, name: string, opts: { docs?: boolean } = {}): Promise<string> {
   const root = packageRoot();
   const dirs = [path.join(root, 'data', 'screenshots')];
-  if (process.env.UPDATE_SCREENSHOTS === '1') dirs.push(path.join(root, 'docs', 'screenshots'));
+  if (process.env.UPDATE_SCREENSHOTS === '1' && opts.docs !== false) dirs.push(path.join(root, 'docs', 'screenshots'));
   const buf = await page.screenshot({ fullPage: false });
   const files = dirs.map((d) => {
     mkdirSync(d, { recursive: true });

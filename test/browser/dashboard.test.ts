@@ -44,7 +44,6 @@ beforeAll(async () => {
   const org = demoOrg();
   const units = org.units.filter((u) => (u.town === '福禄镇' || u.town === '七塘镇') && u.secretary);
   await generateLedger(new LedgerStore(t.redis, createKeys(t.prefix)), org, { found: 90, closed: 50, units, days: 75, now: NOW.getTime() });
-  xssRef = await report(`斑竹村 ${XSS}`);
   fixedRef = await report('斑竹村 闸阀老化漏水，群众反映强烈 期限:5天');
   await say('u_sec_banzhu', 'CHAT_T1', `/整改 ${fixedRef} 闸阀已更换，恢复正常`);
   await say('u_t1_m3', 'CHAT_T1', `/销号 ${fixedRef} 现场核验无误`);
@@ -175,7 +174,7 @@ describe('the dashboard in chromium', () => {
   it('filters the 台账 by state and town, searches the descriptions, and pages', async () => {
     const page = await signIn('u_admin');
     const all = await tableSettles(page, {});
-    expect(all.total).toBe(92);
+    expect(all.total).toBe(91); // 90 generated and the one reported in the chat
     await page.selectOption('select[name=state]', { label: '整改中' });
     await page.selectOption('select[name=town]', '福禄镇');
     const state = await page.locator('select[name=state]').inputValue();
@@ -214,12 +213,14 @@ describe('the dashboard in chromium', () => {
     const history = await page.$$eval('#issue-history li', (lis) => lis.map((li) => li.textContent ?? ''));
     expect(history.length).toBeGreaterThanOrEqual(3);
     expect(history.join('\n')).toContain('现场核验无误');
+    await screenshot(page, 'dashboard-issue', { docs: false });
     await page.click('#issue-close');
     expect(await page.locator('#issue').isVisible()).toBe(false);
     await page.close();
   });
 
   it('shows an XSS attempt in a description as text and runs nothing', async () => {
+    xssRef = await report(`斑竹村 ${XSS}`);
     const page = await signIn('u_luo');
     await search(page, '路灯不亮');
     await settled(page);

@@ -69,6 +69,12 @@ describe('the dashboard page', () => {
     expect((await fetch(`${t.baseUrl}/dashboard/assets/../../package.json`)).status).toBe(404);
   });
 
+  it('answers the browser’s /favicon.ico with nothing rather than a 404', async () => {
+    const res = await fetch(`${t.baseUrl}/favicon.ico`);
+    expect(res.status).toBe(204);
+    expect(await res.text()).toBe('');
+  });
+
   it('says so in Chinese, with no data, when the page was never built', async () => {
     const empty = mkdtempSync(path.join(os.tmpdir(), 'duban-noweb-'));
     const bare = await startTestApp({ clock, webDir: empty });

@@ -15,6 +15,8 @@ const COLORS = { reported: '#8c8c8c', assigned: '#2f6fd6', submitted: '#f0a020',
 // richText tooltips: the HTML ones write inline style attributes, which the page's CSP refuses.
 const tooltip = (trigger: 'axis' | 'item'): TooltipComponentOption => ({ trigger, renderMode: 'richText', confine: true });
 const base = { animation: false, textStyle: { fontFamily: FONT } } as const;
+// Small legend keys: four states fit one line of a quarter-screen box.
+const legend = (at: LegendComponentOption): LegendComponentOption => ({ itemWidth: 12, itemHeight: 8, itemGap: 8, textStyle: { fontSize: 12 }, ...at });
 
 const GROUP_NAMES = { team: '工作队', town: '镇街', unit: '单位' } as const;
 
@@ -73,9 +75,10 @@ function groups(d: ChartsResponse): Option {
   return {
     ...base,
     tooltip: tooltip('axis'),
-    legend: { top: 0 },
-    grid: { left: 8, right: 12, top: 32, bottom: 8, containLabel: true },
-    xAxis: { type: 'category', data: rows.map((r) => r.label), axisLabel: { interval: 0, rotate: rows.length > 6 ? 30 : 0, width: 90, overflow: 'truncate' } },
+    legend: legend({ top: 0 }),
+    grid: { left: 8, right: 12, top: 30, bottom: 8, containLabel: true },
+    // Every name shown, slanted once there are more than a few (unit names run long).
+    xAxis: { type: 'category', data: rows.map((r) => r.label), axisLabel: { interval: 0, rotate: rows.length > 3 ? 35 : 0, width: 80, overflow: 'truncate', fontSize: 11 } },
     yAxis: { type: 'value', minInterval: 1 },
     series,
   };
@@ -85,8 +88,8 @@ function trend(d: ChartsResponse): Option {
   return {
     ...base,
     tooltip: tooltip('axis'),
-    legend: { top: 0 },
-    grid: { left: 8, right: 16, top: 32, bottom: 8, containLabel: true },
+    legend: legend({ top: 0 }),
+    grid: { left: 8, right: 16, top: 30, bottom: 8, containLabel: true },
     xAxis: { type: 'category', data: d.trend.map((t) => monthLabel(t.month)), boundaryGap: false },
     yAxis: { type: 'value', minInterval: 1 },
     series: [
@@ -101,18 +104,20 @@ function warning(d: ChartsResponse): Option {
   return {
     ...base,
     tooltip: tooltip('item'),
-    legend: { bottom: 0 },
+    legend: legend({ bottom: 0 }),
     series: [
       {
         type: 'pie',
-        radius: ['45%', '70%'],
-        center: ['50%', '45%'],
-        label: { formatter: '{b}\n{c}' },
+        radius: ['38%', '64%'],
+        center: ['50%', '42%'],
+        // The counts on the ring itself: outside labels collide with the legend in a small box.
+        label: { position: 'inside', formatter: '{c}', color: '#fff', fontWeight: 'bold' },
+        // A slice of 0 keeps its legend entry but no label (it would sit on a neighbour's).
         data: [
           { name: '红色（已逾期）', value: w.red, itemStyle: { color: COLORS.red } },
           { name: `黄色（${w.yellowWithinDays}天内到期）`, value: w.yellow, itemStyle: { color: COLORS.yellow } },
-          { name: '绿色', value: w.green, itemStyle: { color: COLORS.green } },
-        ],
+          { name: '绿色（未到期）', value: w.green, itemStyle: { color: COLORS.green } },
+        ].map((d) => (d.value ? d : { ...d, label: { show: false } })),
       },
     ],
   };

@@ -194,7 +194,7 @@ async function boot(): Promise<void> {
 
 /** The person's own area first (the default), then what /api/me offers, by kind. */
 function offerScopes(select: HTMLSelectElement, me: MeResponse): void {
-  const own = h('option', { attrs: { value: '' } }, `${me.scope}（本人范围）`);
+  const own = h('option', { attrs: { value: '' } }, `我的范围：${me.scope}`);
   const group = (label: string, items: { value: string; label: string }[]) =>
     items.length ? h('optgroup', { attrs: { label } }, ...items.map((i) => h('option', { attrs: { value: i.value } }, i.label))) : null;
   const c = me.choices;
