@@ -85,7 +85,10 @@ export interface ChartsResponse {
     by: 'team' | 'town' | 'unit';
     rows: { key: string; label: string; reported: number; assigned: number; submitted: number; rectified: number; overdue: number }[];
   };
-  /** 发现 vs 销号 per discovery month ("2026-05"), oldest first: the period's months, or the last 12. */
+  /**
+   * 发现 vs 销号 per discovery month ("2026-05"), oldest first: the period's months, or the last 12.
+   * `rectified` is how many of that month's problems are rectified now (counters are by discovery month).
+   */
   trend: { month: string; found: number; rectified: number }[];
   /** 三色预警 of the issues rectifying now: red overdue, yellow due within the policy's days, green otherwise. */
   warning: { red: number; yellow: number; green: number; yellowWithinDays: number };
@@ -151,8 +154,9 @@ export interface IssueResponse {
   rejectReasons: string[];
   grade?: string;
   rating?: string;
+  /** Oldest first; actor a name, action the step's word (上报, 交办, 反馈整改 …), from/to state words (整改中 …). */
   history: { at: number; actor: string; action: string; from?: string; to: string; note?: string }[];
-  /** Evidence photos and files: signed, expiring links (none until the evidence work lands). */
+  /** Evidence photos and files: signed, expiring links; until the evidence work lands, each item with url ''. */
   photos: { kind: string; url: string; at: number }[];
 }
 
