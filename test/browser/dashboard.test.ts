@@ -45,7 +45,7 @@ beforeAll(async () => {
   const units = org.units.filter((u) => (u.town === '福禄镇' || u.town === '七塘镇') && u.secretary);
   await generateLedger(new LedgerStore(t.redis, createKeys(t.prefix)), org, { found: 90, closed: 50, units, days: 75, now: NOW.getTime() });
   fixedRef = await report('斑竹村 闸阀老化漏水，群众反映强烈 期限:5天');
-  await say('u_sec_banzhu', 'CHAT_T1', `/整改 ${fixedRef} 闸阀已更换，恢复正常`);
+  await say('u_sec_banzhu', 'CHAT_T1', `/整改 ${fixedRef} 闸阀已更换，恢复正常`, { images: ['https://img.example/1.jpg'] });
   await say('u_t1_m3', 'CHAT_T1', `/销号 ${fixedRef} 现场核验无误`);
 }, 60_000);
 
@@ -213,6 +213,9 @@ describe('the dashboard in chromium', () => {
     const history = await page.$$eval('#issue-history li', (lis) => lis.map((li) => li.textContent ?? ''));
     expect(history.length).toBeGreaterThanOrEqual(3);
     expect(history.join('\n')).toContain('现场核验无误');
+    // The fix's photo, named; no link or image while evidence is not kept (the API's url '').
+    expect(await page.locator('#issue-photos').textContent()).toMatch(/^照片 1 · \d{4}-\d\d-\d\d \d\d:\d\d（原件未保存）$/u);
+    expect(await page.$$('#issue-photos img, #issue-photos a')).toHaveLength(0);
     await screenshot(page, 'dashboard-issue', { docs: false });
     await page.click('#issue-close');
     expect(await page.locator('#issue').isVisible()).toBe(false);

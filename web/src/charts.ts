@@ -94,7 +94,8 @@ function trend(d: ChartsResponse): Option {
     yAxis: { type: 'value', minInterval: 1 },
     series: [
       { type: 'line', name: '发现', data: d.trend.map((t) => t.found), itemStyle: { color: COLORS.assigned }, symbolSize: 6 },
-      { type: 'line', name: '销号', data: d.trend.map((t) => t.rectified), itemStyle: { color: COLORS.rectified }, symbolSize: 6 },
+      // Counted by discovery month: how many of that month's problems are rectified by now.
+      { type: 'line', name: '其中已销号', data: d.trend.map((t) => t.rectified), itemStyle: { color: COLORS.rectified }, symbolSize: 6 },
     ],
   };
 }

@@ -51,16 +51,7 @@ export class IssueDialog {
     fill(byId('issue-fields'), ...fields.filter(([, v]) => v).flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
     fill(
       byId('issue-photos'),
-      ...(d.photos.length
-        ? d.photos.map((p) =>
-            h(
-              'a',
-              { class: 'photo', attrs: { href: p.url, target: '_blank', rel: 'noopener' } },
-              p.kind === 'image' || p.kind === 'photo' ? h('img', { attrs: { src: p.url, alt: `${minute(p.at)} 的照片`, loading: 'lazy' } }) : null,
-              h('span', {}, `${p.kind} · ${minute(p.at)}`),
-            ),
-          )
-        : [h('p', { class: 'muted' }, '暂无照片')]),
+      ...(d.photos.length ? d.photos.map((p, i) => photo(p, i + 1)) : [h('p', { class: 'muted' }, '暂无照片')]),
     );
     fill(
       byId('issue-history'),
@@ -77,4 +68,19 @@ export class IssueDialog {
       ),
     );
   }
+}
+
+const KINDS: Record<string, string> = { image: '照片', photo: '照片', file: '附件', video: '视频' };
+
+/** A photo with its signed link, or, while evidence is not kept yet (no link), its line alone. */
+function photo(p: IssueResponse['photos'][number], n: number): HTMLElement {
+  const label = `${KINDS[p.kind] ?? p.kind} ${n} · ${minute(p.at)}`;
+  if (!p.url) return h('span', { class: 'photo photo-none' }, label, h('span', {}, '（原件未保存）'));
+  const isImage = p.kind === 'image' || p.kind === 'photo';
+  return h(
+    'a',
+    { class: 'photo', attrs: { href: p.url, target: '_blank', rel: 'noopener' } },
+    isImage ? h('img', { attrs: { src: p.url, alt: label, loading: 'lazy' } }) : null,
+    h('span', {}, label),
+  );
 }
