@@ -15,9 +15,13 @@ const COLORS = { reported: '#8c8c8c', assigned: '#2f6fd6', submitted: '#f0a020',
 
 // richText tooltips: the HTML ones write inline style attributes, which the page's CSP refuses.
 const tooltip = (trigger: 'axis' | 'item'): TooltipComponentOption => ({ trigger, renderMode: 'richText', confine: true });
-// aria: ECharts describes each chart (its names and counts) in the box's aria-label, for a
-// screen reader; a canvas has no text of its own.
-const base = { animation: false, textStyle: { fontFamily: FONT }, aria: { enabled: true } } as const;
+const base = { animation: false, textStyle: { fontFamily: FONT } } as const;
+/**
+ * ECharts describes each chart (its names and counts) in the box's aria-label, for a screen
+ * reader: a canvas has no text of its own. Each name's count only: `exclude` names the data's
+ * other dimensions (a category's index, a stack's running totals), which read as noise.
+ */
+const aria = (exclude: number[] = []): AriaComponentOption => ({ enabled: true, label: { data: { excludeDimensionId: exclude } } });
 // Small legend keys: four states fit one line of a quarter-screen box.
 const legend = (at: LegendComponentOption): LegendComponentOption => ({ itemWidth: 12, itemHeight: 8, itemGap: 8, textStyle: { fontSize: 12 }, ...at });
 
@@ -84,6 +88,7 @@ function groups(d: ChartsResponse): Option {
   );
   return {
     ...base,
+    aria: aria([0, 2, 3]),
     tooltip: tooltip('axis'),
     legend: legend({ top: 0 }),
     grid: { left: 8, right: 12, top: 30, bottom: 8, containLabel: true },
@@ -97,6 +102,7 @@ function groups(d: ChartsResponse): Option {
 function trend(d: ChartsResponse): Option {
   return {
     ...base,
+    aria: aria([0]),
     tooltip: tooltip('axis'),
     legend: legend({ top: 0 }),
     grid: { left: 8, right: 16, top: 30, bottom: 8, containLabel: true },
@@ -114,6 +120,7 @@ function warning(d: ChartsResponse): Option {
   const w = d.warning;
   return {
     ...base,
+    aria: aria(),
     tooltip: tooltip('item'),
     legend: legend({ bottom: 0 }),
     series: [
@@ -138,6 +145,7 @@ function topOverdue(d: ChartsResponse): Option {
   const rows = [...d.topOverdue].reverse(); // most at the top of a horizontal bar chart
   return {
     ...base,
+    aria: aria([1]),
     tooltip: tooltip('axis'),
     grid: { left: 8, right: 24, top: 8, bottom: 8, containLabel: true },
     xAxis: { type: 'value', minInterval: 1 },
