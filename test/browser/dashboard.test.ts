@@ -38,12 +38,12 @@ let taskUnits = 0;
  * tooltip wraps each name: its `}` would end the wrap early. (The org file refuses `|` in a
  * name, as WeCom reads it as markup; chartLabel is held to it below.)
  */
-const MARKUP_UNIT = '龙井{一}村';
+const MARKUP_UNIT = '喜观{一}村';
 
-/** The demo organisation with 龙井村 renamed to MARKUP_UNIT. */
+/** The demo organisation with 七塘镇's 喜观村 renamed to MARKUP_UNIT (out of the README's screenshots). */
 function orgWithMarkupUnit() {
   const raw = parseYaml(readFileSync(demoOrgFile(), 'utf8')) as { units: { id: string; name: string }[] };
-  raw.units.find((u) => u.id === 'longjing')!.name = MARKUP_UNIT;
+  raw.units.find((u) => u.id === 'xiguan')!.name = MARKUP_UNIT;
   return parseOrg(stringifyYaml(raw), {});
 }
 
@@ -308,20 +308,20 @@ describe('the dashboard in chromium', () => {
   });
 
   it('shows a unit named like ECharts markup as it is, not as markup', async () => {
-    expect(chartLabel(MARKUP_UNIT)).toBe('龙井｛一｝村');
+    expect(chartLabel(MARKUP_UNIT)).toBe('喜观｛一｝村');
     expect(chartLabel('{a|x}')).toBe('｛a｜x｝');
     expect(chartLabel('斑竹村')).toBe('斑竹村');
     const page = await signIn('u_admin');
-    await page.selectOption('#scope', { label: '福禄镇' });
+    await page.selectOption('#scope', { label: '七塘镇' });
     await settled(page);
     // ECharts' own description of each chart (its aria-label) names what the canvas draws.
     expect(await page.locator('#groups-title').textContent()).toBe('各单位问题状态');
     const groups = (await page.locator('#chart-groups').getAttribute('aria-label')) ?? '';
-    expect(groups).toContain('龙井｛一｝村');
+    expect(groups).toContain('喜观｛一｝村');
     expect(groups).not.toMatch(/[{}|]/u);
     // Everywhere else the name is text and shown as it is.
     const units = await page.$$eval('select[name=unit] option', (os) => os.map((o) => o.textContent ?? ''));
-    expect(units).toContain(`福禄镇 ${MARKUP_UNIT}`);
+    expect(units).toContain(`七塘镇 ${MARKUP_UNIT}`);
     await page.close();
   });
 
