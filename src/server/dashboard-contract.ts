@@ -44,6 +44,7 @@ export interface MeResponse {
   /** What the filters offer: only what the person may see. */
   choices: {
     towns: string[];
+    scopeTowns?: string[];
     teams: { id: string; name: string }[];
     units: { id: string; name: string; town: string }[];
     states: { key: string; label: string }[];

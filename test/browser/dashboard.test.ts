@@ -1,15 +1,19 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import type { Page } from 'playwright-core';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { fixedClock } from '../../src/clock';
+import { parseOrg } from '../../src/config/org-file';
+import { demoOrgFile } from '../../src/config/paths';
 import type { TableResponse } from '../../src/server/dashboard-contract';
 import { createKeys } from '../../src/store/keys';
 import { LedgerStore } from '../../src/store/ledger-store';
 import { SIGN_IN_TTL_MS } from '../../src/store/sessions';
-import { BOT_NAME, demoOrg, startTestApp, type TestApp } from '../support/app';
+import { BOT_NAME, startTestApp, type TestApp } from '../support/app';
 import { generateLedger } from '../support/generate-ledger';
+import { chartLabel } from '../../web/src/labels';
 import { builtWeb, removeBuiltWeb } from '../support/web-build';
 import { launch, pageViolations, PHONE, screenshot, type Browser } from './browser';
 
@@ -27,6 +31,21 @@ let browser: Browser;
 const XSS = '<img src=x onerror=window.__xss=1>路灯不亮<script>window.__xss=2</script>';
 let xssRef = '';
 let fixedRef = '';
+let taskRef = '';
+let taskUnits = 0;
+/**
+ * A unit whose name has the braces of ECharts' rich-text markup, `{style|text}`, in which a
+ * tooltip wraps each name: its `}` would end the wrap early. (The org file refuses `|` in a
+ * name, as WeCom reads it as markup; chartLabel is held to it below.)
+ */
+const MARKUP_UNIT = '喜观{一}村';
+
+/** The demo organisation with 七塘镇's 喜观村 renamed to MARKUP_UNIT (out of the README's screenshots). */
+function orgWithMarkupUnit() {
+  const raw = parseYaml(readFileSync(demoOrgFile(), 'utf8')) as { units: { id: string; name: string }[] };
+  raw.units.find((u) => u.id === 'xiguan')!.name = MARKUP_UNIT;
+  return parseOrg(stringifyYaml(raw), {});
+}
 
 const say = (userId: string, chatId: string, text: string, extra: { images?: string[] } = {}) =>
   t.client.say({ userId, ...(chatId ? { chatId } : {}), text: chatId ? `@${BOT_NAME} ${text}` : text, ...extra });
@@ -40,13 +59,17 @@ async function report(text: string): Promise<string> {
 
 beforeAll(async () => {
   const [web] = await Promise.all([builtWeb(), launch().then((b) => (browser = b))]);
-  t = await startTestApp({ clock, webDir: web.outDir });
-  const org = demoOrg();
+  const org = orgWithMarkupUnit();
+  t = await startTestApp({ clock, webDir: web.outDir, org });
   const units = org.units.filter((u) => (u.town === '福禄镇' || u.town === '七塘镇') && u.secretary);
   await generateLedger(new LedgerStore(t.redis, createKeys(t.prefix)), org, { found: 90, closed: 50, units, days: 75, now: NOW.getTime() });
   fixedRef = await report('斑竹村 闸阀老化漏水，群众反映强烈 期限:5天');
   await say('u_sec_banzhu', 'CHAT_T1', `/整改 ${fixedRef} 闸阀已更换，恢复正常`, { images: ['https://img.example/1.jpg'] });
   await say('u_t1_m3', 'CHAT_T1', `/销号 ${fixedRef} 现场核验无误`);
+  // A department task: one issue per unit of 福禄镇, in the 台账 but not among the problems found.
+  const assigned = await say('u_admin', 'CHAT_ADMIN', '/布置 开展党员活动室使用情况自查 期限:10天 范围:福禄镇');
+  taskRef = /#T\d+/u.exec(assigned)?.[0] ?? `(no task in: ${assigned})`;
+  taskUnits = Number(/共 (\d+) 个单位/u.exec(assigned)?.[1]);
 }, 60_000);
 
 afterAll(async () => {
@@ -110,8 +133,11 @@ function statusFigures(text: string): Record<string, string> {
   ]);
 }
 
+/** The rows' cells as text; the first, 编号, is the ref alone (a task issue's #T tag read apart). */
 async function rows(page: Page): Promise<string[][]> {
-  return page.$$eval('#issues tbody tr[data-id]', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+  return page.$$eval('#issues tbody tr[data-id]', (trs) =>
+    trs.map((tr) => [...tr.querySelectorAll('td')].map((td, i) => (i === 0 ? td.querySelector('.ref') : td)?.textContent ?? '')),
+  );
 }
 
 /** Waits until the table shows what the API answers for the same query, and returns it. */
@@ -174,7 +200,8 @@ describe('the dashboard in chromium', () => {
   it('filters the 台账 by state and town, searches the descriptions, and pages', async () => {
     const page = await signIn('u_admin');
     const all = await tableSettles(page, {});
-    expect(all.total).toBe(91); // 90 generated and the one reported in the chat
+    expect(taskUnits).toBeGreaterThan(0);
+    expect(all.total).toBe(91 + taskUnits); // 90 generated, the one reported in the chat, the task's
     await page.selectOption('select[name=state]', { label: '整改中' });
     await page.selectOption('select[name=town]', '福禄镇');
     const state = await page.locator('select[name=state]').inputValue();
@@ -262,9 +289,86 @@ describe('the dashboard in chromium', () => {
       expect(data.length).toBeGreaterThan(0);
       expect(data.map((r) => r[col('问题编号')]).sort()).toEqual(everything.rows.map((r) => r.ref).sort());
       expect(new Set(data.map((r) => r[col('镇街')]))).toEqual(new Set(['七塘镇']));
+      // The same file behind an ordinary link, for a browser that ignores a download from
+      // memory (WeCom's on a phone): a person clicks it and gets the workbook.
+      const notice = await page.locator('#notice').textContent();
+      expect(notice).toBe(`已导出 ${download.suggestedFilename()}　如未自动下载，点此下载`);
+      const link = page.locator('#notice a.file-link');
+      expect(await link.getAttribute('download')).toBeNull();
+      expect(await link.getAttribute('href')).toMatch(/^\/[^/]/u);
+      const [again] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), link.click()]);
+      const second = path.join(dir, `again-${again.suggestedFilename()}`);
+      await again.saveAs(second);
+      expect(again.suggestedFilename()).toBe(download.suggestedFilename());
+      expect(readFileSync(second).equals(readFileSync(file))).toBe(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+    await page.close();
+  });
+
+  it('shows a unit named like ECharts markup as it is, not as markup', async () => {
+    expect(chartLabel(MARKUP_UNIT)).toBe('喜观｛一｝村');
+    expect(chartLabel('{a|x}')).toBe('｛a｜x｝');
+    expect(chartLabel('斑竹村')).toBe('斑竹村');
+    const page = await signIn('u_admin');
+    await page.selectOption('#scope', { label: '七塘镇' });
+    await settled(page);
+    // ECharts' own description of each chart (its aria-label) names what the canvas draws.
+    expect(await page.locator('#groups-title').textContent()).toBe('各单位问题状态');
+    const groups = (await page.locator('#chart-groups').getAttribute('aria-label')) ?? '';
+    expect(groups).toContain('喜观｛一｝村');
+    expect(groups).not.toMatch(/[{}|]/u);
+    // Everywhere else the name is text and shown as it is.
+    const units = await page.$$eval('select[name=unit] option', (os) => os.map((o) => o.textContent ?? ''));
+    expect(units).toContain(`七塘镇 ${MARKUP_UNIT}`);
+    await page.close();
+  });
+
+  it('marks a task’s issues in the 台账 and says why its total is more than 发现', async () => {
+    const page = await signIn('u_admin');
+    await search(page, '党员活动室');
+    const found = await tableSettles(page, { q: '党员活动室' });
+    expect(found.total).toBe(taskUnits);
+    expect(found.rows.map((r) => r.task)).toEqual(found.rows.map(() => taskRef));
+    const refCells = await page.$$eval('#issues tbody tr[data-id] td:first-child', (tds) => tds.map((td) => td.textContent ?? ''));
+    expect(refCells).toEqual(found.rows.map((r) => `${r.ref}${taskRef}`));
+    expect(await page.locator('#issues .task-tag').first().getAttribute('title')).toBe(`布置任务 ${taskRef}`);
+    // A problem found has no tag.
+    await search(page, '闸阀');
+    await tableSettles(page, { q: '闸阀' });
+    expect(await page.locator('#issues .task-tag').count()).toBe(0);
+    expect(await page.locator('.table-note').isVisible()).toBe(true);
+    expect(await page.locator('.table-note').textContent()).toBe('台账的条数包括布置任务的问题（编号旁标 #T）和已撤销的问题，所以可能多于上面的“发现”。');
+    await page.close();
+  });
+
+  it('shows why inside the scores box, and no ranking of another view, when /api/scores fails', async () => {
+    const page = await signIn('u_admin');
+    await settled(page);
+    expect(await page.locator('#ranking tbody tr').count()).toBeGreaterThan(0);
+    expect(await page.locator('#scores-scope').textContent()).toBe(await page.locator('#view-title').textContent());
+    await page.route(
+      (url) => url.pathname === '/api/scores',
+      (route) => route.fulfill({ status: 403, contentType: 'application/json', body: JSON.stringify({ error: 'forbidden', message: '你没有查看“福禄镇”考核的权限' }) }),
+    );
+    await page.selectOption('#scope', { label: '福禄镇' });
+    await settled(page);
+    expect(await page.locator('#view-title').textContent()).toMatch(/^福禄镇 · /u);
+    expect(await page.locator('#scores-error').isVisible()).toBe(true);
+    expect(await page.locator('#scores-error').textContent()).toBe('考核数据读取失败：你没有查看“福禄镇”考核的权限');
+    expect(await page.locator('#ranking tbody tr').count()).toBe(0);
+    expect(await page.locator('#practices li').count()).toBe(0);
+    expect(await page.locator('#scores-scope').textContent()).toBe('');
+    // The rest of the view is drawn; the page's banner has nothing to say.
+    expect(await page.locator('#notice').isHidden()).toBe(true);
+    // Answered again, the box shows the scores of this view.
+    await page.unrouteAll();
+    await page.selectOption('#period', '本年');
+    await settled(page);
+    expect(await page.locator('#scores-error').isHidden()).toBe(true);
+    expect(await page.locator('#scores-scope').textContent()).toBe(await page.locator('#view-title').textContent());
+    expect(await page.locator('#ranking tbody tr').count()).toBeGreaterThan(0);
     await page.close();
   });
 
@@ -319,7 +423,7 @@ describe('the dashboard in chromium', () => {
     await browser.context.clearCookies();
     await page.selectOption('#period', '本年');
     await settled(page);
-    expect(await page.locator('#notice').textContent()).toBe('登录已过期，请在企业微信里发送 /看板');
+    expect(await page.locator('#notice').textContent()).toBe('登录已过期。请在企业微信里单聊督办助手，发送 /看板，获取新的登录链接。');
     expect(await page.locator('#main').isHidden()).toBe(true);
     await page.close();
   });

@@ -10,7 +10,7 @@ export class ApiFailure extends Error {
   }
 }
 
-export const EXPIRED = '登录已过期，请在企业微信里发送 /看板';
+export const EXPIRED = '登录已过期。请在企业微信里单聊督办助手，发送 /看板，获取新的登录链接。';
 
 function messageOf(status: number, body: Partial<ApiError> | undefined): string {
   if (status === 401) return EXPIRED;

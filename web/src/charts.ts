@@ -1,13 +1,14 @@
 import { init, use, type ComposeOption, type ECharts } from 'echarts/core';
 import { BarChart, LineChart, PieChart, type BarSeriesOption, type LineSeriesOption, type PieSeriesOption } from 'echarts/charts';
-import { GridComponent, LegendComponent, TooltipComponent, type GridComponentOption, type LegendComponentOption, type TooltipComponentOption } from 'echarts/components';
+import { AriaComponent, GridComponent, LegendComponent, TooltipComponent, type AriaComponentOption, type GridComponentOption, type LegendComponentOption, type TooltipComponentOption } from 'echarts/components';
 import { CanvasRenderer } from 'echarts/renderers';
 import type { ChartsResponse } from '../../src/server/dashboard-contract';
 import { monthLabel } from './format';
+import { chartLabel } from './labels';
 
-use([BarChart, LineChart, PieChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
+use([BarChart, LineChart, PieChart, AriaComponent, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
 
-type Option = ComposeOption<BarSeriesOption | LineSeriesOption | PieSeriesOption | GridComponentOption | LegendComponentOption | TooltipComponentOption>;
+type Option = ComposeOption<BarSeriesOption | LineSeriesOption | PieSeriesOption | AriaComponentOption | GridComponentOption | LegendComponentOption | TooltipComponentOption>;
 
 const FONT = '"WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC", sans-serif';
 const COLORS = { reported: '#8c8c8c', assigned: '#2f6fd6', submitted: '#f0a020', rectified: '#2e9d5b', red: '#d64541', yellow: '#f2c037', green: '#3aa76d' };
@@ -15,6 +16,12 @@ const COLORS = { reported: '#8c8c8c', assigned: '#2f6fd6', submitted: '#f0a020',
 // richText tooltips: the HTML ones write inline style attributes, which the page's CSP refuses.
 const tooltip = (trigger: 'axis' | 'item'): TooltipComponentOption => ({ trigger, renderMode: 'richText', confine: true });
 const base = { animation: false, textStyle: { fontFamily: FONT } } as const;
+/**
+ * ECharts describes each chart (its names and counts) in the box's aria-label, for a screen
+ * reader: a canvas has no text of its own. Each name's count only: `exclude` names the data's
+ * other dimensions (a category's index, a stack's running totals), which read as noise.
+ */
+const aria = (exclude: number[] = []): AriaComponentOption => ({ enabled: true, label: { data: { excludeDimensionId: exclude } } });
 // Small legend keys: four states fit one line of a quarter-screen box.
 const legend = (at: LegendComponentOption): LegendComponentOption => ({ itemWidth: 12, itemHeight: 8, itemGap: 8, textStyle: { fontSize: 12 }, ...at });
 
@@ -52,7 +59,14 @@ export class Charts {
     const boxes = [this.boxes.groups, this.boxes.trend, this.boxes.warning, this.boxes.overdue];
     boxes.forEach((el, i) => el.parentElement?.classList.toggle('is-empty', empty[i]!));
     const drawn = this.charts.map((chart, i) => {
-      const done = new Promise<void>((resolve) => chart.on('finished', () => resolve()));
+      // Once per draw: a handler left on would pile up, one more on every redraw.
+      const done = new Promise<void>((resolve) => {
+        const finished = () => {
+          chart.off('finished', finished);
+          resolve();
+        };
+        chart.on('finished', finished);
+      });
       chart.setOption(options[i]!, { notMerge: true });
       return done;
     });
@@ -74,11 +88,12 @@ function groups(d: ChartsResponse): Option {
   );
   return {
     ...base,
+    aria: aria([0, 2, 3]),
     tooltip: tooltip('axis'),
     legend: legend({ top: 0 }),
     grid: { left: 8, right: 12, top: 30, bottom: 8, containLabel: true },
     // Every name shown, slanted once there are more than a few (unit names run long).
-    xAxis: { type: 'category', data: rows.map((r) => r.label), axisLabel: { interval: 0, rotate: rows.length > 3 ? 35 : 0, width: 80, overflow: 'truncate', fontSize: 11 } },
+    xAxis: { type: 'category', data: rows.map((r) => chartLabel(r.label)), axisLabel: { interval: 0, rotate: rows.length > 3 ? 35 : 0, width: 80, overflow: 'truncate', fontSize: 11 } },
     yAxis: { type: 'value', minInterval: 1 },
     series,
   };
@@ -87,6 +102,7 @@ function groups(d: ChartsResponse): Option {
 function trend(d: ChartsResponse): Option {
   return {
     ...base,
+    aria: aria([0]),
     tooltip: tooltip('axis'),
     legend: legend({ top: 0 }),
     grid: { left: 8, right: 16, top: 30, bottom: 8, containLabel: true },
@@ -104,6 +120,7 @@ function warning(d: ChartsResponse): Option {
   const w = d.warning;
   return {
     ...base,
+    aria: aria(),
     tooltip: tooltip('item'),
     legend: legend({ bottom: 0 }),
     series: [
@@ -128,10 +145,11 @@ function topOverdue(d: ChartsResponse): Option {
   const rows = [...d.topOverdue].reverse(); // most at the top of a horizontal bar chart
   return {
     ...base,
+    aria: aria([1]),
     tooltip: tooltip('axis'),
     grid: { left: 8, right: 24, top: 8, bottom: 8, containLabel: true },
     xAxis: { type: 'value', minInterval: 1 },
-    yAxis: { type: 'category', data: rows.map((r) => r.unit), axisLabel: { width: 110, overflow: 'truncate' } },
+    yAxis: { type: 'category', data: rows.map((r) => chartLabel(r.unit)), axisLabel: { width: 110, overflow: 'truncate' } },
     series: [{ type: 'bar', name: '逾期', data: rows.map((r) => r.overdue), itemStyle: { color: COLORS.red }, barMaxWidth: 22, label: { show: true, position: 'right' } }],
   };
 }

@@ -5,7 +5,7 @@ import { byId, h } from './dom';
 import { renderFigures } from './figures';
 import { thisMonth } from './format';
 import { IssueDialog } from './issue';
-import { renderScores } from './scores';
+import { renderScores, scoresFailed } from './scores';
 import { Ledger } from './table';
 import { emptyFilters, exportBody, tableParams, viewParams, type View } from './view';
 
@@ -127,7 +127,9 @@ async function boot(): Promise<void> {
       const scores = await getJson<ScoresResponse>('/api/scores', params);
       if (turn === viewTurn) renderScores(scores);
     } catch (e) {
-      if (turn === viewTurn) failed(e);
+      if (turn !== viewTurn) return;
+      scoresFailed(e instanceof ApiFailure ? e.message : '页面出错了，请刷新重试');
+      if (e instanceof ApiFailure && e.status === 401) failed(e);
     }
   }
 
@@ -177,7 +179,10 @@ async function boot(): Promise<void> {
       link.click();
       link.remove();
       setTimeout(() => URL.revokeObjectURL(href), 60_000);
+      // A phone's in-app browser (WeCom's) often ignores a download from memory: the signed
+      // link itself, opened as an ordinary link, is the way that always works there.
       say(`已导出 ${file.name}`, 'info');
+      notice.append('　', h('a', { class: 'file-link', attrs: { href: sameOrigin(file.url) } }, '如未自动下载，点此下载'));
     } catch (e) {
       failed(e);
     } finally {
@@ -192,6 +197,12 @@ async function boot(): Promise<void> {
   document.documentElement.dataset.ready = '1';
 }
 
+/** A link of this server as a path: PUBLIC_URL may name the origin otherwise (see fetchFile). */
+function sameOrigin(url: string): string {
+  const u = new URL(url, location.href);
+  return `${u.pathname}${u.search}`;
+}
+
 /** The person's own area first (the default), then what /api/me offers, by kind. */
 function offerScopes(select: HTMLSelectElement, me: MeResponse): void {
   const own = h('option', { attrs: { value: '' } }, `我的范围：${me.scope}`);
@@ -202,7 +213,7 @@ function offerScopes(select: HTMLSelectElement, me: MeResponse): void {
     own,
     ...[
       group('工作队', c.teams.filter((t) => t.name !== me.scope).map((t) => ({ value: t.name, label: t.name }))),
-      group('镇街', c.towns.filter((t) => t !== me.scope).map((t) => ({ value: t, label: t }))),
+      group('镇街', (c.scopeTowns ?? c.towns).filter((t) => t !== me.scope).map((t) => ({ value: t, label: t }))),
       group('单位', c.units.map((u) => ({ value: `${u.town}${u.name}`, label: `${u.town} ${u.name}` }))),
     ].filter((g): g is HTMLOptGroupElement => g !== null),
   );

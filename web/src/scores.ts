@@ -3,6 +3,8 @@ import { byId, fill, h } from './dom';
 import { day } from './format';
 
 export function renderScores(d: ScoresResponse): void {
+  byId('scores-error').hidden = true;
+  byId('scores-scope').textContent = `${d.scope} · ${d.period}`;
   const body = byId<HTMLTableElement>('ranking').tBodies[0]!;
   const cells = (labels: string[], values: (string | number)[]) => values.map((v, i) => h('td', { attrs: { 'data-label': labels[i] } }, String(v)));
   const labels = ['名次', '单位', '镇街', '得分', '扣分', '加分'];
@@ -18,4 +20,18 @@ export function renderScores(d: ScoresResponse): void {
       ? d.practices.map((p) => h('li', {}, h('span', { class: 'practice-title' }, p.title), h('span', { class: 'muted' }, `${p.unit} · ${day(p.at)} · ${p.by}`)))
       : [h('li', { class: 'muted' }, '暂无典型经验')]),
   );
+}
+
+/**
+ * The scores could not be read for this view: the box says why and shows nothing else, as a
+ * ranking left from the previous scope would be read as this one's. Said inside the box, not in
+ * the page's banner, which the view's own answers clear.
+ */
+export function scoresFailed(message: string): void {
+  const error = byId('scores-error');
+  error.textContent = `考核数据读取失败：${message}`;
+  error.hidden = false;
+  byId('scores-scope').textContent = '';
+  fill(byId<HTMLTableElement>('ranking').tBodies[0]!);
+  fill(byId('practices'));
 }

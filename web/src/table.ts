@@ -4,7 +4,9 @@ import { day } from './format';
 import type { Filters } from './view';
 
 const COLUMNS: { label: string; cell: (r: TableRow) => Node | string }[] = [
-  { label: '编号', cell: (r) => h('span', { class: `ref warn-${r.warning ?? 'none'}` }, r.ref) },
+  // A 布置 task's issue is marked: the department's work given, not a problem found (the note
+  // under the table says why the total is more than 发现).
+  { label: '编号', cell: (r) => ref(r) },
   { label: '问题', cell: (r) => h('span', { class: 'desc' }, r.description) },
   { label: '单位', cell: (r) => r.unit },
   { label: '镇街', cell: (r) => r.town },
@@ -14,6 +16,14 @@ const COLUMNS: { label: string; cell: (r: TableRow) => Node | string }[] = [
   { label: '逾期', cell: (r) => (r.overdueDays ? h('span', { class: 'late' }, `${r.overdueDays} 天`) : '—') },
   { label: '责任人', cell: (r) => r.assignee ?? '—' },
 ];
+
+function ref(r: TableRow): Node {
+  const span = h('span', { class: `ref warn-${r.warning ?? 'none'}` }, r.ref);
+  if (!r.task) return span;
+  const cell = document.createDocumentFragment();
+  cell.append(span, h('span', { class: 'task-tag', attrs: { title: `布置任务 ${r.task}` } }, r.task));
+  return cell;
+}
 
 /** The 台账: its filter form, the rows and the pager. Rows open the issue through `onOpen`. */
 export class Ledger {
