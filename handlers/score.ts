@@ -1,5 +1,5 @@
 import type { Team } from '../src/domain/org';
-import { readScopeWord } from '../src/domain/visibility';
+import { ledUnits, readScopeWord } from '../src/domain/visibility';
 import type { Token } from '../src/parsing/args';
 import { parsePeriod, ALL_TIME, type Period } from '../src/parsing/period';
 import { areaWords, outsideScopeReason } from '../src/pipeline/area';
@@ -98,8 +98,8 @@ function defaultScoreScope(ctx: CommandContext): { label: string; unitIds: strin
     const s = defaultScope(ctx);
     return { label: s.label, unitIds: s.units.map((u) => u.id) };
   }
-  const teams = ctx.sender.leaderOf;
-  return { label: teamNames(teams), unitIds: [...new Set(teams.flatMap((t) => t.coveredUnitIds))] };
+  const mine = ledUnits(ctx.sender);
+  return { label: teamNames(ctx.sender.leaderOf), unitIds: mine === 'any' ? [] : [...mine] };
 }
 
 /** The refusal's reason for a 队长, in the organisation's words. */
@@ -118,7 +118,6 @@ function allowTarget(ctx: CommandContext, target: ScoreTarget): void {
 }
 
 function allowScope(ctx: CommandContext, scope: { label: string; unitIds: readonly string[] }): void {
-  if (isAdmin(ctx)) return;
-  const mine = new Set(ctx.sender.leaderOf.flatMap((t) => t.coveredUnitIds));
-  if (!scope.unitIds.every((id) => mine.has(id))) throw new PermissionError('组织部', `${scope.label}不在你带领的工作队的片区，${led(ctx)}`);
+  const mine = ledUnits(ctx.sender);
+  if (mine !== 'any' && !scope.unitIds.every((id) => mine.has(id))) throw new PermissionError('组织部', `${scope.label}不在你带领的工作队的片区，${led(ctx)}`);
 }

@@ -1,6 +1,6 @@
 import { normalizeText } from '../parsing/normalize';
 import { unitIndex } from '../parsing/units';
-import type { Chat, Membership, Org, Team, Unit } from './org';
+import type { Chat, Membership, Org, Role, Team, Unit } from './org';
 
 /**
  * What a person may see and act on, from the organisation, the person and the chat alone (no
@@ -12,6 +12,32 @@ export function visibleUnits(org: Org, userid: string): Set<string> {
   const m = org.membership(userid);
   if (m.roles.includes('admin')) return new Set(org.units.map((u) => u.id));
   return new Set([...m.memberOf.flatMap((t) => t.coveredUnitIds), ...m.secretaryOf.map((u) => u.id)]);
+}
+
+/** Whether a command's roles (handlers/) include one of the person's: the dashboard offers what the chat allows. */
+export function mayUse(roles: readonly Role[] | 'anyone', m: Pick<Membership, 'roles'>): boolean {
+  return roles === 'anyone' || roles.some((r) => m.roles.includes(r));
+}
+
+/**
+ * What a person may take out of duban or rank (/导出, /考核, the dashboard's export and scores):
+ * 组织部 anything; a 队长 the area of the teams they lead — not every team they are a member
+ * of, nor a unit they are secretary of.
+ */
+export function ledUnits(m: Membership): ReadonlySet<string> | 'any' {
+  if (m.roles.includes('admin')) return 'any';
+  return new Set(m.leaderOf.flatMap((t) => t.coveredUnitIds));
+}
+
+/**
+ * A scope within what the person leads: a scope they named must lie inside (undefined when it
+ * does not); the default is narrowed to it, named by the teams they lead.
+ */
+export function ledScope(m: Membership, scope: Scope, named: boolean): Scope | undefined {
+  const led = ledUnits(m);
+  if (led === 'any') return scope;
+  if (named) return scope.units.every((u) => led.has(u.id)) ? scope : undefined;
+  return { label: m.leaderOf.map((t) => t.name).join('、'), units: scope.units.filter((u) => led.has(u.id)) };
 }
 
 /** An issue is visible in its unit's area, and always to the person it is assigned to. */
@@ -81,14 +107,34 @@ export function readScopeWord(org: Org, sender: Membership, word: string): Named
   if (norm === '全区' || norm === '全部' || norm === org.district || /^(?:all|district)$/iu.test(norm)) return allowed([...org.units], `全区（${org.district}）`);
   const team = org.teams.find((t: Team) => t.id === word || teamNames(t.name).includes(norm));
   if (team) return allowed(team.coveredUnitIds.map((id) => org.unit(id)!), team.name);
-  const townUnits = org.units.filter((u) => normalizeText(u.town) === norm);
-  if (townUnits.length) return allowed(townUnits, townUnits[0]!.town);
-  // A town written short (福禄 for 福禄镇) when it is the only town so named: people shorten
-  // towns more than units, and 福禄 would otherwise ask which of 福禄社区, 福禄镇中心小学 ….
-  const towns = [...new Set(org.units.map((u) => u.town))].filter((t) => [...norm].length >= 2 && normalizeText(t).startsWith(norm));
-  if (towns.length === 1) return allowed(org.units.filter((u) => u.town === towns[0]), towns[0]!);
+  const town = readTownWord(org, word);
+  if (town) return allowed(town.units, town.town);
   const m = unitIndex(org).match(word, visible);
   if (m.kind === 'one') return allowed([m.unit], `${m.unit.town}${m.unit.name}`);
   if (m.kind === 'many') return { kind: 'ambiguous', word, units: m.units };
   return undefined;
+}
+
+/**
+ * A town word: the town's full name, or written short (福禄 for 福禄镇) when it is the only town
+ * so named — people shorten towns more than units, and 福禄 would otherwise ask which of
+ * 福禄社区, 福禄镇中心小学 …. Every unit of the town, visible or not.
+ */
+export function readTownWord(org: Org, word: string): { town: string; units: Unit[] } | undefined {
+  const norm = normalizeText(word);
+  const exact = org.units.filter((u) => normalizeText(u.town) === norm);
+  if (exact.length) return { town: exact[0]!.town, units: exact };
+  const towns = [...new Set(org.units.map((u) => u.town))].filter((t) => [...norm].length >= 2 && normalizeText(t).startsWith(norm));
+  return towns.length === 1 ? { town: towns[0]!, units: org.units.filter((u) => u.town === towns[0]) } : undefined;
+}
+
+/**
+ * The towns a person may name as a scope (the chat's rule: every unit of the town visible),
+ * and the towns that hold a unit they may see (what a row filter by 镇街 may offer). A team
+ * defined by unit kind (the schools, the enterprises) sees units in several towns, no town whole.
+ */
+export function townChoices(org: Org, m: Membership): { scope: string[]; filter: string[] } {
+  const visible = visibleUnits(org, m.userid);
+  const filter = [...new Set(org.units.filter((u) => visible.has(u.id)).map((u) => u.town))];
+  return { scope: filter.filter((t) => readScopeWord(org, m, t)?.kind === 'scope'), filter };
 }

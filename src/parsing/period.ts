@@ -62,15 +62,26 @@ export function bucketsFor(months: readonly string[]): string[] {
 const monthIndex = (key: string) => Number(key.slice(0, 4)) * 12 + Number(key.slice(4)) - 1;
 const monthKeyOf = (index: number) => ym(Math.floor(index / 12), (index % 12) + 1);
 
+/** The month `n` months after `key` (before, when negative), over year ends: "202601", -1 → "202512". */
+export function shiftMonth(key: string, n: number): string {
+  return monthKeyOf(monthIndex(key) + n);
+}
+
+/** The months from `from` to `to` ("YYYYMM"), both included, oldest first; none when `from` is later. */
+export function monthsBetween(from: string, to: string): string[] {
+  const start = monthIndex(from);
+  return Array.from({ length: Math.max(0, monthIndex(to) - start + 1) }, (_, i) => monthKeyOf(start + i));
+}
+
 /**
  * The period just before this one, of the same length (the ▲/▼ of a summary compares with it):
  * 2026年第3季度 → 2026年第2季度, 2026年1月 → 2025年12月, 2026年 → 2025年. All time has none.
  */
 export function previousPeriod(period: Period): Period | undefined {
   if (!period.months?.length) return undefined;
-  const start = monthIndex(period.months[0]!);
   const n = period.months.length;
-  return periodOfMonths(Array.from({ length: n }, (_, i) => monthKeyOf(start - n + i)));
+  const first = period.months[0]!;
+  return periodOfMonths(monthsBetween(shiftMonth(first, -n), shiftMonth(first, -1)));
 }
 
 /**

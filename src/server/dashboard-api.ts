@@ -17,8 +17,6 @@ import { answer, ApiRefusal, readInput, readView, viewerOf } from './dashboard-a
  * route checks the session and the scope on the server: 401 without a session, 403 outside what
  * the person may see in the chat, 400 on a bad query. The figures are the /status read model.
  */
-const VIEW_EXAMPLE = '?scope=福禄镇&period=本月';
-const TABLE_EXAMPLE = '?state=open&sort=deadline&order=asc&page=1';
 
 export function createDashboardApi(deps: DashboardDeps): Router {
   const router = new Router();
@@ -42,7 +40,7 @@ export function createDashboardApi(deps: DashboardDeps): Router {
   router.get('/api/figures', (ctx) =>
     answer(ctx, async (): Promise<FiguresResponse> => {
       const v = await viewerOf(deps, ctx);
-      const { scope, period } = readView(v, readInput(ViewQuery, ctx.query, VIEW_EXAMPLE));
+      const { scope, period } = readView(v, readInput(ViewQuery, ctx.query));
       const report = await scopeReport(deps.ledger, scope.units.map((u) => u.id), period, v.now);
       return { scope: scope.label, period: period.label, figures: report.figures, tasks: report.tasks.figures };
     }),
@@ -51,14 +49,14 @@ export function createDashboardApi(deps: DashboardDeps): Router {
   router.get('/api/issues', (ctx) =>
     answer(ctx, async () => {
       const v = await viewerOf(deps, ctx);
-      return tableResponse(v, readInput(TableQuery, ctx.query, TABLE_EXAMPLE), table, deps.ledger);
+      return tableResponse(v, readInput(TableQuery, ctx.query), table, deps.ledger);
     }),
   );
 
   router.get('/api/charts', (ctx) =>
     answer(ctx, async () => {
       const v = await viewerOf(deps, ctx);
-      const { scope, period } = readView(v, readInput(ViewQuery, ctx.query, VIEW_EXAMPLE));
+      const { scope, period } = readView(v, readInput(ViewQuery, ctx.query));
       return chartsResponse(deps, v, scope, period);
     }),
   );
@@ -67,7 +65,7 @@ export function createDashboardApi(deps: DashboardDeps): Router {
     answer(ctx, async () => {
       const v = await viewerOf(deps, ctx);
       const id = /^[1-9]\d{0,9}$/u.test(ctx.params.id ?? '') ? Number(ctx.params.id) : undefined;
-      if (id === undefined) throw new ApiRefusal(400, { error: 'bad-id', message: '问题编号应是数字，例如 /api/issues/12' });
+      if (id === undefined) throw new ApiRefusal(400, { error: 'bad-id', message: '问题编号应是数字，例如 12' });
       return issueResponse(v, id, deps.ledger);
     }),
   );
@@ -75,7 +73,7 @@ export function createDashboardApi(deps: DashboardDeps): Router {
   router.get('/api/scores', (ctx) =>
     answer(ctx, async () => {
       const v = await viewerOf(deps, ctx);
-      const { scope, period, named } = readView(v, readInput(ViewQuery, ctx.query, VIEW_EXAMPLE));
+      const { scope, period, named } = readView(v, readInput(ViewQuery, ctx.query));
       return scoresResponse(v, scope, named, period, scores, deps.records.practices);
     }),
   );

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { ISSUE_STATES } from '../domain/issue';
+import { STATE_GROUPS, type StateKey } from '../domain/issue-filter';
 
 /**
  * The dashboard's JSON API, one place for both sides (docs/design.md §7.4): the server validates
@@ -43,8 +45,13 @@ export interface MeResponse {
   expiresAt: number;
   /** What the filters offer: only what the person may see. */
   choices: {
+    /** The table's 镇街 filter: towns holding a unit the person may see (it keeps those units' rows). */
     towns: string[];
-    scopeTowns?: string[];
+    /**
+     * The towns the scope picker may offer: those the person may see whole, as the chat's /status
+     * reads a town (a team defined by unit kind, the schools or the enterprises, has none).
+     */
+    scopeTowns: string[];
     teams: { id: string; name: string }[];
     units: { id: string; name: string; town: string }[];
     states: { key: string; label: string }[];
@@ -87,7 +94,8 @@ export interface ChartsResponse {
     rows: { key: string; label: string; reported: number; assigned: number; submitted: number; rectified: number; overdue: number }[];
   };
   /**
-   * 发现 vs 销号 per discovery month ("2026-05"), oldest first: the period's months, or the last 12.
+   * 发现 vs 销号 per discovery month ("2026-05"), oldest first: the period's months up to this
+   * month (本年 in June ends at June), or the last 12.
    * `rectified` is how many of that month's problems are rectified now (counters are by discovery month).
    */
   trend: { month: string; found: number; rectified: number }[];
@@ -98,8 +106,10 @@ export interface ChartsResponse {
 }
 
 export const SORTS = ['deadline', 'age'] as const;
+/** A state or a state group (未办结, 已整改), as the table's state filter offers them. */
+const STATE_KEYS = [...ISSUE_STATES, ...(Object.keys(STATE_GROUPS) as (keyof typeof STATE_GROUPS)[])] as const satisfies readonly StateKey[];
 export const TableQuery = ViewQuery.extend({
-  state: z.enum(['reported', 'assigned', 'submitted', 'closed', 'revisited', 'canceled', 'open', 'rectified']).optional(),
+  state: z.enum(STATE_KEYS).optional(),
   town: z.string().trim().max(30).optional(),
   unit: z.string().trim().max(60).optional(),
   team: z.string().trim().max(60).optional(),

@@ -49,6 +49,23 @@ export async function securityHeaders(ctx: Context, next: Next): Promise<void> {
   await next();
 }
 
+/**
+ * Whether a POST comes from another site's page (the Origin / Sec-Fetch-Site half of CSRF
+ * safety; SameSite=Strict is the other). Allowed: PUBLIC_URL's origin, or this host as the
+ * browser named it (koa's ctx.origin is not the Origin header). A form POST from the page sends
+ * `Origin: null` (its Referrer-Policy is no-referrer), so a null origin needs the browser's own
+ * word that it is same-origin. No header at all (a client that is not a browser) is not refused
+ * here: the cookie and, for the export, the CSRF token still have to be right.
+ */
+export function fromOtherSite(deps: Pick<DashboardDeps, 'publicUrl'>, ctx: Context): boolean {
+  const origin = ctx.get('origin');
+  const site = ctx.get('sec-fetch-site');
+  if (site === 'cross-site' || site === 'same-site') return true;
+  if (!origin) return false;
+  if (origin === 'null') return site !== 'same-origin';
+  return !new Set([new URL(deps.publicUrl()).origin, `${ctx.protocol}://${ctx.host}`]).has(origin);
+}
+
 /** A signed-in person who may still use the dashboard, with their session. */
 export interface Signed {
   membership: Membership;

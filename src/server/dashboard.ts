@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import { z } from 'zod';
 import { createDashboardApi } from './dashboard-api';
 import { createDashboardPage } from './dashboard-page';
-import { DASHBOARD_ROLES, page, refusal, securityHeaders, SESSION_COOKIE, type DashboardDeps } from './dashboard-session';
+import { DASHBOARD_ROLES, fromOtherSite, NEW_LINK, page, refusal, securityHeaders, SESSION_COOKIE, type DashboardDeps } from './dashboard-session';
 
 export { SESSION_COOKIE, type DashboardDeps } from './dashboard-session';
 
@@ -50,12 +50,17 @@ export function createDashboardRouter(deps: DashboardDeps): Router {
   });
 
   router.post('/dashboard/logout', async (ctx) => {
+    // Another site's form could end the session (a nuisance in a meeting): the page's own only.
+    if (fromOtherSite(deps, ctx)) {
+      deps.logger.warn({ reqId: ctx.state.reqId, path: ctx.path, status: 403, ip: ctx.ip }, 'dashboard sign-out refused: another site');
+      return page(ctx, 403, '无法退出', ['请在看板页面上点“退出登录”。']);
+    }
     const id = ctx.cookies.get(SESSION_COOKIE);
     const ended = await deps.sessions.endSession(id);
     if (secure()) ctx.cookies.secure = true;
     ctx.cookies.set(SESSION_COOKIE, '', { httpOnly: true, sameSite: 'strict', path: '/', secure: secure(), expires: new Date(0), overwrite: true });
     if (ended) deps.logger.info({ reqId: ctx.state.reqId, ip: ctx.ip }, 'dashboard sign-out');
-    page(ctx, 200, '已退出看板', ['你已退出登录。', '需要时请在群里发送 /看板 重新获取登录链接。']);
+    page(ctx, 200, '已退出看板', ['你已退出登录。', NEW_LINK]);
   });
 
   router.use(createDashboardPage(deps).routes(), createDashboardApi(deps).routes());

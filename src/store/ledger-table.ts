@@ -171,6 +171,9 @@ export class LedgerTable {
    * arriving meanwhile shares.
    */
   fresh(): Promise<void> {
+    // The queued refresh first: between the running one's end and the queued one's start a
+    // caller would otherwise start a third, and two builds at once corrupt the sorted orders.
+    if (this.queued) return this.queued;
     if (!this.running) return this.start();
     this.queued ??= this.running
       .catch(() => undefined)
@@ -259,10 +262,16 @@ export class LedgerTable {
     this.built = { issues: this.count, ms: performance.now() - started };
   }
 
+  /**
+   * The issues named by the audit entries after the last applied, read and put. The position
+   * moves only once every put is done: a refresh that fails (a pipeline error, a row that does
+   * not read) leaves it where it was, so the next refresh reads those issues again.
+   */
   private async catchUp(): Promise<void> {
     const changed = new Set<number>();
+    let last = this.lastEntry!;
     for (;;) {
-      const entries = await this.redis.xrange(this.keys.auditAll, `(${this.lastEntry!}`, '+', 'COUNT', STREAM_PAGE);
+      const entries = await this.redis.xrange(this.keys.auditAll, `(${last}`, '+', 'COUNT', STREAM_PAGE);
       for (const [entryId, fields] of entries) {
         for (let i = 0; i + 1 < fields.length; i += 2) {
           if (fields[i] === 'issue') {
@@ -270,20 +279,25 @@ export class LedgerTable {
             break;
           }
         }
-        this.lastEntry = entryId;
+        last = entryId;
       }
       if (entries.length < STREAM_PAGE) break;
     }
-    if (!changed.size) return;
-    const ids = [...changed];
-    const pipe = this.redis.pipeline();
-    for (const id of ids) pipe.hmget(this.keys.issue(id), ...FIELDS);
-    const res = (await pipe.exec()) ?? [];
-    res.forEach(([err, values], i) => {
-      if (err) throw err;
-      const row = rowOf(values as (string | null)[]);
-      if (row && row.id === ids[i]) this.put(row, true);
-    });
+    if (changed.size) {
+      const ids = [...changed];
+      const pipe = this.redis.pipeline();
+      for (const id of ids) pipe.hmget(this.keys.issue(id), ...FIELDS);
+      const res = (await pipe.exec()) ?? [];
+      if (res.length !== ids.length) throw new Error(`ledger table: read ${res.length} of ${ids.length} changed issues`);
+      // Every row read before any is put: a failure then leaves the index as it was.
+      const rows = res.map(([err, values], i) => {
+        if (err) throw err;
+        const row = rowOf(values as (string | null)[]);
+        return row && row.id === ids[i] ? row : undefined;
+      });
+      for (const row of rows) if (row) this.put(row, true);
+    }
+    this.lastEntry = last;
   }
 
   /** Writes an issue's columns (a new slot, or its own); `sorted`: keep the orders as it goes. */

@@ -155,7 +155,11 @@ describe('/看板 sign-in', () => {
     expect((await get('/api/figures', cookie)).status).toBe(200);
     const out = await fetch(`${t.baseUrl}/dashboard/logout`, { method: 'POST', redirect: 'manual', headers: { cookie } });
     expect(out.status).toBe(200);
-    expect(await out.text()).toContain('你已退出登录。');
+    const html = await out.text();
+    expect(html).toContain('你已退出登录。');
+    // /看板 gives links in the single chat only: the page says so, not "in the group".
+    expect(html).toContain('请在企业微信里单聊督办助手，发送 /看板，获取新的登录链接。');
+    expect(html).not.toContain('在群里');
     expect(out.headers.getSetCookie()[0]).toMatch(/^duban_session=;.*expires=Thu, 01 Jan 1970/iu);
     expect((await get('/api/figures', cookie)).status).toBe(401);
     expect((await get('/dashboard/', cookie)).status).toBe(401);

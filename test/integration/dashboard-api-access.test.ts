@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
@@ -48,13 +49,17 @@ afterAll(async () => {
 
 /** A POST through node:http, which sends the headers as given (fetch sets Origin itself). */
 function postRaw(p: string, headers: Record<string, string>): Promise<{ status: number; body: unknown }> {
+  return postText(p, headers).then((r) => ({ status: r.status, body: JSON.parse(r.text) as unknown }));
+}
+
+function postText(p: string, headers: Record<string, string>): Promise<{ status: number; text: string }> {
   const body = '{}';
   return new Promise((resolve, reject) => {
     const req = http.request(`${t.baseUrl}${p}`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(body.length), ...headers } }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as unknown }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
     });
     req.on('error', reject);
     req.end(body);
@@ -192,5 +197,44 @@ describe('POST /api/export', () => {
     const text = await res.text();
     expect(text).toContain('"description":"<script>alert(1)</script>公开栏未更新"');
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+});
+
+describe('a session made before sessions carried a CSRF token', () => {
+  it('is told to sign in again to export, not to reload the page', async () => {
+    const exports = await t.redis.keys(`${t.prefix}export:*`);
+    const old = await signIn(t, 'u_luo');
+    const id = old.cookie.split('=')[1]!;
+    const key = createKeys(t.prefix).session(createHash('sha256').update(id).digest('base64url'));
+    const stored = JSON.parse((await t.redis.get(key))!) as Record<string, unknown>;
+    delete stored.csrf;
+    await t.redis.set(key, JSON.stringify(stored), 'KEEPTTL');
+    expect((await old.json<MeResponse>('/api/me')).body.csrf).toBe('');
+    const res = await old.post('/api/export', {}, { 'x-csrf-token': '' });
+    expect(res.status).toBe(403);
+    expect(await res.json()).toEqual({ error: 'no-csrf', message: '这次登录不能导出，请在企业微信里单聊督办助手，重新发送 /看板 登录后再导出' });
+    expect((await t.redis.keys(`${t.prefix}export:*`)).sort()).toEqual(exports.sort());
+  });
+});
+
+describe('POST /dashboard/logout', () => {
+  it('is refused from another site’s page, and the session goes on', async () => {
+    const c = await signIn(t, 'u_luo');
+    for (const headers of [{ origin: 'https://evil.example' } as Record<string, string>, { origin: 'null', 'sec-fetch-site': 'cross-site' }, { origin: 'null' }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }]) {
+      const res = await postText('/dashboard/logout', { cookie: c.cookie, ...headers });
+      expect([headers, res.status]).toEqual([headers, 403]);
+      expect(res.text).toContain('请在看板页面上点“退出登录”。');
+      expect((await c.get('/api/figures')).status).toBe(200);
+    }
+  });
+
+  it('ends the session from the page’s own form (Origin null under no-referrer, same-origin by the browser’s word)', async () => {
+    for (const headers of [{ origin: 'null', 'sec-fetch-site': 'same-origin' }, { origin: t.baseUrl, 'sec-fetch-site': 'same-origin' }]) {
+      const c = await signIn(t, 'u_luo');
+      const res = await postText('/dashboard/logout', { cookie: c.cookie, ...headers });
+      expect([headers, res.status]).toEqual([headers, 200]);
+      expect(res.text).toContain('请在企业微信里单聊督办助手，发送 /看板，获取新的登录链接。');
+      expect((await c.get('/api/figures')).status).toBe(401);
+    }
   });
 });

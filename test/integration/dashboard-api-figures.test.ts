@@ -126,10 +126,18 @@ describe('GET /api/charts', () => {
     expect(c.topOverdue.reduce((n, u) => n + u.overdue, 0)).toBeLessThanOrEqual(f.overdue);
     const period = query.period ? parsePeriod(query.period, now) : undefined;
     if (period?.months) {
-      expect(c.trend.map((m) => m.month.replace('-', ''))).toEqual(period.months);
+      // The period's months up to this one: months to come are not drawn as zeros.
+      expect(c.trend.map((m) => m.month.replace('-', ''))).toEqual(period.months.filter((m) => m <= monthKey(now)));
       expect(c.trend.reduce((n, m) => n + m.found, 0)).toBe(f.found);
       expect(c.trend.reduce((n, m) => n + m.rectified, 0)).toBe(f.rectified);
     } else expect(c.trend).toHaveLength(12);
+  });
+
+  it.each([['本年', '2026-01'], ['本季度', '2026-04'], ['2026', '2026-01']])('ends the trend of %s at this month', async (period, first) => {
+    const c = (await as('u_admin').json<ChartsResponse>(`/api/charts?${qs({ period })}`)).body;
+    expect(c.trend[0]!.month).toBe(first);
+    expect(c.trend.at(-1)!.month).toBe('2026-06');
+    expect(c.trend.at(-1)!.found).toBeGreaterThan(0);
   });
 
   it('groups the district by team, an area by town, a town by unit; each team row is that team’s /status', async () => {

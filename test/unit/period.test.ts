@@ -1,4 +1,4 @@
-import { ALL_TIME, endedQuarter, endedYear, parsePeriod, periodKey, periodOfMonths, periodRange, previousPeriod, type Period } from '../../src/parsing/period';
+import { ALL_TIME, endedQuarter, endedYear, parsePeriod, periodKey, periodOfMonths, monthsBetween, periodRange, previousPeriod, shiftMonth, type Period } from '../../src/parsing/period';
 
 /**
  * Periods for /status (docs/design.md §4.10) as the discovery months they cover. "Now" is fixed near
@@ -262,5 +262,16 @@ describe('the period a summary reports on', () => {
     const p = parsePeriod('2026Q3', Date.parse('2026-11-23T10:00:00+08:00'))!;
     expect(periodOfMonths(p.months!)).toEqual(p);
     expect(periodOfMonths([])).toBe(ALL_TIME);
+  });
+});
+
+describe('month ranges', () => {
+  it('counts months over year ends, both ends included', () => {
+    expect(monthsBetween('202511', '202602')).toEqual(['202511', '202512', '202601', '202602']);
+    expect(monthsBetween('202603', '202603')).toEqual(['202603']);
+    expect(monthsBetween('202604', '202603')).toEqual([]);
+    expect(shiftMonth('202601', -1)).toBe('202512');
+    expect(shiftMonth('202512', 13)).toBe('202701');
+    expect(shiftMonth('202606', -11)).toBe('202507');
   });
 });

@@ -213,7 +213,7 @@ function offerScopes(select: HTMLSelectElement, me: MeResponse): void {
     own,
     ...[
       group('工作队', c.teams.filter((t) => t.name !== me.scope).map((t) => ({ value: t.name, label: t.name }))),
-      group('镇街', (c.scopeTowns ?? c.towns).filter((t) => t !== me.scope).map((t) => ({ value: t, label: t }))),
+      group('镇街', (c.scopeTowns).filter((t) => t !== me.scope).map((t) => ({ value: t, label: t }))),
       group('单位', c.units.map((u) => ({ value: `${u.town}${u.name}`, label: `${u.town} ${u.name}` }))),
     ].filter((g): g is HTMLOptGroupElement => g !== null),
   );

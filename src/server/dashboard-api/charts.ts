@@ -1,8 +1,8 @@
 import type { Unit } from '../../domain/org';
 import { rowsBy, rowsByTeam, scopeReport, type GroupRow } from '../../domain/report';
-import { DAY_MS, wallTime } from '../../domain/time';
+import { DAY_MS, monthKey } from '../../domain/time';
 import type { Scope } from '../../domain/visibility';
-import type { Period } from '../../parsing/period';
+import { monthsBetween, shiftMonth, type Period } from '../../parsing/period';
 import { deadlineSplit, monthTrend } from '../../store/chart-reads';
 import type { ChartsResponse } from '../dashboard-contract';
 import type { DashboardDeps } from '../dashboard-session';
@@ -22,11 +22,13 @@ export function groupingOf(v: Viewer, scope: Scope): 'team' | 'town' | 'unit' {
   return new Set(scope.units.map((u) => u.town)).size > 1 ? 'town' : 'unit';
 }
 
-/** The last `n` months up to now's, oldest first ("YYYYMM"). */
-export function lastMonths(now: number, n: number): string[] {
-  const { year, month } = wallTime(now);
-  const end = year * 12 + month - 1;
-  return Array.from({ length: n }, (_, i) => end - n + 1 + i).map((k) => `${Math.floor(k / 12)}${String((k % 12) + 1).padStart(2, '0')}`);
+/**
+ * The trend's months: the period's up to now's (本年 in June ends at June: the months to come
+ * have found nothing yet, and zeros there would read as a fall), or the last `TREND_MONTHS`.
+ */
+export function trendMonths(period: Period, now: number): string[] {
+  const current = monthKey(now);
+  return period.months ? period.months.filter((m) => m <= current) : monthsBetween(shiftMonth(current, 1 - TREND_MONTHS), current);
 }
 
 export async function chartsResponse(deps: DashboardDeps, v: Viewer, scope: Scope, period: Period): Promise<ChartsResponse> {
@@ -34,7 +36,7 @@ export async function chartsResponse(deps: DashboardDeps, v: Viewer, scope: Scop
   const yellowMs = v.org.policy.yellowWithin.ms;
   const [report, trend, split] = await Promise.all([
     scopeReport(deps.ledger, unitIds, period, v.now),
-    monthTrend(deps.redis, deps.keys, unitIds, period.months ?? lastMonths(v.now, TREND_MONTHS)),
+    monthTrend(deps.redis, deps.keys, unitIds, trendMonths(period, v.now)),
     deadlineSplit(deps.redis, deps.keys, unitIds, period.months, v.now, yellowMs),
   ]);
   const by = groupingOf(v, scope);

@@ -4,14 +4,16 @@ import getRawBody from 'raw-body';
 import exportCommand from '../../../handlers/export';
 import { ledgerFileName, ROWS_EXTRA } from '../../../jobs/files/ledger-maker';
 import { isEmptyFilter } from '../../domain/issue-filter';
+import { mayUse } from '../../domain/visibility';
 import { ExportBody, type ExportResponse } from '../dashboard-contract';
-import type { DashboardDeps } from '../dashboard-session';
+import { fromOtherSite, type DashboardDeps } from '../dashboard-session';
 import { readTableView } from './table';
 import { ApiRefusal, ledScope, readInput, type Viewer } from './view';
 
 /** An export body is a handful of filter words. */
 const MAX_BODY_BYTES = 4 * 1024;
-const EXAMPLE = '{"scope":"福禄镇","period":"本季度","state":"open"}';
+/** What the page sends is always JSON: a body that is not came from elsewhere, or from a stale page. */
+const BAD_BODY = '导出条件看不懂，请刷新看板后再导出';
 
 /**
  * A POST that changes nothing in the ledger but makes a file on the person's behalf: it must
@@ -20,31 +22,28 @@ const EXAMPLE = '{"scope":"福禄镇","period":"本季度","state":"open"}';
  * a browser or a proxy lets a cookie through.
  */
 export function checkSameSite(deps: DashboardDeps, ctx: Context, v: Viewer): void {
-  const origin = ctx.get('origin');
-  // PUBLIC_URL's origin, or this host as the browser named it (koa's ctx.origin is the Origin header itself).
-  const allowed = new Set([new URL(deps.publicUrl()).origin, `${ctx.protocol}://${ctx.host}`]);
-  if ((origin && !allowed.has(origin)) || ctx.get('sec-fetch-site') === 'cross-site') {
-    throw new ApiRefusal(403, { error: 'cross-site', message: '请从看板页面导出' });
-  }
+  if (fromOtherSite(deps, ctx)) throw new ApiRefusal(403, { error: 'cross-site', message: '请从看板页面导出' });
+  // A session made before sessions carried a token has none: a new sign-in gives one.
+  if (!v.session.csrf) throw new ApiRefusal(403, { error: 'no-csrf', message: '这次登录不能导出，请在企业微信里单聊督办助手，重新发送 /看板 登录后再导出' });
   const sent = Buffer.from(ctx.get('x-csrf-token'));
-  const want = Buffer.from(v.session.csrf ?? '');
-  if (!want.length || sent.length !== want.length || !timingSafeEqual(sent, want)) {
+  const want = Buffer.from(v.session.csrf);
+  if (sent.length !== want.length || !timingSafeEqual(sent, want)) {
     throw new ApiRefusal(403, { error: 'bad-csrf', message: '页面已过期，请刷新看板后再导出' });
   }
 }
 
 async function readBody(ctx: Context): Promise<unknown> {
-  if (!ctx.is('application/json')) throw new ApiRefusal(400, { error: 'bad-body', message: `请以 JSON 提交导出条件，例如 ${EXAMPLE}` });
+  if (!ctx.is('application/json')) throw new ApiRefusal(400, { error: 'bad-body', message: BAD_BODY });
   let text: string;
   try {
     text = await getRawBody(ctx.req, { limit: MAX_BODY_BYTES, encoding: 'utf8', length: ctx.get('content-length') || undefined });
   } catch {
-    throw new ApiRefusal(400, { error: 'bad-body', message: `导出条件过长或不完整，例如 ${EXAMPLE}` });
+    throw new ApiRefusal(400, { error: 'bad-body', message: BAD_BODY });
   }
   try {
     return text.trim() ? (JSON.parse(text) as unknown) : {};
   } catch {
-    throw new ApiRefusal(400, { error: 'bad-body', message: `导出条件不是 JSON，例如 ${EXAMPLE}` });
+    throw new ApiRefusal(400, { error: 'bad-body', message: BAD_BODY });
   }
 }
 
@@ -54,10 +53,9 @@ async function readBody(ctx: Context): Promise<unknown> {
  * is; made by the files worker and served at the signed link, never pushed into a chat.
  */
 export async function exportResponse(deps: DashboardDeps, ctx: Context, v: Viewer): Promise<ExportResponse> {
-  const roles = exportCommand.roles;
-  if (roles !== 'anyone' && !roles.some((r) => v.membership.roles.includes(r))) throw new ApiRefusal(403, { error: 'forbidden', message: '导出台账只有组织部和队长可以办理' });
+  if (!mayUse(exportCommand.roles, v.membership)) throw new ApiRefusal(403, { error: 'forbidden', message: '导出台账只有组织部和队长可以办理' });
   checkSameSite(deps, ctx, v);
-  const body = readInput(ExportBody, await readBody(ctx), EXAMPLE);
+  const body = readInput(ExportBody, await readBody(ctx));
   const view = readTableView(v, body);
   // A scope or filter the person named must lie in the area they lead; the default is narrowed to it (as /导出 does).
   const asked = view.named || Boolean(body.town || body.unit || body.team);

@@ -1,7 +1,7 @@
 import scoreCommand from '../../../handlers/score';
 import { spanOfMonths } from '../../domain/period-span';
 import { ranks } from '../../domain/scoring';
-import type { Scope } from '../../domain/visibility';
+import { mayUse, type Scope } from '../../domain/visibility';
 import type { Period } from '../../parsing/period';
 import type { PracticeStore } from '../../store/practice-store';
 import type { Scores } from '../../store/scores';
@@ -21,8 +21,7 @@ const cents = (points: number) => Math.round(points * 100) / 100;
  * Who may see it is who may send /考核 (handlers/score.ts), over the area /考核 allows them.
  */
 export async function scoresResponse(v: Viewer, scope: Scope, named: boolean, period: Period, scores: Scores, practices: PracticeStore): Promise<ScoresResponse> {
-  const roles = scoreCommand.roles;
-  if (roles !== 'anyone' && !roles.some((r) => v.membership.roles.includes(r))) throw new ApiRefusal(403, { error: 'forbidden', message: '考核得分只有组织部和队长可以查看' });
+  if (!mayUse(scoreCommand.roles, v.membership)) throw new ApiRefusal(403, { error: 'forbidden', message: '考核得分只有组织部和队长可以查看' });
   const led = ledScope(v, scope, named);
   const unitIds = led.units.map((u) => u.id);
   const [board, recorded] = await Promise.all([

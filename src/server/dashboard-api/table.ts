@@ -1,6 +1,6 @@
 import type { Org, Unit } from '../../domain/org';
 import { rowFilter, type RowFilter } from '../../domain/issue-filter';
-import { visibleUnits, type Scope } from '../../domain/visibility';
+import { readTownWord, visibleUnits, type Scope } from '../../domain/visibility';
 import { periodRange, type Period } from '../../parsing/period';
 import type { LedgerTable } from '../../store/ledger-table';
 import type { LedgerStore } from '../../store/ledger-store';
@@ -10,8 +10,10 @@ import { ApiRefusal, readScope, readView, type Viewer } from './view';
 
 /**
  * GET /api/issues: the 台账 table of a scope and period, with its row filters (docs/design.md
- * §7.4, API). The town, unit and team filters are scope words, read and refused as the scope
- * is (a leader's other team's town is a 403, not an empty table); the rest filter rows.
+ * §7.4, API). The unit and team filters are scope words, read and refused as the scope is (a
+ * leader's other team's unit is a 403, not an empty table). The 镇街 filter keeps the rows of
+ * the units the person may see in that town: a team of schools sees a town's schools, not the
+ * whole town, and still filters by town; a town where they see no unit at all is a 403.
  */
 export interface TableView {
   scope: Scope;
@@ -46,7 +48,16 @@ export function readTableView(v: Viewer, q: Narrowing): TableView & { named: boo
     const team = org.team(w);
     return team ? { units: team.coveredUnitIds.map((id) => org.unit(id)!), label: team.name } : undefined;
   });
-  narrow(q.town, () => undefined);
+  if (q.town) {
+    const town = readTownWord(v.org, q.town);
+    if (!town) throw new ApiRefusal(400, { error: 'bad-town', message: `没有叫“${q.town}”的镇街，请在看板上重新选择` });
+    const visible = visibleUnits(v.org, v.membership.userid);
+    const seen = new Set(town.units.filter((u) => visible.has(u.id)).map((u) => u.id));
+    if (!seen.size) throw new ApiRefusal(403, { error: 'outside-scope', message: `你没有查看“${town.town}”的权限` });
+    units = units.filter((u) => seen.has(u.id));
+    // The whole town, or the part of it the person sees (their area's units there).
+    label = seen.size === town.units.length ? town.town : `${label}·${town.town}`;
+  }
   narrow(q.unit, (org, w) => {
     const u = org.unit(w);
     return u ? { units: [u], label: `${u.town}${u.name}` } : undefined;

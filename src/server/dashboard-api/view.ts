@@ -2,8 +2,8 @@ import type { Context } from 'koa';
 import type { z } from 'zod';
 import type { Membership, Org } from '../../domain/org';
 import { monthKey } from '../../domain/time';
-import { defaultScope, readScopeWord, type Scope } from '../../domain/visibility';
-import { ALL_TIME, parsePeriod, periodOfMonths, type Period } from '../../parsing/period';
+import { defaultScope, ledScope as ledScopeOf, readScopeWord, type Scope } from '../../domain/visibility';
+import { ALL_TIME, monthsBetween, parsePeriod, periodOfMonths, shiftMonth, type Period } from '../../parsing/period';
 import type { ApiError, ViewQuery } from '../dashboard-contract';
 import { json, signedIn, type DashboardDeps } from '../dashboard-session';
 import type { Stored } from '../../store/sessions';
@@ -37,13 +37,36 @@ export async function viewerOf(deps: DashboardDeps, ctx: Context): Promise<Viewe
   return { membership: s.membership, session: s.session, org: deps.org(), now: deps.clock.now().getTime() };
 }
 
-/** The query (or body) read by a contract schema; a 400 naming the first wrong parameter otherwise. */
-export function readInput<S extends z.ZodType>(schema: S, input: unknown, example: string): z.output<S> {
+/** What the page calls each query parameter (a refusal names the one that is wrong in its words). */
+const PARAM_WORDS: Record<string, string> = {
+  scope: '范围',
+  period: '时段',
+  from: '起始月份',
+  to: '结束月份',
+  state: '状态',
+  town: '镇街',
+  unit: '单位',
+  team: '工作队',
+  overdue: '是否逾期',
+  category: '类别',
+  q: '搜索内容',
+  sort: '排序',
+  order: '排序方向',
+  page: '页码',
+  size: '每页条数',
+};
+
+/**
+ * The query (or body) read by a contract schema; a 400 naming the first wrong parameter
+ * otherwise, in the page's words (the page shows the message as it is: no query syntax in it).
+ */
+export function readInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   const r = schema.safeParse(input);
   if (r.success) return r.data;
   const issue = r.error.issues[0];
   const name = issue?.path.length ? String(issue.path[0]) : '';
-  throw new ApiRefusal(400, { error: 'bad-query', message: `${name ? `参数“${name}”` : '参数'}有误，例如 ${example}` });
+  const word = PARAM_WORDS[name];
+  throw new ApiRefusal(400, { error: 'bad-query', message: word ? `“${word}”的取值看不懂，请在看板上重新选择` : '查询条件看不懂，请在看板上重新选择' });
 }
 
 /** Runs a route: its refusals become their JSON answers; anything else is a 500 for the app's error handler. */
@@ -60,21 +83,23 @@ const outside = (label: string) => new ApiRefusal(403, { error: 'outside-scope',
 
 /** "2026-03" → "202603". */
 const monthOf = (m: string) => m.replace('-', '');
+/** "202603" → "2026年3月", as people write a month. */
+const monthWords = (k: string) => `${k.slice(0, 4)}年${Number(k.slice(4))}月`;
 /** A custom range may cover ten years at most: a longer one is a typo, and its keys would be many. */
 const MAX_RANGE_MONTHS = 120;
+const RANGE_EXAMPLE = '例如 2026年1月至3月';
 
 /** The period of a view: a period word, or the custom range from..to (months of discovery). */
 export function readPeriod(q: Pick<ViewQuery, 'period' | 'from' | 'to'>, now: number): Period {
-  if (q.period && (q.from || q.to)) throw new ApiRefusal(400, { error: 'bad-period', message: '时段和起止月份只能选一种，例如 ?period=本季度 或 ?from=2026-01&to=2026-03' });
+  if (q.period && (q.from || q.to)) throw new ApiRefusal(400, { error: 'bad-period', message: '时段和起止月份只能选一种：选“本季度”这样的时段，或起止月份（例如 2026年1月至3月）' });
   let period: Period = ALL_TIME;
   if (q.from || q.to) {
-    if (!q.from) throw new ApiRefusal(400, { error: 'bad-period', message: '请写起始月份，例如 ?from=2026-01&to=2026-03' });
+    if (!q.from) throw new ApiRefusal(400, { error: 'bad-period', message: `请选起始月份，${RANGE_EXAMPLE}` });
     const from = monthOf(q.from);
     const to = q.to ? monthOf(q.to) : monthKey(now);
-    const months = monthsBetween(from, to);
-    if (!months.length) throw new ApiRefusal(400, { error: 'bad-period', message: `起始月份（${q.from}）晚于结束月份，例如 ?from=2026-01&to=2026-03` });
-    if (months.length > MAX_RANGE_MONTHS) throw new ApiRefusal(400, { error: 'bad-period', message: `时段最长 ${MAX_RANGE_MONTHS / 12} 年，例如 ?from=2026-01&to=2026-12` });
-    period = periodOfMonths(months);
+    if (from > to) throw new ApiRefusal(400, { error: 'bad-period', message: `起始月份（${monthWords(from)}）晚于结束月份（${monthWords(to)}），${RANGE_EXAMPLE}` });
+    if (Number(shiftMonth(from, MAX_RANGE_MONTHS)) <= Number(to)) throw new ApiRefusal(400, { error: 'bad-period', message: `时段最长 ${MAX_RANGE_MONTHS / 12} 年，例如 2026年1月至12月` });
+    period = periodOfMonths(monthsBetween(from, to));
   } else if (q.period) {
     const p = parsePeriod(q.period, now);
     if (!p) throw new ApiRefusal(400, { error: 'bad-period', message: `看不懂时段“${q.period}”，例如 本月、本季度、2026` });
@@ -82,13 +107,6 @@ export function readPeriod(q: Pick<ViewQuery, 'period' | 'from' | 'to'>, now: nu
   }
   if (period.months?.length && [...period.months].sort()[0]! > monthKey(now)) throw new ApiRefusal(400, { error: 'future-period', message: `${period.label}还没有到，请选今天以前的时段` });
   return period;
-}
-
-function monthsBetween(from: string, to: string): string[] {
-  const index = (k: string) => Number(k.slice(0, 4)) * 12 + Number(k.slice(4)) - 1;
-  const out: string[] = [];
-  for (let i = index(from); i <= index(to) && out.length <= MAX_RANGE_MONTHS; i++) out.push(`${Math.floor(i / 12)}${String((i % 12) + 1).padStart(2, '0')}`);
-  return out;
 }
 
 /** The scope of a view: the word read as the chat reads it; none = the person's own area (their single chat's). */
@@ -107,16 +125,11 @@ export function readView(v: Viewer, q: ViewQuery): { scope: Scope; period: Perio
 }
 
 /**
- * What a 队长 may take out or rank (/导出, /考核): the area of the teams they lead. 组织部 any
- * scope. A named scope must lie inside; the default is narrowed to it (as the chat does).
+ * What a 队长 may take out or rank (/导出, /考核): domain/visibility ledScope, refused as a 403.
+ * 组织部 any scope. A named scope must lie inside; the default is narrowed to it (as the chat does).
  */
 export function ledScope(v: Viewer, scope: Scope, named: boolean): Scope {
-  const m = v.membership;
-  if (m.roles.includes('admin')) return scope;
-  const mine = new Set(m.leaderOf.flatMap((t) => t.coveredUnitIds));
-  if (named) {
-    if (scope.units.every((u) => mine.has(u.id))) return scope;
-    throw new ApiRefusal(403, { error: 'outside-scope', message: `${scope.label}不在你带领的工作队的片区，请组织部办理` });
-  }
-  return { label: m.leaderOf.map((t) => t.name).join('、'), units: scope.units.filter((u) => mine.has(u.id)) };
+  const area = ledScopeOf(v.membership, scope, named);
+  if (!area) throw new ApiRefusal(403, { error: 'outside-scope', message: `${scope.label}不在你带领的工作队的片区，请组织部办理` });
+  return area;
 }
