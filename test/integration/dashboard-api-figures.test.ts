@@ -221,11 +221,11 @@ describe('GET /api/scores', () => {
     const lines = chat.split('\n').filter((l) => /^\d+\. /u.test(l));
     // The chat lists what moved in rank order; the same units with the same scores lead the API's rows.
     for (const [i, line] of lines.slice(0, 5).entries()) {
-      const r = res.body.rows[i]!;
-      expect(line).toMatch(new RegExp(`^${r.rank}\\. .*${r.unit}.* ${r.score} 分`, 'u'));
+      const r = res.body.units[i]!;
+      expect(line).toMatch(new RegExp(`^${r.rank}\\. .*${r.name}.* ${r.scoreText}$`, 'u'));
     }
-    expect(res.body.rows.every((r) => org.unit(r.unitId)!.town === '福禄镇')).toBe(true);
-    expect(res.body.rows.some((r) => r.deducted > 0 && r.score === Math.round((100 - r.deducted + r.bonus) * 100) / 100)).toBe(true);
+    expect(res.body.units.every((r) => org.unit(r.id)!.town === '福禄镇')).toBe(true);
+    expect(res.body.units.some((r) => r.deducted > 0 && r.score === Math.round((100 - r.deducted + r.adjusted) * 100) / 100)).toBe(true);
     expect(res.body.practices).toEqual([expect.objectContaining({ unit: '斑竹村', by: '唐建平', title: '“213工作法”：两周一次院坝会' })]);
   });
 
