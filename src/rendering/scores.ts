@@ -37,7 +37,8 @@ function title(board: ScoreBoard, what: string): string {
   return `**百分量化考核 · ${userText(what)} · ${userText(board.scopeLabel)} · ${userText(board.periodLabel)}**`;
 }
 
-function asOfLine(board: ScoreBoard, now: number): string {
+/** "计分截至 12月2日（周三）；满分 100，…": the line under every /考核 title (the dashboard shows it too). */
+export function asOfLine(board: ScoreBoard, now: number): string {
   return `计分截至 ${formatDay(board.asOf, now)}；满分 100，按台账结果扣分，含组织部加减分。`;
 }
 

@@ -115,7 +115,11 @@ export const TableQuery = ViewQuery.extend({
   team: z.string().trim().max(60).optional(),
   overdue: z.enum(['1', '0']).optional(),
   category: z.string().trim().max(40).optional(),
-  /** Text search in the description (and fix note), case- and width-insensitive. */
+  /**
+   * Search, case- and width-insensitive: "#12" or "12" finds that issue (when the person may see
+   * it); otherwise the words match the description and fix note, the unit's name and town, and
+   * the assignee's name.
+   */
   q: z.string().trim().max(50).optional(),
   sort: z.enum(SORTS).default('age'),
   order: z.enum(['asc', 'desc']).default('desc'),
@@ -137,7 +141,11 @@ export interface TableRow {
   stateLabel: string;
   createdAt: number;
   deadline?: number;
-  /** Whole days past the deadline, while rectifying. */
+  /** False when the deadline is the end of its day (23:59): show the date alone; true: show the time too. */
+  deadlineHasTime?: boolean;
+  /** True while rectifying past the deadline: what the 逾期 figure and filter count (the same as warning 'red'). */
+  overdue?: boolean;
+  /** Calendar days past the deadline, set when overdue: 0 means overdue since earlier today ("今天逾期"). */
   overdueDays?: number;
   warning?: 'red' | 'yellow' | 'green';
   assignee?: string;
@@ -171,11 +179,53 @@ export interface IssueResponse {
   photos: { kind: string; url: string; at: number }[];
 }
 
-/** GET /api/scores?ViewQuery: the /考核 ranking and the 典型经验 of the scope and period. */
+/**
+ * One row of a /考核 ranking. `deducted` is what the ledger took (按台账结果扣分, a positive
+ * number of points); `adjusted` the 组织部's 加减分 (manual entries not withdrawn, net: +2, −1).
+ * score = 100 − deducted + adjusted.
+ */
+export interface ScoreLine {
+  rank: number;
+  /** Team id or unit id. */
+  id: string;
+  name: string;
+  /** For a unit: its town. */
+  town?: string;
+  score: number;
+  /** The chat's words for the score: "102 分", "96.5 分". */
+  scoreText: string;
+  deducted: number;
+  adjusted: number;
+}
+
+/**
+ * GET /api/scores?ViewQuery: the /考核 rankings and the 典型经验 of the scope and period. /考核
+ * ranks teams by default: `teams` are the teams whose whole area is in the scope (all of them for
+ * the district, a 队长's own team for their area), `units` the units of the scope, both ranked as
+ * the chat ranks them (ties share a rank).
+ */
 export interface ScoresResponse {
   scope: string;
   period: string;
-  rows: { rank: number; unitId: string; unit: string; town: string; score: number; deducted: number; bonus: number }[];
+  /** The moment the per-day deductions are counted up to (ms). */
+  asOf: number;
+  /** The chat's words, to show as they are. */
+  words: {
+    /** "百分量化考核" */
+    title: string;
+    /** "工作队排名" */
+    teams: string;
+    /** "责任单位排名" */
+    units: string;
+    /** "得分", "扣分", "加减分": the column heads. */
+    score: string;
+    deducted: string;
+    adjusted: string;
+    /** "计分截至 12月2日（周三）；满分 100，按台账结果扣分，含组织部加减分。" */
+    asOf: string;
+  };
+  teams: ScoreLine[];
+  units: ScoreLine[];
   practices: { id: number; unit: string; title: string; at: number; by: string }[];
 }
 
