@@ -8,10 +8,11 @@ import { defineCommand, noArgs } from '../src/pipeline/command';
  */
 export default defineCommand({
   name: 'dashboard',
-  aliases: ['看板', '数据看板', '驾驶舱'],
+  // What people say for it besides the command word: "看板链接", "打开看板", and /kanban in pinyin.
+  aliases: ['看板', '数据看板', '驾驶舱', 'kanban', '看板链接', '打开看板', '登录看板'],
   roles: ['admin', 'leader', 'member'],
-  summary: '在浏览器中打开数据看板（一次性登录链接）',
-  usage: '/看板',
+  summary: '在浏览器中打开数据看板：请在单聊中发送，回复一次性登录链接',
+  usage: '/看板（请在与督办助手的单聊中发送）',
   example: '/看板',
   args: noArgs,
   async run(ctx) {

@@ -1,4 +1,5 @@
 import type { Membership } from '../domain/org';
+import { mayUse } from '../domain/visibility';
 import { normalizeText } from '../parsing/normalize';
 import { clipForReply } from '../rendering/clip';
 import type { Draft } from '../store/draft-store';
@@ -190,9 +191,11 @@ export function route(input: RouteInput, commands: CommandRegistry): Route {
   const split = splitCommand(text);
   if (split) {
     const found = findWord(commands, split.word, split.rest);
-    if (found && 'offer' in found) return offerReply(found.offer, found.rest);
-    if (found) return command(found.command, found.rest, found.near ? displayName(found.command) : `/${clipForReply(split.word, 12)}`, found.near);
-    const near = commands.suggest(split.word).map(displayName);
+    // A guess is offered only when the sender may use it: "是不是 /看板" to a 村书记 ends in a refusal.
+    const offer = found && 'offer' in found ? found.offer.filter((c) => mayUse(c.roles, sender)) : [];
+    if (found && 'offer' in found && offer.length) return offerReply(offer, found.rest);
+    if (found && !('offer' in found)) return command(found.command, found.rest, found.near ? displayName(found.command) : `/${clipForReply(split.word, 12)}`, found.near);
+    const near = commands.suggest(split.word).filter((c) => mayUse(c.roles, sender)).map(displayName);
     return {
       kind: 'reply',
       reply: `⚠️ 没有 /${prefill(clipForReply(split.word))} 这个命令。${near.length ? `你是不是想用 ${near.join(' ')}？` : ''}发送 \`/帮助\` 查看常用命令。`,

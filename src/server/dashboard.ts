@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import compress from 'koa-compress';
 import { z } from 'zod';
 import { createDashboardApi } from './dashboard-api';
 import { createDashboardPage } from './dashboard-page';
@@ -13,10 +14,16 @@ export { SESSION_COOKIE, type DashboardDeps } from './dashboard-session';
  * its person (domain/visibility), asked again on every request.
  */
 const LoginQuery = z.object({ t: z.string().max(200).optional() });
+/** Bytes below which an answer goes as it is. */
+const COMPRESS_FROM = 1024;
 
 export function createDashboardRouter(deps: DashboardDeps): Router {
   const router = new Router();
   router.use(['/dashboard', '/api'], securityHeaders);
+  // The charts module is half a megabyte and a table page of 100 rows tens of kilobytes: over a
+  // slow intranet link to a phone, the bytes are the wait. Only these paths: the WeCom callback
+  // answers in its own encoding, and small answers are not worth the CPU.
+  router.use(['/dashboard/assets', '/api'], compress({ threshold: COMPRESS_FROM }));
   const now = () => deps.clock.now().getTime();
   const secure = () => deps.publicUrl().startsWith('https:');
 
@@ -63,6 +70,11 @@ export function createDashboardRouter(deps: DashboardDeps): Router {
     page(ctx, 200, '已退出看板', ['你已退出登录。', NEW_LINK]);
   });
 
+  // The address people type and bookmark has no trailing slash (a regexp: the router's string
+  // paths take a trailing slash as optional, and /dashboard/ must not redirect to itself).
+  router.get(/^\/dashboard$/u, (ctx) => ctx.redirect('/dashboard/'));
   router.use(createDashboardPage(deps).routes(), createDashboardApi(deps).routes());
+  // Whatever else under /dashboard a person opens: a page in their words, not koa's "Not Found".
+  router.all(/^\/dashboard\/.*/u, (ctx) => page(ctx, 404, '找不到这个页面', ['看板上没有这个地址。', '请打开看板首页，或在企业微信里单聊督办助手，发送 /看板，获取登录链接。']));
   return router;
 }

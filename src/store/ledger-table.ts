@@ -41,14 +41,14 @@ export interface TablePage {
 }
 
 /** The issue fields the index keeps (a refresh reads only these). */
-const FIELDS = ['id', 'state', 'unitId', 'createdAt', 'deadline', 'category', 'description', 'fixNote'] as const;
+const FIELDS = ['id', 'state', 'unitId', 'createdAt', 'deadline', 'category', 'description', 'fixNote', 'assignee'] as const;
 const STATE_INDEX = new Map<string, number>(ISSUE_STATES.map((s, i) => [s, i]));
 const ASSIGNED = STATE_INDEX.get('assigned')!;
 /** Audit entries per XRANGE. */
 const STREAM_PAGE = 5_000;
 const NO_DEADLINE = Number.POSITIVE_INFINITY;
 
-type Row = Pick<Issue, 'id' | 'state' | 'unitId' | 'createdAt' | 'deadline' | 'category' | 'description' | 'fixNote'>;
+type Row = Pick<Issue, 'id' | 'state' | 'unitId' | 'createdAt' | 'deadline' | 'category' | 'description' | 'fixNote' | 'assignee'>;
 
 /** Strings (unit ids, 类别) as small numbers: 0 is "none". */
 class Interned {
@@ -141,10 +141,12 @@ export class LedgerTable {
   private created = new Float64Array(0);
   private deadlines = new Float64Array(0);
   private categories = new Uint16Array(0);
+  private assignees = new Int32Array(0);
   private texts: string[] = [];
   private readonly slotOf = new Map<number, number>();
   private readonly unitNames = new Interned();
   private readonly categoryNames = new Interned();
+  private readonly assigneeIds = new Interned();
   private readonly byAge = new SortedSlots((s) => this.created[s]!, (s) => this.ids[s]!);
   private readonly byDeadline = new SortedSlots((s) => this.deadlines[s]!, (s) => this.ids[s]!);
   /** The newest audit stream entry applied; undefined until built. */
@@ -222,6 +224,10 @@ export class LedgerTable {
     const end = spec.range?.end ?? Number.POSITIVE_INFINITY;
     const overdue = f.overdue;
     const q = f.q;
+    const id = f.id;
+    // The units and people the search words name, as masks over the interned columns.
+    const qUnits = this.maskOf(this.unitNames, f.qUnits);
+    const qAssignees = this.maskOf(this.assigneeIds, f.qAssignees);
     const now = spec.now;
     const sorted = spec.sort === 'deadline' ? this.byDeadline : this.byAge;
     const order = sorted.order;
@@ -233,18 +239,30 @@ export class LedgerTable {
     const desc = spec.order === 'desc';
     for (let k = 0; k < n; k++) {
       const s = order[desc ? n - 1 - k : k]!;
-      if (!unitMask[this.units[s]!]) continue;
+      if (id !== undefined && this.ids[s] !== id) continue;
+      const unit = this.units[s]!;
+      if (!unitMask[unit]) continue;
       const state = this.states[s]!;
       if (!((stateMask >> state) & 1)) continue;
       const c = this.created[s]!;
       if (c < start || c >= end) continue;
       if (category >= 0 && this.categories[s] !== category) continue;
       if (overdue !== undefined && (state === ASSIGNED && now > this.deadlines[s]!) !== overdue) continue;
-      if (q !== undefined && !this.texts[s]!.includes(q)) continue;
+      if (q !== undefined && !qUnits[unit] && !qAssignees[this.assignees[s]!] && !this.texts[s]!.includes(q)) continue;
       if (total >= from && total < to) ids.push(this.ids[s]!);
       total++;
     }
     return { total, ids };
+  }
+
+  /** 1 at the interned index of each value given (an empty mask for none). */
+  private maskOf(names: Interned, values: readonly string[] | undefined): Uint8Array {
+    const mask = new Uint8Array(names.values.length);
+    for (const v of values ?? []) {
+      const i = names.find(v);
+      if (i !== undefined) mask[i] = 1;
+    }
+    return mask;
   }
 
   /** The stream position first (so nothing committed during the scan is missed), then every issue, then what changed meanwhile. */
@@ -317,6 +335,7 @@ export class LedgerTable {
     this.created[s] = issue.createdAt;
     this.deadlines[s] = issue.deadline ?? NO_DEADLINE;
     this.categories[s] = issue.category === undefined ? 0 : this.categoryNames.of(foldText(issue.category));
+    this.assignees[s] = this.assigneeIds.of(issue.assignee);
     this.texts[s] = searchText(issue);
     if (sorted) {
       this.byAge.insert(s);
@@ -336,18 +355,20 @@ export class LedgerTable {
     this.created = grow(this.created, (n) => new Float64Array(n));
     this.deadlines = grow(this.deadlines, (n) => new Float64Array(n));
     this.categories = grow(this.categories, (n) => new Uint16Array(n));
+    this.assignees = grow(this.assignees, (n) => new Int32Array(n));
     this.cap = cap;
   }
 }
 
 /** An HMGET of FIELDS as the index's row; undefined for an issue that is not there. */
 function rowOf(values: readonly (string | null)[]): Row | undefined {
-  const [id, state, unitId, createdAt, deadline, category, description, fixNote] = values;
+  const [id, state, unitId, createdAt, deadline, category, description, fixNote, assignee] = values;
   if (id === null || id === undefined || !state || !unitId || !createdAt || description === null || description === undefined) return undefined;
   if (!STATE_INDEX.has(state)) throw new Error(`ledger table: issue #${id} has unknown state "${state}"`);
   const row: Row = { id: Number(id), state: state as IssueState, unitId, createdAt: Number(createdAt), description };
   if (deadline) row.deadline = Number(deadline);
   if (category) row.category = category;
   if (fixNote) row.fixNote = fixNote;
+  if (assignee) row.assignee = assignee;
   return row;
 }

@@ -1,11 +1,13 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { fixedClock } from '../../src/clock';
 import type { WebBuild } from '../../web/build';
 import { startTestApp, type TestApp } from '../support/app';
 import { builtWeb, removeBuiltWeb } from '../support/web-build';
 import { firstViewUrls } from '../../web/src/view';
+import { rawGet } from '../integration/dashboard-api.support';
 
 /** The built page and its assets as the server hands them out (the browser tests use them in chromium). */
 const clock = fixedClock('2026-06-15T10:00:00+08:00');
@@ -69,6 +71,40 @@ describe('the dashboard page', () => {
     expect(charts).toMatch(/echarts/iu);
     const js = await (await fetch(`${t.baseUrl}/dashboard/assets/${web.script}`)).text();
     expect(js).toContain(`import("/dashboard/assets/${web.charts}")`);
+  });
+
+  it('sends the assets compressed when the browser asks, with the security headers', async () => {
+    for (const name of [web.script, web.charts, web.style]) {
+      const file = readFileSync(path.join(web.outDir, 'assets', name));
+      const gz = await rawGet(`${t.baseUrl}/dashboard/assets/${name}`, { 'accept-encoding': 'gzip' });
+      expect([name, gz.status, gz.headers['content-encoding']]).toEqual([name, 200, 'gzip']);
+      expect(gunzipSync(gz.body).equals(file)).toBe(true);
+      expect(gz.headers).toMatchObject({ 'x-content-type-options': 'nosniff', 'cache-control': 'public, max-age=31536000, immutable' });
+      expect(gz.headers['content-security-policy']).toContain("default-src 'self'");
+      expect(gz.headers.vary).toMatch(/accept-encoding/iu);
+      // Chromium asks for br first.
+      const br = await rawGet(`${t.baseUrl}/dashboard/assets/${name}`, { 'accept-encoding': 'gzip, deflate, br' });
+      expect([name, br.headers['content-encoding']]).toEqual([name, 'br']);
+      expect(brotliDecompressSync(br.body).equals(file)).toBe(true);
+      const plain = await rawGet(`${t.baseUrl}/dashboard/assets/${name}`);
+      expect([name, plain.headers['content-encoding'], plain.body.equals(file)]).toEqual([name, undefined, true]);
+    }
+    const charts = await rawGet(`${t.baseUrl}/dashboard/assets/${web.charts}`, { 'accept-encoding': 'gzip' });
+    expect(charts.body.length).toBeLessThan(readFileSync(path.join(web.outDir, 'assets', web.charts)).length / 2);
+  });
+
+  it('sends /dashboard to /dashboard/, and answers any other address under it with a Chinese page', async () => {
+    const res = await fetch(`${t.baseUrl}/dashboard`, { redirect: 'manual' });
+    expect([res.status, res.headers.get('location')]).toEqual([302, '/dashboard/']);
+    for (const bad of ['/dashboard/nothing', '/dashboard/a/b', '/dashboard/login/x']) {
+      const r = await fetch(`${t.baseUrl}${bad}`);
+      expect([bad, r.status, r.headers.get('content-type')]).toEqual([bad, 404, 'text/html; charset=utf-8']);
+      const html = await r.text();
+      expect(html).toContain('找不到这个页面');
+      expect(html).toContain('/看板');
+      expect(html).not.toMatch(/Not Found/iu);
+      expect(r.headers.get('content-security-policy')).toContain("script-src 'self'");
+    }
   });
 
   it('answers 404 to anything else under assets, a way out of the folder included', async () => {

@@ -130,6 +130,27 @@ describe('/看板 sign-in', () => {
     }
   });
 
+  it('gives the link for /kanban and the words people use for it, in a single chat, and /帮助 看板 says where', async () => {
+    for (const text of ['/kanban', '看板链接', '打开看板', '/看板链接']) {
+      const reply = await say('u_luo', '', text);
+      expect([text, reply.split('\n')[0]]).toEqual([text, '🔐 **看板登录链接**（仅限本人使用）']);
+      expect(reply).toMatch(/\]\(http[^)\s]+\/dashboard\/login\?t=/u);
+    }
+    expect(await say('u_luo', 'CHAT_T1', '看板链接')).toBe('⚠️ 看板登录链接只在单聊中发送：请在企业微信里单聊督办助手，发送 /看板。');
+    const help = await say('u_luo', '', '/帮助 看板');
+    expect(help).toContain('单聊');
+    expect(help).toContain('/kanban');
+  });
+
+  it('does not offer /看板 for a typo to a secretary, whom it would refuse', async () => {
+    expect(demoOrg().membership('u_sec_banzhu').roles).toEqual(['secretary']);
+    const reply = await say('u_sec_banzhu', '', '/dashbord');
+    expect(reply).toContain('没有 /dashbord 这个命令');
+    expect(reply).not.toContain('看板');
+    // The team is offered it.
+    expect(await say('u_luo', '', '/dashbord')).toContain('/看板');
+  });
+
   it('is refused to a secretary', async () => {
     const secretary = demoOrg().units.find((u) => u.secretary)!.secretary!;
     const reply = await say(secretary, '', '/看板');

@@ -229,6 +229,28 @@ describe('GET /api/scores', () => {
     expect(res.body.practices).toEqual([expect.objectContaining({ unit: '斑竹村', by: '唐建平', title: '“213工作法”：两周一次院坝会' })]);
   });
 
+  it('ranks the teams for 组织部’s 全区 as /考核 does, with a team’s 加分 on its row and 加减分 apart from 扣分', async () => {
+    expect(await say(t, 'u_admin', 'CHAT_ADMIN', '/加分 队 第三工作队 2 走访台账规范')).toContain('编号');
+    expect(await say(t, 'u_admin', 'CHAT_ADMIN', '/扣分 单位 斑竹村 1 会议记录不全')).toContain('编号');
+    const res = await as('u_admin').json<ScoresResponse>(`/api/scores?${qs({ scope: '全区' })}`);
+    expect(res.status).toBe(200);
+    const chat = await say(t, 'u_admin', 'CHAT_ADMIN', '/考核 全区');
+    expect(chat).toContain(res.body.words.asOf);
+    expect(res.body.words).toMatchObject({ title: '百分量化考核', teams: '工作队排名', units: '责任单位排名', adjusted: '加减分' });
+    expect(res.body.asOf).toBe(now);
+    const ranked = chat.split('\n').filter((l) => /^\d+\. /u.test(l));
+    expect(ranked.length).toBe(org.teams.length);
+    expect(res.body.teams.map((r) => `${r.rank}. ${r.name} ${r.scoreText}`)).toEqual(ranked);
+    const third = res.body.teams.find((r) => r.name === '第三工作队')!;
+    expect(third.adjusted).toBe(2);
+    expect(third.score).toBe(Math.round((100 - third.deducted + 2) * 100) / 100);
+    const banzhu = res.body.units.find((r) => r.name === '斑竹村')!;
+    expect(banzhu).toMatchObject({ town: '福禄镇', adjusted: -1 });
+    // A unit’s score stops at 0 (the generated ledger takes 斑竹村 below it).
+    expect(banzhu.score).toBe(Math.max(0, Math.round((100 - banzhu.deducted - 1) * 100) / 100));
+    expect(res.body.units.length).toBe(org.units.length);
+  });
+
   it('is refused to a member (as /考核 is) and outside a leader’s teams', async () => {
     expect((await as('u_t1_m2').json('/api/scores')).status).toBe(403);
     expect((await as('u_luo').json(`/api/scores?${qs({ scope: '七塘镇' })}`)).status).toBe(403);

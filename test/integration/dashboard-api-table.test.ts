@@ -10,7 +10,8 @@ import { LedgerTable, type TableSpec } from '../../src/store/ledger-table';
 import { visibleUnits } from '../../src/domain/visibility';
 import { demoOrg, startTestApp, type TestApp } from '../support/app';
 import { generateLedger } from '../support/generate-ledger';
-import { qs, say, signIn, type ApiClient } from './dashboard-api.support';
+import { gunzipSync } from 'node:zlib';
+import { qs, rawGet, say, signIn, type ApiClient } from './dashboard-api.support';
 
 /**
  * GET /api/me and GET /api/issues on a real Redis: the 台账 table's filters, search, sort and
@@ -145,12 +146,71 @@ describe('GET /api/issues', () => {
     expect((await table(luo, { overdue: '1', period: '本季度' })).total).toBeGreaterThan(0);
   });
 
+  it('searches an issue number, a unit or town, a person’s name, as well as the text', async () => {
+    const all = await everyIssue();
+    const mine = all.find((i) => t1Units.includes(i.unitId))!;
+    const other = all.find((i) => !t1Units.includes(i.unitId))!;
+    for (const q of [`#${mine.id}`, String(mine.id), `＃${mine.id}`]) expect([q, (await table(luo, { q })).rows.map((r) => r.id)]).toEqual([q, [mine.id]]);
+    // Another area's issue is not found by its number.
+    expect((await table(luo, { q: `#${other.id}` })).total).toBe(0);
+    expect((await table(admin, { q: `#${other.id}` })).rows.map((r) => r.id)).toEqual([other.id]);
+
+    const ids = (pred: (i: Issue) => boolean) => all.filter(pred).map((i) => i.id).sort((a, b) => b - a);
+    const found = async (c: ApiClient, q: string) => (await table(c, { q, size: 100, sort: 'age', order: 'desc' })).rows.map((r) => r.id).sort((a, b) => b - a);
+    const banzhu = ids((i) => i.unitId === 'banzhu' || i.description.includes('斑竹村'));
+    expect(banzhu.length).toBeGreaterThan(3);
+    expect(await found(admin, '斑竹村')).toEqual(banzhu.slice(0, 100));
+    expect(await found(admin, '福禄镇斑竹')).toEqual(banzhu.slice(0, 100));
+    const chen = ids((i) => i.assignee === 'u_sec_banzhu');
+    expect(chen.length).toBeGreaterThan(3);
+    expect(await found(admin, '陈晓燕')).toEqual(chen.slice(0, 100));
+    expect(await found(luo, '陈书记')).toEqual(chen.slice(0, 100));
+    // A town's name finds its units' issues, within what the person sees.
+    const qitang = (await table(admin, { q: '七塘镇', size: 5 })).total;
+    expect(qitang).toBe(all.filter((i) => org.unit(i.unitId)!.town === '七塘镇').length);
+    expect((await table(luo, { q: '七塘镇' })).total).toBe(0);
+  });
+
   it('gives a row the fields the page shows, user text verbatim', async () => {
     const { rows } = await table(admin, { q: '未更新' });
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ description: XSS, unit: '斑竹村', town: '福禄镇', teams: ['第一工作队'], category: '环境治理', state: 'assigned', stateLabel: '整改中', warning: 'green', assignee: '陈晓燕' });
     const raw = await (await admin.get(`/api/issues?${qs({ q: '未更新' })}`)).text();
     expect(raw).toContain(JSON.stringify(XSS).slice(1, -1));
+  });
+
+  it('says a row is overdue from the minute its deadline passes, and whether its deadline has a time', async () => {
+    clock.set('2026-06-15T08:00:00+08:00');
+    const reply = await say(t, 'u_t1_m2', 'CHAT_T1', '/上报 龙井村 宣传栏破损 期限:6月15日09:30');
+    clock.set(NOW);
+    const id = Number(/#(\d+)/u.exec(reply)![1]);
+    const [row] = (await table(luo, { q: `#${id}` })).rows;
+    expect(row).toMatchObject({ id, state: 'assigned', warning: 'red', overdue: true, overdueDays: 0, deadlineHasTime: true, deadline: Date.parse('2026-06-15T09:30:00+08:00') });
+    // The 逾期 filter lists it, as the 逾期 figure counts it.
+    expect((await table(luo, { overdue: '1', size: 100 })).rows.map((r) => r.id)).toContain(id);
+    const { rows } = await table(admin, { q: '未更新' });
+    expect(rows[0]).toMatchObject({ deadlineHasTime: false });
+    expect(rows[0]!.overdue).toBeUndefined();
+  });
+
+  it('sends a large answer gzip-encoded when the browser asks, with the security headers, and a small one as it is', async () => {
+    const path = `/api/issues?${qs({ size: 100 })}`;
+    const plain = await (await admin.get(path)).text();
+    expect(plain.length).toBeGreaterThan(10_000);
+    const res = await rawGet(`${t.baseUrl}${path}`, { cookie: admin.cookie, 'accept-encoding': 'gzip' });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-encoding']).toBe('gzip');
+    expect(res.headers.vary).toMatch(/accept-encoding/iu);
+    expect(res.body.length).toBeLessThan(plain.length / 3);
+    expect(gunzipSync(res.body).toString('utf8')).toBe(plain);
+    expect(res.headers).toMatchObject({ 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' });
+    expect(res.headers['content-security-policy']).toContain("script-src 'self'");
+    // Not asked: as it is.
+    const asIs = await rawGet(`${t.baseUrl}${path}`, { cookie: admin.cookie });
+    expect([asIs.headers['content-encoding'], asIs.body.toString('utf8')]).toEqual([undefined, plain]);
+    // Under 1 KB (an empty page): not worth it.
+    const small = await rawGet(`${t.baseUrl}/api/issues?${qs({ q: '没有这样的问题' })}`, { cookie: admin.cookie, 'accept-encoding': 'gzip' });
+    expect([small.status, small.headers['content-encoding']]).toEqual([200, undefined]);
   });
 
   it('sees a report made in the chat at once, and its fix', async () => {

@@ -1,3 +1,4 @@
+import { get as httpGet, type IncomingHttpHeaders } from 'node:http';
 import { BOT_NAME, type TestApp } from '../support/app';
 
 /**
@@ -43,3 +44,19 @@ export function client(t: TestApp, cookie: string): ApiClient {
 
 export const qs = (q: Record<string, string | number | undefined>) =>
   new URLSearchParams(Object.entries(q).filter((e): e is [string, string | number] => e[1] !== undefined).map(([k, v]): [string, string] => [k, String(v)])).toString();
+
+/**
+ * A GET as it comes off the wire (fetch would undo the Content-Encoding): status, headers and
+ * the body's bytes still encoded, for the compression tests.
+ */
+export function rawGet(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = httpGet(url, { headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+  });
+}

@@ -62,7 +62,7 @@ export function readTableView(v: Viewer, q: Narrowing): TableView & { named: boo
     const u = org.unit(w);
     return u ? { units: [u], label: `${u.town}${u.name}` } : undefined;
   });
-  return { scope, period, named, units, label, filter: rowFilter(v.org.checklist, q) };
+  return { scope, period, named, units, label, filter: rowFilter(v.org, q) };
 }
 
 export async function tableResponse(v: Viewer, q: TableQuery, table: LedgerTable, ledger: LedgerStore): Promise<TableResponse> {
