@@ -130,6 +130,13 @@ describe('/看板 sign-in', () => {
     }
   });
 
+  it('is refused to a secretary', async () => {
+    const secretary = demoOrg().units.find((u) => u.secretary)!.secretary!;
+    const reply = await say(secretary, '', '/看板');
+    expect(reply).toContain('无权限');
+    expect(await t.redis.keys(`${t.prefix}signin:*`)).toEqual([]);
+  });
+
   it('gives the link for /kanban and the words people use for it, in a single chat, and /帮助 看板 says where', async () => {
     for (const text of ['/kanban', '看板链接', '打开看板', '/看板链接']) {
       const reply = await say('u_luo', '', text);
@@ -149,13 +156,6 @@ describe('/看板 sign-in', () => {
     expect(reply).not.toContain('看板');
     // The team is offered it.
     expect(await say('u_luo', '', '/dashbord')).toContain('/看板');
-  });
-
-  it('is refused to a secretary', async () => {
-    const secretary = demoOrg().units.find((u) => u.secretary)!.secretary!;
-    const reply = await say(secretary, '', '/看板');
-    expect(reply).toContain('无权限');
-    expect(await t.redis.keys(`${t.prefix}signin:*`)).toEqual([]);
   });
 
   it('sets the security headers on the pages and the API', async () => {

@@ -150,8 +150,10 @@ describe('route: never a wrong action', () => {
     // Close command words that are not the same sound are offered, never run, for writes.
     ['/未整改 #3 配件未到', 'reply:unknown_command', SECRETARY],
     ['/返回 #3', 'reply:offered_command', SECRETARY],
-    // 通告 is one sound off both 通过 (/销号) and 通报: both are offered.
-    ['/通告 #3', 'reply:ambiguous_command', MEMBER],
+    // 通告 is one sound off both 通过 (/销号) and 通报: both are offered to 组织部; a member may
+    // not use /通报, so is offered /销号 alone.
+    ['/通告 #3', 'reply:ambiguous_command', org.membership('u_admin')],
+    ['/通告 #3', 'reply:offered_command', MEMBER],
     ['/clone #3', 'reply:offered_command', MEMBER],
     ['/真改 #3 已修好', 'reply:offered_command', SECRETARY],
     // A count after the command is not the issue.
