@@ -146,6 +146,8 @@ async function boot(): Promise<void> {
     const figures = loadFigures(turn, asked?.figures ?? getJson<FiguresResponse>('/api/figures', params));
     const table = loadTable(asked?.table);
     const drawn = loadCharts(turn, asked?.charts ?? getJson<ChartsResponse>('/api/charts', params));
+    // Read below, after the figures: a refusal meanwhile is not "unhandled".
+    drawn.catch(() => undefined);
     try {
       await Promise.all([figures, table]);
       const shown = performance.now();
