@@ -1,6 +1,7 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
+import { firstViewUrls } from './src/view';
 
 /**
  * Builds the dashboard page (web/src) into `outDir`: index.html and assets/ with content-hashed
@@ -42,8 +43,9 @@ export async function buildWeb(outDir: string, opts: { minify?: boolean; sourcem
     return path.basename(hit);
   };
   // Two scripts: ECharts (the bulk) as an ES module, and the page as a classic script that runs
-  // from <head> at once, asks the API for the first view, and imports the charts module while
-  // the answers are on the way (web/src/main.ts): a module would wait for the whole document.
+  // from <head> at once and takes the first view's answers (preloaded, below); it runs the
+  // charts module once the figures and the 台账 are drawn (web/src/main.ts): a module would
+  // wait for the whole document, and ECharts' start-up would hold the figures back.
   const [charts, style] = await Promise.all([
     build({ ...common, entryPoints: { charts: path.join(WEB, 'src', 'charts.ts') }, format: 'esm' }),
     build({ ...common, entryPoints: { style: path.join(WEB, 'src', 'dashboard.css') } }),
@@ -58,7 +60,13 @@ export async function buildWeb(outDir: string, opts: { minify?: boolean; sourcem
   });
   const built = { outDir, script: named(page, '.js'), style: named(style, '.css'), charts: chartsFile };
   const template = await readFile(path.join(WEB, 'index.html'), 'utf8');
+  // The first view's questions and ECharts, asked by the browser as it reads <head>: the page's
+  // script would ask them only once it has arrived and run. (`crossorigin`: fetch() asks in
+  // cors mode, and a preload is used only by a request of the same mode.)
+  const apiPreloads = Object.values(firstViewUrls()).map((url) => `<link rel="preload" as="fetch" crossorigin href="${url.replaceAll('&', '&amp;')}">`);
   const html = template
+    .replace('__PRELOAD_API__', apiPreloads.join('\n'))
+    .replace('__PRELOAD_CHARTS__', `<link rel="modulepreload" href="/dashboard/assets/${built.charts}">`)
     .replace('__STYLE__', `/dashboard/assets/${built.style}`)
     .replace('__SCRIPT__', `/dashboard/assets/${built.script}`);
   if (html.includes('__')) throw new Error('index.html has a placeholder the build does not fill');

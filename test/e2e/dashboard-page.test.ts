@@ -6,6 +6,7 @@ import { fixedClock } from '../../src/clock';
 import type { WebBuild } from '../../web/build';
 import { startTestApp, type TestApp } from '../support/app';
 import { builtWeb, removeBuiltWeb } from '../support/web-build';
+import { firstViewUrls } from '../../web/src/view';
 import { rawGet } from '../integration/dashboard-api.support';
 
 /** The built page and its assets as the server hands them out (the browser tests use them in chromium). */
@@ -39,6 +40,16 @@ describe('the dashboard page', () => {
     expect(html).toBe(readFileSync(path.join(web.outDir, 'index.html'), 'utf8'));
     expect(html).toContain(`<script src="/dashboard/assets/${web.script}"></script>`);
     expect(html).toContain(`<link rel="stylesheet" href="/dashboard/assets/${web.style}">`);
+    // The first view's answers and ECharts asked while <head> is read, before the page's script
+    // runs: the same URLs as the page's own requests (a preload is used only by an equal one).
+    const preloads = [...html.matchAll(/<link rel="preload" as="fetch" crossorigin href="([^"]+)">/gu)].map((m) => m[1]!.replaceAll('&amp;', '&'));
+    expect(preloads).toEqual(Object.values(firstViewUrls()));
+    expect(preloads).toContain('/api/issues?sort=age&order=desc&page=1&size=20');
+    expect(html).toContain(`<link rel="modulepreload" href="/dashboard/assets/${web.charts}">`);
+    for (const url of preloads) {
+      const res = await fetch(`${t.baseUrl}${url}`, { headers: { cookie: await cookieFor(t, 'u_luo') } });
+      expect([url, res.status]).toEqual([url, 200]);
+    }
     // No inline script or style for the CSP to refuse.
     expect(html).not.toMatch(/<script(?![^>]*\ssrc=)|<style|\sstyle=|\son[a-z]+=/u);
   });

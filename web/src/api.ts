@@ -1,4 +1,5 @@
 import type { ApiError } from '../../src/server/dashboard-contract';
+import { search } from './view';
 
 /** A refused or failed API call, with the Chinese message the page shows. */
 export class ApiFailure extends Error {
@@ -33,14 +34,6 @@ async function readFile(res: Response): Promise<Response | undefined> {
   if (res.ok) return res;
   const why: Record<number, string> = { 403: '下载链接无效，请重新导出', 404: '文件不存在，请重新导出', 410: '下载链接已过期，请重新导出', 500: '文件生成失败，请稍后重新导出' };
   throw new ApiFailure(res.status, why[res.status] ?? `下载失败（${res.status}），请稍后重新导出`);
-}
-
-/** Query values left empty are not sent: the server's default applies. */
-export function search(params: Record<string, string | number | undefined>): string {
-  const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') q.set(k, String(v));
-  const s = q.toString();
-  return s ? `?${s}` : '';
 }
 
 /**

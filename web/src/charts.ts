@@ -25,8 +25,6 @@ const aria = (exclude: number[] = []): AriaComponentOption => ({ enabled: true, 
 // Small legend keys: four states fit one line of a quarter-screen box.
 const legend = (at: LegendComponentOption): LegendComponentOption => ({ itemWidth: 12, itemHeight: 8, itemGap: 8, textStyle: { fontSize: 12 }, ...at });
 
-const GROUP_NAMES = { team: '工作队', town: '镇街', unit: '单位' } as const;
-
 /** The four charts of the view; one ECharts instance per box, kept and redrawn on every change. */
 export class Charts {
   private readonly charts: ECharts[];
@@ -48,16 +46,15 @@ export class Charts {
     for (const el of els) ro.observe(el);
   }
 
-  groupName(by: ChartsResponse['groups']['by']): string {
-    return GROUP_NAMES[by];
-  }
-
   /** Draws all four; resolves once each has finished drawing. */
   draw(data: ChartsResponse): Promise<void> {
     const options: Option[] = [groups(data), trend(data), warning(data), topOverdue(data)];
     const empty = [!data.groups.rows.length, !data.trend.length, !(data.warning.red + data.warning.yellow + data.warning.green), !data.topOverdue.length];
     const boxes = [this.boxes.groups, this.boxes.trend, this.boxes.warning, this.boxes.overdue];
-    boxes.forEach((el, i) => el.parentElement?.classList.toggle('is-empty', empty[i]!));
+    boxes.forEach((el, i) => {
+      el.parentElement?.classList.remove('is-loading');
+      el.parentElement?.classList.toggle('is-empty', empty[i]!);
+    });
     const drawn = this.charts.map((chart, i) => {
       // Once per draw: a handler left on would pile up, one more on every redraw.
       const done = new Promise<void>((resolve) => {

@@ -15,6 +15,17 @@ export function minute(ms: number): string {
   return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
 }
 
+/** An issue's deadline as the chat writes it: the date, and its time unless it is the end of the day. */
+export function deadline(r: { deadline?: number; deadlineHasTime?: boolean }): string {
+  if (r.deadline === undefined) return '—';
+  return r.deadlineHasTime ? minute(r.deadline) : day(r.deadline);
+}
+
+/** A row's 逾期 cell: calendar days past the deadline, "今天逾期" when it passed earlier today. */
+export function overdueText(days: number): string {
+  return days > 0 ? `${days} 天` : '今天逾期';
+}
+
 /** A rate as /status writes it: one decimal and %, or — when there is nothing to divide. */
 export function pct(v: number | undefined): string {
   return v === undefined ? '—' : `${v.toFixed(1)}%`;

@@ -1,6 +1,6 @@
 import type { IssueResponse } from '../../src/server/dashboard-contract';
 import { byId, fill, h } from './dom';
-import { day, minute } from './format';
+import { deadline, minute } from './format';
 
 /** The issue dialog: the row's fields, its photos and its whole history, all as text. */
 export class IssueDialog {
@@ -27,7 +27,7 @@ export class IssueDialog {
 
   show(d: IssueResponse): void {
     const r = d.row;
-    byId('issue-title').textContent = `${r.ref} ${r.stateLabel}`;
+    fill(byId('issue-title'), `${r.ref} ${r.stateLabel}`, r.overdue ? h('span', { class: 'late issue-late' }, lateText(r.overdueDays ?? 0)) : null);
     byId('issue-desc').textContent = r.description;
     const fields: [string, string | undefined][] = [
       ['单位', `${r.town} ${r.unit}`],
@@ -36,8 +36,8 @@ export class IssueDialog {
       ['上报人', d.reporter],
       ['来源', d.source],
       ['上报时间', minute(r.createdAt)],
-      ['整改期限', r.deadline === undefined ? undefined : day(r.deadline)],
-      ['逾期', r.overdueDays ? `${r.overdueDays} 天` : undefined],
+      ['整改期限', r.deadline === undefined ? undefined : deadline(r)],
+      ['逾期', r.overdue ? lateText(r.overdueDays ?? 0) : undefined],
       ['责任人', r.assignee],
       ['布置任务', r.task],
       ['整改说明', d.fixNote],
@@ -68,6 +68,11 @@ export class IssueDialog {
       ),
     );
   }
+}
+
+/** As /查看 says it: "已逾期 2 天"; a deadline passed earlier today is overdue too. */
+function lateText(days: number): string {
+  return days > 0 ? `已逾期 ${days} 天` : '已逾期（今天到期）';
 }
 
 const KINDS: Record<string, string> = { image: '照片', photo: '照片', file: '附件', video: '视频' };

@@ -9,3 +9,6 @@ const FULL_WIDTH: Record<string, string> = { '{': '｛', '}': '｝', '|': '｜' 
 export function chartLabel(name: string): string {
   return name.replace(/[{}|]/gu, (c) => FULL_WIDTH[c]!);
 }
+
+/** What the stacked bars are per, as the chart's caption names it. */
+export const GROUP_NAMES = { team: '工作队', town: '镇街', unit: '单位' } as const;

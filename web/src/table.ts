@@ -1,20 +1,22 @@
 import type { MeResponse, TableResponse, TableRow } from '../../src/server/dashboard-contract';
 import { byId, fill, h, options } from './dom';
-import { day } from './format';
+import { deadline, overdueText } from './format';
 import type { Filters } from './view';
 
-const COLUMNS: { label: string; cell: (r: TableRow) => Node | string }[] = [
+/** The columns; `key` names each cell (class c-key), which the phone's card layout places. */
+const COLUMNS: { key: string; label: string; cell: (r: TableRow) => Node | string }[] = [
   // A 布置 task's issue is marked: the department's work given, not a problem found (the note
   // under the table says why the total is more than 发现).
-  { label: '编号', cell: (r) => ref(r) },
-  { label: '问题', cell: (r) => h('span', { class: 'desc' }, r.description) },
-  { label: '单位', cell: (r) => r.unit },
-  { label: '镇街', cell: (r) => r.town },
-  { label: '类别', cell: (r) => r.category ?? '—' },
-  { label: '状态', cell: (r) => h('span', { class: `state state-${r.state}` }, r.stateLabel) },
-  { label: '期限', cell: (r) => day(r.deadline) },
-  { label: '逾期', cell: (r) => (r.overdueDays ? h('span', { class: 'late' }, `${r.overdueDays} 天`) : '—') },
-  { label: '责任人', cell: (r) => r.assignee ?? '—' },
+  { key: 'ref', label: '编号', cell: (r) => ref(r) },
+  { key: 'desc', label: '问题', cell: (r) => h('span', { class: 'desc' }, r.description) },
+  { key: 'unit', label: '单位', cell: (r) => r.unit },
+  { key: 'town', label: '镇街', cell: (r) => r.town },
+  { key: 'category', label: '类别', cell: (r) => r.category ?? '—' },
+  { key: 'state', label: '状态', cell: (r) => h('span', { class: `state state-${r.state}` }, r.stateLabel) },
+  { key: 'deadline', label: '期限', cell: (r) => deadline(r) },
+  // Overdue since this morning is overdue (the 逾期 figure counts it): "今天逾期", never "—".
+  { key: 'late', label: '逾期', cell: (r) => (r.overdue ? h('span', { class: `late${r.overdueDays ? '' : ' late-today'}` }, overdueText(r.overdueDays ?? 0)) : '—') },
+  { key: 'assignee', label: '责任人', cell: (r) => r.assignee ?? '—' },
 ];
 
 function ref(r: TableRow): Node {
@@ -32,6 +34,7 @@ export class Ledger {
   private readonly prev = byId<HTMLButtonElement>('prev');
   private readonly next = byId<HTMLButtonElement>('next');
   private readonly info = byId('page-info');
+  private readonly toggle = byId<HTMLButtonElement>('filters-toggle');
   private units: MeResponse['choices']['units'] = [];
 
   constructor(
@@ -55,6 +58,12 @@ export class Ledger {
       e.preventDefault();
       window.clearTimeout(typing);
       this.read();
+    });
+    // A phone shows the search alone until asked: eight filters are a screen of their own.
+    this.toggle.addEventListener('click', () => {
+      const open = this.form.classList.toggle('folded') === false;
+      this.toggle.setAttribute('aria-expanded', String(open));
+      this.name();
     });
     this.prev.addEventListener('click', () => this.turn(-1));
     this.next.addEventListener('click', () => this.turn(1));
@@ -99,7 +108,16 @@ export class Ledger {
       order,
       page: 1,
     });
+    this.name();
     this.onChange();
+  }
+
+  /** The fold's button says how many filters apply, so a folded form hides none of them. */
+  private name(): void {
+    const f = this.filters;
+    const set = [f.state, f.town, f.unit, f.team, f.overdue, f.category].filter((v) => v).length;
+    const open = !this.form.classList.contains('folded');
+    this.toggle.textContent = open ? '收起筛选' : set ? `筛选和排序（${set}）` : '筛选和排序';
   }
 
   private turn(by: number): void {
@@ -125,7 +143,10 @@ export class Ledger {
           h(
             'tr',
             { attrs: { 'data-id': String(r.id), tabindex: '0', title: `查看 ${r.ref}` } },
-            ...COLUMNS.map((c) => h('td', { attrs: { 'data-label': c.label } }, c.cell(r))),
+            ...COLUMNS.map((c) => {
+              const content = c.cell(r);
+              return h('td', { class: `c-${c.key}${content === '—' ? ' c-none' : ''}`, attrs: { 'data-label': c.label } }, content);
+            }),
           ),
         ),
       );

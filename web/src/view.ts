@@ -27,6 +27,32 @@ export function emptyFilters(): Filters {
 
 type Params = Record<string, string | number | undefined>;
 
+/** Query values left empty are not sent: the server's default applies. */
+export function search(params: Params): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+/** The view a page opens on: the person's own area, 累计, no filter. */
+export const firstView = (): View => ({ scope: '', period: '', from: '', to: '' });
+
+/**
+ * What the first view asks, as URLs. The build names them in index.html as preloads (web/build.ts),
+ * so the browser asks them while the page's script is still on its way; the page's own requests
+ * are the same URLs and take the preloaded answers.
+ */
+export function firstViewUrls(): { me: string; figures: string; charts: string; table: string } {
+  const v = firstView();
+  return {
+    me: '/api/me',
+    figures: `/api/figures${search(viewParams(v))}`,
+    charts: `/api/charts${search(viewParams(v))}`,
+    table: `/api/issues${search(tableParams(v, emptyFilters()))}`,
+  };
+}
+
 /** The ViewQuery of the view: a custom range sends its months, else the period word. */
 export function viewParams(v: View): Params {
   if (v.period === 'custom') return { scope: v.scope, from: v.from, to: v.to };
