@@ -15,6 +15,11 @@ import { SessionStore } from '../../src/store/sessions';
 import { BOT_NAME, demoOrg, TEST_AES_KEY, TEST_TOKEN } from '../support/app';
 import { generateLedger } from '../support/generate-ledger';
 import { NOW, stats, type LatencyRow } from './status';
+import { benchPage } from './dashboard-page';
+import { buildWeb } from '../../web/build';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 /**
  * The dashboard section of `npm run bench`: the JSON API over HTTP against the real app on a
@@ -26,6 +31,8 @@ export const FIGURES_TARGET_MS = 100;
 export const TABLE_TARGET_MS = 200;
 export const SEARCH_TARGET_MS = 1_000;
 const PREFIX = 'duban:';
+/** Page visits in chromium (each a new context, then a reload). */
+const PAGE_RUNS = 20;
 
 export interface DashboardBenchOptions {
   redisUrl: string;
@@ -78,7 +85,10 @@ export async function benchDashboard(o: DashboardBenchOptions): Promise<Dashboar
 
     // --- the app, end to end -----------------------------------------------------------------
     const clock = fixedClock(NOW);
+    const webDir = mkdtempSync(path.join(os.tmpdir(), 'duban-bench-web-'));
+    await buildWeb(webDir, { sourcemap: false });
     const app = createApp({
+      webDir,
       env: loadEnv({ NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', REDIS_KEY_PREFIX: PREFIX, WECOM_TOKEN: TEST_TOKEN, WECOM_ENCODING_AES_KEY: TEST_AES_KEY, WECOM_BOT_NAMES: BOT_NAME, RUN_WORKERS: 'false' }),
       org,
       redisUrl: o.redisUrl,
@@ -133,9 +143,13 @@ export async function benchDashboard(o: DashboardBenchOptions): Promise<Dashboar
         }
         rows.push({ label: s.label, stats: stats(samples), target: s.target });
       }
+      o.print(`the page in chromium (1366×768), ${PAGE_RUNS} visits after a first one …`);
+      const pageSession = (await sessions.createSession(org.team('t1')!.leader, now)).id;
+      rows.push(...(await benchPage({ base, sessionId: pageSession, runs: PAGE_RUNS + 1 })));
       return { rows, build: { issues: built.issues, ms: built.ms, heapBytes, firstPageMs } };
     } finally {
       await app.stop();
+      rmSync(webDir, { recursive: true, force: true });
     }
   } finally {
     await redis.quit().catch(() => redis.disconnect());

@@ -7,6 +7,7 @@ import { createLogger } from '../../src/log/logger';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../src/store/embedded-redis';
 import { describeRedis } from '../../src/store/redis';
 import { benchDashboard, FIGURES_TARGET_MS, SEARCH_TARGET_MS, TABLE_TARGET_MS } from './dashboard';
+import { PAGE_TARGET_MS } from './dashboard-page';
 import { benchExport, exportLine } from './export';
 import { benchReminders, MEMORY_TARGET_BYTES, SEED_TARGET_MS } from './reminders';
 import { benchScore, SCORE_TARGET_MS } from './score';
@@ -147,7 +148,7 @@ async function main(): Promise<number> {
       const generate = !redis;
       redis ??= await startEmbeddedRedis({ dir: path.join(dir, 'dashboard'), logger: createLogger('silent'), tcp: true, persistence: false });
       print();
-      print(`## dashboard API — goals on a ${issues.toLocaleString('en-US')}-issue ledger: figures p99 < ${FIGURES_TARGET_MS} ms, a table page p99 < ${TABLE_TARGET_MS} ms, a text search < ${SEARCH_TARGET_MS} ms`);
+      print(`## dashboard — goals on a ${issues.toLocaleString("en-US")}-issue ledger: figures p99 < ${FIGURES_TARGET_MS} ms, a table page p99 < ${TABLE_TARGET_MS} ms, a text search < ${SEARCH_TARGET_MS} ms, the page loaded in chromium < ${PAGE_TARGET_MS} ms`);
       const result = await benchDashboard({ redisUrl: redis.url, issues, generate, requests, warmup, print });
       print();
       print(table(result.rows).join('\n'));

@@ -155,7 +155,7 @@ async function tableSettles(page: Page, query: Record<string, string>): Promise<
 }
 
 describe('the dashboard in chromium', () => {
-  it('signs in through the /看板 link and shows the figures of /status, drawn within a second', async () => {
+  it('signs in through the /看板 link and shows the figures of /status', async () => {
     const page = await signIn('u_luo');
     await expect(page.locator('#who-name').textContent()).resolves.toBe('罗志刚');
     await expect(page.locator('#who-scope').textContent()).resolves.toBe('范围：第一工作队');
@@ -169,24 +169,8 @@ describe('the dashboard in chromium', () => {
     expect(canvases).toHaveLength(4);
     for (const w of canvases) expect(w).toBeGreaterThan(200);
     expect(await page.locator('.chart-box.is-loading').count()).toBe(0);
-    // Navigation start (the sign-in link, its redirect included) to the figures and the 台账
-    // shown, and to the first complete view (the four charts drawn too). Cold: a new profile,
-    // nothing cached or compiled. The issue's budget is a second on loopback.
-    const marks = () =>
-      page.evaluate<[number, number]>("['dashboard-figures', 'dashboard-ready'].map((m) => performance.getEntriesByName(m)[0].startTime)");
-    const [coldFigures, coldReady] = await marks();
-    await page.reload();
-    await ready(page);
-    const [warmFigures, warmReady] = await marks();
-    console.log(
-      `dashboard load, navigation → figures shown: ${Math.round(coldFigures)} ms cold, ${Math.round(warmFigures)} ms on reload; ` +
-        `→ charts drawn: ${Math.round(coldReady)} ms cold, ${Math.round(warmReady)} ms on reload`,
-    );
-    // The charts follow: ECharts' start-up and four first drawings on a cold renderer.
-    expect(coldFigures).toBeLessThan(1000);
-    expect(warmFigures).toBeLessThan(700);
-    expect(coldReady).toBeLessThan(2000);
-    expect(warmReady).toBeLessThan(1000);
+    // How fast is measured by `npm run bench` (BENCH_ONLY=dashboard: the page on the 100 000-issue
+    // ledger), never asserted here: a shared CI machine's load is not the page's speed.
     await screenshot(page, 'dashboard-desktop');
     expect(await pageViolations(page)).toEqual([]);
     await page.close();
