@@ -31,28 +31,13 @@ node_modules/.package-lock.json: package-lock.json
 redis-server:
 	@if command -v redis-server >/dev/null 2>&1; then exit 0; fi; \
 	if [ -n "$$REDIS_URL" ] && [ "$(MAKECMDGOALS)" = "run" ]; then exit 0; fi; \
-	if ! command -v apt-get >/dev/null 2>&1; then \
-	  echo "duban: redis-server is missing and apt-get is not available; install Redis 7 yourself or set REDIS_URL" >&2; exit 1; fi; \
-	SUDO=""; if [ "$$(id -u)" != 0 ]; then \
-	  if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo -n"; else \
-	    echo "duban: redis-server is missing; run as root: apt-get install -y redis-server (or set REDIS_URL)" >&2; exit 1; fi; fi; \
-	echo "duban: installing redis-server from Debian…"; \
-	$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-	$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null && \
+	bash .make/apt-install redis-server "install Redis 7 yourself or set REDIS_URL" redis-server && \
 	command -v redis-server >/dev/null
 
 # The browser tests drive Debian's chromium (never a downloaded browser) and need Chinese glyphs.
-BROWSER_PACKAGES := chromium fonts-wqy-microhei
 browser:
 	@if [ -x /usr/bin/chromium ] && [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]; then exit 0; fi; \
-	if ! command -v apt-get >/dev/null 2>&1; then \
-	  echo "duban: the browser tests need /usr/bin/chromium and fonts-wqy-microhei, and apt-get is not available; install them yourself" >&2; exit 1; fi; \
-	SUDO=""; if [ "$$(id -u)" != 0 ]; then \
-	  if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo -n"; else \
-	    echo "duban: chromium or fonts-wqy-microhei is missing; run as root: apt-get install -y $(BROWSER_PACKAGES)" >&2; exit 1; fi; fi; \
-	echo "duban: installing $(BROWSER_PACKAGES) from Debian…"; \
-	$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-	$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(BROWSER_PACKAGES) >/dev/null && \
+	bash .make/apt-install "chromium or fonts-wqy-microhei" "install them yourself" chromium fonts-wqy-microhei && \
 	[ -x /usr/bin/chromium ] && [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]
 
 # What the build reads. Make compares times, which costs milliseconds; tsc then recompiles only

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Figures } from '../domain/stats';
 import { ISSUE_STATES } from '../domain/issue';
 import { STATE_GROUPS, type StateKey } from '../domain/issue-filter';
 
@@ -62,18 +63,8 @@ export interface MeResponse {
   canExport: boolean;
 }
 
-/** Figures of a scope and period (the /status read model; stats.Figures). */
-export interface FiguresBody {
-  found: number;
-  reported: number;
-  assigned: number;
-  submitted: number;
-  rectified: number;
-  overdue: number;
-  rate?: number;
-  onTimeRate?: number;
-  avgDaysToClose?: number;
-}
+/** Figures of a scope and period: the /status read model's own type, sent as it is. */
+export type FiguresBody = Figures;
 
 /** GET /api/figures?ViewQuery */
 export interface FiguresResponse {

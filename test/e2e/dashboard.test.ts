@@ -9,6 +9,7 @@ import { SIGN_IN_TTL_MS } from '../../src/store/sessions';
 import { BOT_NAME, demoOrg, startTestApp, type TestApp } from '../support/app';
 import { generateLedger } from '../support/generate-ledger';
 import { builtWeb, removeBuiltWeb } from '../support/web-build';
+import { statusFigures, pct } from '../support/status-figures';
 
 /** The dashboard's sign-in (/看板 → one-time link → session cookie) and /api/figures, through the real server. */
 const NOW = '2026-06-15T10:00:00+08:00';
@@ -201,22 +202,6 @@ describe('/看板 sign-in', () => {
   });
 });
 
-/** The headline figures of a /status reply, as the figures API names them. */
-function statusFigures(text: string): Partial<Omit<Figures, 'rate' | 'onTimeRate'>> & { rate: string; onTimeRate: string } {
-  const n = (re: RegExp) => Number(re.exec(text)![1]);
-  return {
-    found: n(/发现 (\d+)/u),
-    rectified: n(/已销号 (\d+)/u),
-    overdue: n(/逾期 (\d+)/u),
-    assigned: n(/整改中 (\d+)/u),
-    submitted: n(/待核验 (\d+)/u),
-    reported: n(/待交办 (\d+)/u),
-    rate: /\n整改率 (\S+)/u.exec(text)![1]!,
-    onTimeRate: /按期整改率 (\S+)/u.exec(text)![1]!,
-  };
-}
-
-const pct = (v: number | undefined) => (v === undefined ? '—' : `${v.toFixed(1)}%`);
 
 describe('behind https', () => {
   it('marks the cookie Secure when PUBLIC_URL is https, and the link names PUBLIC_URL', async () => {

@@ -1,6 +1,5 @@
 import { fixedClock } from '../../src/clock';
 import { colourOf, type Issue } from '../../src/domain/issue';
-import type { Figures } from '../../src/domain/stats';
 import { monthKey } from '../../src/domain/time';
 import { parsePeriod } from '../../src/parsing/period';
 import type { ChartsResponse, FiguresResponse, IssueResponse, ScoresResponse } from '../../src/server/dashboard-contract';
@@ -9,6 +8,7 @@ import { LedgerStore } from '../../src/store/ledger-store';
 import { demoOrg, startTestApp, type TestApp } from '../support/app';
 import { generateLedger } from '../support/generate-ledger';
 import { qs, say, signIn, type ApiClient } from './dashboard-api.support';
+import { statusFigures, shownFigures } from '../support/status-figures';
 
 /**
  * GET /api/figures, /api/charts, /api/issues/:id and /api/scores on a real Redis: the figures
@@ -47,22 +47,7 @@ async function everyIssue(): Promise<Issue[]> {
   return store.getMany(Array.from({ length: max }, (_, i) => i + 1));
 }
 
-/** The headline figures of a /status reply, as the figures API names them (test/e2e/dashboard.test.ts reads them so). */
-function statusFigures(text: string): Record<string, number | string> {
-  const n = (re: RegExp) => Number(re.exec(text)![1]);
-  return {
-    found: n(/发现 (\d+)/u),
-    rectified: n(/已销号 (\d+)/u),
-    overdue: n(/逾期 (\d+)/u),
-    assigned: n(/整改中 (\d+)/u),
-    submitted: n(/待核验 (\d+)/u),
-    reported: n(/待交办 (\d+)/u),
-    rate: /\n整改率 (\S+)/u.exec(text)![1]!,
-    onTimeRate: /按期整改率 (\S+)/u.exec(text)![1]!,
-  };
-}
-const pct = (v: number | undefined) => (v === undefined ? '—' : `${v.toFixed(1)}%`);
-const shown = (f: Figures) => ({ found: f.found, rectified: f.rectified, overdue: f.overdue, assigned: f.assigned, submitted: f.submitted, reported: f.reported, rate: pct(f.rate), onTimeRate: pct(f.onTimeRate) });
+const shown = shownFigures;
 
 const VIEWS: [string, string, Record<string, string>][] = [
   ['u_admin', '', {}],
