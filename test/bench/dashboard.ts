@@ -1,18 +1,15 @@
-import { Writable } from 'node:stream';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { Redis } from 'ioredis';
-import { createApp } from '../../src/app';
+import { benchApp } from './bench-app';
 import { fixedClock } from '../../src/clock';
-import { loadEnv } from '../../src/config/env';
-import { createLogger } from '../../src/log/logger';
 import type { FiguresResponse, TableResponse } from '../../src/server/dashboard-contract';
 import { createKeys } from '../../src/store/keys';
 import { LedgerStore } from '../../src/store/ledger-store';
 import { LedgerTable } from '../../src/store/ledger-table';
 import { redisOptions } from '../../src/store/redis';
 import { SessionStore } from '../../src/store/sessions';
-import { BOT_NAME, demoOrg, TEST_AES_KEY, TEST_TOKEN } from '../support/app';
+import { demoOrg } from '../support/app';
 import { generateLedger } from '../support/generate-ledger';
 import { NOW, stats, type LatencyRow } from './status';
 import { benchPage } from './dashboard-page';
@@ -87,15 +84,7 @@ export async function benchDashboard(o: DashboardBenchOptions): Promise<Dashboar
     const clock = fixedClock(NOW);
     const webDir = mkdtempSync(path.join(os.tmpdir(), 'duban-bench-web-'));
     await buildWeb(webDir, { sourcemap: false });
-    const app = createApp({
-      webDir,
-      env: loadEnv({ NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', REDIS_KEY_PREFIX: PREFIX, WECOM_TOKEN: TEST_TOKEN, WECOM_ENCODING_AES_KEY: TEST_AES_KEY, WECOM_BOT_NAMES: BOT_NAME, RUN_WORKERS: 'false' }),
-      org,
-      redisUrl: o.redisUrl,
-      credentials: { token: TEST_TOKEN, encodingAESKey: TEST_AES_KEY },
-      logger: createLogger('info', { destination: new Writable({ write: (_c, _e, done) => done() }) }),
-      clock,
-    });
+    const app = benchApp({ redisUrl: o.redisUrl, prefix: PREFIX, org, clock, webDir });
     const port = await app.start();
     try {
       const sessions = new SessionStore(redis, keys);

@@ -1,12 +1,9 @@
-import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
-import { createApp } from '../../src/app';
+import { benchApp } from './bench-app';
 import { fixedClock } from '../../src/clock';
-import { loadEnv } from '../../src/config/env';
 import { actorFor } from '../../src/domain/actor';
 import { apply, isRefusal } from '../../src/domain/lifecycle';
 import { districtScope } from '../../src/domain/visibility';
-import { createLogger } from '../../src/log/logger';
 import { createKeys } from '../../src/store/keys';
 import { LedgerStore } from '../../src/store/ledger-store';
 import { redisOptions } from '../../src/store/redis';
@@ -58,23 +55,7 @@ export async function benchScore(o: ScoreBenchOptions): Promise<ScoreBenchResult
     const open = (await redis.zrange(keys.byState('assigned'), '0', '-1')).map(Number);
 
     const clock = fixedClock(NOW);
-    const app = createApp({
-      env: loadEnv({
-        NODE_ENV: 'production',
-        PORT: '0',
-        HOST: '127.0.0.1',
-        REDIS_KEY_PREFIX: PREFIX,
-        WECOM_TOKEN: TEST_TOKEN,
-        WECOM_ENCODING_AES_KEY: TEST_AES_KEY,
-        WECOM_BOT_NAMES: BOT_NAME,
-        RUN_WORKERS: 'false',
-      }),
-      org,
-      redisUrl: o.redisUrl,
-      credentials: { token: TEST_TOKEN, encodingAESKey: TEST_AES_KEY },
-      logger: createLogger('info', { destination: new Writable({ write: (_c, _e, done) => done() }) }),
-      clock,
-    });
+    const app = benchApp({ redisUrl: o.redisUrl, prefix: PREFIX, org, clock });
     const port = await app.start();
     try {
       const client = new CallbackClient(`http://127.0.0.1:${port}`, TEST_TOKEN, TEST_AES_KEY, clock);

@@ -1,12 +1,9 @@
-import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
-import { createApp } from '../../src/app';
+import { benchApp } from './bench-app';
 import { fixedClock } from '../../src/clock';
-import { loadEnv } from '../../src/config/env';
 import type { Issue } from '../../src/domain/issue';
 import type { Unit } from '../../src/domain/org';
 import { COUNTERS, emptyCounts, figuresFrom, type Counter } from '../../src/domain/stats';
-import { createLogger } from '../../src/log/logger';
 import { parsePeriod } from '../../src/parsing/period';
 import { renderStatus, type StatusRow } from '../../src/rendering/status';
 import { createKeys } from '../../src/store/keys';
@@ -135,26 +132,7 @@ export async function benchStatus(o: StatusBenchOptions): Promise<StatusBenchRes
 
     // --- the app, end to end ----------------------------------------------------------------
     const clock = fixedClock(NOW);
-    const app = createApp({
-      env: loadEnv({
-        NODE_ENV: 'production',
-        PORT: '0',
-        HOST: '127.0.0.1',
-        REDIS_KEY_PREFIX: PREFIX,
-        WECOM_TOKEN: TEST_TOKEN,
-        WECOM_ENCODING_AES_KEY: TEST_AES_KEY,
-        WECOM_BOT_NAMES: BOT_NAME,
-        // The HTTP role only: timers and calendar ticks (a 09:00 digest over every overdue issue)
-        // would land in the middle of some runs and not others.
-        RUN_WORKERS: 'false',
-      }),
-      org,
-      redisUrl: o.redisUrl,
-      credentials: { token: TEST_TOKEN, encodingAESKey: TEST_AES_KEY },
-      // info level as deployed, so the per-request log lines are paid for; written nowhere.
-      logger: createLogger('info', { destination: new Writable({ write: (_c, _e, done) => done() }) }),
-      clock,
-    });
+    const app = benchApp({ redisUrl: o.redisUrl, prefix: PREFIX, org, clock });
     const port = await app.start();
     try {
       const client = new CallbackClient(`http://127.0.0.1:${port}`, TEST_TOKEN, TEST_AES_KEY, clock);
