@@ -259,4 +259,51 @@ export class LedgerStore {
     });
     return { total, perUnit };
   }
+
+  /**
+   * The dashboard's trend (docs/design.md §7.4, API): 发现 and 销号 per discovery month — of the
+   * problems found in each month, how many, and how many of them are rectified (已销号 + 已回访)
+   * now. One HMGET per unit for every month at once, all sent together. Task issues are left out.
+   */
+  async monthTrend(unitIds: readonly string[], months: readonly string[]): Promise<{ month: string; found: number; rectified: number }[]> {
+    const fields = months.flatMap((m) => [counterField('problem', m, 'found'), counterField('problem', m, 'closed'), counterField('problem', m, 'revisited')]);
+    const found = months.map(() => 0);
+    const rectified = months.map(() => 0);
+    if (unitIds.length && months.length) {
+      const res = await Promise.all(unitIds.map((u) => this.redis.hmget(this.keys.unitStats(u), ...fields)));
+      for (const values of res) {
+        for (let i = 0; i < months.length; i++) {
+          found[i]! += Number(values[i * 3] ?? 0);
+          rectified[i]! += Number(values[i * 3 + 1] ?? 0) + Number(values[i * 3 + 2] ?? 0);
+        }
+      }
+    }
+    return months.map((m, i) => ({ month: `${m.slice(0, 4)}-${m.slice(4)}`, found: found[i]!, rectified: rectified[i]! }));
+  }
+
+  /**
+   * 三色预警's yellow and green (docs/design.md §7.4, API): the problems rectifying now whose
+   * deadline is within `yellowMs` from now, or later, discovered in the months given (all time
+   * without): ZCOUNTs of the deadline sets less the task-issue sets', as overdue() is split.
+   */
+  async deadlineSplit(unitIds: readonly string[], months: readonly string[] | undefined, now: number, yellowMs: number): Promise<{ yellow: number; green: number }> {
+    if (!unitIds.length) return { yellow: 0, green: 0 };
+    const withTasks = await this.unitsWithTasks();
+    const all = (u: string) => (months ? months.map((m) => this.keys.unitMonthDeadlines(u, m)) : [this.keys.unitDeadlines(u)]);
+    const tasks = (u: string) => (!withTasks.has(u) ? [] : months ? months.map((m) => this.keys.unitMonthTaskDeadlines(u, m)) : [this.keys.unitTaskDeadlines(u)]);
+    const soon = String(now + yellowMs);
+    const count = (key: string) => Promise.all([this.redis.zcount(key, String(now), soon), this.redis.zcount(key, `(${soon}`, '+inf')]);
+    const [plain, task] = await Promise.all([Promise.all(unitIds.flatMap(all).map(count)), Promise.all(unitIds.flatMap(tasks).map(count))]);
+    let yellow = 0;
+    let green = 0;
+    for (const [y, g] of plain) {
+      yellow += y;
+      green += g;
+    }
+    for (const [y, g] of task) {
+      yellow -= y;
+      green -= g;
+    }
+    return { yellow, green };
+  }
 }

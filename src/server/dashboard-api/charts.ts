@@ -3,7 +3,6 @@ import { rowsBy, rowsByTeam, scopeReport, type GroupRow } from '../../domain/rep
 import { DAY_MS, monthKey } from '../../domain/time';
 import type { Scope } from '../../domain/visibility';
 import { monthsBetween, shiftMonth, type Period } from '../../parsing/period';
-import { deadlineSplit, monthTrend } from '../../store/chart-reads';
 import type { ChartsResponse } from '../dashboard-contract';
 import type { DashboardDeps } from '../dashboard-session';
 import type { Viewer } from './view';
@@ -36,8 +35,8 @@ export async function chartsResponse(deps: DashboardDeps, v: Viewer, scope: Scop
   const yellowMs = v.org.policy.yellowWithin.ms;
   const [report, trend, split] = await Promise.all([
     scopeReport(deps.ledger, unitIds, period, v.now),
-    monthTrend(deps.redis, deps.keys, unitIds, trendMonths(period, v.now)),
-    deadlineSplit(deps.redis, deps.keys, unitIds, period.months, v.now, yellowMs),
+    deps.ledger.monthTrend(unitIds, trendMonths(period, v.now)),
+    deps.ledger.deadlineSplit(unitIds, period.months, v.now, yellowMs),
   ]);
   const by = groupingOf(v, scope);
   const rows: GroupRow[] = by === 'team' ? rowsByTeam(report, v.org) : rowsBy(report, scope.units, by);
