@@ -257,7 +257,7 @@ async function announce(ctx: CommandContext, task: Task, issues: readonly Issue[
 /** Bulk first; if that fails, issue by issue (afterCommit logs what it cannot set; the start-up reconcile mends the rest). */
 async function scheduleTimers(ctx: CommandContext, issues: readonly Issue[], now: number): Promise<void> {
   try {
-    await ctx.jobs.timers.syncMany(issues.map((after) => ({ before: undefined, after })), now);
+    await ctx.jobs.afterCommitMany(issues.map((after) => ({ before: undefined, after })), now);
   } catch {
     for (const issue of issues) await ctx.jobs.afterCommit(undefined, issue);
   }

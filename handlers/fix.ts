@@ -38,7 +38,7 @@ export default defineCommand({
     if (issue.homeChat !== ctx.message.chatId) {
       // Reported in a single chat or another group: the team that verifies must still hear of it.
       const now = ctx.clock.now().getTime();
-      await ctx.jobs.outbox.enqueue({
+      await ctx.jobs.push({
         id: messagePushId('fix-reported', id, ctx.message.msgid),
         chatId: issue.homeChat,
         kind: 'fix-reported',

@@ -38,7 +38,7 @@ export default defineCommand({
     try {
       // The push first, under an id of this message (a re-sent callback queues nothing new), so
       // nothing can fail after the commit below; the @ itself is the group robot's.
-      await ctx.jobs.outbox.enqueue({
+      await ctx.jobs.push({
         id: pushId,
         chatId: current.homeChat,
         kind: 'remind-now',

@@ -176,7 +176,7 @@ export async function cancelTask(ctx: CommandContext, id: number, words: readonl
     if (done.kind === 'stale') continue;
     if (done.kind === 'gone') throw new ConflictError(`任务 ${taskRef(id)} 已经撤销过了`);
     try {
-      await ctx.jobs.timers.syncMany(changes.map((c) => ({ before: c.before, after: c.outcome.issue })), now);
+      await ctx.jobs.afterCommitMany(changes.map((c) => ({ before: c.before, after: c.outcome.issue })), now);
     } catch {
       // Stale reminders find their issue canceled and say nothing; the timers are only freed early here.
     }

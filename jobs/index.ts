@@ -1,7 +1,6 @@
 import { Worker, type Job } from 'bullmq';
 import type { Clock } from '../src/clock';
 import type { Env } from '../src/config/env';
-import type { Issue } from '../src/domain/issue';
 import type { Org } from '../src/domain/org';
 import type { Logger } from '../src/log/logger';
 import type { Metrics } from '../src/observability/metrics';
@@ -14,12 +13,13 @@ import { createFilesClient, type FilesClient } from './files/file-jobs';
 import { makers as registeredMakers, type FileMakers } from './files/makers';
 import { processFile } from './files/process-file';
 import { EXPORT_SWEEP_CRON, runExportSweep } from './files/sweep';
-import { createScores, type Scores } from '../src/store/scores';
+import { createScores } from '../src/store/scores';
 import { Outbox } from './outbound/outbox';
-import type { PushInput } from './push';
+import type { Jobs } from '../src/pipeline/jobs';
 import { RateLimiter } from './outbound/rate-limit';
 import { RemindGate } from './outbound/remind-gate';
 import { processPush } from './outbound/sender';
+import { createChannels } from './outbound/channel-choice';
 import { FILES_QUEUE, OUTBOUND_QUEUE, TIMERS_QUEUE, type Queues } from './queues';
 import { districtScope } from '../src/domain/visibility';
 import { ALL_TIME, type Period } from '../src/parsing/period';
@@ -41,7 +41,7 @@ export interface JobsDeps {
   keys: Keys;
   ledger: LedgerStore;
   org: () => Org;
-  env: Pick<Env, 'WECOM_API_BASE'>;
+  env: Pick<Env, 'WECOM_API_BASE' | 'WECOM_TRANSPORT'>;
   clock: Clock;
   logger: Logger;
   metrics?: Pick<Metrics, 'pushes'>;
@@ -55,21 +55,14 @@ export interface JobsDeps {
   files: { exports: ExportFiles; links: LinkSigner; makers?: FileMakers };
 }
 
-/** What handlers use to make the bot speak: the outbox and the per-issue timers. */
-export interface JobsClient {
+/**
+ * The jobs port the handlers see (src/pipeline/jobs.ts) on BullMQ, plus what the app, the ticks
+ * and tests reach directly: the outbox and the timer scheduler.
+ */
+export interface JobsClient extends Jobs {
   outbox: Outbox;
   timers: TimerScheduler;
-  /** The /催办 limits (per issue, per person). */
   remindGate: RemindGate;
-  /** 百分量化考核: boards (cached per unit and month) and the manual /加分 /扣分 entries. */
-  scores: Scores;
-  /** After a committed change: bring the issue's timers in line (never fails the command). */
-  afterCommit(before: Issue | undefined, after: Issue): Promise<void>;
-  /**
-   * After a committed change: queue its pushes, logging the ones that fail instead of failing the
-   * command (the user would re-send it and do the change twice). Answers how many failed.
-   */
-  pushAfterCommit(pushes: readonly PushInput[]): Promise<number>;
   /** Generated files: request one (answers with its signed link at once), read its status, sign a link. */
   files: FilesClient;
 }
@@ -88,6 +81,15 @@ export function createJobsClient(deps: JobsDeps): JobsClient {
     remindGate: new RemindGate(deps.redis, deps.keys),
     files: createFilesClient({ queue: deps.queues.files, exports: deps.files.exports, links: deps.files.links, org: deps.org, clock: deps.clock, logger: deps.logger, ...(deps.backoffMs ? { backoffMs: deps.backoffMs } : {}) }),
     scores: createScores(deps),
+    async push(input, delayMs) {
+      await outbox.enqueue(input, delayMs);
+    },
+    async afterCommitMany(changes, now) {
+      await timers.syncMany(changes, now);
+    },
+    async storeEvidence() {
+      // Evidence downloads arrive with the evidence worker (issue 13 §3).
+    },
     async afterCommit(before, after) {
       try {
         await timers.sync(before, after, deps.clock.now().getTime());
@@ -118,6 +120,7 @@ export function createJobsRunner(deps: JobsDeps, client: JobsClient): JobsRunner
   };
   const prefix = deps.keys.bullPrefix;
   const limiter = new RateLimiter(deps.redis, deps.keys.rate);
+  const channels = createChannels(deps);
   let workers: Worker[] = [];
   let ticks: { stop(): Promise<void> } | undefined;
   let reconciling: Promise<void> | undefined;
@@ -135,7 +138,7 @@ export function createJobsRunner(deps: JobsDeps, client: JobsClient): JobsRunner
 
   return {
     async start() {
-      const outbound = new Worker(OUTBOUND_QUEUE, (job, token) => processPush(job, token, { ...deps, limiter, exportsDir: deps.files.exports.dir, ...(deps.throttleMs ? { throttleMs: deps.throttleMs } : {}) }), {
+      const outbound = new Worker(OUTBOUND_QUEUE, (job, token) => processPush(job, token, { ...deps, limiter, channels, exportsDir: deps.files.exports.dir, ...(deps.throttleMs ? { throttleMs: deps.throttleMs } : {}) }), {
         connection: bull.connection,
         prefix,
         concurrency: 4,

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { JobsOptions } from 'bullmq';
 import { z } from 'zod';
+import { templateCardSchema } from '../src/transport/template-card';
 
 /**
  * One message duban sends into a chat on its own (reminder, digest, 回头看, 通报, /催办).
@@ -32,6 +33,11 @@ export const pushSchema = z
     /** Userids to @ (mentioned_list). */
     mentions: z.array(z.string()).default([]),
     file: pushFileSchema.optional(),
+    /**
+     * The push as a card with buttons, where its channel can carry one (the long connection's
+     * proactive send); every other channel sends `content`, which says the same in words.
+     */
+    card: templateCardSchema.optional(),
     createdAt: z.number(),
   })
   .refine((p) => (p.kind === 'file') === (p.format === 'file') && (p.format === 'file') === (p.file !== undefined), {

@@ -20,14 +20,15 @@ export interface RemindLimits {
 
 export const REMIND_LIMITS: RemindLimits = { perIssueMs: 3_600_000, perUserPerMinute: 5 };
 
-export type IssueClaim = { ok: true; release(): Promise<void> } | { ok: false; since: number };
+export type { IssueClaim } from '../../src/pipeline/jobs';
+import type { IssueClaim, RemindLimiter } from '../../src/pipeline/jobs';
 
 /**
  * What keeps /催办 from flooding a chat (60 in a second once delayed the digest): one push per
  * issue per hour and a few /催办 per person per minute, both decided atomically in Redis so
  * every instance agrees.
  */
-export class RemindGate {
+export class RemindGate implements RemindLimiter {
   private readonly perUser: RateLimiter;
 
   constructor(

@@ -1,15 +1,14 @@
-import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { RedisClient } from '../../src/store/redis';
 import type { Clock } from '../../src/clock';
-import type { Env } from '../../src/config/env';
 import type { Org } from '../../src/domain/org';
 import type { Logger } from '../../src/log/logger';
 import type { Keys } from '../../src/store/keys';
 import { pushSchema, type Push } from '../push';
-import { FileRefusedError, MediaExpiredError, PermanentSendError, SinkChannel, ThrottledError, uploadRefusal, WebhookChannel, type Channel } from './channels';
+import { FileRefusedError, MediaExpiredError, PermanentSendError, ThrottledError, uploadRefusal, WebhookChannel } from './channels';
+import type { Channels } from './channel-choice';
 import { quietUntil } from './quiet-hours';
 import type { RateLimiter, Share } from './rate-limit';
 
@@ -17,9 +16,10 @@ export interface SenderDeps {
   redis: RedisClient;
   keys: Keys;
   org: () => Org;
-  env: Pick<Env, 'WECOM_API_BASE'>;
   clock: Clock;
   limiter: RateLimiter;
+  /** Which channel a push goes out on (jobs/outbound/channel-choice.ts). */
+  channels: Channels;
   logger: Logger;
   /** How long to wait after WeCom's 45009. */
   throttleMs?: number;
@@ -59,12 +59,8 @@ export async function processPush(job: Job, token: string | undefined, deps: Sen
   const quiet = quietUntil(now, org.policy.quietHours);
   if (quiet !== undefined) return delay(job, token, quiet);
 
-  const chat = org.chat(push.chatId);
-  const channel: Channel = chat?.webhookKey
-    ? new WebhookChannel(deps.env.WECOM_API_BASE, chat.webhookKey)
-    : new SinkChannel(deps.redis, deps.keys.pushes, deps.logger);
-  // The limit belongs to the robot (its key), not to the job: never log or key by the secret itself.
-  const destination = chat?.webhookKey ? `webhook-${createHash('sha1').update(chat.webhookKey).digest('hex').slice(0, 16)}` : `sink-${push.chatId}`;
+  // The limit belongs to the destination (a robot's key, a long-connection chat), not to the job.
+  const { channel, destination } = await deps.channels.choose(push, org.chat(push.chatId));
   if (push.file && channel instanceof WebhookChannel) return sendFile(job, token, push, push.file, channel, destination, deps);
   const taken = await deps.limiter.take(destination, now, `${push.id}#${job.attemptsMade}#${now}`, AD_HOC_KINDS.has(push.kind) ? AD_HOC_SHARE : undefined);
   if (taken.waitMs > 0) return delay(job, token, now + taken.waitMs);

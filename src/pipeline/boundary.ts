@@ -2,7 +2,8 @@ import type { Chat, Membership, Org } from '../domain/org';
 import type { Logger } from '../log/logger';
 import { describeAllowed } from '../rendering/roles';
 import type { IncomingMessage } from '../transport/types';
-import { commandInput, type Command, type CommandContext } from './command';
+import { asReply, commandInput, type Command, type CommandContext } from './command';
+import type { TemplateCard } from '../transport/types';
 import { DubanError, NeedInput, PermissionError, UsageError } from './errors';
 import type { CommandRegistry } from './registry';
 import type { Route } from './route';
@@ -26,6 +27,7 @@ export interface Read {
 
 export interface Handled {
   markdown: string;
+  card?: TemplateCard;
   command: string;
   outcome: string;
 }
@@ -79,10 +81,10 @@ export async function runRouted(deps: BoundaryDeps, r: Read, routed: Route): Pro
     };
     // A bare number names the issue only when no quoted message does already.
     const bareRef = found.takesIssue === true && quotedRef === undefined;
-    const markdown = await found.execute(ctx, commandInput(routed.text, { bareRef }));
+    const answer = asReply(await found.execute(ctx, commandInput(routed.text, { bareRef })));
     // The command has done its work: a draft left behind (it expires) must not turn that into an error reply.
     if (routed.continuing) await deps.drafts.drop(message.chatId, message.userId).catch(() => false);
-    return { markdown: withNote(markdown), command, outcome: 'ok' };
+    return { markdown: withNote(answer.markdown), ...(answer.card ? { card: answer.card } : {}), command, outcome: 'ok' };
   } catch (err) {
     if (err instanceof NeedInput) {
       await deps.drafts.save(message.chatId, message.userId, {

@@ -3,11 +3,11 @@ import type { Clock } from '../clock';
 import type { Chat, Membership, Org, Role } from '../domain/org';
 import type { FieldName, ParsedArgs } from '../parsing/args';
 import { parseArgs, type ParseOptions } from '../parsing/args';
-import type { JobsClient } from '../../jobs';
 import type { DraftStore } from '../store/draft-store';
 import type { LedgerStore } from '../store/ledger-store';
 import type { RecordStores } from '../store/record-stores';
-import type { IncomingMessage } from '../transport/types';
+import type { IncomingMessage, TemplateCard } from '../transport/types';
+import type { Jobs } from './jobs';
 import { UsageError } from './errors';
 
 /** What follows the command word: the raw remainder, its words, and its grammar (docs/design.md §4). */
@@ -41,8 +41,8 @@ export interface CommandContext {
   drafts: DraftStore;
   /** The department's records: 典型经验 and 走访. */
   records: RecordStores;
-  /** Pushes and per-issue timers. */
-  jobs: JobsClient;
+  /** Pushes, per-issue timers, files, evidence downloads: the jobs port (src/pipeline/jobs.ts). */
+  jobs: Jobs;
   /** The issue named in a quoted bot message, when the user replied by quoting one. */
   quotedRef?: number;
   /** The dashboard's one-time sign-in links (/看板); absent where no HTTP server serves them. */
@@ -111,15 +111,30 @@ function refuseForeignFields(ctx: CommandContext, meta: CommandMeta, args: Parse
   throw new UsageError(`${home.label}请在${home.where}时填写`, example);
 }
 
+/**
+ * What a command answers: its markdown, and a card with buttons where one helps (an assignment,
+ * a fix waiting for verification). The markdown is always the whole answer: a client that does
+ * not render cards shows only it.
+ */
+export interface CommandReply {
+  markdown: string;
+  card?: TemplateCard;
+}
+
+/** A command's answer as markdown and card, whichever of the two shapes it returned. */
+export function asReply(answer: string | CommandReply): CommandReply {
+  return typeof answer === 'string' ? { markdown: answer } : answer;
+}
+
 export interface CommandSpec<A> extends CommandMeta {
   /** Validates the input (CommandInput) into the handler's arguments; messages are Chinese. */
   args: z.ZodType<A>;
-  run(ctx: CommandContext, args: A): Promise<string>;
+  run(ctx: CommandContext, args: A): Promise<string | CommandReply>;
 }
 
 /** A command with its argument type erased behind parse-then-run, so registries hold one type. */
 export interface Command extends CommandMeta {
-  execute(ctx: CommandContext, input: CommandInput): Promise<string>;
+  execute(ctx: CommandContext, input: CommandInput): Promise<string | CommandReply>;
 }
 
 export interface CommandCatalog {

@@ -1,6 +1,6 @@
 import type { Logger } from '../log/logger';
 import type { MessageLog, MessageRecord } from '../store/message-log';
-import type { IncomingMessage, Reply } from '../transport/types';
+import type { Reply, TemplateCard } from '../transport/types';
 
 /**
  * Once per msgid, for commands that change something: claim the msgid (SET NX, a short lease)
@@ -8,9 +8,9 @@ import type { IncomingMessage, Reply } from '../transport/types';
  * nothing was answered the claim is released, so WeCom's retry runs it rather than finding a
  * pending claim. Commands that only read skip both writes: running them again is harmless.
  */
-export async function runOnce<T extends { markdown: string }>(
+export async function runOnce<T extends { markdown: string; card?: TemplateCard | undefined }>(
   deps: { messages: MessageLog; logger: Logger },
-  received: IncomingMessage,
+  received: { msgid: string; requestId?: string | undefined },
   work: () => Promise<T>,
 ): Promise<T | Reply> {
   const claim = await deps.messages.claim(received.msgid);
@@ -23,7 +23,7 @@ export async function runOnce<T extends { markdown: string }>(
     throw err;
   }
   try {
-    await deps.messages.complete(received.msgid, result.markdown);
+    await deps.messages.complete(received.msgid, { markdown: result.markdown, ...(result.card ? { card: result.card } : {}) });
   } catch (err) {
     // The work is done: answer it. A retry is unlikely once answered, and the claim's lease
     // runs out on its own.
@@ -35,5 +35,5 @@ export async function runOnce<T extends { markdown: string }>(
 /** The answer recorded for a msgid seen before: its reply, or "in progress" while it runs elsewhere. */
 export function recorded(record: MessageRecord): Reply {
   const handled = { command: '-', outcome: 'duplicate' };
-  return record.status === 'done' ? { markdown: record.markdown, handled } : { markdown: '处理中…', pending: true, handled };
+  return record.status === 'done' ? { markdown: record.markdown, ...(record.card ? { card: record.card } : {}), handled } : { markdown: '处理中…', pending: true, handled };
 }

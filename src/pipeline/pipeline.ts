@@ -1,4 +1,3 @@
-import type { JobsClient } from '../../jobs';
 import type { Clock } from '../clock';
 import type { Org } from '../domain/org';
 import type { Logger } from '../log/logger';
@@ -11,7 +10,10 @@ import type { Draft, DraftStore } from '../store/draft-store';
 import type { LedgerStore } from '../store/ledger-store';
 import type { MessageLog } from '../store/message-log';
 import type { RecordStores } from '../store/record-stores';
-import type { IncomingMessage, Reply } from '../transport/types';
+import type { Inbound, IncomingMessage, Reply } from '../transport/types';
+import { renderWelcome } from '../rendering/welcome';
+import { handleCardAction } from './card-actions';
+import type { Jobs } from './jobs';
 import { MAX_COMMAND_TEXT, type SignInLinks } from './command';
 import { mayRun, roleRefusal, runRouted, type Handled, type Read } from './boundary';
 import { recorded, runOnce } from './once';
@@ -25,7 +27,7 @@ export interface PipelineDeps {
   ledger: LedgerStore;
   drafts: DraftStore;
   records: RecordStores;
-  jobs: JobsClient;
+  jobs: Jobs;
   /** The dashboard's sign-in links, where this process serves HTTP. */
   signIns?: SignInLinks;
   clock: Clock;
@@ -34,8 +36,11 @@ export interface PipelineDeps {
 }
 
 export interface Pipeline {
-  /** Handles one message exactly once per msgid and returns the reply to show. */
-  dispatch(message: IncomingMessage): Promise<Reply>;
+  /**
+   * Handles one message, card click or chat opening exactly once per msgid and returns the reply
+   * to show (each transport encodes it in its own framing).
+   */
+  dispatch(inbound: Inbound): Promise<Reply>;
 }
 
 /**
@@ -89,7 +94,15 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     );
   }
 
-  async function once(received: IncomingMessage): Promise<Reply> {
+  async function once(inbound: Inbound): Promise<Reply> {
+    if (inbound.kind === 'enter') {
+      return { markdown: renderWelcome(deps.org(), deps.org().membership(inbound.userId)), handled: { command: '-', outcome: 'welcome' } };
+    }
+    if (inbound.kind === 'action') return handleCardAction(deps, inbound);
+    return onceMessage(inbound);
+  }
+
+  async function onceMessage(received: IncomingMessage): Promise<Reply> {
     const started = performance.now();
     if (received.truncated || received.text.length > MAX_TEXT) {
       // Acting on the first part of a message could do something the rest took back.
@@ -127,20 +140,20 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     // The transport logs the one line of this delivery with command and outcome; the text of a
     // message is personal, so only at debug.
     if (deps.logger.isLevelEnabled('debug')) deps.logger.debug({ reqId: received.requestId, msgid: received.msgid, text: r.message.text }, 'message text');
-    return { markdown: result.markdown, handled: { command, outcome } };
+    return { markdown: result.markdown, ...(result.card ? { card: result.card } : {}), handled: { command, outcome } };
   }
 
   return {
-    async dispatch(message) {
-      const running = inFlight.get(message.msgid);
+    async dispatch(inbound) {
+      const running = inFlight.get(inbound.msgid);
       if (running) return { ...(await running), handled: { command: '-', outcome: 'duplicate' } };
       // Registered before the first await, so a re-send arriving meanwhile joins this attempt.
-      const work = once(message);
-      inFlight.set(message.msgid, work);
+      const work = once(inbound);
+      inFlight.set(inbound.msgid, work);
       try {
         return await work;
       } finally {
-        inFlight.delete(message.msgid);
+        inFlight.delete(inbound.msgid);
       }
     },
   };

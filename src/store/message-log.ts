@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { sha1Hex } from '../wecom/crypto';
 import type { Keys } from './keys';
 import { parseJsonOrUndefined } from '../parsing/json';
+import { templateCardSchema, type TemplateCard } from '../transport/template-card';
 
 /**
  * Callbacks already seen, by msgid (WeCom re-sends a callback it got no answer to). The record
@@ -12,7 +13,8 @@ import { parseJsonOrUndefined } from '../parsing/json';
  */
 const recordSchema = z.discriminatedUnion('status', [
   z.object({ status: z.literal('pending') }),
-  z.object({ status: z.literal('done'), markdown: z.string() }),
+  // The reply as it was first answered, card included, so a re-sent callback gets the same one.
+  z.object({ status: z.literal('done'), markdown: z.string(), card: templateCardSchema.optional() }),
 ]);
 export type MessageRecord = z.output<typeof recordSchema>;
 const PENDING = JSON.stringify({ status: 'pending' } satisfies MessageRecord);
@@ -45,8 +47,8 @@ export class MessageLog {
     return (await this.byStreamId(this.streamId(msgid))) ?? { status: 'pending' };
   }
 
-  async complete(msgid: string, markdown: string): Promise<void> {
-    const record: MessageRecord = { status: 'done', markdown };
+  async complete(msgid: string, reply: { markdown: string; card?: TemplateCard | undefined }): Promise<void> {
+    const record: MessageRecord = { status: 'done', markdown: reply.markdown, ...(reply.card ? { card: reply.card } : {}) };
     await this.redis.set(this.keys.message(this.streamId(msgid)), JSON.stringify(record), 'EX', this.ttlSeconds);
   }
 

@@ -53,6 +53,25 @@ export const eventCallbackSchema = z.looseObject({
   event: z.looseObject({ eventtype: z.string().min(1).max(128) }),
 });
 
+/**
+ * The clicked button of a template_card_event: WeCom's documents put it under
+ * event.template_card_event, the SDK's typings directly under event; read both
+ * (docs/wecom-protocol.md §1.c).
+ */
+const cardEventFields = z.looseObject({ event_key: z.string().min(1).max(1024), task_id: z.string().min(1).max(128) });
+export const cardEventSchema = z
+  .looseObject({ template_card_event: cardEventFields.optional(), event_key: z.string().optional(), task_id: z.string().optional() })
+  .transform((e, ctx) => {
+    const nested = e.template_card_event;
+    const flat = cardEventFields.safeParse(e);
+    const fields = nested ?? (flat.success ? flat.data : undefined);
+    if (!fields) {
+      ctx.addIssue({ code: 'custom', message: 'template_card_event without event_key and task_id' });
+      return z.NEVER;
+    }
+    return { eventKey: fields.event_key, taskId: fields.task_id };
+  });
+
 /** A group message must say which group: without chatid it would be mistaken for a single chat. */
 export const callbackSchema = z
   .union([messageCallbackSchema, streamRefreshSchema, eventCallbackSchema])

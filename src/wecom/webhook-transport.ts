@@ -5,8 +5,9 @@ import type { Clock } from '../clock';
 import type { Logger } from '../log/logger';
 import type { Metrics } from '../observability/metrics';
 import type { MessageLog } from '../store/message-log';
-import type { Dispatch, Transport } from '../transport/types';
-import { callbackSchema, envelopeSchema, signedQuerySchema, type Callback, type EventCallback } from './callback-schema';
+import type { CardAction, Dispatch, Reply, TemplateCard, Transport } from '../transport/types';
+import { callbackSchema, cardEventSchema, envelopeSchema, signedQuerySchema, type Callback, type EventCallback } from './callback-schema';
+import { postResponseUrl } from './response-url';
 import { CryptoError, type WecomCallbackCrypto } from './crypto';
 import { toIncoming } from './to-incoming';
 import { parseJsonOrUndefined } from '../parsing/json';
@@ -151,12 +152,14 @@ export class WebhookTransport implements Transport {
   }
 
   private async answer(cb: Callback, ctx: Context): Promise<{ body: object; outcome: string } | undefined> {
-    if (cb.msgtype === 'event') return this.answerEvent(cb);
+    if (cb.msgtype === 'event') return this.answerEvent(cb, ctx);
     if (cb.msgtype === 'stream') {
-      // A refresh of a stream we answered unfinished (a retry that overtook the first attempt).
+      // A refresh of a stream we answered unfinished (a retry that overtook the first attempt):
+      // the first answer carried no card, so the finished one may (once per message).
       const rec = await this.deps.messages.byStreamId(cb.stream.id);
       const done = rec?.status !== 'pending';
-      return { body: stream(cb.stream.id, rec?.status === 'done' ? rec.markdown : done ? '' : '处理中…', done), outcome: 'stream_refresh' };
+      const body = rec?.status === 'done' ? streamReply(cb.stream.id, rec, true) : stream(cb.stream.id, done ? '' : '处理中…', done);
+      return { body, outcome: 'stream_refresh' };
     }
     if (!this.dispatch) throw new Refusal(503, 'not_started');
     const message = { ...toIncoming(cb, 'webhook', this.deps.botNames), requestId: ctx.state.reqId as string };
@@ -164,15 +167,59 @@ export class WebhookTransport implements Transport {
     const reply = await this.dispatch(message);
     if (reply.handled) ctx.state.handled = { ...(ctx.state.handled as object), command: reply.handled.command, result: reply.handled.outcome };
     const id = this.deps.messages.streamId(message.msgid);
-    return { body: stream(id, reply.markdown, !reply.pending), outcome: reply.pending ? 'pending' : 'replied' };
+    if (reply.pending) return { body: stream(id, reply.markdown, false), outcome: 'pending' };
+    return { body: streamReply(id, reply, true), outcome: 'replied' };
   }
 
-  private answerEvent(cb: EventCallback): { body: object; outcome: string } | undefined {
-    if (cb.event.eventtype === 'enter_chat') {
-      return { body: { msgtype: 'text', text: { content: '您好，我是督办助手：上报问题、交办整改、催办销号都可以在群里完成。发送 /帮助 查看用法。' } }, outcome: 'welcome' };
+  private async answerEvent(cb: EventCallback, ctx: Context): Promise<{ body: object; outcome: string } | undefined> {
+    const type = cb.event.eventtype;
+    if (type !== 'enter_chat' && type !== 'template_card_event') return undefined; // feedback events: only an empty answer is allowed
+    if (!this.dispatch) throw new Refusal(503, 'not_started');
+    const requestId = ctx.state.reqId as string;
+    ctx.state.handled = { msgid: cb.msgid, user: cb.from.userid };
+    if (type === 'enter_chat') {
+      const reply = await this.dispatch({ kind: 'enter', transport: 'webhook', msgid: cb.msgid, userId: cb.from.userid, requestId });
+      return { body: { msgtype: 'text', text: { content: withinReplyLimit(reply.markdown) } }, outcome: 'welcome' };
     }
-    return undefined; // card and feedback events: only an empty answer is allowed or needed
+    const parsed = cardEventSchema.safeParse(cb.event);
+    if (!parsed.success) throw new Refusal(400, 'bad_card_event');
+    const action: CardAction = {
+      kind: 'action',
+      transport: 'webhook',
+      msgid: cb.msgid,
+      chatType: cb.chattype ?? 'single',
+      chatId: cb.chattype === 'group' && cb.chatid ? cb.chatid : cb.from.userid,
+      userId: cb.from.userid,
+      taskId: parsed.data.taskId,
+      eventKey: parsed.data.eventKey,
+      ...(cb.response_url ? { responseUrl: cb.response_url } : {}),
+      requestId,
+    };
+    ctx.state.handled = { ...(ctx.state.handled as object), chat: action.chatId };
+    const reply = await this.dispatch(action);
+    if (reply.handled) ctx.state.handled = { ...(ctx.state.handled as object), command: reply.handled.command, result: reply.handled.outcome };
+    // Words the card cannot carry (a question the click asks) go through the one-shot response_url,
+    // after this answer: the event must be answered within 5 s, and the post must not hold it up.
+    if (reply.markdown && action.responseUrl) {
+      const url = action.responseUrl;
+      setImmediate(() => {
+        postResponseUrl(url, reply.markdown).catch((err: unknown) => this.deps.logger.warn({ err: (err as Error).message, reqId: requestId, msgid: cb.msgid }, 'card follow-up not delivered'));
+      });
+    }
+    if (!reply.card) return undefined; // the clicked card stays as it is
+    return { body: updateCard(reply.card, action.taskId), outcome: 'card_updated' };
   }
+}
+
+/** The finished answer to a message: the stream, with its card when it has one. */
+function streamReply(id: string, reply: Pick<Reply, 'markdown' | 'card'>, finish: boolean): object {
+  const body = stream(id, reply.markdown, finish);
+  return reply.card ? { ...body, msgtype: 'stream_with_template_card', template_card: reply.card } : body;
+}
+
+/** update_template_card keeps the clicked card's task_id (WeCom matches the card by it). */
+function updateCard(card: TemplateCard, taskId: string): object {
+  return { response_type: 'update_template_card', template_card: { ...card, task_id: taskId } };
 }
 
 /** WeCom refuses a reply over 20 480 bytes of UTF-8 (docs/wecom-protocol.md §1.8). */

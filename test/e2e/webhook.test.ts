@@ -169,7 +169,7 @@ describe('a callback WeCom sends twice', () => {
     expect(await elsewhere.claim(String(msg.msgid))).toBe('claimed');
     const first = await t.client.send(msg);
     expect(first.reply).toEqual({ msgtype: 'stream', stream: { id: elsewhere.streamId(String(msg.msgid)), finish: false, content: '处理中…' } });
-    await elsewhere.complete(String(msg.msgid), '来自另一个实例的答复');
+    await elsewhere.complete(String(msg.msgid), { markdown: '来自另一个实例的答复' });
     const refresh = await t.client.send({ ...msg, msgid: 'r3', msgtype: 'stream', stream: { id: elsewhere.streamId(String(msg.msgid)) } });
     expect(refresh.reply).toEqual({ msgtype: 'stream', stream: { id: elsewhere.streamId(String(msg.msgid)), finish: true, content: '来自另一个实例的答复' } });
   });

@@ -29,7 +29,7 @@ describe('MessageLog', () => {
     expect(lease).toBeGreaterThan(0);
     expect(lease).toBeLessThanOrEqual(PENDING_LEASE_SECONDS * 1000);
 
-    await log.complete('m-lease', '📌 已登记 **#1**');
+    await log.complete('m-lease', { markdown: '📌 已登记 **#1**' });
     expect(await log.peek('m-lease')).toEqual({ status: 'done', markdown: '📌 已登记 **#1**' });
     expect(await redis.ttl(key('m-lease'))).toBeGreaterThan(MESSAGE_TTL_SECONDS - 5);
   });
@@ -41,7 +41,7 @@ describe('MessageLog', () => {
     expect(await log.claim('m-fail')).toBe('claimed'); // WeCom's re-send runs it
 
     expect(await log.claim('m-done')).toBe('claimed');
-    await log.complete('m-done', '好');
+    await log.complete('m-done', { markdown: '好' });
     await log.release('m-done');
     expect(await log.peek('m-done')).toEqual({ status: 'done', markdown: '好' });
   });

@@ -63,7 +63,7 @@ beforeAll(async () => {
     keys,
     ledger,
     org: () => org,
-    env: { WECOM_API_BASE: 'http://127.0.0.1:9' },
+    env: { WECOM_API_BASE: 'http://127.0.0.1:9', WECOM_TRANSPORT: 'webhook' },
     clock,
     logger: captured.logger,
     // No workers run here: no file is ever made.

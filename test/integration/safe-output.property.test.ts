@@ -62,7 +62,7 @@ beforeAll(async () => {
   const { logger } = captureLogs('warn');
   ledger = new LedgerStore(redis, keys);
   queues = createQueues(testRedisUrl(), keys.bullPrefix, logger);
-  jobs = createJobsClient({ queues, redisUrl: testRedisUrl(), redis, keys, ledger, org: () => org, env: { WECOM_API_BASE: 'http://127.0.0.1:9' }, clock, logger, files: { exports: new ExportFiles(redis, keys, os.tmpdir()), links: new LinkSigner(Buffer.alloc(32, 1), () => 'http://127.0.0.1:9') } });
+  jobs = createJobsClient({ queues, redisUrl: testRedisUrl(), redis, keys, ledger, org: () => org, env: { WECOM_API_BASE: 'http://127.0.0.1:9', WECOM_TRANSPORT: 'webhook' }, clock, logger, files: { exports: new ExportFiles(redis, keys, os.tmpdir()), links: new LinkSigner(Buffer.alloc(32, 1), () => 'http://127.0.0.1:9') } });
   pipeline = createPipeline({
     org: () => org,
     commands: new CommandRegistry(commands),
