@@ -98,7 +98,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     if (inbound.kind === 'enter') {
       return { markdown: renderWelcome(deps.org(), deps.org().membership(inbound.userId)), handled: { command: '-', outcome: 'welcome' } };
     }
-    if (inbound.kind === 'action') return handleCardAction(deps, inbound);
+    if (inbound.kind === 'action') return handleCardAction(deps, inbound, { runMessage: onceMessage });
     return onceMessage(inbound);
   }
 

@@ -41,8 +41,25 @@ export interface RobotUpload {
   at: number;
 }
 
+/** One POST to a callback's response_url (the intelligent robot's one-shot proactive reply). */
+export interface ResponsePost {
+  code: string;
+  body: unknown;
+  at: number;
+}
+
+/** A media file this fake serves, as WeCom's 5-minute download links do (encrypted bytes). */
+export interface ServedMedia {
+  bytes: Buffer;
+  /** Answers for the next downloads, in order: an HTTP status (then 200 with the bytes). */
+  failures: number[];
+  downloads: number;
+}
+
 export class FakeWecom extends EventEmitter {
   readonly messages: RobotMessage[] = [];
+  readonly responses: ResponsePost[] = [];
+  readonly media = new Map<string, ServedMedia>();
   readonly unexpected: string[] = [];
   readonly uploads: RobotUpload[] = [];
   private readonly scripts = new Map<string, number[]>();
@@ -76,6 +93,29 @@ export class FakeWecom extends EventEmitter {
   /** Requests recorded and not yet answered. */
   get heldCount(): number {
     return this.held.length;
+  }
+
+  /** A response_url for a callback (WeCom gives one per message and card event). */
+  responseUrl(code = randomBytes(6).toString('hex')): string {
+    return `${this.url}/cgi-bin/aibot/response?response_code=${code}`;
+  }
+
+  /** Serves `bytes` (already encrypted as WeCom's are) at a download link; `failures` answer the first downloads. */
+  serveMedia(bytes: Buffer, failures: number[] = []): string {
+    const name = randomBytes(8).toString('hex');
+    this.media.set(name, { bytes, failures: [...failures], downloads: 0 });
+    return `${this.url}/media/${name}`;
+  }
+
+  /** Resolves when `predicate` holds for the response_url posts (checked on every post). */
+  async waitForResponse(predicate: (posts: ResponsePost[]) => boolean, timeoutMs = 15_000): Promise<ResponsePost[]> {
+    const deadline = AbortSignal.timeout(timeoutMs);
+    while (!predicate(this.responses)) {
+      await once(this, 'response', { signal: deadline }).catch(() => {
+        throw new Error(`fake WeCom: response_url condition not met within ${timeoutMs} ms; got ${this.responses.length} posts`);
+      });
+    }
+    return this.responses;
   }
 
   delivered(key?: string): RobotMessage[] {
@@ -161,6 +201,28 @@ export class FakeWecom extends EventEmitter {
       this.uploads.push(upload);
       ctx.body = errcode ? { errcode, errmsg: 'scripted error' } : { errcode: 0, errmsg: 'ok', type: upload.type, media_id: upload.mediaId, created_at: String(Math.floor(upload.at / 1000)) };
       this.emit('upload', upload);
+    });
+    router.post('/cgi-bin/aibot/response', async (ctx) => {
+      const post: ResponsePost = { code: String(ctx.query.response_code ?? ''), body: JSON.parse(await getRawBody(ctx.req, { encoding: 'utf8' })) as unknown, at: Date.now() };
+      this.responses.push(post);
+      ctx.body = { errcode: 0, errmsg: 'ok' };
+      this.emit('response', post);
+    });
+    router.get('/media/:name', (ctx) => {
+      const served = this.media.get(ctx.params.name ?? '');
+      if (!served) {
+        ctx.status = 404;
+        return;
+      }
+      served.downloads++;
+      const failure = served.failures.shift();
+      if (failure !== undefined) {
+        ctx.status = failure;
+        ctx.body = 'scripted failure';
+        return;
+      }
+      ctx.type = 'application/octet-stream';
+      ctx.body = served.bytes;
     });
     app.use(router.routes());
     app.use(async (ctx) => {
