@@ -6,6 +6,7 @@ import { act, loadIssue, requireRef, resolvePerson } from '../src/pipeline/issue
 import { formatDeadline } from '../src/rendering/dates';
 import { mention, unitLabel } from '../src/rendering/issue';
 import { userText } from '../src/rendering/safe-text';
+import { assignmentCard } from '../src/rendering/issue-card';
 
 const EXAMPLE = '/交办 #12 @罗亚倩 期限:5月10日';
 
@@ -35,12 +36,13 @@ export default defineCommand({
     const theirs = ctx.org.units.filter((u) => u.secretary === assignee && u.id !== issue.unitId);
     const unit = ctx.org.unit(issue.unitId);
     const warn = unit?.secretary && unit.secretary !== assignee && theirs.length ? `（注意：${mention(ctx.org, assignee)} 是${theirs.map((u) => u.name).join('、')}的责任人，不是${unit.name}的）` : '';
-    return [
+    const markdown = [
       `📌 **#${id}** ${unitLabel(ctx.org, issue.unitId)}：${userText(issue.description)}`,
       `已交办 ${mention(ctx.org, assignee)}，状态：${STATE_WORDS[issue.state]}`,
       `期限：${formatDeadline(deadline.at, now.getTime())}${'note' in deadline && deadline.note ? `（${deadline.note}）` : ''}`,
       `整改后请回复：\`/整改 #${id} 整改情况\`（可附照片）。`,
       ...(warn ? [warn] : []),
     ].join('\n');
+    return { markdown, card: assignmentCard(ctx.org, issue, now.getTime(), ctx.message.msgid) };
   },
 });

@@ -8,6 +8,7 @@ import { act, checkLength, evidenceOf, refuseEarly, requireRef } from '../src/pi
 import { photoCount, truncate, unitLabel } from '../src/rendering/issue';
 import { fixReportedText } from '../src/rendering/pushes';
 import { userText } from '../src/rendering/safe-text';
+import { verifyCard } from '../src/rendering/issue-card';
 
 const EXAMPLE = '/整改 #12 闸阀已更换，恢复正常';
 
@@ -35,27 +36,33 @@ export default defineCommand({
         : { type: 'fix', note, evidence },
     );
     const issue = outcome.issue;
+    // The 待核验 notice as a card (销号 / 驳回 / 查看); the markdown says the same.
+    const card = verifyCard(ctx.org, issue, ctx.clock.now().getTime(), ctx.message.msgid);
     if (issue.homeChat !== ctx.message.chatId) {
       // Reported in a single chat or another group: the team that verifies must still hear of it.
       const now = ctx.clock.now().getTime();
+      const pushId = messagePushId('fix-reported', id, ctx.message.msgid);
       await ctx.jobs.push({
-        id: messagePushId('fix-reported', id, ctx.message.msgid),
+        id: pushId,
         chatId: issue.homeChat,
         kind: 'fix-reported',
         format: 'text',
         content: fixReportedText(ctx.org, issue, ctx.sender.userid, evidence.length, before.state === 'submitted'),
         mentions: [],
+        card: verifyCard(ctx.org, issue, now, pushId),
         createdAt: now,
       });
     }
     if (before.state === 'submitted') {
-      return `📎 **#${id}** ${unitLabel(ctx.org, issue.unitId)} 已补充整改材料${evidence.length ? `（${photoCount(evidence.length)}）` : ''}，状态：${STATE_WORDS[issue.state]}`;
+      const markdown = `📎 **#${id}** ${unitLabel(ctx.org, issue.unitId)} 已补充整改材料${evidence.length ? `（${photoCount(evidence.length)}）` : ''}，状态：${STATE_WORDS[issue.state]}`;
+      return { markdown, card };
     }
-    return [
+    const markdown = [
       `✅ **#${id}** ${unitLabel(ctx.org, issue.unitId)} 已反馈整改，状态：${STATE_WORDS[issue.state]}`,
       `整改情况：${userText(note)}${evidence.length ? `（${photoCount(evidence.length)}）` : ''}`,
       `请工作队核验：\`/销号 #${id}\`，或 \`/驳回 #${id} 原因\`。`,
     ].join('\n');
+    return { markdown, card };
   },
 });
 

@@ -6,6 +6,7 @@ import { act, checkLength, refuseEarly, requireRef } from '../src/pipeline/issue
 import { formatDeadline } from '../src/rendering/dates';
 import { mention, unitLabel } from '../src/rendering/issue';
 import { userText } from '../src/rendering/safe-text';
+import { assignmentCard } from '../src/rendering/issue-card';
 
 const EXAMPLE = '/驳回 #12 照片看不清闸阀，请补拍';
 
@@ -27,10 +28,12 @@ export default defineCommand({
     const { outcome } = await act(ctx, id, () => ({ type: 'reject', reason }));
     const issue = outcome.issue;
     const now = ctx.clock.now().getTime();
-    return [
+    const markdown = [
       `↩️ **#${id}** ${unitLabel(ctx.org, issue.unitId)} 已驳回，状态：${STATE_WORDS[issue.state]}`,
       `原因：${userText(reason)}`,
       `请 ${mention(ctx.org, issue.assignee)} 继续整改${issue.deadline !== undefined ? `，期限：${formatDeadline(issue.deadline, now)}` : ''}。`,
     ].join('\n');
+    // Back to the unit: the assignment notice again, so the 责任人 can click 已整改 once more.
+    return { markdown, card: assignmentCard(ctx.org, issue, now, ctx.message.msgid) };
   },
 });

@@ -17,6 +17,7 @@ import { userText } from '../src/rendering/safe-text';
 import type { ChecklistItem } from '../src/config/org-schema';
 import { checklistMatcher, itemLabel } from '../src/parsing/checklist';
 import { checklistText, roundTitle } from '../src/rendering/rounds';
+import { assignmentCard } from '../src/rendering/issue-card';
 
 const EXAMPLE = '/上报 斑竹村 闸阀老化漏水 期限:5个工作日内';
 
@@ -93,7 +94,8 @@ export default defineCommand({
     if (round) lines.push(`计入${roundTitle(round)}`);
     if (issue.evidence.length) lines.push(`已收到${photoCount(issue.evidence.length)}。`);
     if (homeChat !== ctx.message.chatId) lines.push(`提醒和催办发到${ctx.org.chatLabel(homeChat)}（${unit.name}所在片区）。`);
-    return lines.join('\n');
+    // Assigned at once: the notice as a card too, with 已整改 for the 责任人.
+    return { markdown: lines.join('\n'), ...(issue.assignee ? { card: assignmentCard(ctx.org, issue, now.getTime(), ctx.message.msgid) } : {}) };
   },
 });
 

@@ -11,6 +11,7 @@ import { clipForReply } from '../src/rendering/clip';
 import { formatDeadline } from '../src/rendering/dates';
 import { mention, unitLabel } from '../src/rendering/issue';
 import { userText } from '../src/rendering/safe-text';
+import { assignmentCard } from '../src/rendering/issue-card';
 
 const EXAMPLE = '/回访 #12 反弹 不满意 闸阀又开始漏水';
 
@@ -167,11 +168,13 @@ export default defineCommand({
     const deadline = resolveDeadline(args.fields.deadline, ctx.org.policy, now, EXAMPLE);
     const { outcome } = await act(ctx, id, () => ({ type: 'revisit', outcome: 'relapse', deadline: deadline.at, ...extra }));
     const issue = outcome.issue;
-    return [
+    const markdown = [
       `⚠️ **#${id}** ${unitLabel(ctx.org, issue.unitId)} 回访发现反弹（第 ${issue.relapseCount} 次），状态：${STATE_WORDS[issue.state]}`,
       ...ratingLine,
       ...(note ? [`情况：${userText(note)}`] : []),
       `请 ${mention(ctx.org, issue.assignee)} 重新整改，期限：${formatDeadline(deadline.at, now.getTime())}。`,
     ].join('\n');
+    // Reopened: the unit rectifies again, with the assignment notice's 已整改.
+    return { markdown, card: assignmentCard(ctx.org, issue, now.getTime(), ctx.message.msgid) };
   },
 });

@@ -3,6 +3,7 @@ import type { Clock } from '../../src/clock';
 import type { Org } from '../../src/domain/org';
 import type { Logger } from '../../src/log/logger';
 import { reminderText, revisitText } from '../../src/rendering/pushes';
+import { revisitCard } from '../../src/rendering/issue-card';
 import type { LedgerStore } from '../../src/store/ledger-store';
 import type { Outbox } from '../outbound/outbox';
 import { reminderJobSchema, revisitJobSchema, type TimerScheduler } from './timer-jobs';
@@ -64,13 +65,16 @@ export async function processRevisit(data: unknown, deps: TimerDeps): Promise<'p
   const issue = await deps.ledger.get(issueId);
   if (!issue || issue.state !== 'closed' || issue.closedAt !== closedAt) return 'stale';
   const now = deps.clock.now().getTime();
+  const id = `revisit-${issueId}-${jobIdPart(closedAt)}`;
   await deps.outbox.enqueue({
-    id: `revisit-${issueId}-${jobIdPart(closedAt)}`,
+    id,
     chatId: issue.homeChat,
     kind: 'revisit',
     format: 'text',
     content: revisitText(deps.org(), issue, now),
     mentions: [issue.reporter],
+    // 回访正常 / 反弹 as buttons where the channel carries cards (the long connection); the text says the same.
+    card: revisitCard(deps.org(), issue, now, id),
     createdAt: now,
   });
   return 'pushed';

@@ -5,6 +5,7 @@ import type { Clock } from '../clock';
 import { systemClock } from '../clock';
 import { CALLBACK_PATH } from './webhook-transport';
 import { WecomCallbackCrypto } from './crypto';
+import { templateCardSchema, type TemplateCard } from '../transport/template-card';
 
 /**
  * Plays WeCom's side of the callback protocol against a running duban: encrypts and signs a
@@ -109,12 +110,22 @@ export class CallbackClient {
 
   /** Sends a message and, when the answer is an unfinished stream, polls it to the end. */
   async say(o: TextMessageOptions): Promise<string> {
+    return (await this.converse(o)).markdown;
+  }
+
+  /** Clicks a card's button: the card update it was answered with, in the same callback (or none). */
+  async click(o: CardClick): Promise<TemplateCard | undefined> {
+    return cardUpdateOf(await this.send(cardEvent(o, this.clock.now().getTime())));
+  }
+
+  /** As say(), with the card the answer carries (stream_with_template_card), when it has one. */
+  async converse(o: TextMessageOptions): Promise<{ markdown: string; card?: TemplateCard }> {
     const msg = this.textMessage(o);
     let res = await this.send(msg);
     for (let polls = 0; ; polls++) {
       const s = streamSchema.safeParse(res.reply);
       if (!s.success) throw new Error(`unexpected answer (HTTP ${res.status}): ${res.raw.slice(0, 200)}`);
-      if (s.data.stream.finish || polls >= 60) return s.data.stream.content;
+      if (s.data.stream.finish || polls >= 60) return { markdown: s.data.stream.content, ...(s.data.template_card ? { card: s.data.template_card } : {}) };
       await delay(STREAM_POLL_MS); // WeCom polls an unfinished stream at an interval, not in a loop
       res = await this.send({ ...msg, msgid: `${String(msg.msgid)}-r${polls}`, msgtype: 'stream', stream: { id: s.data.stream.id } });
     }
@@ -124,6 +135,39 @@ export class CallbackClient {
 const STREAM_POLL_MS = 500;
 
 const streamSchema = z.object({
-  msgtype: z.literal('stream'),
+  msgtype: z.enum(['stream', 'stream_with_template_card']),
   stream: z.object({ id: z.string(), finish: z.boolean(), content: z.string() }),
+  template_card: templateCardSchema.optional(),
 });
+
+const cardUpdateSchema = z.object({ response_type: z.literal('update_template_card'), template_card: templateCardSchema });
+
+export interface CardClick {
+  chatId?: string;
+  userId: string;
+  taskId: string;
+  eventKey: string;
+  responseUrl: string;
+  msgid?: string;
+}
+
+/** A template_card_event as WeCom delivers a button click (docs/wecom-protocol.md §1.3). */
+export function cardEvent(o: CardClick, now = Date.now()): Record<string, unknown> {
+  return {
+    msgid: o.msgid ?? randomBytes(12).toString('base64'),
+    create_time: Math.floor(now / 1000),
+    aibotid: 'AIBOT_LOCAL',
+    chattype: o.chatId ? 'group' : 'single',
+    ...(o.chatId ? { chatid: o.chatId } : {}),
+    from: { userid: o.userId },
+    response_url: o.responseUrl,
+    msgtype: 'event',
+    event: { eventtype: 'template_card_event', template_card_event: { card_type: 'button_interaction', event_key: o.eventKey, task_id: o.taskId } },
+  };
+}
+
+/** The card update a click was answered with (update_template_card); undefined: the card stays. */
+export function cardUpdateOf(res: SentCallback): TemplateCard | undefined {
+  if (res.status !== 200) throw new Error(`card event answered HTTP ${res.status}: ${res.raw.slice(0, 200)}`);
+  return res.reply === undefined ? undefined : cardUpdateSchema.parse(res.reply).template_card;
+}

@@ -1,0 +1,121 @@
+import type { Issue } from '../../src/domain/issue';
+import { templateCardSchema, type TemplateCard } from '../../src/transport/template-card';
+import {
+  afterCard,
+  assignmentCard,
+  CARD_KEYS,
+  CARD_LIMITS,
+  cardKeySchema,
+  cardTaskId,
+  cardTaskSchema,
+  cardText,
+  commandFor,
+  revisitCard,
+  verifyCard,
+} from '../../src/rendering/issue-card';
+import { demoOrg } from '../support/app';
+
+const org = demoOrg();
+const now = Date.parse('2026-05-04T10:00:00+08:00');
+const len = (s: string | undefined) => [...(s ?? '')].length;
+
+function issue(over: Partial<Issue> = {}): Issue {
+  return {
+    id: 12,
+    version: 3,
+    state: 'assigned',
+    unitId: 'banzhu',
+    teamIds: ['t1'],
+    description: '闸阀老化漏水',
+    reporter: 'u_luo',
+    assignee: 'u_sec_banzhu',
+    deadline: Date.parse('2026-05-10T23:59:00+08:00'),
+    homeChat: 'CHAT_T1',
+    createdAt: now,
+    evidence: [],
+    rejectCount: 0,
+    rejectReasons: [],
+    relapseCount: 0,
+    deadlineChanges: [],
+    ...over,
+  };
+}
+
+/** Every limit of docs/wecom-protocol.md §1.9 the cards use, checked on a card. */
+function expectWithinLimits(card: TemplateCard): void {
+  expect(templateCardSchema.parse(card)).toEqual(card);
+  expect(len(card.main_title?.title)).toBeLessThanOrEqual(CARD_LIMITS.title);
+  expect(len(card.main_title?.desc)).toBeLessThanOrEqual(CARD_LIMITS.titleDesc);
+  expect(len(card.source?.desc)).toBeLessThanOrEqual(CARD_LIMITS.source);
+  expect(len(card.sub_title_text)).toBeLessThanOrEqual(CARD_LIMITS.subTitle);
+  expect(card.button_list!.length).toBeLessThanOrEqual(CARD_LIMITS.buttons);
+  for (const b of card.button_list!) expect(len(b.text)).toBeLessThanOrEqual(CARD_LIMITS.buttonText);
+  expect(new Set(card.button_list!.map((b) => b.key)).size).toBe(card.button_list!.length);
+  expect(card.horizontal_content_list!.length).toBeLessThanOrEqual(CARD_LIMITS.horizontal);
+  for (const f of card.horizontal_content_list!) {
+    expect(len(f.keyname)).toBeLessThanOrEqual(CARD_LIMITS.keyname);
+    expect(len(f.value)).toBeLessThanOrEqual(CARD_LIMITS.value);
+  }
+  expect(Buffer.byteLength(card.task_id!)).toBeLessThanOrEqual(CARD_LIMITS.taskId);
+  expect(card.task_id).toMatch(/^[0-9A-Za-z_\-@]+$/u);
+  for (const text of [card.main_title?.title, card.main_title?.desc, card.sub_title_text, ...card.horizontal_content_list!.map((f) => f.value)].filter((t) => t !== undefined)) expect(text).not.toMatch(/[\n\r\t\u2028\u2029]/u);
+}
+
+describe('the issue cards', () => {
+  const long = `${'很长的问题描述'.repeat(20)}\n第二行\r\n第三行`;
+  const cases: [string, TemplateCard][] = [
+    ['assignment', assignmentCard(org, issue(), now, 'msg-1')],
+    ['assignment, long text', assignmentCard(org, issue({ description: long }), now, 'msg-1')],
+    ['verify', verifyCard(org, issue({ state: 'submitted', fixNote: long, fixedBy: 'u_sec_banzhu', evidence: [{ kind: 'image', url: 'u', msgid: 'm', at: now }] }), now, 'msg-2')],
+    ['revisit', revisitCard(org, issue({ state: 'closed', closedAt: now, description: long }), now, 'push-1')],
+    ['after', afterCard(org, issue({ description: long }), { state: 'closed', line: `已由 ${'很长的名字'.repeat(10)} 销号`, taskId: 'i12-submitted-0123abcd' })],
+  ];
+  it.each(cases)('keeps the %s card within WeCom’s limits, every text field one line', (_name, card) => {
+    expectWithinLimits(card);
+  });
+
+  it('shows the assignment notice: title, the description, state, 责任人, 期限, and 已整改 / 查看', () => {
+    const card = assignmentCard(org, issue(), now, 'msg-1');
+    expect(card).toMatchObject({
+      card_type: 'button_interaction',
+      source: { desc: '交办通知' },
+      main_title: { title: '#12 福禄镇斑竹村', desc: '闸阀老化漏水' },
+      horizontal_content_list: [
+        { keyname: '状态', value: '整改中' },
+        { keyname: '责任人', value: '陈晓燕' },
+        { keyname: '期限', value: '5月10日周日' },
+      ],
+      button_list: [
+        { text: '已整改', key: 'fix' },
+        { text: '查看', key: 'show' },
+      ],
+    });
+  });
+
+  it('clips user text on a code point with "…", collapsing every kind of line break', () => {
+    expect(cardText('a\nb\r\nc\u2028d\u0085e\tf', 30)).toBe('a b c d e f');
+    expect(cardText('😀'.repeat(40), 10)).toBe(`${'😀'.repeat(9)}…`);
+    expect(cardText('  路灯\u202e不亮  ', 10)).toBe('路灯不亮');
+  });
+});
+
+describe('task_id', () => {
+  it('names the issue, the state and a hash of the seed, and reads back', () => {
+    const id = cardTaskId(12, 'submitted', 'CAIQ16HMjQYY/NGagIOAgAMgq4KM0AI=');
+    expect(id).toMatch(/^i12-submitted-[0-9a-f]{8}$/u);
+    expect(cardTaskSchema.parse(id)).toEqual({ issueId: 12, state: 'submitted' });
+    expect(cardTaskId(12, 'submitted', 'another msgid')).not.toBe(id);
+  });
+
+  it.each(['', 'fBmjTL7ErRCQSNA6GZKMlcFiWX1shOvg', 'i12-submitted-3fa9c1d', 'i12-nonsense-3fa9c1d2', 'i0-assigned-3fa9c1d2', 'i012-assigned-3fa9c1d2', 'i12-assigned-3FA9C1D2', 'i12-assigned-3fa9c1d2 ', `i${'9'.repeat(13)}-assigned-3fa9c1d2`, 'i12-constructor-3fa9c1d2', 'i12-__proto__-3fa9c1d2'])(
+    'refuses %j',
+    (junk) => {
+      expect(cardTaskSchema.safeParse(junk).success).toBe(false);
+    },
+  );
+
+  it('reads only the keys of its own buttons, each one a typed command', () => {
+    expect(CARD_KEYS.map((k) => commandFor(k, 7))).toEqual(['/整改 #7', '/销号 #7', '/驳回 #7', '/查看 #7', '/回访 #7 正常', '/回访 #7 反弹']);
+    for (const junk of ['', 'delete', 'show ', 'toString', '__proto__']) expect(cardKeySchema.safeParse(junk).success).toBe(false);
+  });
+});
