@@ -5,6 +5,7 @@ import * as wecomCrypto from '@wecom/crypto';
 import fc from 'fast-check';
 import { z } from 'zod';
 import { createKeys } from '../../src/store/keys';
+import { templateCardSchema } from '../../src/transport/template-card';
 import { sha1Hex, WecomCallbackCrypto } from '../../src/wecom/crypto';
 import { CALLBACK_PATH, MAX_BODY_BYTES, MAX_CALLBACK_AGE_SECONDS, MAX_CLOCK_SKEW_AHEAD_SECONDS } from '../../src/wecom/webhook-transport';
 import { BOT_NAME, demoOrg, startTestApp, TEST_AES_KEY, TEST_TOKEN, type TestApp } from '../support/app';
@@ -583,7 +584,8 @@ describe('requests refused below duban, by Node’s HTTP parser', () => {
 /* ------------------------------------------------------------------ what is tolerated on purpose */
 
 const replyEnvelope = z.object({ encrypt: z.string(), msgsignature: z.string(), timestamp: z.string(), nonce: z.string() });
-const streamReply = z.object({ msgtype: z.literal('stream'), stream: z.object({ id: z.string(), finish: z.boolean(), content: z.string() }) });
+// A reply that assigns an issue carries its button card (checked against the card schema too).
+const streamReply = z.object({ msgtype: z.enum(['stream', 'stream_with_template_card']), stream: z.object({ id: z.string(), finish: z.boolean(), content: z.string() }), template_card: templateCardSchema.optional() });
 
 /** Checks the encrypted passive reply of a raw request and returns the stream it carries. */
 function openReply(res: RawResponse, sentQuery: string): z.output<typeof streamReply> {
