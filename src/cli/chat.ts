@@ -13,6 +13,9 @@ import { peopleIndex } from '../parsing/people';
 import { embeddedRedisUrl } from '../store/embedded-redis';
 import { createKeys } from '../store/keys';
 import { CallbackClient } from '../wecom/callback-client';
+import type { TemplateCard } from '../transport/template-card';
+import { cardLines, clickNumber } from './card-view';
+import { serveFollowUps } from './follow-ups';
 import { watchPushes, type LinkEvent, type SeenPush } from './push-watch';
 import { plainScreen, promptScreen } from './screen';
 
@@ -22,6 +25,7 @@ const USAGE = `用法: npm run chat -- --as <姓名或userid> [--chat <chatid> |
 输入的每一行都作为 “@督办助手 <这一行>” 发到群里。另外：
   > #12 已整改，闸阀已更换    引用机器人关于 #12 的消息来回复（企业微信里的“引用”）
   [图片]                      在这一行里附一张照片（图文混排），可以写多个
+  !1 或 点1                   点最近一张卡片的第 1 个按钮（卡片的按钮带编号显示在回复下面）
 群里的推送（到期提醒、逾期通报、催办）会随时显示。--watch 只看推送、不输入。`;
 
 /**
@@ -87,22 +91,44 @@ async function main(): Promise<void> {
       : undefined;
   if (!rl) return;
 
+  // A click's words besides the card update (a question, a refusal, /查看) reach WeCom's
+  // response_url; here a local endpoint stands in for it and prints them as they arrive.
+  const followUps = await serveFollowUps((markdown) => screen.print(`—— 按钮的回复 ——\n${markdown}\n\n`));
+  /** The latest card shown: `!n` clicks its buttons. */
+  let card: TemplateCard | undefined;
   screen.prompt();
   let failures = 0;
   for await (const line of rl) {
     screen.busy();
     const text = line.trim();
-    if (text) {
+    const click = clickNumber(text);
+    if (click !== undefined) {
+      const button = card?.button_list?.[click - 1];
+      if (!card?.task_id || !button) {
+        screen.print(card ? `最近的卡片没有第 ${click} 个按钮。\n` : '还没有卡片可以点：卡片随回复显示，带编号的按钮用 !编号 点。\n', 'err');
+      } else {
+        try {
+          const update = await client.click({ userId: person.userid, ...(chatId ? { chatId } : {}), taskId: card.task_id, eventKey: button.key, responseUrl: followUps.url() });
+          // WeCom keeps the clicked card's task_id on an update.
+          if (update) card = { ...update, task_id: card.task_id };
+          screen.print(update ? `（卡片已更新）\n${cardLines(update)}\n\n` : `（点了“${button.text}”，卡片未变）\n\n`);
+        } catch (err) {
+          failures++;
+          screen.print(`${sendFailure(err as Error)}\n`, 'err');
+        }
+      }
+    } else if (text) {
       try {
         const { body, quote, images } = readLine(text);
-        const answer = await client.say({
+        const answer = await client.converse({
           userId: person.userid,
           text: chatId ? `@${bot} ${body}` : body,
           ...(chatId ? { chatId } : {}),
           ...(quote ? { quote } : {}),
           ...(images.length ? { images } : {}),
         });
-        screen.print(`${answer}\n\n`);
+        if (answer.card) card = answer.card;
+        screen.print(`${answer.markdown}\n${answer.card ? `${cardLines(answer.card)}\n` : ''}\n`);
       } catch (err) {
         failures++;
         screen.print(`${sendFailure(err as Error)}\n`, 'err');
@@ -111,6 +137,7 @@ async function main(): Promise<void> {
     screen.prompt();
   }
   stopWatching?.();
+  await followUps.close();
   process.exitCode = failures ? 1 : 0;
 }
 

@@ -7,6 +7,8 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../src/store/embedded-redis';
+import { createKeys } from '../../src/store/keys';
+import { LedgerStore } from '../../src/store/ledger-store';
 import { redisOptions } from '../../src/store/redis';
 import { startTestApp, TEST_AES_KEY, TEST_TOKEN, type TestApp } from '../support/app';
 import { testPrefix } from '../support/redis';
@@ -21,17 +23,19 @@ const silent = pino({ level: 'silent' });
 
 interface Client {
   child: ChildProcess;
+  /** Types a line (with stdin piped). */
+  type(line: string): void;
   stdout(): string;
   stderr(): string;
   /** Resolves once stdout or stderr contains `text`; fails if the client exits first. */
   waitFor(stream: 'stdout' | 'stderr', text: string): Promise<void>;
 }
 
-function startClient(args: string[], env: Record<string, string>): Client {
+function startClient(args: string[], env: Record<string, string>, stdin: 'ignore' | 'pipe' = 'ignore'): Client {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/chat.ts', ...args], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', TZ: 'Asia/Shanghai', NODE_ENV: 'test', WECOM_TOKEN: TEST_TOKEN, WECOM_ENCODING_AES_KEY: TEST_AES_KEY, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [stdin, 'pipe', 'pipe'],
   });
   const text = { stdout: '', stderr: '' };
   const waiters: Array<() => void> = [];
@@ -41,6 +45,7 @@ function startClient(args: string[], env: Record<string, string>): Client {
   child.on('exit', wake);
   return {
     child,
+    type: (line) => void child.stdin!.write(`${line}\n`),
     stdout: () => text.stdout,
     stderr: () => text.stderr,
     waitFor: (stream, wanted) =>
@@ -136,5 +141,54 @@ describe('the chat client watching a group (npm run chat -- --watch)', () => {
     await watcherBlocking(redis.url);
     await push(t, 'after-restart', '🔴 逾期未整改 1 件');
     await client.waitFor('stdout', '🔴 逾期未整改 1 件');
+  }, 60_000);
+});
+
+describe('the chat client clicking a card’s buttons (npm run chat)', () => {
+  let t: TestApp;
+  let client: Client | undefined;
+  beforeEach(async () => {
+    t = await startTestApp();
+  });
+  afterEach(async () => {
+    if (client && client.child.exitCode === null) {
+      client.child.kill('SIGTERM');
+      await once(client.child, 'exit');
+    }
+    await t.stop();
+  });
+
+  it('shows a reply’s card with numbered buttons, sends a real card event on !n or 点n, and prints the card update and the follow-up', async () => {
+    client = startClient(['--as', '罗志刚', '--url', t.baseUrl], { DATA_DIR: t.dataDir, REDIS_KEY_PREFIX: t.prefix }, 'pipe');
+    const c = client;
+    const followUps = () => c.stdout().split('—— 按钮的回复 ——').length - 1;
+
+    c.type('/上报 斑竹村 闸阀漏水');
+    await c.waitFor('stdout', '[1] 已整改  [2] 查看');
+    expect(c.stdout()).toContain(['┌ 交办通知', '│ #1 福禄镇斑竹村', '│ 闸阀漏水', '│ 状态：整改中　责任人：陈晓燕'].join('\n'));
+
+    // 查看: the /查看 text arrives at the client's own response_url; the card stays.
+    c.type('!2');
+    await c.waitFor('stdout', '—— 按钮的回复 ——\n**#1 福禄镇斑竹村**（整改中）');
+    expect(c.stdout()).toContain('（点了“查看”，卡片未变）');
+
+    // 已整改 asks, as the typed /整改 #1 does; the typed answer reports the fix and brings the 待核验 card.
+    c.type('点1');
+    await pollUntil(() => followUps() === 2, 'the question as a follow-up');
+    expect(c.stdout()).toContain('—— 按钮的回复 ——\n❓ 请简要说明 #1 的整改情况');
+    c.type('闸阀已更换');
+    await c.waitFor('stdout', '[1] 销号  [2] 驳回  [3] 查看');
+
+    // 罗志刚 reported the fix himself: his 销号 is refused (两人核验), the card stays.
+    c.type('!1');
+    await pollUntil(() => followUps() === 3, 'the refusal as a follow-up');
+    expect(c.stdout()).toContain('—— 按钮的回复 ——\n无权限：#1 的整改由你反馈');
+
+    c.type('!9');
+    await c.waitFor('stderr', '最近的卡片没有第 9 个按钮。');
+    c.child.stdin!.end();
+    const [code] = (await once(c.child, 'exit')) as [number];
+    expect(code).toBe(0);
+    expect(await new LedgerStore(t.redis, createKeys(t.prefix)).get(1)).toMatchObject({ state: 'submitted', fixedBy: 'u_luo' });
   }, 60_000);
 });
