@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { WSClient, type WsFrame, type WsFrameHeaders } from '@wecom/aibot-node-sdk';
 import type { Clock } from '../clock';
 import type { Logger } from '../log/logger';
@@ -243,15 +244,17 @@ export class WsTransport implements Transport, LongConnection {
   }
 
   private async answerEvent(client: WSClient, frame: WsFrame, line: Record<string, unknown>): Promise<string> {
+    // disconnected_event names no sender (docs/wecom-protocol.md §3.4): read before the event schema.
+    if (disconnectedSchema.safeParse(frame.body).success) {
+      line.event = 'disconnected_event';
+      this.halt('disconnected_event: another connection to this bot subscribed and took it over (a second deployment, or a copy of WECOM_BOT_SECRET elsewhere); find it, then restart this instance', true);
+      return 'disconnected';
+    }
     const parsed = eventCallbackSchema.safeParse(frame.body);
     if (!parsed.success) return 'bad_payload';
     const cb = parsed.data;
     const type = cb.event.eventtype;
     Object.assign(line, { event: type, msgid: cb.msgid, user: cb.from.userid });
-    if (type === 'disconnected_event') {
-      this.halt('disconnected_event: another connection to this bot subscribed and took it over (a second deployment, or a copy of WECOM_BOT_SECRET elsewhere); find it, then restart this instance', true);
-      return 'disconnected';
-    }
     if (this.deps.aibotId !== undefined && cb.aibotid !== this.deps.aibotId) return 'wrong_bot';
     const requestId = frame.headers.req_id;
     if (type === 'enter_chat') {
@@ -313,6 +316,8 @@ export class WsTransport implements Transport, LongConnection {
     return { markdown: `${PENDING_TEXT}（这条消息仍在处理，稍后可用 /查看 确认结果）` };
   }
 }
+
+const disconnectedSchema = z.looseObject({ msgtype: z.literal('event'), event: z.looseObject({ eventtype: z.literal('disconnected_event') }) });
 
 /** Our card (a bounded subset of WeCom's) as the SDK types it; the fields are WeCom's own names. */
 function sdkCard(card: TemplateCard): Parameters<WSClient['replyTemplateCard']>[1] {

@@ -55,7 +55,7 @@ describe.each(TRANSPORTS)('conversations over $name', (factory) => {
     const first = await say(MEMBER, '/上报 斑竹村 路灯不亮', { msgid });
     const again = await say(MEMBER, '/上报 斑竹村 路灯不亮', { msgid });
     expect(again.markdown).toBe(first.markdown);
-    const ids = await u.t.redis.zrange(createKeys(u.t.prefix).byUnit('banzhu'), 0, -1);
+    const ids = await u.t.redis.zrange(createKeys(u.t.prefix).byUnit('banzhu'), '0', '-1');
     const issues = await Promise.all(ids.map((i) => u.t.redis.hget(createKeys(u.t.prefix).issue(Number(i)), 'description')));
     expect(issues.filter((d) => d === '路灯不亮')).toHaveLength(1);
   });
