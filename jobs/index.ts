@@ -129,14 +129,7 @@ export function createJobsRunner(deps: JobsDeps, client: JobsClient): JobsRunner
   let sweeping: Promise<void> | undefined;
   let warming: Promise<void> | undefined;
 
-  const onFailed = (job: Job | undefined, err: Error) => {
-    if (!job) return;
-    const final = job.attemptsMade >= (job.opts.attempts ?? 1) || err.name === 'UnrecoverableError';
-    const log = { queue: job.queueName, job: job.id, attempts: job.attemptsMade, err: err.message };
-    if (job.queueName === OUTBOUND_QUEUE || job.queueName === OUTBOUND_WS_QUEUE) deps.metrics?.pushes.inc({ kind: String((job.data as { kind?: unknown }).kind ?? 'unknown'), outcome: final ? 'dead-letter' : 'retry' });
-    if (final) deps.logger.error(log, 'job dead-lettered (kept in the failed set)');
-    else deps.logger.warn(log, 'job failed, will retry');
-  };
+  const onFailed = failedJobLogger(deps);
 
   return {
     async start() {
@@ -220,6 +213,18 @@ export function createJobsRunner(deps: JobsDeps, client: JobsClient): JobsRunner
   };
 }
 
+/** A worker's 'failed' listener: a retry at warn, a dead letter at error, counted for pushes. */
+function failedJobLogger(deps: Pick<JobsDeps, 'logger' | 'metrics'>): (job: Job | undefined, err: Error) => void {
+  return (job, err) => {
+    if (!job) return;
+    const final = job.attemptsMade >= (job.opts.attempts ?? 1) || err.name === 'UnrecoverableError';
+    const log = { queue: job.queueName, job: job.id, attempts: job.attemptsMade, err: err.message };
+    if (job.queueName === OUTBOUND_QUEUE || job.queueName === OUTBOUND_WS_QUEUE) deps.metrics?.pushes.inc({ kind: String((job.data as { kind?: unknown }).kind ?? 'unknown'), outcome: final ? 'dead-letter' : 'retry' });
+    if (final) deps.logger.error(log, 'job dead-lettered (kept in the failed set)');
+    else deps.logger.warn(log, 'job failed, will retry');
+  };
+}
+
 export interface LongConnectionWorker {
   /** Starts consuming `outbound-ws` (this instance now holds the connection); a second call does nothing. */
   start(): Promise<void>;
@@ -251,14 +256,7 @@ export function createLongConnectionWorker(deps: JobsDeps, connection: LongConne
         bull = bullConnection(deps.redisUrl, 'worker');
         const w = new Worker(OUTBOUND_WS_QUEUE, (job, token) => processLongConnectionPush(job, token, senderDeps), { connection: bull.connection, prefix: deps.keys.bullPrefix, concurrency: 4, ...timings });
         w.on('completed', (job, result) => deps.metrics?.pushes.inc({ kind: String((job.data as { kind?: unknown }).kind ?? 'unknown'), outcome: String(result) }));
-        w.on('failed', (job, err) => {
-          if (!job) return;
-          const final = job.attemptsMade >= (job.opts.attempts ?? 1) || err.name === 'UnrecoverableError';
-          deps.metrics?.pushes.inc({ kind: String((job.data as { kind?: unknown }).kind ?? 'unknown'), outcome: final ? 'dead-letter' : 'retry' });
-          const log = { queue: job.queueName, job: job.id, attempts: job.attemptsMade, err: err.message };
-          if (final) deps.logger.error(log, 'job dead-lettered (kept in the failed set)');
-          else deps.logger.warn(log, 'job failed, will retry');
-        });
+        w.on('failed', failedJobLogger(deps));
         w.on('error', (err) => deps.logger.warn({ err: err.message }, 'worker connection error'));
         worker = w;
         await w.waitUntilReady();
