@@ -20,7 +20,9 @@ import { RateLimiter } from './outbound/rate-limit';
 import { RemindGate } from './outbound/remind-gate';
 import { processPush } from './outbound/sender';
 import { createChannels } from './outbound/channel-choice';
-import { FILES_QUEUE, OUTBOUND_QUEUE, TIMERS_QUEUE, type Queues } from './queues';
+import { FILES_QUEUE, OUTBOUND_QUEUE, OUTBOUND_WS_QUEUE, TIMERS_QUEUE, type Queues } from './queues';
+import { processLongConnectionPush } from './outbound/ws-sender';
+import type { LongConnection } from '../src/wecom/long-connection';
 import { districtScope } from '../src/domain/visibility';
 import { ALL_TIME, type Period } from '../src/parsing/period';
 import { departmentSections } from './files/department-extras';
@@ -120,21 +122,14 @@ export function createJobsRunner(deps: JobsDeps, client: JobsClient): JobsRunner
   };
   const prefix = deps.keys.bullPrefix;
   const limiter = new RateLimiter(deps.redis, deps.keys.rate);
-  const channels = createChannels(deps);
+  const channels = createChannels({ ...deps, forwardQueue: deps.queues.outboundWs, ...(deps.backoffMs ? { backoffMs: deps.backoffMs } : {}) });
   let workers: Worker[] = [];
   let ticks: { stop(): Promise<void> } | undefined;
   let reconciling: Promise<void> | undefined;
   let sweeping: Promise<void> | undefined;
   let warming: Promise<void> | undefined;
 
-  const onFailed = (job: Job | undefined, err: Error) => {
-    if (!job) return;
-    const final = job.attemptsMade >= (job.opts.attempts ?? 1) || err.name === 'UnrecoverableError';
-    const log = { queue: job.queueName, job: job.id, attempts: job.attemptsMade, err: err.message };
-    if (job.queueName === OUTBOUND_QUEUE) deps.metrics?.pushes.inc({ kind: String((job.data as { kind?: unknown }).kind ?? 'unknown'), outcome: final ? 'dead-letter' : 'retry' });
-    if (final) deps.logger.error(log, 'job dead-lettered (kept in the failed set)');
-    else deps.logger.warn(log, 'job failed, will retry');
-  };
+  const onFailed = failedJobLogger(deps);
 
   return {
     async start() {
@@ -215,5 +210,66 @@ export function createJobsRunner(deps: JobsDeps, client: JobsClient): JobsRunner
       workers = [];
       await bull.close();
     },
+  };
+}
+
+/** A worker's 'failed' listener: a retry at warn, a dead letter at error, counted for pushes. */
+function failedJobLogger(deps: Pick<JobsDeps, 'logger' | 'metrics'>): (job: Job | undefined, err: Error) => void {
+  return (job, err) => {
+    if (!job) return;
+    const final = job.attemptsMade >= (job.opts.attempts ?? 1) || err.name === 'UnrecoverableError';
+    const log = { queue: job.queueName, job: job.id, attempts: job.attemptsMade, err: err.message };
+    if (job.queueName === OUTBOUND_QUEUE || job.queueName === OUTBOUND_WS_QUEUE) deps.metrics?.pushes.inc({ kind: String((job.data as { kind?: unknown }).kind ?? 'unknown'), outcome: final ? 'dead-letter' : 'retry' });
+    if (final) deps.logger.error(log, 'job dead-lettered (kept in the failed set)');
+    else deps.logger.warn(log, 'job failed, will retry');
+  };
+}
+
+export interface LongConnectionWorker {
+  /** Starts consuming `outbound-ws` (this instance now holds the connection); a second call does nothing. */
+  start(): Promise<void>;
+  /** Stops consuming (the lease went elsewhere, or the app stops); active sends finish first. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The `outbound-ws` worker: only the instance holding the long connection runs it, whatever
+ * RUN_WORKERS says (no other instance has the socket). Started and stopped with the lease.
+ */
+export function createLongConnectionWorker(deps: JobsDeps, connection: LongConnection, opts: { reconnectWaitMs?: number } = {}): LongConnectionWorker {
+  const timings = {
+    ...(deps.lockMs ? { lockDuration: deps.lockMs } : {}),
+    ...(deps.stalledIntervalMs ? { stalledInterval: deps.stalledIntervalMs } : {}),
+  };
+  const limiter = new RateLimiter(deps.redis, deps.keys.rate);
+  const channels = createChannels(deps);
+  let worker: Worker | undefined;
+  let bull: ReturnType<typeof bullConnection> | undefined;
+  let changing: Promise<void> = Promise.resolve();
+  const senderDeps = { ...deps, limiter, channels, connection, exportsDir: deps.files.exports.dir, ...(deps.throttleMs ? { throttleMs: deps.throttleMs } : {}), ...opts };
+  // Start and stop may be asked for in quick succession (a lease won and lost): one at a time.
+  const serial = (step: () => Promise<void>) => (changing = changing.then(step, step));
+  return {
+    start: () =>
+      serial(async () => {
+        if (worker) return;
+        bull = bullConnection(deps.redisUrl, 'worker');
+        const w = new Worker(OUTBOUND_WS_QUEUE, (job, token) => processLongConnectionPush(job, token, senderDeps), { connection: bull.connection, prefix: deps.keys.bullPrefix, concurrency: 4, ...timings });
+        w.on('completed', (job, result) => deps.metrics?.pushes.inc({ kind: String((job.data as { kind?: unknown }).kind ?? 'unknown'), outcome: String(result) }));
+        w.on('failed', failedJobLogger(deps));
+        w.on('error', (err) => deps.logger.warn({ err: err.message }, 'worker connection error'));
+        worker = w;
+        await w.waitUntilReady();
+        deps.logger.info({ queue: OUTBOUND_WS_QUEUE }, 'long-connection push worker started');
+      }),
+    stop: () =>
+      serial(async () => {
+        const w = worker;
+        worker = undefined;
+        if (!w) return;
+        await w.close();
+        await bull?.close();
+        bull = undefined;
+      }),
   };
 }

@@ -3,15 +3,22 @@ import type { Logger } from '../src/log/logger';
 import { bullConnection } from '../src/store/redis';
 
 /**
- * BullMQ queues: `outbound` carries every push (docs/design.md §5), `timers` the per-issue delayed
+ * BullMQ queues: `outbound` carries every push (docs/design.md §5), `outbound-ws` the ones the
+ * long connection's holder sends, `timers` the per-issue delayed
  * jobs (deadline reminders, 回头看), `files` the generated files (the 台账 workbook, the .docx).
  */
 export const OUTBOUND_QUEUE = 'outbound';
+/**
+ * Pushes bound for the long connection (WECOM_TRANSPORT=ws), handed on by any instance's outbound
+ * sender and consumed only by the instance holding the connection (docs/design.md §7.5).
+ */
+export const OUTBOUND_WS_QUEUE = 'outbound-ws';
 export const TIMERS_QUEUE = 'timers';
 export const FILES_QUEUE = 'files';
 
 export interface Queues {
   outbound: Queue;
+  outboundWs: Queue;
   timers: Queue;
   files: Queue;
   /** Reachability for /healthz, the dead letters (pushes that failed their last attempt) and the backlog. */
@@ -29,24 +36,26 @@ export function createQueues(redisUrl: string, prefix: string, logger: Logger): 
     return q;
   };
   const outbound = make(OUTBOUND_QUEUE);
+  const outboundWs = make(OUTBOUND_WS_QUEUE);
   const timers = make(TIMERS_QUEUE);
   const files = make(FILES_QUEUE);
   let closing: Promise<void> | undefined;
   return {
     outbound,
+    outboundWs,
     timers,
     files,
     async check() {
-      const counts = await outbound.getJobCounts('failed', 'waiting');
+      const [counts, ws] = await Promise.all([outbound.getJobCounts('failed', 'waiting'), outboundWs.getJobCounts('failed', 'waiting')]);
       await timers.getJobCounts('waiting');
-      return { deadLetters: counts.failed ?? 0, waiting: counts.waiting ?? 0 };
+      return { deadLetters: (counts.failed ?? 0) + (ws.failed ?? 0), waiting: (counts.waiting ?? 0) + (ws.waiting ?? 0) };
     },
     async workers() {
       const [o, t, f] = await Promise.all([outbound.getWorkersCount(), timers.getWorkersCount(), files.getWorkersCount()]);
       return { outbound: o, timers: t, files: f };
     },
     close() {
-      closing ??= Promise.all([outbound.close(), timers.close(), files.close()]).then(() => bull.close());
+      closing ??= Promise.all([outbound.close(), outboundWs.close(), timers.close(), files.close()]).then(() => bull.close());
       return closing;
     },
   };

@@ -21,8 +21,15 @@ import { SessionStore } from './store/sessions';
 import type { HealthCheck } from './server/health';
 import { WecomCallbackCrypto } from './wecom/crypto';
 import { WebhookTransport } from './wecom/webhook-transport';
+import { TalkedChats } from './wecom/talked-chats';
+import { ConnectionLease } from './wecom/ws-lease';
+import { WsTransport } from './wecom/ws-transport';
+import { longConnectionHealth } from './server/health-transport';
+import { linkKeyMaterial } from './config/credentials';
+import type { Transport } from './transport/types';
+import type Router from '@koa/router';
 import { commands } from '../handlers';
-import { createJobsClient, createJobsRunner, type JobsClient } from '../jobs';
+import { createJobsClient, createJobsRunner, createLongConnectionWorker, type JobsClient, type LongConnectionWorker } from '../jobs';
 import type { FileMakers } from '../jobs/files/makers';
 import { createQueues, type Queues } from '../jobs/queues';
 
@@ -30,7 +37,8 @@ export interface AppDeps {
   env: Env;
   org: Org;
   redisUrl: string;
-  credentials: Pick<Credentials, 'token' | 'encodingAESKey'>;
+  /** The callback Token and AES key: required with WECOM_TRANSPORT=webhook, optional with ws. */
+  credentials?: Pick<Credentials, 'token' | 'encodingAESKey'> | undefined;
   logger: Logger;
   clock?: Clock;
   /** Retry timings (tests compress them) and the workers' lock and stalled check (JOB_LOCK_MS, JOB_STALLED_INTERVAL_MS). */
@@ -41,6 +49,8 @@ export interface AppDeps {
   makers?: FileMakers;
   /** The built dashboard page (index.html, assets/); default dist/web. */
   webDir?: string;
+  /** The long connection's lease term and the SDK's reconnect, heartbeat and auth attempts (tests shorten them). */
+  wsTimings?: { leaseMs?: number; reconnectMs?: number; heartbeatMs?: number; authAttempts?: number; pushRetryMs?: number };
 }
 
 export interface App {
@@ -82,7 +92,8 @@ export function createApp(deps: AppDeps): App {
   // PUBLIC_URL, or this host at the port it is bound to (known after listen; a worker uses PORT).
   let boundPort = env.PORT;
   const publicUrl = () => env.PUBLIC_URL ?? `http://127.0.0.1:${boundPort}`;
-  const links = new LinkSigner(linkKey(env.LINK_SECRET, deps.credentials.encodingAESKey), publicUrl);
+  // LINK_SECRET, else derived from the AES key or (long connection) the bot secret: src/config/credentials.ts.
+  const links = new LinkSigner(linkKey(env.LINK_SECRET, env.LINK_SECRET ? '' : linkKeyMaterial(env, deps.credentials)), publicUrl);
   const sessions = new SessionStore(redis, keys);
   const signIns = {
     async issue(userid: string) {
@@ -97,19 +108,51 @@ export function createApp(deps: AppDeps): App {
   const runner = role === 'worker' || env.RUN_WORKERS ? createJobsRunner(jobsDeps, jobs) : undefined;
   const registry = new CommandRegistry(commands);
   const pipeline = createPipeline({ org: () => org, commands: registry, messages, ledger, drafts, records, jobs, signIns, clock, logger, metrics });
-  const transport = new WebhookTransport({
-    metrics,
-    crypto: new WecomCallbackCrypto(deps.credentials.token, deps.credentials.encodingAESKey),
-    messages,
-    botNames: env.WECOM_BOT_NAMES,
-    aibotId: env.WECOM_AIBOT_ID,
-    clock,
-    logger,
-  });
+  const { transport, routers: transportRouters, health: transportHealth, wsWorker } = role === 'server' ? createTransport() : { transport: undefined, routers: [], health: [], wsWorker: undefined };
+
+  /** The configured transport: the callback URL (its route), or the long connection (its lease, its push worker, its health check). */
+  function createTransport(): { transport: Transport; routers: Router[]; health: HealthCheck[]; wsWorker?: LongConnectionWorker } {
+    if (env.WECOM_TRANSPORT === 'webhook') {
+      if (!deps.credentials) throw new Error('WECOM_TRANSPORT=webhook needs the callback Token and EncodingAESKey');
+      const webhook = new WebhookTransport({
+        metrics,
+        crypto: new WecomCallbackCrypto(deps.credentials.token, deps.credentials.encodingAESKey),
+        messages,
+        botNames: env.WECOM_BOT_NAMES,
+        aibotId: env.WECOM_AIBOT_ID,
+        clock,
+        logger,
+      });
+      return { transport: webhook, routers: [webhook.router], health: [] };
+    }
+    const t = deps.wsTimings ?? {};
+    let worker: LongConnectionWorker | undefined;
+    const ws = new WsTransport({
+      botId: env.WECOM_BOT_ID!,
+      secret: env.WECOM_BOT_SECRET!,
+      wsUrl: env.WECOM_WS_URL,
+      messages,
+      talked: new TalkedChats(redis, keys),
+      lease: new ConnectionLease(redis, keys, env.WECOM_BOT_ID!, logger, t.leaseMs),
+      botNames: env.WECOM_BOT_NAMES,
+      aibotId: env.WECOM_AIBOT_ID,
+      clock,
+      logger,
+      metrics,
+      timings: { ...(t.reconnectMs ? { reconnectMs: t.reconnectMs } : {}), ...(t.heartbeatMs ? { heartbeatMs: t.heartbeatMs } : {}), ...(t.authAttempts ? { authAttempts: t.authAttempts } : {}) },
+      onHolding(holding) {
+        const step = holding ? worker?.start() : worker?.stop();
+        step?.catch((err: unknown) => logger.error({ err }, `long-connection push worker did not ${holding ? 'start' : 'stop'}`));
+      },
+    });
+    worker = createLongConnectionWorker(jobsDeps, ws, t.pushRetryMs ? { reconnectWaitMs: t.pushRetryMs } : {});
+    return { transport: ws, routers: [], health: [longConnectionHealth(() => ws.status(), () => clock.now().getTime())], wsWorker: worker };
+  }
   const http = createHttpServer({
     logger,
     routers: [
-      transport.router,
+      // ws mode mounts no callback route: /wecom/callback is a 404 there.
+      ...transportRouters,
       createDownloadRouter({ links, exports: exportFiles, clock, logger }),
       createDashboardRouter({ sessions, ledger, records, files: jobs.files, redis, keys, org: () => org, clock, logger, publicUrl, ...(deps.webDir ? { webDir: deps.webDir } : {}) }),
     ],
@@ -118,13 +161,13 @@ export function createApp(deps: AppDeps): App {
     metrics: {
       registry: metrics.registry,
       async refresh() {
-        for (const q of [queues.outbound, queues.timers, queues.files]) {
+        for (const q of [queues.outbound, queues.outboundWs, queues.timers, queues.files]) {
           const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
           for (const [state, n] of Object.entries(counts)) metrics.queueJobs.set({ queue: q.name, state }, n);
         }
       },
     },
-    health: healthChecks(redis, queues, describeRedis(deps.redisUrl)),
+    health: [...healthChecks(redis, queues, describeRedis(deps.redisUrl)), ...transportHealth],
   });
 
   let stopping: Promise<void> | undefined;
@@ -141,11 +184,11 @@ export function createApp(deps: AppDeps): App {
         logger.info({ org: org.district }, 'duban worker running');
         return 0;
       }
-      await transport.start((m) => pipeline.dispatch(m));
+      await transport!.start((m) => pipeline.dispatch(m));
       try {
         const port = await http.listen(env.PORT, env.HOST);
         boundPort = port;
-        logger.info({ port, host: env.HOST, transport: transport.name, org: org.district }, 'duban listening');
+        logger.info({ port, host: env.HOST, transport: transport!.name, org: org.district }, 'duban listening');
         return port;
       } catch (err) {
         throw new StartError('listen', `cannot listen on ${env.HOST}:${env.PORT}: ${(err as Error).message}`);
@@ -154,7 +197,8 @@ export function createApp(deps: AppDeps): App {
     stop() {
       stopping ??= (async () => {
         await http.close();
-        await transport.stop();
+        await transport?.stop();
+        await wsWorker?.stop();
         await runner?.stop();
         await queues.close();
         if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());

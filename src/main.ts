@@ -3,7 +3,7 @@ process.env.TZ ??= 'Asia/Shanghai';
 
 import path from 'node:path';
 import { createApp, StartError, type App } from './app';
-import { resolveCredentials } from './config/credentials';
+import { resolveTransportCredentials } from './config/credentials';
 import { ConfigError, loadDotEnv, loadEnv, type Env } from './config/env';
 import { loadOrgFile } from './config/org-file';
 import { demoOrgFile } from './config/paths';
@@ -35,16 +35,14 @@ export async function main(role: 'server' | 'worker' = 'server'): Promise<void> 
   let org, credentials;
   try {
     org = await loadOrgFile(orgFile);
-    credentials = await resolveCredentials(env, { create: true });
+    // The long connection needs no callback Token or AES key: none are generated in ws mode.
+    credentials = await resolveTransportCredentials(env, { create: true });
   } catch (err) {
     if (err instanceof ConfigError) return fail(err.message, ExitCode.config);
     throw err;
   }
-  if (credentials.generated) printDevCredentials(credentials.token, credentials.encodingAESKey, credentials.file!);
-  else if (credentials.file) logger.info({ file: credentials.file }, 'using dev WeCom credentials (set WECOM_TOKEN and WECOM_ENCODING_AES_KEY for a real bot)');
-  if (env.WECOM_TRANSPORT === 'ws') {
-    return fail('WECOM_TRANSPORT: ws (long connection) is not available in this version; use webhook', ExitCode.config);
-  }
+  if (credentials?.generated) printDevCredentials(credentials.token, credentials.encodingAESKey, credentials.file!);
+  else if (credentials?.file) logger.info({ file: credentials.file }, 'using dev WeCom credentials (set WECOM_TOKEN and WECOM_ENCODING_AES_KEY for a real bot)');
 
   let embedded: EmbeddedRedis | undefined;
   let redisUrl = env.REDIS_URL;

@@ -1,17 +1,18 @@
 import { createHash } from 'node:crypto';
+import type { Queue } from 'bullmq';
 import type { Env } from '../../src/config/env';
 import type { Chat } from '../../src/domain/org';
 import type { Logger } from '../../src/log/logger';
 import type { Keys } from '../../src/store/keys';
 import type { RedisClient } from '../../src/store/redis';
+import type { LongConnection } from '../../src/wecom/long-connection';
+import { TalkedChats } from '../../src/wecom/talked-chats';
 import type { Push } from '../push';
 import { SinkChannel, WebhookChannel, type Channel } from './channels';
+import { LongConnectionChannel, LongConnectionForward } from './long-connection-channel';
+import type { Window } from './rate-limit';
 
-/** A rate-limit window of a destination: at most `limit` sends in `windowMs`. */
-export interface Window {
-  limit: number;
-  windowMs: number;
-}
+export type { Window } from './rate-limit';
 
 /** Where one push goes: the channel, the destination its rate limit is kept under, and its windows. */
 export interface ChannelChoice {
@@ -22,36 +23,67 @@ export interface ChannelChoice {
 }
 
 export interface Channels {
+  /** The channel for a push, as any instance's outbound sender sees it (a ws-bound push is forwarded). */
   choose(push: Push, chat: Chat | undefined): Promise<ChannelChoice>;
+  /** The long connection itself, for the holder's `outbound-ws` worker. */
+  longConnection(push: Push, connection: LongConnection): ChannelChoice;
+  /** Where a push goes when the long connection cannot take it: the group robot, else the sink. */
+  fallback(push: Push, chat: Chat | undefined): ChannelChoice;
 }
 
 /** The group robot: 20 messages a minute per robot (docs/wecom-protocol.md §4.4). */
 export const GROUP_ROBOT_WINDOWS: readonly Window[] = [{ limit: 20, windowMs: 60_000 }];
+/**
+ * The long connection: per conversation 30 a minute AND 1 000 an hour, replies included
+ * (docs/wecom-protocol.md §3.5); the replies are not counted here, so the worker keeps a margin.
+ */
+export const LONG_CONNECTION_WINDOWS: readonly Window[] = [
+  { limit: 30, windowMs: 60_000 },
+  { limit: 1000, windowMs: 3_600_000 },
+];
 
 export interface ChannelsDeps {
   env: Pick<Env, 'WECOM_API_BASE' | 'WECOM_TRANSPORT'>;
   redis: RedisClient;
   keys: Keys;
   logger: Logger;
+  /** The `outbound-ws` queue (WECOM_TRANSPORT=ws): where ws-bound pushes are handed on. */
+  forwardQueue?: Queue;
+  backoffMs?: number;
 }
 
+const hash = (s: string) => createHash('sha1').update(s).digest('hex').slice(0, 16);
+
 /**
- * The push channel, by configuration (docs/design.md §5): the chat's group robot when it has a
- * key (the only channel that can @ someone), else the local sink (the demo, a chat not yet
- * connected).
+ * The push channel, by configuration (docs/design.md §5.4): with WECOM_TRANSPORT=ws, a push that
+ * @s nobody into a chat that has messaged the bot goes over the long connection (aibot_send_msg,
+ * its card where it has one); a push that @s someone, or any push in webhook mode, goes through
+ * the chat's group robot when it has a key (the only channel that can @); else the local sink
+ * (the demo, a chat not yet connected).
  */
 export function createChannels(deps: ChannelsDeps): Channels {
   const sink = new SinkChannel(deps.redis, deps.keys.pushes, deps.logger);
+  const talked = new TalkedChats(deps.redis, deps.keys);
+  const forward = deps.forwardQueue ? new LongConnectionForward(deps.forwardQueue, deps.backoffMs) : undefined;
+  const longConnectionDestination = (push: Push) => `ws-${hash(push.chatId)}`;
+
+  const fallback = (push: Push, chat: Chat | undefined): ChannelChoice => {
+    if (chat?.webhookKey) {
+      return { channel: new WebhookChannel(deps.env.WECOM_API_BASE, chat.webhookKey), destination: `webhook-${hash(chat.webhookKey)}`, windows: GROUP_ROBOT_WINDOWS };
+    }
+    return { channel: sink, destination: `sink-${push.chatId}`, windows: GROUP_ROBOT_WINDOWS };
+  };
+
   return {
     async choose(push, chat) {
-      if (chat?.webhookKey) {
-        return {
-          channel: new WebhookChannel(deps.env.WECOM_API_BASE, chat.webhookKey),
-          destination: `webhook-${createHash('sha1').update(chat.webhookKey).digest('hex').slice(0, 16)}`,
-          windows: GROUP_ROBOT_WINDOWS,
-        };
+      if (deps.env.WECOM_TRANSPORT === 'ws' && forward && push.mentions.length === 0 && push.format !== 'file' && (await talked.since(push.chatId)) !== undefined) {
+        return { channel: forward, destination: longConnectionDestination(push), windows: LONG_CONNECTION_WINDOWS };
       }
-      return { channel: sink, destination: `sink-${push.chatId}`, windows: GROUP_ROBOT_WINDOWS };
+      return fallback(push, chat);
     },
+    longConnection(push, connection) {
+      return { channel: new LongConnectionChannel(connection), destination: longConnectionDestination(push), windows: LONG_CONNECTION_WINDOWS };
+    },
+    fallback,
   };
 }

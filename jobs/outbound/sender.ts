@@ -8,7 +8,8 @@ import type { Logger } from '../../src/log/logger';
 import type { Keys } from '../../src/store/keys';
 import { pushSchema, type Push } from '../push';
 import { FileRefusedError, MediaExpiredError, PermanentSendError, ThrottledError, uploadRefusal, WebhookChannel } from './channels';
-import type { Channels } from './channel-choice';
+import type { ChannelChoice, Channels } from './channel-choice';
+import { LongConnectionForward } from './long-connection-channel';
 import { quietUntil } from './quiet-hours';
 import type { RateLimiter, Share } from './rate-limit';
 
@@ -35,24 +36,24 @@ const AD_HOC_KINDS: ReadonlySet<Push['kind']> = new Set(['remind-now', 'fix-repo
 export const AD_HOC_SHARE: Share = { tag: 'adhoc', limit: 10 };
 
 /** Delivered pushes are remembered for a month: a slot is pushed once even if its job runs again. */
-const SENT_TTL_SECONDS = 30 * 86_400;
+export const SENT_TTL_SECONDS = 30 * 86_400;
 
 /** A media_id is valid 3 days (docs/wecom-protocol.md §4.3); reuse it well within that. */
 const MEDIA_TTL_SECONDS = 2 * 86_400;
 
-export type PushOutcome = 'sent' | 'already-sent' | 'refused';
+export type PushOutcome = 'sent' | 'already-sent' | 'refused' | 'forwarded';
 
 /**
  * Processes one outbound job: skip if already sent; wait out quiet hours and the destination's
  * rate limit (the job is delayed, not failed); send; mark sent. Network trouble and WeCom
- * errcodes throw to retry with backoff; permanent refusals fail at once (dead letter).
+ * errcodes throw to retry with backoff; permanent refusals fail at once (dead letter). A push
+ * bound for the long connection is handed to the `outbound-ws` queue (its holder sends it).
  */
 export async function processPush(job: Job, token: string | undefined, deps: SenderDeps): Promise<PushOutcome> {
   const parsed = pushSchema.safeParse(job.data);
   if (!parsed.success) throw new UnrecoverableError(`invalid push data: ${parsed.error.issues[0]?.message}`);
   const push = parsed.data;
-  const sentKey = deps.keys.sent(push.id);
-  if (await deps.redis.exists(sentKey)) return 'already-sent';
+  if (await deps.redis.exists(deps.keys.sent(push.id))) return 'already-sent';
 
   const org = deps.org();
   const now = deps.clock.now().getTime();
@@ -60,24 +61,48 @@ export async function processPush(job: Job, token: string | undefined, deps: Sen
   if (quiet !== undefined) return delay(job, token, quiet);
 
   // The limit belongs to the destination (a robot's key, a long-connection chat), not to the job.
-  const { channel, destination } = await deps.channels.choose(push, org.chat(push.chatId));
-  if (push.file && channel instanceof WebhookChannel) return sendFile(job, token, push, push.file, channel, destination, deps);
-  const taken = await deps.limiter.take(destination, now, `${push.id}#${job.attemptsMade}#${now}`, AD_HOC_KINDS.has(push.kind) ? AD_HOC_SHARE : undefined);
+  const choice = await deps.channels.choose(push, org.chat(push.chatId));
+  if (choice.channel instanceof LongConnectionForward) {
+    await choice.channel.send(push);
+    deps.logger.debug({ push: push.id, chat: push.chatId, kind: push.kind }, 'push handed to the long connection');
+    return 'forwarded';
+  }
+  if (push.file && choice.channel instanceof WebhookChannel) return sendFile(job, token, push, push.file, choice.channel, choice.destination, deps);
+  return deliverOrDeadLetter(job, token, push, choice, deps);
+}
+
+/**
+ * One push through one channel: a slot in each of the destination's windows (or a delay until
+ * one is free), the send, then the sent-marker. Send errors are thrown as they came.
+ */
+export async function deliver(job: Job, token: string | undefined, push: Push, choice: ChannelChoice, deps: SenderDeps): Promise<PushOutcome> {
+  const { channel, destination, windows } = choice;
+  const now = deps.clock.now().getTime();
+  const taken = await deps.limiter.take(destination, now, `${push.id}#${job.attemptsMade}#${now}`, AD_HOC_KINDS.has(push.kind) ? AD_HOC_SHARE : undefined, windows);
   if (taken.waitMs > 0) return delay(job, token, now + taken.waitMs);
 
   try {
     await channel.send(push);
   } catch (err) {
     if (err instanceof ThrottledError) return delay(job, token, now + (deps.throttleMs ?? 60_000));
-    if (err instanceof PermanentSendError) throw new UnrecoverableError(err.message);
     throw err;
   }
   // The marker first: until it is set, a crash means the push goes out again, so it must follow
   // WeCom's answer by one round trip, not wait behind the rate limiter's bookkeeping.
-  await deps.redis.set(sentKey, String(now), 'EX', SENT_TTL_SECONDS);
+  await deps.redis.set(deps.keys.sent(push.id), String(now), 'EX', SENT_TTL_SECONDS);
   await deps.limiter.sent(destination, deps.clock.now().getTime(), taken.member);
   deps.logger.info({ push: push.id, chat: push.chatId, kind: push.kind, channel: channel.name }, 'push sent');
   return 'sent';
+}
+
+/** deliver(), with a permanent refusal failing the job at once (a dead letter) instead of retrying. */
+async function deliverOrDeadLetter(job: Job, token: string | undefined, push: Push, choice: ChannelChoice, deps: SenderDeps): Promise<PushOutcome> {
+  try {
+    return await deliver(job, token, push, choice, deps);
+  } catch (err) {
+    if (err instanceof PermanentSendError) throw new UnrecoverableError(err.message);
+    throw err;
+  }
 }
 
 /**
@@ -143,7 +168,7 @@ async function failed(err: unknown, job: Job, token: string | undefined, now: nu
 }
 
 /** Moves the job back to delayed without spending an attempt (BullMQ's manual delay). */
-async function delay(job: Job, token: string | undefined, until: number): Promise<never> {
+export async function delay(job: Job, token: string | undefined, until: number): Promise<never> {
   await job.moveToDelayed(until, token);
   throw new DelayedError();
 }

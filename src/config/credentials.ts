@@ -55,3 +55,25 @@ export async function resolveCredentials(env: Env, opts: { create: boolean }): P
   return { ...created, file, generated: true };
 }
 
+
+/**
+ * The callback credentials the configured transport needs: the long connection authenticates
+ * with WECOM_BOT_ID and WECOM_BOT_SECRET and decrypts nothing with an AES key
+ * (docs/wecom-protocol.md §3.1), so in ws mode they are read when set (checked as a pair) and
+ * neither required nor generated. Undefined: none.
+ */
+export async function resolveTransportCredentials(env: Env, opts: { create: boolean }): Promise<Credentials | undefined> {
+  if (env.WECOM_TRANSPORT === 'ws' && !env.WECOM_TOKEN && !env.WECOM_ENCODING_AES_KEY) return undefined;
+  return resolveCredentials(env, opts);
+}
+
+/**
+ * What the download links' key is derived from when LINK_SECRET is unset: the callback
+ * EncodingAESKey when there is one, else (the long connection) the bot's Secret. Either is shared
+ * by every instance of one bot, so they all sign alike without setup.
+ */
+export function linkKeyMaterial(env: Pick<Env, 'WECOM_BOT_SECRET'>, credentials: Pick<Credentials, 'encodingAESKey'> | undefined): string {
+  if (credentials) return credentials.encodingAESKey;
+  if (env.WECOM_BOT_SECRET) return env.WECOM_BOT_SECRET;
+  throw new ConfigError('LINK_SECRET: needed when there is neither WECOM_ENCODING_AES_KEY nor WECOM_BOT_SECRET to derive it from');
+}

@@ -42,6 +42,9 @@ export const envSchema = z
     // shares this URL and Token (a copied configuration) are refused instead of acted on.
     WECOM_AIBOT_ID: z.preprocess(emptyToUndefined, z.string().regex(/^\S{1,256}$/, 'must be the robot id as WeCom shows it, without spaces').optional()),
     WECOM_BOT_SECRET: optionalString,
+    // The long connection's address (WECOM_TRANSPORT=ws): a private deployment's own, or a local
+    // fake in tests. Unset: the SDK's wss://openws.work.weixin.qq.com.
+    WECOM_WS_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^wss?$/, error: 'must be a ws(s) URL, e.g. wss://openws.work.weixin.qq.com' }).optional()),
     WECOM_API_BASE: z.preprocess(
       emptyToUndefined,
       z
@@ -103,7 +106,8 @@ export const envSchema = z
         .optional(),
     ),
     // The key of the download links' signatures. Unset: derived from the callback EncodingAESKey,
-    // so every instance of one bot agrees without setup.
+    // or on the long connection without one from WECOM_BOT_SECRET, so every instance of one bot
+    // agrees without setup.
     LINK_SECRET: z.preprocess(
       emptyToUndefined,
       z.string().regex(/^[\x21-\x7e]{32,256}$/, 'must be 32–256 printable ASCII characters without spaces, e.g. from `openssl rand -hex 32`').optional(),
@@ -128,8 +132,9 @@ export const envSchema = z
         if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required when WECOM_TRANSPORT=ws' });
       }
     }
-    if (env.NODE_ENV === 'production') {
+    if (env.NODE_ENV === 'production' && env.WECOM_TRANSPORT === 'webhook') {
       // Dev credentials are generated only outside production: a deployed bot must use the console's.
+      // The long connection needs no callback Token or AES key (docs/wecom-protocol.md §3.1).
       for (const key of ['WECOM_TOKEN', 'WECOM_ENCODING_AES_KEY'] as const) {
         if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required when NODE_ENV=production' });
       }

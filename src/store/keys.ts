@@ -68,6 +68,16 @@ export interface Keys {
   remindRate(userId: string): string;
   /** Pushes to chats without a group-robot key (the demo): the terminal client reads them. */
   pushes: string;
+  /**
+   * The long connection's lease (WECOM_TRANSPORT=ws): the owner token of the one instance that
+   * holds the bot's connection, with a short expiry it keeps renewing (by a hash of the bot id).
+   */
+  wsLease(botHash: string): string;
+  /**
+   * Chats that have messaged the bot over the long connection (member = chatid as WeCom spells
+   * it, score = ms of the latest message): aibot_send_msg reaches only these.
+   */
+  wsChats: string;
   /** One lock per calendar tick, so several instances push a digest once. */
   tickLock(name: string, at: string): string;
   /** A generated file's metadata (status, name, size, expiry), read by every instance's download route. */
@@ -182,6 +192,8 @@ export function createKeys(prefix: string): Keys {
     remindOnce: (id) => `${prefix}remind:issue:${id}`,
     remindRate: (u) => `${prefix}remind:user:${u}`,
     pushes: `${prefix}pushes`,
+    wsLease: (b) => `${prefix}ws:lease:${b}`,
+    wsChats: `${prefix}ws:chats`,
     tickLock: (name, at) => `${prefix}tick:${name}:${at}`,
     exportFile: (id) => `${prefix}export:${id}`,
     exportMedia: (d, id) => `${prefix}export-media:${d}:${id}`,

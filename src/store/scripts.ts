@@ -26,6 +26,8 @@ const SCRIPTS: Record<string, { file: string; numberOfKeys?: number }> = {
   claimOnce: { file: 'claim-once.lua', numberOfKeys: 1 },
   releaseClaim: { file: 'release-claim.lua', numberOfKeys: 1 },
   rateTake: { file: 'rate-take.lua', numberOfKeys: 1 },
+  leaseRenew: { file: 'lease-renew.lua', numberOfKeys: 1 },
+  leaseRelease: { file: 'lease-release.lua', numberOfKeys: 1 },
 };
 
 let sources: Map<string, string> | undefined;

@@ -60,6 +60,8 @@ export interface TestAppOptions {
   makers?: FileMakers;
   /** The built dashboard page (test/support/web-build.ts); default dist/web. */
   webDir?: string;
+  /** WECOM_TRANSPORT=ws: the lease term and the SDK's timings (test/support/drivers.ts FAST_WS_TIMINGS). */
+  wsTimings?: AppDeps['wsTimings'];
 }
 
 export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
@@ -88,6 +90,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     ...(opts.role ? { role: opts.role } : {}),
     ...(opts.makers ? { makers: opts.makers } : {}),
     ...(opts.webDir ? { webDir: opts.webDir } : {}),
+    ...(opts.wsTimings ? { wsTimings: opts.wsTimings } : {}),
   });
   const port = await app.start();
   // The workers warm the score cache in the background at start: let that finish, so a test

@@ -104,6 +104,13 @@ describe('loadEnv accepted values', () => {
     expect(prod.WECOM_TOKEN).toBe('Tok123');
     expect(prod.WECOM_ENCODING_AES_KEY).toBe('a'.repeat(43));
   });
+
+  it('takes a ws(s) WECOM_WS_URL, and production on the long connection without callback credentials', () => {
+    const ws = { WECOM_TRANSPORT: 'ws', WECOM_BOT_ID: 'bot1', WECOM_BOT_SECRET: 's' };
+    expect(loadEnv({ ...ws, WECOM_WS_URL: 'wss://ws.example.gov.cn/aibot' }).WECOM_WS_URL).toBe('wss://ws.example.gov.cn/aibot');
+    expect(loadEnv(ws).WECOM_WS_URL).toBeUndefined();
+    expect(loadEnv({ ...ws, NODE_ENV: 'production' }).WECOM_TOKEN).toBeUndefined();
+  });
 });
 
 describe('loadEnv refuses bad values with a message that starts with the variable name', () => {
@@ -120,6 +127,7 @@ describe('loadEnv refuses bad values with a message that starts with the variabl
     ['LOG_LEVEL=loud', { LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     ['WECOM_TRANSPORT=ws without WECOM_BOT_ID', { WECOM_TRANSPORT: 'ws', WECOM_BOT_SECRET: 'x' }, 'WECOM_BOT_ID'],
     ['WECOM_TRANSPORT=ws without WECOM_BOT_SECRET', { WECOM_TRANSPORT: 'ws', WECOM_BOT_ID: 'bot1' }, 'WECOM_BOT_SECRET'],
+    ['WECOM_WS_URL with https://', { WECOM_WS_URL: 'https://openws.work.weixin.qq.com' }, 'WECOM_WS_URL'],
     ['NODE_ENV=production without WECOM_TOKEN', { NODE_ENV: 'production', WECOM_ENCODING_AES_KEY: 'a'.repeat(43) }, 'WECOM_TOKEN'],
     ['NODE_ENV=production without WECOM_ENCODING_AES_KEY', { NODE_ENV: 'production', WECOM_TOKEN: 'Tok123' }, 'WECOM_ENCODING_AES_KEY'],
     ['REDIS_KEY_PREFIX without the colon', { REDIS_KEY_PREFIX: 'duban' }, 'REDIS_KEY_PREFIX'],

@@ -1,0 +1,105 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Result } from 'ioredis';
+import type { Logger } from '../log/logger';
+import type { Keys } from '../store/keys';
+import type { RedisClient } from '../store/redis';
+import { defineScripts } from '../store/scripts';
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    leaseRenew(key: string, token: string, termMs: number): Result<number, Context>;
+    leaseRelease(key: string, token: string): Result<number, Context>;
+  }
+}
+
+/** How long a lease lasts without renewal; the holder renews it three times per term. */
+export const LEASE_TERM_MS = 15_000;
+
+export interface LeaseEvents {
+  /** This instance now holds the lease: connect. */
+  acquired(): void;
+  /** It no longer does (another instance holds it, or it could not be renewed in time): disconnect. */
+  lost(reason: string): void;
+}
+
+/**
+ * One live long connection per bot, however many instances run (docs/design.md §7.5): a Redis
+ * lease holding the owner's random token, taken with SET NX PX, renewed and released by scripts
+ * that check the owner. The holder connects; the others stand by, trying to take it every third
+ * of a term, so one takes over within a term of the holder dying (at once after a clean stop,
+ * which releases it).
+ */
+export class ConnectionLease {
+  readonly token = randomUUID();
+  private readonly key: string;
+  private timer: NodeJS.Timeout | undefined;
+  private holding = false;
+  private lastRenewed = 0;
+  private running = false;
+  private tick: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly redis: RedisClient,
+    keys: Pick<Keys, 'wsLease'>,
+    botId: string,
+    private readonly logger: Logger,
+    private readonly termMs = LEASE_TERM_MS,
+  ) {
+    defineScripts(redis);
+    this.key = keys.wsLease(createHash('sha1').update(botId).digest('hex').slice(0, 16));
+  }
+
+  get held(): boolean {
+    return this.holding;
+  }
+
+  start(events: LeaseEvents): void {
+    this.running = true;
+    const loop = async () => {
+      if (!this.running) return;
+      this.tick = this.step(events);
+      await this.tick;
+      if (this.running) this.timer = setTimeout(() => void loop(), Math.max(10, Math.floor(this.termMs / 3)));
+    };
+    void loop();
+  }
+
+  /** Stops trying; gives the lease up when held (the caller has disconnected first). */
+  async stop(): Promise<void> {
+    this.running = false;
+    clearTimeout(this.timer);
+    await this.tick;
+    if (!this.holding) return;
+    this.holding = false;
+    await this.redis.leaseRelease(this.key, this.token).catch((err: unknown) => this.logger.warn({ err: (err as Error).message }, 'long-connection lease not released; it lapses on its own'));
+  }
+
+  private async step(events: LeaseEvents): Promise<void> {
+    const now = Date.now();
+    try {
+      if (this.holding) {
+        if ((await this.redis.leaseRenew(this.key, this.token, this.termMs)) === 1) {
+          this.lastRenewed = now;
+          return;
+        }
+        this.holding = false;
+        events.lost('another instance holds the lease');
+        return;
+      }
+      // Taken free, or still ours (a renewal that failed in a Redis blip): either way it is held.
+      const taken = (await this.redis.set(this.key, this.token, 'PX', this.termMs, 'NX')) === 'OK' || (await this.redis.leaseRenew(this.key, this.token, this.termMs)) === 1;
+      if (!taken) return;
+      this.holding = true;
+      this.lastRenewed = now;
+      // Taken while stopping: stop() gives it back instead of connecting.
+      if (this.running) events.acquired();
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'long-connection lease not renewed');
+      // Redis cannot say who holds it: past the term another instance may have taken it over.
+      if (this.holding && now - this.lastRenewed >= this.termMs) {
+        this.holding = false;
+        events.lost('the lease could not be renewed within its term (Redis unreachable)');
+      }
+    }
+  }
+}
