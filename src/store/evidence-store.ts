@@ -8,7 +8,7 @@ import { defineScripts } from './scripts';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    recordEvidence(...args: string[]): Result<[number, number], Context>;
+    recordEvidence(...args: string[]): Result<number, Context>;
   }
 }
 
@@ -28,8 +28,9 @@ export function sizeWords(bytes: number): string {
 /**
  * What became of an issue's evidence photos and files (docs/design.md §6.6): the download job
  * settles each entry once — kept (hash, size, type) or failed for good (the reason) — as an
- * outcome line in the issue's history, with the issue's version check and an audit entry, in one
- * script (record-evidence.lua). Readers see the outcome merged into the entry (issue-codec).
+ * outcome line in the issue's history with its audit entry, in one script (record-evidence.lua),
+ * which refuses a second outcome for the same entry. Readers see the outcome merged into the
+ * entry (issue-codec).
  */
 export class EvidenceStore {
   constructor(
@@ -48,52 +49,51 @@ export class EvidenceStore {
   }
 
   /**
-   * Settles the entry: 'recorded', 'already' (settled before: the first outcome stands) or
-   * 'unknown' (no such issue or entry). Another change of the issue in between: read again.
+   * Settles the entry once: 'recorded', 'already' (settled before: the first outcome stands) or
+   * 'unknown' (no such issue or entry).
    */
   async record(issueId: number, msgid: string, index: number, outcome: EvidenceOutcome, actor: string, at: number): Promise<RecordResult> {
-    for (let attempt = 0; attempt < 8; attempt++) {
-      const found = await this.entry(issueId, msgid, index);
-      if (!found) return 'unknown';
-      if (found.entry.stored || found.entry.failed) return 'already';
-      const { issue } = found;
-      const position = issue.evidence.indexOf(found.entry) + 1;
-      const version = issue.version + 1;
-      const action = 'stored' in outcome ? EVIDENCE_ACTIONS.stored : EVIDENCE_ACTIONS.failed;
-      const note =
-        'stored' in outcome
-          ? `第 ${position} 份 ${TYPE_WORDS[outcome.stored.type]} ${sizeWords(outcome.stored.size)}`
-          : `第 ${position} 份：${EVIDENCE_FAILURE_WORDS[outcome.failed.reason]}`;
-      const detail: [string, string][] =
-        'stored' in outcome
-          ? [['sha256', outcome.stored.sha256], ['size', String(outcome.stored.size)], ['type', outcome.stored.type]]
-          : [['reason', outcome.failed.reason]];
-      const stream: [string, string][] = [
-        ['issue', String(issueId)],
-        ['actor', actor],
-        ['at', String(at)],
-        ['action', action],
-        ['from', issue.state],
-        ['to', issue.state],
-        ['version', String(version)],
-        ['note', note],
-        ['msgid', msgid],
-        ['index', String(index)],
-        ...detail,
-      ];
-      const entry = { actor, at, action, from: issue.state, to: issue.state, version, note, msgid, index, ...outcome };
-      const [ok] = await this.redis.recordEvidence(
-        this.keys.issue(issueId),
-        this.keys.issueHistory(issueId),
-        this.keys.auditAll,
-        this.keys.audit(issueId),
-        String(issue.version),
-        evidenceOutcomeLine(msgid, index, outcome),
-        JSON.stringify(stream),
-        JSON.stringify(entry),
-      );
-      if (ok === 1) return 'recorded';
-    }
-    throw new Error(`issue #${issueId} changed too often to record its evidence`);
+    const found = await this.entry(issueId, msgid, index);
+    if (!found) return 'unknown';
+    if (found.entry.stored || found.entry.failed) return 'already';
+    const { issue } = found;
+    const position = issue.evidence.indexOf(found.entry) + 1;
+    const action = 'stored' in outcome ? EVIDENCE_ACTIONS.stored : EVIDENCE_ACTIONS.failed;
+    const note =
+      'stored' in outcome
+        ? `第 ${position} 份 ${TYPE_WORDS[outcome.stored.type]} ${sizeWords(outcome.stored.size)}`
+        : `第 ${position} 份：${EVIDENCE_FAILURE_WORDS[outcome.failed.reason]}`;
+    const detail: [string, string][] =
+      'stored' in outcome
+        ? [['sha256', outcome.stored.sha256], ['size', String(outcome.stored.size)], ['type', outcome.stored.type]]
+        : [['reason', outcome.failed.reason]];
+    // The audit entry as the commit writes one (the stream's readers and /查看 read it alike),
+    // at the issue's version (unchanged), with the file's hash, size and type or the failure.
+    const stream: [string, string][] = [
+      ['issue', String(issueId)],
+      ['actor', actor],
+      ['at', String(at)],
+      ['action', action],
+      ['from', issue.state],
+      ['to', issue.state],
+      ['version', String(issue.version)],
+      ['note', note],
+      ['msgid', msgid],
+      ['index', String(index)],
+      ...detail,
+    ];
+    const entry = { actor, at, action, from: issue.state, to: issue.state, version: issue.version, note, msgid, index, ...outcome };
+    const { line, start } = evidenceOutcomeLine(msgid, index, outcome);
+    const result = await this.redis.recordEvidence(
+      this.keys.issue(issueId),
+      this.keys.issueHistory(issueId),
+      this.keys.auditAll,
+      this.keys.audit(issueId),
+      line,
+      start,
+      JSON.stringify(stream),
+      JSON.stringify(entry),
+    );
+    return result === 1 ? 'recorded' : result === 2 ? 'already' : 'unknown';
   }
 }

@@ -40,9 +40,14 @@ function bareEvidence(e: Evidence): Evidence {
 
 export type EvidenceOutcome = { stored: NonNullable<Evidence['stored']> } | { failed: NonNullable<Evidence['failed']> };
 
-/** The history line that settles one evidence entry (appended by the evidence store's script). */
-export function evidenceOutcomeLine(msgid: string, index: number, outcome: EvidenceOutcome): string {
-  return `${OUTCOME_TAG}${JSON.stringify({ msgid, index, ...outcome })}\n`;
+/**
+ * The history line that settles one evidence entry (appended by the evidence store's script), and
+ * its start, which names the entry alone: the script finds it to settle an entry once.
+ */
+export function evidenceOutcomeLine(msgid: string, index: number, outcome: EvidenceOutcome): { line: string; start: string } {
+  const line = `${OUTCOME_TAG}${JSON.stringify({ msgid, index, ...outcome })}\n`;
+  const start = `${OUTCOME_TAG}${JSON.stringify({ msgid, index }).slice(0, -1)},`;
+  return { line, start };
 }
 
 /** Fields left out of the hash while they hold their default (most issues are never rejected, relapse or reassigned). */
