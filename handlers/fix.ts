@@ -4,7 +4,7 @@ import { mayAddToFix } from '../src/domain/lifecycle';
 import { restText } from '../src/parsing/args';
 import { defineCommand, grammarInput, type CommandContext } from '../src/pipeline/command';
 import { NeedInput } from '../src/pipeline/errors';
-import { act, checkLength, evidenceOf, refuseEarly, requireRef } from '../src/pipeline/issue-actions';
+import { act, checkLength, evidenceOf, keepEvidence, refuseEarly, requireRef, savingNote } from '../src/pipeline/issue-actions';
 import { photoCount, truncate, unitLabel } from '../src/rendering/issue';
 import { fixReportedText } from '../src/rendering/pushes';
 import { userText } from '../src/rendering/safe-text';
@@ -38,6 +38,7 @@ export default defineCommand({
     const issue = outcome.issue;
     // The 待核验 notice as a card (销号 / 驳回 / 查看); the markdown says the same.
     const card = verifyCard(ctx.org, issue, ctx.clock.now().getTime(), ctx.message.msgid);
+    await keepEvidence(ctx, id, evidence);
     if (issue.homeChat !== ctx.message.chatId) {
       // Reported in a single chat or another group: the team that verifies must still hear of it.
       const now = ctx.clock.now().getTime();
@@ -54,14 +55,15 @@ export default defineCommand({
       });
     }
     if (before.state === 'submitted') {
-      const markdown = `📎 **#${id}** ${unitLabel(ctx.org, issue.unitId)} 已补充整改材料${evidence.length ? `（${photoCount(evidence.length)}）` : ''}，状态：${STATE_WORDS[issue.state]}`;
+      const markdown = [`📎 **#${id}** ${unitLabel(ctx.org, issue.unitId)} 已补充整改材料${evidence.length ? `（${photoCount(evidence.length)}）` : ''}，状态：${STATE_WORDS[issue.state]}`, savingNote(id, evidence.length)].filter(Boolean).join('\n');
       return { markdown, card };
     }
     const markdown = [
       `✅ **#${id}** ${unitLabel(ctx.org, issue.unitId)} 已反馈整改，状态：${STATE_WORDS[issue.state]}`,
       `整改情况：${userText(note)}${evidence.length ? `（${photoCount(evidence.length)}）` : ''}`,
       `请工作队核验：\`/销号 #${id}\`，或 \`/驳回 #${id} 原因\`。`,
-    ].join('\n');
+      savingNote(id, evidence.length),
+    ].filter(Boolean).join('\n');
     return { markdown, card };
   },
 });

@@ -9,7 +9,7 @@ import { defineCommand, grammarInput, type CommandContext } from '../src/pipelin
 import { resolveDeadline, trailingDeadline } from '../src/pipeline/deadlines';
 import { ConflictError, NeedInput, UsageError } from '../src/pipeline/errors';
 import { visibleUnits } from '../src/domain/visibility';
-import { checkLength, evidenceOf, resolvePerson, throwRefusal } from '../src/pipeline/issue-actions';
+import { checkLength, evidenceOf, keepEvidence, resolvePerson, savingNote, throwRefusal } from '../src/pipeline/issue-actions';
 import { clipForReply } from '../src/rendering/clip';
 import { formatDeadline } from '../src/rendering/dates';
 import { mention, photoCount, truncate, unitLabel } from '../src/rendering/issue';
@@ -80,6 +80,7 @@ export default defineCommand({
     // A new id is ours alone; a refused create means the ledger is not what we think: say so, never report success.
     if (!(await ctx.ledger.commit(undefined, outcome, ctx.sender.userid, now.getTime()))) throw new ConflictError(`#${id} 登记失败，请重新发送`);
     await ctx.jobs.afterCommit(undefined, outcome.issue);
+    await keepEvidence(ctx, id, outcome.issue.evidence);
 
     const issue = outcome.issue;
     const lines = [`📌 已登记 **#${id}** ${unitLabel(ctx.org, unit.id)}：${userText(description)}`, `状态：${STATE_WORDS[issue.state]}`];
@@ -92,7 +93,7 @@ export default defineCommand({
     }
     if (item) lines.push(`检查项目：${itemLabel(item)}`);
     if (round) lines.push(`计入${roundTitle(round)}`);
-    if (issue.evidence.length) lines.push(`已收到${photoCount(issue.evidence.length)}。`);
+    if (issue.evidence.length) lines.push(`已收到${photoCount(issue.evidence.length)}。${savingNote(id, issue.evidence.length)}`);
     if (homeChat !== ctx.message.chatId) lines.push(`提醒和催办发到${ctx.org.chatLabel(homeChat)}（${unit.name}所在片区）。`);
     // Assigned at once: the notice as a card too, with 已整改 for the 责任人.
     return { markdown: lines.join('\n'), ...(issue.assignee ? { card: assignmentCard(ctx.org, issue, now.getTime(), ctx.message.msgid) } : {}) };

@@ -20,7 +20,7 @@ import { RateLimiter } from './outbound/rate-limit';
 import { RemindGate } from './outbound/remind-gate';
 import { processPush } from './outbound/sender';
 import { createChannels } from './outbound/channel-choice';
-import { FILES_QUEUE, OUTBOUND_QUEUE, OUTBOUND_WS_QUEUE, TIMERS_QUEUE, type Queues } from './queues';
+import { EVIDENCE_QUEUE, FILES_QUEUE, OUTBOUND_QUEUE, OUTBOUND_WS_QUEUE, TIMERS_QUEUE, type Queues } from './queues';
 import { processLongConnectionPush } from './outbound/ws-sender';
 import type { LongConnection } from '../src/wecom/long-connection';
 import { districtScope } from '../src/domain/visibility';
@@ -34,6 +34,11 @@ import { runSummary } from './ticks/summary';
 import { processTimer } from './timers/process-timer';
 import { reconcileTimers } from './timers/reconcile';
 import { TimerScheduler } from './timers/timer-jobs';
+import { createEvidenceClient } from './evidence/evidence-jobs';
+import { processEvidence } from './evidence/process-evidence';
+import { EvidenceStore } from '../src/store/evidence-store';
+import type { EvidenceFiles } from '../src/store/evidence-files';
+import { evidenceLink } from '../src/server/evidence-links';
 
 export interface JobsDeps {
   queues: Queues;
@@ -55,6 +60,8 @@ export interface JobsDeps {
   stalledIntervalMs?: number;
   /** Generated files: the store (DATA_DIR/exports + metadata), the link signer, and the makers (default jobs/files/makers.ts). */
   files: { exports: ExportFiles; links: LinkSigner; makers?: FileMakers };
+  /** Evidence downloads: where files are kept (DATA_DIR/evidence) and the callback EncodingAESKey (webhook media's key). Unset: no evidence worker. */
+  evidence?: { files: EvidenceFiles; callbackKey?: string | undefined };
 }
 
 /**
@@ -89,9 +96,8 @@ export function createJobsClient(deps: JobsDeps): JobsClient {
     async afterCommitMany(changes, now) {
       await timers.syncMany(changes, now);
     },
-    async storeEvidence() {
-      // Evidence downloads arrive with the evidence worker (issue 13 §3).
-    },
+    storeEvidence: createEvidenceClient({ queue: deps.queues.evidence, logger: deps.logger, ...(deps.backoffMs ? { backoffMs: deps.backoffMs } : {}) }).storeEvidence,
+    evidenceLink: (file, userid) => evidenceLink(deps.files.links, deps.org(), file, userid, deps.clock.now().getTime()),
     async afterCommit(before, after) {
       try {
         await timers.sync(before, after, deps.clock.now().getTime());
@@ -150,6 +156,10 @@ export function createJobsRunner(deps: JobsDeps, client: JobsClient): JobsRunner
       const files = new Worker(FILES_QUEUE, (job) => processFile(job, fileDeps), { connection: bull.connection, prefix, concurrency: 1, ...timings });
       outbound.on('completed', (job, result) => deps.metrics?.pushes.inc({ kind: String((job.data as { kind?: unknown }).kind ?? 'unknown'), outcome: String(result) }));
       workers = [outbound, timers, files];
+      if (deps.evidence) {
+        const evidenceDeps = { store: new EvidenceStore(deps.redis, deps.keys, deps.ledger), files: deps.evidence.files, callbackKey: deps.evidence.callbackKey, clock: deps.clock, logger: deps.logger };
+        workers.push(new Worker(EVIDENCE_QUEUE, (job) => processEvidence(job, evidenceDeps), { connection: bull.connection, prefix, concurrency: 2, ...timings }));
+      }
       for (const w of workers) {
         w.on('failed', onFailed);
         w.on('error', (err) => deps.logger.warn({ err: err.message }, 'worker connection error'));

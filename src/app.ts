@@ -8,6 +8,10 @@ import { createPipeline } from './pipeline/pipeline';
 import { CommandRegistry } from './pipeline/registry';
 import { createDashboardRouter } from './server/dashboard';
 import { createDownloadRouter } from './server/downloads';
+import { createEvidenceRouter } from './server/evidence';
+import { EvidenceFiles } from './store/evidence-files';
+import { HeldPhotos } from './store/evidence-held';
+import { createLoosePhotos } from './pipeline/loose-photos';
 import { createHttpServer } from './server/http-server';
 import { LinkSigner, linkKey } from './server/signed-links';
 import { ExportFiles } from './store/export-files';
@@ -102,12 +106,16 @@ export function createApp(deps: AppDeps): App {
     },
   };
   const files = { exports: exportFiles, links, ...(deps.makers ? { makers: deps.makers } : {}) };
-  const jobsDeps = { queues, redisUrl: deps.redisUrl, redis, keys, ledger, org: () => org, env, clock, logger, metrics, files, ...deps.jobTimings };
+  const evidenceFiles = new EvidenceFiles(env.DATA_DIR);
+  // Webhook media are encrypted with the callback key; the long connection gives each item its own.
+  const evidence = { files: evidenceFiles, ...(deps.credentials ? { callbackKey: deps.credentials.encodingAESKey } : {}) };
+  const jobsDeps = { queues, redisUrl: deps.redisUrl, redis, keys, ledger, org: () => org, env, clock, logger, metrics, files, evidence, ...deps.jobTimings };
   const jobs = createJobsClient(jobsDeps);
   const role = deps.role ?? 'server';
   const runner = role === 'worker' || env.RUN_WORKERS ? createJobsRunner(jobsDeps, jobs) : undefined;
   const registry = new CommandRegistry(commands);
-  const pipeline = createPipeline({ org: () => org, commands: registry, messages, ledger, drafts, records, jobs, signIns, clock, logger, metrics });
+  const photos = createLoosePhotos({ held: new HeldPhotos(redis, keys), commands: registry, clock });
+  const pipeline = createPipeline({ org: () => org, commands: registry, messages, ledger, drafts, records, jobs, signIns, clock, logger, metrics, photos });
   const { transport, routers: transportRouters, health: transportHealth, wsWorker } = role === 'server' ? createTransport() : { transport: undefined, routers: [], health: [], wsWorker: undefined };
 
   /** The configured transport: the callback URL (its route), or the long connection (its lease, its push worker, its health check). */
@@ -154,14 +162,15 @@ export function createApp(deps: AppDeps): App {
       // ws mode mounts no callback route: /wecom/callback is a 404 there.
       ...transportRouters,
       createDownloadRouter({ links, exports: exportFiles, clock, logger }),
-      createDashboardRouter({ sessions, ledger, records, files: jobs.files, redis, keys, org: () => org, clock, logger, publicUrl, ...(deps.webDir ? { webDir: deps.webDir } : {}) }),
+      createEvidenceRouter({ links, files: evidenceFiles, ledger, org: () => org, clock, logger }),
+      createDashboardRouter({ sessions, ledger, records, files: jobs.files, evidenceLink: jobs.evidenceLink, redis, keys, org: () => org, clock, logger, publicUrl, ...(deps.webDir ? { webDir: deps.webDir } : {}) }),
     ],
     trustProxy: env.TRUST_PROXY,
     adminToken: env.ADMIN_TOKEN,
     metrics: {
       registry: metrics.registry,
       async refresh() {
-        for (const q of [queues.outbound, queues.outboundWs, queues.timers, queues.files]) {
+        for (const q of [queues.outbound, queues.outboundWs, queues.timers, queues.files, queues.evidence]) {
           const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
           for (const [state, n] of Object.entries(counts)) metrics.queueJobs.set({ queue: q.name, state }, n);
         }

@@ -16,6 +16,8 @@ export const evidenceOrderSchema = z.object({
   transport: z.enum(['webhook', 'ws']),
   url: z.string().min(1).max(4096),
   aesKey: z.string().max(128).optional(),
+  /** Who sent the media: the audit entry of its outcome names them. */
+  by: z.string().min(1).max(128),
   at: z.number(),
 });
 export type EvidenceOrder = z.output<typeof evidenceOrderSchema>;

@@ -5,6 +5,7 @@ import type { Logger } from '../../src/log/logger';
 import type { Keys } from '../../src/store/keys';
 import type { LedgerStore } from '../../src/store/ledger-store';
 import type { RedisClient } from '../../src/store/redis';
+import type { LinkSigner } from '../../src/server/signed-links';
 
 /**
  * A file the department asked for (the 台账 workbook, a .docx 通报, a summary's attachments).
@@ -46,6 +47,8 @@ export interface MakerDeps {
   org: () => Org;
   clock: Clock;
   logger: Logger;
+  /** Signs links in a file (the 台账's 佐证材料 cells); the files worker always gives it. */
+  links?: LinkSigner;
 }
 
 /**

@@ -30,7 +30,11 @@ export interface LedgerPass {
 export interface LedgerMakerOptions {
   /** Further sheets, in order, after 台账 and 汇总. */
   sheets?: readonly SheetProvider[];
-  /** A link to an issue's evidence for the 佐证材料 cell, once photos are kept. */
+  /**
+   * A link to an issue's evidence for the 佐证材料 cell. Default: where the worker signs links,
+   * the issue's evidence page (/evidence/issues/<id>) for the requester, valid as long as the
+   * workbook's own link; an issue without photos gets none.
+   */
   evidenceLink?: (issue: Issue) => string | undefined;
 }
 
@@ -46,6 +50,7 @@ export function createLedgerMaker(opts: LedgerMakerOptions = {}): FileMaker {
     const rows = rowsOf(req);
     const observers: ((issues: readonly Issue[]) => void)[] = [];
     const extraSheets = await extra(req, deps, opts.sheets ?? [], { observe: (fn) => observers.push(fn) });
+    const evidenceLink = evidenceLinks(opts, req, deps);
     const result = await writeLedgerWorkbook(outPath, {
       org,
       now,
@@ -55,11 +60,19 @@ export function createLedgerMaker(opts: LedgerMakerOptions = {}): FileMaker {
       records: filtered(observed(scanLedgerRecords(deps.redis, deps.keys, { unitIds, months }), observers), rows, now),
       report,
       extraSheets,
-      ...(opts.evidenceLink ? { evidenceLink: opts.evidenceLink } : {}),
+      ...(evidenceLink ? { evidenceLink } : {}),
     });
     deps.logger.info({ file: req.id, rows: result.rows, sheets: result.sheets }, 'ledger workbook written');
     return { name: ledgerFileName(org, req.scope.label, req.period.label, now), caption: ledgerCaption(org, req, result.rows, result.sheets) };
   };
+}
+
+function evidenceLinks(opts: LedgerMakerOptions, req: FileRequest, deps: MakerDeps): ((issue: Issue) => string | undefined) | undefined {
+  if (opts.evidenceLink) return opts.evidenceLink;
+  const links = deps.links;
+  if (!links) return undefined;
+  // Written by the sheet as the cell's hyperlink (a relationship of the sheet), never as a formula.
+  return (issue) => (issue.evidence.length ? links.issueEvidenceUrl({ issueId: issue.id, userid: req.requester, expiresAt: req.expiresAt }) : undefined);
 }
 
 /**

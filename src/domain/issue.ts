@@ -17,13 +17,48 @@ export const STATE_WORDS: Record<IssueState, string> = {
 
 export const OPEN_STATES: readonly IssueState[] = ['reported', 'assigned', 'submitted'];
 
+/** The file types kept as evidence (checked by their magic bytes, never by what the sender says). */
+export const EVIDENCE_TYPES = ['jpeg', 'png', 'pdf'] as const;
+export type EvidenceType = (typeof EVIDENCE_TYPES)[number];
+
+/**
+ * Why a photo or file was not kept, for good (docs/design.md §6.6). `before-keeping`: an entry
+ * recorded before duban downloaded evidence (only WeCom's long-expired link was noted).
+ */
+export const EVIDENCE_FAILURES = ['expired', 'refused', 'too-large', 'wrong-type', 'undecryptable', 'unreachable', 'before-keeping'] as const;
+export type EvidenceFailure = (typeof EVIDENCE_FAILURES)[number];
+
+/** The words people see for each failure (/查看, the dashboard). */
+export const EVIDENCE_FAILURE_WORDS: Record<EvidenceFailure, string> = {
+  expired: '下载链接已失效',
+  refused: '企业微信拒绝了下载',
+  'too-large': '文件超过 10 MB',
+  'wrong-type': '不是 JPG、PNG 照片或 PDF 文件',
+  undecryptable: '文件无法解密',
+  unreachable: '多次下载失败',
+  'before-keeping': '记录于保存照片功能上线之前，未保存',
+};
+
+/** A kept file: named by its SHA-256 under DATA_DIR/evidence. */
+export interface StoredEvidence {
+  sha256: string;
+  size: number;
+  type: EvidenceType;
+}
+
+/**
+ * One image or file of a message (docs/design.md §6.6): which message and which of its media, and
+ * once the download job has finished, what became of it. No WeCom link or key: those live only
+ * in the download job (they expire in minutes and the key is a secret). Neither outcome: saving.
+ */
 export interface Evidence {
   kind: 'image' | 'file' | 'video';
-  /** WeCom's download URL (valid minutes; downloading into DATA_DIR/evidence comes later). */
-  url: string;
-  aesKey?: string;
   msgid: string;
+  /** The media's place in its message (0-based): (msgid, index) names the entry. */
+  index: number;
   at: number;
+  stored?: StoredEvidence;
+  failed?: { reason: EvidenceFailure };
 }
 
 export interface DeadlineChange {

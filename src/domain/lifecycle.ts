@@ -273,7 +273,7 @@ function evidenceFull(issue: Pick<Issue, 'id' | 'evidence'>, adding: number): st
 }
 
 /** The step names users see, in replies and in /查看 history. */
-export const ACTION_WORDS: Record<ActionType | 'report', string> = {
+export const ACTION_WORDS: Record<ActionType | 'report' | 'evidence-stored' | 'evidence-failed', string> = {
   report: '上报',
   assign: '交办',
   fix: '反馈整改',
@@ -286,6 +286,9 @@ export const ACTION_WORDS: Record<ActionType | 'report', string> = {
   cancel: '撤销',
   remind: '催办',
   supplement: '补充整改材料',
+  // Audit entries of the evidence download job (src/store/evidence-store.ts), not steps anyone takes.
+  'evidence-stored': '照片已保存',
+  'evidence-failed': '照片未能保存',
 };
 
 /** "#12 已是已销号状态，不能再驳回" — said to the loser of a race, or to a wrong step. */

@@ -3,7 +3,7 @@ import type { Evidence, Issue } from '../domain/issue';
 import { tooLong, tooManyMedia, type TextField } from '../domain/limits';
 import { apply, isRefusal, type Action, type Actor, type Outcome, type Refusal } from '../domain/lifecycle';
 import { maySeeIssue } from '../domain/visibility';
-import type { MediaRef } from '../transport/types';
+import type { EvidenceOrder } from '../../jobs/evidence/evidence-order';
 import type { CommandContext } from './command';
 import type { ParsedArgs } from '../parsing/args';
 import { peopleIndex } from '../parsing/people';
@@ -91,15 +91,37 @@ export async function act(ctx: CommandContext, id: number, action: (issue: Issue
 }
 
 /**
- * Images and files of the message (and of a quoted one) as evidence references; never dropped
- * silently: a message over the per-message limit is refused as a whole.
+ * Images and files of the message as evidence entries; never dropped silently: a message over
+ * the per-message limit is refused as a whole. The entries name the media by message and place
+ * only: WeCom's link and key go to the download job (evidenceOrders), never into the ledger.
  */
 export function evidenceOf(ctx: CommandContext): Evidence[] {
   const tooMany = tooManyMedia(ctx.message.media.length);
   if (tooMany) throw new UsageError(tooMany);
   const at = ctx.clock.now().getTime();
-  const toEvidence = (m: MediaRef): Evidence => ({ kind: m.kind, url: m.url, ...(m.aesKey ? { aesKey: m.aesKey } : {}), msgid: ctx.message.msgid, at });
-  return ctx.message.media.map(toEvidence);
+  return ctx.message.media.map((m, index): Evidence => ({ kind: m.kind, msgid: ctx.message.msgid, index, at }));
+}
+
+/**
+ * The download orders of the evidence a committed change added to an issue (docs/design.md
+ * §6.6): queued after the commit, so the reply never waits for WeCom's file servers.
+ */
+export function evidenceOrders(ctx: CommandContext, issueId: number, evidence: readonly Evidence[]): EvidenceOrder[] {
+  return evidence.flatMap((e) => {
+    const media = ctx.message.media[e.index];
+    if (!media || e.msgid !== ctx.message.msgid) return [];
+    return [{ issueId, msgid: e.msgid, index: e.index, kind: e.kind, transport: ctx.message.transport, url: media.url, ...(media.aesKey ? { aesKey: media.aesKey } : {}), by: ctx.sender.userid, at: e.at }];
+  });
+}
+
+/** Queues the downloads of the evidence a committed change added (never fails the command). */
+export async function keepEvidence(ctx: CommandContext, issueId: number, evidence: readonly Evidence[]): Promise<void> {
+  if (evidence.length) await ctx.jobs.storeEvidence(evidenceOrders(ctx, issueId, evidence));
+}
+
+/** The reply's word on photos being kept: the download runs after the reply. Empty without photos. */
+export function savingNote(issueId: number, count: number): string {
+  return count ? `照片正在保存，稍后发送 \`/查看 #${issueId}\` 可打开原图。` : '';
 }
 
 /** Refuses text over its limit, saying the limit and showing an example. */

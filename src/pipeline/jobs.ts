@@ -1,4 +1,4 @@
-import type { Issue } from '../domain/issue';
+import type { Issue, StoredEvidence } from '../domain/issue';
 import type { Scores } from '../store/scores';
 import type { PushInput } from '../../jobs/push';
 import type { FileOrder, FileTicket } from '../../jobs/files/file-jobs';
@@ -33,6 +33,8 @@ export interface Jobs {
    * and kept under DATA_DIR/evidence by a job with retries. Never fails the command.
    */
   storeEvidence(orders: readonly EvidenceOrder[]): Promise<void>;
+  /** A signed, expiring link to a kept evidence file for this person (PUBLIC_URL, HMAC; docs/design.md §6.6). */
+  evidenceLink(file: StoredEvidence, userid: string): { url: string; expiresAt: number };
 }
 
 export type IssueClaim = { ok: true; release(): Promise<void> } | { ok: false; since: number };

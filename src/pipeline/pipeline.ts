@@ -19,6 +19,7 @@ import { mayRun, roleRefusal, runRouted, type Handled, type Read } from './bound
 import { recorded, runOnce } from './once';
 import type { CommandRegistry } from './registry';
 import { refIn, route, splitCommand, type Route } from './route';
+import type { LoosePhotos } from './loose-photos';
 
 export interface PipelineDeps {
   org: () => Org;
@@ -33,6 +34,8 @@ export interface PipelineDeps {
   clock: Clock;
   logger: Logger;
   metrics?: Pick<Metrics, 'commands'>;
+  /** Photos sent apart from their /整改 (src/pipeline/loose-photos.ts); absent: a lone photo gets the usual reply. */
+  photos?: LoosePhotos;
 }
 
 export interface Pipeline {
@@ -117,7 +120,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       if (seen) return recorded(seen);
       draft = found;
     }
-    const routed = routeOf(r, draft);
+    const routed = (await deps.photos?.route(r, draft)) ?? routeOf(r, draft);
+    // A /整改 takes the photos its sender sent just before it.
+    const heldFix = deps.photos && routed.kind === 'command' && routed.command.name === 'fix' && mayRun(routed.command, r.sender) ? await deps.photos.withHeld(r) : undefined;
+    const withPhotos = heldFix?.read ?? r;
     let result: Handled;
     if (routed.kind === 'command' && !mayRun(routed.command, r.sender)) {
       // Refused on roles before anything is claimed or written.
@@ -129,9 +135,12 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         // Redis runs it before anything the command writes (one connection, in order).
         deps.drafts.drop(received.chatId, received.userId).catch((err: unknown) => deps.logger.warn({ err: (err as Error).message, reqId: received.requestId }, 'draft not dropped'));
       }
-      const first = await runOnce(deps, received, () => runRouted(deps, r, routed));
+      const first = await runOnce(deps, received, () => runRouted(deps, withPhotos, routed));
       if (!('command' in first)) return first;
       result = first;
+      if (heldFix && result.outcome === 'ok' && routed.kind === 'command') {
+        await deps.photos!.fixed(withPhotos, routed.text, heldFix.taken).catch((err: unknown) => deps.logger.warn({ err: (err as Error).message, reqId: received.requestId }, 'photos of the fix not noted'));
+      }
     } else {
       result = await runRouted(deps, r, routed);
     }

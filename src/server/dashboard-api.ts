@@ -66,7 +66,7 @@ export function createDashboardApi(deps: DashboardDeps): Router {
       const v = await viewerOf(deps, ctx);
       const id = /^[1-9]\d{0,9}$/u.test(ctx.params.id ?? '') ? Number(ctx.params.id) : undefined;
       if (id === undefined) throw new ApiRefusal(400, { error: 'bad-id', message: '问题编号应是数字，例如 12' });
-      return issueResponse(v, id, deps.ledger);
+      return issueResponse(v, id, deps.ledger, deps.evidenceLink);
     }),
   );
 

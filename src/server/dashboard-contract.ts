@@ -166,8 +166,11 @@ export interface IssueResponse {
   rating?: string;
   /** Oldest first; actor a name, action the step's word (上报, 交办, 反馈整改 …), from/to state words (整改中 …). */
   history: { at: number; actor: string; action: string; from?: string; to: string; note?: string }[];
-  /** Evidence photos and files: signed, expiring links; until the evidence work lands, each item with url ''. */
-  photos: { kind: string; url: string; at: number }[];
+  /**
+   * Evidence photos and files, in order: kept ones with a signed, expiring link (url), the rest
+   * with url '' — still being saved, or not kept, with the reason in `note`. `type`: a kept file's.
+   */
+  photos: { kind: string; url: string; at: number; status: 'stored' | 'saving' | 'failed'; type?: 'jpeg' | 'png' | 'pdf'; note?: string }[];
 }
 
 /**

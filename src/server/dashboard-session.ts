@@ -1,4 +1,5 @@
 import type { Context, Next } from 'koa';
+import type { StoredEvidence } from '../domain/issue';
 import type { Clock } from '../clock';
 import type { Membership, Org } from '../domain/org';
 import type { Logger } from '../log/logger';
@@ -30,6 +31,8 @@ export interface DashboardDeps {
   publicUrl: () => string;
   /** Where the built page lives (index.html and its assets); default dist/web. */
   webDir?: string;
+  /** Signed links to kept evidence files (the issue dialog's photos); absent: photos without links. */
+  evidenceLink?: (file: StoredEvidence, userid: string) => { url: string };
 }
 
 export const SESSION_COOKIE = 'duban_session';

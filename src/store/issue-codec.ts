@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ISSUE_STATES, type Issue } from '../domain/issue';
+import { EVIDENCE_FAILURES, EVIDENCE_TYPES, ISSUE_STATES, type Evidence, type Issue } from '../domain/issue';
 
 /**
  * Issues in Redis: a hash of scalars (as text) and small JSON values, and beside it a history
@@ -15,6 +15,11 @@ import { ISSUE_STATES, type Issue } from '../domain/issue';
  * string); the memory budget per open issue (README, reminders at scale) has no room for either.
  * Hashes written before the history existed hold whole lists in those fields: they read the same.
  *
+ * Evidence entries are written without their outcome; the download job appends an outcome line
+ * (tag "o": msgid, index, stored or failed) when it is done, and reading merges it into the entry
+ * (docs/design.md §6.6). Entries written before duban kept files carry WeCom's link and key: they
+ * read as not kept (`before-keeping`), without the link.
+ *
  * Reading goes through zod, so a record written by another version fails loudly instead of
  * turning into a wrong issue; the streaming scan of whole scopes reads with decodeStoredIssue,
  * a structural check without zod (see there why).
@@ -24,6 +29,26 @@ import { ISSUE_STATES, type Issue } from '../domain/issue';
 const HISTORY_TAGS = { deadlineChanges: 'd', rejectReasons: 'r', evidence: 'e' } as const satisfies Partial<Record<keyof Issue, string>>;
 export type HistoryList = keyof typeof HISTORY_TAGS;
 export const HISTORY_LISTS = Object.keys(HISTORY_TAGS) as HistoryList[];
+
+/** The tag of an evidence outcome line (not a list of its own: it settles an evidence entry). */
+const OUTCOME_TAG = 'o';
+
+/** An evidence entry as written: no outcome (that comes as its own line), never a link or key. */
+function bareEvidence(e: Evidence): Evidence {
+  return { kind: e.kind, msgid: e.msgid, index: e.index, at: e.at };
+}
+
+export type EvidenceOutcome = { stored: NonNullable<Evidence['stored']> } | { failed: NonNullable<Evidence['failed']> };
+
+/**
+ * The history line that settles one evidence entry (appended by the evidence store's script), and
+ * its start, which names the entry alone: the script finds it to settle an entry once.
+ */
+export function evidenceOutcomeLine(msgid: string, index: number, outcome: EvidenceOutcome): { line: string; start: string } {
+  const line = `${OUTCOME_TAG}${JSON.stringify({ msgid, index, ...outcome })}\n`;
+  const start = `${OUTCOME_TAG}${JSON.stringify({ msgid, index }).slice(0, -1)},`;
+  return { line, start };
+}
 
 /** Fields left out of the hash while they hold their default (most issues are never rejected, relapse or reassigned). */
 const DEFAULTS: Partial<Record<keyof Issue, string>> = { rejectCount: '0', relapseCount: '0', extensionRequestCount: '0', formerAssignees: '[]' };
@@ -58,7 +83,7 @@ export interface IssueWrite {
 export function encodeIssue(issue: Issue, before?: Issue): IssueWrite {
   const now = hashFields(issue);
   if (!before) {
-    for (const list of HISTORY_LISTS) if (issue[list].length) now.set(list, JSON.stringify(issue[list]));
+    for (const list of HISTORY_LISTS) if (issue[list].length) now.set(list, JSON.stringify(list === 'evidence' ? issue.evidence.map(bareEvidence) : issue[list]));
     return { set: [...now], del: [], append: '' };
   }
   const was = hashFields(before);
@@ -70,7 +95,7 @@ export function encodeIssue(issue: Issue, before?: Issue): IssueWrite {
     const next: readonly unknown[] = issue[list];
     const kept = next.length >= old.length && old.every((e, i) => e === next[i] || JSON.stringify(e) === JSON.stringify(next[i]));
     if (!kept) throw new Error(`issue #${issue.id}: ${list} was rewritten, not appended to`);
-    for (const entry of next.slice(old.length)) append += `${HISTORY_TAGS[list]}${JSON.stringify(entry)}\n`;
+    for (const entry of next.slice(old.length)) append += `${HISTORY_TAGS[list]}${JSON.stringify(list === 'evidence' ? bareEvidence(entry as Evidence) : entry)}\n`;
   }
   return { set, del, append };
 }
@@ -86,13 +111,40 @@ const json = <T extends z.ZodType>(schema: T) =>
     }
   }).pipe(schema);
 
-export const evidenceSchema = z.object({
-  kind: z.enum(['image', 'file', 'video']),
-  url: z.string(),
-  aesKey: z.string().optional(),
-  msgid: z.string(),
-  at: z.number(),
-});
+const storedSchema = z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/), size: z.number().int().nonnegative(), type: z.enum(EVIDENCE_TYPES) });
+const failedSchema = z.object({ reason: z.enum(EVIDENCE_FAILURES) });
+/** An evidence entry; one written before duban kept files (with WeCom's link, no index) reads as not kept. */
+export const evidenceSchema = z
+  .object({
+    kind: z.enum(['image', 'file', 'video']),
+    msgid: z.string(),
+    index: z.number().int().min(0).optional(),
+    url: z.string().optional(),
+    at: z.number(),
+  })
+  .transform((e): Evidence => (e.index === undefined ? legacyEvidence(e) : { kind: e.kind, msgid: e.msgid, index: e.index, at: e.at }));
+const outcomeSchema = z.object({ msgid: z.string(), index: z.number().int().min(0), stored: storedSchema.optional(), failed: failedSchema.optional() });
+
+function legacyEvidence(e: { kind: Evidence['kind']; msgid: string; at: number }): Evidence {
+  return { kind: e.kind, msgid: e.msgid, index: 0, at: e.at, failed: { reason: 'before-keeping' } };
+}
+
+/**
+ * The entries with their outcomes merged: each outcome settles the first entry of its msgid and
+ * index that has none (a second outcome for one entry, which the script's version check
+ * prevents, changes nothing).
+ */
+function settle(entries: Evidence[], outcomes: readonly z.output<typeof outcomeSchema>[]): Evidence[] {
+  if (!outcomes.length) return entries;
+  const out = entries.map((e) => ({ ...e }));
+  for (const o of outcomes) {
+    const e = out.find((x) => x.msgid === o.msgid && x.index === o.index && !x.stored && !x.failed);
+    if (!e) continue;
+    if (o.stored) e.stored = o.stored;
+    else if (o.failed) e.failed = o.failed;
+  }
+  return out;
+}
 const deadlineChangeSchema = z.object({ from: z.number().nullable(), to: z.number(), reason: z.string(), by: z.string(), at: z.number() });
 
 const entrySchemas = {
@@ -146,16 +198,23 @@ const TAG_LIST = new Map<string, HistoryList>(HISTORY_LISTS.map((list) => [HISTO
 /** Built once: a scan decodes every history line of 100 000 issues. */
 const ENTRY_JSON: Record<HistoryList, z.ZodType> = { deadlineChanges: json(entrySchemas.deadlineChanges), rejectReasons: json(entrySchemas.rejectReasons), evidence: json(entrySchemas.evidence) };
 
-/** The history string's entries, per list, in order. */
-function decodeHistory(history: string): Record<HistoryList, unknown[]> {
+const OUTCOME_JSON = json(outcomeSchema);
+
+/** The history string's entries, per list, in order, and the evidence outcomes. */
+function decodeHistory(history: string): Record<HistoryList, unknown[]> & { outcomes: z.output<typeof outcomeSchema>[] } {
   const out = Object.fromEntries(HISTORY_LISTS.map((list) => [list, [] as unknown[]])) as Record<HistoryList, unknown[]>;
+  const outcomes: z.output<typeof outcomeSchema>[] = [];
   for (const line of history.split('\n')) {
     if (!line) continue;
+    if (line[0] === OUTCOME_TAG) {
+      outcomes.push(OUTCOME_JSON.parse(line.slice(1)));
+      continue;
+    }
     const list = TAG_LIST.get(line[0]!);
     if (!list) throw new Error(`history line with unknown tag "${line[0]}"`);
     out[list].push(ENTRY_JSON[list].parse(line.slice(1)));
   }
-  return out;
+  return { ...out, outcomes };
 }
 
 /** An issue from its hash and its history string (absent: no entries yet). */
@@ -166,6 +225,7 @@ export function decodeIssue(hash: Record<string, string>, history: string | null
     const first = (parsed[list] as unknown[] | undefined) ?? [];
     parsed[list] = entries?.[list].length ? [...first, ...entries[list]] : first;
   }
+  if (entries) parsed.evidence = settle(parsed.evidence as Evidence[], entries.outcomes);
   // zod gives optional keys as present-but-undefined; drop them so Issue stays exact.
   for (const key of Object.keys(parsed)) if (parsed[key] === undefined) delete parsed[key];
   return parsed as unknown as Issue;
@@ -252,6 +312,7 @@ export function decodeStoredIssue(hash: Record<string, string>, history: string 
     const first = (issue[list] as unknown[] | undefined) ?? [];
     issue[list] = entries?.[list].length ? [...first, ...entries[list]] : first;
   }
+  issue.evidence = settle((issue.evidence as Record<string, unknown>[]).map((e) => storedEvidence(e, hash)), entries?.outcomes ?? []);
   return issue as unknown as Issue;
 }
 
@@ -263,16 +324,28 @@ function parseJson(text: string, hash: Record<string, string>, what: string): un
   }
 }
 
+/** An evidence entry on the scan path: the JSON the commit wrote, or an entry from before duban kept files. */
+function storedEvidence(e: Record<string, unknown>, hash: Record<string, string>): Evidence {
+  if (typeof e !== 'object' || e === null || typeof e.msgid !== 'string') throw storedIssueError(hash, 'an evidence entry without msgid');
+  const entry = e as unknown as Evidence;
+  return typeof e.index === 'number' ? entry : legacyEvidence(entry);
+}
+
 /** The history's entries, per list, as JSON (the scan's counterpart of decodeHistory). */
-function decodeHistoryJson(history: string, hash: Record<string, string>): Record<HistoryList, unknown[]> {
+function decodeHistoryJson(history: string, hash: Record<string, string>): Record<HistoryList, unknown[]> & { outcomes: z.output<typeof outcomeSchema>[] } {
   const out: Record<HistoryList, unknown[]> = { deadlineChanges: [], rejectReasons: [], evidence: [] };
+  const outcomes: z.output<typeof outcomeSchema>[] = [];
   for (const line of history.split('\n')) {
     if (!line) continue;
+    if (line[0] === OUTCOME_TAG) {
+      outcomes.push(parseJson(line.slice(1), hash, 'an evidence outcome') as z.output<typeof outcomeSchema>);
+      continue;
+    }
     const list = TAG_LIST.get(line[0]!);
     if (!list) throw storedIssueError(hash, `history line with unknown tag "${line[0]}"`);
     out[list].push(parseJson(line.slice(1), hash, 'a history line'));
   }
-  return out;
+  return { ...out, outcomes };
 }
 
 const storedIssueError = (hash: Record<string, string>, why: string) => new Error(`stored issue #${hash.id ?? '?'} does not read as an issue: ${why}`);

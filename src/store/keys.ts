@@ -59,6 +59,10 @@ export interface Keys {
   scoreAudit: string;
   /** A half-filled command of one user in one chat. */
   draft(chatId: string, userId: string): string;
+  /** Photos one user sent alone in one chat, waiting for their /整改 (minutes; src/pipeline/loose-photos.ts). */
+  heldPhotos(chatId: string, userId: string): string;
+  /** The issue of one user's /整改 in one chat in the last minutes: a photo sent next joins it. */
+  recentFix(chatId: string, userId: string): string;
   /** A push that was delivered (its id), so a re-run job does not send it twice. */
   sent(pushId: string): string;
   /** Send times per destination, for the group robot's 20-a-minute limit. */
@@ -187,6 +191,8 @@ export function createKeys(prefix: string): Keys {
     scoreEntries: `${prefix}{score}:entries`,
     scoreAudit: `${prefix}{score}:audit`,
     draft: (c, u) => `${prefix}conv:${c}:${u}`,
+    heldPhotos: (c, u) => `${prefix}photos:held:${c}:${u}`,
+    recentFix: (c, u) => `${prefix}photos:fix:${c}:${u}`,
     sent: (id) => `${prefix}sent:${id}`,
     rate: (d) => `${prefix}rate:${d}`,
     remindOnce: (id) => `${prefix}remind:issue:${id}`,

@@ -14,6 +14,7 @@ import type { RedisClient } from './redis';
  */
 const SCRIPTS: Record<string, { file: string; numberOfKeys?: number }> = {
   commitIssue: { file: 'commit-issue.lua' },
+  recordEvidence: { file: 'record-evidence.lua', numberOfKeys: 4 },
   scanIssueBatch: { file: 'scan-issues.lua' },
   createTask: { file: 'create-task.lua' },
   cancelTask: { file: 'cancel-task.lua' },

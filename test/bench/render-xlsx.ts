@@ -71,7 +71,7 @@ async function demoWorkbook(dir: string): Promise<string> {
     const store = new LedgerStore(redis, keys);
     const create = async (input: Pick<NewIssueInput, 'unitId' | 'description' | 'assignee' | 'deadline' | 'category' | 'source'>, who: string, when: number, photos = 0) => {
       const out = createIssue(
-        { ...input, id: await store.nextId(), teamIds: org.teamsCovering(input.unitId).map((t) => t.id), homeChat: 'CHAT_T1', evidence: Array.from({ length: photos }, (_, i) => ({ kind: 'image' as const, url: '', msgid: `m${i}`, at: when })) },
+        { ...input, id: await store.nextId(), teamIds: org.teamsCovering(input.unitId).map((t) => t.id), homeChat: 'CHAT_T1', evidence: Array.from({ length: photos }, (_, i) => ({ kind: 'image' as const, msgid: `m${i}`, index: 0, at: when })) },
         actorFor(org, who, input.unitId),
         when,
       );

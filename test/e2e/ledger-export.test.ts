@@ -54,7 +54,7 @@ async function step(issue: Issue, action: Action, who: string, when: number): Pr
 }
 
 const SEC = 'u_sec_banzhu'; // 斑竹村's secretary, 陈晓燕
-const photo = (n: number) => Array.from({ length: n }, (_, i) => ({ kind: 'image' as const, url: `https://example.invalid/${i}`, msgid: `m${i}`, at: now }));
+const photo = (n: number) => Array.from({ length: n }, (_, i) => ({ kind: 'image' as const, msgid: `m${i}`, index: 0, at: now }));
 
 beforeAll(async () => {
   t = await startTestApp({ clock: fixedClock(NOW) });

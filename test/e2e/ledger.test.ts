@@ -73,7 +73,9 @@ describe('the loop: 上报 → 整改 → 销号 → 回访', () => {
 
     const issue = await new LedgerStore(t.redis, createKeys(t.prefix)).get(id);
     expect(issue).toMatchObject({ state: 'revisited', relapseCount: 1, rejectCount: 0, version: 7 });
-    expect(issue!.evidence).toEqual([expect.objectContaining({ kind: 'image', url: 'https://img.example/1.jpg' })]);
+    // The entry names the message and place; WeCom's link stays out of the ledger.
+    expect(issue!.evidence).toEqual([expect.objectContaining({ kind: 'image', index: 0 })]);
+    expect(JSON.stringify(issue!.evidence)).not.toContain('img.example');
     const audit = (await t.redis.lrange(createKeys(t.prefix).audit(id), 0, -1)).map((e) => JSON.parse(e) as { action: string });
     expect(audit.map((e) => e.action)).toEqual(['report', 'fix', 'verify', 'revisit', 'fix', 'verify', 'revisit']);
   });

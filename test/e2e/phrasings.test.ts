@@ -144,7 +144,7 @@ describe('real phrasings, in order, each with its reply', () => {
     const { id } = { id: Number(/#(\d+)/u.exec(await say(MEMBER, '/上报 斑竹村 护栏松动'))![1]) };
     expect(await say(SECRETARY, `/整改 #${id} 护栏已加固`)).toContain('待核验');
     const added = await t.client.say({ userId: SECRETARY, chatId: 'CHAT_T1', text: `@${BOT_NAME} /整改 #${id}`, images: ['https://img.example/later.jpg'] });
-    expect(added).toBe(`📎 **#${id}** 福禄镇斑竹村 已补充整改材料（照片 1 张），状态：待核验`);
+    expect(added).toBe(`📎 **#${id}** 福禄镇斑竹村 已补充整改材料（照片 1 张），状态：待核验\n照片正在保存，稍后发送 \`/查看 #${id}\` 可打开原图。`);
     const card = await say(LEADER, `/查看 #${id}`);
     expect(card).toContain('照片 1 张');
     expect(card).toContain('补充整改材料');

@@ -40,7 +40,7 @@ describe('recording a 典型经验', () => {
       at: Date.parse('2026-06-15T10:00:00+08:00'),
       chatId: 'CHAT_T1',
       text: '“213工作法”：两委干部每周二集中办公',
-      evidence: [expect.objectContaining({ kind: 'image', url: 'https://img.example/a.jpg' }), expect.objectContaining({ kind: 'image', url: 'https://img.example/b.jpg' })],
+      evidence: [expect.objectContaining({ kind: 'image', index: 0 }), expect.objectContaining({ kind: 'image', index: 1 })],
     });
     const audit = await store().audit();
     expect(audit).toEqual([{ id: expect.stringMatching(/^\d+-\d+$/), kind: 'practice.add', actor: MEMBER, at: saved!.at, what: saved }]);

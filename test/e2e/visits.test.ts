@@ -71,7 +71,7 @@ describe('recording a visit', () => {
         { name: '发现', value: '公开栏未更新' },
       ],
       note: '与书记交流了换届准备',
-      evidence: [expect.objectContaining({ kind: 'image', url: 'https://img.example/v1.jpg' })],
+      evidence: [{ kind: 'image', msgid: expect.any(String), index: 0, at: expect.any(Number) }],
     });
   });
 

@@ -224,7 +224,7 @@ describe('/healthz', () => {
       checks: {
         redis: { ok: true, at: expect.stringMatching(/^127\.0\.0\.1:\d+\/0$/), ms: expect.any(Number) },
         queue: { ok: true, deadLetters: 0, waiting: 0 },
-        workers: { ok: true, outbound: expect.any(Number), timers: expect.any(Number), files: expect.any(Number) },
+        workers: { ok: true, outbound: expect.any(Number), timers: expect.any(Number), files: expect.any(Number), evidence: expect.any(Number) },
       },
     });
     expect(report.checks.workers.outbound).toBeGreaterThan(0);

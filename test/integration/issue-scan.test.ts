@@ -63,7 +63,7 @@ it('reads each issue as the store’s zod schema reads it (the scan decodes with
   const store = new LedgerStore(redis, keys);
   // One issue with every optional field and lists both in the hash (as at 上报) and in the history.
   const [first] = await store.getMany([1]);
-  const photo = (n: number) => ({ kind: 'image' as const, url: `https://wecom.invalid/${n}`, aesKey: 'k', msgid: `m${n}`, at: NOW });
+  const photo = (n: number) => ({ kind: 'image' as const, msgid: `m${n}`, index: 0, at: NOW });
   const rich: Issue = {
     ...first!,
     id: await store.nextId(),

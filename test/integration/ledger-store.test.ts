@@ -209,7 +209,7 @@ describe('commit', () => {
   });
 
   it('reads back what it wrote, with evidence', async () => {
-    const evidence: Evidence[] = [{ kind: 'image', url: 'https://img.example/1.jpg', msgid: 'm1', at: T0 + HOUR }];
+    const evidence: Evidence[] = [{ kind: 'image', msgid: 'm1', index: 0, at: T0 + HOUR }];
     const issue = await report('banzhu', T0, { category: '基础设施', source: '群众反映' });
     const fixed = await act(issue, { type: 'fix', note: '已更换', evidence }, 'u_sec_banzhu', T0 + HOUR);
     expect(await store.get(issue.id)).toEqual(fixed);
@@ -222,8 +222,8 @@ describe('commit', () => {
 describe('history', () => {
   it('returns the audit entries in order, with notes and evidence counts', async () => {
     const photos: Evidence[] = [
-      { kind: 'image', url: 'https://img.example/1.jpg', msgid: 'm1', at: T0 + HOUR },
-      { kind: 'image', url: 'https://img.example/2.jpg', msgid: 'm1', at: T0 + HOUR },
+      { kind: 'image', msgid: 'm1', index: 0, at: T0 + HOUR },
+      { kind: 'image', msgid: 'm1', index: 1, at: T0 + HOUR },
     ];
     const issue = await report('banzhu', T0, { description: '闸阀漏水' }, MEMBER_T1);
     await act(issue, { type: 'fix', note: '已更换', evidence: photos }, 'u_sec_banzhu', T0 + HOUR);

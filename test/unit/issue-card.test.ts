@@ -66,7 +66,7 @@ describe('the issue cards', () => {
   const cases: [string, TemplateCard][] = [
     ['assignment', assignmentCard(org, issue(), now, 'msg-1')],
     ['assignment, long text', assignmentCard(org, issue({ description: long }), now, 'msg-1')],
-    ['verify', verifyCard(org, issue({ state: 'submitted', fixNote: long, fixedBy: 'u_sec_banzhu', evidence: [{ kind: 'image', url: 'u', msgid: 'm', at: now }] }), now, 'msg-2')],
+    ['verify', verifyCard(org, issue({ state: 'submitted', fixNote: long, fixedBy: 'u_sec_banzhu', evidence: [{ kind: 'image', msgid: 'm', index: 0, at: now }] }), now, 'msg-2')],
     ['revisit', revisitCard(org, issue({ state: 'closed', closedAt: now, description: long }), now, 'push-1')],
     ['after', afterCard(org, issue({ description: long }), { state: 'closed', line: `已由 ${'很长的名字'.repeat(10)} 销号`, taskId: 'i12-submitted-0123abcd' })],
   ];

@@ -306,8 +306,8 @@ describe('issue codec', () => {
     fixNote: '已更换闸阀',
     fixedBy: 'u_sec_banzhu',
     evidence: [
-      { kind: 'image', url: 'https://img.example/1.jpg', aesKey: 'k1', msgid: 'm1', at: T0 + DAY_MS },
-      { kind: 'file', url: 'https://img.example/2.pdf', msgid: 'm2', at: T0 + DAY_MS + 5 },
+      { kind: 'image', msgid: 'm1', index: 0, at: T0 + DAY_MS },
+      { kind: 'file', msgid: 'm2', index: 0, at: T0 + DAY_MS + 5 },
     ],
     rejectCount: 2,
     rejectReasons: ['照片不清', '未附整改前后对比'],
@@ -405,7 +405,7 @@ describe('issue codec', () => {
       if (isRefusal(out)) throw new Error('refused');
       return out.issue;
     };
-    const photo = (msgid: string) => ({ kind: 'image' as const, url: `https://img.example/${msgid}.jpg`, msgid, at: T0 });
+    const photo = (msgid: string) => ({ kind: 'image' as const, msgid, index: 0, at: T0 });
     const next = (issue: Issue, action: Action, who: Actor, at: number) => {
       const out = apply(issue, action, who, at);
       if (isRefusal(out)) throw new Error(JSON.stringify(out));
@@ -486,7 +486,7 @@ describe('issue codec', () => {
   });
 
   it('never rewrites the lists held in the hash once the issue exists', () => {
-    const after = { ...full, version: 10, evidence: [...full.evidence, { kind: 'image' as const, url: 'https://img.example/3.jpg', msgid: 'm3', at: T0 + 3 * DAY_MS }] };
+    const after = { ...full, version: 10, evidence: [...full.evidence, { kind: 'image' as const, msgid: 'm3', index: 0, at: T0 + 3 * DAY_MS }] };
     const w = encodeIssue(after, full);
     expect(w.set).toEqual([['version', '10']]);
     expect(w.append).toBe(lines(['e', after.evidence[2]]));

@@ -48,7 +48,7 @@ const OTHER_SECRETARY = actor('u_sec_xiguan');
 const STRANGER = actor('u_nobody');
 
 function ev(msgid: string, at = T0): Evidence {
-  return { kind: 'image', url: `https://wecom.example/${msgid}`, msgid, at };
+  return { kind: 'image', msgid, index: 0, at };
 }
 
 /** A consistent issue in the given state, as the lifecycle would have left it. */

@@ -111,7 +111,7 @@ describe('/查看', () => {
   });
 
   it('drops a note that only repeats the step, and counts photos as 照片 N 张', () => {
-    const card = issueCard(org, issue({ evidence: [{ kind: 'image', url: 'https://x/1.jpg', msgid: 'm', at: NOW }] }), [entry('remind', '催办'), entry('fix', '已更换', 2)], NOW);
+    const card = issueCard(org, issue({ evidence: [{ kind: 'image', msgid: 'm', index: 0, at: NOW }] }), [entry('remind', '催办'), entry('fix', '已更换', 2)], NOW);
     expect(card).toContain('- 12月1日 08:00 唐建平 催办\n');
     expect(card).not.toContain('催办：催办');
     expect(card).toContain('唐建平 反馈整改：已更换（照片 2 张）');

@@ -1,4 +1,4 @@
-import { STATE_WORDS } from '../../domain/issue';
+import { EVIDENCE_FAILURE_WORDS, STATE_WORDS, type Evidence, type StoredEvidence } from '../../domain/issue';
 import { ACTION_WORDS } from '../../domain/lifecycle';
 import { maySeeIssue } from '../../domain/visibility';
 import type { LedgerStore } from '../../store/ledger-store';
@@ -11,7 +11,7 @@ import { ApiRefusal, type Viewer } from './view';
  * whole history rather than the newest steps a chat reply has room for. Seen by whom /查看 shows
  * it to in a single chat: the issue's area, and the person it is assigned to.
  */
-export async function issueResponse(v: Viewer, id: number, ledger: LedgerStore): Promise<IssueResponse> {
+export async function issueResponse(v: Viewer, id: number, ledger: LedgerStore, evidenceLink?: (file: StoredEvidence, userid: string) => { url: string }): Promise<IssueResponse> {
   const issue = await ledger.get(id);
   if (!issue) throw new ApiRefusal(404, { error: 'not-found', message: `没有编号为 #${id} 的问题` });
   if (!maySeeIssue(v.org, v.membership.userid, issue)) throw new ApiRefusal(403, { error: 'outside-scope', message: `#${id} 不在你可以查看的范围内` });
@@ -27,9 +27,8 @@ export async function issueResponse(v: Viewer, id: number, ledger: LedgerStore):
       if (h.note && h.action !== 'report') step.note = h.note;
       return step;
     }),
-    // Evidence links are signed, expiring downloads once duban keeps the files; until then the
-    // page can say there is a photo, when and of what kind, but has nothing to open.
-    photos: issue.evidence.map((e) => ({ kind: e.kind, url: '', at: e.at })),
+    // Kept files open by a signed, expiring link made for the viewer (docs/design.md §6.6).
+    photos: issue.evidence.map((e) => photoOf(e, v.membership.userid, evidenceLink)),
   };
   if (issue.source) out.source = issue.source;
   if (issue.fixNote) out.fixNote = issue.fixNote;
@@ -39,4 +38,10 @@ export async function issueResponse(v: Viewer, id: number, ledger: LedgerStore):
   if (issue.grade) out.grade = issue.grade;
   if (issue.rating) out.rating = issue.rating;
   return out;
+}
+
+function photoOf(e: Evidence, userid: string, link: ((file: StoredEvidence, userid: string) => { url: string }) | undefined): IssueResponse['photos'][number] {
+  if (e.stored) return { kind: e.kind, url: link?.(e.stored, userid).url ?? '', at: e.at, status: 'stored', type: e.stored.type };
+  if (e.failed) return { kind: e.kind, url: '', at: e.at, status: 'failed', note: EVIDENCE_FAILURE_WORDS[e.failed.reason] };
+  return { kind: e.kind, url: '', at: e.at, status: 'saving' };
 }
