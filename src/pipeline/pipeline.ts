@@ -33,6 +33,8 @@ export interface PipelineDeps {
   clock: Clock;
   logger: Logger;
   metrics?: Pick<Metrics, 'commands'>;
+  /** How long a card click may take before it is answered without an update (default CARD_ANSWER_BUDGET_MS; tests make it 0). */
+  cardBudgetMs?: number;
 }
 
 export interface Pipeline {
