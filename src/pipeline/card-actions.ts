@@ -22,6 +22,13 @@ export interface ActionRunner {
  */
 export const CARD_ANSWER_BUDGET_MS = 4_000;
 
+/**
+ * The command's own card goes out this long after the click is answered: the words that explain
+ * it ("请 @责任人 重新整改…") are sent only after the update's acknowledgement, and WeCom shows
+ * messages in the order they arrive, so the card comes second.
+ */
+export const NEXT_CARD_DELAY_MS = 1_000;
+
 /** The state a successful click leaves the issue in: known without reading the issue again. */
 const AFTER: Partial<Record<CardKey, IssueState>> = { fix: 'submitted', verify: 'closed', reject: 'assigned', 'revisit-ok': 'revisited', 'revisit-relapse': 'assigned' };
 
@@ -171,7 +178,13 @@ function pushId(action: CardAction, part: 'late' | 'card'): string {
 async function pushNext(deps: PipelineDeps, action: CardAction, decided: Decided): Promise<void> {
   if (!decided.next || action.transport !== 'ws') return;
   const card = decided.next;
-  await deps.jobs.pushAfterCommit([{ id: pushId(action, 'card'), chatId: action.chatId, kind: 'card-result', format: 'text', content: cardWords(card), mentions: [], card, createdAt: deps.clock.now().getTime() }]);
+  const push: PushInput = { id: pushId(action, 'card'), chatId: action.chatId, kind: 'card-result', format: 'text', content: cardWords(card), mentions: [], card, createdAt: deps.clock.now().getTime() };
+  try {
+    await deps.jobs.push(push, NEXT_CARD_DELAY_MS);
+  } catch (err) {
+    // The step is committed: a card not queued is logged, never a failed click (it would be clicked again).
+    deps.logger.error({ err, push: push.id, reqId: action.requestId }, 'could not queue a push after a committed change');
+  }
 }
 
 /** A result that missed the callback, told in the card's chat: the update in words, then the words besides it. */

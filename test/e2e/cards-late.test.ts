@@ -51,8 +51,10 @@ describe.each(TRANSPORTS)('a late card click over $name', (transport) => {
   it('answers without an update when the budget runs out, does the step, and tells the chat the result', async () => {
     const { id, taskId } = await submitted();
     const click = await u.driver.click({ chatId: CHAT, userId: MEMBER, taskId, eventKey: 'verify' });
-    // No update: the answer would arrive after WeCom stopped waiting; the card stays.
-    expect(click).toEqual({});
+    // No update: the answer would arrive after WeCom stopped waiting; the card stays. (On ws the
+    // driver may read the result's push, sent meanwhile, as a follow-up: the words are checked below.)
+    expect(click.update).toBeUndefined();
+    if (transport.name === 'webhook') expect(click).toEqual({});
     const words = await pushed((c) => c.includes(`#${id}**`));
     expect(words).toEqual([`**#${id}** 福禄镇斑竹村 已由 唐建平 销号，状态：已销号`]);
     expect((await ledger.get(id))!.state).toBe('closed');
@@ -65,7 +67,8 @@ describe.each(TRANSPORTS)('a late card click over $name', (transport) => {
   it('pushes a late question as words: the 驳回 dialogue starts as typed and the typed reason closes it', async () => {
     const { id, taskId } = await submitted();
     const click = await u.driver.click({ chatId: CHAT, userId: MEMBER, taskId, eventKey: 'reject' });
-    expect(click).toEqual({});
+    expect(click.update).toBeUndefined();
+    if (transport.name === 'webhook') expect(click).toEqual({});
     const words = await pushed((c) => c.startsWith(`❓ 请说明驳回 #${id} 的原因`));
     expect(words).toHaveLength(1);
     const answer = await say(MEMBER, '照片看不清闸阀，请补拍');
