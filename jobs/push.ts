@@ -25,7 +25,7 @@ export const pushSchema = z
   .object({
     id: z.string().regex(/^[A-Za-z0-9_.-]{1,200}$/, 'push ids are BullMQ job ids: no ":" and not all digits').refine((s) => !/^\d+$/.test(s)),
     chatId: z.string().min(1),
-    kind: z.enum(['reminder', 'overdue-digest', 'escalation', 'revisit', 'bulletin', 'remind-now', 'fix-reported', 'file', 'summary', 'task']),
+    kind: z.enum(['reminder', 'overdue-digest', 'escalation', 'revisit', 'bulletin', 'remind-now', 'fix-reported', 'file', 'summary', 'task', 'card-result']),
     /** Plain text (the group robot's text message: it can @ people); markdown for bulletins; 'file' for a generated file. */
     format: z.enum(['text', 'markdown', 'file']),
     /** For a file: the caption the sink shows above the file line (the robot sends the file alone). */

@@ -55,6 +55,8 @@ export interface AppDeps {
   webDir?: string;
   /** The long connection's lease term and the SDK's reconnect, heartbeat and auth attempts (tests shorten them). */
   wsTimings?: { leaseMs?: number; reconnectMs?: number; heartbeatMs?: number; authAttempts?: number; pushRetryMs?: number };
+  /** How long a card click may take before it is answered without an update (tests: 0, always late). */
+  cardBudgetMs?: number;
 }
 
 export interface App {
@@ -115,7 +117,7 @@ export function createApp(deps: AppDeps): App {
   const runner = role === 'worker' || env.RUN_WORKERS ? createJobsRunner(jobsDeps, jobs) : undefined;
   const registry = new CommandRegistry(commands);
   const photos = createLoosePhotos({ held: new HeldPhotos(redis, keys), commands: registry, clock });
-  const pipeline = createPipeline({ org: () => org, commands: registry, messages, ledger, drafts, records, jobs, signIns, clock, logger, metrics, photos });
+  const pipeline = createPipeline({ org: () => org, commands: registry, messages, ledger, drafts, records, jobs, signIns, clock, logger, metrics, photos, ...(deps.cardBudgetMs !== undefined ? { cardBudgetMs: deps.cardBudgetMs } : {}) });
   const { transport, routers: transportRouters, health: transportHealth, wsWorker } = role === 'server' ? createTransport() : { transport: undefined, routers: [], health: [], wsWorker: undefined };
 
   /** The configured transport: the callback URL (its route), or the long connection (its lease, its push worker, its health check). */

@@ -36,6 +36,8 @@ export interface PipelineDeps {
   metrics?: Pick<Metrics, 'commands'>;
   /** Photos sent apart from their /整改 (src/pipeline/loose-photos.ts); absent: a lone photo gets the usual reply. */
   photos?: LoosePhotos;
+  /** How long a card click may take before it is answered without an update (default CARD_ANSWER_BUDGET_MS; tests make it 0). */
+  cardBudgetMs?: number;
 }
 
 export interface Pipeline {

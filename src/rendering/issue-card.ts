@@ -71,14 +71,29 @@ export const DONE_WORDS: Record<CardKey, string> = {
 };
 
 /**
- * task_id: the issue, the state the card was made for, and a short hash of what made it (the
- * message's msgid, a push's id), so it is unique per bot and a click can tell a stale card:
- * `i12-submitted-3fa9c1d2`.
+ * task_id: the issue, the state the card was made for, when the issue entered that state (ms in
+ * base36), and a short hash of what made the card (the message's msgid, a push's id), so it is
+ * unique per bot and a click can tell a stale card: `i12-submitted-lq3x9k2a-3fa9c1d2`. The time
+ * tells rounds apart: after 驳回 and a new /整改 the issue is `submitted` again, and 销号 on the
+ * first round's card must not close a fix its card never showed.
  */
-const TASK_ID = /^i([1-9]\d{0,11})-([a-z]+)-([0-9a-f]{8})$/u;
+const TASK_ID = /^i([1-9]\d{0,11})-([a-z]+)-([0-9a-z]{1,11})-([0-9a-f]{8})$/u;
 
-export function cardTaskId(issueId: number, state: IssueState, seed: string): string {
-  return `i${issueId}-${state}-${createHash('sha1').update(seed).digest('hex').slice(0, 8)}`;
+/** When the issue entered its current state, as the task_id carries it ('0' for a record without the time). */
+export function stateStamp(issue: Issue): string {
+  const since: Record<IssueState, number | undefined> = {
+    reported: issue.createdAt,
+    assigned: issue.assignedAt,
+    submitted: issue.submittedAt,
+    closed: issue.closedAt,
+    revisited: issue.revisitedAt,
+    canceled: issue.canceledAt,
+  };
+  return (since[issue.state] ?? 0).toString(36);
+}
+
+export function cardTaskId(issue: Issue, seed: string): string {
+  return `i${issue.id}-${issue.state}-${stateStamp(issue)}-${createHash('sha1').update(seed).digest('hex').slice(0, 8)}`;
 }
 
 export const cardTaskSchema = z
@@ -92,8 +107,12 @@ export const cardTaskSchema = z
       ctx.addIssue({ code: 'custom', message: 'unknown state in task_id' });
       return z.NEVER;
     }
-    return { issueId: Number(m[1]), state: state.data };
+    return { issueId: Number(m[1]), state: state.data, stamp: m[3]! };
   });
+/** A card still stands for the issue when the issue is in the card's state, entered at the same time. */
+export function cardIsCurrent(task: CardTask, issue: Issue): boolean {
+  return issue.state === task.state && stateStamp(issue) === task.stamp;
+}
 export type CardTask = z.output<typeof cardTaskSchema>;
 
 /**
@@ -142,7 +161,7 @@ export function assignmentCard(org: Org, issue: Issue, now: number, seed: string
     horizontal_content_list: [field('状态', STATE_WORDS[issue.state]), field('责任人', personName(org, issue.assignee)), ...deadlineField(issue, now)],
     sub_title_text: cardText(`责任人整改后点“已整改”，或回复 /整改 #${issue.id} 整改情况（可附照片）`, CARD_LIMITS.subTitle),
     button_list: buttons(['fix', 'show']),
-    task_id: cardTaskId(issue.id, issue.state, seed),
+    task_id: cardTaskId(issue, seed),
   };
 }
 
@@ -158,7 +177,7 @@ export function verifyCard(org: Org, issue: Issue, _now: number, seed: string): 
     ],
     sub_title_text: cardText(`请工作队核验：点“销号”或“驳回”（驳回要说明原因）；反馈整改的人和责任人不能核验`, CARD_LIMITS.subTitle),
     button_list: buttons(['verify', 'reject', 'show']),
-    task_id: cardTaskId(issue.id, issue.state, seed),
+    task_id: cardTaskId(issue, seed),
   };
 }
 
@@ -173,7 +192,7 @@ export function revisitCard(org: Org, issue: Issue, now: number, seed: string): 
     ],
     sub_title_text: cardText(`回访后点“回访正常”或“反弹”；要写情况或群众评价，请回复 /回访 #${issue.id} 正常 满意`, CARD_LIMITS.subTitle),
     button_list: buttons(['revisit-ok', 'revisit-relapse', 'show']),
-    task_id: cardTaskId(issue.id, issue.state, seed),
+    task_id: cardTaskId(issue, seed),
   };
 }
 
@@ -194,4 +213,14 @@ export function afterCard(org: Org, issue: Issue, o: { state: IssueState; line: 
 /** "已由 唐建平 销号". */
 export function doneLine(org: Org, userid: string, what: string): string {
   return `已由 ${personName(org, userid)} ${what}`;
+}
+
+/**
+ * A card in plain words, for a channel that cannot carry it (the group robot, a client that does
+ * not render cards): where it comes from and its title, its fields, the line under them.
+ */
+export function cardWords(card: TemplateCard): string {
+  const head = [card.source?.desc, [card.main_title?.title, card.main_title?.desc].filter(Boolean).join(' ')].filter(Boolean).join('：');
+  const fields = (card.horizontal_content_list ?? []).map((f) => `${f.keyname}：${f.value ?? ''}`).join('；');
+  return [head, fields, card.sub_title_text].filter(Boolean).join('\n') || '（卡片）';
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * The subset of WeCom's TemplateCard (docs/wecom-protocol.md §1.i) duban sends: a
+ * The subset of WeCom's TemplateCard (docs/wecom-protocol.md §1.9) duban sends: a
  * button_interaction card (with buttons) or a text_notice (a card after the fact, no buttons).
  * Both transports send it verbatim; the schema bounds what the message log stores and reads back.
  * Text in it is user data rendered by WeCom as plain text (cards have no markup).
@@ -21,5 +21,9 @@ export const templateCardSchema = z.object({
   horizontal_content_list: z.array(horizontal).max(6).optional(),
   card_action: z.object({ type: z.number().int().min(0).max(2), url: z.string().optional() }).optional(),
   button_list: z.array(button).max(6).optional(),
+}).refine((c) => c.card_type !== 'text_notice' || (c.card_action !== undefined && c.card_action.type !== 0 && (c.main_title?.title !== undefined || c.sub_title_text !== undefined)), {
+  // WeCom refuses a text_notice without a click action (a link or a mini program, never type 0)
+  // or without a title or a subtitle (docs/wecom-protocol.md §1.9).
+  message: 'a text_notice needs card_action (type 1 or 2) and main_title.title or sub_title_text',
 });
 export type TemplateCard = z.output<typeof templateCardSchema>;

@@ -3,7 +3,7 @@ import { z } from 'zod';
 const answerSchema = z.looseObject({ errcode: z.number().optional() });
 
 /**
- * Posts a markdown message to a callback's one-shot response_url (docs/wecom-protocol.md §1.f):
+ * Posts a markdown message to a callback's one-shot response_url (docs/wecom-protocol.md §1.6):
  * plain JSON, no encryption, valid for an hour and once. WeCom does not document the answer;
  * a non-2xx status or a non-zero errcode counts as a failure.
  */

@@ -62,14 +62,14 @@ describe.each(TRANSPORTS)('button cards over $name', (transport) => {
     expect(reply.card).toMatchObject({ card_type: 'button_interaction', main_title: { title: `#${id} 福禄镇斑竹村`, desc: '闸阀老化漏水' } });
     expect(keysOf(reply.card)).toEqual([['已整改', 'fix'], ['查看', 'show']]);
     expect(fields(reply.card)).toMatchObject({ 状态: '整改中', 责任人: '陈晓燕' });
-    expect(reply.card!.task_id).toMatch(new RegExp(`^i${id}-assigned-[0-9a-f]{8}$`, 'u'));
+    expect(reply.card!.task_id).toMatch(new RegExp(`^i${id}-assigned-[0-9a-z]+-[0-9a-f]{8}$`, 'u'));
   });
 
   it('sends the 待核验 notice after /整改 with 销号, 驳回 and 查看', async () => {
     const { id, reply } = await submitted();
     expect(keysOf(reply.card)).toEqual([['销号', 'verify'], ['驳回', 'reject'], ['查看', 'show']]);
     expect(fields(reply.card)).toMatchObject({ 状态: '待核验', 整改: '闸阀已更换', 反馈人: '陈晓燕' });
-    expect(reply.card!.task_id).toMatch(new RegExp(`^i${id}-submitted-[0-9a-f]{8}$`, 'u'));
+    expect(reply.card!.task_id).toMatch(new RegExp(`^i${id}-submitted-[0-9a-z]+-[0-9a-f]{8}$`, 'u'));
   });
 
   it('closes the issue on a team member’s 销号 click and answers the card update in the same callback', async () => {
@@ -120,6 +120,26 @@ describe.each(TRANSPORTS)('button cards over $name', (transport) => {
     expect(await state(id)).toBe('closed');
   });
 
+  it('treats a card of an earlier round as stale: 销号 on the first 待核验 card does not close the second fix', async () => {
+    const { id, reply: first } = await submitted();
+    await say(MEMBER, `/驳回 #${id} 照片看不清闸阀，请补拍`);
+    const second = await say(SECRETARY, `/整改 #${id} 已补拍照片，闸阀已换新`);
+    expect(await state(id)).toBe('submitted');
+    expect(second.card!.task_id).not.toBe(first.card!.task_id);
+    const before = await ledger.history(id);
+    const click = await u.driver.click({ chatId: CHAT, userId: MEMBER, taskId: first.card!.task_id!, eventKey: 'verify' });
+    // Brought up to date (the second round's fix, by the secretary), nothing acted.
+    expect(click.update).toMatchObject({ main_title: { desc: '已由 陈晓燕 反馈整改' } });
+    expect(fields(click.update)).toMatchObject({ 状态: '待核验' });
+    expect(keysOf(click.update)).toEqual([['查看', 'show']]);
+    expect(await ledger.history(id)).toEqual(before);
+    expect(await state(id)).toBe('submitted');
+    // The current card still acts.
+    const now = await u.driver.click({ chatId: CHAT, userId: MEMBER, taskId: second.card!.task_id!, eventKey: 'verify' });
+    expect(now.update?.main_title?.desc).toBe('已由 唐建平 销号');
+    expect(await state(id)).toBe('closed');
+  });
+
   it('acts once on a re-delivered event (same msgid): the second delivery gets the card again, no second step', async () => {
     const { id, reply } = await submitted();
     const msgid = randomBytes(12).toString('base64');
@@ -166,11 +186,26 @@ describe.each(TRANSPORTS)('button cards over $name', (transport) => {
       const push = pushSchema.parse((await queues.outbound.getJobs(['waiting', 'delayed', 'prioritized']))[0]!.data);
       expect(push.content).toMatch(new RegExp(`^🔁 回头看 #${id} `, 'u'));
       expect(keysOf(push.card)).toEqual([['回访正常', 'revisit-ok'], ['反弹', 'revisit-relapse'], ['查看', 'show']]);
-      expect(push.card!.task_id).toMatch(new RegExp(`^i${id}-closed-[0-9a-f]{8}$`, 'u'));
-      const click = await u.driver.click({ chatId: CHAT, userId: LEADER, taskId: push.card!.task_id!, eventKey: 'revisit-relapse' });
+      expect(push.card!.task_id).toMatch(new RegExp(`^i${id}-closed-[0-9a-z]+-[0-9a-f]{8}$`, 'u'));
+      const click = await u.driver.click({ chatId: CHAT, userId: LEADER, taskId: push.card!.task_id!, eventKey: 'revisit-relapse', expectFollowUp: true });
       expect(click.update?.main_title?.desc).toBe('已由 罗志刚 回访：反弹');
       expect(fields(click.update)).toMatchObject({ 状态: '整改中' });
       expect(await ledger.get(id)).toMatchObject({ state: 'assigned', relapseCount: 1 });
+      // The command's own answer is the next step: its words for the 责任人 besides the update …
+      expect(click.followUp).toMatch(new RegExp(`^⚠️ \\*\\*#${id}\\*\\* 福禄镇斑竹村 回访发现反弹（第 1 次），状态：整改中\\n请 @陈晓燕 重新整改，期限：`, 'u'));
+      if (transport.name === 'ws') {
+        // … and the assignment card with 已整改 in the chat, as the long connection can push it.
+        const isCard = (f: { body?: Record<string, unknown> }) => f.body?.msgtype === 'template_card';
+        const frames = await u.ws!.waitForFrame(() => u.ws!.sends(CHAT).some(isCard));
+        const cards = frames.filter((f) => f.cmd === 'aibot_send_msg' && f.body?.chatid === CHAT && isCard(f)).map((f) => (f.body as { template_card: TemplateCard }).template_card);
+        expect(cards).toHaveLength(1);
+        expect(keysOf(cards[0])).toEqual([['已整改', 'fix'], ['查看', 'show']]);
+        expect(cards[0]!.task_id).toMatch(new RegExp(`^i${id}-assigned-[0-9a-z]+-[0-9a-f]{8}$`, 'u'));
+        expect(fields(cards[0])).toMatchObject({ 状态: '整改中', 责任人: '陈晓燕' });
+        // That card acts: the 责任人's 已整改 asks for the fix.
+        const fix = await u.driver.click({ chatId: CHAT, userId: SECRETARY, taskId: cards[0]!.task_id!, eventKey: 'fix', expectFollowUp: true });
+        expect(fix.followUp).toMatch(new RegExp(`^❓ 请简要说明 #${id} 的整改情况`, 'u'));
+      }
     } finally {
       await queues.outbound.obliterate({ force: true });
       await queues.close();

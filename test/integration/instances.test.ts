@@ -431,7 +431,7 @@ describe('a callback WeCom re-sends to another instance while the first one stil
       expect(answered.reply).toEqual({
         msgtype: 'stream_with_template_card',
         stream: { id: streamId, finish: true, content: expect.stringMatching(/^📌 已登记 \*\*#1\*\* 福禄镇斑竹村：重发回调的问题\n状态：整改中/) },
-        template_card: expect.objectContaining({ task_id: expect.stringMatching(/^i1-assigned-[0-9a-f]{8}$/) }),
+        template_card: expect.objectContaining({ task_id: expect.stringMatching(/^i1-assigned-[0-9a-z]+-[0-9a-f]{8}$/) }),
       });
 
       // WeCom polls the unfinished stream at B: it gets A's reply, word for word.

@@ -62,6 +62,8 @@ export interface TestAppOptions {
   webDir?: string;
   /** WECOM_TRANSPORT=ws: the lease term and the SDK's timings (test/support/drivers.ts FAST_WS_TIMINGS). */
   wsTimings?: AppDeps['wsTimings'];
+  /** A card click's answer budget (0: every click is answered late, its result pushed). */
+  cardBudgetMs?: number;
 }
 
 export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
@@ -91,6 +93,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     ...(opts.makers ? { makers: opts.makers } : {}),
     ...(opts.webDir ? { webDir: opts.webDir } : {}),
     ...(opts.wsTimings ? { wsTimings: opts.wsTimings } : {}),
+    ...(opts.cardBudgetMs !== undefined ? { cardBudgetMs: opts.cardBudgetMs } : {}),
   });
   const port = await app.start();
   // The workers warm the score cache in the background at start: let that finish, so a test

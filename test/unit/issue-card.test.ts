@@ -6,7 +6,9 @@ import {
   CARD_KEYS,
   CARD_LIMITS,
   cardKeySchema,
+  cardIsCurrent,
   cardTaskId,
+  cardWords,
   cardTaskSchema,
   cardText,
   commandFor,
@@ -100,22 +102,53 @@ describe('the issue cards', () => {
 });
 
 describe('task_id', () => {
-  it('names the issue, the state and a hash of the seed, and reads back', () => {
-    const id = cardTaskId(12, 'submitted', 'CAIQ16HMjQYY/NGagIOAgAMgq4KM0AI=');
-    expect(id).toMatch(/^i12-submitted-[0-9a-f]{8}$/u);
-    expect(cardTaskSchema.parse(id)).toEqual({ issueId: 12, state: 'submitted' });
-    expect(cardTaskId(12, 'submitted', 'another msgid')).not.toBe(id);
+  it('names the issue, the state, when the issue entered it and a hash of the seed, and reads back', () => {
+    const submittedAt = now + 3_600_000;
+    const id = cardTaskId(issue({ state: 'submitted', submittedAt }), 'CAIQ16HMjQYY/NGagIOAgAMgq4KM0AI=');
+    expect(id).toBe(`i12-submitted-${submittedAt.toString(36)}-${id.slice(-8)}`);
+    expect(id).toMatch(/^i12-submitted-[0-9a-z]+-[0-9a-f]{8}$/u);
+    expect(cardTaskSchema.parse(id)).toEqual({ issueId: 12, state: 'submitted', stamp: submittedAt.toString(36) });
+    expect(cardTaskId(issue({ state: 'submitted', submittedAt }), 'another msgid')).not.toBe(id);
   });
 
-  it.each(['', 'fBmjTL7ErRCQSNA6GZKMlcFiWX1shOvg', 'i12-submitted-3fa9c1d', 'i12-nonsense-3fa9c1d2', 'i0-assigned-3fa9c1d2', 'i012-assigned-3fa9c1d2', 'i12-assigned-3FA9C1D2', 'i12-assigned-3fa9c1d2 ', `i${'9'.repeat(13)}-assigned-3fa9c1d2`, 'i12-constructor-3fa9c1d2', 'i12-__proto__-3fa9c1d2'])(
-    'refuses %j',
-    (junk) => {
-      expect(cardTaskSchema.safeParse(junk).success).toBe(false);
-    },
-  );
+  it('tells a card of an earlier round in the same state from a current one', () => {
+    const first = issue({ state: 'submitted', submittedAt: now + 1_000 });
+    const task = cardTaskSchema.parse(cardTaskId(first, 'msg-1'));
+    expect(cardIsCurrent(task, first)).toBe(true);
+    // 驳回, then a new /整改: submitted again, later.
+    expect(cardIsCurrent(task, { ...first, submittedAt: now + 9_000 })).toBe(false);
+    expect(cardIsCurrent(task, { ...first, state: 'assigned' })).toBe(false);
+  });
+
+  it.each([
+    '',
+    'fBmjTL7ErRCQSNA6GZKMlcFiWX1shOvg',
+    'i12-submitted-3fa9c1d2',
+    'i12-submitted-lq3x9k2a-3fa9c1d',
+    'i12-nonsense-lq3x9k2a-3fa9c1d2',
+    'i0-assigned-lq3x9k2a-3fa9c1d2',
+    'i012-assigned-lq3x9k2a-3fa9c1d2',
+    'i12-assigned-lq3x9k2a-3FA9C1D2',
+    'i12-assigned-LQ3X9K2A-3fa9c1d2',
+    'i12-assigned--3fa9c1d2',
+    'i12-assigned-lq3x9k2aaaaa-3fa9c1d2',
+    'i12-assigned-lq3x9k2a-3fa9c1d2 ',
+    `i${'9'.repeat(13)}-assigned-lq3x9k2a-3fa9c1d2`,
+    'i12-constructor-lq3x9k2a-3fa9c1d2',
+    'i12-__proto__-lq3x9k2a-3fa9c1d2',
+  ])('refuses %j', (junk) => {
+    expect(cardTaskSchema.safeParse(junk).success).toBe(false);
+  });
 
   it('reads only the keys of its own buttons, each one a typed command', () => {
     expect(CARD_KEYS.map((k) => commandFor(k, 7))).toEqual(['/整改 #7', '/销号 #7', '/驳回 #7', '/查看 #7', '/回访 #7 正常', '/回访 #7 反弹']);
     for (const junk of ['', 'delete', 'show ', 'toString', '__proto__']) expect(cardKeySchema.safeParse(junk).success).toBe(false);
+  });
+});
+
+describe('a card in words', () => {
+  it('says what the card says, for a channel that cannot carry it', () => {
+    const card = assignmentCard(org, issue(), now, 'msg-1');
+    expect(cardWords(card)).toBe('交办通知：#12 福禄镇斑竹村 闸阀老化漏水\n状态：整改中；责任人：陈晓燕；期限：5月10日周日\n责任人整改后点“已整改”，或回复 /整改 #12 整改情况（可附照片）');
   });
 });
