@@ -146,7 +146,7 @@ export function mayAddToFix(issue: Pick<Issue, 'fixedBy' | 'assignee'>, userid: 
 export function apply(issue: Issue, action: Action, actor: Actor, now: number): Outcome | Refusal {
   const denied = authorize(action, issue, actor);
   if (denied) return denied;
-  if (!FROM[action.type].includes(issue.state)) return { kind: 'state', message: stateRefusal(issue, action.type) };
+  if (!FROM[action.type].includes(issue.state)) return { kind: 'state', message: stateRefusal(issue, action.type, actor.userid) };
 
   const from = issue.state;
   const base: Issue = { ...issue, version: issue.version + 1 };
@@ -292,9 +292,11 @@ export const ACTION_WORDS: Record<ActionType | 'report' | 'evidence-stored' | 'e
 };
 
 /** "#12 已是已销号状态，不能再驳回" — said to the loser of a race, or to a wrong step. */
-function stateRefusal(issue: Issue, action: ActionType): string {
+function stateRefusal(issue: Issue, action: ActionType, userid: string): string {
   if (action === 'fix' && issue.state === 'submitted') {
-    return `#${issue.id} 当前是待核验状态：整改已反馈，正等工作队核验；要补充照片或说明，请反馈整改的人发送：/整改 #${issue.id} 补充内容（可附照片）`;
+    // Spoken to whoever may add to the fix (who reported it, the 责任人) as "you"; others are told who may.
+    const who = mayAddToFix(issue, userid) ? '请发送' : '请反馈整改的人发送';
+    return `#${issue.id} 当前是待核验状态：整改已反馈，正等工作队核验；要补充照片或说明，${who}：/整改 #${issue.id} 补充内容（可附照片）`;
   }
   const hint: Partial<Record<IssueState, string>> = {
     reported: '，请先 /交办',

@@ -2,7 +2,10 @@ import { createHash } from 'node:crypto';
 import type { PushInput } from '../../jobs/push';
 import type { Issue } from '../domain/issue';
 import { ACTION_WORDS, type ActionType } from '../domain/lifecycle';
-import { afterCard, cardIsCurrent, cardKeySchema, cardTaskSchema, cardWords, commandFor, doneLine, DONE_WORDS, type CardKey } from '../rendering/issue-card';
+import type { Org } from '../domain/org';
+import { revisitAt } from '../domain/revisit';
+import { officialCalendar } from '../parsing/deadline';
+import { afterCard, cardIsCurrent, cardKeySchema, cardTaskSchema, cardWords, commandFor, doneLine, DONE_WORDS, type AfterCardInput, type CardKey } from '../rendering/issue-card';
 import { unitLabel } from '../rendering/issue';
 import { STATE_WORDS, type IssueState } from '../domain/issue';
 import type { TemplateCard } from '../transport/template-card';
@@ -115,11 +118,14 @@ async function decide(deps: PipelineDeps, action: CardAction, runner: ActionRunn
     const state = AFTER[key.data] ?? issue.state;
     const org = deps.org();
     const line = doneLine(org, action.userId, DONE_WORDS[key.data]);
-    const done = { card: afterCard(org, issue, { state, line, taskId: action.taskId }), issue, state, line };
+    // Closed just now (the command's own clock stamped it): its 回头看 counts from now.
+    const now = deps.clock.now().getTime();
+    const closed = state === 'closed' ? closedFacts(org, now, now, undefined) : undefined;
+    const done = { card: afterCard(org, issue, { state, line, taskId: action.taskId, ...(closed ? { closed } : {}) }), issue, state, line };
     // The command's own card is the next step (反弹: the assignment card for the 责任人): its words
     // go besides the update ("请 @责任人 重新整改…"), the card follows as a push.
     if (reply.card) return { ...withUpdate(deps, done, { markdown: reply.markdown, handled: { command, outcome: 'card_done' } }), next: reply.card };
-    return withUpdate(deps, done, { markdown: '', handled: { command, outcome: 'card_done' } });
+    return withUpdate(deps, done, { markdown: besides(org, key.data, issue.id, reply.markdown), handled: { command, outcome: 'card_done' } });
   }
   if (outcome === 'duplicate') {
     // The same event again (both attempts passed the state check): the recorded answer, unless
@@ -130,6 +136,24 @@ async function decide(deps: PipelineDeps, action: CardAction, runner: ActionRunn
   }
   // A question (驳回 needs a reason: the dialogue starts as typed) or a refusal: words, card stays.
   return { reply: { markdown: reply.markdown, handled: { command, outcome: `card_${outcome}` } } };
+}
+
+/**
+ * The words a done click sends besides its update: what the typed command answers, so a click
+ * says no less than typing (销号: 按期 or not, the 回头看 date and how to revisit) — unless that is
+ * one line, which the update says already. A click carries no 完成效果, so 销号's says how to add one.
+ */
+function besides(org: Org, key: CardKey, id: number, typed: string): string {
+  const lines = typed.split('\n');
+  const words = lines.length > 1 ? typed : '';
+  if (key !== 'verify' || !words) return words;
+  const grade = org.policy.grades[0]?.word;
+  return grade ? `${words}\n完成效果未评定；要评定请发送：\`/销号 #${id} 效果:${grade}\`` : words;
+}
+
+/** What a card of an issue left 已销号 shows: when its 回头看 is due, and its 完成效果. */
+function closedFacts(org: Org, closedAt: number, now: number, grade: string | undefined): NonNullable<AfterCardInput['closed']> {
+  return { revisitDue: revisitAt(closedAt, org.policy, officialCalendar), now, grade };
 }
 
 /** The card that replaces the clicked one, and what it says was done ("已由 唐建平 销号"). */
@@ -162,7 +186,8 @@ async function currentCard(deps: PipelineDeps, issue: Issue, taskId: string): Pr
   const step = (await deps.ledger.history(issue.id, 10)).findLast((e) => e.to === issue.state && e.from !== e.to);
   const what = step ? (Object.hasOwn(ACTION_WORDS, step.action) ? ACTION_WORDS[step.action as ActionType] : step.action) : undefined;
   const line = step && what ? doneLine(org, step.actor, what) : `状态已变为${STATE_WORDS[issue.state]}`;
-  return { card: afterCard(org, issue, { state: issue.state, line, taskId }), issue, state: issue.state, line };
+  const closed = issue.state === 'closed' && issue.closedAt !== undefined ? closedFacts(org, issue.closedAt, deps.clock.now().getTime(), issue.grade) : undefined;
+  return { card: afterCard(org, issue, { state: issue.state, line, taskId, ...(closed ? { closed } : {}) }), issue, state: issue.state, line };
 }
 
 /** One push per event and part: a re-run of the same click queues nothing new. */

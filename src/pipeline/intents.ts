@@ -9,7 +9,7 @@ import { normalizeText } from '../parsing/normalize';
 export type Intent =
   | { kind: 'help' }
   | { kind: 'mine' }
-  /** "5号", "#13 怎么样了", "帮我看看5号": look an issue up (only reads). */
+  /** "5号", "12", "#13 怎么样了", "帮我看看5号": look an issue up (only reads). */
   | { kind: 'show'; ref: number }
   /** "查一下逾期的", "有哪些逾期": the overdue list (only reads). */
   | { kind: 'overdue' }
@@ -36,6 +36,35 @@ const FIX_WORDS = /(整改|修好|修复|修补|修缮|维修|已修|处理好|�
  * "#2 明天修好" — not a report that the fix is done.
  */
 const DOUBT = /[没未不别?？吧]|无法|尚|还要|还需|吗|呢|什么|怎么|何时|多久|能否|是否|可否|几时|哪|正在|准备|马上|即将|计划|安排|打算|尽快|争取|今天内|明天|后天|下周|月底前|前整改|前完成|快|一半|基本|差不多|应该|大概|估计|可能|部分/u;
+/**
+ * What says plainly that a fix is not done yet: a negation of the work, a question, a plan or a
+ * day to come ("还没修好", "正在整改", "明天修", "下周完成", "能修好吗？"). Narrower than DOUBT: it
+ * judges the answer to a 整改情况 the person was asked for, where the command is already said, so
+ * the words of a done fix that merely hold 不, 安排, 基本 or 部分 ("闸阀已更换，不再漏水", "已安排专人
+ * 值守", "基本恢复") are the note, as they are after a typed `/整改 #6`.
+ */
+const NOT_YET = new RegExp(
+  [
+    '还没|还未|尚未|尚没|仍未|仍没|暂未|暂时没|暂时还',
+    '(?:没|未)(?:有)?(?:整改|修|处理|完成|解决|弄好|搞好|办好|到位|开始|动工|施工|落实)',
+    '(?:没|未)到(?!位)',
+    '不(?:整改|修|处理)',
+    '(?:修|改|弄|办|做|搞|处理)不(?:了|好|完)',
+    '无法',
+    '还要|还需|还得|仍需|仍在|待(?:修|整改|处理|完成)',
+    '正在|在修|准备|马上|即将|计划|打算|尽快|争取|(?<![很较])快(?:要)?(?:修|好了|完|整改|弄好|处理好|搞定)',
+    '今天内|明天|明日|后天|下周|下星期|下个?月|月底前|过几天|过两天|改天|回头再|前(?:整改|完成|修好)',
+    '一半',
+    '[?？]|吗|什么时候|何时|多久|能否|是否|可否|几时|(?:吧|呢)[\\s,，.。!！~～]*$',
+  ].join('|'),
+  'u',
+);
+
+/** Whether the words say plainly that the fix is not done yet (an answer to 整改情况 that is none). */
+export function saysNotYet(text: string): boolean {
+  return NOT_YET.test(normalizeText(text));
+}
+
 /** An acknowledgement or an aside, never an answer to a question: "好的", "收到", "稍等". */
 const ACK = /^(?:好的?|好滴|嗯+|哦+|噢|收到|知道了|明白|了解|ok|okay|稍等|等等|等一下|等会|一会儿|谢谢|多谢|不用了?|算了吧?|不要了?|什么意思|啥意思)[\s,，.。!！~～?？]*/iu;
 const SHOW = /^(?:帮我)?(?:看看|看一下|查看|查查|查一下|查询)?\s*$/u;
@@ -66,6 +95,9 @@ export function saysFixed(text: string): boolean {
   return FIX_WORDS.test(normalizeText(text)) && !hedges(text);
 }
 
+/** A message that is a number and nothing else: "12", "12。". */
+const BARE_NUMBER = /^(\d{1,9})[\s,，.。!！?？]*$/u;
+
 /** "#5"/"5号"/"第5号" anywhere as a whole: "帮我看看5号" → 5. */
 const REF_ALONE = /^(?:#\s*(\d{1,9})|第?(\d{1,9})\s*号(?:问题)?|第(\d{1,9})个问题)$/u;
 
@@ -83,8 +115,10 @@ export function readIntent(text: string): Intent {
   const after = m ? src.slice(m[0].length).trim() : src;
   const afterNorm = m ? t.slice(m[0].length).trim() : t;
 
-  // "5号", "#13 怎么样了", "帮我看看5号", "查看 #5".
+  // "5号", "#13 怎么样了", "帮我看看5号", "查看 #5"; a number alone ("12") as "12号": it only reads.
   if (ref !== undefined && HOW_IS.test(afterNorm)) return { kind: 'show', ref };
+  const bare = BARE_NUMBER.exec(t);
+  if (bare) return { kind: 'show', ref: Number(bare[1]) };
   const look = /^([\s\S]*?)\s*((?:#\s*\d{1,9})|(?:第?\d{1,9}\s*号(?:问题)?))[\s?？。!！]*$/u.exec(t);
   if (look && SHOW.test(look[1]!) && look[1]!.trim()) {
     const r = REF_ALONE.exec(look[2]!.replace(/\s+/gu, ''));

@@ -5,7 +5,7 @@ import { clipForReply } from '../rendering/clip';
 import type { Draft } from '../store/draft-store';
 import type { Command } from './command';
 import type { DraftField } from './errors';
-import { hedges, isAside, readIntent, saysFixed, type Intent } from './intents';
+import { hedges, isAside, readIntent, saysFixed, saysNotYet, type Intent } from './intents';
 import { displayName, type CommandRegistry } from './registry';
 
 /**
@@ -47,6 +47,11 @@ const LEADING_PUNCT = new RegExp(`^${PUNCT}+`, 'u');
 const TRAILING_PUNCT = new RegExp(`${PUNCT}+$`, 'u');
 /** Without the slash, a command word ends only at "#" or punctuation, never at a digit ("通过3号的…"). */
 const PLAIN_HEAD = /^([^#\d,，.。、:：;；!！?？~～…]+)([#,，:：;；。!！][\s\S]*)$/u;
+/**
+ * …except at an issue number that ends the word, or is ended by punctuation: "销号12", "销号12号",
+ * "驳回12，照片不清", never "通过3号的反馈看" or "核验12号问题的照片" (the number runs into words).
+ */
+const PLAIN_REF = /^([^#\d０-９,，.。、:：;；!！?？~～…]+)([0-9０-９]{1,9})号?(?:([,，:：;；。!！][\s\S]*))?$/u;
 
 /** "/帮助 我是谁" → word "帮助" and the rest. Undefined when the text is not a command. */
 export function splitCommand(text: string): { word: string; rest: string } | undefined {
@@ -146,7 +151,12 @@ function plainWord(commands: CommandRegistry, first: string, rest: string): { co
   if (exact) return { command: exact, rest };
   const m = PLAIN_HEAD.exec(first);
   const c = m ? commands.find(m[1]!) : undefined;
-  return c ? { command: c, rest: join(m![2]!.replace(LEADING_PUNCT, ''), rest) } : undefined;
+  if (c) return { command: c, rest: join(m![2]!.replace(LEADING_PUNCT, ''), rest) };
+  // "销号12" reads as "销号 12", for a command that acts on an issue only ("清单2" stays unread).
+  const r = PLAIN_REF.exec(first);
+  const byRef = r ? commands.find(r[1]!) : undefined;
+  if (!r || !byRef?.takesIssue) return undefined;
+  return { command: byRef, rest: join(`#${Number(normalizeText(r[2]!))}`, (r[3] ?? '').replace(LEADING_PUNCT, ''), rest) };
 }
 
 function offerReply(offer: Command[], rest: string, ref?: number): Route {
@@ -243,8 +253,7 @@ export function route(input: RouteInput, commands: CommandRegistry): Route {
     if (c) {
       const answersNumber = draft.field === 'ref' && /^[#＃]?\s*\d{1,9}\s*号?[\s,，.。!！]*$/u.test(normalizeText(text).trim());
       // "好的", "稍等，我确认一下", "什么意思？", "不用了", "@罗志刚 这个怎么弄": not an answer.
-      // A hedge is no fix note ("还没修好"), while reasons and descriptions are often negative ("配件没到").
-      if (!answersNumber && (isAside(text) || (draft.field === 'note' && draft.command === 'fix' && hedges(text)))) {
+      if (!answersNumber && isAside(text)) {
         const pending = `${displayName(c)} ${prefill(draft.text)}`.trim();
         return {
           kind: 'reply',
@@ -252,6 +261,10 @@ export function route(input: RouteInput, commands: CommandRegistry): Route {
           outcome: 'draft_not_answered',
         };
       }
+      // The 整改情况 asked for (after 已整改 or a bare /整改 #6): the command is said, so the answer is
+      // taken as the typed command takes it; only words that say the fix is not done yet are not a
+      // fix (docs/design.md §4.6), and the exact command with them is offered in case they are.
+      if (draft.field === 'note' && draft.command === 'fix' && saysNotYet(text)) return fixNotYet(c, draft, text);
       return command(c, continueDraft(draft.field, draft.text, text), displayName(c), false, true);
     }
   }
@@ -308,10 +321,25 @@ function readPlain(input: RouteInput, commands: CommandRegistry, intent: Intent,
   if (input.isUnit?.(first) && team) {
     return { kind: 'reply', reply: `❓ 要上报这个问题吗？请发送：\`/上报 ${prefill(text)}\``, outcome: 'plain_report' };
   }
+  // The example is one the sender's roles allow: a unit's secretary reports fixes, the team looks up.
+  const example = secretaryOnly ? '/整改 #12 已修好' : '/查看 #12';
   return {
     kind: 'reply',
-    reply: '⚠️ 没有看懂这条消息。可以直接说“帮助”“我的”，或发送命令，例如 `/帮助`、`/整改 #12 已修好`。',
+    reply: `⚠️ 没有看懂这条消息。可以直接说“帮助”“我的”，或发送命令，例如 \`/帮助\`、\`${example}\`。`,
     outcome: 'not_command',
+  };
+}
+
+/** An answer to /整改's question that says the fix is not done: not submitted; the exact command offered. */
+function fixNotYet(c: Command, draft: Draft, text: string): Route {
+  const ref = refOf(draft.text) ?? draft.quotedRef;
+  const target = ref !== undefined ? `#${ref}` : prefill(draft.text);
+  const words = prefill(text);
+  const extend = ref !== undefined ? `\n还没整改好的话，可以申请延期：\`/延期 #${ref} 新期限 理由\`` : '';
+  return {
+    kind: 'reply',
+    reply: `❓ 这条读起来还没整改好，没有提交。整改好以后直接回复整改情况即可（可附照片）；这条就是整改情况的话，请发送：\n\`${join(displayName(c), target, words)}\`${extend}\n发送“算了”放弃。`,
+    outcome: 'fix_not_yet',
   };
 }
 

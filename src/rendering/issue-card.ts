@@ -201,13 +201,23 @@ export function revisitCard(org: Org, issue: Issue, now: number, seed: string): 
  * 销号"), or that the issue moved on; the state; only 查看, which applies in every state (WeCom
  * keeps the clicked card's task_id on an update, so a button for the new state would read stale).
  */
-export function afterCard(org: Org, issue: Issue, o: { state: IssueState; line: string; taskId: string }): TemplateCard {
+export function afterCard(org: Org, issue: Issue, o: AfterCardInput): TemplateCard {
+  // A closed issue's card says what the typed 销号 reply says: when the 回头看 is due, and the 完成效果.
+  const closed = o.closed ? [field('回头看', formatShortDate(o.closed.revisitDue, o.closed.now)), field('完成效果', o.closed.grade ?? '未评定')] : [];
   return {
     ...base(org, issue, '办理结果', o.line),
-    horizontal_content_list: [field('状态', STATE_WORDS[o.state]), field('问题', issue.description)],
+    horizontal_content_list: [field('状态', STATE_WORDS[o.state]), ...closed, field('问题', issue.description)],
     button_list: buttons(['show']),
     task_id: o.taskId,
   };
+}
+
+export interface AfterCardInput {
+  state: IssueState;
+  line: string;
+  taskId: string;
+  /** For an issue left 已销号: when its 回头看 is due, and its 完成效果 (none: 未评定). */
+  closed?: { revisitDue: number; now: number; grade?: string | undefined };
 }
 
 /** "已由 唐建平 销号". */

@@ -165,9 +165,11 @@ describe('real phrasings, in order, each with its reply', () => {
   it('does not take an aside for the answer a half-filled command waits for', async () => {
     const id = Number(/#(\d+)/u.exec(await say(MEMBER, '/上报 斑竹村 井盖缺失'))![1]);
     expect(await say(SECRETARY, `/整改 #${id}`)).toContain('请简要说明');
-    for (const aside of ['好的', '收到', '稍等，我确认一下', '什么意思？', '@罗志刚 这个怎么弄', '还没修好，配件没到']) {
+    for (const aside of ['好的', '收到', '稍等，我确认一下', '什么意思？', '@罗志刚 这个怎么弄']) {
       expect(await say(SECRETARY, aside)).toMatch(/^❓ 这条不像是对上一条 `\/整改 #\d+` 的回答，没有提交。/);
     }
+    // Not done yet: not submitted either, with the exact command offered in case it is the fix.
+    expect(await say(SECRETARY, '还没修好，配件没到')).toContain(`没有提交。整改好以后直接回复整改情况即可（可附照片）；这条就是整改情况的话，请发送：\n\`/整改 #${id} 还没修好，配件没到\``);
     // Looking something up meanwhile leaves the question waiting.
     expect(await say(SECRETARY, `/查看 #${id}`)).toContain(`#${id} 福禄镇斑竹村`);
     expect(await say(SECRETARY, '帮助')).toContain('督办助手');

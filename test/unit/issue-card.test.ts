@@ -71,6 +71,7 @@ describe('the issue cards', () => {
     ['verify', verifyCard(org, issue({ state: 'submitted', fixNote: long, fixedBy: 'u_sec_banzhu', evidence: [{ kind: 'image', msgid: 'm', index: 0, at: now }] }), now, 'msg-2')],
     ['revisit', revisitCard(org, issue({ state: 'closed', closedAt: now, description: long }), now, 'push-1')],
     ['after', afterCard(org, issue({ description: long }), { state: 'closed', line: `已由 ${'很长的名字'.repeat(10)} 销号`, taskId: 'i12-submitted-0123abcd' })],
+    ['after a 销号', afterCard(org, issue({ description: long }), { state: 'closed', line: '已由 唐建平 销号', taskId: 'i12-submitted-0123abcd', closed: { revisitDue: now, now, grade: long } })],
   ];
   it.each(cases)('keeps the %s card within WeCom’s limits, every text field one line', (_name, card) => {
     expectWithinLimits(card);
@@ -92,6 +93,18 @@ describe('the issue cards', () => {
         { text: '查看', key: 'show' },
       ],
     });
+  });
+
+  it('shows a 销号 card’s 回头看 date and 完成效果, as the typed 销号 reply does', () => {
+    const card = afterCard(org, issue(), { state: 'closed', line: '已由 唐建平 销号', taskId: 'i12-submitted-0123abcd', closed: { revisitDue: Date.parse('2026-06-03T09:00:00+08:00'), now } });
+    expect(card.horizontal_content_list).toEqual([
+      { keyname: '状态', value: '已销号' },
+      { keyname: '回头看', value: '6月3日周三 09:00' },
+      { keyname: '完成效果', value: '未评定' },
+      { keyname: '问题', value: '闸阀老化漏水' },
+    ]);
+    const graded = afterCard(org, issue(), { state: 'closed', line: '已由 唐建平 销号', taskId: 'i12-submitted-0123abcd', closed: { revisitDue: now, now, grade: '好' } });
+    expect(graded.horizontal_content_list).toContainEqual({ keyname: '完成效果', value: '好' });
   });
 
   it('clips user text on a code point with "…", collapsing every kind of line break', () => {

@@ -511,6 +511,14 @@ describe('apply: fix', () => {
     expect(out.audit).toEqual({ action: 'fix', from: 'assigned', to: 'submitted', note: '已整改，闸阀已更换', evidence: photos });
   });
 
+  it('tells whoever may add to a reported fix to send it themselves, and anyone else who may', () => {
+    const submitted: Issue = { ...issueIn('submitted'), fixedBy: ASSIGNEE_ID };
+    const hint = (who: string) => `#12 当前是待核验状态：整改已反馈，正等工作队核验；要补充照片或说明，${who}：/整改 #12 补充内容（可附照片）`;
+    expect(refusal(act(submitted, ACTIONS.fix, ASSIGNEE))).toEqual({ kind: 'state', message: hint('请发送') });
+    expect(refusal(act({ ...submitted, fixedBy: MEMBER.userid }, ACTIONS.fix, MEMBER))).toEqual({ kind: 'state', message: hint('请发送') });
+    expect(refusal(act({ ...submitted, fixedBy: MEMBER.userid }, ACTIONS.fix, LEADER))).toEqual({ kind: 'state', message: hint('请反馈整改的人发送') });
+  });
+
   it('audits no evidence when none came with the fix', () => {
     const out = outcome(act(issueIn('assigned'), { type: 'fix', note: '已整改', evidence: [] }, ASSIGNEE));
     expect(out.issue.evidence).toEqual(issueIn('assigned').evidence);

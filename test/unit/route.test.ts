@@ -207,7 +207,7 @@ describe('route: never a wrong action', () => {
 
   it('a half-filled command takes no aside, and another command said plainly replaces it', () => {
     const draft = { v: 1 as const, command: 'fix', text: '#9', field: 'note' as const, at: 0 };
-    for (const aside of ['好的', '收到', '稍等，我确认一下', '什么意思？', '@罗志刚 这个怎么弄', '还没修好，配件没到']) {
+    for (const aside of ['好的', '收到', '稍等，我确认一下', '什么意思？', '@罗志刚 这个怎么弄']) {
       expect(summary(route({ text: aside, sender: SECRETARY, draft }, registry))).toBe('reply:draft_not_answered');
     }
     const reason = { v: 1 as const, command: 'reject', text: '#19', field: 'reason' as const, at: 0 };
@@ -220,6 +220,70 @@ describe('route: never a wrong action', () => {
     expect(summary(route({ text: '帮助', sender: SECRETARY, draft }, registry))).toBe('help');
     expect(summary(route({ text: '我的', sender: SECRETARY, draft }, registry))).toBe('mine');
     expect(summary(route({ text: '闸阀已更换', sender: SECRETARY, draft }, registry))).toBe('fix | #5 | 闸阀已更换');
+  });
+});
+
+describe('route: the answer to /整改’s question (after 已整改 or a bare /整改 #6)', () => {
+  const draft = { v: 1 as const, command: 'fix', text: '#6', field: 'note' as const, at: 0 };
+  const answered = (text: string) => summary(route({ text, sender: SECRETARY, draft }, registry));
+
+  it.each(['已安排专人值守', '闸阀已更换，不再漏水', '管道已修好，不漏了', '基本修好了，剩余部分本周内补齐', '部分路灯已更换', '未发现渗漏'])(
+    'takes what the typed /整改 #6 takes: %s',
+    (text) => {
+      expect(answered(text)).toBe(`fix | #6 | ${text}`);
+    },
+  );
+
+  it.each(['还没修好，配件没到', '正在整改', '明天安排人修', '下周完成', '能修好吗？', '快修好了', '修好了一半'])(
+    'refuses only what says the fix is not done yet: %s',
+    (text) => {
+      expect(answered(text)).toBe('reply:fix_not_yet');
+    },
+  );
+
+  it('offers the exact command with her words when it refuses', () => {
+    const r = route({ text: '正在整改，明天\n完工', sender: SECRETARY, draft }, registry);
+    expect(r.kind === 'reply' && r.reply).toBe(
+      '❓ 这条读起来还没整改好，没有提交。整改好以后直接回复整改情况即可（可附照片）；这条就是整改情况的话，请发送：\n`/整改 #6 正在整改，明天 完工`\n还没整改好的话，可以申请延期：`/延期 #6 新期限 理由`\n发送“算了”放弃。',
+    );
+    // A dialogue started by quoting the assignment names the issue in the quote, not the text.
+    const quoted = route({ text: '还没修好', sender: SECRETARY, draft: { ...draft, text: '', quotedRef: 8 } }, registry);
+    expect(quoted.kind === 'reply' && quoted.reply).toContain('`/整改 #8 还没修好`');
+  });
+
+  it('keeps the no-slash rules: plain words that hedge are still no fix (docs/design.md §4.11)', () => {
+    expect(summary(routed('#6 已安排专人值守', SECRETARY))).toBe('reply:not_command');
+    expect(summary(routed('#6 基本修好了', SECRETARY))).toBe('reply:plain_not_done');
+    expect(summary(routed('整改 #6 已安排专人值守', SECRETARY))).toBe('reply:plain_not_done');
+  });
+});
+
+describe('route: a command word glued to its number, and a number alone', () => {
+  const RAN = org.membership('u_t1_m3'); // 冉小兵, 第一工作队
+  it.each<[string, string, ReturnType<typeof org.membership>]>([
+    ['销号12', 'verify | #12', MEMBER],
+    ['销号12号', 'verify | #12', MEMBER],
+    ['銷號１２', 'verify | #12', MEMBER],
+    ['驳回12，照片模糊', 'reject | #12 | 照片模糊', MEMBER],
+    ['查看12', 'show | #12', SECRETARY],
+    ['整改12 已修好', 'fix | #12 | 已修好', SECRETARY],
+    ['12', 'show | #12', MEMBER],
+    ['12。', 'show | #12', RAN],
+    // Still no reading: a sentence that runs on after the number, a command without an issue.
+    ['通过3号的反馈看', 'reply:not_command', MEMBER],
+    ['核验12号问题的照片', 'reply:not_command', MEMBER],
+    ['清单2', 'reply:not_command', MEMBER],
+    // A write said plainly still acts only on plain words.
+    ['驳回12，照片看不清', 'reply:offered_command', MEMBER],
+  ])('%s → %s', (text, want, who) => {
+    expect(summary(routed(text, who))).toBe(want);
+  });
+
+  it('offers the team an example their roles allow, and the unit’s secretary the fix', () => {
+    const team = routed('今天天气不错', MEMBER);
+    expect(team.kind === 'reply' && team.reply).toBe('⚠️ 没有看懂这条消息。可以直接说“帮助”“我的”，或发送命令，例如 `/帮助`、`/查看 #12`。');
+    const unit = routed('今天天气不错', SECRETARY);
+    expect(unit.kind === 'reply' && unit.reply).toBe('⚠️ 没有看懂这条消息。可以直接说“帮助”“我的”，或发送命令，例如 `/帮助`、`/整改 #12 已修好`。');
   });
 });
 
