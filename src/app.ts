@@ -50,7 +50,7 @@ export interface AppDeps {
   /** The built dashboard page (index.html, assets/); default dist/web. */
   webDir?: string;
   /** The long connection's lease term and the SDK's reconnect, heartbeat and auth attempts (tests shorten them). */
-  wsTimings?: { leaseMs?: number; reconnectMs?: number; heartbeatMs?: number; authAttempts?: number; pushRetryMs?: number };
+  wsTimings?: { leaseMs?: number; reconnectMs?: number; heartbeatMs?: number; authAttempts?: number; pushRetryMs?: number; pushFallbackMs?: number };
 }
 
 export interface App {
@@ -132,7 +132,7 @@ export function createApp(deps: AppDeps): App {
       secret: env.WECOM_BOT_SECRET!,
       wsUrl: env.WECOM_WS_URL,
       messages,
-      talked: new TalkedChats(redis, keys),
+      talked: new TalkedChats(redis, keys, env.WECOM_BOT_ID!),
       lease: new ConnectionLease(redis, keys, env.WECOM_BOT_ID!, logger, t.leaseMs),
       botNames: env.WECOM_BOT_NAMES,
       aibotId: env.WECOM_AIBOT_ID,
@@ -145,7 +145,7 @@ export function createApp(deps: AppDeps): App {
         step?.catch((err: unknown) => logger.error({ err }, `long-connection push worker did not ${holding ? 'start' : 'stop'}`));
       },
     });
-    worker = createLongConnectionWorker(jobsDeps, ws, t.pushRetryMs ? { reconnectWaitMs: t.pushRetryMs } : {});
+    worker = createLongConnectionWorker(jobsDeps, ws, { ...(t.pushRetryMs ? { reconnectWaitMs: t.pushRetryMs } : {}), ...(t.pushFallbackMs ? { downFallbackMs: t.pushFallbackMs } : {}) });
     return { transport: ws, routers: [], health: [longConnectionHealth(() => ws.status(), () => clock.now().getTime())], wsWorker: worker };
   }
   const http = createHttpServer({

@@ -42,6 +42,7 @@ export class FakeWsServer extends EventEmitter {
   private readonly ackScripts = new Map<string, number[]>();
   private readonly conns = new Map<number, Conn>();
   private nextConn = 1;
+  private refusing = false;
   private server: WebSocketServer | undefined;
   url = '';
 
@@ -71,6 +72,7 @@ export class FakeWsServer extends EventEmitter {
     await once(this.server, 'listening');
     this.url = `ws://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     this.server.on('connection', (socket) => {
+      if (this.refusing) return void socket.terminate();
       const conn: Conn = { id: this.nextConn++, socket, subscribed: false };
       this.conns.set(conn.id, conn);
       socket.on('message', (data) => this.onFrame(conn, JSON.parse(String(data)) as Frame));
@@ -157,6 +159,11 @@ export class FakeWsServer extends EventEmitter {
     const conn = this.liveConn();
     conn.subscribed = false;
     this.sendDisconnected(conn);
+  }
+
+  /** While on, every new socket is closed at once (WeCom unreachable): the client keeps reconnecting. */
+  refuseConnections(on: boolean): void {
+    this.refusing = on;
   }
 
   /** Drops the live socket without a word (a network failure). */
