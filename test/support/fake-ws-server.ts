@@ -27,6 +27,9 @@ export interface Received extends Frame {
   acked: number;
 }
 
+/** A scripted "ack" that never comes (the server went quiet). */
+export const NO_ACK = -1;
+
 interface Conn {
   id: number;
   socket: WebSocket;
@@ -51,7 +54,7 @@ export class FakeWsServer extends EventEmitter {
     this.authScript.push(...errcodes);
   }
 
-  /** The next acks of a command (aibot_send_msg, aibot_respond_msg, …), in order (then errcode 0). */
+  /** The next acks of a command (aibot_send_msg, aibot_respond_msg, …), in order (then errcode 0); NO_ACK: none at all. */
   scriptAcks(cmd: string, errcodes: number[]): void {
     this.ackScripts.set(cmd, [...(this.ackScripts.get(cmd) ?? []), ...errcodes]);
   }
@@ -104,7 +107,7 @@ export class FakeWsServer extends EventEmitter {
     }
     const received: Received = { ...frame, conn: conn.id, at: Date.now(), acked };
     this.frames.push(received);
-    this.send(conn, { headers: { req_id: frame.headers.req_id }, errcode: acked, errmsg: acked ? 'scripted error' : 'ok' });
+    if (acked !== NO_ACK) this.send(conn, { headers: { req_id: frame.headers.req_id }, errcode: acked, errmsg: acked ? 'scripted error' : 'ok' });
     if (frame.cmd === 'aibot_subscribe' && acked === 0) {
       this.subscriptions.push(conn.id);
       this.emit('subscribed', conn.id);
