@@ -48,7 +48,7 @@ export interface JobsDeps {
   keys: Keys;
   ledger: LedgerStore;
   org: () => Org;
-  env: Pick<Env, 'WECOM_API_BASE' | 'WECOM_TRANSPORT'>;
+  env: Pick<Env, 'WECOM_API_BASE' | 'WECOM_TRANSPORT' | 'WECOM_BOT_ID'>;
   clock: Clock;
   logger: Logger;
   metrics?: Pick<Metrics, 'pushes'>;
@@ -128,7 +128,7 @@ export function createJobsRunner(deps: JobsDeps, client: JobsClient): JobsRunner
   };
   const prefix = deps.keys.bullPrefix;
   const limiter = new RateLimiter(deps.redis, deps.keys.rate);
-  const channels = createChannels({ ...deps, forwardQueue: deps.queues.outboundWs, ...(deps.backoffMs ? { backoffMs: deps.backoffMs } : {}) });
+  const channels = createChannels({ ...deps, forwardQueue: deps.queues.outboundWs, outboundQueue: deps.queues.outbound, ...(deps.backoffMs ? { backoffMs: deps.backoffMs } : {}) });
   let workers: Worker[] = [];
   let ticks: { stop(): Promise<void> } | undefined;
   let reconciling: Promise<void> | undefined;
@@ -246,7 +246,7 @@ export interface LongConnectionWorker {
  * The `outbound-ws` worker: only the instance holding the long connection runs it, whatever
  * RUN_WORKERS says (no other instance has the socket). Started and stopped with the lease.
  */
-export function createLongConnectionWorker(deps: JobsDeps, connection: LongConnection, opts: { reconnectWaitMs?: number } = {}): LongConnectionWorker {
+export function createLongConnectionWorker(deps: JobsDeps, connection: LongConnection, opts: { reconnectWaitMs?: number; downFallbackMs?: number } = {}): LongConnectionWorker {
   const timings = {
     ...(deps.lockMs ? { lockDuration: deps.lockMs } : {}),
     ...(deps.stalledIntervalMs ? { stalledInterval: deps.stalledIntervalMs } : {}),
@@ -277,7 +277,10 @@ export function createLongConnectionWorker(deps: JobsDeps, connection: LongConne
         const w = worker;
         worker = undefined;
         if (!w) return;
-        await w.close();
+        // Forced: the socket is gone by now (lease lost, or the transport stopped first), so an
+        // active send cannot finish anyway (its job is retried, the sent-marker keeps it once);
+        // and BullMQ 6.7's graceful close never resolves after its connection was refused once.
+        await w.close(true);
         await bull?.close();
         bull = undefined;
       }),

@@ -54,7 +54,7 @@ export interface AppDeps {
   /** The built dashboard page (index.html, assets/); default dist/web. */
   webDir?: string;
   /** The long connection's lease term and the SDK's reconnect, heartbeat and auth attempts (tests shorten them). */
-  wsTimings?: { leaseMs?: number; reconnectMs?: number; heartbeatMs?: number; authAttempts?: number; pushRetryMs?: number };
+  wsTimings?: { leaseMs?: number; reconnectMs?: number; heartbeatMs?: number; authAttempts?: number; pushRetryMs?: number; pushFallbackMs?: number };
   /** How long a card click may take before it is answered without an update (tests: 0, always late). */
   cardBudgetMs?: number;
 }
@@ -142,7 +142,7 @@ export function createApp(deps: AppDeps): App {
       secret: env.WECOM_BOT_SECRET!,
       wsUrl: env.WECOM_WS_URL,
       messages,
-      talked: new TalkedChats(redis, keys),
+      talked: new TalkedChats(redis, keys, env.WECOM_BOT_ID!),
       lease: new ConnectionLease(redis, keys, env.WECOM_BOT_ID!, logger, t.leaseMs),
       botNames: env.WECOM_BOT_NAMES,
       aibotId: env.WECOM_AIBOT_ID,
@@ -155,7 +155,7 @@ export function createApp(deps: AppDeps): App {
         step?.catch((err: unknown) => logger.error({ err }, `long-connection push worker did not ${holding ? 'start' : 'stop'}`));
       },
     });
-    worker = createLongConnectionWorker(jobsDeps, ws, t.pushRetryMs ? { reconnectWaitMs: t.pushRetryMs } : {});
+    worker = createLongConnectionWorker(jobsDeps, ws, { ...(t.pushRetryMs ? { reconnectWaitMs: t.pushRetryMs } : {}), ...(t.pushFallbackMs ? { downFallbackMs: t.pushFallbackMs } : {}) });
     return { transport: ws, routers: [], health: [longConnectionHealth(() => ws.status(), () => clock.now().getTime())], wsWorker: worker };
   }
   const http = createHttpServer({

@@ -78,10 +78,11 @@ export interface Keys {
    */
   wsLease(botHash: string): string;
   /**
-   * Chats that have messaged the bot over the long connection (member = chatid as WeCom spells
-   * it, score = ms of the latest message): aibot_send_msg reaches only these.
+   * Chats that have messaged one bot over the long connection (by a hash of the bot id, one set
+   * per chat type; member = chatid as WeCom spells it, score = ms of the latest message):
+   * aibot_send_msg reaches only these.
    */
-  wsChats: string;
+  wsChats(botHash: string, chatType: 'single' | 'group'): string;
   /** One lock per calendar tick, so several instances push a digest once. */
   tickLock(name: string, at: string): string;
   /** A generated file's metadata (status, name, size, expiry), read by every instance's download route. */
@@ -199,7 +200,7 @@ export function createKeys(prefix: string): Keys {
     remindRate: (u) => `${prefix}remind:user:${u}`,
     pushes: `${prefix}pushes`,
     wsLease: (b) => `${prefix}ws:lease:${b}`,
-    wsChats: `${prefix}ws:chats`,
+    wsChats: (b, type) => `${prefix}ws:chats:${b}:${type}`,
     tickLock: (name, at) => `${prefix}tick:${name}:${at}`,
     exportFile: (id) => `${prefix}export:${id}`,
     exportMedia: (d, id) => `${prefix}export-media:${d}:${id}`,

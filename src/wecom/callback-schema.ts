@@ -56,7 +56,7 @@ export const eventCallbackSchema = z.looseObject({
 /**
  * The clicked button of a template_card_event: WeCom's documents put it under
  * event.template_card_event, the SDK's typings directly under event; read both
- * (docs/wecom-protocol.md §1.c).
+ * (docs/wecom-protocol.md §1.3).
  */
 const cardEventFields = z.looseObject({ event_key: z.string().min(1).max(1024), task_id: z.string().min(1).max(128) });
 export const cardEventSchema = z

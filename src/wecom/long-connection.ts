@@ -7,10 +7,13 @@ import type { TemplateCard } from '../transport/template-card';
  */
 export type LongConnectionState = 'standby' | 'connecting' | 'connected' | 'stopped';
 
-export type LongConnectionBody = { msgtype: 'markdown'; markdown: { content: string } } | { msgtype: 'template_card'; template_card: TemplateCard };
+/** An aibot_send_msg body; `chat_type` 1 single, 2 group where the chat's type is known (docs/wecom-protocol.md §3.6). */
+export type LongConnectionBody = ({ msgtype: 'markdown'; markdown: { content: string } } | { msgtype: 'template_card'; template_card: TemplateCard }) & { chat_type?: 1 | 2 };
 
 export interface LongConnection {
   readonly state: LongConnectionState;
+  /** When it entered that state (ms since the epoch): how long a push has waited for the socket. */
+  readonly since: number;
   /** Resolves on WeCom's ack; throws LongConnectionRefused (errcode ≠ 0) or NotConnectedError. */
   send(chatId: string, body: LongConnectionBody): Promise<void>;
 }

@@ -5,12 +5,14 @@ import type { Clock } from '../clock';
 import type { Logger } from '../log/logger';
 import type { Metrics } from '../observability/metrics';
 import type { MessageLog } from '../store/message-log';
-import type { CardAction, Dispatch, Reply, TemplateCard, Transport } from '../transport/types';
+import type { Dispatch, Reply, TemplateCard, Transport } from '../transport/types';
+import { cardActionOf } from './card-action-of';
 import { callbackSchema, cardEventSchema, envelopeSchema, signedQuerySchema, type Callback, type EventCallback } from './callback-schema';
 import { postResponseUrl } from './response-url';
 import { CryptoError, type WecomCallbackCrypto } from './crypto';
 import { toIncoming } from './to-incoming';
 import { parseJsonOrUndefined } from '../parsing/json';
+import { withinReplyLimit } from './reply-limit';
 
 export const CALLBACK_PATH = '/wecom/callback';
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -183,18 +185,9 @@ export class WebhookTransport implements Transport {
     }
     const parsed = cardEventSchema.safeParse(cb.event);
     if (!parsed.success) throw new Refusal(400, 'bad_card_event');
-    const action: CardAction = {
-      kind: 'action',
-      transport: 'webhook',
-      msgid: cb.msgid,
-      chatType: cb.chattype ?? 'single',
-      chatId: cb.chattype === 'group' && cb.chatid ? cb.chatid : cb.from.userid,
-      userId: cb.from.userid,
-      taskId: parsed.data.taskId,
-      eventKey: parsed.data.eventKey,
-      ...(cb.response_url ? { responseUrl: cb.response_url } : {}),
-      requestId,
-    };
+    // The callback schema already refused a group callback without chatid (400).
+    const action = cardActionOf(cb, parsed.data, 'webhook', requestId);
+    if (!action) throw new Refusal(400, 'bad_card_event');
     ctx.state.handled = { ...(ctx.state.handled as object), chat: action.chatId };
     const reply = await this.dispatch(action);
     if (reply.handled) ctx.state.handled = { ...(ctx.state.handled as object), command: reply.handled.command, result: reply.handled.outcome };
@@ -203,7 +196,7 @@ export class WebhookTransport implements Transport {
     if (reply.markdown && action.responseUrl) {
       const url = action.responseUrl;
       setImmediate(() => {
-        postResponseUrl(url, reply.markdown).catch((err: unknown) => this.deps.logger.warn({ err: (err as Error).message, reqId: requestId, msgid: cb.msgid }, 'card follow-up not delivered'));
+        postResponseUrl(url, withinReplyLimit(reply.markdown)).catch((err: unknown) => this.deps.logger.warn({ err: (err as Error).message, reqId: requestId, msgid: cb.msgid }, 'card follow-up not delivered'));
       });
     }
     if (!reply.card) return undefined; // the clicked card stays as it is
@@ -222,26 +215,8 @@ function updateCard(card: TemplateCard, taskId: string): object {
   return { response_type: 'update_template_card', template_card: { ...card, task_id: taskId } };
 }
 
-/** WeCom refuses a reply over 20 480 bytes of UTF-8 (docs/wecom-protocol.md §1.8). */
-export const MAX_REPLY_BYTES = 20_480;
-
 function stream(id: string, content: string, finish: boolean) {
   return { msgtype: 'stream', stream: { id, finish, content: withinReplyLimit(content) } };
-}
-
-/** The last line of defence: cut on a code-point boundary and say so, rather than be refused. */
-export function withinReplyLimit(content: string, maxBytes = MAX_REPLY_BYTES): string {
-  if (Buffer.byteLength(content, 'utf8') <= maxBytes) return content;
-  const tail = '\n…（内容过长，已截断）';
-  let bytes = Buffer.byteLength(tail, 'utf8');
-  let end = 0;
-  for (const ch of content) {
-    const n = Buffer.byteLength(ch, 'utf8');
-    if (bytes + n > maxBytes) break;
-    bytes += n;
-    end += ch.length;
-  }
-  return content.slice(0, end) + tail;
 }
 
 async function readBody(ctx: Context): Promise<string> {

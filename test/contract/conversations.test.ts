@@ -75,7 +75,8 @@ describe.each(TRANSPORTS)('conversations over $name', (factory) => {
   });
 
   it('sends a push that @s nobody the transport’s way, and one that @s someone through the group robot', async () => {
-    // The chat has talked to the bot (the tests above): the long connection may push there.
+    // The chat talks to the bot first: the long connection may push there (whatever ran before).
+    expect((await say(LEADER, '/我是谁')).markdown).toContain('罗志刚');
     const createdAt = Date.now();
     await u.t.app.jobs.push({ id: `bulletin-contract-${factory.name}`, chatId: CHAT, kind: 'bulletin', format: 'markdown', content: '**示例区整改工作通报**', mentions: [], createdAt });
     await u.t.app.jobs.push({ id: `remind-contract-${factory.name}`, chatId: CHAT, kind: 'remind-now', format: 'text', content: '📣 催办 #1', mentions: [SEC], createdAt });
@@ -87,7 +88,7 @@ describe.each(TRANSPORTS)('conversations over $name', (factory) => {
     } else {
       const frames = await u.ws!.waitForFrame(() => u.ws!.sends(CHAT).length > 0);
       const sent = frames.filter((f) => f.cmd === 'aibot_send_msg');
-      expect(sent.map((f) => f.body)).toEqual([{ chatid: CHAT, msgtype: 'markdown', markdown: { content: '**示例区整改工作通报**' } }]);
+      expect(sent.map((f) => f.body)).toEqual([{ chatid: CHAT, chat_type: 2, msgtype: 'markdown', markdown: { content: '**示例区整改工作通报**' } }]);
       expect(u.wecom.messages.map((m) => m.content)).not.toContain('**示例区整改工作通报**');
     }
   });

@@ -6,6 +6,7 @@ import { FakeWsServer } from '../support/fake-ws-server';
 import { testPrefix } from '../support/redis';
 import { clockPast, pollUntil } from '../support/wait';
 import { wsDriver } from '../support/ws-driver';
+import { TcpLink } from '../support/tcp-link';
 
 /**
  * One live connection per bot with several instances on one Redis (docs/design.md §7.5): the
@@ -73,5 +74,66 @@ describe('two instances, one bot', () => {
     await b!.redis.del(leaseKey);
     await server.waitForSubscriptions(3);
     await pollUntil(async () => (await state(b!)) === 'connected', 'connected again');
+  });
+});
+
+describe('a holder that cannot keep the bot', () => {
+  let ws: FakeWsServer;
+  let robot: FakeWecom;
+  const running: TestApp[] = [];
+  const p = testPrefix();
+  beforeEach(async () => {
+    robot = new FakeWecom();
+    await robot.start();
+    ws = new FakeWsServer();
+    await ws.start();
+  });
+  afterEach(async () => {
+    for (const a of running.splice(0)) await a.stop();
+    await ws.stop();
+    await robot.stop();
+  });
+  const start = async (redisUrl?: string) => {
+    const app = await startTestApp({ prefix: p, ...(redisUrl ? { redisUrl } : {}), wsTimings: FAST_WS_TIMINGS, env: { ...wsEnv(ws, robot), RUN_WORKERS: 'false' } });
+    running.push(app);
+    return app;
+  };
+  const said = (app: TestApp, msg: string) => app.logs.some((l) => l.msg === msg);
+
+  it('cut off from Redis, lets go before its lease can lapse: one connection stays live and nobody ends stopped', async () => {
+    const link = await new TcpLink().start();
+    try {
+      const a = await start(link.url);
+      await connected(a);
+      const b = await start();
+      // a's Redis stops answering (a half-open socket: its renewals hang) for longer than a term.
+      link.hold();
+      await pollUntil(() => said(a, 'long connection lease lost; disconnected and standing by'), 'a let go', 10_000);
+      await connected(b);
+      link.restore();
+      await clockPast(Date.now() + FAST_WS_TIMINGS.leaseMs * 2);
+      expect(ws.subscriptions).toHaveLength(2);
+      expect(ws.open).toBe(1);
+      expect(ws.live).toBe(ws.subscriptions[1]);
+      expect([await state(a), await state(b)]).toEqual(['standby', 'connected']);
+      expect(said(a, 'long connection stopped') || said(b, 'long connection stopped')).toBe(false);
+    } finally {
+      link.restore();
+      for (const a of running.splice(0)) await a.stop();
+      await link.stop();
+    }
+  });
+
+  it('whose secret is refused gives the lease up, and a correctly configured instance takes over', async () => {
+    // The first try and three retries of the first instance (FAST_WS_TIMINGS.authAttempts).
+    ws.scriptAuth([40014, 40014, 40014, 40014]);
+    const a = await start();
+    await pollUntil(() => said(a, 'long connection lease taken; connecting'), 'a holds the lease');
+    const b = await start();
+    await pollUntil(() => said(a, 'long connection stopped'), 'a stopped');
+    await connected(b);
+    expect(await state(a)).toBe('stopped');
+    expect(await state(b)).toBe('connected');
+    expect(ws.subscriptions).toHaveLength(1);
   });
 });

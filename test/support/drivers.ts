@@ -41,7 +41,7 @@ const webhook: TransportFactory = {
 /** The long connection's settings for tests: a fake server, and timings short enough to watch. */
 export const TEST_BOT_ID = 'BOT_TEST';
 export const TEST_BOT_SECRET = 'BotSecretForTests0123456789';
-export const FAST_WS_TIMINGS = { leaseMs: 900, reconnectMs: 20, heartbeatMs: 60_000, authAttempts: 3, pushRetryMs: 100 };
+export const FAST_WS_TIMINGS = { leaseMs: 1500, reconnectMs: 20, heartbeatMs: 60_000, authAttempts: 3, pushRetryMs: 100 };
 
 export function wsEnv(server: FakeWsServer, wecom: FakeWecom): Record<string, string> {
   return { WECOM_API_BASE: wecom.url, WECOM_TRANSPORT: 'ws', WECOM_BOT_ID: TEST_BOT_ID, WECOM_BOT_SECRET: TEST_BOT_SECRET, WECOM_WS_URL: server.url };

@@ -27,6 +27,9 @@ export interface Received extends Frame {
   acked: number;
 }
 
+/** A scripted "ack" that never comes (the server went quiet). */
+export const NO_ACK = -1;
+
 interface Conn {
   id: number;
   socket: WebSocket;
@@ -42,6 +45,7 @@ export class FakeWsServer extends EventEmitter {
   private readonly ackScripts = new Map<string, number[]>();
   private readonly conns = new Map<number, Conn>();
   private nextConn = 1;
+  private refusing = false;
   private server: WebSocketServer | undefined;
   url = '';
 
@@ -50,7 +54,7 @@ export class FakeWsServer extends EventEmitter {
     this.authScript.push(...errcodes);
   }
 
-  /** The next acks of a command (aibot_send_msg, aibot_respond_msg, …), in order (then errcode 0). */
+  /** The next acks of a command (aibot_send_msg, aibot_respond_msg, …), in order (then errcode 0); NO_ACK: none at all. */
   scriptAcks(cmd: string, errcodes: number[]): void {
     this.ackScripts.set(cmd, [...(this.ackScripts.get(cmd) ?? []), ...errcodes]);
   }
@@ -71,6 +75,7 @@ export class FakeWsServer extends EventEmitter {
     await once(this.server, 'listening');
     this.url = `ws://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     this.server.on('connection', (socket) => {
+      if (this.refusing) return void socket.terminate();
       const conn: Conn = { id: this.nextConn++, socket, subscribed: false };
       this.conns.set(conn.id, conn);
       socket.on('message', (data) => this.onFrame(conn, JSON.parse(String(data)) as Frame));
@@ -102,7 +107,7 @@ export class FakeWsServer extends EventEmitter {
     }
     const received: Received = { ...frame, conn: conn.id, at: Date.now(), acked };
     this.frames.push(received);
-    this.send(conn, { headers: { req_id: frame.headers.req_id }, errcode: acked, errmsg: acked ? 'scripted error' : 'ok' });
+    if (acked !== NO_ACK) this.send(conn, { headers: { req_id: frame.headers.req_id }, errcode: acked, errmsg: acked ? 'scripted error' : 'ok' });
     if (frame.cmd === 'aibot_subscribe' && acked === 0) {
       this.subscriptions.push(conn.id);
       this.emit('subscribed', conn.id);
@@ -157,6 +162,11 @@ export class FakeWsServer extends EventEmitter {
     const conn = this.liveConn();
     conn.subscribed = false;
     this.sendDisconnected(conn);
+  }
+
+  /** While on, every new socket is closed at once (WeCom unreachable): the client keeps reconnecting. */
+  refuseConnections(on: boolean): void {
+    this.refusing = on;
   }
 
   /** Drops the live socket without a word (a network failure). */

@@ -9,7 +9,7 @@ import { pollUntil } from './wait';
 const streamBody = z.object({ msgtype: z.literal('stream'), stream: z.object({ id: z.string(), finish: z.boolean(), content: z.string() }) });
 const cardBody = z.object({ msgtype: z.literal('template_card'), template_card: templateCardSchema });
 const updateBody = z.object({ response_type: z.literal('update_template_card'), template_card: templateCardSchema });
-const markdownBody = z.object({ chatid: z.string(), msgtype: z.literal('markdown'), markdown: z.object({ content: z.string() }) });
+const markdownBody = z.object({ chatid: z.string(), chat_type: z.union([z.literal(1), z.literal(2)]), msgtype: z.literal('markdown'), markdown: z.object({ content: z.string() }) });
 const welcomeBody = z.object({ msgtype: z.literal('text'), text: z.object({ content: z.string() }) });
 
 /**
@@ -19,7 +19,12 @@ const welcomeBody = z.object({ msgtype: z.literal('text'), text: z.object({ cont
  * finished stream and, when the reply had one, the card frame are all there.
  */
 export function wsDriver(server: FakeWsServer, logs: readonly LogLine[]): ChatDriver {
-  const answered = (reqId: string) => pollUntil(() => logs.some((l) => l.msg === 'wecom frame' && l.reqId === reqId), `the app's line for frame ${reqId}`);
+  /** The app's one line for a frame: every reply frame it sent was acked (so recorded here) before it. */
+  const answered = async (reqId: string): Promise<LogLine> => {
+    let line: LogLine | undefined;
+    await pollUntil(() => (line = logs.find((l) => l.msg === 'wecom frame' && l.reqId === reqId)) !== undefined, `the app's line for frame ${reqId}`);
+    return line!;
+  };
   const noMessageReplyOnEvent = (reqId: string) => {
     const wrong = server.repliesTo(reqId).filter((f) => f.cmd === 'aibot_respond_msg');
     if (wrong.length) throw new Error(`aibot_respond_msg sent on an event's req_id ${reqId} (WeCom refuses it with 846605)`);
@@ -68,11 +73,15 @@ export function wsDriver(server: FakeWsServer, logs: readonly LogLine[]): ChatDr
         msgtype: 'event',
         event: { eventtype: 'template_card_event', template_card_event: { card_type: 'button_interaction', event_key: o.eventKey, task_id: o.taskId } },
       });
-      await answered(reqId);
+      const line = await answered(reqId);
       noMessageReplyOnEvent(reqId);
       const update = server.repliesTo(reqId).find((f) => f.cmd === 'aibot_respond_update_msg');
       const chat = o.chatId ?? o.userId;
-      const followUps = server.frames.slice(from).filter((f: Received) => f.cmd === 'aibot_send_msg' && f.body?.chatid === chat);
+      // The follow-up is sent (and acked) before the app logs the frame's line: a push that
+      // arrives later (fix-reported, a timer's) is not it. Two in that span cannot be told apart.
+      const answeredAt = Date.parse(String(line.time));
+      const followUps = server.frames.slice(from).filter((f: Received) => f.cmd === 'aibot_send_msg' && f.body?.chatid === chat && f.at <= answeredAt);
+      if (followUps.length > 1) throw new Error(`${followUps.length} messages to ${chat} while the click on ${reqId} was answered: ${JSON.stringify(followUps.map((f) => f.body))}`);
       const followUp = followUps.length ? markdownBody.parse(followUps[0]!.body).markdown.content : undefined;
       if (o.expectFollowUp && followUp === undefined) throw new Error(`no follow-up message after the click on ${reqId}`);
       return { ...(update ? { update: updateBody.parse(update.body).template_card } : {}), ...(followUp !== undefined ? { followUp } : {}) };
