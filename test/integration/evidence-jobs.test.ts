@@ -98,7 +98,7 @@ async function fixed(count: number, serve: (i: number) => string = () => wecom.s
 }
 
 function deps(over: Partial<EvidenceJobDeps> = {}): EvidenceJobDeps {
-  return { store, files: new EvidenceFiles(dataDir), callbackKey: TEST_AES_KEY, hosts: LOOPBACK, clock, logger: captureLogs().logger, timeoutMs: 5_000, ...over };
+  return { store, files: new EvidenceFiles(dataDir), callbackKey: TEST_AES_KEY, hosts: LOOPBACK, clock, logger: captureLogs().logger, ...over };
 }
 
 /** A job as BullMQ hands it over: attempt `attempt` (1-based) of 4. */
