@@ -8,7 +8,7 @@ import { outsideAreaReason } from '../src/pipeline/area';
 import { assertChatShows } from '../src/pipeline/chat-scope';
 import { defineCommand, grammarInput, type CommandContext } from '../src/pipeline/command';
 import { ConflictError, NotFoundError, PermissionError, UsageError } from '../src/pipeline/errors';
-import { evidenceOf } from '../src/pipeline/issue-actions';
+import { unkeptEvidenceOf } from '../src/pipeline/issue-actions';
 import { recordUnit } from '../src/pipeline/record-unit';
 import { readScopeAndPeriod } from '../src/pipeline/scope-period';
 import { practiceCard, practiceLine, practiceRecorded, practiceRef } from '../src/rendering/records';
@@ -50,7 +50,7 @@ async function record(ctx: CommandContext, text: string): Promise<string> {
   if (!practice) throw new UsageError(`请写明${unit.name}的做法`, EXAMPLE);
   const n = [...practice].length;
   if (n > PRACTICE_TEXT_MAX) throw new UsageError(`典型经验请控制在 ${PRACTICE_TEXT_MAX} 字以内（现在 ${n} 字）；材料全文可作为附件另行报送`, EXAMPLE);
-  const evidence = evidenceOf(ctx);
+  const evidence = unkeptEvidenceOf(ctx);
   const now = ctx.clock.now().getTime();
   const saved = await ctx.records.practices.add({ unitId: unit.id, author: ctx.sender.userid, at: now, chatId: ctx.message.chatId, text: practice, evidence });
   if (!saved) throw new ConflictError('典型经验登记失败，请重新发送');

@@ -3,10 +3,10 @@ import { UsageError } from '../src/pipeline/errors';
 import { defineCommand, grammarInput } from '../src/pipeline/command';
 import { assertChatShows } from '../src/pipeline/chat-scope';
 import { assertVisible, loadIssue, requireRef } from '../src/pipeline/issue-actions';
-import { EVIDENCE_FAILURE_WORDS, type Issue } from '../src/domain/issue';
+import type { Issue } from '../src/domain/issue';
 import { issueCard } from '../src/rendering/issue';
+import { evidenceLabel, evidenceState, storedWords, unsavedWords } from '../src/rendering/evidence';
 import type { CommandContext } from '../src/pipeline/command';
-import { sizeWords } from '../src/store/evidence-store';
 
 const HISTORY_SHOWN = 20;
 
@@ -36,25 +36,32 @@ export default defineCommand({
   },
 });
 
-const KIND_WORDS = { image: '照片', file: '文件', video: '视频' } as const;
-const TYPE_WORDS = { jpeg: 'JPG', png: 'PNG', pdf: 'PDF' } as const;
-
 /**
- * The photos and files, each as what became of it: kept → a signed link for the person asking
- * (docs/design.md §6.6); still downloading → 保存中; not kept → why.
+ * The photos and files, each as what became of it: kept, still downloading (保存中), or not kept
+ * and why (docs/design.md §6.6). In a single chat each kept file gets its own signed link; in a
+ * group, where everyone reads the reply, one link to the issue's photo page, which checks on each
+ * opening that the asker may still see the issue (src/server/evidence.ts).
  */
 function evidenceLines(ctx: CommandContext, issue: Issue): string[] {
   if (!issue.evidence.length) return [];
+  const now = ctx.clock.now().getTime();
+  const group = ctx.message.chatType === 'group';
   let expiresAt: number | undefined;
   const lines = issue.evidence.map((e, i) => {
-    const label = `${KIND_WORDS[e.kind]} ${i + 1}`;
-    if (e.stored) {
-      const link = ctx.jobs.evidenceLink(e.stored, ctx.sender.userid);
-      expiresAt = link.expiresAt;
-      return `${i + 1}. [${label}（${TYPE_WORDS[e.stored.type]}，${sizeWords(e.stored.size)}）](${link.url})`;
-    }
-    return `${i + 1}. ${label}：${e.failed ? `未保存（${EVIDENCE_FAILURE_WORDS[e.failed.reason]}）` : '保存中'}`;
+    const label = evidenceLabel(e, i + 1);
+    const state = evidenceState(e, now);
+    if (state.status !== 'stored') return `${i + 1}. ${label}：${unsavedWords(state)}`;
+    const words = `${label}（${storedWords(state.stored)}）`;
+    if (group) return `${i + 1}. ${words}`;
+    const link = ctx.jobs.evidenceLink(state.stored, ctx.sender.userid);
+    expiresAt = link.expiresAt;
+    return `${i + 1}. [${words}](${link.url})`;
   });
-  const hours = expiresAt === undefined ? undefined : Math.round((expiresAt - ctx.clock.now().getTime()) / 3_600_000);
-  return ['', '**照片和文件**', ...lines, ...(hours !== undefined ? [`（链接 ${hours} 小时内有效，只给你本人使用）`] : [])];
+  const kept = issue.evidence.some((e) => e.stored);
+  const hoursUntil = (t: number) => Math.round((t - now) / 3_600_000);
+  if (group && kept) {
+    const page = ctx.jobs.issueEvidenceLink(issue.id, ctx.sender.userid);
+    return ['', '**照片和文件**', ...lines, `[打开 #${issue.id} 的照片和文件](${page.url})（${hoursUntil(page.expiresAt)} 小时内有效；每次打开都核对你是否仍可查看此问题）`];
+  }
+  return ['', '**照片和文件**', ...lines, ...(expiresAt !== undefined ? [`（链接 ${hoursUntil(expiresAt)} 小时内有效，请勿转发）`] : [])];
 }

@@ -3,7 +3,7 @@ import { splitTokens } from '../src/parsing/args';
 import { readVisitText } from '../src/parsing/visit-fields';
 import { defineCommand, grammarInput } from '../src/pipeline/command';
 import { ConflictError, UsageError } from '../src/pipeline/errors';
-import { evidenceOf } from '../src/pipeline/issue-actions';
+import { unkeptEvidenceOf } from '../src/pipeline/issue-actions';
 import { recordUnit } from '../src/pipeline/record-unit';
 import { clipForReply } from '../src/rendering/clip';
 import { visitRecorded } from '../src/rendering/records';
@@ -37,7 +37,7 @@ export default defineCommand({
     const long = read.fields.find((f) => [...f.value].length > VISIT_LIMITS.fieldValue);
     if (long) throw new UsageError(`“${long.name}”请控制在 ${VISIT_LIMITS.fieldValue} 字以内`, EXAMPLE);
     if ([...read.note].length > VISIT_LIMITS.note) throw new UsageError(`走访情况请控制在 ${VISIT_LIMITS.note} 字以内`, EXAMPLE);
-    const evidence = evidenceOf(ctx);
+    const evidence = unkeptEvidenceOf(ctx);
     const now = ctx.clock.now().getTime();
     // A visit during a 巡查 round counts for the round's coverage (docs/design.md §4.19).
     const round = await ctx.records.rounds.openFor(unit.id);

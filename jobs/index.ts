@@ -34,11 +34,12 @@ import { runSummary } from './ticks/summary';
 import { processTimer } from './timers/process-timer';
 import { reconcileTimers } from './timers/reconcile';
 import { TimerScheduler } from './timers/timer-jobs';
-import { createEvidenceClient } from './evidence/evidence-jobs';
+import { createEvidenceClient, evidenceDeadLetters } from './evidence/evidence-jobs';
 import { processEvidence } from './evidence/process-evidence';
+import type { MediaHostRule } from './evidence/media-hosts';
 import { EvidenceStore } from '../src/store/evidence-store';
 import type { EvidenceFiles } from '../src/store/evidence-files';
-import { evidenceLink } from '../src/server/evidence-links';
+import { evidenceLink, issueEvidenceLink } from '../src/server/evidence-links';
 
 export interface JobsDeps {
   queues: Queues;
@@ -60,8 +61,8 @@ export interface JobsDeps {
   stalledIntervalMs?: number;
   /** Generated files: the store (DATA_DIR/exports + metadata), the link signer, and the makers (default jobs/files/makers.ts). */
   files: { exports: ExportFiles; links: LinkSigner; makers?: FileMakers };
-  /** Evidence downloads: where files are kept (DATA_DIR/evidence) and the callback EncodingAESKey (webhook media's key). Unset: no evidence worker. */
-  evidence?: { files: EvidenceFiles; callbackKey?: string | undefined };
+  /** Evidence downloads: where files are kept (DATA_DIR/evidence), the callback EncodingAESKey (webhook media's key), EVIDENCE_MEDIA_HOSTS. Unset: no evidence worker. */
+  evidence?: { files: EvidenceFiles; callbackKey?: string | undefined; hosts?: readonly MediaHostRule[] };
 }
 
 /**
@@ -96,8 +97,9 @@ export function createJobsClient(deps: JobsDeps): JobsClient {
     async afterCommitMany(changes, now) {
       await timers.syncMany(changes, now);
     },
-    storeEvidence: createEvidenceClient({ queue: deps.queues.evidence, logger: deps.logger, ...(deps.backoffMs ? { backoffMs: deps.backoffMs } : {}) }).storeEvidence,
+    storeEvidence: createEvidenceClient({ queue: deps.queues.evidence, store: new EvidenceStore(deps.redis, deps.keys, deps.ledger), clock: deps.clock, logger: deps.logger, ...(deps.backoffMs ? { backoffMs: deps.backoffMs } : {}) }).storeEvidence,
     evidenceLink: (file, userid) => evidenceLink(deps.files.links, deps.org(), file, userid, deps.clock.now().getTime()),
+    issueEvidenceLink: (issueId, userid) => issueEvidenceLink(deps.files.links, deps.org(), issueId, userid, deps.clock.now().getTime()),
     async afterCommit(before, after) {
       try {
         await timers.sync(before, after, deps.clock.now().getTime());
@@ -157,8 +159,14 @@ export function createJobsRunner(deps: JobsDeps, client: JobsClient): JobsRunner
       outbound.on('completed', (job, result) => deps.metrics?.pushes.inc({ kind: String((job.data as { kind?: unknown }).kind ?? 'unknown'), outcome: String(result) }));
       workers = [outbound, timers, files];
       if (deps.evidence) {
-        const evidenceDeps = { store: new EvidenceStore(deps.redis, deps.keys, deps.ledger), files: deps.evidence.files, callbackKey: deps.evidence.callbackKey, clock: deps.clock, logger: deps.logger };
-        workers.push(new Worker(EVIDENCE_QUEUE, (job) => processEvidence(job, evidenceDeps), { connection: bull.connection, prefix, concurrency: 2, ...timings }));
+        const evidenceDeps = { store: new EvidenceStore(deps.redis, deps.keys, deps.ledger), files: deps.evidence.files, callbackKey: deps.evidence.callbackKey, clock: deps.clock, logger: deps.logger, ...(deps.evidence.hosts ? { hosts: deps.evidence.hosts } : {}) };
+        const evidence = new Worker(EVIDENCE_QUEUE, (job) => processEvidence(job, evidenceDeps), { connection: bull.connection, prefix, concurrency: 2, ...timings });
+        // A job that ends without an outcome (its recording failed, it stalled for good) is recorded as not kept.
+        const dead = evidenceDeadLetters({ ...evidenceDeps, queue: deps.queues.evidence });
+        evidence.on('failed', dead.failed);
+        evidence.on('stalled', dead.stalled);
+        workers.push(evidence);
+        void deps.evidence.files.sweepTemporary().catch((err: unknown) => deps.logger.warn({ err }, 'evidence temporary files not swept'));
       }
       for (const w of workers) {
         w.on('failed', onFailed);

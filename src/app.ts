@@ -9,6 +9,7 @@ import { CommandRegistry } from './pipeline/registry';
 import { createDashboardRouter } from './server/dashboard';
 import { createDownloadRouter } from './server/downloads';
 import { createEvidenceRouter } from './server/evidence';
+import { evidenceLink } from './server/evidence-links';
 import { EvidenceFiles } from './store/evidence-files';
 import { HeldPhotos } from './store/evidence-held';
 import { createLoosePhotos } from './pipeline/loose-photos';
@@ -110,7 +111,7 @@ export function createApp(deps: AppDeps): App {
   const files = { exports: exportFiles, links, ...(deps.makers ? { makers: deps.makers } : {}) };
   const evidenceFiles = new EvidenceFiles(env.DATA_DIR);
   // Webhook media are encrypted with the callback key; the long connection gives each item its own.
-  const evidence = { files: evidenceFiles, ...(deps.credentials ? { callbackKey: deps.credentials.encodingAESKey } : {}) };
+  const evidence = { files: evidenceFiles, hosts: env.EVIDENCE_MEDIA_HOSTS, ...(deps.credentials ? { callbackKey: deps.credentials.encodingAESKey } : {}) };
   const jobsDeps = { queues, redisUrl: deps.redisUrl, redis, keys, ledger, org: () => org, env, clock, logger, metrics, files, evidence, ...deps.jobTimings };
   const jobs = createJobsClient(jobsDeps);
   const role = deps.role ?? 'server';
@@ -165,7 +166,7 @@ export function createApp(deps: AppDeps): App {
       ...transportRouters,
       createDownloadRouter({ links, exports: exportFiles, clock, logger }),
       createEvidenceRouter({ links, files: evidenceFiles, ledger, org: () => org, clock, logger }),
-      createDashboardRouter({ sessions, ledger, records, files: jobs.files, evidenceLink: jobs.evidenceLink, redis, keys, org: () => org, clock, logger, publicUrl, ...(deps.webDir ? { webDir: deps.webDir } : {}) }),
+      createDashboardRouter({ sessions, ledger, records, files: jobs.files, evidenceLink: (file, userid) => evidenceLink(links, org, file, userid, clock.now().getTime(), 'path'), redis, keys, org: () => org, clock, logger, publicUrl, ...(deps.webDir ? { webDir: deps.webDir } : {}) }),
     ],
     trustProxy: env.TRUST_PROXY,
     adminToken: env.ADMIN_TOKEN,

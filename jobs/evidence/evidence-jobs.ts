@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { JobsOptions, Queue } from 'bullmq';
+import type { Job, JobsOptions, Queue } from 'bullmq';
+import type { Clock } from '../../src/clock';
 import type { Logger } from '../../src/log/logger';
-import type { EvidenceOrder } from './evidence-order';
+import type { EvidenceStore } from '../../src/store/evidence-store';
+import { evidenceRefSchema, redactedOrder, type EvidenceOrder } from './evidence-order';
 
 /** Tries in all: WeCom's links live 5 minutes, the backoff (2 s, 4 s, 8 s) stays well inside that. */
 export const EVIDENCE_ATTEMPTS = 4;
@@ -22,23 +24,73 @@ export function evidenceJobOptions(o: EvidenceOrder, backoffMs = BACKOFF_MS): Jo
     attempts: EVIDENCE_ATTEMPTS,
     backoff: { type: 'exponential', delay: backoffMs },
     // Kept a day so a re-queued order stays one job; the entry's outcome is the record (the
-    // worker also skips an entry already settled).
+    // worker also skips an entry already settled), so a dead letter need not outlive that.
     removeOnComplete: { age: 86_400 },
-    removeOnFail: { age: 7 * 86_400 },
+    removeOnFail: { age: 86_400 },
   };
 }
 
-/** The jobs port's storeEvidence: queues the downloads, logging (never throwing) when it cannot. */
-export function createEvidenceClient(deps: { queue: Queue; logger: Logger; backoffMs?: number }): { storeEvidence(orders: readonly EvidenceOrder[]): Promise<void> } {
+export interface EvidenceSettleDeps {
+  store: EvidenceStore;
+  clock: Clock;
+  logger: Logger;
+}
+
+/**
+ * The jobs port's storeEvidence: queues the downloads, never throwing. An order that cannot be
+ * queued (Redis away, the queue closed) is recorded at once as not kept (`storage`), so no entry
+ * waits "saving" for a job that does not exist.
+ */
+export function createEvidenceClient(deps: EvidenceSettleDeps & { queue: Queue; backoffMs?: number }): { storeEvidence(orders: readonly EvidenceOrder[]): Promise<void> } {
   return {
     async storeEvidence(orders) {
       if (!orders.length) return;
       try {
         await deps.queue.addBulk(orders.map((o) => ({ name: 'evidence', data: o, opts: evidenceJobOptions(o, deps.backoffMs) })));
       } catch (err) {
-        // The change is committed; the entries stay "saving" and the log says which.
-        deps.logger.error({ err, issues: [...new Set(orders.map((o) => o.issueId))], count: orders.length }, 'could not queue evidence downloads');
+        deps.logger.error({ err, issues: [...new Set(orders.map((o) => o.issueId))], count: orders.length }, 'could not queue evidence downloads; recording them as not kept');
+        await Promise.all(orders.map((o) => settleAsFailed(o, deps, 'not queued')));
       }
     },
   };
+}
+
+/**
+ * The evidence worker's listener for jobs that end without an outcome: a job that failed its
+ * last attempt (the recording itself failed, or the order names its entry but is otherwise
+ * broken) or one moved to the failed set for stalling. Records the entry as not kept
+ * (`storage`) and clears the link and key from the job.
+ */
+export function evidenceDeadLetters(deps: EvidenceSettleDeps & { queue: Pick<Queue, 'getJob'> }): { failed(job: Job | undefined, err: Error): void; stalled(jobId: string): void } {
+  const settle = async (job: Job, why: string) => {
+    await settleAsFailed(job.data, deps, why);
+    await job.updateData(redactedOrder(job.data)).catch(() => undefined);
+  };
+  return {
+    failed(job, err) {
+      if (!job) return;
+      const final = job.attemptsMade >= (job.opts.attempts ?? 1) || err.name === 'UnrecoverableError';
+      if (final) void settle(job, err.message);
+    },
+    stalled(jobId) {
+      // A stall usually puts the job back to wait; past BullMQ's stall limit it is failed instead.
+      void (async () => {
+        const job = await deps.queue.getJob(jobId);
+        if (job && (await job.isFailed())) await settle(job, 'stalled');
+      })().catch((err: unknown) => deps.logger.error({ err, job: jobId }, 'could not settle a stalled evidence job'));
+    },
+  };
+}
+
+async function settleAsFailed(data: unknown, deps: EvidenceSettleDeps, why: string): Promise<void> {
+  const ref = evidenceRefSchema.safeParse(data);
+  if (!ref.success) return;
+  const { issueId, msgid, index, by } = ref.data;
+  try {
+    const result = await deps.store.record(issueId, msgid, index, { failed: { reason: 'storage' } }, by, deps.clock.now().getTime());
+    deps.logger.warn({ issue: issueId, msgid, index, why, result }, 'evidence not kept');
+  } catch (err) {
+    // Nothing more to do here: /查看 shows an entry saving past its time as not kept.
+    deps.logger.error({ err, issue: issueId, msgid, index, why }, 'could not record an evidence entry as not kept');
+  }
 }

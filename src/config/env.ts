@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseRedisUrl } from '../store/redis';
+import { DEFAULT_MEDIA_HOSTS, parseMediaHosts } from '../../jobs/evidence/media-hosts';
 
 /** Environment variables (docs/design.md §7). Every variable is documented in .env.example. */
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
@@ -113,6 +114,22 @@ export const envSchema = z
       z.string().regex(/^[\x21-\x7e]{32,256}$/, 'must be 32–256 printable ASCII characters without spaces, e.g. from `openssl rand -hex 32`').optional(),
     ),
     DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('./data').transform((p) => path.resolve(p))),
+    // Where evidence photos may be downloaded from (https only; `http://host` for one named host):
+    // the link rides in Redis, and must not be able to point the worker anywhere else.
+    EVIDENCE_MEDIA_HOSTS: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .default(DEFAULT_MEDIA_HOSTS)
+        .transform((text, ctx) => {
+          const rules = parseMediaHosts(text);
+          if (typeof rules === 'string') {
+            ctx.addIssue({ code: 'custom', message: rules });
+            return z.NEVER;
+          }
+          return rules;
+        }),
+    ),
     ORG_FILE: z.preprocess(emptyToUndefined, z.string().optional().transform((p) => (p ? path.resolve(p) : undefined))),
     RUN_WORKERS: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).default('true').transform((v) => v === 'true')),
     // BullMQ's job lock and stalled-job check (both 30 s by default): how soon the jobs of a
@@ -143,7 +160,7 @@ export const envSchema = z
 
 export type Env = z.output<typeof envSchema>;
 
-const ECHOABLE = new Set(['NODE_ENV', 'WECOM_TRANSPORT', 'HOST', 'PORT', 'TRUST_PROXY', 'RUN_WORKERS', 'REDIS_KEY_PREFIX', 'LOG_LEVEL', 'WECOM_BOT_NAMES', 'JOB_LOCK_MS', 'JOB_STALLED_INTERVAL_MS', 'STOP_TIMEOUT_MS', 'WECOM_AIBOT_ID']);
+const ECHOABLE = new Set(['NODE_ENV', 'WECOM_TRANSPORT', 'HOST', 'PORT', 'TRUST_PROXY', 'RUN_WORKERS', 'REDIS_KEY_PREFIX', 'LOG_LEVEL', 'WECOM_BOT_NAMES', 'JOB_LOCK_MS', 'JOB_STALLED_INTERVAL_MS', 'STOP_TIMEOUT_MS', 'WECOM_AIBOT_ID', 'EVIDENCE_MEDIA_HOSTS']);
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

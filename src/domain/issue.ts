@@ -23,9 +23,12 @@ export type EvidenceType = (typeof EVIDENCE_TYPES)[number];
 
 /**
  * Why a photo or file was not kept, for good (docs/design.md §6.6). `before-keeping`: an entry
- * recorded before duban downloaded evidence (only WeCom's long-expired link was noted).
+ * recorded before duban downloaded evidence (only WeCom's long-expired link was noted);
+ * `foreign-host`: the link was not https on a WeCom media host (EVIDENCE_MEDIA_HOSTS), so it was
+ * never fetched; `storage`: downloaded (or not) but duban could not write or record it (disk,
+ * Redis, the queue); `not-kept`: a record whose photos duban does not keep (走访, 典型经验).
  */
-export const EVIDENCE_FAILURES = ['expired', 'refused', 'too-large', 'wrong-type', 'undecryptable', 'unreachable', 'before-keeping'] as const;
+export const EVIDENCE_FAILURES = ['expired', 'refused', 'too-large', 'wrong-type', 'undecryptable', 'unreachable', 'before-keeping', 'foreign-host', 'storage', 'not-kept'] as const;
 export type EvidenceFailure = (typeof EVIDENCE_FAILURES)[number];
 
 /** The words people see for each failure (/查看, the dashboard). */
@@ -37,6 +40,9 @@ export const EVIDENCE_FAILURE_WORDS: Record<EvidenceFailure, string> = {
   undecryptable: '文件无法解密',
   unreachable: '多次下载失败',
   'before-keeping': '记录于保存照片功能上线之前，未保存',
+  'foreign-host': '下载地址不是企业微信的，未下载',
+  storage: '服务器保存失败',
+  'not-kept': '此类记录不保存照片',
 };
 
 /** A kept file: named by its SHA-256 under DATA_DIR/evidence. */

@@ -103,6 +103,15 @@ export function evidenceOf(ctx: CommandContext): Evidence[] {
 }
 
 /**
+ * Images and files of a message whose record does not keep them (走访, 典型经验): entries recorded
+ * as not kept (`not-kept`), so nothing reads as "saving" or as kept evidence; the reply says so
+ * (src/rendering/records.ts). Over the per-message limit: refused as a whole, like evidenceOf.
+ */
+export function unkeptEvidenceOf(ctx: CommandContext): Evidence[] {
+  return evidenceOf(ctx).map((e) => ({ ...e, failed: { reason: 'not-kept' } }));
+}
+
+/**
  * The download orders of the evidence a committed change added to an issue (docs/design.md
  * §6.6): queued after the commit, so the reply never waits for WeCom's file servers.
  */

@@ -35,6 +35,8 @@ export interface Jobs {
   storeEvidence(orders: readonly EvidenceOrder[]): Promise<void>;
   /** A signed, expiring link to a kept evidence file for this person (PUBLIC_URL, HMAC; docs/design.md §6.6). */
   evidenceLink(file: StoredEvidence, userid: string): { url: string; expiresAt: number };
+  /** A signed, expiring link to an issue's photo page for this person, which checks again on each opening that they may see the issue. */
+  issueEvidenceLink(issueId: number, userid: string): { url: string; expiresAt: number };
 }
 
 export type IssueClaim = { ok: true; release(): Promise<void> } | { ok: false; since: number };

@@ -20,6 +20,7 @@ import { recorded, runOnce } from './once';
 import type { CommandRegistry } from './registry';
 import { refIn, route, splitCommand, type Route } from './route';
 import type { LoosePhotos } from './loose-photos';
+import type { HeldPhoto } from '../store/evidence-held';
 
 export interface PipelineDeps {
   org: () => Org;
@@ -137,11 +138,22 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         // Redis runs it before anything the command writes (one connection, in order).
         deps.drafts.drop(received.chatId, received.userId).catch((err: unknown) => deps.logger.warn({ err: (err as Error).message, reqId: received.requestId }, 'draft not dropped'));
       }
-      const first = await runOnce(deps, received, () => runRouted(deps, withPhotos, routed));
-      if (!('command' in first)) return first;
+      let first: Reply | Handled;
+      try {
+        first = await runOnce(deps, received, () => runRouted(deps, withPhotos, routed));
+      } catch (err) {
+        if (heldFix) await photosBack(withPhotos, heldFix.taken);
+        throw err;
+      }
+      if (!('command' in first)) {
+        // Done before (a re-sent callback): the photos this attempt took were not used.
+        if (heldFix) await photosBack(withPhotos, heldFix.taken);
+        return first;
+      }
       result = first;
-      if (heldFix && result.outcome === 'ok' && routed.kind === 'command') {
-        await deps.photos!.fixed(withPhotos, routed.text, heldFix.taken).catch((err: unknown) => deps.logger.warn({ err: (err as Error).message, reqId: received.requestId }, 'photos of the fix not noted'));
+      if (heldFix && routed.kind === 'command') {
+        if (result.outcome === 'ok') result = await photosOfFix(withPhotos, routed, result);
+        else await photosBack(withPhotos, heldFix.taken);
       }
     } else {
       result = await runRouted(deps, r, routed);
@@ -152,6 +164,33 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     // message is personal, so only at debug.
     if (deps.logger.isLevelEnabled('debug')) deps.logger.debug({ reqId: received.requestId, msgid: received.msgid, text: r.message.text }, 'message text');
     return { markdown: result.markdown, ...(result.card ? { card: result.card } : {}), handled: { command, outcome } };
+  }
+
+  /** A /整改 that did not go through gives back the held photos it took (logged, never failing the reply). */
+  async function photosBack(r: Read, taken: readonly HeldPhoto[]): Promise<void> {
+    if (!taken.length) return;
+    await deps.photos!.refused(r, taken).catch((err: unknown) => deps.logger.warn({ err: (err as Error).message, reqId: r.message.requestId }, 'held photos not put back'));
+  }
+
+  /**
+   * After a /整改 was done: note it for the photos that follow, and add the photos held while it
+   * ran (sent at the same moment, held before the fix could see them) as a supplement to it.
+   */
+  async function photosOfFix(r: Read, routed: Extract<Route, { kind: 'command' }>, done: Handled): Promise<Handled> {
+    try {
+      const after = await deps.photos!.fixed(r, routed.text);
+      if (!after?.late.length) return done;
+      const message: IncomingMessage = { ...r.message, msgid: `${r.message.msgid}+late`, text: '', media: after.late.map((h) => h.media) };
+      const added = await runRouted(deps, { ...r, message, text: '' }, { kind: 'command', command: routed.command, text: `#${after.issueId}`, continuing: false, typed: routed.typed });
+      if (added.outcome !== 'ok') {
+        deps.logger.warn({ reqId: r.message.requestId, issue: after.issueId, outcome: added.outcome }, 'photos held during a fix not added to it');
+        return done;
+      }
+      return { ...done, markdown: `${done.markdown}\n📎 同时发来的 ${after.late.length} 张照片也已附到 #${after.issueId}` };
+    } catch (err) {
+      deps.logger.warn({ err: (err as Error).message, reqId: r.message.requestId }, 'photos of the fix not noted');
+      return done;
+    }
   }
 
   return {

@@ -21,15 +21,24 @@ export function practiceLine(org: Org, p: Practice, now: number): string {
   return `${practiceRef(p.id)} ${unitLabel(org, p.unitId)}：${truncate(p.text, 24)}（${formatStamp(p.at, now)} ${personName(org, p.author)}）`;
 }
 
+/**
+ * 走访 and 典型经验 photos are not kept (only an issue's are: docs/design.md §6.6): said wherever
+ * they are counted, so nobody takes the count for kept evidence. Records from before that was
+ * said carry bare entries, and were not kept either.
+ */
+function unkeptPhotos(n: number, what: string): string {
+  return `${photoCount(n)}未保存（${what}不保存照片，整改照片请随 /整改 发送）`;
+}
+
 export function practiceCard(org: Org, p: Practice, now: number): string {
   const lines = [`**${practiceRef(p.id)} ${unitLabel(org, p.unitId)}**`, `做法：${userText(p.text)}`, `记录：${personName(org, p.author)}，${formatStamp(p.at, now)}`];
-  if (p.evidence.length) lines.push(photoCount(p.evidence.length));
+  if (p.evidence.length) lines.push(`${photoCount(p.evidence.length)}（未保存）`);
   return lines.join('\n');
 }
 
 export function practiceRecorded(org: Org, p: Practice, now: number): string {
   const lines = [`✅ 已记录 **${practiceRef(p.id)}** ${unitLabel(org, p.unitId)}：${userText(p.text)}`, `记录：${personName(org, p.author)}，${formatStamp(p.at, now)}`];
-  if (p.evidence.length) lines.push(`已收到${photoCount(p.evidence.length)}。`);
+  if (p.evidence.length) lines.push(unkeptPhotos(p.evidence.length, '典型经验'));
   lines.push('查看全部：`/典型 清单`');
   return lines.join('\n');
 }
@@ -41,7 +50,7 @@ export function visitRecorded(org: Org, v: Visit, linked: readonly number[], now
   const lines = [`✅ 已记录走访：${unitLabel(org, v.unitId)}${form}`, `走访人：${personName(org, v.visitor)}，${formatStamp(v.at, now)}`];
   for (const f of v.fields) lines.push(`${f.name}：${userText(f.value)}`);
   if (v.note) lines.push(`情况：${userText(v.note)}`);
-  if (v.evidence.length) lines.push(photoCount(v.evidence.length));
+  if (v.evidence.length) lines.push(unkeptPhotos(v.evidence.length, '走访记录'));
   if (linked.length) lines.push(`当天上报的问题：${linked.map((id) => `#${id}`).join(' ')}`);
   else if (v.fields.some((f) => f.name === '发现')) lines.push(`发现的问题请用 \`/上报 ${userText(unit?.name ?? '单位')} 问题描述\` 登记，当天上报的会关联到这次走访。`);
   return lines.join('\n');

@@ -167,8 +167,10 @@ export interface IssueResponse {
   /** Oldest first; actor a name, action the step's word (上报, 交办, 反馈整改 …), from/to state words (整改中 …). */
   history: { at: number; actor: string; action: string; from?: string; to: string; note?: string }[];
   /**
-   * Evidence photos and files, in order: kept ones with a signed, expiring link (url), the rest
-   * with url '' — still being saved, or not kept, with the reason in `note`. `type`: a kept file's.
+   * Evidence photos and files, in order: kept ones with a signed, expiring link (url: a path on
+   * the dashboard's own origin, so the page's `img-src 'self'` lets it show), the rest with url ''
+   * — still being saved, or not kept, with the reason in `note`; a kept one has url '' only where
+   * no link can be made. `type`: a kept file's.
    */
   photos: { kind: string; url: string; at: number; status: 'stored' | 'saving' | 'failed'; type?: 'jpeg' | 'png' | 'pdf'; note?: string }[];
 }

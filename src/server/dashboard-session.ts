@@ -31,7 +31,7 @@ export interface DashboardDeps {
   publicUrl: () => string;
   /** Where the built page lives (index.html and its assets); default dist/web. */
   webDir?: string;
-  /** Signed links to kept evidence files (the issue dialog's photos); absent: photos without links. */
+  /** Signed links to kept evidence files (the issue dialog's photos), as paths on this origin; absent: photos without links. */
   evidenceLink?: (file: StoredEvidence, userid: string) => { url: string };
 }
 

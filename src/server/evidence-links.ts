@@ -12,9 +12,11 @@ export interface SignedEvidenceLink {
   expiresAt: number;
 }
 
-export function evidenceLink(signer: LinkSigner, org: Org, file: StoredEvidence, userid: string, now: number): SignedEvidenceLink {
+/** `form`: a whole URL on PUBLIC_URL (chat replies), or the path alone (a page on our own origin, the dashboard). */
+export function evidenceLink(signer: LinkSigner, org: Org, file: StoredEvidence, userid: string, now: number, form: 'url' | 'path' = 'url'): SignedEvidenceLink {
   const expiresAt = now + org.policy.exportLinkTtl.ms;
-  return { url: signer.evidenceUrl({ sha256: file.sha256, type: file.type, userid, expiresAt }), expiresAt };
+  const link = { sha256: file.sha256, type: file.type, userid, expiresAt };
+  return { url: form === 'url' ? signer.evidenceUrl(link) : signer.evidencePath(link), expiresAt };
 }
 
 export function issueEvidenceLink(signer: LinkSigner, org: Org, issueId: number, userid: string, now: number): SignedEvidenceLink {

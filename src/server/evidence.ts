@@ -2,12 +2,11 @@ import { createReadStream } from 'node:fs';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Clock } from '../clock';
-import { EVIDENCE_FAILURE_WORDS } from '../domain/issue';
 import type { Org } from '../domain/org';
 import { maySeeIssue } from '../domain/visibility';
 import type { Logger } from '../log/logger';
 import { EVIDENCE_CONTENT_TYPES, EVIDENCE_EXTENSIONS, type EvidenceFiles } from '../store/evidence-files';
-import { sizeWords } from '../store/evidence-store';
+import { evidenceLabel, evidenceState, storedWords, unsavedWords } from '../rendering/evidence';
 import type { LedgerStore } from '../store/ledger-store';
 import { escapeHtml } from './downloads';
 import type { LinkSigner } from './signed-links';
@@ -84,12 +83,13 @@ export function createEvidenceRouter(deps: EvidenceRouteDeps): Router {
       return page(ctx, 404, '找不到问题', lines(`没有可以查看的问题 #${issueId}。`));
     }
     const items = issue.evidence.map((e, i) => {
-      const label = `${e.kind === 'file' ? '文件' : e.kind === 'video' ? '视频' : '照片'} ${i + 1}`;
-      if (e.stored) {
-        const href = deps.links.evidencePath({ sha256: e.stored.sha256, type: e.stored.type, userid, expiresAt: check.link.expiresAt });
-        return `<li><a href="${escapeHtml(href)}" rel="noreferrer">${escapeHtml(`${label}（${EVIDENCE_EXTENSIONS[e.stored.type].toUpperCase()}，${sizeWords(e.stored.size)}）`)}</a></li>`;
+      const label = evidenceLabel(e, i + 1);
+      const state = evidenceState(e, now);
+      if (state.status === 'stored') {
+        const href = deps.links.evidencePath({ sha256: state.stored.sha256, type: state.stored.type, userid, expiresAt: check.link.expiresAt });
+        return `<li><a href="${escapeHtml(href)}" rel="noreferrer">${escapeHtml(`${label}（${storedWords(state.stored)}）`)}</a></li>`;
       }
-      return `<li>${escapeHtml(`${label}：${e.failed ? `未保存（${EVIDENCE_FAILURE_WORDS[e.failed.reason]}）` : '保存中'}`)}</li>`;
+      return `<li>${escapeHtml(`${label}：${unsavedWords(state)}`)}</li>`;
     });
     deps.logger.info({ reqId: ctx.state.reqId, issue: issueId, user: userid }, 'evidence list opened');
     return page(ctx, 200, `#${issueId} 佐证材料`, items.length ? `<ol>${items.join('')}</ol>` : lines('这个问题没有照片或文件。'));

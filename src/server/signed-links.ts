@@ -24,10 +24,8 @@ export interface FileLink {
   expiresAt: number;
 }
 
-export type LinkCheck =
-  | { ok: true; link: FileLink }
-  /** `unsigned`: a part is missing or malformed; `forged`: the signature does not match; `expired`: genuine but past its expiry. */
-  | { ok: false; reason: 'unsigned' | 'forged' | 'expired'; link?: FileLink };
+/** `unsigned`: a part is missing or malformed; `forged`: the signature does not match; `expired`: genuine but past its expiry. */
+export type LinkCheck = Checked<FileLink>;
 
 /** A link to one kept evidence file (named by its SHA-256). */
 export interface EvidenceFileLink {
@@ -89,17 +87,8 @@ export class LinkSigner {
     const dot = name.lastIndexOf('.');
     const id = name.slice(0, dot);
     const ext = name.slice(dot + 1);
-    const { u, exp, sig } = query;
     if (dot < 0 || !ID.test(id) || !EXTS.has(ext)) return { ok: false, reason: 'unsigned' };
-    if (typeof u !== 'string' || typeof exp !== 'string' || typeof sig !== 'string') return { ok: false, reason: 'unsigned' };
-    if (!USERID.test(u) || !EXP.test(exp) || !SIG.test(sig)) return { ok: false, reason: 'unsigned' };
-    const expected = Buffer.from(this.sign(name, u, Number(exp)), 'utf8');
-    const given = Buffer.from(sig, 'utf8');
-    // Same length by the SIG pattern; compared in constant time so the signature cannot be guessed byte by byte.
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'forged' };
-    const link: FileLink = { id, ext: ext as FileExt, userid: u, expiresAt: Number(exp) * 1000 };
-    if (now >= link.expiresAt) return { ok: false, reason: 'expired', link };
-    return { ok: true, link };
+    return this.check('duban-file-link', name, query, now, (userid, expiresAt) => ({ id, ext: ext as FileExt, userid, expiresAt }));
   }
 
   /** The path and query of a link to one kept evidence file. */
@@ -148,6 +137,7 @@ export class LinkSigner {
     if (!USERID.test(u) || !EXP.test(exp) || !SIG.test(sig)) return { ok: false, reason: 'unsigned' };
     const expected = Buffer.from(this.hmac(label, path, u, Number(exp)), 'utf8');
     const given = Buffer.from(sig, 'utf8');
+    // Same length by the SIG pattern; compared in constant time so the signature cannot be guessed byte by byte.
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'forged' };
     const link = make(u, Number(exp) * 1000);
     if (now >= Number(exp) * 1000) return { ok: false, reason: 'expired', link };

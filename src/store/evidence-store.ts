@@ -1,5 +1,6 @@
 import type { Result } from 'ioredis';
 import { EVIDENCE_FAILURE_WORDS, type Evidence, type Issue } from '../domain/issue';
+import { EVIDENCE_TYPE_WORDS, sizeWords } from '../rendering/evidence';
 import { evidenceOutcomeLine, type EvidenceOutcome } from './issue-codec';
 import type { Keys } from './keys';
 import type { LedgerStore } from './ledger-store';
@@ -17,20 +18,14 @@ export const EVIDENCE_ACTIONS = { stored: 'evidence-stored', failed: 'evidence-f
 
 export type RecordResult = 'recorded' | 'already' | 'unknown';
 
-const TYPE_WORDS = { jpeg: 'JPG', png: 'PNG', pdf: 'PDF' } as const;
-
-/** "238 KB", "1.4 MB": the size as people read it. */
-export function sizeWords(bytes: number): string {
-  if (bytes < 1024 * 1024) return `${Math.max(1, Math.round(bytes / 1024))} KB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-}
-
 /**
  * What became of an issue's evidence photos and files (docs/design.md §6.6): the download job
  * settles each entry once — kept (hash, size, type) or failed for good (the reason) — as an
- * outcome line in the issue's history with its audit entry, in one script (record-evidence.lua),
- * which refuses a second outcome for the same entry. Readers see the outcome merged into the
- * entry (issue-codec).
+ * outcome line in the issue's history with its entry on the district audit stream, in one script
+ * (record-evidence.lua), which refuses a second outcome for the same entry. Not in the issue's
+ * own audit list: that list is the issue's steps, whose newest few the 台账 (核验人), the cards
+ * and /查看 read, and up to 9 outcomes per message would push the steps out of those tails.
+ * Readers see the outcome merged into the entry (issue-codec).
  */
 export class EvidenceStore {
   constructor(
@@ -61,14 +56,14 @@ export class EvidenceStore {
     const action = 'stored' in outcome ? EVIDENCE_ACTIONS.stored : EVIDENCE_ACTIONS.failed;
     const note =
       'stored' in outcome
-        ? `第 ${position} 份 ${TYPE_WORDS[outcome.stored.type]} ${sizeWords(outcome.stored.size)}`
+        ? `第 ${position} 份 ${EVIDENCE_TYPE_WORDS[outcome.stored.type]} ${sizeWords(outcome.stored.size)}`
         : `第 ${position} 份：${EVIDENCE_FAILURE_WORDS[outcome.failed.reason]}`;
     const detail: [string, string][] =
       'stored' in outcome
         ? [['sha256', outcome.stored.sha256], ['size', String(outcome.stored.size)], ['type', outcome.stored.type]]
         : [['reason', outcome.failed.reason]];
-    // The audit entry as the commit writes one (the stream's readers and /查看 read it alike),
-    // at the issue's version (unchanged), with the file's hash, size and type or the failure.
+    // The audit entry as the commit writes one (the stream's readers read it alike), at the
+    // issue's version (unchanged), with the file's hash, size and type or the failure.
     const stream: [string, string][] = [
       ['issue', String(issueId)],
       ['actor', actor],
@@ -82,17 +77,14 @@ export class EvidenceStore {
       ['index', String(index)],
       ...detail,
     ];
-    const entry = { actor, at, action, from: issue.state, to: issue.state, version: issue.version, note, msgid, index, ...outcome };
     const { line, start } = evidenceOutcomeLine(msgid, index, outcome);
     const result = await this.redis.recordEvidence(
       this.keys.issue(issueId),
       this.keys.issueHistory(issueId),
       this.keys.auditAll,
-      this.keys.audit(issueId),
       line,
       start,
       JSON.stringify(stream),
-      JSON.stringify(entry),
     );
     return result === 1 ? 'recorded' : result === 2 ? 'already' : 'unknown';
   }

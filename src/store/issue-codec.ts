@@ -113,7 +113,11 @@ const json = <T extends z.ZodType>(schema: T) =>
 
 const storedSchema = z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/), size: z.number().int().nonnegative(), type: z.enum(EVIDENCE_TYPES) });
 const failedSchema = z.object({ reason: z.enum(EVIDENCE_FAILURES) });
-/** An evidence entry; one written before duban kept files (with WeCom's link, no index) reads as not kept. */
+/**
+ * An evidence entry; one written before duban kept files (with WeCom's link, no index) reads as
+ * not kept. An issue's entries are written bare (their outcome comes as its own line); a record
+ * whose photos are never kept (走访, 典型经验) writes its entries with `failed` (`not-kept`).
+ */
 export const evidenceSchema = z
   .object({
     kind: z.enum(['image', 'file', 'video']),
@@ -121,8 +125,9 @@ export const evidenceSchema = z
     index: z.number().int().min(0).optional(),
     url: z.string().optional(),
     at: z.number(),
+    failed: failedSchema.optional(),
   })
-  .transform((e): Evidence => (e.index === undefined ? legacyEvidence(e) : { kind: e.kind, msgid: e.msgid, index: e.index, at: e.at }));
+  .transform((e): Evidence => (e.index === undefined ? legacyEvidence(e) : { kind: e.kind, msgid: e.msgid, index: e.index, at: e.at, ...(e.failed ? { failed: e.failed } : {}) }));
 const outcomeSchema = z.object({ msgid: z.string(), index: z.number().int().min(0), stored: storedSchema.optional(), failed: failedSchema.optional() });
 
 function legacyEvidence(e: { kind: Evidence['kind']; msgid: string; at: number }): Evidence {

@@ -192,8 +192,9 @@ export function createKeys(prefix: string): Keys {
     scoreEntries: `${prefix}{score}:entries`,
     scoreAudit: `${prefix}{score}:audit`,
     draft: (c, u) => `${prefix}conv:${c}:${u}`,
-    heldPhotos: (c, u) => `${prefix}photos:held:${c}:${u}`,
-    recentFix: (c, u) => `${prefix}photos:fix:${c}:${u}`,
+    // One hash tag per chat and person: a script reads and writes both keys at once (a Cluster needs them in one slot).
+    heldPhotos: (c, u) => `${prefix}photos:{${c}:${u}}:held`,
+    recentFix: (c, u) => `${prefix}photos:{${c}:${u}}:fix`,
     sent: (id) => `${prefix}sent:${id}`,
     rate: (d) => `${prefix}rate:${d}`,
     remindOnce: (id) => `${prefix}remind:issue:${id}`,

@@ -14,7 +14,9 @@ import type { RedisClient } from './redis';
  */
 const SCRIPTS: Record<string, { file: string; numberOfKeys?: number }> = {
   commitIssue: { file: 'commit-issue.lua' },
-  recordEvidence: { file: 'record-evidence.lua', numberOfKeys: 4 },
+  recordEvidence: { file: 'record-evidence.lua', numberOfKeys: 3 },
+  photosHold: { file: 'photos-hold.lua', numberOfKeys: 2 },
+  photosTake: { file: 'photos-take.lua', numberOfKeys: 2 },
   scanIssueBatch: { file: 'scan-issues.lua' },
   createTask: { file: 'create-task.lua' },
   cancelTask: { file: 'cancel-task.lua' },

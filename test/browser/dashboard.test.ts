@@ -278,9 +278,9 @@ describe('the dashboard in chromium', () => {
     const history = await page.$$eval('#issue-history li', (lis) => lis.map((li) => li.textContent ?? ''));
     expect(history.length).toBeGreaterThanOrEqual(3);
     expect(history.join('\n')).toContain('现场核验无误');
-    // The fix's photo, named; no link or image while it is not kept (its link here leads nowhere:
-    // still being downloaded, or given up on).
-    expect(await page.locator('#issue-photos').textContent()).toMatch(/^照片 1 · \d{4}-\d\d-\d\d \d\d:\d\d（(?:保存中|未保存：多次下载失败)）$/u);
+    // The fix's photo, named; no link or image while it is not kept (its link, on no WeCom media
+    // host, is never fetched: still being refused, or refused).
+    expect(await page.locator('#issue-photos').textContent()).toMatch(/^照片 1 · \d{4}-\d\d-\d\d \d\d:\d\d（(?:保存中|未保存：下载地址不是企业微信的，未下载)）$/u);
     expect(await page.$$('#issue-photos img, #issue-photos a')).toHaveLength(0);
     await screenshot(page, 'dashboard-issue', { docs: false });
     await page.click('#issue-close');

@@ -84,6 +84,9 @@ describe('photos per message', () => {
     expect(await ledger.get(id)).toMatchObject({ state: 'assigned', version: 1, evidence: [] });
     expect(await say(SEC_BANZHU, `/整改 #${id} 已修补`, photos(9))).toContain('（照片 9 张）');
     expect((await ledger.get(id))!.evidence).toHaveLength(9);
+    // Their downloads settle (img.example is no WeCom media host: refused at once) before the
+    // next test watches every command with MONITOR.
+    await pollUntil(async () => (await ledger.get(id))!.evidence.every((e) => e.failed?.reason === 'foreign-host'), 'the 9 photos settled');
   });
 });
 

@@ -28,7 +28,7 @@ describe('recording a 典型经验', () => {
       [
         '✅ 已记录 **典型 #1** 福禄镇斑竹村：“213工作法”：两委干部每周二集中办公',
         '记录：唐建平，6月15日 10:00',
-        '已收到照片 2 张。',
+        '照片 2 张未保存（典型经验不保存照片，整改照片请随 /整改 发送）',
         '查看全部：`/典型 清单`',
       ].join('\n'),
     );
@@ -40,7 +40,7 @@ describe('recording a 典型经验', () => {
       at: Date.parse('2026-06-15T10:00:00+08:00'),
       chatId: 'CHAT_T1',
       text: '“213工作法”：两委干部每周二集中办公',
-      evidence: [expect.objectContaining({ kind: 'image', index: 0 }), expect.objectContaining({ kind: 'image', index: 1 })],
+      evidence: [expect.objectContaining({ kind: 'image', index: 0, failed: { reason: 'not-kept' } }), expect.objectContaining({ kind: 'image', index: 1, failed: { reason: 'not-kept' } })],
     });
     const audit = await store().audit();
     expect(audit).toEqual([{ id: expect.stringMatching(/^\d+-\d+$/), kind: 'practice.add', actor: MEMBER, at: saved!.at, what: saved }]);
@@ -93,7 +93,7 @@ describe('/典型 #n is a practice, never an issue', () => {
   });
 
   it('shows practice 1 by "#1", "1", "＃1" and "1号"', async () => {
-    const card = ['**典型 #1 福禄镇斑竹村**', '做法：“213工作法”：两委干部每周二集中办公', '记录：唐建平，6月15日 10:00', '照片 2 张'].join('\n');
+    const card = ['**典型 #1 福禄镇斑竹村**', '做法：“213工作法”：两委干部每周二集中办公', '记录：唐建平，6月15日 10:00', '照片 2 张（未保存）'].join('\n');
     expect(await say(LEADER, 'CHAT_T1', '/典型 #1')).toBe(card);
     expect(await say(LEADER, 'CHAT_T1', '/典型 1')).toBe(card);
     expect(await say(LEADER, 'CHAT_T1', '/典型 ＃1')).toBe(card);

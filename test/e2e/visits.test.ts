@@ -54,7 +54,7 @@ describe('recording a visit', () => {
         '党员管理：台账齐全',
         '发现：公开栏未更新',
         '情况：与书记交流了换届准备',
-        '照片 1 张',
+        '照片 1 张未保存（走访记录不保存照片，整改照片请随 /整改 发送）',
         '当天上报的问题：#1',
       ].join('\n'),
     );
@@ -71,7 +71,7 @@ describe('recording a visit', () => {
         { name: '发现', value: '公开栏未更新' },
       ],
       note: '与书记交流了换届准备',
-      evidence: [{ kind: 'image', msgid: expect.any(String), index: 0, at: expect.any(Number) }],
+      evidence: [{ kind: 'image', msgid: expect.any(String), index: 0, at: expect.any(Number), failed: { reason: 'not-kept' } }],
     });
   });
 

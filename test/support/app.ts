@@ -78,6 +78,8 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     WECOM_TOKEN: TEST_TOKEN,
     WECOM_ENCODING_AES_KEY: TEST_AES_KEY,
     WECOM_BOT_NAMES: BOT_NAME,
+    // The fake WeCom serves media on loopback over plain http.
+    EVIDENCE_MEDIA_HOSTS: 'http://127.0.0.1',
     ...opts.env,
   });
   const { logger, lines } = captureLogs();

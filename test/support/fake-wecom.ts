@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter, once } from 'node:events';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import type { Server } from 'node:http';
 import Router from '@koa/router';
 import Koa from 'koa';
@@ -54,6 +55,13 @@ export interface ServedMedia {
   /** Answers for the next downloads, in order: an HTTP status (then 200 with the bytes). */
   failures: number[];
   downloads: number;
+  /**
+   * How the bytes go out: `chunked` without a Content-Length; `short-length` with a Content-Length
+   * of 64 bytes, whatever the body; `hang` the headers and then nothing; `redirect` a 302 to
+   * `location` (with no bytes of its own). Default: a Buffer body with its length.
+   */
+  mode?: 'chunked' | 'short-length' | 'hang' | 'redirect';
+  location?: string;
 }
 
 export class FakeWecom extends EventEmitter {
@@ -101,9 +109,9 @@ export class FakeWecom extends EventEmitter {
   }
 
   /** Serves `bytes` (already encrypted as WeCom's are) at a download link; `failures` answer the first downloads. */
-  serveMedia(bytes: Buffer, failures: number[] = []): string {
+  serveMedia(bytes: Buffer, failures: number[] = [], how: Pick<ServedMedia, 'mode' | 'location'> = {}): string {
     const name = randomBytes(8).toString('hex');
-    this.media.set(name, { bytes, failures: [...failures], downloads: 0 });
+    this.media.set(name, { bytes, failures: [...failures], downloads: 0, ...how });
     return `${this.url}/media/${name}`;
   }
 
@@ -136,6 +144,8 @@ export class FakeWecom extends EventEmitter {
   /** Starts listening (again, on the same port after a stop, when `port` is given). */
   async start(port = 0): Promise<string> {
     const app = new Koa();
+    // A client that stops reading a download (too large, timed out) resets it: not the fake's error.
+    app.silent = true;
     const router = new Router();
     router.post('/cgi-bin/webhook/send', async (ctx) => {
       const key = String(ctx.query.key ?? '');
@@ -221,8 +231,16 @@ export class FakeWecom extends EventEmitter {
         ctx.body = 'scripted failure';
         return;
       }
+      if (served.mode === 'redirect') return ctx.redirect(served.location ?? '/');
       ctx.type = 'application/octet-stream';
-      ctx.body = served.bytes;
+      if (served.mode === 'chunked') ctx.body = Readable.from([served.bytes.subarray(0, 1024), served.bytes.subarray(1024)]);
+      else if (served.mode === 'short-length' || served.mode === 'hang') {
+        // Straight onto the socket: Node's own response would not lie about the length.
+        ctx.respond = false;
+        const head = `HTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\n${served.mode === 'hang' ? 'transfer-encoding: chunked' : 'content-length: 64'}\r\nconnection: close\r\n\r\n`;
+        ctx.req.socket.write(head);
+        if (served.mode === 'short-length') ctx.req.socket.end(served.bytes);
+      } else ctx.body = served.bytes;
     });
     app.use(router.routes());
     app.use(async (ctx) => {

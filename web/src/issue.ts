@@ -77,10 +77,13 @@ function lateText(days: number): string {
 
 const KINDS: Record<string, string> = { image: '照片', photo: '照片', file: '附件', video: '视频' };
 
-/** A kept photo with its signed link; one being saved, or not kept (with the reason), as its line alone. */
+/** A kept photo with its signed link; one being saved, not kept (with the reason), or kept without a link here, as its line alone. */
 function photo(p: IssueResponse['photos'][number], n: number): HTMLElement {
   const label = `${KINDS[p.kind] ?? p.kind} ${n} · ${minute(p.at)}`;
-  if (!p.url) return h('span', { class: 'photo photo-none' }, label, h('span', {}, p.status === 'saving' ? '（保存中）' : `（未保存${p.note ? `：${p.note}` : ''}）`));
+  if (!p.url) {
+    const words = p.status === 'stored' ? '（已保存）' : p.status === 'saving' ? '（保存中）' : `（未保存${p.note ? `：${p.note}` : ''}）`;
+    return h('span', { class: 'photo photo-none' }, label, h('span', {}, words));
+  }
   // A kept PDF is a link (it downloads); a kept image shows itself.
   const isImage = p.type === 'jpeg' || p.type === 'png';
   return h(

@@ -1,6 +1,7 @@
-import { EVIDENCE_FAILURE_WORDS, STATE_WORDS, type Evidence, type StoredEvidence } from '../../domain/issue';
+import { STATE_WORDS, type Evidence, type StoredEvidence } from '../../domain/issue';
 import { ACTION_WORDS } from '../../domain/lifecycle';
 import { maySeeIssue } from '../../domain/visibility';
+import { evidenceState } from '../../rendering/evidence';
 import type { LedgerStore } from '../../store/ledger-store';
 import type { IssueResponse } from '../dashboard-contract';
 import { nameOf, tableRow } from './rows';
@@ -27,8 +28,9 @@ export async function issueResponse(v: Viewer, id: number, ledger: LedgerStore, 
       if (h.note && h.action !== 'report') step.note = h.note;
       return step;
     }),
-    // Kept files open by a signed, expiring link made for the viewer (docs/design.md §6.6).
-    photos: issue.evidence.map((e) => photoOf(e, v.membership.userid, evidenceLink)),
+    // Kept files open by a signed, expiring link made for the viewer (docs/design.md §6.6), a
+    // path on this origin: the dashboard may be opened on another host than PUBLIC_URL.
+    photos: issue.evidence.map((e) => photoOf(e, v.membership.userid, v.now, evidenceLink)),
   };
   if (issue.source) out.source = issue.source;
   if (issue.fixNote) out.fixNote = issue.fixNote;
@@ -40,8 +42,9 @@ export async function issueResponse(v: Viewer, id: number, ledger: LedgerStore, 
   return out;
 }
 
-function photoOf(e: Evidence, userid: string, link: ((file: StoredEvidence, userid: string) => { url: string }) | undefined): IssueResponse['photos'][number] {
-  if (e.stored) return { kind: e.kind, url: link?.(e.stored, userid).url ?? '', at: e.at, status: 'stored', type: e.stored.type };
-  if (e.failed) return { kind: e.kind, url: '', at: e.at, status: 'failed', note: EVIDENCE_FAILURE_WORDS[e.failed.reason] };
+function photoOf(e: Evidence, userid: string, now: number, link: ((file: StoredEvidence, userid: string) => { url: string }) | undefined): IssueResponse['photos'][number] {
+  const state = evidenceState(e, now);
+  if (state.status === 'stored') return { kind: e.kind, url: link?.(state.stored, userid).url ?? '', at: e.at, status: 'stored', type: state.stored.type };
+  if (state.status === 'failed') return { kind: e.kind, url: '', at: e.at, status: 'failed', note: state.words };
   return { kind: e.kind, url: '', at: e.at, status: 'saving' };
 }
