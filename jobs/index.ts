@@ -199,7 +199,7 @@ export function createJobsRunner(deps: JobsDeps, client: JobsClient): JobsRunner
         deps.keys,
         deps.logger,
       );
-      deps.logger.info({ queues: [OUTBOUND_QUEUE, TIMERS_QUEUE, FILES_QUEUE], digest: policy.digestCron, bulletin: policy.bulletinCron, quarterly: policy.quarterlyCron, annual: policy.annualCron }, 'workers started');
+      deps.logger.info({ queues: [OUTBOUND_QUEUE, TIMERS_QUEUE, FILES_QUEUE, ...(deps.evidence ? [EVIDENCE_QUEUE] : [])], digest: policy.digestCron, bulletin: policy.bulletinCron, quarterly: policy.quarterlyCron, annual: policy.annualCron }, 'workers started');
       // In the background: a big ledger must not hold the start up.
       reconciling = reconcileTimers({ ...deps, timers: client.timers }).then(
         () => undefined,

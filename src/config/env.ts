@@ -145,8 +145,15 @@ export const envSchema = z
   })
   .superRefine((env, ctx) => {
     if (env.WECOM_TRANSPORT === 'ws') {
-      for (const key of ['WECOM_BOT_ID', 'WECOM_BOT_SECRET'] as const) {
-        if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required when WECOM_TRANSPORT=ws' });
+      // Both named at once, with where to find them: one start should say everything that is missing.
+      const missing = (['WECOM_BOT_ID', 'WECOM_BOT_SECRET'] as const).filter((key) => !env[key]);
+      if (missing.length) {
+        const also = missing.length > 1 ? ` (and ${missing.slice(1).join(', ')})` : '';
+        ctx.addIssue({
+          code: 'custom',
+          path: [missing[0]!],
+          message: `is required when WECOM_TRANSPORT=ws${also}: the robot's BotID and Secret from the admin console, 智能机器人 → API 模式 → 长连接`,
+        });
       }
     }
     if (env.NODE_ENV === 'production' && env.WECOM_TRANSPORT === 'webhook') {

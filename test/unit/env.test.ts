@@ -158,8 +158,11 @@ describe('loadEnv refuses bad values with a message that starts with the variabl
     expect(configError({ JOB_STALLED_INTERVAL_MS: '0' }).message).toBe('JOB_STALLED_INTERVAL_MS: must be at least 1 millisecond (got "0")');
   });
 
-  it('says why WECOM_BOT_ID is needed', () => {
-    expect(configError({ WECOM_TRANSPORT: 'ws' }).message).toBe('WECOM_BOT_ID: is required when WECOM_TRANSPORT=ws');
+  it('says why WECOM_BOT_ID is needed, names every missing long-connection credential at once and where to find them', () => {
+    expect(configError({ WECOM_TRANSPORT: 'ws' }).message).toBe(
+      "WECOM_BOT_ID: is required when WECOM_TRANSPORT=ws (and WECOM_BOT_SECRET): the robot's BotID and Secret from the admin console, 智能机器人 → API 模式 → 长连接",
+    );
+    expect(configError({ WECOM_TRANSPORT: 'ws', WECOM_BOT_ID: 'b' }).message).toMatch(/^WECOM_BOT_SECRET: is required when WECOM_TRANSPORT=ws: /);
   });
 });
 
