@@ -266,8 +266,13 @@ describe('two terminals in one group (npm run chat): every card is seen and clic
     expect(new Set(kept.map((e) => e.stored?.sha256)).size).toBe(2);
 
     chen.type('/查看 #1');
-    await chen.waitFor('stdout', '2. [照片 2（JPG');
-    const links = linksIn(chen.stdout().slice(chen.stdout().lastIndexOf('**#1 福禄镇斑竹村**')));
+    await chen.waitFor('stdout', '**照片和文件**');
+    // A link per photo, or (in a group) one link to the issue's photo page that links each.
+    const links: string[] = [];
+    for (const link of linksIn(chen.stdout().slice(chen.stdout().lastIndexOf('**#1 福禄镇斑竹村**')))) {
+      if (!new URL(link).pathname.startsWith('/evidence/issues/')) links.push(link);
+      else for (const [, href] of (await (await fetch(link)).text()).matchAll(/href="([^"]+\.jpg[^"]*)"/gu)) links.push(new URL(href!.replace(/&amp;/gu, '&'), t.baseUrl).toString());
+    }
     expect(links).toHaveLength(2);
     for (const link of links) {
       const res = await fetch(link);
