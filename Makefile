@@ -9,8 +9,11 @@ export TZ := Asia/Shanghai
 ## Start the bot on its embedded default: local Redis under ./data, the demo organisation.
 # Runs the built server directly (what `npm start` runs, without npm's own start-up); dist/ is
 # rebuilt only when a source changed, so a restart costs the server's start and nothing more.
+# The terminal client (npm run chat) serves the photos of its `[图片]` on 127.0.0.1 over plain
+# http, so the demo lets the evidence worker download from there beside WeCom's own hosts; an
+# EVIDENCE_MEDIA_HOSTS set in the environment wins (one in .env does not: this one is set first).
 run: install dist/.built
-	node --enable-source-maps dist/src/main.js
+	EVIDENCE_MEDIA_HOSTS="$${EVIDENCE_MEDIA_HOSTS:-*.myqcloud.com,*.qq.com,http://127.0.0.1}" node --enable-source-maps dist/src/main.js
 
 ## Install everything, type-check, run the whole suite.
 test: install browser

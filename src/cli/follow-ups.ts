@@ -5,22 +5,38 @@ import { z } from 'zod';
 import { parseJsonOrUndefined } from '../parsing/json';
 
 /**
- * The chat client's stand-in for WeCom's response_url (docs/wecom-protocol.md §1.6): a local
- * endpoint the server posts a click's follow-up words to (a question, a refusal, /查看's text),
- * shown as they arrive. Each URL takes one post, as WeCom's do.
+ * The chat client's local stand-in for WeCom's side of two things, on 127.0.0.1: the
+ * response_url (docs/wecom-protocol.md §1.6), a local endpoint the server posts a click's
+ * follow-up words to (a question, a refusal, /查看's text), shown as they arrive — each URL takes
+ * one post, as WeCom's do; and the media links of the photos it sends (GET /media/…, encrypted
+ * as WeCom's, src/cli/demo-photos.ts).
  */
 const postSchema = z.object({ msgtype: z.literal('markdown'), markdown: z.object({ content: z.string() }) });
 const MAX_POST_BYTES = 64 * 1024;
 
+/** What serves the photos' bytes (already encrypted) by path; undefined: 404. */
+export interface MediaSource {
+  serve(path: string): Buffer | undefined;
+}
+
 export interface FollowUps {
   /** A fresh one-shot URL for one click. */
   url(): string;
+  /** The server's origin (http://127.0.0.1:port), for media links. */
+  readonly origin: string;
   close(): Promise<void>;
 }
 
-export async function serveFollowUps(onPost: (markdown: string) => void): Promise<FollowUps> {
+export async function serveFollowUps(onPost: (markdown: string) => void, media?: MediaSource): Promise<FollowUps> {
   const open = new Set<string>();
   const server = http.createServer((req, res) => {
+    if (req.method === 'GET') {
+      const bytes = media?.serve(new URL(req.url ?? '/', 'http://local').pathname);
+      // As WeCom's media host: the encrypted bytes, with no type a client could act on.
+      res.writeHead(bytes ? 200 : 404, { 'content-type': bytes ? 'application/octet-stream' : 'text/plain', 'content-length': bytes ? bytes.length : 9 });
+      res.end(bytes ?? 'not found');
+      return;
+    }
     const code = new URL(req.url ?? '/', 'http://local').searchParams.get('response_code') ?? '';
     const chunks: Buffer[] = [];
     let size = 0;
@@ -40,6 +56,7 @@ export async function serveFollowUps(onPost: (markdown: string) => void): Promis
   await once(server, 'listening');
   const { port } = server.address() as { port: number };
   return {
+    origin: `http://127.0.0.1:${port}`,
     url() {
       const code = randomBytes(8).toString('hex');
       open.add(code);

@@ -26,6 +26,25 @@ export function watchPushes(
   onError: (e: Error) => void,
   onLink: (e: LinkEvent) => void = () => undefined,
 ): () => void {
+  return followStream(url, streamKey, '$', (f) => {
+    if (f.get('chat') !== chatId) return;
+    onPush({ chat: chatId, kind: f.get('kind') ?? '', content: f.get('content') ?? '', mentions: (f.get('mentions') ?? '').split(',').filter(Boolean) });
+  }, onError, onLink);
+}
+
+/**
+ * Reads one Redis stream after `from` (an entry id, or "$" for from now on) for as long as it
+ * runs, each entry's fields as a map. One stream per connection: two keys of one XREAD must
+ * share a hash slot on a Cluster, and the sink's key has no tag. Returns a stop function.
+ */
+export function followStream(
+  url: string,
+  streamKey: string,
+  from: string,
+  onEntry: (fields: Map<string, string>) => void,
+  onError: (e: Error) => void,
+  onLink: (e: LinkEvent) => void = () => undefined,
+): () => void {
   // Its own connection (XREAD BLOCK holds it), waiting out a Redis restart rather than failing.
   const redis = createRedis(url, { maxRetriesPerRequest: null });
   let running = true;
@@ -35,7 +54,7 @@ export function watchPushes(
       // A first connection that fails is retried like a dropped one (reported by followLink);
       // the XREAD below waits in ioredis's offline queue until it serves.
       await redis.connect().catch(() => undefined);
-      let last = '$';
+      let last = from;
       while (running) {
         const res = await redis.xread('BLOCK', 5_000, 'STREAMS', streamKey, last);
         for (const [, entries] of res ?? []) {
@@ -43,8 +62,7 @@ export function watchPushes(
             last = id;
             const f = new Map<string, string>();
             for (let i = 0; i + 1 < fields.length; i += 2) f.set(fields[i]!, fields[i + 1]!);
-            if (f.get('chat') !== chatId) continue;
-            onPush({ chat: chatId, kind: f.get('kind') ?? '', content: f.get('content') ?? '', mentions: (f.get('mentions') ?? '').split(',').filter(Boolean) });
+            onEntry(f);
           }
         }
       }

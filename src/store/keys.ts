@@ -73,6 +73,12 @@ export interface Keys {
   /** Pushes to chats without a group-robot key (the demo): the terminal client reads them. */
   pushes: string;
   /**
+   * Cards the terminal clients got in a group (a stream beside `pushes`, capped): every terminal
+   * in that chat shows them and can click them, as a whole WeCom group sees a card. Written and
+   * read by the terminal client only (src/cli/card-share.ts), never by the server.
+   */
+  chatCards: string;
+  /**
    * The long connection's lease (WECOM_TRANSPORT=ws): the owner token of the one instance that
    * holds the bot's connection, with a short expiry it keeps renewing (by a hash of the bot id).
    */
@@ -200,6 +206,7 @@ export function createKeys(prefix: string): Keys {
     remindOnce: (id) => `${prefix}remind:issue:${id}`,
     remindRate: (u) => `${prefix}remind:user:${u}`,
     pushes: `${prefix}pushes`,
+    chatCards: `${prefix}chat-cards`,
     wsLease: (b) => `${prefix}ws:lease:${b}`,
     wsChats: (b, type) => `${prefix}ws:chats:${b}:${type}`,
     tickLock: (name, at) => `${prefix}tick:${name}:${at}`,

@@ -10,8 +10,9 @@ import { startEmbeddedRedis, type EmbeddedRedis } from '../../src/store/embedded
 import { createKeys } from '../../src/store/keys';
 import { LedgerStore } from '../../src/store/ledger-store';
 import { redisOptions } from '../../src/store/redis';
+import { createHash } from 'node:crypto';
 import { startTestApp, TEST_AES_KEY, TEST_TOKEN, type TestApp } from '../support/app';
-import { testPrefix } from '../support/redis';
+import { testPrefix, testRedisUrl } from '../support/redis';
 import { pollUntil } from '../support/wait';
 
 /**
@@ -50,10 +51,16 @@ function startClient(args: string[], env: Record<string, string>, stdin: 'ignore
     stderr: () => text.stderr,
     waitFor: (stream, wanted) =>
       new Promise((resolve, reject) => {
+        // A wait that never ends says what the client printed instead of a bare jest timeout.
+        const timer = setTimeout(() => reject(new Error(`no "${wanted}" on ${stream} within 30 s:\n${text.stdout}\n${text.stderr}`)), 30_000);
         const check = () => {
-          if (text[stream].includes(wanted)) resolve();
-          else if (child.exitCode !== null || child.signalCode !== null) reject(new Error(`the client exited before "${wanted}": ${text.stdout}${text.stderr}`));
-          else waiters.push(check);
+          if (text[stream].includes(wanted)) {
+            clearTimeout(timer);
+            resolve();
+          } else if (child.exitCode !== null || child.signalCode !== null) {
+            clearTimeout(timer);
+            reject(new Error(`the client exited before "${wanted}": ${text.stdout}${text.stderr}`));
+          } else waiters.push(check);
         };
         check();
       }),
@@ -159,7 +166,7 @@ describe('the chat client clicking a card’s buttons (npm run chat)', () => {
   });
 
   it('shows a reply’s card with numbered buttons, sends a real card event on !n or 点n, and prints the card update and the follow-up', async () => {
-    client = startClient(['--as', '罗志刚', '--url', t.baseUrl], { DATA_DIR: t.dataDir, REDIS_KEY_PREFIX: t.prefix }, 'pipe');
+    client = startClient(['--as', '罗志刚', '--url', t.baseUrl], { DATA_DIR: t.dataDir, REDIS_KEY_PREFIX: t.prefix, REDIS_URL: testRedisUrl() }, 'pipe');
     const c = client;
     const followUps = () => c.stdout().split('—— 按钮的回复 ——').length - 1;
 
@@ -191,4 +198,98 @@ describe('the chat client clicking a card’s buttons (npm run chat)', () => {
     expect(code).toBe(0);
     expect(await new LedgerStore(t.redis, createKeys(t.prefix)).get(1)).toMatchObject({ state: 'submitted', fixedBy: 'u_luo' });
   }, 60_000);
+});
+
+describe('two terminals in one group (npm run chat): every card is seen and clicked by anyone, photos are real', () => {
+  let t: TestApp;
+  const clients: Client[] = [];
+  beforeEach(async () => {
+    // As `make run` allows (the Makefile): the client serves its photos on loopback over http.
+    t = await startTestApp({ env: { EVIDENCE_MEDIA_HOSTS: '*.myqcloud.com,*.qq.com,http://127.0.0.1' } });
+  });
+  afterEach(async () => {
+    for (const c of clients.splice(0)) {
+      if (c.child.exitCode === null) {
+        c.child.kill('SIGTERM');
+        await once(c.child, 'exit');
+      }
+    }
+    await t.stop();
+  });
+  const join = (as: string) => {
+    const c = startClient(['--as', as, '--url', t.baseUrl], { DATA_DIR: t.dataDir, REDIS_KEY_PREFIX: t.prefix, REDIS_URL: testRedisUrl() }, 'pipe');
+    clients.push(c);
+    return c;
+  };
+  const linksIn = (text: string) => [...text.matchAll(/\]\((http[^)\s]+)\)/gu)].map((m) => m[1]!);
+
+  it('shows 唐建平’s card to 陈晓燕, who clicks 已整改 as herself and sends two photos; 唐建平 closes it from her card; the photos are kept and served', async () => {
+    const tang = join('唐建平');
+    const chen = join('陈晓燕');
+    // Each has started (and so reads the cards shared from its start on) once it has answered.
+    tang.type('/帮助');
+    chen.type('/帮助');
+    await tang.waitFor('stdout', '可用命令');
+    await chen.waitFor('stdout', '可用命令');
+
+    tang.type('/上报 斑竹村 闸阀漏水');
+    await chen.waitFor('stdout', '[1] 已整改  [2] 查看');
+    expect(chen.stdout()).toContain(['—— 卡片 ——　唐建平 的消息的回复', '┌ 交办通知', '│ #1 福禄镇斑竹村', '│ 闸阀漏水', '│ 状态：整改中　责任人：陈晓燕　期限：'].join('\n'));
+    expect(chen.stdout()).toContain('\n└ [1] 已整改  [2] 查看　（输入 !编号 点按钮，例如 !1 或 !1 #1）\n');
+    // 唐建平 saw his card with his reply, not a second time from the stream.
+    expect(tang.stdout()).not.toContain('—— 卡片 ——');
+
+    // Her click is a template_card_event from her: the question of her /整改 #1 comes to her terminal.
+    chen.type('!1');
+    await chen.waitFor('stdout', '—— 按钮的回复 ——\n❓ 请简要说明 #1 的整改情况');
+    chen.type('闸阀已更换 [图片] [图片]');
+    await tang.waitFor('stdout', '[1] 销号  [2] 驳回  [3] 查看');
+    expect(tang.stdout()).toContain('—— 卡片 ——　陈晓燕 的消息的回复\n┌ ');
+    expect(await new LedgerStore(t.redis, createKeys(t.prefix)).get(1)).toMatchObject({ state: 'submitted', fixedBy: 'u_sec_banzhu' });
+
+    // A later card about another issue (his own #2, whose [1] is 已整改): `!1 #1` still picks #1's.
+    tang.type('/上报 斑竹村 路灯不亮');
+    await chen.waitFor('stdout', '│ #2 福禄镇斑竹村');
+    tang.type('!1 #1');
+    await tang.waitFor('stdout', '（卡片已更新）');
+    await chen.waitFor('stdout', '—— 卡片已更新 ——　唐建平 点了“销号”');
+    expect(chen.stdout()).toMatch(/—— 卡片已更新 ——　唐建平 点了“销号”\n┌ [^\n]+\n│ #1 福禄镇斑竹村/u);
+    const issue = await new LedgerStore(t.redis, createKeys(t.prefix)).get(1);
+    expect(issue).toMatchObject({ state: 'closed', fixedBy: 'u_sec_banzhu' });
+    expect((await new LedgerStore(t.redis, createKeys(t.prefix)).get(2))?.state).toBe('assigned');
+
+    // Both photos were downloaded from her terminal, decrypted and kept: two files, two hashes.
+    await pollUntil(async () => ((await new LedgerStore(t.redis, createKeys(t.prefix)).get(1))?.evidence ?? []).every((e) => e.stored) , 'both photos kept', 15_000);
+    const kept = (await new LedgerStore(t.redis, createKeys(t.prefix)).get(1))!.evidence;
+    expect(kept).toHaveLength(2);
+    expect(kept.map((e) => e.stored?.type)).toEqual(['jpeg', 'jpeg']);
+    expect(new Set(kept.map((e) => e.stored?.sha256)).size).toBe(2);
+
+    chen.type('/查看 #1');
+    await chen.waitFor('stdout', '**照片和文件**');
+    // A link per photo, or (in a group) one link to the issue's photo page that links each.
+    const links: string[] = [];
+    for (const link of linksIn(chen.stdout().slice(chen.stdout().lastIndexOf('**#1 福禄镇斑竹村**')))) {
+      if (!new URL(link).pathname.startsWith('/evidence/issues/')) links.push(link);
+      else for (const [, href] of (await (await fetch(link)).text()).matchAll(/href="([^"]+\.jpg[^"]*)"/gu)) links.push(new URL(href!.replace(/&amp;/gu, '&'), t.baseUrl).toString());
+    }
+    expect(links).toHaveLength(2);
+    for (const link of links) {
+      const res = await fetch(link);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('image/jpeg');
+      const bytes = Buffer.from(await res.arrayBuffer());
+      expect(bytes.subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
+      expect(bytes.subarray(-2)).toEqual(Buffer.from([0xff, 0xd9]));
+      expect(bytes.toString('latin1')).toContain('duban chat client demo photo');
+      expect(link).toContain(createHash('sha256').update(bytes).digest('hex'));
+    }
+
+    // Both listened to before either ends: one may exit while the other is awaited.
+    const exits = [tang, chen].map((c) => once(c.child, 'exit'));
+    for (const c of [tang, chen]) c.child.stdin!.end();
+    expect((await Promise.all(exits)).map(([code]) => code as number)).toEqual([0, 0]);
+    expect(chen.stderr()).toBe('');
+    expect(tang.stderr()).toBe('');
+  }, 90_000);
 });
