@@ -49,6 +49,7 @@ export function checkReferences(org: OrgFile, env: NodeJS.ProcessEnv): { issues:
     towns.add(u.town);
     kinds.add(u.kind);
     if (u.secretary) needPerson(u.secretary, ['units', i, 'secretary']);
+    u.contacts.forEach((c, j) => needPerson(c.userid, ['units', i, 'contacts', j, 'userid']));
   });
 
   const teamIds = new Set<string>();

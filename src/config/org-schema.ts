@@ -19,6 +19,17 @@ export const personSchema = z.strictObject({
   userid: id,
   name,
   aliases: z.array(name).default([]),
+  /** 手机号 from the roster: kept for the department's own lookups, never shown in a group. */
+  phone: z.string().regex(/^\+?\d[\d-]{5,19}$/, 'expected a phone number of digits, e.g. 13800000000').optional(),
+});
+
+/**
+ * Besides the secretary, the people a district assigns to a unit (驻村第一书记, 联络员, …): they
+ * are @-ed with the secretary on its assignments and reminders and may report its fixes.
+ */
+export const unitContactSchema = z.strictObject({
+  userid: id,
+  title: name,
 });
 
 export const unitSchema = z.strictObject({
@@ -27,6 +38,7 @@ export const unitSchema = z.strictObject({
   town: name,
   kind: name,
   secretary: id.optional(),
+  contacts: z.array(unitContactSchema).default([]),
 });
 
 export const teamSchema = z.strictObject({
@@ -203,6 +215,7 @@ export const orgFileSchema = z.strictObject({
 export type OrgFile = z.output<typeof orgFileSchema>;
 export type PersonRecord = z.output<typeof personSchema>;
 export type UnitRecord = z.output<typeof unitSchema>;
+export type UnitContact = z.output<typeof unitContactSchema>;
 export type TeamRecord = z.output<typeof teamSchema>;
 export type ChatRecord = z.output<typeof chatSchema>;
 export type Policy = z.output<typeof policySchema>;
