@@ -140,6 +140,19 @@ describe('pushes @ the assignee and the unit’s contacts', () => {
   });
 });
 
+describe('a task (/布置) reaching the unit', () => {
+  it('@s 将军村’s secretary with its contacts in the group push', async () => {
+    const reply = await say('u_admin', '/布置 开展村务公开栏自查 期限:12月30日 范围:七塘镇', 'CHAT_ADMIN');
+    const taskId = Number(/#T(\d+)/u.exec(reply)![1]);
+    const mine = (x: { content: string }) => x.content.startsWith('📋') && x.content.includes(`任务 #T${taskId}`);
+    const parts = (await fake.waitFor((m) => m.some(mine))).filter(mine);
+    expect(parts.map((p) => p.key)).toEqual(['KEY_CHAT_T2']);
+    const mentions = parts.flatMap((p) => p.mentions);
+    for (const u of ALL) expect(mentions.filter((m) => m === u)).toEqual([u]);
+    expect(mentions).toContain('u_sec_xiguan');
+  });
+});
+
 describe('what a contact sees', () => {
   it('/我的 lists the unit’s open issues assigned to the secretary', async () => {
     const id = idOf(await say(MEMBER, '/上报 将军村 文化墙褪色 期限:10天'));
