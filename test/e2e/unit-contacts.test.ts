@@ -8,6 +8,7 @@ import { parseOrg } from '../../src/config/org-file';
 import { demoOrgFile } from '../../src/config/paths';
 import type { Org } from '../../src/domain/org';
 import { BOT_NAME, startTestApp, type TestApp } from '../support/app';
+import { TRANSPORTS, type TransportUnderTest } from '../support/drivers';
 import { FakeWecom } from '../support/fake-wecom';
 import { clockPast } from '../support/wait';
 
@@ -105,7 +106,7 @@ describe('fixes: a contact reports, the team verifies (两人核验)', () => {
     expect(await say(COLLEAGUE, `/销号 #${id}`)).toContain('已销号');
   });
 
-  it('a contact of another unit, or a stranger, is told who may report the fix', async () => {
+  it('a contact of another unit, or a stranger, may not report its fix: the reason names their own units', async () => {
     const id = idOf(await say(MEMBER, '/上报 喜观村 广场地砖松动 期限:3天'));
     const refusal = await say(FIRST_SECRETARY, `/整改 #${id} 已修好`);
     expect(refusal).toContain('无权限');
@@ -181,5 +182,25 @@ describe('what a contact sees', () => {
     // Not another village's.
     const other = idOf(await say(MEMBER, '/上报 喜观村 宣传栏玻璃破碎 期限:10天'));
     expect(await say(LIAISON, `/查看 #${other}`)).not.toContain('宣传栏玻璃破碎');
+  });
+});
+
+describe('the 已整改 button', () => {
+  let u: TransportUnderTest;
+  beforeAll(async () => {
+    u = await TRANSPORTS[0]!.start();
+  });
+  afterAll(async () => {
+    await u.stop();
+  });
+
+  it('asks the 驻村第一书记 for the fix on a click, takes the typed answer', async () => {
+    const r = await u.driver.say({ userId: MEMBER, chatId: 'CHAT_T2', text: `@${BOT_NAME} /上报 将军村 路灯杆倾斜` });
+    const id = Number(/\*\*#(\d+)\*\*/u.exec(r.markdown)![1]);
+    const click = await u.driver.click({ chatId: 'CHAT_T2', userId: FIRST_SECRETARY, taskId: r.card!.task_id!, eventKey: 'fix', expectFollowUp: true });
+    expect(click.followUp).toMatch(new RegExp(`^❓ 请简要说明 #${id} 的整改情况`, 'u'));
+    const answer = await u.driver.say({ userId: FIRST_SECRETARY, chatId: 'CHAT_T2', text: `@${BOT_NAME} 已扶正加固` });
+    expect(answer.markdown).toContain(`✅ **#${id}** 七塘镇将军村 已反馈整改，状态：待核验`);
+    expect(await new LedgerStore(u.t.redis, createKeys(u.t.prefix)).get(id)).toMatchObject({ state: 'submitted', fixedBy: FIRST_SECRETARY, assignee: SEC });
   });
 });
