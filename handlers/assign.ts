@@ -7,6 +7,7 @@ import { formatDeadline } from '../src/rendering/dates';
 import { mention, unitLabel } from '../src/rendering/issue';
 import { userText } from '../src/rendering/safe-text';
 import { assignmentCard } from '../src/rendering/issue-card';
+import { otherPeopleLine } from '../src/rendering/issue-people';
 
 const EXAMPLE = '/交办 #12 @罗亚倩 期限:5月10日';
 
@@ -40,6 +41,7 @@ export default defineCommand({
       `📌 **#${id}** ${unitLabel(ctx.org, issue.unitId)}：${userText(issue.description)}`,
       `已交办 ${mention(ctx.org, assignee)}，状态：${STATE_WORDS[issue.state]}`,
       `期限：${formatDeadline(deadline.at, now.getTime())}${'note' in deadline && deadline.note ? `（${deadline.note}）` : ''}`,
+      ...[otherPeopleLine(ctx.org, issue)].filter((l): l is string => !!l),
       `整改后请回复：\`/整改 #${id} 整改情况\`（可附照片）。`,
       ...(warn ? [warn] : []),
     ].join('\n');

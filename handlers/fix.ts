@@ -1,3 +1,4 @@
+import { actorFor } from '../src/domain/actor';
 import { messagePushId } from '../jobs/push';
 import { STATE_WORDS } from '../src/domain/issue';
 import { mayAddToFix } from '../src/domain/lifecycle';
@@ -31,7 +32,7 @@ export default defineCommand({
     checkLength('fixNote', note, EXAMPLE);
     // More photos or words after the fix was reported (it still waits for verification): added to it.
     const { before, outcome } = await act(ctx, id, (current) =>
-      current.state === 'submitted' && mayAddToFix(current, ctx.sender.userid)
+      current.state === 'submitted' && mayAddToFix(current, actorFor(ctx.org, ctx.sender.userid, current.unitId))
         ? { type: 'supplement', note: note === '见照片' ? '' : note, evidence }
         : { type: 'fix', note, evidence },
     );

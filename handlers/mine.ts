@@ -19,6 +19,18 @@ export async function listMine(ctx: CommandContext): Promise<string> {
   if (mineHere.length) {
     lines.push(`**待我整改**（${mineHere.length}）`, ...mineHere.map((i) => issueLine(ctx.org, i, now, ctx.sender.userid)));
   }
+  // A 驻村第一书记 or 联络员: the open issues of their units assigned to someone else (they may report those fixes too).
+  const contactUnits = ctx.sender.contactOf.map((u) => u.id).filter(here);
+  let forUnits = 0;
+  if (contactUnits.length) {
+    const open = await ctx.ledger.list(contactUnits, ['assigned'], 0, 20);
+    const theirs = open.issues.filter((i) => i.assignee !== ctx.sender.userid).sort((a, b) => (a.deadline ?? Infinity) - (b.deadline ?? Infinity));
+    forUnits = theirs.length;
+    if (theirs.length) {
+      const names = ctx.sender.contactOf.filter((u) => contactUnits.includes(u.id)).map((u) => u.name).join('、');
+      lines.push(...(lines.length ? [''] : []), `**${names}待整改**（${theirs.length}${open.total > open.issues.length ? '+' : ''}）`, ...theirs.map((i) => issueLine(ctx.org, i, now, ctx.sender.userid)));
+    }
+  }
   // Only what was read counts as elsewhere; more than a page is said as such.
   const elsewhere = mine.issues.length - mineHere.length;
   const beyond = mine.total - mine.issues.length;
@@ -33,7 +45,7 @@ export async function listMine(ctx: CommandContext): Promise<string> {
       lines.push(...(lines.length ? [''] : []), `**待我核验**（${forMe.length}${more}）`, ...forMe.map((i) => issueLine(ctx.org, i, now, ctx.sender.userid)), '核验：`/销号 #编号` 或 `/驳回 #编号 原因`');
     }
   }
-  if (mineHere.length) lines.push('', '整改后回复：`/整改 #编号 整改情况`（可附照片）');
+  if (mineHere.length || forUnits) lines.push('', '整改后回复：`/整改 #编号 整改情况`（可附照片）');
   if (elsewhere > 0) lines.push(...(lines.length ? [''] : []), `另有 ${elsewhere} 件不在本群的范围内，请到对应的工作群或单聊督办助手查看。`);
   if (beyond > 0) lines.push(`（待我整改共 ${mine.total} 件，这里只列出 ${mine.issues.length} 件）`);
   return lines.length ? lines.join('\n') : '目前没有等你办理的问题。';

@@ -7,6 +7,7 @@ import { formatDeadline } from '../src/rendering/dates';
 import { mention, unitLabel } from '../src/rendering/issue';
 import { userText } from '../src/rendering/safe-text';
 import { assignmentCard } from '../src/rendering/issue-card';
+import { otherPeopleLine } from '../src/rendering/issue-people';
 
 const EXAMPLE = '/驳回 #12 照片看不清闸阀，请补拍';
 
@@ -32,6 +33,7 @@ export default defineCommand({
       `↩️ **#${id}** ${unitLabel(ctx.org, issue.unitId)} 已驳回，状态：${STATE_WORDS[issue.state]}`,
       `原因：${userText(reason)}`,
       `请 ${mention(ctx.org, issue.assignee)} 继续整改${issue.deadline !== undefined ? `，期限：${formatDeadline(issue.deadline, now)}` : ''}。`,
+      ...[otherPeopleLine(ctx.org, issue)].filter((l): l is string => !!l),
     ].join('\n');
     // Back to the unit: the assignment notice again, so the 责任人 can click 已整改 once more.
     return { markdown, card: assignmentCard(ctx.org, issue, now, ctx.message.msgid) };

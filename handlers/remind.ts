@@ -6,6 +6,7 @@ import { formatClock, formatDeadline } from '../src/rendering/dates';
 import { mention, unitLabel } from '../src/rendering/issue';
 import { remindNowText } from '../src/rendering/pushes';
 import { userText } from '../src/rendering/safe-text';
+import { issueMentions } from '../src/domain/issue-people';
 
 const EXAMPLE = '/催办 #12';
 
@@ -44,7 +45,7 @@ export default defineCommand({
         kind: 'remind-now',
         format: 'text',
         content: remindNowText(ctx.org, current, ctx.sender.userid, now),
-        mentions: [assignee],
+        mentions: issueMentions(ctx.org, current),
         createdAt: now,
       });
       const { outcome } = await act(ctx, id, (issue) => {
@@ -56,7 +57,7 @@ export default defineCommand({
       const where = issue.homeChat === ctx.message.chatId ? '本群' : '问题所在的群';
       return [
         `📣 已催办 **#${id}** ${unitLabel(ctx.org, issue.unitId)}：${userText(issue.description)}`,
-        `将在${where} ${mention(ctx.org, assignee)}${issue.deadline !== undefined ? `，期限：${formatDeadline(issue.deadline, now)}` : ''}。`,
+        `将在${where} ${issueMentions(ctx.org, current).map((u) => mention(ctx.org, u)).join(' ')}${issue.deadline !== undefined ? `，期限：${formatDeadline(issue.deadline, now)}` : ''}。`,
       ].join('\n');
     } catch (err) {
       // Refused on the second read (another change got there first) or Redis failed: the hour

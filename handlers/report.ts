@@ -18,6 +18,7 @@ import type { ChecklistItem } from '../src/config/org-schema';
 import { checklistMatcher, itemLabel } from '../src/parsing/checklist';
 import { checklistText, roundTitle } from '../src/rendering/rounds';
 import { assignmentCard } from '../src/rendering/issue-card';
+import { otherPeopleLine } from '../src/rendering/issue-people';
 
 const EXAMPLE = '/上报 斑竹村 闸阀老化漏水 期限:5个工作日内';
 
@@ -87,6 +88,8 @@ export default defineCommand({
     if (issue.assignee) {
       lines.push(`责任人：${mention(ctx.org, issue.assignee)}　期限：${formatDeadline(deadline.at, now.getTime())}`);
       if (deadline.note) lines.push(`（${deadline.note}）`);
+      const others = otherPeopleLine(ctx.org, issue);
+      if (others) lines.push(others);
       lines.push(`整改后请回复：\`/整改 #${id} 整改情况\`（可附照片），或引用本条消息直接说明。`);
     } else {
       lines.push(`${unit.name}未登记责任人，请指定：\`/交办 #${id} @责任人\``);

@@ -6,6 +6,7 @@ import type { LedgerStore } from '../../src/store/ledger-store';
 import type { Scores } from '../../src/store/scores';
 import type { Outbox } from '../outbound/outbox';
 import { jobIdPart } from '../push';
+import { issueMentions } from '../../src/domain/issue-people';
 
 export interface TickDeps {
   ledger: LedgerStore;
@@ -43,7 +44,7 @@ export async function runDigest(tick: string, deps: TickDeps): Promise<{ message
     const shown = items.slice(0, MAX_LINES);
     const old = toLeader ? items.filter((o) => now - o.issue.deadline! >= toLeader.after.ms) : [];
     const leaders = old.length ? leadersOf(org, old.map((o) => o.issue)) : [];
-    const mentions = [...new Set([...shown.map((o) => o.issue.assignee).filter((a): a is string => !!a), ...leaders])];
+    const mentions = [...new Set([...shown.flatMap((o) => issueMentions(org, o.issue)), ...leaders])];
     await deps.outbox.enqueue({
       id: `digest-${jobIdPart(chat.chatid)}-${jobIdPart(tick)}`,
       chatId: chat.chatid,

@@ -9,6 +9,7 @@ import type { Outbox } from '../outbound/outbox';
 import { reminderJobSchema, revisitJobSchema, type TimerScheduler } from './timer-jobs';
 import { reminderSlots } from './slots';
 import { jobIdPart } from '../push';
+import { issueMentions } from '../../src/domain/issue-people';
 
 export interface TimerDeps {
   ledger: LedgerStore;
@@ -49,7 +50,8 @@ export async function processReminder(data: unknown, deps: TimerDeps): Promise<'
     kind: 'reminder',
     format: 'text',
     content: reminderText(org, issue, now),
-    mentions: [issue.assignee],
+    // The assignee and the unit's secretary and contacts (驻村第一书记, 联络员), each once.
+    mentions: issueMentions(org, issue),
     createdAt: now,
   });
   // The following slot of the same deadline (a later slot than this one, even if this one ran late).

@@ -231,7 +231,7 @@ function readLine(line: string, photoUrl: () => string): { body: string; quote?:
 function defaultChat(org: Org, m: Membership): string | undefined {
   const team = m.memberOf[0];
   if (team) return org.chats.find((c) => c.scope.kind === 'team' && c.scope.teamId === team.id)?.chatid;
-  const unit = m.secretaryOf[0];
+  const unit = m.secretaryOf[0] ?? m.contactOf[0];
   if (unit) {
     const t = org.teamsCovering(unit.id)[0];
     if (t) return org.chats.find((c) => c.scope.kind === 'team' && c.scope.teamId === t.id)?.chatid;

@@ -5,5 +5,6 @@ import type { Org } from './org';
 export function actorFor(org: Org, userid: string, unitId: string): Actor {
   const m = org.membership(userid);
   const covering = new Set(org.teamsCovering(unitId).map((t) => t.id));
-  return { userid, isAdmin: m.roles.includes('admin'), inArea: m.memberOf.some((t) => covering.has(t.id)) };
+  const unitTitle = org.unitTitle(unitId, userid);
+  return { userid, isAdmin: m.roles.includes('admin'), inArea: m.memberOf.some((t) => covering.has(t.id)), ...(unitTitle !== undefined ? { unitTitle } : {}) };
 }

@@ -12,6 +12,11 @@ export interface Actor {
   isAdmin: boolean;
   /** Member or leader of a team whose area covers the issue's unit. */
   inArea: boolean;
+  /**
+   * What the person is at the issue's unit — 书记, or a contact's title (驻村第一书记, 联络员) —
+   * when they are one: they may report its fixes, and judge none of them.
+   */
+  unitTitle?: string;
 }
 
 export type Action =
@@ -45,9 +50,9 @@ export interface Outcome {
 
 export const WHO = {
   areaTeam: '本片区工作队队员、队长或组织部',
-  assigneeOrTeam: '责任人或本片区工作队队员',
+  fixers: '责任人、该单位的书记和驻村第一书记、联络员等联系人，或本片区工作队队员',
   reporterOrAdmin: '上报人或组织部',
-  fixerOrAssignee: '反馈整改的人或责任人',
+  fixerOrAssignee: '反馈整改的人、责任人或该单位的书记和联系人',
   otherMember: '本片区其他工作队队员',
 } as const;
 
@@ -68,12 +73,15 @@ function judgeRefusal(issue: Issue, actor: Actor, verb: string): Refusal | undef
   if (issue.fixedBy === actor.userid) return dutyRefusal(`#${issue.id} 的整改由你反馈，${tail}`);
   if (issue.assignee === actor.userid) return dutyRefusal(`你是 #${issue.id} 的责任人，${tail}`);
   if (issue.formerAssignees?.includes(actor.userid)) return dutyRefusal(`你曾是 #${issue.id} 的责任人，${tail}`);
+  // The unit's own people answer for the fix like its assignee: they do not judge it either.
+  if (actor.unitTitle !== undefined) return dutyRefusal(`你是 #${issue.id} 所在单位的${actor.unitTitle}，${tail}`);
   return undefined;
 }
 
 function approveRefusal(issue: Issue, actor: Actor): Refusal | undefined {
   if (issue.extensionRequest?.by === actor.userid) return dutyRefusal(`#${issue.id} 的延期由你申请，需由本片区工作队批准`);
   if (issue.assignee === actor.userid) return dutyRefusal(`你是 #${issue.id} 的责任人，延期需由本片区工作队批准`);
+  if (actor.unitTitle !== undefined) return dutyRefusal(`你是 #${issue.id} 所在单位的${actor.unitTitle}，延期需由本片区工作队批准`);
   return undefined;
 }
 
@@ -105,7 +113,8 @@ export function authorize(action: Action, issue: Issue, actor: Actor): Refusal |
   const isAssignee = issue.assignee === actor.userid;
   switch (action.type) {
     case 'fix':
-      return isAssignee || isTeam(actor) ? undefined : { kind: 'permission', allowed: WHO.assigneeOrTeam };
+      // The unit's secretary and contacts may report its fix as well as the assignee (驻村第一书记 often does).
+      return isAssignee || actor.unitTitle !== undefined || isTeam(actor) ? undefined : { kind: 'permission', allowed: WHO.fixers };
     case 'grade':
       // Grading later is the verdict 销号 would have given: the same two people (docs/design.md §4.16).
       // Once graded, only 组织部 changes it (the unit's score moves with it).
@@ -124,8 +133,8 @@ export function authorize(action: Action, issue: Issue, actor: Actor): Refusal |
       if (!isTeam(actor)) return { kind: 'permission', allowed: WHO.areaTeam };
       return action.assignee === actor.userid ? dutyRefusal(SELF_ASSIGN) : undefined;
     case 'extend':
-      // The assignee may ask; a team member's /延期 applies at once.
-      return isAssignee || isTeam(actor) ? undefined : { kind: 'permission', allowed: WHO.assigneeOrTeam };
+      // The assignee (or the unit's secretary and contacts) may ask; a team member's /延期 applies at once.
+      return isAssignee || actor.unitTitle !== undefined || isTeam(actor) ? undefined : { kind: 'permission', allowed: WHO.fixers };
     case 'cancel':
       return issue.reporter === actor.userid || actor.isAdmin ? undefined : { kind: 'permission', allowed: WHO.reporterOrAdmin };
     case 'revisit':
@@ -133,20 +142,23 @@ export function authorize(action: Action, issue: Issue, actor: Actor): Refusal |
       return isTeam(actor) ? undefined : { kind: 'permission', allowed: WHO.areaTeam };
     case 'supplement':
       // Only the one who reported the fix (or the assignee) adds to it: the verifier judges it as sent.
-      return mayAddToFix(issue, actor.userid) ? undefined : { kind: 'permission', allowed: WHO.fixerOrAssignee };
+      return mayAddToFix(issue, actor) ? undefined : { kind: 'permission', allowed: WHO.fixerOrAssignee };
   }
 }
 
-/** Who may add photos or words to a reported fix: the one who reported it, or the assignee. */
-export function mayAddToFix(issue: Pick<Issue, 'fixedBy' | 'assignee'>, userid: string): boolean {
-  return issue.fixedBy === userid || issue.assignee === userid;
+/**
+ * Who may add photos or words to a reported fix: the one who reported it, the assignee, or the
+ * unit's secretary and contacts (who may report it in the first place).
+ */
+export function mayAddToFix(issue: Pick<Issue, 'fixedBy' | 'assignee'>, actor: Pick<Actor, 'userid' | 'unitTitle'>): boolean {
+  return issue.fixedBy === actor.userid || issue.assignee === actor.userid || actor.unitTitle !== undefined;
 }
 
 /** Decides and applies one action; returns the next issue or why not. Never mutates its input. */
 export function apply(issue: Issue, action: Action, actor: Actor, now: number): Outcome | Refusal {
   const denied = authorize(action, issue, actor);
   if (denied) return denied;
-  if (!FROM[action.type].includes(issue.state)) return { kind: 'state', message: stateRefusal(issue, action.type, actor.userid) };
+  if (!FROM[action.type].includes(issue.state)) return { kind: 'state', message: stateRefusal(issue, action.type, actor) };
 
   const from = issue.state;
   const base: Issue = { ...issue, version: issue.version + 1 };
@@ -201,8 +213,8 @@ export function apply(issue: Issue, action: Action, actor: Actor, now: number): 
       if (issue.deadline !== undefined && action.to <= issue.deadline) {
         return { kind: 'state', message: `新期限不晚于现在的期限，延期只能往后延；要提前期限，请用 /交办 #${issue.id} 期限:新日期` };
       }
-      if (issue.assignee === actor.userid || !isTeam(actor)) {
-        // The assignee asks (even one who is also on the team); the deadline holds until another member approves.
+      if (issue.assignee === actor.userid || actor.unitTitle !== undefined || !isTeam(actor)) {
+        // The assignee or the unit's people ask (even one also on the team); the deadline holds until another member approves.
         const asked = issue.extensionRequestCount ?? 0;
         if (asked >= ENTRY_LIMITS.extensionRequests) return { kind: 'state', message: `#${issue.id} 已申请延期 ${asked} 次，达到上限，不能再申请` };
         return done(
@@ -292,10 +304,10 @@ export const ACTION_WORDS: Record<ActionType | 'report' | 'evidence-stored' | 'e
 };
 
 /** "#12 已是已销号状态，不能再驳回" — said to the loser of a race, or to a wrong step. */
-function stateRefusal(issue: Issue, action: ActionType, userid: string): string {
+function stateRefusal(issue: Issue, action: ActionType, actor: Actor): string {
   if (action === 'fix' && issue.state === 'submitted') {
     // Spoken to whoever may add to the fix (who reported it, the 责任人) as "you"; others are told who may.
-    const who = mayAddToFix(issue, userid) ? '请发送' : '请反馈整改的人发送';
+    const who = mayAddToFix(issue, actor) ? '请发送' : '请反馈整改的人发送';
     return `#${issue.id} 当前是待核验状态：整改已反馈，正等工作队核验；要补充照片或说明，${who}：/整改 #${issue.id} 补充内容（可附照片）`;
   }
   const hint: Partial<Record<IssueState, string>> = {

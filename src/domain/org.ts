@@ -31,6 +31,11 @@ export interface Membership {
   leaderOf: Team[];
   memberOf: Team[];
   secretaryOf: Unit[];
+  /**
+   * Units where the person is one of the other contacts (驻村第一书记, 联络员 …): like a
+   * secretary there — sees its issues, is @-ed on them and may report their fixes.
+   */
+  contactOf: Unit[];
 }
 
 export class Org {
@@ -90,12 +95,29 @@ export class Org {
     const leaderOf = this.teams.filter((t) => t.leader === userid);
     const memberOf = this.teams.filter((t) => t.members.includes(userid));
     const secretaryOf = this.units.filter((u) => u.secretary === userid);
+    const contactOf = this.units.filter((u) => u.contacts.some((c) => c.userid === userid));
     const roles: Role[] = [];
     if (this.isAdmin(userid)) roles.push('admin');
     if (leaderOf.length) roles.push('leader');
     if (memberOf.length) roles.push('member');
-    if (secretaryOf.length) roles.push('secretary');
-    return { userid, person: this.person(userid), roles, leaderOf, memberOf, secretaryOf };
+    // A contact's duties at the unit are the secretary's: the role that opens /整改, /我的, /延期.
+    if (secretaryOf.length || contactOf.length) roles.push('secretary');
+    return { userid, person: this.person(userid), roles, leaderOf, memberOf, secretaryOf, contactOf };
+  }
+
+  /** Who answers for a unit: its secretary first, then its other contacts; each userid once. */
+  unitContacts(unitId: string): string[] {
+    const u = this.unitById.get(unitId);
+    if (!u) return [];
+    return unique([...(u.secretary ? [u.secretary] : []), ...u.contacts.map((c) => c.userid)]);
+  }
+
+  /** What the person is at the unit: 书记 (its secretary), a contact's title (驻村第一书记), or nothing. */
+  unitTitle(unitId: string, userid: string): string | undefined {
+    const u = this.unitById.get(unitId);
+    if (!u) return undefined;
+    if (u.secretary === userid) return '书记';
+    return u.contacts.find((c) => c.userid === userid)?.title;
   }
 
   /**

@@ -7,11 +7,11 @@ import type { Chat, Membership, Org, Role, Team, Unit } from './org';
  * command context): the chat commands, the exports, the scores and the dashboard all ask here.
  */
 
-/** Units a person may see: admins everything; team members their areas; secretaries their units. */
+/** Units a person may see: admins everything; team members their areas; secretaries and contacts their units. */
 export function visibleUnits(org: Org, userid: string): Set<string> {
   const m = org.membership(userid);
   if (m.roles.includes('admin')) return new Set(org.units.map((u) => u.id));
-  return new Set([...m.memberOf.flatMap((t) => t.coveredUnitIds), ...m.secretaryOf.map((u) => u.id)]);
+  return new Set([...m.memberOf.flatMap((t) => t.coveredUnitIds), ...m.secretaryOf.map((u) => u.id), ...m.contactOf.map((u) => u.id)]);
 }
 
 /** Whether a command's roles (handlers/) include one of the person's: the dashboard offers what the chat allows. */

@@ -19,7 +19,8 @@ function teamsWords(org: Org, teams: readonly Team[]): string {
 export function outsideAreaReason(org: Org, sender: Membership, unit: Unit | undefined): string {
   const where = unit ? `${unit.name}（${unit.town}）` : '这个单位';
   if (sender.memberOf.length) return `${where}不在${teamsWords(org, sender.memberOf)}，请由负责该片区的工作队办理`;
-  if (sender.secretaryOf.length) return `${where}不是你负责的单位（你负责：${sender.secretaryOf.map((u) => u.name).join('、')}）`;
+  const own = [...new Set([...sender.secretaryOf, ...sender.contactOf])];
+  if (own.length) return `${where}不是你负责的单位（你负责：${own.map((u) => u.name).join('、')}）`;
   return `你不在组织名册的工作队中，不能办理${where}的问题；如有疑问请联系组织部`;
 }
 

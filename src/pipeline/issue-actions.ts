@@ -65,9 +65,9 @@ export async function refuseEarly(ctx: CommandContext, id: number, action: Actio
   return issue;
 }
 
-/** The assignee outside the area (a secretary) is refused on the step, not on the area. */
+/** The assignee outside the area (a secretary) or the unit's own contact is refused on the step, not on the area. */
 function refusalContext(ctx: CommandContext, issue: Issue, actor: Actor): Parameters<typeof throwRefusal>[1] {
-  return issue.assignee === ctx.sender.userid ? undefined : { ctx, unitId: issue.unitId, actor };
+  return issue.assignee === ctx.sender.userid || actor.unitTitle !== undefined ? undefined : { ctx, unitId: issue.unitId, actor };
 }
 
 /**

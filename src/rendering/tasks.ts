@@ -4,6 +4,7 @@ import { packLines, type TaskShare } from '../domain/task-groups';
 import { formatDate, formatDeadline, formatDay } from './dates';
 import { personName, truncate, unitLabel } from './issue';
 import { userText } from './safe-text';
+import { issueMentions } from '../domain/issue-people';
 
 /** What the group robot takes in one text message (docs/wecom-protocol.md §4). */
 export const ROBOT_TEXT_BYTES = 2048;
@@ -49,7 +50,8 @@ export function taskPushParts(org: Org, task: Task, shares: readonly TaskShare[]
     at += part.length;
     return {
       content: [header(i + 1, packed.length), ...part].join('\n'),
-      mentions: [...new Set(mine.flatMap((s) => (s.secretary ? [s.secretary] : [])))],
+      // Each unit's secretary with its 驻村第一书记 and 联络员; a unit still waiting for a 责任人 is @-ed by nobody.
+      mentions: [...new Set(mine.flatMap((s) => (s.secretary ? issueMentions(org, { unitId: s.unitId, assignee: s.secretary }) : [])))],
     };
   });
 }

@@ -1,4 +1,4 @@
-import type { Membership, Org } from '../domain/org';
+import type { Membership, Org, Unit } from '../domain/org';
 
 /**
  * The welcome for someone who opens the bot's single chat (enter_chat): plain text (WeCom shows
@@ -14,8 +14,13 @@ export function renderWelcome(org: Org, who: Membership): string {
     return `${hello}\n发送 /status 查看本片区整改进度，/上报 单位 问题描述 登记问题，/帮助 查看全部用法。`;
   }
   if (who.roles.includes('secretary')) {
-    const units = who.secretaryOf.map((u) => u.name).join('、');
+    // A secretary: the unit's assignments; a 驻村第一书记 or 联络员: named by their title there.
+    const units = [...who.secretaryOf.map((u) => u.name), ...who.contactOf.filter((u) => !who.secretaryOf.includes(u)).map((u) => `${u.name}（${titleAt(u, who.userid)}）`)].join('、');
     return `${hello}\n交办给${units}的问题会通知你。发送 /我的 查看待办，/整改 #编号 整改情况 反馈整改（可附照片），/帮助 查看全部用法。`;
   }
   return `${hello}\n发送 /我是谁 查看你的身份，/帮助 查看用法。`;
+}
+
+function titleAt(unit: Unit, userid: string): string {
+  return unit.contacts.find((c) => c.userid === userid)?.title ?? '联系人';
 }

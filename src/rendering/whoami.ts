@@ -1,4 +1,4 @@
-import type { Chat, ChatScope, Membership, Org } from '../domain/org';
+import type { Chat, ChatScope, Membership, Org, Unit } from '../domain/org';
 import { ROLE_NAMES } from './roles';
 import { userText } from './safe-text';
 
@@ -27,6 +27,7 @@ export function renderWhoami(org: Org, who: Membership, chat: Chat | undefined):
     for (const t of who.leaderOf) lines.push(`- ${t.name} 队长：片区 ${teamArea(org, t.id)}`);
     for (const t of who.memberOf.filter((t) => !who.leaderOf.includes(t))) lines.push(`- ${t.name} 队员：片区 ${teamArea(org, t.id)}`);
     for (const u of who.secretaryOf) lines.push(`- ${u.town}${u.name} 责任人：接收该单位的交办事项`);
+    for (const u of who.contactOf) lines.push(`- ${u.town}${u.name} ${contactTitle(u, who.userid)}：该单位的交办和提醒会同时通知你，可代为反馈整改`);
   }
   lines.push(chat ? `本群：${describeScope(org, chat.scope)}` : '本群：未在组织文件中登记（命令可用，但没有默认范围）');
   return lines.join('\n');
@@ -37,4 +38,9 @@ function teamArea(org: Org, teamId: string): string {
   if (!team) return teamId;
   const parts = [...team.towns, ...team.kinds.map((k) => `全部${k}`), ...team.units.map((id) => org.unit(id)?.name ?? id)];
   return `${parts.join('、') || '未设定'}（${team.coveredUnitIds.length} 个单位）`;
+}
+
+/** 驻村第一书记, 联络员 …: the title the unit's file gives the person. */
+function contactTitle(unit: Unit, userid: string): string {
+  return userText(unit.contacts.find((c) => c.userid === userid)?.title ?? '联系人');
 }

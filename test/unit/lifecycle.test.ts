@@ -331,11 +331,11 @@ describe('apply: every action in every state (fully authorised actor)', () => {
 /** Who may do it, as said to a stranger (someone with no role on the issue). */
 const ALLOWED_FOR_OUTSIDERS: Record<ActionType, string> = {
   assign: WHO.areaTeam,
-  fix: WHO.assigneeOrTeam,
+  fix: WHO.fixers,
   verify: WHO.areaTeam,
   grade: WHO.areaTeam,
   reject: WHO.areaTeam,
-  extend: WHO.assigneeOrTeam,
+  extend: WHO.fixers,
   'approve-extension': WHO.areaTeam,
   revisit: WHO.areaTeam,
   cancel: WHO.reporterOrAdmin,

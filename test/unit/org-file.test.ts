@@ -101,7 +101,7 @@ describe('the shipped demo organisation', () => {
 
     it('a stranger has no roles and no person', () => {
       const m = org.membership('u_stranger');
-      expect(m).toEqual({ userid: 'u_stranger', person: undefined, roles: [], leaderOf: [], memberOf: [], secretaryOf: [] });
+      expect(m).toEqual({ userid: 'u_stranger', person: undefined, roles: [], leaderOf: [], memberOf: [], secretaryOf: [], contactOf: [] });
     });
   });
 });
