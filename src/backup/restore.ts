@@ -65,7 +65,10 @@ export async function restoreBackup(o: RestoreOptions): Promise<RestoreResult> {
       throw new RestoreRefused(`DATA_DIR 中已有 ${conflicts.length} 个内容不同的同名文件（${shown}${conflicts.length > 5 ? ' 等' : ''}），未覆盖；确要覆盖请加 --force`);
     }
 
-    const opened = await openRdb(path.join(work, RDB_NAME), o.logger, manifest.redis.db);
+    const opened = await openRdb(path.join(work, RDB_NAME), o.logger, manifest.redis.db).catch((err: unknown) => {
+      // The usual cause: a local redis-server older than the one that wrote the RDB.
+      throw new RestoreRefused(`本机 redis-server 无法载入备份中的快照（备份来自 Redis ${manifest.redis.version}，本机需同版本或更新）：${(err as Error).message}`);
+    });
     let keys = 0;
     let replaced = 0;
     try {

@@ -263,6 +263,18 @@ describe('backup while the bot writes, wipe, restore', () => {
     expect(r.out).toMatch(new RegExp(`--force：目标库已有 ${present + 1} 个键，其中 \\d+ 个将被备份中的同名键覆盖`));
     expect(await redis.get('stray-key')).toBe('1');
     const again = await dumpAll(redis);
+
+    // A file of the same name with other bytes is kept, unless --force.
+    const exported = path.join(dataDir, 'exports', 'exportAbc123.xlsx');
+    await writeFile(exported, 'edited since');
+    await redis.flushall();
+    const kept = await cli(restoreMain, [archive]);
+    expect(kept.code).toBe(1);
+    expect(kept.out).toContain('未恢复：DATA_DIR 中已有 1 个内容不同的同名文件（exports/exportAbc123.xlsx），未覆盖；确要覆盖请加 --force');
+    expect(await redis.dbsize()).toBe(0);
+    const forced = await cli(restoreMain, [archive, '--force']);
+    expect(forced.out).toContain('已存在且相同 3 个，覆盖 1 个');
+    expect(await readFile(exported, 'utf8')).toBe('xlsx bytes');
     expect([...alive(snap).keys()].filter((k) => !again.has(k))).toEqual([]);
   });
 
