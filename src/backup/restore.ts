@@ -50,7 +50,7 @@ export async function restoreBackup(o: RestoreOptions): Promise<RestoreResult> {
   const work = await mkdtemp(path.join(os.tmpdir(), 'duban-restore-'));
   try {
     const manifest = await unpack(o.archive, work);
-    say(`备份包校验通过：${manifest.district}，${manifest.createdAt}，Redis ${manifest.redis.version}，${manifest.redis.keyCount} 个键，${manifest.files.length - 1} 个文件`);
+    say(`备份包校验通过：${manifest.district}，${new Date(manifest.createdAt).toLocaleString('zh-CN', { hour12: false })} 备份，Redis ${manifest.redis.version}，${manifest.redis.keyCount} 个键，${manifest.files.length - 1} 个文件`);
 
     const present = await target.dbsize();
     if (present > 0 && !o.force) {
