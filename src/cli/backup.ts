@@ -1,6 +1,5 @@
-// `npm run backup`: placeholder until its helper lands (issue 14).
-import { runCli, CliError } from './cli-context';
+// `npm run backup`: one dated archive of Redis and DATA_DIR's files while the bot runs (src/backup).
+import { backupMain } from '../backup/commands';
+import { runCli } from './cli-context';
 
-runCli(async () => {
-  throw new CliError('not built yet');
-});
+runCli(backupMain);

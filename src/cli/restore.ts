@@ -1,6 +1,5 @@
-// `npm run restore`: placeholder until its helper lands (issue 14).
-import { runCli, CliError } from './cli-context';
+// `npm run restore -- <archive>`: an archive of `npm run backup` back into an empty Redis (src/backup).
+import { restoreMain } from '../backup/commands';
+import { runCli } from './cli-context';
 
-runCli(async () => {
-  throw new CliError('not built yet');
-});
+runCli(restoreMain);

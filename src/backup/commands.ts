@@ -1,0 +1,137 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { CliError, cliContext, openCliRedis } from '../cli/cli-context';
+import { loadOrgSource } from '../config/org-source';
+import { packageRoot } from '../config/paths';
+import { ExitCode } from '../exit-codes';
+import { createBackup } from './archive';
+import { SnapshotError } from './snapshot';
+import { RestoreRefused, restoreBackup } from './restore';
+
+/** The two operator commands; src/cli/backup.ts and restore.ts run them, tests import them. */
+export type Print = (line: string) => void;
+const stdout: Print = (line) => process.stdout.write(`${line}\n`);
+
+/** A refused restore or a corrupted archive: not a crash, not a configuration problem. */
+export const REFUSED = 1;
+
+const BACKUP_HELP = `用法：npm run backup [-- --out 目录]
+
+在机器人运行时备份一个区不能丢的数据，写成一个带日期的备份包：
+  duban-backup-<区名>-<年月日-时分秒>.tar.gz
+内含 Redis 某一时刻的完整快照（台账、审计记录、考核加减分、待发的提醒）、
+DATA_DIR 下的整改照片（evidence/）和导出文件（exports/），以及带校验值的 manifest.json。
+
+  --out 目录   备份包放在哪里（默认 ./backups）
+  --help       显示本说明
+
+Redis 与 npm start 相同：REDIS_URL，未设置时为 make run 的内置 Redis。需要 redis-cli（Debian：redis-tools）。`;
+
+const RESTORE_HELP = `用法：npm run restore -- <备份包.tar.gz> [--force]
+
+把 npm run backup 生成的备份包恢复到 Redis 和 DATA_DIR。先校验 manifest.json 和每个文件的 sha256。
+目标 Redis 的当前库必须一个键也没有（不只看 REDIS_KEY_PREFIX 前缀）；DATA_DIR 中内容不同的同名文件不覆盖。
+恢复期间请先停止机器人（npm start、npm run worker）。
+
+  --force   目标库非空也恢复：备份中的键覆盖同名键（其余键保留），并覆盖内容不同的文件
+  --help    显示本说明`;
+
+interface Parsed {
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+}
+
+function parse(argv: string[], options: Record<string, { type: 'string' | 'boolean'; short?: string }>, help: string): Parsed {
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    return { values: values as Parsed['values'], positionals };
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const name = /'([^']+)'/.exec(e.message)?.[1] ?? '';
+    const why = e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? `未知选项 ${name}` : e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' ? `选项 ${name} 需要一个值，例如 --out /srv/backups` : e.message;
+    throw new CliError(`参数有误：${why}\n\n${help}`, ExitCode.config);
+  }
+}
+
+function dubanVersion(): string {
+  try {
+    return String((JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version?: unknown }).version ?? 'unknown');
+  } catch {
+    return 'unknown';
+  }
+}
+
+export async function backupMain(argv: string[], print: Print = stdout): Promise<number> {
+  const args = parse(argv, { out: { type: 'string', short: 'o' } }, BACKUP_HELP);
+  if (args.values.help) {
+    print(BACKUP_HELP);
+    return ExitCode.ok;
+  }
+  if (args.positionals.length) throw new CliError(`多余的参数：${args.positionals.join(' ')}\n\n${BACKUP_HELP}`, ExitCode.config);
+  const ctx = cliContext();
+  // The district names the archive; a broken organisation file must not stop a backup.
+  const org = await loadOrgSource(ctx.orgFile, process.env);
+  const district = org.ok ? org.org.district : 'duban';
+  if (!org.ok) print(`⚠️ 组织架构文件 ${ctx.orgFile} 有误，备份包以 “duban” 命名（数据照常备份）`);
+  const outDir = path.resolve(typeof args.values.out === 'string' ? args.values.out : 'backups');
+  const conn = await openCliRedis(ctx);
+  try {
+    const started = Date.now();
+    const result = await createBackup({
+      redisUrl: conn.url,
+      redis: conn.redis,
+      dataDir: ctx.env.DATA_DIR,
+      keyPrefix: ctx.env.REDIS_KEY_PREFIX,
+      district,
+      dubanVersion: dubanVersion(),
+      outDir,
+      logger: ctx.logger,
+    });
+    const m = result.manifest;
+    const count = (sub: string) => m.files.filter((f) => f.path.startsWith(`data/${sub}/`)).length;
+    print(`✅ 已备份：${result.file}`);
+    print(`   Redis ${m.redis.version}（库 ${m.redis.db}）：${m.redis.keyCount} 个键，其中 ${m.redis.prefixedKeyCount} 个属于 ${m.redis.keyPrefix}`);
+    print(`   整改照片 ${count('evidence')} 个，导出文件 ${count('exports')} 个；共 ${mb(result.bytes)}，用时 ${((Date.now() - started) / 1000).toFixed(1)} 秒`);
+    print('   请把备份包复制到本机以外的地方保存（至少保留 30 天）。');
+    return ExitCode.ok;
+  } catch (err) {
+    if (err instanceof SnapshotError) throw new CliError(`备份失败：${err.message}`, ExitCode.redis);
+    throw err;
+  } finally {
+    await conn.close();
+  }
+}
+
+export async function restoreMain(argv: string[], print: Print = stdout): Promise<number> {
+  const args = parse(argv, { force: { type: 'boolean' } }, RESTORE_HELP);
+  if (args.values.help) {
+    print(RESTORE_HELP);
+    return ExitCode.ok;
+  }
+  if (args.positionals.length !== 1) {
+    throw new CliError(`${args.positionals.length ? '只能给一个备份包' : '请给出要恢复的备份包，例如：npm run restore -- backups/duban-backup-示例区-20261202-030000.tar.gz'}\n\n${RESTORE_HELP}`, ExitCode.config);
+  }
+  const archive = path.resolve(args.positionals[0]!);
+  const ctx = cliContext();
+  const conn = await openCliRedis(ctx);
+  try {
+    const result = await restoreBackup({ archive, redis: conn.redis, dataDir: ctx.env.DATA_DIR, force: Boolean(args.values.force), logger: ctx.logger, say: print });
+    const f = result.files;
+    print(`✅ 已恢复 ${result.keys} 个键${result.replaced ? `（覆盖 ${result.replaced} 个）` : ''}到 Redis；文件：新写入 ${f.written} 个，已存在且相同 ${f.same} 个${f.overwritten ? `，覆盖 ${f.overwritten} 个` : ''}`);
+    if (result.manifest.redis.keyPrefix !== ctx.env.REDIS_KEY_PREFIX) {
+      print(`⚠️ 备份的键前缀是 ${result.manifest.redis.keyPrefix}，当前 REDIS_KEY_PREFIX 是 ${ctx.env.REDIS_KEY_PREFIX}：启动前请改成一致`);
+    }
+    print('   现在可以启动机器人（npm start）：待发的提醒会按原定时间发出。');
+    return ExitCode.ok;
+  } catch (err) {
+    if (err instanceof RestoreRefused) throw new CliError(`未恢复：${err.message}`, REFUSED);
+    throw err;
+  } finally {
+    await conn.close();
+  }
+}
+
+function mb(bytes: number): string {
+  return bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
