@@ -84,6 +84,8 @@ export interface App {
   onOrgChange(listener: (org: Org) => void): () => void;
   /** The published version and file hash in force here (0 and '' before any). */
   orgVersion(): { version: number; hash: string };
+  /** Resolves once the organisation published now is the one in force here (or refused here). */
+  syncOrg(): Promise<void>;
   /** For tests and tools: the pushes and timers the app uses. */
   readonly jobs: JobsClient;
 }
@@ -264,6 +266,7 @@ export function createApp(deps: AppDeps): App {
       return () => orgListeners.delete(listener);
     },
     orgVersion: () => orgSync.current(),
+    syncOrg: () => orgSync.sync(),
     jobs,
   };
 }
