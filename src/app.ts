@@ -228,7 +228,11 @@ export function createApp(deps: AppDeps): App {
         throw new StartError('redis', `cannot reach Redis: ${(err as Error).message}`);
       }
       // Before the workers and the transport: they start on the organisation in force.
-      await orgSync.start();
+      try {
+        await orgSync.start();
+      } catch (err) {
+        throw new StartError('redis', `cannot share the organisation through Redis: ${(err as Error).message}`);
+      }
       await runner?.start();
       if (role === 'worker') {
         logger.info({ org: org.district }, 'duban worker running');
