@@ -9,6 +9,7 @@ import { reloadOrg } from '../../src/main';
 import { createKeys } from '../../src/store/keys';
 import { BOT_NAME, startTestApp, type TestApp } from '../support/app';
 import { captureLogs } from '../support/log-capture';
+import { startRedisCluster, type LocalCluster } from '../support/redis-cluster';
 import { testPrefix, testRedis } from '../support/redis';
 
 /**
@@ -216,6 +217,35 @@ describe('a published org that does not read on one instance', () => {
       expect(b.app.org().chat('CHAT_T1')?.webhookKey).toBeUndefined();
     } finally {
       await Promise.all([a.stop(), b.stop(), redis.quit()]);
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('/重新加载 on a Redis Cluster', () => {
+  let cluster: LocalCluster | undefined;
+  beforeAll(async () => {
+    cluster = await startRedisCluster(3);
+  }, 30_000);
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it('publishes from one instance and the other switches (the script and the subscription work across masters)', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'duban-reload-cluster-'));
+    const file = path.join(dir, 'org.yaml');
+    await writeFile(file, demoText);
+    const common = { prefix: 'orgcl:', redisUrl: cluster!.url, orgFile: file, env: { DATA_DIR: path.join(dir, 'data'), RUN_WORKERS: 'false' } };
+    const a = await startTestApp(common);
+    const b = await startTestApp(common);
+    try {
+      await writeFile(file, edit(edited));
+      const onB = nextOrg(b);
+      expect(await say(a, 'u_admin', 'CHAT_ADMIN', '/重新加载')).toContain('➕ 新增单位：龙凤村');
+      expect((await onB).unit('longfeng')?.name).toBe('龙凤村');
+      expect(b.app.orgVersion()).toEqual(a.app.orgVersion());
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
       await rm(dir, { recursive: true, force: true });
     }
   });
