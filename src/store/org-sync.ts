@@ -58,13 +58,17 @@ export function createOrgSync(deps: OrgSyncDeps): OrgSync {
   const channel = new OrgChannel(deps.redis, deps.keys);
   let version = 0;
   let hash = deps.source?.hash ?? '';
+  /** The stored text this instance could not use (its hash), so a follow does not log it again. */
+  let refused = '';
   let subscription: OrgSubscription | undefined;
   // One follow at a time, in order: two announcements close together must not apply out of order.
   let following: Promise<void> = Promise.resolve();
 
   async function follow(): Promise<void> {
     const stored = await channel.current();
-    if (!stored || stored.version <= version) return;
+    // Any difference, not only a newer version: a Redis emptied and restored (or replaced) starts
+    // its versions again, and the text stored there is still the one in force.
+    if (!stored || (stored.version === version && (stored.hash === hash || stored.hash === refused))) return;
     if (stored.hash === hash) {
       version = stored.version;
       return;
@@ -73,8 +77,9 @@ export function createOrgSync(deps: OrgSyncDeps): OrgSync {
     try {
       next = parseOrg(stored.yaml, deps.env, `org:current v${stored.version}`);
     } catch (err) {
-      // Not retried until the next announcement: the text will not read better by itself.
+      // Not retried for this version: the text will not read better by itself.
       version = stored.version;
+      refused = stored.hash;
       deps.logger.error({ version: stored.version, hash: stored.hash, error: (err as Error).message }, 'published organisation refused here; the previous one stays in force on this instance');
       return;
     }

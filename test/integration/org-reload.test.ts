@@ -193,6 +193,34 @@ describe('/重新加载 on two instances and a worker', () => {
   });
 });
 
+describe('after the Redis was emptied (a restore into a new one)', () => {
+  it('follows the stored text though its version starts again', async () => {
+    const prefix = testPrefix();
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'duban-reload-wipe-'));
+    const file = path.join(dir, 'org.yaml');
+    await writeFile(file, demoText);
+    const env = { DATA_DIR: path.join(dir, 'data') };
+    const a = await startTestApp({ prefix, orgFile: file, env });
+    const b = await startTestApp({ prefix, orgFile: file, env });
+    try {
+      await writeFile(file, edit((raw) => raw.units.push({ id: 'u_v2', name: '第二版村', town: '福禄镇', kind: '村' })));
+      await reloadOrg(a.app, captureLogs().logger);
+      await b.app.syncOrg();
+      expect(b.app.orgVersion().version).toBe(2);
+      const keys = createKeys(prefix);
+      await a.redis.del(keys.orgCurrent, keys.orgHistory);
+      await writeFile(file, edit(edited));
+      const onB = nextOrg(b);
+      expect(await say(a, 'u_admin', 'CHAT_ADMIN', '/重新加载')).toContain('（第 1 版，');
+      expect((await onB).unit('longfeng')?.name).toBe('龙凤村');
+      expect(b.app.orgVersion()).toEqual(a.app.orgVersion());
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('a published org that does not read on one instance', () => {
   it('is refused there with an error log, the old one staying', async () => {
     const prefix = testPrefix();
