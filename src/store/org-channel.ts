@@ -93,7 +93,8 @@ export interface OrgSubscription {
  */
 export async function subscribeOrgChanges(redisUrl: string, keys: Keys, logger: Logger, onChange: (why: 'message' | 'reconnect') => void): Promise<OrgSubscription> {
   // No per-command retry limit: the subscription waits out an outage and is renewed after it.
-  const sub = createRedis(redisUrl, { maxRetriesPerRequest: null });
+  // Named, so CLIENT LIST tells it from the command connections.
+  const sub = createRedis(redisUrl, { maxRetriesPerRequest: null, connectionName: `${keys.prefix.replace(/[^A-Za-z0-9:_.-]/gu, '_')}org-sub` });
   sub.on('error', (err: Error) => logger.warn({ err: err.message }, 'org subscriber connection error'));
   let ready = false;
   sub.on('ready', () => {

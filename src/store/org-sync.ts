@@ -8,6 +8,9 @@ import type { Keys } from './keys';
 import { OrgChannel, subscribeOrgChanges, type OrgSubscription } from './org-channel';
 import type { RedisClient } from './redis';
 
+/** Why this instance re-read the stored org: an announcement, a reconnect (announcements may have been missed), its start, or asked. */
+type FollowReason = 'message' | 'reconnect' | 'start' | 'asked';
+
 /** What a /reload or SIGHUP came to. */
 export type ReloadOutcome =
   | { kind: 'no-file' }
@@ -64,7 +67,7 @@ export function createOrgSync(deps: OrgSyncDeps): OrgSync {
   // One follow at a time, in order: two announcements close together must not apply out of order.
   let following: Promise<void> = Promise.resolve();
 
-  async function follow(): Promise<void> {
+  async function follow(why: FollowReason): Promise<void> {
     const stored = await channel.current();
     // Any difference, not only a newer version: a Redis emptied and restored (or replaced) starts
     // its versions again, and the text stored there is still the one in force.
@@ -84,20 +87,21 @@ export function createOrgSync(deps: OrgSyncDeps): OrgSync {
       return;
     }
     deps.setOrg(next);
-    deps.logger.info({ version: stored.version, hash: stored.hash, from: hash, by: stored.by, people: next.people.length, units: next.units.length, teams: next.teams.length }, 'organisation switched');
+    deps.logger.info({ why, version: stored.version, hash: stored.hash, from: hash, by: stored.by, people: next.people.length, units: next.units.length, teams: next.teams.length }, 'organisation switched');
     version = stored.version;
     hash = stored.hash;
   }
 
-  function sync(): Promise<void> {
-    following = following.then(follow, follow).catch((err: unknown) => deps.logger.warn({ err: (err as Error).message }, 'organisation not re-read from Redis'));
+  function sync(why: FollowReason = 'asked'): Promise<void> {
+    const run = () => follow(why);
+    following = following.then(run, run).catch((err: unknown) => deps.logger.warn({ err: (err as Error).message }, 'organisation not re-read from Redis'));
     return following;
   }
 
   return {
     file: deps.orgFile,
     async start() {
-      subscription = await subscribeOrgChanges(deps.redisUrl, deps.keys, deps.logger, () => void sync());
+      subscription = await subscribeOrgChanges(deps.redisUrl, deps.keys, deps.logger, (why) => void sync(why));
       if (deps.source) {
         const res = await channel.publish({ ...deps.source, source: deps.orgFile ?? '' }, 'start-up', deps.clock.now().getTime(), true);
         if (res.published && res.previous && res.previous !== deps.source.hash) {
@@ -106,7 +110,7 @@ export function createOrgSync(deps: OrgSyncDeps): OrgSync {
         // Either way this instance's text is the stored one at this version (unless a reload came meanwhile: sync catches it).
         if (res.published) version = res.version;
       }
-      await sync();
+      await sync('start');
     },
     async stop() {
       await subscription?.stop();

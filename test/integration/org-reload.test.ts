@@ -7,6 +7,7 @@ import { demoOrgFile } from '../../src/config/paths';
 import type { Org } from '../../src/domain/org';
 import { reloadOrg } from '../../src/main';
 import { createKeys } from '../../src/store/keys';
+import { OrgChannel } from '../../src/store/org-channel';
 import { BOT_NAME, startTestApp, type TestApp } from '../support/app';
 import { captureLogs } from '../support/log-capture';
 import { startRedisCluster, type LocalCluster } from '../support/redis-cluster';
@@ -216,6 +217,31 @@ describe('after the Redis was emptied (a restore into a new one)', () => {
       expect(b.app.orgVersion()).toEqual(a.app.orgVersion());
     } finally {
       await Promise.all([a.stop(), b.stop()]);
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a subscription that was cut', () => {
+  it('re-reads the stored org when it reconnects: an announcement made meanwhile is not lost', async () => {
+    const prefix = testPrefix();
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'duban-reload-cut-'));
+    const file = path.join(dir, 'org.yaml');
+    await writeFile(file, demoText);
+    const b = await startTestApp({ prefix, orgFile: file, env: { DATA_DIR: path.join(dir, 'data') } });
+    const redis = testRedis();
+    try {
+      const clients = (await redis.client('LIST')) as string;
+      const ids = clients.split('\n').filter((l) => l.includes(` name=${prefix}org-sub `)).map((l) => /^id=(\d+)/u.exec(l)![1]!);
+      expect(ids).toHaveLength(1);
+      const onB = nextOrg(b);
+      // Cut, then publish at once: the client waits 200 ms before it reconnects, so it is not subscribed when this is announced.
+      await redis.client('KILL', 'ID', ids[0]!);
+      await new OrgChannel(redis, createKeys(prefix)).publish({ yaml: edit(edited), hash: 'published-while-cut', source: 'test' }, 'test', Date.now(), false);
+      expect((await onB).unit('longfeng')?.name).toBe('龙凤村');
+      expect(b.logs.find((l) => l.msg === 'organisation switched')).toMatchObject({ why: 'reconnect', hash: 'published-while-cut', version: 2 });
+    } finally {
+      await Promise.all([b.stop(), redis.quit()]);
       await rm(dir, { recursive: true, force: true });
     }
   });
