@@ -15,6 +15,7 @@ import list from './list';
 import mine from './mine';
 import performance from './performance';
 import practice from './practice';
+import reload from './reload';
 import remind from './remind';
 import report from './report';
 import reject from './reject';
@@ -60,6 +61,7 @@ export const commands: readonly Command[] = [
   deduct,
   withdrawScore,
   whoami,
+  reload,
   help,
   cancel,
 ];

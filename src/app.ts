@@ -17,6 +17,7 @@ import { createHttpServer } from './server/http-server';
 import { LinkSigner, linkKey } from './server/signed-links';
 import { ExportFiles } from './store/export-files';
 import { createKeys } from './store/keys';
+import { createOrgSync, type ReloadOutcome } from './store/org-sync';
 import { DraftStore } from './store/draft-store';
 import { LedgerStore } from './store/ledger-store';
 import { MessageLog } from './store/message-log';
@@ -58,6 +59,15 @@ export interface AppDeps {
   wsTimings?: { leaseMs?: number; reconnectMs?: number; heartbeatMs?: number; authAttempts?: number; pushRetryMs?: number; pushFallbackMs?: number };
   /** How long a card click may take before it is answered without an update (tests: 0, always late). */
   cardBudgetMs?: number;
+  /** ORG_FILE: what /重新加载 and SIGHUP re-read. Absent: they say there is no file. */
+  orgFile?: string;
+  /**
+   * `org` as its file's validated YAML and the file's hash (loadOrgSource): published at start
+   * when the organisation in force (Redis) differs. Absent: this app only follows what is published.
+   */
+  orgSource?: { yaml: string; hash: string };
+  /** The environment a published org's `env:` webhook keys resolve in; default process.env. */
+  orgEnv?: NodeJS.ProcessEnv;
 }
 
 export interface App {
@@ -65,9 +75,17 @@ export interface App {
   start(): Promise<number>;
   /** Stops in order: HTTP (finishing in-flight), transport, queues, Redis. Safe to call twice. */
   stop(): Promise<void>;
-  /** Swaps the organisation in force (SIGHUP, /reload); the caller has validated it. */
+  /** Swaps the organisation in force here only; the caller has validated it (reloadOrg switches every instance). */
   setOrg(org: Org): void;
   org(): Org;
+  /** /重新加载 and SIGHUP: validates ORG_FILE, publishes it to every instance, switches this one. */
+  reloadOrg(by: string): Promise<ReloadOutcome>;
+  /** Calls `listener` after every switch of the organisation here; returns the unsubscribe. */
+  onOrgChange(listener: (org: Org) => void): () => void;
+  /** The published version and file hash in force here (0 and '' before any). */
+  orgVersion(): { version: number; hash: string };
+  /** Resolves once the organisation published now is the one in force here (or refused here). */
+  syncOrg(): Promise<void>;
   /** For tests and tools: the pushes and timers the app uses. */
   readonly jobs: JobsClient;
 }
@@ -116,9 +134,27 @@ export function createApp(deps: AppDeps): App {
   const jobs = createJobsClient(jobsDeps);
   const role = deps.role ?? 'server';
   const runner = role === 'worker' || env.RUN_WORKERS ? createJobsRunner(jobsDeps, jobs) : undefined;
+  const orgListeners = new Set<(org: Org) => void>();
+  const setOrg = (next: Org) => {
+    org = next;
+    for (const l of orgListeners) l(next);
+  };
+  const orgSync = createOrgSync({
+    redis,
+    redisUrl: deps.redisUrl,
+    keys,
+    env: deps.orgEnv ?? process.env,
+    orgFile: deps.orgFile,
+    source: deps.orgSource,
+    org: () => org,
+    setOrg,
+    ledger,
+    clock,
+    logger,
+  });
   const registry = new CommandRegistry(commands);
   const photos = createLoosePhotos({ held: new HeldPhotos(redis, keys), commands: registry, clock });
-  const pipeline = createPipeline({ org: () => org, commands: registry, messages, ledger, drafts, records, jobs, signIns, clock, logger, metrics, photos, ...(deps.cardBudgetMs !== undefined ? { cardBudgetMs: deps.cardBudgetMs } : {}) });
+  const pipeline = createPipeline({ org: () => org, commands: registry, messages, ledger, drafts, records, jobs, signIns, clock, logger, metrics, photos, orgReload: orgSync, ...(deps.cardBudgetMs !== undefined ? { cardBudgetMs: deps.cardBudgetMs } : {}) });
   const { transport, routers: transportRouters, health: transportHealth, wsWorker } = role === 'server' ? createTransport() : { transport: undefined, routers: [], health: [], wsWorker: undefined };
 
   /** The configured transport: the callback URL (its route), or the long connection (its lease, its push worker, its health check). */
@@ -191,6 +227,12 @@ export function createApp(deps: AppDeps): App {
       } catch (err) {
         throw new StartError('redis', `cannot reach Redis: ${(err as Error).message}`);
       }
+      // Before the workers and the transport: they start on the organisation in force.
+      try {
+        await orgSync.start();
+      } catch (err) {
+        throw new StartError('redis', `cannot share the organisation through Redis: ${(err as Error).message}`);
+      }
       await runner?.start();
       if (role === 'worker') {
         logger.info({ org: org.district }, 'duban worker running');
@@ -213,16 +255,22 @@ export function createApp(deps: AppDeps): App {
         await wsWorker?.stop();
         await runner?.stop();
         await queues.close();
+        await orgSync.stop();
         if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
         else redis.disconnect();
         logger.info('duban stopped');
       })();
       return stopping;
     },
-    setOrg(next) {
-      org = next;
-    },
+    setOrg,
     org: () => org,
+    reloadOrg: (by) => orgSync.reload(by),
+    onOrgChange(listener) {
+      orgListeners.add(listener);
+      return () => orgListeners.delete(listener);
+    },
+    orgVersion: () => orgSync.current(),
+    syncOrg: () => orgSync.sync(),
     jobs,
   };
 }

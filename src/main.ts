@@ -5,7 +5,7 @@ import path from 'node:path';
 import { createApp, StartError, type App } from './app';
 import { resolveTransportCredentials } from './config/credentials';
 import { ConfigError, loadDotEnv, loadEnv, type Env } from './config/env';
-import { loadOrgFile } from './config/org-file';
+import { loadOrgSource, type OrgProblem } from './config/org-source';
 import { demoOrgFile } from './config/paths';
 import { createLogger, type Logger } from './log/logger';
 import { embeddedRedisUrl, EmbeddedRedisError, startEmbeddedRedis, type EmbeddedRedis } from './store/embedded-redis';
@@ -32,9 +32,16 @@ export async function main(role: 'server' | 'worker' = 'server'): Promise<void> 
   const logger = createLogger(env.LOG_LEVEL, { pretty: process.stdout.isTTY && env.NODE_ENV !== 'production' });
   const orgFile = env.ORG_FILE ?? demoOrgFile();
 
-  let org, credentials;
+  const load = await loadOrgSource(orgFile);
+  if (!load.ok) {
+    // One problem of the whole file (the YAML reader's) already names ORG_FILE and where; several are listed.
+    const only = load.problems.length === 1 && load.problems[0]!.where === orgFile ? load.problems[0]!.message : undefined;
+    return fail(only ?? `ORG_FILE ${orgFile}: ${load.problems.length} problem(s):\n${problemLines(load.problems)}`, ExitCode.config);
+  }
+  if (load.problems.length) logger.warn({ file: orgFile, problems: load.problems }, 'organisation file has warnings');
+  const org = load.org;
+  let credentials;
   try {
-    org = await loadOrgFile(orgFile);
     // The long connection needs no callback Token or AES key: none are generated in ws mode.
     credentials = await resolveTransportCredentials(env, { create: true });
   } catch (err) {
@@ -60,7 +67,7 @@ export async function main(role: 'server' | 'worker' = 'server'): Promise<void> 
   }
 
   const jobTimings = { lockMs: env.JOB_LOCK_MS, stalledIntervalMs: env.JOB_STALLED_INTERVAL_MS };
-  const app = createApp({ env, org, redisUrl: redisUrl ?? embedded!.url, credentials, logger, role, jobTimings });
+  const app = createApp({ env, org, orgFile, orgSource: { yaml: load.yaml, hash: load.hash }, redisUrl: redisUrl ?? embedded!.url, credentials, logger, role, jobTimings });
   let exitCode: number = ExitCode.ok;
   let shuttingDown: Promise<void> | undefined;
   const shutdown = (code: number, reason: string) => {
@@ -98,7 +105,7 @@ export async function main(role: 'server' | 'worker' = 'server'): Promise<void> 
       void shutdown(ExitCode.ok, signal);
     });
   }
-  process.on('SIGHUP', () => void reloadOrg(app, orgFile, logger));
+  process.on('SIGHUP', () => void reloadOrg(app, logger));
   process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
   process.on('uncaughtException', (err) => {
     logger.fatal({ err }, 'uncaught exception');
@@ -120,15 +127,36 @@ export async function main(role: 'server' | 'worker' = 'server'): Promise<void> 
   }
 }
 
-/** SIGHUP: a bad file is refused with the offending path while the old one stays in force. */
-async function reloadOrg(app: App, file: string, logger: Logger): Promise<void> {
+/**
+ * SIGHUP: the same path as /重新加载 — validate ORG_FILE, publish it, every instance switches; a
+ * bad file is refused with every problem while the old one stays in force.
+ */
+export async function reloadOrg(app: Pick<App, 'reloadOrg'>, logger: Logger): Promise<void> {
   try {
-    const next = await loadOrgFile(file);
-    app.setOrg(next);
-    logger.info({ people: next.people.length, units: next.units.length, teams: next.teams.length }, 'organisation reloaded');
+    const outcome = await app.reloadOrg('SIGHUP');
+    if (outcome.kind === 'refused') {
+      logger.error({ file: outcome.file, problems: outcome.problems }, `organisation reload refused (${outcome.problems.length} problem(s)); the previous file stays in force:\n${problemLines(outcome.problems)}`);
+    } else if (outcome.kind === 'reloaded') {
+      const d = outcome.diff;
+      logger.info(
+        {
+          version: outcome.version,
+          hash: outcome.hash,
+          people: { added: d.people.added.length, removed: d.people.removed.length, renamed: d.people.renamed.length },
+          units: { added: d.units.added.length, removed: d.units.removed.length, renamed: d.units.renamed.length },
+          teams: { added: d.teams.added.length, removed: d.teams.removed.length, renamed: d.teams.renamed.length },
+          needingAssignee: outcome.orphans.issues.map((o) => o.id),
+        },
+        'organisation reloaded on SIGHUP',
+      );
+    }
   } catch (err) {
-    logger.error({ error: (err as Error).message }, 'organisation reload refused; the previous file stays in force');
+    logger.error({ error: (err as Error).message }, 'organisation reload failed; the previous file stays in force');
   }
+}
+
+function problemLines(problems: readonly OrgProblem[]): string {
+  return problems.map((p) => `  ${p.severity === 'error' ? '✗' : '!'} ${p.where ? `${p.where}：` : ''}${p.message}`).join('\n');
 }
 
 function printDevCredentials(token: string, key: string, file: string): void {

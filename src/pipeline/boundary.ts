@@ -9,7 +9,7 @@ import type { CommandRegistry } from './registry';
 import type { Route } from './route';
 
 /** What the error boundary needs besides the message: the handlers' context parts. */
-export type BoundaryDeps = Pick<CommandContext, 'clock' | 'ledger' | 'drafts' | 'jobs' | 'records' | 'signIns'> & {
+export type BoundaryDeps = Pick<CommandContext, 'clock' | 'ledger' | 'drafts' | 'jobs' | 'records' | 'signIns' | 'orgReload'> & {
   commands: CommandRegistry;
   logger: Logger;
 };
@@ -77,6 +77,7 @@ export async function runRouted(deps: BoundaryDeps, r: Read, routed: Route): Pro
       records: deps.records,
       jobs: deps.jobs,
       ...(deps.signIns ? { signIns: deps.signIns } : {}),
+      ...(deps.orgReload ? { orgReload: deps.orgReload } : {}),
       ...(quotedRef !== undefined ? { quotedRef } : {}),
     };
     // A bare number names the issue only when no quoted message does already.

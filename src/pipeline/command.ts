@@ -5,6 +5,7 @@ import type { FieldName, ParsedArgs } from '../parsing/args';
 import { parseArgs, type ParseOptions } from '../parsing/args';
 import type { DraftStore } from '../store/draft-store';
 import type { LedgerStore } from '../store/ledger-store';
+import type { OrgReloader } from '../store/org-sync';
 import type { RecordStores } from '../store/record-stores';
 import type { IncomingMessage, TemplateCard } from '../transport/types';
 import type { Jobs } from './jobs';
@@ -47,6 +48,8 @@ export interface CommandContext {
   quotedRef?: number;
   /** The dashboard's one-time sign-in links (/看板); absent where no HTTP server serves them. */
   signIns?: SignInLinks;
+  /** Re-reads ORG_FILE and switches every instance (/重新加载); absent where no file is known. */
+  orgReload?: OrgReloader;
 }
 
 /** Makes a person's one-time dashboard sign-in link (docs/design.md §7.4). */

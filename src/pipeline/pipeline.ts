@@ -21,6 +21,7 @@ import type { CommandRegistry } from './registry';
 import { refIn, route, splitCommand, type Route } from './route';
 import type { LoosePhotos } from './loose-photos';
 import type { HeldPhoto } from '../store/evidence-held';
+import type { OrgReloader } from '../store/org-sync';
 
 export interface PipelineDeps {
   org: () => Org;
@@ -32,6 +33,8 @@ export interface PipelineDeps {
   jobs: Jobs;
   /** The dashboard's sign-in links, where this process serves HTTP. */
   signIns?: SignInLinks;
+  /** /重新加载's way to ORG_FILE and the other instances (src/store/org-sync.ts). */
+  orgReload?: OrgReloader;
   clock: Clock;
   logger: Logger;
   metrics?: Pick<Metrics, 'commands'>;

@@ -161,6 +161,15 @@ export interface Keys {
   talks: string;
   unitTalks(unitId: string): string;
   personTalks(userid: string): string;
+  /**
+   * The organisation in force for every instance (/reload, SIGHUP, start-up; src/store/org-channel.ts):
+   * a hash of the validated YAML, its hash, version, who and when; and its history (a capped stream).
+   * Hash-tagged `{org}`: the script that writes them touches both.
+   */
+  orgCurrent: string;
+  orgHistory: string;
+  /** The pub/sub channel the current org's version and hash are announced on. */
+  orgChanged: string;
   /** A dashboard sign-in link's token (by its sha256, so a key listing reveals no live token), consumed once. */
   signIn(tokenHash: string): string;
   /** A dashboard session (by a sha256 of its cookie value): userid and times, with a TTL. */
@@ -246,6 +255,9 @@ export function createKeys(prefix: string): Keys {
     talks: `${dept}talks`,
     unitTalks: (u) => `${dept}talks:unit:${u}`,
     personTalks: (p) => `${dept}talks:person:${p}`,
+    orgCurrent: `${prefix}{org}:current`,
+    orgHistory: `${prefix}{org}:history`,
+    orgChanged: `${prefix}org:changed`,
     signIn: (h) => `${prefix}signin:${h}`,
     session: (h) => `${prefix}session:${h}`,
   };

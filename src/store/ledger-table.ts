@@ -149,6 +149,8 @@ export class LedgerTable {
   private readonly assigneeIds = new Interned();
   private readonly byAge = new SortedSlots((s) => this.created[s]!, (s) => this.ids[s]!);
   private readonly byDeadline = new SortedSlots((s) => this.deadlines[s]!, (s) => this.ids[s]!);
+  /** The units whose issues were scanned: a unit the org gains later (/重新加载) is scanned when first seen. */
+  private readonly scanned = new Set<string>();
   /** The newest audit stream entry applied; undefined until built. */
   private lastEntry: string | undefined;
   private running: Promise<void> | undefined;
@@ -187,7 +189,7 @@ export class LedgerTable {
   }
 
   private start(): Promise<void> {
-    const p = (this.lastEntry === undefined ? this.build() : this.catchUp()).finally(() => {
+    const p = (this.lastEntry === undefined ? this.build() : this.widen().then(() => this.catchUp())).finally(() => {
       if (this.running === p) this.running = undefined;
     });
     this.running = p;
@@ -270,14 +272,29 @@ export class LedgerTable {
     const started = performance.now();
     const last = await this.redis.xrevrange(this.keys.auditAll, '+', '-', 'COUNT', 1);
     const from = last[0]?.[0] ?? '0-0';
-    for await (const batch of scanIssues(this.redis, this.keys, { unitIds: this.opts.unitIds(), batch: this.opts.batch ?? 500 })) {
+    const unitIds = this.opts.unitIds();
+    for await (const batch of scanIssues(this.redis, this.keys, { unitIds, batch: this.opts.batch ?? 500 })) {
       for (const issue of batch) this.put(issue, false);
     }
+    for (const u of unitIds) this.scanned.add(u);
     this.byAge.rebuild(this.count);
     this.byDeadline.rebuild(this.count);
     this.lastEntry = from;
     await this.catchUp();
     this.built = { issues: this.count, ms: performance.now() - started };
+  }
+
+  /**
+   * The issues of units the org gained since the build (their issues may predate the stream
+   * position: a unit removed and added back, a ledger imported before the reload), put in order.
+   */
+  private async widen(): Promise<void> {
+    const missing = this.opts.unitIds().filter((u) => !this.scanned.has(u));
+    if (!missing.length) return;
+    for await (const batch of scanIssues(this.redis, this.keys, { unitIds: missing, batch: this.opts.batch ?? 500 })) {
+      for (const issue of batch) this.put(issue, true);
+    }
+    for (const u of missing) this.scanned.add(u);
   }
 
   /**

@@ -31,6 +31,7 @@ const SCRIPTS: Record<string, { file: string; numberOfKeys?: number }> = {
   rateTake: { file: 'rate-take.lua', numberOfKeys: 1 },
   leaseRenew: { file: 'lease-renew.lua', numberOfKeys: 1 },
   leaseRelease: { file: 'lease-release.lua', numberOfKeys: 1 },
+  orgPublish: { file: 'org-publish.lua', numberOfKeys: 2 },
 };
 
 let sources: Map<string, string> | undefined;

@@ -320,6 +320,19 @@ describe('the table index (LedgerTable)', () => {
     expect(after.ids[0]).toBe(id);
   });
 
+  it('scans the issues of a unit the org gains after the build (/重新加载), once', async () => {
+    let units = allUnits.filter((u) => u !== 'lianhua');
+    const index = new LedgerTable(t.redis, keys(), { unitIds: () => units });
+    expect((await index.query(spec(['lianhua']))).total).toBe(0);
+    units = allUnits;
+    const fresh = new LedgerTable(t.redis, keys(), { unitIds: () => allUnits });
+    const expected = await fresh.query(spec(['lianhua']));
+    expect(expected.total).toBeGreaterThan(0);
+    expect(await index.query(spec(['lianhua']))).toEqual(expected);
+    // Put in order, and not twice.
+    expect(await index.query(spec(allUnits))).toEqual(await fresh.query(spec(allUnits)));
+  });
+
   it('shares the queued refresh with a caller arriving as a failed build ends, then builds once', async () => {
     let calls = 0;
     const index = new LedgerTable(t.redis, keys(), {

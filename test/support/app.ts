@@ -7,6 +7,7 @@ import { createApp, type App, type AppDeps } from '../../src/app';
 import { fixedClock, type Clock } from '../../src/clock';
 import { loadEnv } from '../../src/config/env';
 import { parseOrg } from '../../src/config/org-file';
+import { loadOrgSource } from '../../src/config/org-source';
 import { demoOrgFile } from '../../src/config/paths';
 import type { FileMakers } from '../../jobs/files/makers';
 import type { Org } from '../../src/domain/org';
@@ -64,6 +65,13 @@ export interface TestAppOptions {
   wsTimings?: AppDeps['wsTimings'];
   /** A card click's answer budget (0: every click is answered late, its result pushed). */
   cardBudgetMs?: number;
+  /**
+   * ORG_FILE, as `npm start` reads it: the org is loaded from it (unless `org` is given), published
+   * at start, and re-read by /重新加载 and SIGHUP.
+   */
+  orgFile?: string;
+  /** The environment `env:` webhook keys of a published org resolve in (default: none set). */
+  orgEnv?: NodeJS.ProcessEnv;
 }
 
 export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
@@ -83,9 +91,15 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     ...opts.env,
   });
   const { logger, lines } = captureLogs();
+  const orgEnv = opts.orgEnv ?? {};
+  const loaded = opts.orgFile ? await loadOrgSource(opts.orgFile, orgEnv) : undefined;
+  if (loaded && !loaded.ok) throw new Error(`test ORG_FILE ${opts.orgFile}: ${loaded.problems.map((p) => p.message).join('; ')}`);
   const app = createApp({
     env,
-    org: opts.org ?? demoOrg(),
+    org: opts.org ?? (loaded?.ok ? loaded.org : demoOrg()),
+    orgEnv,
+    ...(opts.orgFile ? { orgFile: opts.orgFile } : {}),
+    ...(loaded?.ok && !opts.org ? { orgSource: { yaml: loaded.yaml, hash: loaded.hash } } : {}),
     redisUrl: opts.redisUrl ?? testRedisUrl(),
     credentials: { token: TEST_TOKEN, encodingAESKey: TEST_AES_KEY },
     logger,

@@ -39,6 +39,7 @@ describe('handlers/index commands', () => {
       dashboard: ['dashboard', '看板', '数据看板'],
       help: ['help', '帮助'],
       whoami: ['whoami', '我是谁'],
+      reload: ['reload', '重新加载', '重载'],
       cancel: ['cancel', '取消'],
     };
     for (const [name, words] of Object.entries(table)) {
