@@ -70,6 +70,13 @@ export async function readRoster(input: Buffer | ArrayBuffer): Promise<RosterRea
   const err = (where: string, message: string) => problems.push({ severity: 'error', where, message });
   const warn = (where: string, message: string) => problems.push({ severity: 'warning', where, message });
   const src = (path: Path, where: string) => sources.set(formatPath(path), where);
+  /**
+   * What an unresolved reference becomes once its problem is reported: a well-formed id nobody
+   * has, so the schema passes and the cross-reference checks still run over the rest of the file
+   * (whose findings at the same cell are then dropped as repeats). Never reaches a written file.
+   */
+  let unresolved = 0;
+  const placeholder = () => `__unresolved_${++unresolved}`;
 
   const rowsOf = (sheetName: string, columns: Column[], needed: boolean): Row[] => {
     const ws = wb.getWorksheet(sheetName);
@@ -113,8 +120,13 @@ export async function readRoster(input: Buffer | ArrayBuffer): Promise<RosterRea
     const i = people.length;
     const given = r.text.userid ?? '';
     const userid = given.trim();
+    let id = userid.replace(/\s+/g, '');
     if (userid !== given || /\s/.test(userid)) err(r.at.userid!, `账号“${given}”含空格`);
-    const person: Record<string, unknown> = { userid: userid.replace(/\s+/g, ''), name: val(r, 'name') };
+    else if (userid && !/^[A-Za-z0-9_.@-]{1,64}$/.test(userid)) {
+      err(r.at.userid!, `账号“${userid}”只能由字母、数字和 _ . @ - 组成（不能有汉字），是企业微信后台通讯录里的账号`);
+      id = placeholder();
+    }
+    const person: Record<string, unknown> = { userid: id, name: val(r, 'name') };
     const aliases = list(r, 'aliases');
     if (aliases.length) person.aliases = aliases;
     if (val(r, 'phone')) person.phone = val(r, 'phone');
@@ -137,7 +149,7 @@ export async function readRoster(input: Buffer | ArrayBuffer): Promise<RosterRea
     if (owners.length === 1) return owners[0]!;
     if (owners.length > 1) err(where, `“${text}”是 ${owners.length} 个人的名字（${owners.join('、')}），请改填企业微信账号`);
     else err(where, `“${text}”不在人员表中（填人员表里的姓名、别名或企业微信账号）`);
-    return text;
+    return placeholder();
   };
 
   // 单位
@@ -173,7 +185,7 @@ export async function readRoster(input: Buffer | ArrayBuffer): Promise<RosterRea
     if (owners.length === 1) return owners[0]!;
     if (owners.length > 1) err(where, `有 ${owners.length} 个单位叫“${text}”（${owners.join('、')}），请改填编号`);
     else err(where, `单位“${text}”不在单位表中`);
-    return text;
+    return placeholder();
   };
 
   // 工作队
@@ -186,7 +198,7 @@ export async function readRoster(input: Buffer | ArrayBuffer): Promise<RosterRea
     const leader = val(r, 'leader') ? person(val(r, 'leader'), r.at.leader!) : '';
     const members = list(r, 'members').map((m) => person(m, r.at.members!));
     // 队长 need not be listed again among 队员: the team's members start with the leader.
-    if (leader && !members.includes(leader)) members.unshift(leader);
+    if (leader && !leader.startsWith('__unresolved_') && !members.includes(leader)) members.unshift(leader);
     const team: Record<string, unknown> = { id: teamIds[i], name: val(r, 'name'), leader, members };
     team.towns = list(r, 'towns');
     team.units = list(r, 'units').map((u) => unitRef(u, r.at.units!));
@@ -209,7 +221,7 @@ export async function readRoster(input: Buffer | ArrayBuffer): Promise<RosterRea
     else if (kind === '工作队') {
       const team = teams.find((t) => t.name === scope || t.id === scope);
       if (!team) err(r.at.scope!, `工作队“${scope}”不在工作队表中`);
-      chat.team = team ? team.id : scope;
+      chat.team = team ? team.id : placeholder();
     } else if (kind === '镇街') chat.town = scope;
     else if (kind === '单位') chat.unit = unitRef(scope, r.at.scope!);
     else if (kind) err(r.at.kind!, `群类型“${kind}”不认识：填工作队、组织部、镇街或单位`);
