@@ -64,6 +64,8 @@ export function checkOrgData(raw: unknown, env: NodeJS.ProcessEnv, locate: Locat
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+      // An unknown key is shown at its own line, not its parent's.
+      if (issue.code === 'unrecognized_keys' && issue.keys.length === 1) path.push(issue.keys[0]!);
       problems.push({ severity: 'error', where: locate(path), message: zh(issue.message) });
     }
     return { problems };
