@@ -147,6 +147,16 @@ describe('roster problems, each with its sheet, row and column', () => {
     ]);
   });
 
+  it('reads a time Excel made of a typed 09:00 as 09:00', async () => {
+    const wb = await template();
+    const cell = wb.getWorksheet('规则')!.getCell('B5');
+    cell.value = new Date(Date.UTC(1899, 11, 30, 8, 30));
+    cell.style = { ...cell.style, numFmt: 'h:mm' }; // what Excel gives a General cell typed 08:30 (a copy: loaded cells share styles)
+    const { problems, file } = await rosterProblems(wb, KEYS);
+    expect(problems).toEqual([]);
+    expect(file?.policy.remindAt).toBe('08:30');
+  });
+
   it('a file that is not a workbook', async () => {
     const read = await readRoster(Buffer.from('district: 示例区\n'));
     expect(read.problems.map((p) => p.message)).toEqual(['不是有效的 Excel 工作簿（.xlsx）：请用 npm run org -- template 生成的模板填写后另存为 .xlsx']);

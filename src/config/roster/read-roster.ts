@@ -38,7 +38,12 @@ export function cellText(value: ExcelJS.CellValue): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (value instanceof Date) return value.toISOString();
+  // Not instanceof: a Date made in another realm (a test VM) is a Date all the same.
+  if (Object.prototype.toString.call(value) === '[object Date]') {
+    // Excel turns a typed 09:00 into a time of day (a date in 1899): give back what was typed.
+    const iso = (value as Date).toISOString();
+    return (value as Date).getUTCFullYear() < 1901 ? iso.slice(11, 16) : iso.slice(0, 10);
+  }
   if (typeof value === 'object') {
     if ('richText' in value) return value.richText.map((r) => r.text).join('');
     if ('text' in value) return String(value.text);

@@ -99,8 +99,11 @@ export function rosterWorkbook(org: OrgFile, opts: RosterWriteOptions): ExcelJS.
     ws.eachRow((row, n) => {
       if (n === 1) return;
       row.eachCell((cell) => {
-        cell.alignment = { vertical: 'top', wrapText: true };
-        if (opts.example) cell.font = { italic: true, color: { argb: 'FF808080' } };
+        cell.alignment = { vertical: 'top', horizontal: 'left', wrapText: true };
+        // 规则 holds the defaults in force, not an example: only its 说明 is greyed, as reading matter.
+        if (ws === rules) {
+          if (Number(cell.col) === rules.getColumn('meaning').number) cell.font = { color: { argb: 'FF6B7280' } };
+        } else if (opts.example) cell.font = { italic: true, color: { argb: 'FF808080' } };
       });
     });
   }
@@ -147,18 +150,17 @@ function validate(ws: ExcelJS.Worksheet, key: string, v: Validation): void {
     const letter = lists.getColumn(col).letter;
     formula = `_lists!$${letter}$1:$${letter}$${v.list.length}`;
   }
-  const col = ws.getColumn(key).number;
-  for (let r = 2; r <= VALIDATED_ROWS; r++) {
-    ws.getCell(r, col).dataValidation = {
-      type: 'list',
-      allowBlank: true,
-      formulae: [formula],
-      showErrorMessage: true,
-      errorStyle: v.open ? 'warning' : 'stop',
-      errorTitle: '请从下拉列表中选择',
-      error: v.open ? '不在下拉列表中：确定要用这个值吗？' : '请从下拉列表中选择一项。',
-    };
-  }
+  // One range, not a validation per cell: the sheet keeps only the rows that hold something.
+  const letter = ws.getColumn(key).letter;
+  (ws as unknown as { dataValidations: { add(range: string, v: ExcelJS.DataValidation): void } }).dataValidations.add(`${letter}2:${letter}${VALIDATED_ROWS}`, {
+    type: 'list',
+    allowBlank: true,
+    formulae: [formula],
+    showErrorMessage: true,
+    errorStyle: v.open ? 'warning' : 'stop',
+    errorTitle: '请从下拉列表中选择',
+    error: v.open ? '不在下拉列表中：确定要用这个值吗？' : '请从下拉列表中选择一项。',
+  });
 }
 
 /** Names a person in a cell by 姓名 when that finds only them, else by userid. */
