@@ -32,6 +32,11 @@ interface Args {
   help: boolean;
 }
 
+/** `npm run` starts in the package root; a relative file means the directory the operator typed it in. */
+function resolve(file: string): string {
+  return path.resolve(process.env.INIT_CWD ?? process.cwd(), file);
+}
+
 function parseArgs(argv: string[]): Args {
   const args: Args = { files: [], demo: false, force: false, help: false };
   for (let i = 0; i < argv.length; i++) {
@@ -40,11 +45,12 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--demo') args.demo = true;
     else if (a === '--force' || a === '-f') args.force = true;
     else if (a === '-o' || a === '--out') {
-      args.out = argv[++i];
+      const out = argv[++i];
+      args.out = out && resolve(out);
       if (!args.out) throw new CliError(`-o 后面要写输出文件，如 -o org.yaml\n\n${USAGE}`, ExitCode.config);
     } else if (a.startsWith('-')) throw new CliError(`不认识的选项 ${a}\n\n${USAGE}`, ExitCode.config);
     else if (!args.command) args.command = a;
-    else args.files.push(a);
+    else args.files.push(resolve(a));
   }
   return args;
 }
@@ -60,7 +66,7 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
   const env = process.env;
   switch (args.command) {
     case 'template': {
-      const file = args.files[0] ?? (args.demo ? '示例区花名册.xlsx' : '花名册模板.xlsx');
+      const file = args.files[0] ?? resolve(args.demo ? '示例区花名册.xlsx' : '花名册模板.xlsx');
       if (!file.toLowerCase().endsWith('.xlsx')) throw new CliError(`模板要写成 .xlsx 文件，如 花名册.xlsx（收到“${file}”）`, ExitCode.config);
       refuseOverwrite(file, args.force);
       let org = EXAMPLE_ORG;

@@ -6,6 +6,7 @@ import { checklistKey } from '../parsing/checklist';
 import { normalizeText } from '../parsing/normalize';
 import { ConfigError } from './env';
 import { orgFileSchema, type OrgFile } from './org-schema';
+import { loadOrgSource } from './org-source';
 
 /** Formats a zod/our path the way people read it: teams[1].leader */
 export function formatPath(path: ReadonlyArray<PropertyKey>): string {
@@ -146,6 +147,12 @@ export function parseOrg(text: string, env: NodeJS.ProcessEnv = process.env, sou
 }
 
 export async function loadOrgFile(file: string, env: NodeJS.ProcessEnv = process.env): Promise<Org> {
+  if (file.toLowerCase().endsWith('.xlsx')) {
+    // A roster workbook as ORG_FILE: the one loader reads it (a cycle CommonJS resolves: used at call time only).
+    const load = await loadOrgSource(file, env);
+    if (load.ok) return load.org;
+    throw new ConfigError(`ORG_FILE ${file}: ${load.problems.filter((p) => p.severity === 'error').map((p) => `${p.where}：${p.message}`).join('；')}`);
+  }
   let text: string;
   try {
     text = await readFile(file, 'utf8');
