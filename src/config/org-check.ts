@@ -4,6 +4,7 @@ import { Org } from '../domain/org';
 import { checkReferences, formatPath } from './org-file';
 import { orgFileSchema, type OrgFile } from './org-schema';
 import type { OrgProblem } from './org-source';
+import type { Path } from './roster/paths';
 
 /**
  * Checks an organisation file all at once (issue 14 §2): every zod issue, every cross-reference,
@@ -11,7 +12,6 @@ import type { OrgProblem } from './org-source';
  * robot key). Each problem is in Chinese and located by `locate`: a line of the YAML, or a cell
  * of the roster. Errors refuse the file; warnings are printed and it loads.
  */
-export type Path = (string | number)[];
 export type Locate = (path: Path) => string;
 
 export interface CheckResult {

@@ -41,8 +41,8 @@ describe('the roster template', () => {
   it('gives drop-down lists: 类别, 角色, 群类型, 规则 keys, and 队长 and 书记 from 人员', () => {
     const list = (sheet: string, address: string) => wb.getWorksheet(sheet)!.getCell(address).dataValidation;
     expect(list('单位', 'D2')).toMatchObject({ type: 'list', formulae: ['"村,社区,企业,学校,医院,机关"'], errorStyle: 'warning' });
-    expect(list('单位', 'E500')).toMatchObject({ type: 'list', formulae: ['人员!$A$2:$A$3000'] });
-    expect(list('工作队', 'C2')).toMatchObject({ type: 'list', formulae: ['人员!$A$2:$A$3000'] });
+    expect(list('单位', 'E500')).toMatchObject({ type: 'list', formulae: ['人员!$A$2:$A$5000'] });
+    expect(list('工作队', 'C2')).toMatchObject({ type: 'list', formulae: ['人员!$A$2:$A$5000'] });
     expect(list('人员', 'E9')).toMatchObject({ type: 'list', formulae: ['"组织部"'], errorStyle: 'stop' });
     expect(list('群聊', 'B2')).toMatchObject({ type: 'list', formulae: ['"工作队,组织部,镇街,单位"'] });
     expect(list('规则', 'A40')).toMatchObject({ type: 'list', formulae: [`_lists!$A$1:$A$${RULE_ROWS.length}`] });

@@ -10,7 +10,7 @@ import { getPath } from './paths';
  */
 
 /** Rows given drop-downs and validation: room for a district of a few thousand people. */
-const VALIDATED_ROWS = 3000;
+const VALIDATED_ROWS = 5000;
 
 /** The template's example: one village, its team and the two kinds of chat. */
 export const EXAMPLE_ORG: OrgFile = orgFileSchema.parse({
