@@ -157,6 +157,15 @@ describe('roster problems, each with its sheet, row and column', () => {
     expect(file?.policy.remindAt).toBe('08:30');
   });
 
+  it('a missing column, and an unknown one', async () => {
+    expect(
+      await check((wb) => {
+        const ws = wb.getWorksheet('人员')!;
+        ws.getCell('B1').value = '工号';
+      }),
+    ).toEqual(expect.arrayContaining(['警告 人员!B1：不认识的列“工号”，已忽略', '人员 表头：缺少“企业微信账号”列']));
+  });
+
   it('a file that is not a workbook', async () => {
     const read = await readRoster(Buffer.from('district: 示例区\n'));
     expect(read.problems.map((p) => p.message)).toEqual(['不是有效的 Excel 工作簿（.xlsx）：请用 npm run org -- template 生成的模板填写后另存为 .xlsx']);

@@ -99,7 +99,7 @@ export async function readRoster(input: Buffer | ArrayBuffer): Promise<RosterRea
       byIndex.set(col, column.key);
       letterOf[column.key] = ws.getColumn(col).letter;
     });
-    for (const c of columns) if (c.required && !letterOf[c.key]) err(`${sheetName}!1`, `缺少“${c.header}”列`);
+    for (const c of columns) if (c.required && !letterOf[c.key]) err(`${sheetName} 表头`, `缺少“${c.header}”列`);
     const rows: Row[] = [];
     for (let n = 2; n <= ws.rowCount; n++) {
       const row = ws.getRow(n);
