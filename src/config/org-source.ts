@@ -1,6 +1,10 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { Org } from '../domain/org';
-import { parseOrg } from './org-file';
+import { checkOrgData, checkOrgYaml, mergeProblems, rosterLocator, type CheckOptions } from './org-check';
+import { readRoster } from './roster/read-roster';
+import { orgYaml } from './roster/write-yaml';
 
 /**
  * One problem found in an organisation file, where a person finds it: the YAML path and line, or
@@ -18,23 +22,32 @@ export type OrgLoad =
   | { ok: true; org: Org; problems: OrgProblem[]; /** The file's bytes' sha256, to tell versions apart. */ hash: string; /** The validated organisation as YAML, what /reload publishes. */ yaml: string }
   | { ok: false; problems: OrgProblem[] };
 
+/** A roster workbook is read by its extension; anything else is YAML. */
+export function isRoster(file: string): boolean {
+  return path.extname(file).toLowerCase() === '.xlsx';
+}
+
 /**
  * Reads ORG_FILE — YAML or a roster workbook (.xlsx) — and checks all of it, returning every
  * problem at once. The one entry point for start-up, SIGHUP, /reload and `npm run org -- check`.
- * (Seam: the roster reader and the all-problems check replace this YAML-only first version.)
  */
-export async function loadOrgSource(file: string, env: NodeJS.ProcessEnv = process.env): Promise<OrgLoad> {
-  let text: string;
+export async function loadOrgSource(file: string, env: NodeJS.ProcessEnv = process.env, opts: CheckOptions = {}): Promise<OrgLoad> {
+  let bytes: Buffer;
   try {
-    text = await readFile(file, 'utf8');
+    bytes = await readFile(file);
   } catch (err) {
     return { ok: false, problems: [{ severity: 'error', where: file, message: `无法读取文件（${(err as NodeJS.ErrnoException).code ?? 'error'}）` }] };
   }
-  try {
-    const org = parseOrg(text, env, `ORG_FILE ${file}`);
-    const { createHash } = await import('node:crypto');
-    return { ok: true, org, problems: [], hash: createHash('sha256').update(text).digest('hex'), yaml: text };
-  } catch (err) {
-    return { ok: false, problems: [{ severity: 'error', where: file, message: (err as Error).message }] };
+  const hash = createHash('sha256').update(bytes).digest('hex');
+  if (isRoster(file)) {
+    const read = await readRoster(bytes);
+    const checked = checkOrgData(read.raw, env, rosterLocator(read.sources), opts);
+    const problems = mergeProblems(read.problems, checked.problems);
+    if (!checked.org || problems.some((p) => p.severity === 'error')) return { ok: false, problems };
+    return { ok: true, org: checked.org, problems, hash, yaml: orgYaml(read.raw, read.sources, path.basename(file)) };
   }
+  const text = bytes.toString('utf8');
+  const checked = checkOrgYaml(text, env, opts);
+  if (!checked.org) return { ok: false, problems: checked.problems };
+  return { ok: true, org: checked.org, problems: checked.problems, hash, yaml: text };
 }

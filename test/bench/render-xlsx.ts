@@ -154,6 +154,8 @@ function style(cell: ExcelJS.Cell): string {
   const fill = cell.fill?.type === 'pattern' ? argb(cell.fill.fgColor) : undefined;
   if (fill) css.push(`background:${fill}`);
   if (cell.font?.bold) css.push('font-weight:bold');
+  if (cell.font?.italic) css.push('font-style:italic');
+  if (argb(cell.font?.color)) css.push(`color:${argb(cell.font?.color)}`);
   if (cell.font?.size && cell.font.size !== 11) css.push(`font-size:${Math.round((cell.font.size * 4) / 3)}px`);
   const a = cell.alignment;
   if (a?.horizontal) css.push(`text-align:${a.horizontal === 'centerContinuous' ? 'center' : a.horizontal}`);
