@@ -24,7 +24,7 @@ export const USAGE = `用法：npm run ledger -- import 台账.xlsx [--apply] [-
   默认只试运行：列出将新建的问题和每一个不能导入的行（按行号），不写入任何数据。
   --apply            导入：能导入的行全部新建（审计记为“导入”，注明文件和行号），不能导入的行列出后跳过，
                      有不能导入的行时退出码为 1；再次导入同一文件不会重复新建（按问题内容识别）。
-  --map 列名=字段    列名与上面不同时指定，可重复，例如 --map 存在的问题=问题描述
+  --map 列名=字段    列名与上面不同时指定，可重复，例如 --map 反馈问题=问题描述
   --sheet 工作表     指定工作表（默认：第一个有表头的工作表）
   --by 姓名          没有发现人的行记在谁名下（默认：组织架构的第一位组织部管理员）
 
@@ -50,7 +50,7 @@ function parseArgs(argv: readonly string[]): Args | 'help' {
     const a = rest[i]!;
     const value = () => {
       const v = rest[++i];
-      if (v === undefined || v.startsWith('--')) throw new CliError(`${a} 后面缺少值，例如 ${a === '--map' ? '--map 存在的问题=问题描述' : a === '--sheet' ? '--sheet 问题台账' : '--by 何静怡'}`, ExitCode.config);
+      if (v === undefined || v.startsWith('--')) throw new CliError(`${a} 后面缺少值，例如 ${a === '--map' ? '--map 反馈问题=问题描述' : a === '--sheet' ? '--sheet 问题台账' : '--by 何静怡'}`, ExitCode.config);
       return v;
     };
     if (a === '--apply') args.apply = true;

@@ -56,7 +56,7 @@ for (const f of LEDGER_FIELDS) {
   BY_WORD.set(f.toLowerCase(), f);
 }
 
-/** `--map 存在的问题=问题描述`: a header of this file to a field (by its Chinese name or one of its synonyms). */
+/** `--map 反馈问题=问题描述`: a header of this file to a field (by its Chinese name or one of its synonyms). */
 export function parseColumnMap(pairs: readonly string[]): { map: Map<string, LedgerField>; problems: string[] } {
   const map = new Map<string, LedgerField>();
   const problems: string[] = [];
@@ -66,7 +66,7 @@ export function parseColumnMap(pairs: readonly string[]): { map: Map<string, Led
     const target = eq > 0 ? headerKey(normalizeText(pair).slice(eq + 1)) : '';
     const field = BY_WORD.get(target) ?? BY_KEY.get(target);
     if (!header || !field) {
-      problems.push(`--map “${pair}” 看不懂：应写作 列名=字段，字段是 ${LEDGER_FIELDS.map((f) => FIELD_WORDS[f]).join('、')} 之一，例如 --map 存在的问题=问题描述`);
+      problems.push(`--map “${pair}” 看不懂：应写作 列名=字段，字段是 ${LEDGER_FIELDS.map((f) => FIELD_WORDS[f]).join('、')} 之一，例如 --map 反馈问题=问题描述`);
       continue;
     }
     map.set(header, field);
@@ -161,7 +161,7 @@ export async function* readLedgerSheet(
   }
   options.onProgress?.({ bytes: total, total, rows });
   if (wanted !== undefined && !seen.some((s) => headerKey(s) === wanted)) throw new LedgerSheetError(`没有名为“${options.sheet}”的工作表（有：${seen.join('、') || '无'}）`);
-  if (!found) throw new LedgerSheetError(`没有找到表头：任一工作表的前 ${HEADER_SEARCH_ROWS} 行里，须有一行至少 ${MIN_KNOWN_HEADERS} 列是 ${Object.values(FIELD_WORDS).join('、')} 等；列名不同时用 --map，例如 --map 存在的问题=问题描述`);
+  if (!found) throw new LedgerSheetError(`没有找到表头：任一工作表的前 ${HEADER_SEARCH_ROWS} 行里，须有一行至少 ${MIN_KNOWN_HEADERS} 列是 ${Object.values(FIELD_WORDS).join('、')} 等；列名不同时用 --map，例如 --map 反馈问题=问题描述`);
 }
 
 function headerOf(sheet: string, row: ExcelJS.Row, map: ReadonlyMap<string, LedgerField> | undefined): HeaderFound | undefined {
