@@ -6,7 +6,7 @@ import { loadOrgSource } from '../config/org-source';
 import { STATE_WORDS, type IssueState } from '../domain/issue';
 import type { Org } from '../domain/org';
 import { ExitCode } from '../exit-codes';
-import { applyImport } from '../import/ledger-apply';
+import { IMPORT_BATCH, ImportWriter } from '../import/ledger-apply';
 import { readAndPlace, type ReadResult } from '../import/ledger-import';
 import type { PlacedRow } from '../import/ledger-rows';
 import { FIELD_WORDS, LedgerSheetError, parseColumnMap } from '../import/ledger-sheet';
@@ -91,61 +91,49 @@ export async function ledgerMain(argv: string[], io: LedgerIo = { stdout: proces
   const file = path.resolve(args.file);
   const source = path.basename(file);
 
-  const reading = createProgress({ verb: '已读', total: 1, rowsKnown: false, stream: io.stderr });
+  const cli = await openCliRedis(ctx);
+  const keys = createKeys(ctx.env.REDIS_KEY_PREFIX);
+  const store = new LedgerStore(cli.redis, keys);
+  const queues = args.apply ? createQueues(cli.url, keys.bullPrefix, ctx.logger) : undefined;
+  // With --apply the rows are written as they are read, a batch at a time.
+  const writer = queues
+    ? new ImportWriter({ store, timers: new TimerScheduler(queues.timers, () => org), policy: org.policy, by, source, now })
+    : undefined;
+  const progress = createProgress({ verb: writer ? '已读并导入' : '已读', total: 1, rowsKnown: false, stream: io.stderr });
+  let code: number = ExitCode.ok;
   let read: ReadResult;
   try {
-    read = await readAndPlace(file, {
-      org,
-      now,
-      defaultReporter: by,
-      ...(args.sheet !== undefined ? { sheet: args.sheet } : {}),
-      map,
-      onProgress: (p) => reading.update(p.total ? p.bytes / p.total : 1, p.rows),
-    });
-  } catch (err) {
-    if (err instanceof LedgerSheetError) throw new CliError(err.message, ExitCode.config);
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new CliError(`找不到文件 ${file}`, ExitCode.config);
-    throw err;
-  } finally {
-    reading.stop();
-  }
+    try {
+      read = await readAndPlace(file, {
+        org,
+        now,
+        defaultReporter: by,
+        ...(args.sheet !== undefined ? { sheet: args.sheet } : {}),
+        map,
+        onProgress: (p) => progress.update(p.total ? p.bytes / p.total : 1, p.rows),
+        ...(writer ? { onBatch: (rows: PlacedRow[]) => writer.add(rows), batchSize: IMPORT_BATCH } : {}),
+      });
+    } catch (err) {
+      if (err instanceof LedgerSheetError) throw new CliError(err.message, ExitCode.config);
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new CliError(`找不到文件 ${file}`, ExitCode.config);
+      throw err;
+    }
+    const res = await writer?.finish();
+    progress.stop();
 
-  const h = read.header;
-  const columns = [...h.columns].map(([col, f]) => `${FIELD_WORDS[f]}=${columnLetter(col)}列`).join('，');
-  say(`台账 ${source}：工作表“${h.sheet}”，表头在第 ${h.row} 行（${columns}）${h.unknown.length ? `；未使用的列：${h.unknown.join('、')}` : ''}`);
-  say(`读取 ${read.rows} 行：可导入 ${read.placed.length} 行，不能导入 ${read.badRows} 行${read.duplicates.length ? `，重复 ${read.duplicates.length} 行` : ''}`);
-
-  const cli = await openCliRedis(ctx);
-  let code: number = read.badRows ? ExitCode.unexpected : ExitCode.ok;
-  try {
-    const keys = createKeys(ctx.env.REDIS_KEY_PREFIX);
-    const store = new LedgerStore(cli.redis, keys);
-    if (!args.apply) {
+    const h = read.header;
+    const columns = [...h.columns].map(([col, f]) => `${FIELD_WORDS[f]}=${columnLetter(col)}列`).join('，');
+    say(`台账 ${source}：工作表“${h.sheet}”，表头在第 ${h.row} 行（${columns}）${h.unknown.length ? `；未使用的列：${h.unknown.join('、')}` : ''}`);
+    say(`读取 ${read.rows} 行：可导入 ${read.placed.length} 行，不能导入 ${read.badRows} 行${read.duplicates.length ? `，重复 ${read.duplicates.length} 行` : ''}`);
+    if (!res) {
       const known = await countImported(store, read.placed);
       say(`试运行，未写入：将新建 ${read.placed.length - known} 条${known ? `（另有 ${known} 条已导入过）` : ''}；确认无误后加 --apply 导入`);
-      for (const line of summary(org, read.placed, now)) say(line);
-    } else {
-      for (const line of summary(org, read.placed, now)) say(line);
-      const queues = createQueues(cli.url, keys.bullPrefix, ctx.logger);
-      const writing = createProgress({ verb: '已导入', total: read.placed.length, rowsKnown: true, stream: io.stderr });
-      try {
-        const res = await applyImport(read.placed, {
-          store,
-          timers: new TimerScheduler(queues.timers, () => org),
-          policy: org.policy,
-          by,
-          source,
-          now,
-          onProgress: (done) => writing.update(done, done),
-        });
-        writing.stop();
-        say(`${res.created} 条新建，${res.already} 条已导入过；排入提醒和回头看 ${res.timers} 个`);
-      } finally {
-        writing.stop();
-        await queues.close();
-      }
     }
+    for (const line of summary(org, read.placed, now)) say(line);
+    if (res) say(`${res.created} 条新建，${res.already} 条已导入过；排入提醒和回头看 ${res.timers} 个`);
   } finally {
+    progress.stop();
+    await queues?.close();
     await cli.close();
   }
   for (const d of read.duplicates) say(`  ${d}`);

@@ -16,6 +16,9 @@ import type { PlacedRow } from './ledger-rows';
  */
 export const IMPORT_ACTION = 'import';
 const BATCH = 1000;
+const LANES = 3;
+/** Rows per batch of the streaming writer. */
+export const IMPORT_BATCH = BATCH;
 
 export interface ApplyDeps {
   store: LedgerStore;
@@ -39,33 +42,68 @@ export interface ApplyResult {
   ids: number[];
 }
 
+/** Every placed row, a batch at a time (the rows already read). */
 export async function applyImport(rows: readonly PlacedRow[], deps: ApplyDeps): Promise<ApplyResult> {
-  const result: ApplyResult = { created: 0, already: 0, timers: 0, ids: [] };
-  for (let start = 0; start < rows.length; start += BATCH) {
-    const batch = rows.slice(start, start + BATCH);
-    const known = await deps.store.importedRows(batch.map((r) => r.fingerprint));
+  const writer = new ImportWriter(deps);
+  for (let start = 0; start < rows.length; start += BATCH) await writer.add(rows.slice(start, start + BATCH));
+  return writer.finish();
+}
+
+/**
+ * Writes batches as the sheet is read (`npm run ledger -- import --apply` reads and writes at
+ * once: Node parses the next rows while Redis runs this batch's scripts). Up to LANES batches in
+ * flight; add() waits when they are all busy. Ids are numbered in row order: each batch's INCRBY
+ * follows the previous batch's on the one connection.
+ */
+export class ImportWriter {
+  private readonly inFlight: Promise<void>[] = [];
+  private readonly idsByBatch: number[][] = [];
+  private readonly result: ApplyResult = { created: 0, already: 0, timers: 0, ids: [] };
+  private rows = 0;
+
+  constructor(private readonly deps: ApplyDeps) {}
+
+  async add(batch: readonly PlacedRow[]): Promise<void> {
+    if (!batch.length) return;
+    const slot: number[] = [];
+    this.idsByBatch.push(slot);
+    const p = this.write(batch, slot);
+    p.catch(() => undefined); // awaited below or in finish(); never an unhandled rejection meanwhile
+    this.inFlight.push(p);
+    if (this.inFlight.length >= LANES) await this.inFlight.shift();
+  }
+
+  async finish(): Promise<ApplyResult> {
+    while (this.inFlight.length) await this.inFlight.shift();
+    this.result.ids = this.idsByBatch.flat();
+    this.result.created = this.result.ids.length;
+    return this.result;
+  }
+
+  private async write(batch: readonly PlacedRow[], ids: number[]): Promise<void> {
+    const { store, timers } = this.deps;
+    const known = await store.importedRows(batch.map((r) => r.fingerprint));
     const fresh = batch.filter((r) => !known.has(r.fingerprint));
-    result.already += batch.length - fresh.length;
+    this.result.already += batch.length - fresh.length;
     if (fresh.length) {
-      const first = await deps.store.nextIds(fresh.length);
-      const outcomes = fresh.map((r, i) => importOutcome(r, first + i, deps.source));
-      const written = await Promise.all(outcomes.map((o, i) => deps.store.importNew(o, deps.by, deps.now, fresh[i]!.fingerprint)));
+      const first = await store.nextIds(fresh.length);
+      const outcomes = fresh.map((r, i) => importOutcome(r, first + i, this.deps.source));
+      const written = await Promise.all(outcomes.map((o, i) => store.importNew(o, this.deps.by, this.deps.now, fresh[i]!.fingerprint)));
       const changes: { before: undefined; after: Issue }[] = [];
       written.forEach((w, i) => {
+        const issue = outcomes[i]!.issue;
         if (w.kind === 'created') {
-          result.created++;
-          const issue = outcomes[i]!.issue;
-          result.ids.push(issue.id);
-          if (needsTimer(issue, deps)) changes.push({ before: undefined, after: issue });
-        } else if (w.kind === 'already') result.already++; // another import of the same row got there first
-        else throw new Error(`issue id #${outcomes[i]!.issue.id} is taken: the id sequence is behind the ledger`);
+          ids.push(issue.id);
+          if (needsTimer(issue, this.deps)) changes.push({ before: undefined, after: issue });
+        } else if (w.kind === 'already') this.result.already++; // another import of the same row got there first
+        else throw new Error(`issue id #${issue.id} is taken: the id sequence is behind the ledger`);
       });
-      if (changes.length) await deps.timers.syncMany(changes, deps.now);
-      result.timers += changes.length;
+      if (changes.length) await timers.syncMany(changes, this.deps.now);
+      this.result.timers += changes.length;
     }
-    deps.onProgress?.(Math.min(rows.length, start + BATCH));
+    this.rows += batch.length;
+    this.deps.onProgress?.(this.rows);
   }
-  return result;
 }
 
 /** The row as a new issue: 上报 (and 交办 to the secretary) at 发现时间, or already 已销号. */

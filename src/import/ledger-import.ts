@@ -25,6 +25,9 @@ export interface ReadOptions {
   sheet?: string;
   map?: ReadonlyMap<string, LedgerField>;
   onProgress?: (p: SheetProgress) => void;
+  /** Called with each `batchSize` placed rows as they are read (--apply writes while reading); awaited. */
+  onBatch?: (rows: PlacedRow[]) => Promise<void>;
+  batchSize?: number;
 }
 
 export async function readAndPlace(file: string, o: ReadOptions): Promise<ReadResult> {
@@ -36,6 +39,8 @@ export async function readAndPlace(file: string, o: ReadOptions): Promise<ReadRe
   const firstRow = new Map<string, number>();
   let badRows = 0;
   let rows = 0;
+  let sent = 0;
+  const batchSize = o.batchSize ?? 1000;
   for await (const item of readLedgerSheet(file, { ...(o.sheet !== undefined ? { sheet: o.sheet } : {}), ...(o.map ? { map: o.map } : {}), ...(o.onProgress ? { onProgress: o.onProgress } : {}) })) {
     if (item.kind === 'header') {
       header = item.header;
@@ -55,7 +60,12 @@ export async function readAndPlace(file: string, o: ReadOptions): Promise<ReadRe
     }
     firstRow.set(r.placed.fingerprint, r.placed.row);
     placed.push(r.placed);
+    if (o.onBatch && placed.length - sent >= batchSize) {
+      await o.onBatch(placed.slice(sent));
+      sent = placed.length;
+    }
   }
+  if (o.onBatch && placed.length > sent) await o.onBatch(placed.slice(sent));
   // readLedgerSheet throws when no header is found, so one was.
   return { header: header!, placed, problems, duplicates, badRows, rows };
 }

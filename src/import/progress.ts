@@ -65,12 +65,16 @@ function barProgress(o: ProgressOptions, stream: NodeJS.WriteStream): Progress {
   const bar = new SingleBar({ stream, format: `${o.verb} [{bar}] {percentage}% ${count} | 预计还需 {eta_formatted}`, hideCursor: true, clearOnComplete: false, etaBuffer: 50, fps: 5 });
   bar.start(o.total, 0, { rows: 0 });
   let rowsSeen = 0;
+  let finished = false;
   return {
     update(done, rows) {
+      if (finished) return;
       rowsSeen = rows;
       bar.update(Math.min(done, o.total), { rows });
     },
     stop() {
+      if (finished) return;
+      finished = true;
       bar.update(o.total, { rows: o.rowsKnown ? o.total : rowsSeen });
       bar.stop();
     },
