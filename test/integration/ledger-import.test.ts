@@ -163,18 +163,21 @@ describe('npm run ledger -- import', () => {
         { 责任单位: '斑竹村', 反馈问题: '公示栏破损', 整改期限: '2026-07-01', 发现时间: '2026-05-01', 是否整改: '否' },
         { 责任单位: '福禄镇龙井村', 反馈问题: '道路积水', 整改期限: '长期坚持', 发现时间: '5月3日', 是否整改: '整改中' },
         { 责任单位: '石堰', 反馈问题: '台账缺失', 整改期限: '2026.6.30', 发现时间: '2026-05-04', 是否整改: '已完成' },
+        { 责任单位: '斑竹材', 反馈问题: '错别字的单位', 整改期限: '2026-07-01', 发现时间: '2026-05-05', 是否整改: '否' },
       ],
       { headers },
     );
     const unmapped = await run(['import', small], prefix);
     expect(unmapped.code).toBe(1);
     expect(unmapped.out).toContain('未使用的列：反馈问题');
-    expect(badRowsIn(unmapped.out)).toEqual([3, 4, 5]);
+    expect(badRowsIn(unmapped.out)).toEqual([3, 4, 5, 6]);
     expect(unmapped.out).toContain('第3行 问题描述为空');
 
     const mapped = await run(['import', small, '--map', '反馈问题=问题描述', '--apply'], prefix);
-    expect(mapped.code).toBe(0);
+    expect(mapped.code).toBe(1);
     expect(mapped.out).toContain('3 条新建，0 条已导入过');
+    expect(badRowsIn(mapped.out)).toEqual([6]);
+    expect(mapped.out).toContain('第6行 责任单位“斑竹材”不在组织架构中，是不是：斑竹村');
     const store = new LedgerStore(redis, createKeys(prefix));
     const [a, b, c] = await store.getMany([1, 2, 3]);
     expect(a).toMatchObject({ unitId: 'banzhu', description: '公示栏破损', state: 'assigned', deadline: Date.parse('2026-07-01T23:59:59.999+08:00') });
