@@ -130,7 +130,7 @@ export function importOutcome(r: PlacedRow, id: number, source: string): Outcome
     const at = Math.max(r.closed.at, r.createdAt);
     issue = { ...issue, state: 'closed', submittedAt: at, closedAt: at, fixNote: r.closed.note, fixedBy: r.assignee ?? r.reporter, closedOnTime: true };
   }
-  return { issue, audit: { action: IMPORT_ACTION, from: null, to: issue.state, note: `导入：${source} 第${r.row}行` } };
+  return { issue, audit: { action: IMPORT_ACTION, from: null, to: issue.state, note: `台账 ${source} 第${r.row}行` } };
 }
 
 function needsTimer(issue: Issue, deps: Pick<ApplyDeps, 'policy' | 'now'>): boolean {

@@ -117,7 +117,7 @@ describe('npm run ledger -- import', () => {
     expect(closed.fixNote).toBe(ledger.rows[closedRow]!.整改情况);
     expect(closed.description).toBe(ledger.rows[closedRow]!.问题描述);
     const history = await store.history(closed.id);
-    expect(history).toEqual([expect.objectContaining({ action: 'import', from: null, to: 'closed', note: `导入：ledger.xlsx 第${rowOf(closedRow)}行`, actor: 'u_admin' })]);
+    expect(history).toEqual([expect.objectContaining({ action: 'import', from: null, to: 'closed', note: `台账 ledger.xlsx 第${rowOf(closedRow)}行`, actor: 'u_admin' })]);
 
     const openRow = indicesOf('open')[0]!;
     const open = (await store.get(idOfRow.get(openRow)!))!;
