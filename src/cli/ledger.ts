@@ -132,7 +132,7 @@ export async function ledgerMain(argv: string[], io: LedgerIo = { stdout: proces
     for (const line of summary(org, read.placed, now)) say(line);
     if (res) say(`${res.created} 条新建，${res.already} 条已导入过；排入提醒和回头看 ${res.timers} 个`);
   } finally {
-    progress.stop();
+    progress.stop(false);
     await queues?.close();
     await cli.close();
   }

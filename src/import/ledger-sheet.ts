@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { PassThrough, Transform, type Readable } from 'node:stream';
+import { open } from 'node:fs/promises';
+import { PassThrough, type Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import ExcelJS from 'exceljs';
 import { normalizeText } from '../parsing/normalize';
@@ -108,17 +108,15 @@ export async function* readLedgerSheet(
   file: string,
   options: { sheet?: string; map?: ReadonlyMap<string, LedgerField>; onProgress?: (p: SheetProgress) => void } = {},
 ): AsyncGenerator<{ kind: 'header'; header: HeaderFound } | { kind: 'row'; row: RawRow }> {
-  const total = (await stat(file)).size;
+  // Progress is by the bytes of XML parsed, of the parts' sizes in the zip's directory: rows are not counted before reading.
+  const sizes = await zipPartSizes(file);
+  const total = [...sizes].filter(([name]) => name === 'xl/sharedStrings.xml' || /^xl\/worksheets\/sheet\d+\.xml$/.test(name)).reduce((a, [, n]) => a + n, 0);
   let bytes = 0;
   let rows = 0;
-  const counter = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      bytes += chunk.length;
-      done(null, chunk);
-    },
-  });
-  const input = createReadStream(file).pipe(counter);
-  const reader = new Utf8WorkbookReader(input, { worksheets: 'emit', sharedStrings: 'cache', styles: 'ignore', hyperlinks: 'ignore', entries: 'ignore' });
+  const reader = new Utf8WorkbookReader(createReadStream(file), { worksheets: 'emit', sharedStrings: 'cache', styles: 'ignore', hyperlinks: 'ignore', entries: 'ignore' });
+  reader.onBytes = (n: number) => {
+    bytes += n;
+  };
   const wanted = options.sheet === undefined ? undefined : headerKey(options.sheet);
   const seen: string[] = [];
   let found = false;
@@ -213,7 +211,10 @@ function sheetName(reader: ExcelJS.stream.xlsx.WorkbookReader, ws: ExcelJS.strea
  */
 const BaseReader = ExcelJS.stream.xlsx.WorkbookReader as unknown as new (input: unknown, options: unknown) => object;
 class Utf8WorkbookReader extends BaseReader {
+  onBytes: (n: number) => void = () => undefined;
+
   _parseSharedStrings(entry: Readable): AsyncGenerator<unknown> {
+    entry.on('data', (c: Buffer) => this.onBytes(c.length));
     const text = entry.pipe(new PassThrough());
     text.setEncoding('utf8');
     const base = BaseReader.prototype as unknown as { _parseSharedStrings(this: object, e: Readable): AsyncGenerator<unknown> };
@@ -222,17 +223,52 @@ class Utf8WorkbookReader extends BaseReader {
 
   _parseWorksheet(iterator: AsyncIterable<Buffer | string>, sheetNo: string): Generator<unknown> {
     const base = BaseReader.prototype as unknown as { _parseWorksheet(this: object, it: AsyncIterable<string>, n: string): Generator<unknown> };
-    return base._parseWorksheet.call(this, decoded(iterator), sheetNo);
+    return base._parseWorksheet.call(this, decoded(iterator, (n) => this.onBytes(n)), sheetNo);
   }
 }
 interface Utf8WorkbookReader extends ExcelJS.stream.xlsx.WorkbookReader {}
 
-async function* decoded(chunks: AsyncIterable<Buffer | string>): AsyncGenerator<string> {
+async function* decoded(chunks: AsyncIterable<Buffer | string>, onBytes: (n: number) => void): AsyncGenerator<string> {
   const decoder = new StringDecoder('utf8');
   for await (const c of chunks) {
+    onBytes(c.length);
     const s = typeof c === 'string' ? c : decoder.write(c);
     if (s) yield s;
   }
   const tail = decoder.end();
   if (tail) yield tail;
+}
+
+/**
+ * The uncompressed size of each part, from the zip's central directory at the end of the file
+ * (a streamed entry's local header may say 0). Empty when the directory cannot be read: the
+ * progress then has no total, and the reader still says what is wrong with the file.
+ */
+async function zipPartSizes(file: string): Promise<Map<string, number>> {
+  const sizes = new Map<string, number>();
+  const fh = await open(file, 'r');
+  try {
+    const { size } = await fh.stat();
+    const tailLen = Math.min(size, 65_557); // the end record (22 B) plus the longest comment
+    const tail = Buffer.alloc(tailLen);
+    await fh.read(tail, 0, tailLen, size - tailLen);
+    const eocd = tail.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+    if (eocd < 0) return sizes;
+    const dirSize = tail.readUInt32LE(eocd + 12);
+    const dirOffset = tail.readUInt32LE(eocd + 16);
+    if (dirOffset + dirSize > size) return sizes;
+    const dir = Buffer.alloc(dirSize);
+    await fh.read(dir, 0, dirSize, dirOffset);
+    for (let p = 0; p + 46 <= dir.length && dir.readUInt32LE(p) === 0x02014b50; ) {
+      const uncompressed = dir.readUInt32LE(p + 24);
+      const nameLen = dir.readUInt16LE(p + 28);
+      const extraLen = dir.readUInt16LE(p + 30);
+      const commentLen = dir.readUInt16LE(p + 32);
+      sizes.set(dir.toString('utf8', p + 46, p + 46 + nameLen), uncompressed);
+      p += 46 + nameLen + extraLen + commentLen;
+    }
+  } finally {
+    await fh.close();
+  }
+  return sizes;
 }

@@ -8,7 +8,8 @@ import { SingleBar } from 'cli-progress';
 export interface Progress {
   /** `done` of `total` units (bytes, rows); `rows` is what the line counts. */
   update(done: number, rows: number): void;
-  stop(): void;
+  /** The last line (or the full bar); `completed` false — the run failed — just stops. */
+  stop(completed?: boolean): void;
 }
 
 export interface ProgressOptions {
@@ -52,10 +53,10 @@ export function createProgress(o: ProgressOptions): Progress {
         line(done, rows);
       }
     },
-    stop() {
+    stop(completed = true) {
       if (finished) return;
       finished = true;
-      line(o.total, o.rowsKnown ? o.total : last.rows);
+      if (completed) line(o.total, o.rowsKnown ? o.total : last.rows);
     },
   };
 }
@@ -72,10 +73,10 @@ function barProgress(o: ProgressOptions, stream: NodeJS.WriteStream): Progress {
       rowsSeen = rows;
       bar.update(Math.min(done, o.total), { rows });
     },
-    stop() {
+    stop(completed = true) {
       if (finished) return;
       finished = true;
-      bar.update(o.total, { rows: o.rowsKnown ? o.total : rowsSeen });
+      if (completed) bar.update(o.total, { rows: o.rowsKnown ? o.total : rowsSeen });
       bar.stop();
     },
   };
