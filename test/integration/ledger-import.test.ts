@@ -153,6 +153,34 @@ describe('npm run ledger -- import', () => {
     expect(dry.out).toContain(`将新建 0 条（另有 ${good.length} 条已导入过）`);
   });
 
+  it('two imports of one file at once create each row once (the fingerprint is checked in the create script)', async () => {
+    const prefix = testPrefix();
+    const keys = createKeys(prefix);
+    const sink = () => Object.assign(new Writable({ write: (_c, _e, done) => done() }), { isTTY: false }) as unknown as NodeJS.WriteStream;
+    const saved = { ...process.env };
+    Object.assign(process.env, { REDIS_URL: testRedisUrl(), REDIS_KEY_PREFIX: prefix, LOG_LEVEL: 'silent' });
+    delete process.env.ORG_FILE;
+    let outs: string[];
+    try {
+      outs = ['', ''];
+      await Promise.all(
+        outs.map((_, k) => {
+          const stdout = new Writable({ write: (c: Buffer, _e, done) => ((outs[k] += c.toString()), done()) });
+          return ledgerMain(['import', file, '--apply'], { stdout, stderr: sink(), now: () => NOW });
+        }),
+      );
+    } finally {
+      process.env = saved;
+    }
+    const good = ledger.kinds.filter((k) => k === 'open' || k === 'closed' || k === 'ongoing').length;
+    const counts = outs.map((o) => /^(\d+) 条新建，(\d+) 条已导入过/m.exec(o)!.slice(1).map(Number));
+    expect(counts[0]![0]! + counts[1]![0]!).toBe(good);
+    expect(counts[0]![1]! + counts[1]![1]!).toBe(good);
+    const stored = await Promise.all((['assigned', 'reported', 'closed'] as const).map((st) => redis.zcard(keys.byState(st))));
+    expect(stored.reduce((a, b) => a + b, 0)).toBe(good);
+    expect(await redis.hlen(keys.importRows)).toBe(good);
+  });
+
   it('--map names a column the importer does not know', async () => {
     const prefix = testPrefix();
     const small = path.join(dir, 'mapped.xlsx');
