@@ -60,7 +60,7 @@ export async function benchImport(o: { redisUrl: string; rows: number; print(lin
     const lines = [
       `dry run  ${(dry.ms / 1000).toFixed(1).padStart(6)} s  ${rate(dry.ms).padStart(7)} rows/s  (read, place every row, check fingerprints)`,
       `--apply  ${(apply.ms / 1000).toFixed(1).padStart(6)} s  ${rate(apply.ms).padStart(7)} rows/s  ${apply.ms < IMPORT_TARGET_MS ? 'PASS' : 'MISS'} (< ${IMPORT_TARGET_MS / 1000} s): ${created}`,
-      `again    ${(again.ms / 1000).toFixed(1).padStart(6)} s  ${rate(again.ms).padStart(7)} rows/s  ${twice}; peak RSS ${Math.round(Math.max(dry.rss, apply.rss, again.rss) / 2 ** 20)} MB`,
+      `again    ${(again.ms / 1000).toFixed(1).padStart(6)} s  ${rate(again.ms).padStart(7)} rows/s  ${twice}; peak RSS of the bench process (generator included) ${Math.round(Math.max(dry.rss, apply.rss, again.rss) / 2 ** 20)} MB`,
     ];
     const ok = dry.code === 1 && apply.code === 1 && /^0 条新建/.test(twice);
     return { rows: o.rows, dryMs: dry.ms, applyMs: apply.ms, created, ok, lines };
