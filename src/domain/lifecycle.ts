@@ -285,8 +285,10 @@ function evidenceFull(issue: Pick<Issue, 'id' | 'evidence'>, adding: number): st
 }
 
 /** The step names users see, in replies and in /查看 history. */
-export const ACTION_WORDS: Record<ActionType | 'report' | 'evidence-stored' | 'evidence-failed', string> = {
+export const ACTION_WORDS: Record<ActionType | 'report' | 'import' | 'evidence-stored' | 'evidence-failed', string> = {
   report: '上报',
+  // An issue created from a district's existing 台账 (npm run ledger -- import), its row in the note.
+  import: '导入',
   assign: '交办',
   fix: '反馈整改',
   verify: '销号',

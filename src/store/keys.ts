@@ -26,6 +26,8 @@ export interface Keys {
   issueHistory(id: number): string;
   /** Every change of every issue (a stream), and of one issue (a list of JSON entries, for /查看). */
   auditAll: string;
+  /** Rows of imported 台账s (npm run ledger -- import): row fingerprint → the issue it became. */
+  importRows: string;
   audit(id: number): string;
   /** Sorted sets of issue ids (score = id, newest first when reversed). */
   byState(state: string): string;
@@ -188,6 +190,7 @@ export function createKeys(prefix: string): Keys {
     issue: (id) => `${ledger}issue:${id}`,
     issueHistory: (id) => `${ledger}issue:${id}:history`,
     auditAll: `${ledger}audit`,
+    importRows: `${ledger}import:rows`,
     audit: (id) => `${ledger}audit:${id}`,
     byState: (s) => `${ledger}idx:state:${s}`,
     byUnit: (u) => `${ledger}idx:unit:${u}`,

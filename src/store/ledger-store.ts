@@ -12,6 +12,7 @@ import { defineScripts } from './scripts';
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     commitIssue(numKeys: number, ...args: (string | number)[]): Result<[number, number], Context>;
+    importIssue(numKeys: number, ...args: (string | number)[]): Result<[number, number], Context>;
   }
 }
 
@@ -82,6 +83,40 @@ export class LedgerStore {
    * for a new issue). Returns false when someone else changed it first.
    */
   async commit(before: Issue | undefined, outcome: Outcome, actor: string, at: number): Promise<boolean> {
+    const { keys, args } = this.commitArgs(before, outcome, actor, at);
+    const [ok] = await this.redis.commitIssue(keys.length, ...keys, ...args);
+    return ok === 1;
+  }
+
+  /**
+   * Creates an issue of an imported 台账 unless a row of this fingerprint was imported before
+   * (checked and recorded in the same script as the create: src/store/lua/import-issue.lua).
+   * "taken": the id exists already (a caller's bug; nothing written).
+   */
+  async importNew(outcome: Outcome, actor: string, at: number, fingerprint: string): Promise<{ kind: 'created' } | { kind: 'already'; issueId: number } | { kind: 'taken' }> {
+    const { keys, args } = this.commitArgs(undefined, outcome, actor, at);
+    const [code, n] = await this.redis.importIssue(keys.length + 1, ...keys, this.keys.importRows, ...args, fingerprint, String(outcome.issue.id));
+    return code === 1 ? { kind: 'created' } : code === 2 ? { kind: 'already', issueId: n } : { kind: 'taken' };
+  }
+
+  /** Which of these row fingerprints were imported before, and as which issue. */
+  async importedRows(fingerprints: readonly string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    if (!fingerprints.length) return out;
+    const ids = await this.redis.hmget(this.keys.importRows, ...fingerprints);
+    ids.forEach((id, i) => {
+      if (id !== null) out.set(fingerprints[i]!, Number(id));
+    });
+    return out;
+  }
+
+  /** A block of `n` new ids in one INCRBY (an import allocates its batch at once); the first. */
+  async nextIds(n: number): Promise<number> {
+    return (await this.redis.incrby(this.keys.issueSeq, n)) - n + 1;
+  }
+
+  /** commit-issue's keys and arguments for one change. */
+  private commitArgs(before: Issue | undefined, outcome: Outcome, actor: string, at: number): { keys: string[]; args: string[] } {
     const after = outcome.issue;
     const keyList: string[] = [];
     const keyIndex = new Map<string, number>();
@@ -114,20 +149,10 @@ export class LedgerStore {
     const entry: AuditRecord = { actor, at, action: outcome.audit.action, from: outcome.audit.from, to: outcome.audit.to, version: after.version };
     if (outcome.audit.note) entry.note = outcome.audit.note;
     if (outcome.audit.evidence?.length) entry.evidence = outcome.audit.evidence;
-    const [ok] = await this.redis.commitIssue(
-      3 + keyList.length,
-      this.keys.issue(after.id),
-      this.keys.auditAll,
-      this.keys.audit(after.id),
-      ...keyList,
-      String(before?.version ?? 0),
-      JSON.stringify(set),
-      JSON.stringify(del),
-      JSON.stringify(ops),
-      JSON.stringify(audit),
-      JSON.stringify(entry),
-    );
-    return ok === 1;
+    return {
+      keys: [this.keys.issue(after.id), this.keys.auditAll, this.keys.audit(after.id), ...keyList],
+      args: [String(before?.version ?? 0), JSON.stringify(set), JSON.stringify(del), JSON.stringify(ops), JSON.stringify(audit), JSON.stringify(entry)],
+    };
   }
 
   /** The issue's audit entries, oldest first; with `last`, only the newest that many. */

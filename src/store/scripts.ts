@@ -12,8 +12,9 @@ import type { RedisClient } from './redis';
  * made elsewhere (a test's, a CLI's) defines them once on first use, before its first command.
  * defineCommand sends a script by SHA (EVALSHA) and falls back to EVAL after a Redis restart.
  */
-const SCRIPTS: Record<string, { file: string; numberOfKeys?: number }> = {
+const SCRIPTS: Record<string, { file: string; numberOfKeys?: number; /** Another script's body, prepended as `local function commit()`. */ wraps?: string }> = {
   commitIssue: { file: 'commit-issue.lua' },
+  importIssue: { file: 'import-issue.lua', wraps: 'commit-issue.lua' },
   recordEvidence: { file: 'record-evidence.lua', numberOfKeys: 3 },
   photosHold: { file: 'photos-hold.lua', numberOfKeys: 2 },
   photosTake: { file: 'photos-take.lua', numberOfKeys: 2 },
@@ -37,7 +38,9 @@ const SCRIPTS: Record<string, { file: string; numberOfKeys?: number }> = {
 let sources: Map<string, string> | undefined;
 
 function scriptSources(): Map<string, string> {
-  sources ??= new Map(Object.entries(SCRIPTS).map(([name, s]) => [name, readFileSync(path.join(packageRoot(), 'src', 'store', 'lua', s.file), 'utf8')]));
+  const read = (file: string) => readFileSync(path.join(packageRoot(), 'src', 'store', 'lua', file), 'utf8');
+  // A wrapper reuses a script's body verbatim: its `return`s end the inner function, not the wrapper.
+  sources ??= new Map(Object.entries(SCRIPTS).map(([name, s]) => [name, s.wraps ? `local function commit()\n${read(s.wraps)}\nend\n${read(s.file)}` : read(s.file)]));
   return sources;
 }
 

@@ -9,6 +9,7 @@ import { describeRedis } from '../../src/store/redis';
 import { benchDashboard, FIGURES_TARGET_MS, SEARCH_TARGET_MS, TABLE_TARGET_MS } from './dashboard';
 import { PAGE_TARGET_MS } from './dashboard-page';
 import { benchExport, exportLine } from './export';
+import { benchImport, IMPORT_TARGET_MS } from './import';
 import { benchReminders, MEMORY_TARGET_BYTES, SEED_TARGET_MS } from './reminders';
 import { benchScore, SCORE_TARGET_MS } from './score';
 import { benchStatus, NOW, STATUS_TARGET_MS, type LatencyRow } from './status';
@@ -23,13 +24,13 @@ const WEBHOOK_P99_GOAL_MS = 25;
  * redis-server. Exits 0 whether targets are met or missed (PASS/MISS is printed); non-zero only
  * when the bench itself fails, or the reminders are wrong (duplicates, missed, rate limit).
  *
- *   BENCH_ONLY      status | export | dashboard | score | reminders | tasks | webhook: run one section (default all;
+ *   BENCH_ONLY      status | export | dashboard | score | reminders | tasks | webhook | import: run one section (default all;
  *                   export and dashboard reuse the /status section's ledger, or write their own when run alone)
  *   BENCH_TASKS     tasks: /布置 to 全区 (500 units) this many times back to back (default 12)
  *   BENCH_WEBHOOK_S webhook: seconds per load run (default 6)
  *   BENCH_WEBHOOK_ROUNDS webhook: echo/duban turns (default 3; the median ratio is the result)
  *   BENCH_PROFILE   webhook: a directory for the server's V8 CPU profile (--cpu-prof)
- *   BENCH_ISSUES    ledger size (default 100000)
+ *   BENCH_ISSUES    ledger size (default 100000; import: the 台账's rows)
  *   BENCH_DUE       reminders: how many of the open issues are due at once (default 10000)
  *   BENCH_REQUESTS  timed sequential requests per scenario (default 200)
  *   BENCH_WARMUP    untimed requests first (default 20)
@@ -93,7 +94,7 @@ async function main(): Promise<number> {
   const due = intEnv('BENCH_DUE', 10_000, 1);
   const only = process.env.BENCH_ONLY ?? '';
   const taskCount = intEnv('BENCH_TASKS', 12, 1);
-  if (!['', 'status', 'export', 'dashboard', 'score', 'reminders', 'tasks', 'webhook'].includes(only)) throw new Error(`BENCH_ONLY must be status, export, dashboard, score, reminders, tasks or webhook (got "${only}")`);
+  if (!['', 'status', 'export', 'dashboard', 'score', 'reminders', 'tasks', 'webhook', 'import'].includes(only)) throw new Error(`BENCH_ONLY must be status, export, dashboard, score, reminders, tasks, webhook or import (got "${only}")`);
   let failed = false;
   const print = (line = '') => console.log(line);
 
@@ -195,6 +196,18 @@ async function main(): Promise<number> {
       for (const l of result.lines) print(l);
       print(`at the end: ${load()}`);
       print(`tasks ${result.ok ? 'correct: every group part once, within the rate limit' : `WRONG: ${result.failures.join('; ')}`}`);
+      failed ||= !result.ok;
+    }
+    if (only === '' || only === 'import') {
+      await redis?.stop();
+      redis = await startEmbeddedRedis({ dir: path.join(dir, 'import'), logger: createLogger('silent'), tcp: true, persistence: aofAlways });
+      print();
+      print(`## 台账 import — goal: npm run ledger -- import of a ${issues.toLocaleString('en-US')}-row 台账 with --apply in under ${IMPORT_TARGET_MS / 1000} s`);
+      print(`redis-server pid ${redis.pid} on ${describeRedis(redis.url)}, ${aofAlways ? 'AOF appendfsync always (the embedded default; BENCH_AOF=0: off)' : 'AOF off (BENCH_AOF=0)'}`);
+      const result = await benchImport({ redisUrl: redis.url, rows: issues, print });
+      for (const l of result.lines) print(l);
+      print(`at the end: ${load()}`);
+      print(`import ${result.ok ? 'correct: the bad rows refused, the second --apply created nothing' : 'WRONG: see the lines above'}`);
       failed ||= !result.ok;
     }
     if (only === '' || only === 'webhook') {
