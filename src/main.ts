@@ -36,7 +36,7 @@ export async function main(role: 'server' | 'worker' = 'server'): Promise<void> 
   if (!load.ok) {
     // One problem of the whole file (the YAML reader's) already names ORG_FILE and where; several are listed.
     const only = load.problems.length === 1 && load.problems[0]!.where === orgFile ? load.problems[0]!.message : undefined;
-    return fail(only ?? `ORG_FILE ${orgFile}: ${load.problems.length} problem(s):\n${problemLines(load.problems)}`, ExitCode.config);
+    return fail(only ?? `ORG_FILE ${orgFile}: ${load.problems.length} 个问题，未启动（npm run org -- check 可逐条检查）：\n${problemLines(load.problems)}`, ExitCode.config);
   }
   if (load.problems.length) logger.warn({ file: orgFile, problems: load.problems }, 'organisation file has warnings');
   const org = load.org;

@@ -87,7 +87,7 @@ describe('npm run org', () => {
     expect((await org(['import', roster, '-o', out])).code).toBe(0);
     const checked = await org(['check', out]);
     expect(checked.code).toBe(0);
-    expect(checked.stdout.trim().split('\n').at(-1)).toBe('检查通过：72 人，40 个单位，8 个工作队，9 个群聊（9 个警告）');
+    expect(checked.stdout.trim().split('\n').at(-1)).toBe('检查通过：75 人，40 个单位，8 个工作队，9 个群聊（9 个警告）');
   });
 
   it('fails a roster with problems, every one named by its cell (exit 2), and imports nothing', async () => {

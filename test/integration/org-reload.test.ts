@@ -150,7 +150,7 @@ describe('/重新加载 on two instances and a worker', () => {
     const reply = await say(a, 'u_admin', undefined, '/重新加载');
     expect(reply.split('\n')[0]).toBe('❌ 组织架构文件有 1 个问题，没有加载；原来的组织架构继续有效。');
     // Where and what, made inert for WeCom's markdown (［0］).
-    expect(reply).toContain('teams［0］.leader: unknown userid u_nobody');
+    expect(reply).toMatch(/第 \d+ 行 teams［0］\.leader：“u_nobody”不在人员中/);
     expect(reply).toContain(`npm run org -- check ${file}`);
     [a.app.org(), b.app.org(), worker.app.org()].forEach((org, i) => expect(org).toBe(before[i]));
     for (const t of [a, b, worker]) expect(t.app.orgVersion()).toEqual(version);
