@@ -11,6 +11,6 @@ export default defineCommand({
   example: '/我是谁',
   args: noArgs,
   async run(ctx) {
-    return renderWhoami(ctx.org, ctx.sender, ctx.chat);
+    return renderWhoami(ctx.org, ctx.sender, ctx.chat, ctx.message.chatType === 'group' ? ctx.message.chatId : undefined);
   },
 });

@@ -16,7 +16,7 @@ export function describeScope(org: Org, scope: ChatScope): string {
 }
 
 /** /我是谁: role and scope exactly as duban derives them from the org file. */
-export function renderWhoami(org: Org, who: Membership, chat: Chat | undefined): string {
+export function renderWhoami(org: Org, who: Membership, chat: Chat | undefined, chatId?: string): string {
   const lines: string[] = [];
   if (!who.person) {
     lines.push(`你的企业微信账号（${userText(who.userid)}）不在${org.district}的组织名册中。`, '如需使用督办，请联系组织部把你加入组织文件。');
@@ -29,7 +29,9 @@ export function renderWhoami(org: Org, who: Membership, chat: Chat | undefined):
     for (const u of who.secretaryOf) lines.push(`- ${u.town}${u.name} 责任人：接收该单位的交办事项`);
     for (const u of who.contactOf) lines.push(`- ${u.town}${u.name} ${contactTitle(u, who.userid)}：该单位的交办和提醒会同时通知你，可代为反馈整改`);
   }
-  lines.push(chat ? `本群：${describeScope(org, chat.scope)}` : '本群：未在组织文件中登记（命令可用，但没有默认范围）');
+  // The chatid is what 组织部 types into the roster's 群聊 sheet: a group learns it here.
+  const id = chatId ? `（chatid：${userText(chatId)}）` : '';
+  lines.push(chat ? `本群：${describeScope(org, chat.scope)}${id}` : `本群：未在组织文件中登记${id}（命令可用，但没有默认范围；请组织部把 chatid 填入花名册的 群聊 表）`);
   return lines.join('\n');
 }
 

@@ -104,6 +104,12 @@ describe('a full encrypted round trip', () => {
     expect(text).toContain('本群：未在组织文件中登记');
   });
 
+  it('tells a group not yet in the org file its chatid, for the roster', async () => {
+    const text = await t.client.say({ chatId: 'wrNEWGROUP42', userId: 'u_luo', text: `@${BOT_NAME} 我是谁` });
+    expect(text).toContain('本群：未在组织文件中登记（chatid：wrNEWGROUP42）');
+    expect(text).toContain('请组织部把 chatid 填入花名册的 群聊 表');
+  });
+
   it('tells someone outside the org file who to ask', async () => {
     const text = await t.client.say({ chatId: 'CHAT_T1', userId: 'u_stranger', text: `@${BOT_NAME} /我是谁` });
     expect(text).toContain('不在示例区的组织名册中');
