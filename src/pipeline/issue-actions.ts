@@ -6,7 +6,7 @@ import { maySeeIssue } from '../domain/visibility';
 import type { EvidenceOrder } from '../../jobs/evidence/evidence-order';
 import type { CommandContext } from './command';
 import type { ParsedArgs } from '../parsing/args';
-import { peopleIndex } from '../parsing/people';
+import { peopleIndex, sharedNameQuestion } from '../parsing/people';
 import { clipForReply } from '../rendering/clip';
 import { outsideAreaReason } from './area';
 import { NeedInput, NotFoundError, PermissionError, ConflictError, UsageError } from './errors';
@@ -141,7 +141,10 @@ export function checkLength(field: TextField, text: string | undefined, example:
 
 /** The person named by @姓名 or 责任人:, resolved through the org's people. */
 export function resolvePerson(ctx: CommandContext, name: string, example: string): string {
-  const person = peopleIndex(ctx.org).find(name);
+  const people = peopleIndex(ctx.org);
+  const person = people.find(name);
+  const same = people.shared(name);
+  if (!person && same.length) throw new UsageError(sharedNameQuestion(clipForReply(name), same), example);
   if (!person) throw new UsageError(`组织名册里没有“${clipForReply(name)}”`, example);
   return person.userid;
 }

@@ -84,7 +84,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       org,
       sender: org.membership(message.userId),
       chat: org.chat(message.chatId),
-      text: stripLeadingForeignMentions(message.text, (name) => people.find(name) !== undefined),
+      text: stripLeadingForeignMentions(message.text, (name) => people.find(name) !== undefined || people.shared(name).length > 0),
       quotedRef: message.quote ? refIn(message.quote.text) : undefined,
     };
   }
