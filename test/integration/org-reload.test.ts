@@ -97,7 +97,7 @@ describe('/重新加载 on two instances and a worker', () => {
 
     const reply = await say(a, 'u_admin', 'CHAT_ADMIN', '/重新加载');
     const lines = reply.split('\n');
-    expect(lines[0]).toMatch(/^✅ 组织架构已重新加载，所有实例已切换（第 2 版，[0-9a-f]{8}）$/u);
+    expect(lines[0]).toMatch(/^✅ 组织架构已重新加载并发布，所有实例和后台任务随即切换（第 2 版，[0-9a-f]{8}）$/u);
     expect(lines.slice(1, 4)).toEqual(['人员：新增 1、移除 1、改名 1', '单位：新增 1、移除 1', '工作队：成员或范围变动 1']);
     expect(reply).toContain('➕ 新增单位：龙凤村');
     expect(reply).toContain('➖ 移除单位：石堰村');
