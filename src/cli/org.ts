@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { checkOrgData, mergeProblems, rosterLocator } from '../config/org-check';
+import { checkOrgData, mergeProblems, rosterLocator, type CheckResult } from '../config/org-check';
 import { orgFileSchema } from '../config/org-schema';
 import { formatProblemLines } from '../config/org-problems-format';
 import { loadOrgSource, type OrgProblem } from '../config/org-source';
@@ -92,11 +92,12 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
       const bytes = await readOrFail(file);
       const read = await readRoster(bytes);
       const whole = read.problems.filter((p) => p.severity === 'error' && p.where === '');
-      // The server's .env may not be here: an unset env:NAME key is only a warning on import.
-      const checked = whole.length ? { problems: [] } : checkOrgData(read.raw, env, rosterLocator(read.sources), { requireEnv: args.strict });
+      // Not a workbook: that one line, not the schema's about an empty organisation. The server's
+      // .env may not be here: an unset env:NAME key is only a warning on import (unless --strict).
+      const checked: CheckResult = whole.length ? { problems: [] } : checkOrgData(read.raw, env, rosterLocator(read.sources), { requireEnv: args.strict });
       const problems = whole.length ? whole : mergeProblems(read.problems, checked.problems);
       printProblems(problems, say);
-      if (!('org' in checked) || !checked.org || problems.some((p) => p.severity === 'error')) {
+      if (!checked.org || problems.some((p) => p.severity === 'error')) {
         say(`${summary(problems)}：未导入，请改好花名册再试`);
         return ExitCode.config;
       }
