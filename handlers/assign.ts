@@ -36,7 +36,7 @@ export default defineCommand({
     // Someone who is not this unit's secretary: say so, a slip of the @ is easy on a phone.
     const theirs = ctx.org.units.filter((u) => u.secretary === assignee && u.id !== issue.unitId);
     const unit = ctx.org.unit(issue.unitId);
-    const warn = unit?.secretary && unit.secretary !== assignee && theirs.length ? `（注意：${mention(ctx.org, assignee)} 是${theirs.map((u) => u.name).join('、')}的责任人，不是${unit.name}的）` : '';
+    const warn = unit?.secretary && unit.secretary !== assignee && theirs.length ? `（注意：${mention(ctx.org, assignee)} 是${theirs.map((u) => userText(u.name)).join('、')}的责任人，不是${userText(unit.name)}的）` : '';
     const markdown = [
       `📌 **#${id}** ${unitLabel(ctx.org, issue.unitId)}：${userText(issue.description)}`,
       `已交办 ${mention(ctx.org, assignee)}，状态：${STATE_WORDS[issue.state]}`,

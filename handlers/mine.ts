@@ -3,6 +3,7 @@ import { apply, isRefusal } from '../src/domain/lifecycle';
 import { assertChatShows, chatShowsUnits } from '../src/pipeline/chat-scope';
 import { defineCommand, noArgs, type CommandContext } from '../src/pipeline/command';
 import { issueLine } from '../src/rendering/issue';
+import { userText } from '../src/rendering/safe-text';
 
 /** What waits on me: issues I must rectify, and fixes in my area waiting for me to verify. */
 export async function listMine(ctx: CommandContext): Promise<string> {
@@ -27,7 +28,7 @@ export async function listMine(ctx: CommandContext): Promise<string> {
     const theirs = open.issues.filter((i) => i.assignee !== ctx.sender.userid).sort((a, b) => (a.deadline ?? Infinity) - (b.deadline ?? Infinity));
     forUnits = theirs.length;
     if (theirs.length) {
-      const names = ctx.sender.contactOf.filter((u) => contactUnits.includes(u.id)).map((u) => u.name).join('、');
+      const names = ctx.sender.contactOf.filter((u) => contactUnits.includes(u.id)).map((u) => userText(u.name)).join('、');
       lines.push(...(lines.length ? [''] : []), `**${names}待整改**（${theirs.length}${open.total > open.issues.length ? '+' : ''}）`, ...theirs.map((i) => issueLine(ctx.org, i, now, ctx.sender.userid)));
     }
   }

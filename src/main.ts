@@ -5,6 +5,7 @@ import path from 'node:path';
 import { createApp, StartError, type App } from './app';
 import { resolveTransportCredentials } from './config/credentials';
 import { ConfigError, loadDotEnv, loadEnv, type Env } from './config/env';
+import { formatProblemLines } from './config/org-problems-format';
 import { loadOrgSource, type OrgProblem } from './config/org-source';
 import { demoOrgFile } from './config/paths';
 import { createLogger, type Logger } from './log/logger';
@@ -155,8 +156,9 @@ export async function reloadOrg(app: Pick<App, 'reloadOrg'>, logger: Logger): Pr
   }
 }
 
+/** The shared problem lines, indented under the sentence that introduces them. */
 function problemLines(problems: readonly OrgProblem[]): string {
-  return problems.map((p) => `  ${p.severity === 'error' ? '✗' : '!'} ${p.where ? `${p.where}：` : ''}${p.message}`).join('\n');
+  return formatProblemLines(problems).replace(/^/gmu, '  ');
 }
 
 function printDevCredentials(token: string, key: string, file: string): void {

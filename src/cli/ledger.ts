@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { createQueues } from '../../jobs/queues';
 import { TimerScheduler } from '../../jobs/timers/timer-jobs';
+import { formatProblemLines } from '../config/org-problems-format';
 import { loadOrgSource } from '../config/org-source';
 import { STATE_WORDS, type IssueState } from '../domain/issue';
 import type { Org } from '../domain/org';
@@ -84,7 +85,7 @@ export async function ledgerMain(argv: string[], io: LedgerIo = { stdout: proces
   const { map, problems: mapProblems } = parseColumnMap(args.maps);
   if (mapProblems.length) throw new CliError(mapProblems.join('\n'), ExitCode.config);
   const loaded = await loadOrgSource(ctx.orgFile, process.env);
-  if (!loaded.ok) throw new CliError(`组织架构文件 ${ctx.orgFile} 有误：\n${loaded.problems.map((p) => `  ${p.where ? `${p.where}：` : ''}${p.message}`).join('\n')}`, ExitCode.config);
+  if (!loaded.ok) throw new CliError(`组织架构文件 ${ctx.orgFile} 有误：\n${formatProblemLines(loaded.problems).replace(/^/gmu, '  ')}`, ExitCode.config);
   const org = loaded.org;
   const by = importer(org, args.by);
   const now = io.now();

@@ -3,8 +3,9 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { checkOrgData, mergeProblems, rosterLocator } from '../config/org-check';
+import { checkOrgData, mergeProblems, rosterLocator, type CheckResult } from '../config/org-check';
 import { orgFileSchema } from '../config/org-schema';
+import { formatProblemLines } from '../config/org-problems-format';
 import { loadOrgSource, type OrgProblem } from '../config/org-source';
 import { demoOrgFile } from '../config/paths';
 import { readRoster } from '../config/roster/read-roster';
@@ -16,10 +17,12 @@ import { cliContext, CliError, runCli } from './cli-context';
 const USAGE = `用法：
   npm run org -- template [花名册.xlsx] [--demo] [--force]
       生成花名册模板（默认 花名册模板.xlsx）；--demo 写入示例区的完整组织架构
-  npm run org -- import 花名册.xlsx [-o org.yaml] [--force]
+  npm run org -- import 花名册.xlsx [-o org.yaml] [--force] [--strict]
       把填好的花名册转成组织架构文件（默认写在花名册旁边，同名 .yaml）
-  npm run org -- check <org.yaml|花名册.xlsx>
+  npm run org -- check <org.yaml|花名册.xlsx> [--strict]
       检查组织架构文件，列出全部问题；通过退出码 0，有错误退出码 2
+      群机器人 key 的环境变量未设置只算警告（管理员电脑上没有服务器的 .env）；
+      --strict 时算错误，和服务器启动、/重新加载 一样（在服务器上检查时用）
 
 例：npm run org -- template 花名册.xlsx && npm run org -- check 花名册.xlsx`;
 
@@ -29,6 +32,7 @@ interface Args {
   out?: string;
   demo: boolean;
   force: boolean;
+  strict: boolean;
   help: boolean;
 }
 
@@ -38,11 +42,12 @@ function resolve(file: string): string {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { files: [], demo: false, force: false, help: false };
+  const args: Args = { files: [], demo: false, force: false, strict: false, help: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--help' || a === '-h') args.help = true;
     else if (a === '--demo') args.demo = true;
+    else if (a === '--strict') args.strict = true;
     else if (a === '--force' || a === '-f') args.force = true;
     else if (a === '-o' || a === '--out') {
       const out = argv[++i];
@@ -86,9 +91,11 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
       refuseOverwrite(target, args.force);
       const bytes = await readOrFail(file);
       const read = await readRoster(bytes);
-      // The server's .env may not be here: an unset env:NAME key is only a warning on import.
-      const checked = checkOrgData(read.raw, env, rosterLocator(read.sources), { requireEnv: false });
-      const problems = mergeProblems(read.problems, checked.problems);
+      const whole = read.problems.filter((p) => p.severity === 'error' && p.where === '');
+      // Not a workbook: that one line, not the schema's about an empty organisation. The server's
+      // .env may not be here: an unset env:NAME key is only a warning on import (unless --strict).
+      const checked: CheckResult = whole.length ? { problems: [] } : checkOrgData(read.raw, env, rosterLocator(read.sources), { requireEnv: args.strict });
+      const problems = whole.length ? whole : mergeProblems(read.problems, checked.problems);
       printProblems(problems, say);
       if (!checked.org || problems.some((p) => p.severity === 'error')) {
         say(`${summary(problems)}：未导入，请改好花名册再试`);
@@ -96,12 +103,13 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
       }
       await writeFile(target, orgYaml(read.raw, read.sources, path.basename(file)), 'utf8');
       say(`已导入：${counts(checked.org)}${warnings(problems)}`);
+      if (read.generatedIds) say(`${read.generatedIds} 个单位/工作队的编号是自动生成的，以后请保持不变（已写入 ${path.basename(target)}）`);
       say(`组织架构文件：${target}（在 .env 里设 ORG_FILE=${target} 后启动）`);
       return ExitCode.ok;
     }
     case 'check': {
       const file = args.files[0] ?? ctx.orgFile;
-      const load = await loadOrgSource(file, env);
+      const load = await loadOrgSource(file, env, { requireEnv: args.strict });
       printProblems(load.problems, say);
       if (!load.ok) {
         say(summary(load.problems));
@@ -128,7 +136,7 @@ async function readOrFail(file: string): Promise<Buffer> {
 }
 
 function printProblems(problems: OrgProblem[], say: (line: string) => void): void {
-  for (const p of problems) say(`${p.severity === 'warning' ? '警告 ' : ''}${p.where ? `${p.where}：` : ''}${p.message}`);
+  if (problems.length) say(formatProblemLines(problems));
 }
 
 function summary(problems: OrgProblem[]): string {

@@ -22,8 +22,9 @@ export interface CheckResult {
 
 export interface CheckOptions {
   /**
-   * An env:NAME key whose variable is unset refuses the file (the server needs the key). Off for
-   * `import`, which runs where the server's .env may not be: there it is a warning.
+   * An env:NAME key whose variable is unset refuses the file (the server needs the key): the
+   * default, for start-up, SIGHUP and /重新加载. Off for `org check` and `import` (without
+   * --strict), which run on an admin's PC where the server's .env is not: there it is a warning.
    */
   requireEnv?: boolean;
 }
@@ -33,6 +34,7 @@ const ZH: [RegExp, string][] = [
   [/^expected an id of letters/, '只能由字母、数字和 _ . @ - 组成（不能有空格和汉字），最长 64 个字符'],
   [/^must not contain any of/, '不能含 < > [ ] * ~ ` | & 这些字符（企业微信会当作格式符号）'],
   [/^must not be empty/, '不能为空'],
+  [/^must not contain line breaks/, '不能含换行或控制字符（单元格里按了 Alt+Enter？请改成一行）'],
   [/^expected a time like/, '应为时刻，如 09:00'],
   [/^expected a cron expression/, '应为 cron 表达式，如 0 9 * * 1（每周一 9 点）'],
   [/^expected a phone number/, '应为手机号，如 13800000000'],
@@ -83,6 +85,10 @@ export function checkOrgData(raw: unknown, env: NodeJS.ProcessEnv, locate: Locat
   });
   file.chats.forEach((c, i) => {
     if (!c.webhookKey) problems.push({ severity: 'warning', where: locate(['chats', i, 'webhookKey']), message: `群聊“${c.chatid}”没有群机器人 key：提醒和通报推送不到这个群` });
+    // Still works, but the file's text is what /重新加载 publishes: the key would sit in Redis and every backup.
+    else if (!c.webhookKey.startsWith('env:')) {
+      problems.push({ severity: 'warning', where: locate(['chats', i, 'webhookKey']), message: `群聊“${c.chatid}”的群机器人 key 直接写在文件里：它会随组织架构存进 Redis 和每个备份。请改成 env:变量名（如 env:WECOM_WEBHOOK_T1），key 写进服务器的 .env` });
+    }
   });
   return { org, file, problems };
 }

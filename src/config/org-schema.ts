@@ -11,7 +11,9 @@ const id = z.string().regex(/^[A-Za-z0-9_.@-]{1,64}$/, 'expected an id of letter
  */
 const MARKUP_CHARS = /[<>[\]*~`|&]/u;
 const noMarkup = <T extends z.ZodString>(s: T) => s.refine((v) => !MARKUP_CHARS.test(v), 'must not contain any of < > [ ] * ~ ` | & (WeCom reads them as markup)');
-const name = noMarkup(z.string().trim().min(1, 'must not be empty').max(64));
+/** A line break (Alt+Enter in an Excel cell) or other control character would start a new markdown line in a reply. */
+const CONTROL_CHARS = /[\p{Cc}\u2028\u2029]/u;
+const name = noMarkup(z.string().trim().min(1, 'must not be empty').max(64)).refine((v) => !CONTROL_CHARS.test(v), 'must not contain line breaks or control characters');
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time like 09:00');
 const cronExpr = z.string().refine((s) => cron.validate(s), 'expected a cron expression like "0 9 * * 1"');
 

@@ -41,8 +41,10 @@ export async function loadOrgSource(file: string, env: NodeJS.ProcessEnv = proce
   const hash = createHash('sha256').update(bytes).digest('hex');
   if (isRoster(file)) {
     const read = await readRoster(bytes);
+    // Not a workbook at all: that one problem, not the schema's about an empty organisation.
+    if (read.problems.some((p) => p.severity === 'error' && p.where === '')) return { ok: false, problems: read.problems };
     const checked = checkOrgData(read.raw, env, rosterLocator(read.sources), opts);
-    const problems = mergeProblems(read.problems, checked.problems);
+    const problems = [...mergeProblems(read.problems, checked.problems), ...(read.idNotice ? [read.idNotice] : [])];
     if (!checked.org || problems.some((p) => p.severity === 'error')) return { ok: false, problems };
     return { ok: true, org: checked.org, problems, hash, yaml: orgYaml(read.raw, read.sources, path.basename(file)) };
   }

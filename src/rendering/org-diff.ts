@@ -46,7 +46,7 @@ function entityLines(label: string, e: EntityChanges): string[] {
 
 /** The counts first, then the names, then the issues needing a new assignee; within one message. */
 export function renderOrgChanges(diff: OrgDiff, orphans: OrphanList, opts: { version: number; hash: string; maxBytes?: number }): string {
-  const head = [`✅ 组织架构已重新加载，所有实例已切换（第 ${opts.version} 版，${opts.hash.slice(0, 8)}）`];
+  const head = [`✅ 组织架构已重新加载并发布，所有实例和后台任务随即切换（第 ${opts.version} 版，${opts.hash.slice(0, 8)}）`];
   if (isEmptyDiff(diff)) head.push('人员、单位、工作队和群聊都没有变化。');
   const summary = [
     counts('人员', diff.people),

@@ -16,7 +16,7 @@ declare module 'ioredis' {
       at: number,
       source: string,
       channel: string,
-      onlyIfDifferent: '1' | '0',
+      onlyIfEmpty: '1' | '0',
       historyCap: number,
     ): Result<[number, number, string], Context>;
   }
@@ -37,10 +37,10 @@ const StoredOrg = z.object({
 export type StoredOrg = z.infer<typeof StoredOrg>;
 
 export interface PublishResult {
-  /** False when `onlyIfDifferent` found the same hash already stored. */
+  /** False when `onlyIfEmpty` found an organisation already stored. */
   published: boolean;
   version: number;
-  /** The hash it replaced ('' when none was stored). */
+  /** The hash it replaced ('' when none was stored); unpublished, the hash in force. */
   previous: string;
 }
 
@@ -65,7 +65,7 @@ export class OrgChannel {
     return parsed.data;
   }
 
-  async publish(org: { yaml: string; hash: string; source: string }, by: string, at: number, onlyIfDifferent: boolean): Promise<PublishResult> {
+  async publish(org: { yaml: string; hash: string; source: string }, by: string, at: number, onlyIfEmpty: boolean): Promise<PublishResult> {
     const [published, version, previous] = await this.redis.orgPublish(
       this.keys.orgCurrent,
       this.keys.orgHistory,
@@ -75,7 +75,7 @@ export class OrgChannel {
       at,
       org.source,
       this.keys.orgChanged,
-      onlyIfDifferent ? '1' : '0',
+      onlyIfEmpty ? '1' : '0',
       HISTORY_CAP,
     );
     return { published: published === 1, version: Number(version), previous: String(previous) };

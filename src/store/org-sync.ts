@@ -42,7 +42,10 @@ export interface OrgSyncDeps {
 }
 
 export interface OrgSync extends OrgReloader {
-  /** Subscribes, then publishes this instance's file when the stored one differs (the last to start wins). */
+  /**
+   * Subscribes, then publishes this instance's file only when Redis holds no organisation yet;
+   * otherwise it follows the stored one (what the last /重新加载 or SIGHUP validated).
+   */
   start(): Promise<void>;
   stop(): Promise<void>;
   /** Resolves once the org stored now is the one in force here (tests, and after start). */
@@ -103,12 +106,16 @@ export function createOrgSync(deps: OrgSyncDeps): OrgSync {
     async start() {
       subscription = await subscribeOrgChanges(deps.redisUrl, deps.keys, deps.logger, (why) => void sync(why));
       if (deps.source) {
+        // Never over a stored org: a worker started without ORG_FILE (the demo) or with a stale
+        // copy must not undo a /重新加载 for every instance.
         const res = await channel.publish({ ...deps.source, source: deps.orgFile ?? '' }, 'start-up', deps.clock.now().getTime(), true);
-        if (res.published && res.previous && res.previous !== deps.source.hash) {
-          deps.logger.warn({ replaced: res.previous, with: deps.source.hash, version: res.version, file: deps.orgFile }, 'this instance started with another organisation file than the one in force: its file now applies to every instance');
-        }
-        // Either way this instance's text is the stored one at this version (unless a reload came meanwhile: sync catches it).
         if (res.published) version = res.version;
+        else if (res.previous !== deps.source.hash) {
+          deps.logger.warn(
+            { inForce: res.previous, local: deps.source.hash, version: res.version, file: deps.orgFile },
+            'this instance started with another organisation file than the one in force: following the stored one; to make this file apply, send /重新加载 (or SIGHUP) to an instance that has it',
+          );
+        }
       }
       await sync('start');
     },

@@ -91,7 +91,7 @@ describe('npm start (src/main.ts)', () => {
     await writeFile(file, 'district: 测试区\npeople: [{ userid: u_a, name: 甲 }]\nteams: [{ id: t1, name: 一队, leader: u_x, members: [u_a] }]\n');
     const { child, stderr } = startMain({ ORG_FILE: file, DATA_DIR: dir });
     expect(await exitCode(child)).toBe(ExitCode.config);
-    expect(stderr().trim()).toBe(`duban: ORG_FILE ${file}: 1 个问题，未启动（npm run org -- check 可逐条检查）：\n  ✗ 第 3 行 teams[0].leader：“u_x”不在人员中`);
+    expect(stderr().trim()).toBe(`duban: ORG_FILE ${file}: 1 个问题，未启动（npm run org -- check 可逐条检查）：\n  第 3 行 teams[0].leader：“u_x”不在人员中`);
   });
 
   it('exits with code 3 when Redis cannot be reached', async () => {

@@ -60,9 +60,17 @@ describe('npm run org', () => {
     expect((await org(['template', roster])).code).toBe(2);
     expect((await org(['template', roster, '--force'])).code).toBe(0);
 
+    // On the admin's PC the server's .env is absent: unset key variables are warnings; --strict (the server's rule) refuses.
     const unset = await org(['check', roster]);
-    expect(unset.code).toBe(2);
+    expect(unset.code).toBe(0);
     expect(unset.stdout.trim().split('\n')).toEqual([
+      '警告 群聊!D2：环境变量 WECOM_WEBHOOK_T1 未设置（群机器人 key）',
+      '警告 群聊!D3：环境变量 WECOM_WEBHOOK_ADMIN 未设置（群机器人 key）',
+      '检查通过：5 人，1 个单位，1 个工作队，2 个群聊（2 个警告）',
+    ]);
+    const strict = await org(['check', roster, '--strict']);
+    expect(strict.code).toBe(2);
+    expect(strict.stdout.trim().split('\n')).toEqual([
       '群聊!D2：环境变量 WECOM_WEBHOOK_T1 未设置（群机器人 key）',
       '群聊!D3：环境变量 WECOM_WEBHOOK_ADMIN 未设置（群机器人 key）',
       '2 个错误，0 个警告',
@@ -77,7 +85,26 @@ describe('npm run org', () => {
     expect(imported.stdout).toContain(`组织架构文件：${yamlFile}`);
     expect(await readFile(yamlFile, 'utf8')).toContain('- { userid: u_chen, name: 陈晓燕, aliases: [ 陈书记 ] } # 人员 第5行');
     expect((await org(['check', yamlFile], KEYS)).stdout.trim()).toBe('检查通过：5 人，1 个单位，1 个工作队，2 个群聊');
-    expect((await org(['import', roster])).code).toBe(2);
+    expect((await org(['import', roster])).code).toBe(2); // 花名册.yaml exists now
+  });
+
+  it('says on import how many ids it generated, and refuses a file that is not a workbook with that one line', async () => {
+    const wb = await loadWorkbook(await readFile(path.join(dir, '花名册.xlsx')));
+    setCell(wb, '单位', '编号', 2, '');
+    const blank = path.join(dir, 'blank-ids.xlsx');
+    await writeFile(blank, await workbookBytes(wb));
+    const imported = await org(['import', blank], KEYS);
+    expect(imported.code).toBe(0);
+    expect(imported.stdout).toContain('1 个单位/工作队的编号是自动生成的，以后请保持不变（已写入 blank-ids.yaml）');
+    expect(await readFile(path.join(dir, 'blank-ids.yaml'), 'utf8')).toContain('id: fuluzhen.banzhucun');
+    const checked = await org(['check', blank], KEYS);
+    expect(checked.stdout).toContain('警告 单位 编号列：1 个单位/工作队没填编号');
+
+    const notBook = path.join(dir, 'hello.xlsx');
+    await writeFile(notBook, 'hello\n');
+    const refused = await org(['check', notBook]);
+    expect(refused.code).toBe(2);
+    expect(refused.stdout.trim().split('\n')).toEqual(['不是有效的 Excel 工作簿（.xlsx）：请用 npm run org -- template 生成的模板填写后另存为 .xlsx', '1 个错误，0 个警告']);
   });
 
   it('writes the demo organisation as a roster that imports and checks', async () => {

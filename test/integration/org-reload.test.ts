@@ -97,7 +97,7 @@ describe('/重新加载 on two instances and a worker', () => {
 
     const reply = await say(a, 'u_admin', 'CHAT_ADMIN', '/重新加载');
     const lines = reply.split('\n');
-    expect(lines[0]).toMatch(/^✅ 组织架构已重新加载，所有实例已切换（第 2 版，[0-9a-f]{8}）$/u);
+    expect(lines[0]).toMatch(/^✅ 组织架构已重新加载并发布，所有实例和后台任务随即切换（第 2 版，[0-9a-f]{8}）$/u);
     expect(lines.slice(1, 4)).toEqual(['人员：新增 1、移除 1、改名 1', '单位：新增 1、移除 1', '工作队：成员或范围变动 1']);
     expect(reply).toContain('➕ 新增单位：龙凤村');
     expect(reply).toContain('➖ 移除单位：石堰村');
@@ -176,18 +176,22 @@ describe('/重新加载 on two instances and a worker', () => {
     expect(b.app.org().unit('longfeng')?.name).toBe('龙凤新村');
   });
 
-  it('lets an instance started with another file replace the one in force, with a warning', async () => {
+  it('lets an instance started with another file follow the one in force, with a warning, and publish nothing', async () => {
     const other = path.join(dir, 'other.yaml');
     await writeFile(other, demoText);
-    const inForce = a.app.orgVersion().hash;
-    const onA = nextOrg(a);
+    const inForce = a.app.orgVersion();
     const c = await startTestApp({ prefix, orgFile: other, env: { DATA_DIR: path.join(dir, 'data') } });
     try {
-      expect((await onA).unit('shiyan')?.name).toBe('石堰村');
+      // c follows the stored (reloaded) org, not its own file; nobody else switched.
+      expect(c.app.orgVersion()).toEqual(inForce);
+      expect(c.app.org().unit('longfeng')?.name).toBe('龙凤新村');
+      expect(c.app.org().unit('shiyan')).toBeUndefined();
+      expect(a.app.orgVersion()).toEqual(inForce);
+      expect(await new OrgChannel(a.redis, createKeys(prefix)).current()).toMatchObject({ version: inForce.version, hash: inForce.hash });
       const warning = c.logs.find((l) => l.msg.includes('another organisation file'));
-      expect(warning).toMatchObject({ replaced: inForce, with: c.app.orgVersion().hash, version: 4 });
-      expect(inForce).not.toBe(c.app.orgVersion().hash);
-      expect(a.app.orgVersion()).toEqual(c.app.orgVersion());
+      expect(warning).toMatchObject({ inForce: inForce.hash, version: inForce.version });
+      expect(warning!.msg).toContain('/重新加载');
+      expect(warning!.local).not.toBe(inForce.hash);
     } finally {
       await c.stop();
     }

@@ -47,6 +47,21 @@ describe('checking org YAML: every problem, with its line', () => {
     expect(result.org?.units.length).toBe(2);
   });
 
+  it('makes an unset key variable a warning when the server is not here (requireEnv: false, org check without --strict)', () => {
+    const text = SMALL.replace('deadline: soon', 'deadline: 7d').replace('u_nobody', 'u_admin').replace('name: 罗志刚 }\nunits', 'name: 罗志强 }\nunits');
+    const result = checkOrgYaml(text, {}, { requireEnv: false });
+    expect(lines(result.problems)[0]).toBe('警告 第 13 行 chats[0].webhookKey：环境变量 WECOM_WEBHOOK_T1 未设置（群机器人 key）');
+    expect(result.org).toBeDefined();
+    expect(checkOrgYaml(text, {}).org).toBeUndefined();
+  });
+
+  it('warns that a literal webhook key in the file is stored in Redis and in backups, and still loads it', () => {
+    const text = SMALL.replace('deadline: soon', 'deadline: 7d').replace('u_nobody', 'u_admin').replace('name: 罗志刚 }\nunits', 'name: 罗志强 }\nunits').replace('webhookKey: env:WECOM_WEBHOOK_T1', 'webhookKey: 693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa');
+    const result = checkOrgYaml(text, {});
+    expect(lines(result.problems)).toContain('警告 第 13 行 chats[0].webhookKey：群聊“CHAT_T1”的群机器人 key 直接写在文件里：它会随组织架构存进 Redis 和每个备份。请改成 env:变量名（如 env:WECOM_WEBHOOK_T1），key 写进服务器的 .env');
+    expect(result.org?.chat('CHAT_T1')?.webhookKey).toBe('693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa');
+  });
+
   it('reports a YAML syntax error by line', () => {
     expect(lines(checkOrgYaml('district: 示例区\npeople:\n  - { userid: u_a, name: 甲\n', {}).problems)[0]).toMatch(/^第 \d+ 行：YAML 写法有误/);
   });
@@ -87,6 +102,25 @@ describe('loadOrgSource', () => {
     const again = await loadOrgSource(yamlFile, env);
     expect(again.ok && again.org.people.map((p) => p.userid)).toEqual(['u_admin', 'u_luo', 'u_tang', 'u_chen', 'u_li']);
     expect(again.ok && again.org.people.filter((p) => again.org.isAdmin(p.userid)).map((p) => p.userid)).toEqual(['u_admin']);
+  });
+
+  it('gives a file that is not a workbook its one problem, without the schema errors of an empty organisation', async () => {
+    const bad = path.join(dir, 'bad.xlsx');
+    await writeFile(bad, 'hello\n');
+    const load = await loadOrgSource(bad, {});
+    expect(load.ok ? [] : lines(load.problems)).toEqual(['：不是有效的 Excel 工作簿（.xlsx）：请用 npm run org -- template 生成的模板填写后另存为 .xlsx']);
+  });
+
+  it('warns once, for a roster used as it is, that its generated ids change when a unit is renamed', async () => {
+    const file = path.join(dir, '无编号.xlsx');
+    const wb = rosterWorkbook(EXAMPLE_ORG, { example: true });
+    wb.getWorksheet('单位')!.getCell('A2').value = ''; // the example unit's 编号
+    await wb.xlsx.writeFile(file);
+    const load = await loadOrgSource(file, { WECOM_WEBHOOK_T1: 'k1', WECOM_WEBHOOK_ADMIN: 'k2' }, {});
+    const warnings = load.problems.filter((p) => p.where === '单位 编号列');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.severity).toBe('warning');
+    expect(load.ok).toBe(true);
   });
 
   it('refuses a bad file with every problem, and a missing one', async () => {

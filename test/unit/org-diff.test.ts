@@ -137,7 +137,7 @@ describe('renderOrgChanges', () => {
     const orphans = await findOrphanedIssues(reader([issue(12, 'shiyan', 'u_sec_shiyan'), issue(16, 'longjing', 'u_sec_shiyan')]), before, after, diff);
     const text = renderOrgChanges(diff, orphans, { version: 3, hash: 'abcdef0123456789' });
     const lines = text.split('\n');
-    expect(lines[0]).toBe('✅ 组织架构已重新加载，所有实例已切换（第 3 版，abcdef01）');
+    expect(lines[0]).toBe('✅ 组织架构已重新加载并发布，所有实例和后台任务随即切换（第 3 版，abcdef01）');
     expect(lines[1]).toBe('人员：新增 1、移除 1、改名 1');
     expect(lines[2]).toBe('单位：新增 1、移除 1、书记等变动 1');
     expect(lines[3]).toBe('工作队：成员或范围变动 1');
@@ -153,7 +153,7 @@ describe('renderOrgChanges', () => {
 
   it('says so when nothing changed', () => {
     const text = renderOrgChanges(diffOrg(before, orgOf()), { total: 0, complete: true, issues: [] }, { version: 2, hash: 'ffff0000' });
-    expect(text).toBe('✅ 组织架构已重新加载，所有实例已切换（第 2 版，ffff0000）\n人员、单位、工作队和群聊都没有变化。');
+    expect(text).toBe('✅ 组织架构已重新加载并发布，所有实例和后台任务随即切换（第 2 版，ffff0000）\n人员、单位、工作队和群聊都没有变化。');
   });
 
   it('makes names inert and keeps a huge change within one message', () => {

@@ -1,3 +1,4 @@
+import type ExcelJS from 'exceljs';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { checkOrgYaml } from '../../src/config/org-check';
@@ -45,18 +46,57 @@ describe('roster round trip', () => {
     expect(file?.units[0]?.contacts).toEqual([{ userid: 'u_li', title: '驻村第一书记' }]);
   });
 
-  it('makes unit and team ids from the pinyin of their names when 编号 is blank, deduplicated', async () => {
+  /** The template with 编号 blank on its unit and team, and a second unit 石堰村 in 福禄镇 (row 3). */
+  async function blankIds(secondTown = '福禄镇') {
     const wb = await template();
     setCell(wb, '单位', '编号', 2, '');
-    setCell(wb, '单位', '编号', 3, '');
-    setCell(wb, '单位', '单位名称', 3, '斑竹村');
-    setCell(wb, '单位', '所属镇街', 3, '福禄镇');
+    setCell(wb, '单位', '单位名称', 3, '石堰村');
+    setCell(wb, '单位', '所属镇街', 3, secondTown);
     setCell(wb, '单位', '类别', 3, '村');
     setCell(wb, '工作队', '编号', 2, '');
-    const { file } = await rosterProblems(wb, KEYS);
-    expect(file?.units.map((u) => u.id)).toEqual(['banzhucun', 'banzhucun_2']);
+    return wb;
+  }
+
+  it('makes unit ids from the pinyin of town and name, and team ids from the name, when 编号 is blank', async () => {
+    const { file } = await rosterProblems(await blankIds(), KEYS);
+    expect(file?.units.map((u) => u.id)).toEqual(['fuluzhen.banzhucun', 'fuluzhen.shiyancun']);
     expect(file?.teams[0]?.id).toBe('diyigongzuodui');
     expect(file?.chats[0]?.team).toBe('diyigongzuodui');
+    const read = await readRoster(await workbookBytes(await blankIds()));
+    expect(read.generatedIds).toBe(3);
+    expect(read.idNotice).toMatchObject({ severity: 'warning', where: '单位 编号列' });
+    expect(read.idNotice?.message).toContain('改单位名称、所属镇街或队名会改变编号');
+  });
+
+  it('gives a unit the same generated id wherever its row is (sorting moves no id)', async () => {
+    const wb = await blankIds();
+    // Swap rows 2 and 3 of 单位 (石堰村 first now).
+    const ws = wb.getWorksheet('单位')!;
+    const two = (ws.getRow(2).values as ExcelJS.CellValue[]).slice();
+    const three = (ws.getRow(3).values as ExcelJS.CellValue[]).slice();
+    ws.getRow(2).values = three;
+    ws.getRow(3).values = two;
+    const { file } = await rosterProblems(wb, KEYS);
+    expect(file?.units.map((u) => [u.name, u.id])).toEqual([
+      ['石堰村', 'fuluzhen.shiyancun'],
+      ['斑竹村', 'fuluzhen.banzhucun'],
+    ]);
+  });
+
+  it('refuses two units that would get one generated id, at both 编号 cells', async () => {
+    const wb = await blankIds();
+    setCell(wb, '单位', '编号', 3, '');
+    setCell(wb, '单位', '单位名称', 3, '板竹村'); // 斑竹村 and 板竹村 are both banzhucun
+    const { problems, file } = await rosterProblems(wb, KEYS);
+    expect(file).toBeUndefined();
+    expect(lines(problems)).toEqual([
+      '单位!A2：两个单位的编号相同（自动生成的 fuluzhen.banzhucun，又见 单位!A3），请在 编号 列填写',
+      '单位!A3：两个单位的编号相同（自动生成的 fuluzhen.banzhucun，又见 单位!A2），请在 编号 列填写',
+    ]);
+    // In different towns they differ.
+    const apart = await blankIds('双龙镇');
+    setCell(apart, '单位', '单位名称', 3, '板竹村');
+    expect((await rosterProblems(apart, KEYS)).file?.units.map((u) => u.id)).toEqual(['fuluzhen.banzhucun', 'shuanglongzhen.banzhucun']);
   });
 });
 
@@ -105,6 +145,26 @@ describe('roster problems, each with its sheet, row and column', () => {
 
   it('a chat with no group-robot key (a warning)', async () => {
     expect(await check((wb) => setCell(wb, '群聊', '群机器人key的环境变量名', 2, ''))).toEqual(['警告 群聊!D2：群聊“wrEXAMPLE_T1”没有群机器人 key：提醒和通报推送不到这个群']);
+  });
+
+  it('a webhook key pasted where its variable name goes (an error at the cell; the key is stored nowhere)', async () => {
+    for (const key of ['693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa', 'a1b2c3d4e5f6a1b2c3d4e5f6a1b2']) {
+      const wb = await template();
+      setCell(wb, '群聊', '群机器人key的环境变量名', 2, key);
+      const read = await readRoster(await workbookBytes(wb));
+      const { problems } = await rosterProblems(wb, KEYS);
+      expect(lines(problems)).toEqual(['群聊!D2：这里填写环境变量名（如 WECOM_WEBHOOK_T1），不要填写 key 本身：key 写进服务器的 .env']);
+      expect(JSON.stringify(read.raw)).not.toContain(key);
+    }
+  });
+
+  it('a name with a line break in its cell (Alt+Enter)', async () => {
+    expect(
+      await check((wb) => {
+        setCell(wb, '单位', '单位名称', 2, '斑竹村\n# 大字标题');
+        setCell(wb, '人员', '姓名', 3, '罗\u2028队长');
+      }),
+    ).toEqual(expect.arrayContaining(['人员!A3：不能含换行或控制字符（单元格里按了 Alt+Enter？请改成一行）', '单位!B2：不能含换行或控制字符（单元格里按了 Alt+Enter？请改成一行）']));
   });
 
   it('a key variable that is not set (an error)', async () => {

@@ -39,7 +39,7 @@ export const COLUMNS = {
     { key: 'role', header: '角色', width: 10, note: `填“${ADMIN_ROLE}”的人是管理员：看全区、交办、核验、/reload。其他人不填。` },
   ],
   units: [
-    { key: 'id', header: '编号', width: 14, note: '可不填：不填时按单位名称的拼音生成（如 斑竹村 → banzhucun）。填了就一直用它，改名不影响历史台账。' },
+    { key: 'id', header: '编号', width: 14, note: '建议填写，填了就一直用它，改名不影响历史台账。不填时按所属镇街和单位名称的拼音生成（如 福禄镇 斑竹村 → fuluzhen.banzhucun），改名或改镇街就会变。' },
     { key: 'name', header: '单位名称', width: 18, required: true, note: '责任单位的全称，如 斑竹村、区人民医院。' },
     { key: 'town', header: '所属镇街', width: 12, required: true, note: '单位所在的镇或街道，如 福禄镇。工作队按镇街包联时据此划分。' },
     { key: 'kind', header: '类别', width: 8, required: true, note: '村、社区、企业、学校、医院、机关，或本区自己的类别。工作队可按类别包联。' },
@@ -49,7 +49,7 @@ export const COLUMNS = {
     { key: 'contacts', header: '其他联系人', width: 22, note: '可不填。其他职务的联系人，写“职务：姓名”，多个用顿号分隔，如 网格员：张三、会计：李四。' },
   ],
   teams: [
-    { key: 'id', header: '编号', width: 10, note: '可不填：不填时按队名的拼音生成。填了就一直用它。' },
+    { key: 'id', header: '编号', width: 10, note: '建议填写，填了就一直用它。不填时按队名的拼音生成（如 第一工作队 → diyigongzuodui），改队名就会变。' },
     { key: 'name', header: '队名', width: 14, required: true, note: '如 第一工作队。' },
     { key: 'leader', header: '队长', width: 12, required: true, note: '人员表里的姓名或账号。超期升级时 @ 队长。' },
     { key: 'members', header: '队员', width: 30, required: true, note: '人员表里的姓名或账号，多人用顿号（、）分隔。队长不必重复填。' },

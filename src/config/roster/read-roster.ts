@@ -11,12 +11,20 @@ import { setPath, type Path } from './paths';
  * from each schema path (`units[3].secretary`) to the cell it came from (`单位!E5`), so every
  * problem the check finds later is shown where the admin can mend it. People named in cells by
  * 姓名 or 别名 are resolved to userids here; unit and team ids come from the 编号 column or, when
- * blank, from the name's pinyin (stable across imports, deduplicated).
+ * blank, from the pinyin of the unit's town and name (or the team's name): stable when rows are
+ * sorted or inserted; two rows that would get one id are an error at both cells.
  */
 export interface RosterRead {
   raw: Record<string, unknown>;
   sources: Map<string, string>;
   problems: OrgProblem[];
+  /** Units and teams whose 编号 was blank, their id generated from the names. */
+  generatedIds: number;
+  /**
+   * When ids were generated: the warning for a roster used as it is (check, ORG_FILE) that renaming
+   * changes such an id. `import` says its own line instead (it writes the ids into the YAML).
+   */
+  idNotice?: OrgProblem;
 }
 
 /** Other headers people write for the same column (compared without spaces, case-insensitively). */
@@ -70,7 +78,7 @@ export async function readRoster(input: Buffer | ArrayBuffer): Promise<RosterRea
     await wb.xlsx.load(input as ArrayBuffer);
   } catch {
     problems.push({ severity: 'error', where: '', message: '不是有效的 Excel 工作簿（.xlsx）：请用 npm run org -- template 生成的模板填写后另存为 .xlsx' });
-    return { raw, sources, problems };
+    return { raw, sources, problems, generatedIds: 0 };
   }
   const err = (where: string, message: string) => problems.push({ severity: 'error', where, message });
   const warn = (where: string, message: string) => problems.push({ severity: 'warning', where, message });
@@ -160,10 +168,10 @@ export async function readRoster(input: Buffer | ArrayBuffer): Promise<RosterRea
   // 单位
   const units: Record<string, unknown>[] = [];
   const unitRows = rowsOf(SHEET.units, COLUMNS.units, false);
-  const unitIds = ids(unitRows.map((r) => ({ id: val(r, 'id'), name: val(r, 'name') })));
+  const unitIds = ids(unitRows.map((r) => ({ id: val(r, 'id'), words: [val(r, 'town'), val(r, 'name')], at: r.at.id! })), '单位', err);
   const unitByName = new Map<string, string[]>();
   unitRows.forEach((r, i) => {
-    const unit: Record<string, unknown> = { id: unitIds[i], name: val(r, 'name'), town: val(r, 'town'), kind: val(r, 'kind') };
+    const unit: Record<string, unknown> = { id: unitIds.ids[i], name: val(r, 'name'), town: val(r, 'town'), kind: val(r, 'kind') };
     src(['units', i], r.at.name!);
     for (const key of ['id', 'name', 'town', 'kind', 'secretary']) src(['units', i, key], r.at[key]!);
     if (val(r, 'secretary')) unit.secretary = person(val(r, 'secretary'), r.at.secretary!);
@@ -196,7 +204,7 @@ export async function readRoster(input: Buffer | ArrayBuffer): Promise<RosterRea
   // 工作队
   const teams: Record<string, unknown>[] = [];
   const teamRows = rowsOf(SHEET.teams, COLUMNS.teams, false);
-  const teamIds = ids(teamRows.map((r) => ({ id: val(r, 'id'), name: val(r, 'name') })));
+  const teamIds = ids(teamRows.map((r) => ({ id: val(r, 'id'), words: [val(r, 'name')], at: r.at.id! })), '工作队', err);
   teamRows.forEach((r, i) => {
     src(['teams', i], r.at.name!);
     for (const key of ['id', 'name', 'leader', 'members', 'towns', 'units', 'kinds']) src(['teams', i, key], r.at[key]!);
@@ -204,7 +212,7 @@ export async function readRoster(input: Buffer | ArrayBuffer): Promise<RosterRea
     const members = list(r, 'members').map((m) => person(m, r.at.members!));
     // 队长 need not be listed again among 队员: the team's members start with the leader.
     if (leader && !leader.startsWith('__unresolved_') && !members.includes(leader)) members.unshift(leader);
-    const team: Record<string, unknown> = { id: teamIds[i], name: val(r, 'name'), leader, members };
+    const team: Record<string, unknown> = { id: teamIds.ids[i], name: val(r, 'name'), leader, members };
     team.towns = list(r, 'towns');
     team.units = list(r, 'units').map((u) => unitRef(u, r.at.units!));
     team.kinds = list(r, 'kinds');
@@ -232,10 +240,11 @@ export async function readRoster(input: Buffer | ArrayBuffer): Promise<RosterRea
     else if (kind) err(r.at.kind!, `群类型“${kind}”不认识：填工作队、组织部、镇街或单位`);
     const key = val(r, 'webhookKey');
     if (/^env:/i.test(key)) chat.webhookKey = `env:${key.slice(4)}`;
-    else if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) chat.webhookKey = `env:${key}`;
+    else if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(key) && !looksLikeKey(key)) chat.webhookKey = `env:${key}`;
     else if (key) {
-      chat.webhookKey = key;
-      warn(r.at.webhookKey!, '这里应填环境变量名（如 WECOM_WEBHOOK_T1），key 本身写进 .env：表格会被转发，key 不该在里面');
+      // A pasted key would go into org.yaml, Redis and every backup: refused, never stored.
+      err(r.at.webhookKey!, '这里填写环境变量名（如 WECOM_WEBHOOK_T1），不要填写 key 本身：key 写进服务器的 .env');
+      chat.webhookKey = `env:${placeholder()}`;
     }
     chats.push(chat);
   });
@@ -285,27 +294,54 @@ export async function readRoster(input: Buffer | ArrayBuffer): Promise<RosterRea
   raw.policy = policy;
   sources.set('people', SHEET.people);
   sources.set('policy', SHEET.rules);
-  return { raw, sources, problems };
+  const generatedIds = unitIds.generated + teamIds.generated;
+  const idNotice: OrgProblem | undefined = generatedIds
+    ? {
+        severity: 'warning',
+        where: `${SHEET.units} 编号列`,
+        message: `${generatedIds} 个单位/工作队没填编号，编号按名称自动生成：在表格里改单位名称、所属镇街或队名会改变编号，已登记的问题就对不上了。请填好编号，或用 npm run org -- import 生成的 org.yaml（编号已写入）作为 ORG_FILE`,
+      }
+    : undefined;
+  return { raw, sources, problems, generatedIds, ...(idNotice ? { idNotice } : {}) };
 }
 
 function flowExample(key: string): string {
   return key === 'escalate' ? '[{ after: 3d, to: leader }, { after: 7d, to: admins }]' : '[{ word: 好, aliases: [优], deduct: 0 }, { word: 差, deduct: 2 }]';
 }
 
-/** Ids for rows: the given 编号, else the name's pinyin (banzhucun), made unique with _2, _3. */
-function ids(rows: { id: string; name: string }[]): string[] {
-  const taken = new Set(rows.map((r) => r.id).filter(Boolean));
-  return rows.map((r) => {
-    if (r.id) return r.id;
-    const base =
-      pinyin(r.name, { toneType: 'none', type: 'array', nonZh: 'consecutive', v: true })
-        .join('')
-        .toLowerCase()
-        .replace(/[^a-z0-9_.-]/g, '')
-        .slice(0, 56) || 'u';
-    let id = base;
-    for (let k = 2; taken.has(id); k++) id = `${base}_${k}`;
-    taken.add(id);
+/**
+ * A webhook key pasted where its variable's name goes: a uuid, or a long token mixing lower case
+ * and digits (variable names are WECOM_WEBHOOK_T1-like).
+ */
+function looksLikeKey(text: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-/i.test(text) || (text.length >= 24 && /[a-z]/.test(text) && /\d/.test(text) && !text.includes('_'));
+}
+
+/** A name as an id: its pinyin without tones (斑竹村 → banzhucun). */
+function slug(text: string): string {
+  return pinyin(text, { toneType: 'none', type: 'array', nonZh: 'consecutive', v: true })
+    .join('')
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]/g, '');
+}
+
+/**
+ * Ids for rows: the given 编号, else the pinyin of `words` joined by dots (福禄镇 斑竹村 →
+ * fuluzhen.banzhucun). Never numbered by row order, so sorting or inserting rows moves no id; two
+ * rows that would get the same id (or one a given 编号 has) are an error at their 编号 cells.
+ */
+function ids(rows: { id: string; words: string[]; at: string }[], what: '单位' | '工作队', err: (where: string, message: string) => void): { ids: string[]; generated: number } {
+  const given = new Map<string, string>();
+  for (const r of rows) if (r.id && !given.has(r.id)) given.set(r.id, r.at);
+  const made = rows.map((r) => (r.id ? '' : r.words.map(slug).filter(Boolean).join('.').slice(0, 64) || 'x'));
+  const cellsOf = new Map<string, string[]>();
+  made.forEach((id, i) => id && cellsOf.set(id, [...(cellsOf.get(id) ?? []), rows[i]!.at]));
+  const out = rows.map((r, i) => {
+    const id = made[i]!;
+    if (!id) return r.id;
+    const clash = [...(cellsOf.get(id) ?? []), ...(given.has(id) ? [given.get(id)!] : [])].filter((at) => at !== r.at);
+    if (clash.length) err(r.at, `两个${what}的编号相同（自动生成的 ${id}，又见 ${clash.join('、')}），请在 编号 列填写`);
     return id;
   });
+  return { ids: out, generated: made.filter(Boolean).length };
 }
