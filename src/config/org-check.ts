@@ -76,12 +76,13 @@ export function checkOrgData(raw: unknown, env: NodeJS.ProcessEnv, locate: Locat
   const { issues, webhookKeys } = checkReferences(file, env);
   for (const issue of issues) {
     const envUnset = /environment variable .* is not set/.test(issue.message);
-    problems.push({ severity: envUnset && opts.requireEnv === false ? 'warning' : 'error', where: locate(issue.path), message: issue.zh });
+    const severity = issue.severity === 'warning' || (envUnset && opts.requireEnv === false) ? 'warning' : 'error';
+    problems.push({ severity, where: locate(issue.path), message: issue.zh });
   }
-  if (problems.some((p) => p.severity === 'error')) return { problems };
-  const org = new Org(file, webhookKeys);
+  // Warnings are found even when there are errors, so one pass lists everything to mend.
+  const covered = (u: (typeof file.units)[number]) => file.teams.some((t) => t.towns.includes(u.town) || t.units.includes(u.id) || t.kinds.includes(u.kind));
   file.units.forEach((u, i) => {
-    if (org.teamsCovering(u.id).length === 0) problems.push({ severity: 'warning', where: locate(['units', i]), message: `单位“${u.name}”没有工作队包联：它的问题只有组织部能交办和核验` });
+    if (!covered(u)) problems.push({ severity: 'warning', where: locate(['units', i]), message: `单位“${u.name}”没有工作队包联：它的问题只有组织部能交办和核验` });
   });
   file.chats.forEach((c, i) => {
     if (!c.webhookKey) problems.push({ severity: 'warning', where: locate(['chats', i, 'webhookKey']), message: `群聊“${c.chatid}”没有群机器人 key：提醒和通报推送不到这个群` });
@@ -90,6 +91,8 @@ export function checkOrgData(raw: unknown, env: NodeJS.ProcessEnv, locate: Locat
       problems.push({ severity: 'warning', where: locate(['chats', i, 'webhookKey']), message: `群聊“${c.chatid}”的群机器人 key 直接写在文件里：它会随组织架构存进 Redis 和每个备份。请改成 env:变量名（如 env:WECOM_WEBHOOK_T1），key 写进服务器的 .env` });
     }
   });
+  if (problems.some((p) => p.severity === 'error')) return { problems };
+  const org = new Org(file, webhookKeys);
   return { org, file, problems };
 }
 

@@ -18,6 +18,8 @@ export interface RefIssue {
   message: string;
   /** The same problem in Chinese, for `npm run org -- check` and /reload (org-check.ts). */
   zh: string;
+  /** A shared name is reported and the file still loads: typing that name is then asked, not guessed. */
+  severity?: 'warning';
 }
 
 /** Cross-references zod cannot see field by field: every id named must exist, names must not clash. */
@@ -37,7 +39,8 @@ export function checkReferences(org: OrgFile, env: NodeJS.ProcessEnv): { issues:
         issues.push({
           path: j === 0 ? ['people', i, 'name'] : ['people', i, 'aliases', j - 1],
           message: `${n} already names ${owner.userid}`,
-          zh: `“${n}”同时指 ${other.name}（${other.userid}）和 ${p.name}（${p.userid}），群里 @${n} 分不清是谁：请在企业微信里改其中一人的显示名，并把新名字写进姓名或别名（如“${p.name}2”）`,
+          zh: `“${n}”同时指 ${other.name}（${other.userid}）和 ${p.name}（${p.userid}）：群里写“${n}”时督办会问是哪一位（请写别名或企业微信账号）；表格里指这两人时请填企业微信账号`,
+          severity: 'warning',
         });
       }
       names.set(key, { userid: p.userid, index: i });
@@ -142,7 +145,8 @@ export function parseOrg(text: string, env: NodeJS.ProcessEnv = process.env, sou
   const parsed = orgFileSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(`${source}: ${describe(parsed.error.issues[0]!)}`);
   const { issues, webhookKeys } = checkReferences(parsed.data, env);
-  if (issues.length) throw new ConfigError(`${source}: ${formatPath(issues[0]!.path)}: ${issues[0]!.message}`);
+  const errors = issues.filter((i) => i.severity !== 'warning');
+  if (errors.length) throw new ConfigError(`${source}: ${formatPath(errors[0]!.path)}: ${errors[0]!.message}`);
   return new Org(parsed.data, webhookKeys);
 }
 

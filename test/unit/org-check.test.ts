@@ -34,9 +34,11 @@ describe('checking org YAML: every problem, with its line', () => {
   it('reports every cross-reference at once, then the warnings once the errors are mended', () => {
     const text = SMALL.replace('deadline: soon', 'deadline: 7d');
     expect(lines(checkOrgYaml(text, {}).problems)).toEqual([
-      '第 6 行 people[2].name：“罗志刚”同时指 罗志刚（u_luo）和 罗志刚（u_luo2），群里 @罗志刚 分不清是谁：请在企业微信里改其中一人的显示名，并把新名字写进姓名或别名（如“罗志刚2”）',
+      '警告 第 6 行 people[2].name：“罗志刚”同时指 罗志刚（u_luo）和 罗志刚（u_luo2）：群里写“罗志刚”时督办会问是哪一位（请写别名或企业微信账号）；表格里指这两人时请填企业微信账号',
       '第 8 行 units[0].secretary：“u_nobody”不在人员中',
       '第 13 行 chats[0].webhookKey：环境变量 WECOM_WEBHOOK_T1 未设置（群机器人 key）',
+      '警告 第 9 行 units[1]：单位“石堰村”没有工作队包联：它的问题只有组织部能交办和核验',
+      '警告 第 14 行 chats[1].webhookKey：群聊“CHAT_ADMIN”没有群机器人 key：提醒和通报推送不到这个群',
     ]);
     const mended = text.replace('u_nobody', 'u_admin').replace('name: 罗志刚 }\nunits', 'name: 罗志强 }\nunits');
     const result = checkOrgYaml(mended, { WECOM_WEBHOOK_T1: 'k' });

@@ -131,7 +131,7 @@ describe('roster problems, each with its sheet, row and column', () => {
     });
     expect(out).toEqual([
       '工作队!C2：“罗志刚”是 2 个人的名字（u_luo、u_luo2），请改填企业微信账号',
-      '人员!A7：“罗志刚”同时指 罗志刚（u_luo）和 罗志刚（u_luo2），群里 @罗志刚 分不清是谁：请在企业微信里改其中一人的显示名，并把新名字写进姓名或别名（如“罗志刚2”）',
+      '警告 人员!A7：“罗志刚”同时指 罗志刚（u_luo）和 罗志刚（u_luo2）：群里写“罗志刚”时督办会问是哪一位（请写别名或企业微信账号）；表格里指这两人时请填企业微信账号',
     ]);
   });
 
@@ -204,6 +204,8 @@ describe('roster problems, each with its sheet, row and column', () => {
       '人员!B3：账号“u_luo ”含空格',
       '单位!F2：“王五”不在人员表中（填人员表里的姓名、别名或企业微信账号）',
       '人员!B4：账号“u_admin”重复',
+      // Warnings come with the errors, so one pass lists everything to mend.
+      '警告 群聊!D3：群聊“wrEXAMPLE_ADMIN”没有群机器人 key：提醒和通报推送不到这个群',
     ]);
   });
 

@@ -58,7 +58,7 @@ export const COLUMNS = {
     { key: 'kinds', header: '包联类别', width: 14, note: '这些类别的全部单位归本队（如 企业、学校），多个用顿号分隔。三项可同时填，取并集。' },
   ],
   chats: [
-    { key: 'chatid', header: 'chatid', width: 22, required: true, note: '群聊的 chatid：把机器人拉进群后，在群里发 /status 可看到。' },
+    { key: 'chatid', header: 'chatid', width: 22, required: true, note: '群聊的 chatid：把机器人拉进群后，在群里 @机器人 发 /我是谁 可看到。' },
     { key: 'kind', header: '群类型', width: 10, required: true, note: '工作队、组织部、镇街或单位：决定这个群看得到哪些问题。' },
     { key: 'scope', header: '所属', width: 16, note: '群类型为工作队时填队名，镇街时填镇街名，单位时填单位名称；组织部群不填。' },
     { key: 'webhookKey', header: '群机器人key的环境变量名', width: 26, note: '群机器人 webhook key 所在的环境变量名（如 WECOM_WEBHOOK_T1），key 本身写在 .env 里，不写进表格。不填则这个群收不到提醒推送。' },
