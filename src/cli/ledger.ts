@@ -13,9 +13,10 @@ import { FIELD_WORDS, LedgerSheetError, parseColumnMap } from '../import/ledger-
 import { createProgress } from '../import/progress';
 import { shownDay } from '../import/cell-date';
 import { peopleIndex } from '../parsing/people';
+import { columnLetter } from '../rendering/xlsx/sheet-layout';
 import { createKeys } from '../store/keys';
 import { LedgerStore } from '../store/ledger-store';
-import { CliError, cliContext, openCliRedis, runCli } from './cli-context';
+import { CliError, cliContext, openCliRedis, operatorPath, runCli } from './cli-context';
 
 export const USAGE = `用法：npm run ledger -- import 台账.xlsx [--apply] [--map 列名=字段]… [--sheet 工作表] [--by 姓名]
 
@@ -88,7 +89,7 @@ export async function ledgerMain(argv: string[], io: LedgerIo = { stdout: proces
   const org = loaded.org;
   const by = importer(org, args.by);
   const now = io.now();
-  const file = path.resolve(args.file);
+  const file = operatorPath(args.file);
   const source = path.basename(file);
 
   const cli = await openCliRedis(ctx);
@@ -199,11 +200,5 @@ function summary(org: Org, rows: readonly PlacedRow[], now: number): string[] {
 }
 
 const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
-
-function columnLetter(col: number): string {
-  let s = '';
-  for (let n = col; n > 0; n = Math.floor((n - 1) / 26)) s = String.fromCharCode(65 + ((n - 1) % 26)) + s;
-  return s;
-}
 
 if (require.main === module) runCli((argv) => ledgerMain(argv));

@@ -22,8 +22,9 @@ import { FIELD_WORDS, type CellValue, type LedgerField, type RawRow } from './le
  * - Found by 发现人 when a person; when empty, by the importing admin (`--by`, default the first
  *   admin of the organisation). 发现时间 empty: the import's day.
  * - The fingerprint (idempotence) is of the row's content that names the problem — 问题描述,
- *   unit, 发现时间, 发现人 — not its row number, so a re-sorted sheet imports nothing twice and a
- *   row whose 状态 changed since is not imported again either.
+ *   unit, 发现时间 (as written: empty stays empty, not the import's day), 发现人 — not its row
+ *   number, so a re-sorted sheet, or the same sheet again on another day, imports nothing twice,
+ *   and a row whose 状态 changed since is not imported again either.
  */
 export interface PlacedRow {
   row: number;
@@ -136,7 +137,8 @@ export function makePlacer(ctx: PlaceContext): (raw: RawRow) => RowResult {
     const category = text('category');
     const placed: PlacedRow = {
       row: n,
-      fingerprint: fingerprint([description, unit.id, String(createdAt), finderText ? normalizeText(finderText) : '']),
+      // 发现时间 as written ('' when empty), never the import's day: a re-run another day must match.
+      fingerprint: fingerprint([description, unit.id, foundRaw === undefined ? '' : String(createdAt), finderText ? normalizeText(finderText) : '']),
       unit,
       teamIds: teamsOf(unit),
       homeChat: homeOf(unit),
