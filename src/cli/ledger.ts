@@ -2,7 +2,8 @@
 import path from 'node:path';
 import { createQueues } from '../../jobs/queues';
 import { TimerScheduler } from '../../jobs/timers/timer-jobs';
-import { loadOrgSource } from '../config/org-source';
+import { checkOrgYaml } from '../config/org-check';
+import { loadOrgSource, type OrgProblem } from '../config/org-source';
 import { STATE_WORDS, type IssueState } from '../domain/issue';
 import type { Org } from '../domain/org';
 import { ExitCode } from '../exit-codes';
@@ -16,6 +17,7 @@ import { peopleIndex } from '../parsing/people';
 import { columnLetter } from '../rendering/xlsx/sheet-layout';
 import { createKeys } from '../store/keys';
 import { LedgerStore } from '../store/ledger-store';
+import { OrgChannel } from '../store/org-channel';
 import { CliError, cliContext, openCliRedis, operatorPath, runCli } from './cli-context';
 
 export const USAGE = `用法：npm run ledger -- import 台账.xlsx [--apply] [--map 列名=字段]… [--sheet 工作表] [--by 姓名]
@@ -84,16 +86,21 @@ export async function ledgerMain(argv: string[], io: LedgerIo = { stdout: proces
   const ctx = cliContext();
   const { map, problems: mapProblems } = parseColumnMap(args.maps);
   if (mapProblems.length) throw new CliError(mapProblems.join('\n'), ExitCode.config);
-  const loaded = await loadOrgSource(ctx.orgFile, process.env);
-  if (!loaded.ok) throw new CliError(`组织架构文件 ${ctx.orgFile} 有误：\n${loaded.problems.map((p) => `  ${p.where ? `${p.where}：` : ''}${p.message}`).join('\n')}`, ExitCode.config);
-  const org = loaded.org;
-  const by = importer(org, args.by);
   const now = io.now();
   const file = operatorPath(args.file);
   const source = path.basename(file);
 
   const cli = await openCliRedis(ctx);
   const keys = createKeys(ctx.env.REDIS_KEY_PREFIX);
+  let org: Org;
+  let by: string;
+  try {
+    org = await orgInForce(ctx.orgFile, new OrgChannel(cli.redis, keys), say);
+    by = importer(org, args.by);
+  } catch (err) {
+    await cli.close();
+    throw err;
+  }
   const store = new LedgerStore(cli.redis, keys);
   const queues = args.apply ? createQueues(cli.url, keys.bullPrefix, ctx.logger) : undefined;
   // With --apply the rows are written as they are read, a batch at a time.
@@ -144,6 +151,34 @@ export async function ledgerMain(argv: string[], io: LedgerIo = { stdout: proces
     code = ExitCode.unexpected;
   }
   return code;
+}
+
+/**
+ * The organisation the rows are placed in: the one in force ({org}:current, what every running
+ * instance uses) when one was published, else ORG_FILE — so an edited file not yet /重新加载ed
+ * (or refused) gives no unit ids or assignees the bot does not have. Says which, and warns when
+ * ORG_FILE differs from the one in force.
+ */
+async function orgInForce(orgFile: string, channel: OrgChannel, say: (line: string) => void): Promise<Org> {
+  const [stored, loaded] = await Promise.all([channel.current(), loadOrgSource(orgFile, process.env)]);
+  if (stored) {
+    // As the instances read it (src/store/org-sync.ts), but an unset env: webhook key is no matter here: the import sends nothing.
+    const checked = checkOrgYaml(stored.yaml, process.env, { requireEnv: false });
+    if (!checked.org) throw new CliError(`正在使用的组织架构（Redis 中第 ${stored.version} 版）读不出：\n${problemLines(checked.problems)}`, ExitCode.config);
+    say(`组织架构：正在使用的第 ${stored.version} 版${stored.source ? `（${path.basename(stored.source)}）` : ''}`);
+    if (!loaded.ok || loaded.hash !== stored.hash) say('⚠️ ORG_FILE 与正在使用的组织架构不同，按正在使用的导入；如需按新文件导入，请先 /重新加载');
+    return checked.org;
+  }
+  if (!loaded.ok) throw new CliError(`组织架构文件 ${orgFile} 有误：\n${problemLines(loaded.problems)}`, ExitCode.config);
+  say(`组织架构：ORG_FILE ${orgFile}（机器人尚未发布过组织架构）`);
+  return loaded.org;
+}
+
+function problemLines(problems: readonly OrgProblem[]): string {
+  return problems
+    .filter((p) => p.severity === 'error')
+    .map((p) => `  ${p.where ? `${p.where}：` : ''}${p.message}`)
+    .join('\n');
 }
 
 /** The importing admin: --by (a name or userid of the organisation), else its first admin. */
