@@ -247,7 +247,16 @@ describe('npm run ledger -- import', () => {
       { 责任单位: '石堰村', 问题描述: '台账缺失', 是否整改: '已整改', 整改情况: '已补齐' },
       { 责任单位: '斑竹村', 问题描述: '路灯不亮', 发现时间: '2026-05-02', 是否整改: '否' },
     ]);
-    const first = await run(['import', small, '--apply'], prefix);
+    // Named as typed in the folder it is in (npm run starts in the package root and sets INIT_CWD).
+    const cwd = process.env.INIT_CWD;
+    process.env.INIT_CWD = dir;
+    let first: Run;
+    try {
+      first = await run(['import', 'undated.xlsx', '--apply'], prefix);
+    } finally {
+      if (cwd === undefined) delete process.env.INIT_CWD;
+      else process.env.INIT_CWD = cwd;
+    }
     expect(first.code).toBe(0);
     expect(first.out).toContain('3 条新建，0 条已导入过');
     const nextDay = await run(['import', small, '--apply'], prefix, NOW + 86_400_000);
