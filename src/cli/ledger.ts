@@ -31,6 +31,10 @@ export const USAGE = `用法：npm run ledger -- import 台账.xlsx [--apply] [-
   --sheet 工作表     指定工作表（默认：第一个有表头的工作表）
   --by 姓名          没有发现人的行记在谁名下（默认：组织架构的第一位组织部管理员）
 
+  各行按正在使用的组织架构放置（机器人最近一次启动或 /重新加载 发布到 Redis 的那份），还没有时按 ORG_FILE。
+  类别须是检查项目的编号或名称（组织架构有检查项目时），问题描述、整改情况的字数限制与群里上报相同。
+  责任单位为空而上一行有时，多半是合并单元格：请取消合并并向下填充。
+
   状态为 是/已整改/已完成 的行导入为已销号（整改情况作为整改反馈，销号时间取已过的整改期限，否则取发现时间）；
   其余为整改中，交办给单位书记（单位没有书记时为待交办），整改期限为空时按发现时间加默认期限，
   “长期坚持”不设期限；期限已过的导入后即为逾期。正在运行的督办助手会按期发送提醒。
@@ -166,7 +170,8 @@ async function orgInForce(orgFile: string, channel: OrgChannel, say: (line: stri
     const checked = checkOrgYaml(stored.yaml, process.env, { requireEnv: false });
     if (!checked.org) throw new CliError(`正在使用的组织架构（Redis 中第 ${stored.version} 版）读不出：\n${problemLines(checked.problems)}`, ExitCode.config);
     say(`组织架构：正在使用的第 ${stored.version} 版${stored.source ? `（${path.basename(stored.source)}）` : ''}`);
-    if (!loaded.ok || loaded.hash !== stored.hash) say('⚠️ ORG_FILE 与正在使用的组织架构不同，按正在使用的导入；如需按新文件导入，请先 /重新加载');
+    if (!loaded.ok) say(`⚠️ ORG_FILE ${orgFile} 有误（${loaded.problems.find((p) => p.severity === 'error')?.message ?? '读不出'}），按正在使用的组织架构导入`);
+    else if (loaded.hash !== stored.hash) say('⚠️ ORG_FILE 与正在使用的组织架构不同，按正在使用的导入；如需按新文件导入，请先 /重新加载');
     return checked.org;
   }
   if (!loaded.ok) throw new CliError(`组织架构文件 ${orgFile} 有误：\n${problemLines(loaded.problems)}`, ExitCode.config);

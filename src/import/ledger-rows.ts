@@ -24,6 +24,10 @@ import { FIELD_WORDS, type CellValue, type LedgerField, type RawRow } from './le
  *   deadline comes in overdue.
  * - Found by 发现人 when a person; when empty, by the importing admin (`--by`, default the first
  *   admin of the organisation). 发现时间 empty: the import's day.
+ * - 类别 names a checklist item when the org has a checklist (stored as its name, as /上报
+ *   does); 问题描述, 整改情况 and a free 类别 keep the chat's length limits (src/domain/limits.ts).
+ * - An empty 责任单位 right under a row that had one is most likely a merged cell (the reader
+ *   sees only its first row): the problem says so, rather than guessing the value down.
  * - The fingerprint (idempotence) is of the row's content that names the problem — 问题描述,
  *   unit, 发现时间 (as written: empty stays empty, not the import's day), 发现人 — not its row
  *   number, so a re-sorted sheet, or the same sheet again on another day, imports nothing twice,
