@@ -10,6 +10,7 @@ import { photoCount, truncate, unitLabel } from '../src/rendering/issue';
 import { fixReportedText } from '../src/rendering/pushes';
 import { userText } from '../src/rendering/safe-text';
 import { verifyCard } from '../src/rendering/issue-card';
+import { issueChat } from '../src/domain/issue-chat';
 
 const EXAMPLE = '/整改 #12 闸阀已更换，恢复正常';
 
@@ -40,13 +41,14 @@ export default defineCommand({
     // The 待核验 notice as a card (销号 / 驳回 / 查看); the markdown says the same.
     const card = verifyCard(ctx.org, issue, ctx.clock.now().getTime(), ctx.message.msgid);
     await keepEvidence(ctx, id, evidence);
-    if (issue.homeChat !== ctx.message.chatId) {
+    const home = issueChat(ctx.org, issue);
+    if (home !== ctx.message.chatId) {
       // Reported in a single chat or another group: the team that verifies must still hear of it.
       const now = ctx.clock.now().getTime();
       const pushId = messagePushId('fix-reported', id, ctx.message.msgid);
       await ctx.jobs.push({
         id: pushId,
-        chatId: issue.homeChat,
+        chatId: home,
         kind: 'fix-reported',
         format: 'text',
         content: fixReportedText(ctx.org, issue, ctx.sender.userid, evidence.length, before.state === 'submitted'),

@@ -7,6 +7,7 @@ import { mention, unitLabel } from '../src/rendering/issue';
 import { remindNowText } from '../src/rendering/pushes';
 import { userText } from '../src/rendering/safe-text';
 import { issueMentions } from '../src/domain/issue-people';
+import { issueChat } from '../src/domain/issue-chat';
 
 const EXAMPLE = '/催办 #12';
 
@@ -41,7 +42,7 @@ export default defineCommand({
       // nothing can fail after the commit below; the @ itself is the group robot's.
       await ctx.jobs.push({
         id: pushId,
-        chatId: current.homeChat,
+        chatId: issueChat(ctx.org, current),
         kind: 'remind-now',
         format: 'text',
         content: remindNowText(ctx.org, current, ctx.sender.userid, now),
@@ -54,7 +55,7 @@ export default defineCommand({
         return { type: 'remind' };
       });
       const issue = outcome.issue;
-      const where = issue.homeChat === ctx.message.chatId ? '本群' : '问题所在的群';
+      const where = issueChat(ctx.org, issue) === ctx.message.chatId ? '本群' : '问题所在的群';
       return [
         `📣 已催办 **#${id}** ${unitLabel(ctx.org, issue.unitId)}：${userText(issue.description)}`,
         `将在${where} ${issueMentions(ctx.org, current).map((u) => mention(ctx.org, u)).join(' ')}${issue.deadline !== undefined ? `，期限：${formatDeadline(issue.deadline, now)}` : ''}。`,

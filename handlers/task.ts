@@ -17,6 +17,7 @@ import { checkLength, throwRefusal } from '../src/pipeline/issue-actions';
 import { clipForReply } from '../src/rendering/clip';
 import { userText } from '../src/rendering/safe-text';
 import { assignedBy, taskCanceledPush, taskCard, taskListLine, taskRef, type TaskListRow, type TaskUnitRow } from '../src/rendering/tasks';
+import { issueChat } from '../src/domain/issue-chat';
 
 const EXAMPLE = '/任务 #T3';
 const PAGE_SIZE = 10;
@@ -181,7 +182,7 @@ export async function cancelTask(ctx: CommandContext, id: number, words: readonl
       // Stale reminders find their issue canceled and say nothing; the timers are only freed early here.
     }
     // One short notice per group the task went to; ids from the task and chat, so a retry queues nothing twice.
-    const chats = [...new Set(issues.map((i) => i.homeChat))];
+    const chats = [...new Set(issues.map((i) => issueChat(ctx.org, i)))];
     const failed = await ctx.jobs.pushAfterCommit(
       chats.map((chatId) => ({ id: `task-T${id}-cancel-${jobIdPart(chatId)}`, chatId, kind: 'task' as const, format: 'text' as const, content: taskCanceledPush(task, reason), createdAt: now })),
     );

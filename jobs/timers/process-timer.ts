@@ -10,6 +10,7 @@ import { reminderJobSchema, revisitJobSchema, type TimerScheduler } from './time
 import { reminderSlots } from './slots';
 import { jobIdPart } from '../push';
 import { issueMentions } from '../../src/domain/issue-people';
+import { issueChat } from '../../src/domain/issue-chat';
 
 export interface TimerDeps {
   ledger: LedgerStore;
@@ -46,7 +47,7 @@ export async function processReminder(data: unknown, deps: TimerDeps): Promise<'
   const org = deps.org();
   await deps.outbox.enqueue({
     id: `remind-${issueId}-${jobIdPart(deadline)}-${slot}`,
-    chatId: issue.homeChat,
+    chatId: issueChat(org, issue),
     kind: 'reminder',
     format: 'text',
     content: reminderText(org, issue, now),
@@ -70,7 +71,7 @@ export async function processRevisit(data: unknown, deps: TimerDeps): Promise<'p
   const id = `revisit-${issueId}-${jobIdPart(closedAt)}`;
   await deps.outbox.enqueue({
     id,
-    chatId: issue.homeChat,
+    chatId: issueChat(deps.org(), issue),
     kind: 'revisit',
     format: 'text',
     content: revisitText(deps.org(), issue, now),

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { CliError, cliContext, openCliRedis } from '../cli/cli-context';
+import { CliError, cliContext, openCliRedis, operatorPath } from '../cli/cli-context';
 import { loadOrgSource } from '../config/org-source';
 import { packageRoot } from '../config/paths';
 import { ExitCode } from '../exit-codes';
@@ -74,7 +74,7 @@ export async function backupMain(argv: string[], print: Print = stdout): Promise
   const org = await loadOrgSource(ctx.orgFile, process.env);
   const district = org.ok ? org.org.district : 'duban';
   if (!org.ok) print(`⚠️ 组织架构文件 ${ctx.orgFile} 有误，备份包以 “duban” 命名（数据照常备份）`);
-  const outDir = path.resolve(typeof args.values.out === 'string' ? args.values.out : 'backups');
+  const outDir = operatorPath(typeof args.values.out === 'string' ? args.values.out : 'backups');
   const conn = await openCliRedis(ctx);
   try {
     const started = Date.now();
@@ -112,7 +112,7 @@ export async function restoreMain(argv: string[], print: Print = stdout): Promis
   if (args.positionals.length !== 1) {
     throw new CliError(`${args.positionals.length ? '只能给一个备份包' : '请给出要恢复的备份包，例如：npm run restore -- backups/duban-backup-示例区-20261202-030000.tar.gz'}\n\n${RESTORE_HELP}`, ExitCode.config);
   }
-  const archive = path.resolve(args.positionals[0]!);
+  const archive = operatorPath(args.positionals[0]!);
   const ctx = cliContext();
   const conn = await openCliRedis(ctx);
   try {

@@ -13,7 +13,7 @@ const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 const archivePath = z
   .string()
   .min(1)
-  .refine((p) => !p.startsWith('/') && !p.split('/').some((s) => s === '..' || s === '.' || s === ''), { message: 'not a safe relative path' });
+  .refine((p) => !p.startsWith('/') && !p.split('/').some((s) => s === '..' || s === '.' || s === ''), { message: '路径不安全（含 .. 或绝对路径）' });
 
 export const manifestFileSchema = z.object({ path: archivePath, size: z.number().int().nonnegative(), sha256 });
 

@@ -98,6 +98,14 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
+/**
+ * A path the operator typed, resolved from the directory they typed it in: `npm run` starts the
+ * command in the package root and says where it was called from in INIT_CWD.
+ */
+export function operatorPath(file: string): string {
+  return path.resolve(process.env.INIT_CWD ?? process.cwd(), file);
+}
+
 /** Runs a CLI's main: a CliError prints its Chinese message and exits with its code. */
 export function runCli(main: (argv: string[]) => Promise<number>): void {
   process.env.TZ ??= 'Asia/Shanghai';

@@ -2,8 +2,9 @@
 import path from 'node:path';
 import { createQueues } from '../../jobs/queues';
 import { TimerScheduler } from '../../jobs/timers/timer-jobs';
+import { checkOrgYaml } from '../config/org-check';
 import { formatProblemLines } from '../config/org-problems-format';
-import { loadOrgSource } from '../config/org-source';
+import { loadOrgSource, type OrgProblem } from '../config/org-source';
 import { STATE_WORDS, type IssueState } from '../domain/issue';
 import type { Org } from '../domain/org';
 import { ExitCode } from '../exit-codes';
@@ -14,9 +15,11 @@ import { FIELD_WORDS, LedgerSheetError, parseColumnMap } from '../import/ledger-
 import { createProgress } from '../import/progress';
 import { shownDay } from '../import/cell-date';
 import { peopleIndex } from '../parsing/people';
+import { columnLetter } from '../rendering/xlsx/sheet-layout';
 import { createKeys } from '../store/keys';
 import { LedgerStore } from '../store/ledger-store';
-import { CliError, cliContext, openCliRedis, runCli } from './cli-context';
+import { OrgChannel } from '../store/org-channel';
+import { CliError, cliContext, openCliRedis, operatorPath, runCli } from './cli-context';
 
 export const USAGE = `用法：npm run ledger -- import 台账.xlsx [--apply] [--map 列名=字段]… [--sheet 工作表] [--by 姓名]
 
@@ -28,6 +31,10 @@ export const USAGE = `用法：npm run ledger -- import 台账.xlsx [--apply] [-
   --map 列名=字段    列名与上面不同时指定，可重复，例如 --map 反馈问题=问题描述
   --sheet 工作表     指定工作表（默认：第一个有表头的工作表）
   --by 姓名          没有发现人的行记在谁名下（默认：组织架构的第一位组织部管理员）
+
+  各行按正在使用的组织架构放置（机器人最近一次启动或 /重新加载 发布到 Redis 的那份），还没有时按 ORG_FILE。
+  类别须是检查项目的编号或名称（组织架构有检查项目时），问题描述、整改情况的字数限制与群里上报相同。
+  责任单位为空而上一行有时，多半是合并单元格：请取消合并并向下填充。
 
   状态为 是/已整改/已完成 的行导入为已销号（整改情况作为整改反馈，销号时间取已过的整改期限，否则取发现时间）；
   其余为整改中，交办给单位书记（单位没有书记时为待交办），整改期限为空时按发现时间加默认期限，
@@ -84,16 +91,21 @@ export async function ledgerMain(argv: string[], io: LedgerIo = { stdout: proces
   const ctx = cliContext();
   const { map, problems: mapProblems } = parseColumnMap(args.maps);
   if (mapProblems.length) throw new CliError(mapProblems.join('\n'), ExitCode.config);
-  const loaded = await loadOrgSource(ctx.orgFile, process.env);
-  if (!loaded.ok) throw new CliError(`组织架构文件 ${ctx.orgFile} 有误：\n${formatProblemLines(loaded.problems).replace(/^/gmu, '  ')}`, ExitCode.config);
-  const org = loaded.org;
-  const by = importer(org, args.by);
   const now = io.now();
-  const file = path.resolve(args.file);
+  const file = operatorPath(args.file);
   const source = path.basename(file);
 
   const cli = await openCliRedis(ctx);
   const keys = createKeys(ctx.env.REDIS_KEY_PREFIX);
+  let org: Org;
+  let by: string;
+  try {
+    org = await orgInForce(ctx.orgFile, new OrgChannel(cli.redis, keys), say);
+    by = importer(org, args.by);
+  } catch (err) {
+    await cli.close();
+    throw err;
+  }
   const store = new LedgerStore(cli.redis, keys);
   const queues = args.apply ? createQueues(cli.url, keys.bullPrefix, ctx.logger) : undefined;
   // With --apply the rows are written as they are read, a batch at a time.
@@ -144,6 +156,32 @@ export async function ledgerMain(argv: string[], io: LedgerIo = { stdout: proces
     code = ExitCode.unexpected;
   }
   return code;
+}
+
+/**
+ * The organisation the rows are placed in: the one in force ({org}:current, what every running
+ * instance uses) when one was published, else ORG_FILE — so an edited file not yet /重新加载ed
+ * (or refused) gives no unit ids or assignees the bot does not have. Says which, and warns when
+ * ORG_FILE differs from the one in force.
+ */
+async function orgInForce(orgFile: string, channel: OrgChannel, say: (line: string) => void): Promise<Org> {
+  const [stored, loaded] = await Promise.all([channel.current(), loadOrgSource(orgFile, process.env)]);
+  if (stored) {
+    // As the instances read it (src/store/org-sync.ts), but an unset env: webhook key is no matter here: the import sends nothing.
+    const checked = checkOrgYaml(stored.yaml, process.env, { requireEnv: false });
+    if (!checked.org) throw new CliError(`正在使用的组织架构（Redis 中第 ${stored.version} 版）读不出：\n${problemLines(checked.problems)}`, ExitCode.config);
+    say(`组织架构：正在使用的第 ${stored.version} 版${stored.source ? `（${path.basename(stored.source)}）` : ''}`);
+    if (!loaded.ok) say(`⚠️ ORG_FILE ${orgFile} 有误（${loaded.problems.find((p) => p.severity === 'error')?.message ?? '读不出'}），按正在使用的组织架构导入`);
+    else if (loaded.hash !== stored.hash) say('⚠️ ORG_FILE 与正在使用的组织架构不同，按正在使用的导入；如需按新文件导入，请先 /重新加载');
+    return checked.org;
+  }
+  if (!loaded.ok) throw new CliError(`组织架构文件 ${orgFile} 有误：\n${problemLines(loaded.problems)}`, ExitCode.config);
+  say(`组织架构：ORG_FILE ${orgFile}（机器人尚未发布过组织架构）`);
+  return loaded.org;
+}
+
+function problemLines(problems: readonly OrgProblem[]): string {
+  return formatProblemLines(problems.filter((p) => p.severity === 'error')).replace(/^/gmu, '  ');
 }
 
 /** The importing admin: --by (a name or userid of the organisation), else its first admin. */
@@ -200,11 +238,5 @@ function summary(org: Org, rows: readonly PlacedRow[], now: number): string[] {
 }
 
 const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
-
-function columnLetter(col: number): string {
-  let s = '';
-  for (let n = col; n > 0; n = Math.floor((n - 1) / 26)) s = String.fromCharCode(65 + ((n - 1) % 26)) + s;
-  return s;
-}
 
 if (require.main === module) runCli((argv) => ledgerMain(argv));

@@ -12,7 +12,7 @@ import { readRoster } from '../config/roster/read-roster';
 import { EXAMPLE_ORG, writeRosterFile } from '../config/roster/template';
 import { orgYaml } from '../config/roster/write-yaml';
 import { ExitCode } from '../exit-codes';
-import { cliContext, CliError, runCli } from './cli-context';
+import { cliContext, CliError, operatorPath, runCli } from './cli-context';
 
 const USAGE = `用法：
   npm run org -- template [花名册.xlsx] [--demo] [--force]
@@ -37,9 +37,7 @@ interface Args {
 }
 
 /** `npm run` starts in the package root; a relative file means the directory the operator typed it in. */
-function resolve(file: string): string {
-  return path.resolve(process.env.INIT_CWD ?? process.cwd(), file);
-}
+const resolve = operatorPath;
 
 function parseArgs(argv: string[]): Args {
   const args: Args = { files: [], demo: false, force: false, strict: false, help: false };

@@ -5,6 +5,9 @@ import { normalizeText } from '../parsing/normalize';
 import { peopleIndex } from '../parsing/people';
 import { unitIndex } from '../parsing/units';
 import { nearNames } from '../pipeline/name-suggest';
+import { tooLong } from '../domain/limits';
+import { checklistMatcher } from '../parsing/checklist';
+import { checklistText } from '../rendering/rounds';
 import { endOfDay, readDay, yearOf } from './cell-date';
 import { FIELD_WORDS, type CellValue, type LedgerField, type RawRow } from './ledger-sheet';
 
@@ -21,9 +24,14 @@ import { FIELD_WORDS, type CellValue, type LedgerField, type RawRow } from './le
  *   deadline comes in overdue.
  * - Found by 发现人 when a person; when empty, by the importing admin (`--by`, default the first
  *   admin of the organisation). 发现时间 empty: the import's day.
+ * - 类别 names a checklist item when the org has a checklist (stored as its name, as /上报
+ *   does); 问题描述, 整改情况 and a free 类别 keep the chat's length limits (src/domain/limits.ts).
+ * - An empty 责任单位 right under a row that had one is most likely a merged cell (the reader
+ *   sees only its first row): the problem says so, rather than guessing the value down.
  * - The fingerprint (idempotence) is of the row's content that names the problem — 问题描述,
- *   unit, 发现时间, 发现人 — not its row number, so a re-sorted sheet imports nothing twice and a
- *   row whose 状态 changed since is not imported again either.
+ *   unit, 发现时间 (as written: empty stays empty, not the import's day), 发现人 — not its row
+ *   number, so a re-sorted sheet, or the same sheet again on another day, imports nothing twice,
+ *   and a row whose 状态 changed since is not imported again either.
  */
 export interface PlacedRow {
   row: number;
@@ -52,7 +60,8 @@ export interface PlaceContext {
 
 const CLOSED_WORDS = new Set(['是', '已整改', '已完成', '已销号', '完成', '已办结', '办结', '整改完成', '已整改到位', '整改到位', '到位', '已回访', '销号', 'y', 'yes']);
 const OPEN_WORDS = new Set(['否', '未整改', '整改中', '未完成', '正在整改', '推进中', '待整改', '未销号', '进行中', '部分整改', '未办结', '持续整改', 'n', 'no']);
-const MAX_DESCRIPTION = 2000;
+/** Added to an empty 责任单位 (or a 镇街 missing for a name several towns share) right under a row that had one. */
+export const MERGED_HINT = '（可能是合并单元格：请取消合并并向下填充）';
 
 export function makePlacer(ctx: PlaceContext): (raw: RawRow) => RowResult {
   const { org } = ctx;
@@ -63,10 +72,24 @@ export function makePlacer(ctx: PlaceContext): (raw: RawRow) => RowResult {
   const adminChat = org.chats.find((c) => c.scope.kind === 'admin')?.chatid ?? '';
   const defaultDeadlineMs = org.policy.deadline.ms;
   const importYear = yearOf(ctx.now);
+  const checklist = org.checklist.length ? checklistMatcher(org.checklist) : undefined;
+  // The row read just before (its number, and whether it had a 责任单位 / 镇街): a merged cell
+  // gives only its first row the value, the exceljs reader sees the rest empty.
+  let above: { row: number; unit: boolean; town: boolean } | undefined;
 
   return (raw) => {
     const n = raw.row;
     const problems: string[] = [];
+    const underFilled = (f: 'unit' | 'town') => above !== undefined && above.row === n - 1 && above[f];
+    const has = (f: LedgerField) => raw.values[f] !== undefined && String(raw.values[f]).trim() !== '';
+    try {
+      return placeRow(raw, n, problems, underFilled);
+    } finally {
+      above = { row: n, unit: has('unit'), town: has('town') };
+    }
+  };
+
+  function placeRow(raw: RawRow, n: number, problems: string[], underFilled: (f: 'unit' | 'town') => boolean): RowResult {
     const text = (f: LedgerField): string | undefined => {
       const v = raw.values[f];
       if (v === undefined) return undefined;
@@ -76,9 +99,9 @@ export function makePlacer(ctx: PlaceContext): (raw: RawRow) => RowResult {
 
     const description = text('description')?.replace(/\s+/g, ' ');
     if (!description) problems.push(`第${n}行 问题描述为空`);
-    else if ([...description].length > MAX_DESCRIPTION) problems.push(`第${n}行 问题描述超过 ${MAX_DESCRIPTION} 字`);
+    else limit(n, 'description', description, problems);
 
-    const unit = placeUnit(n, text('unit'), text('town'), problems);
+    const unit = placeUnit(n, text('unit'), text('town'), problems, underFilled);
 
     const foundRaw = raw.values.foundAt;
     let createdAt = startOfDay(ctx.now);
@@ -130,13 +153,16 @@ export function makePlacer(ctx: PlaceContext): (raw: RawRow) => RowResult {
     // Nobody assigns an issue to themselves: a secretary's own finding comes in 待交办.
     if (assignee === reporter) assignee = undefined;
 
+    const fixNote = text('fixNote');
+    if (fixNote !== undefined) limit(n, 'fixNote', fixNote, problems);
+    const category = placeCategory(n, text('category'), problems);
+
     if (problems.length || !unit || !description) return { ok: false, problems };
 
-    const fixNote = text('fixNote');
-    const category = text('category');
     const placed: PlacedRow = {
       row: n,
-      fingerprint: fingerprint([description, unit.id, String(createdAt), finderText ? normalizeText(finderText) : '']),
+      // 发现时间 as written ('' when empty), never the import's day: a re-run another day must match.
+      fingerprint: fingerprint([description, unit.id, foundRaw === undefined ? '' : String(createdAt), finderText ? normalizeText(finderText) : '']),
       unit,
       teamIds: teamsOf(unit),
       homeChat: homeOf(unit),
@@ -154,18 +180,41 @@ export function makePlacer(ctx: PlaceContext): (raw: RawRow) => RowResult {
       placed.deadline = deadline ?? endOfDay(startOfDay(createdAt + defaultDeadlineMs));
     }
     return { ok: true, placed };
-  };
+  }
 
-  function placeUnit(n: number, name: string | undefined, town: string | undefined, problems: string[]): Unit | undefined {
+  /** The chat's length limits (src/domain/limits.ts), so an imported issue is one /上报 could have made. */
+  function limit(n: number, field: 'description' | 'fixNote' | 'category', value: string, problems: string[]): void {
+    const long = tooLong(field, value);
+    if (long) problems.push(`第${n}行 ${long}`);
+  }
+
+  /** 类别 as /上报 takes it: with a checklist, the item it names (stored by its name); without one, free text. */
+  function placeCategory(n: number, typed: string | undefined, problems: string[]): string | undefined {
+    if (typed === undefined) return undefined;
+    if (!checklist) {
+      limit(n, 'category', typed, problems);
+      return typed;
+    }
+    const m = checklist.match(typed);
+    if (m.kind === 'one') return m.item.name;
+    const word = typed.slice(0, 40);
+    if (m.kind === 'many') problems.push(`第${n}行 类别“${word}”对应多个检查项目：${checklistText(m.items)}，请写编号或完整名称`);
+    else if (m.suggestions.length) problems.push(`第${n}行 类别“${word}”不在检查项目中，是不是：${checklistText(m.suggestions)}`);
+    else problems.push(`第${n}行 类别“${word}”不在检查项目中：请写编号或名称（${checklistText(org.checklist)}）`);
+    return undefined;
+  }
+
+  function placeUnit(n: number, name: string | undefined, town: string | undefined, problems: string[], underFilled: (f: 'unit' | 'town') => boolean): Unit | undefined {
     if (!name) {
-      problems.push(`第${n}行 责任单位为空`);
+      problems.push(`第${n}行 责任单位为空${underFilled('unit') ? MERGED_HINT : ''}`);
       return undefined;
     }
     let match = town ? units.match(`${town}${name}`) : undefined;
     if (!match || match.kind === 'none') match = units.match(name);
     if (match.kind === 'one') return match.unit;
     if (match.kind === 'many') {
-      problems.push(`第${n}行 责任单位“${name}”不唯一：${match.units.slice(0, 5).map((u) => `${u.town}${u.name}`).join('、')}，请写镇街+单位名`);
+      const merged = !town && underFilled('town') ? `（镇街为空，${MERGED_HINT.slice(1)}` : '';
+      problems.push(`第${n}行 责任单位“${name}”不唯一：${match.units.slice(0, 5).map((u) => `${u.town}${u.name}`).join('、')}，请写镇街+单位名${merged}`);
       return undefined;
     }
     const near = nearNames(org, name, 6).filter((s) => units.match(s).kind === 'one').slice(0, 2);

@@ -3,6 +3,7 @@ import { open } from 'node:fs/promises';
 import { PassThrough, type Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import ExcelJS from 'exceljs';
+import { cellPrimitive } from '../config/cell-text';
 import { normalizeText } from '../parsing/normalize';
 
 /**
@@ -180,18 +181,13 @@ function headerOf(sheet: string, row: ExcelJS.Row, map: ReadonlyMap<string, Ledg
   return columns.size >= MIN_KNOWN_HEADERS ? { sheet, row: row.number, columns, unknown } : undefined;
 }
 
-/** exceljs's value of a cell as text, number or Date; empty → undefined. */
+/** A cell as the placer reads it: text, a number or a Date (a boolean as 是/否); empty → undefined. */
 function cellValue(v: ExcelJS.CellValue): CellValue | undefined {
-  if (v === null || v === undefined) return undefined;
-  if (typeof v === 'string') return v.trim() === '' ? undefined : v;
-  if (typeof v === 'number' || v instanceof Date) return v;
-  if (typeof v === 'boolean') return v ? '是' : '否';
-  if (typeof v === 'object') {
-    if ('richText' in v) return cellValue(v.richText.map((t) => t.text).join(''));
-    if ('result' in v) return v.result === undefined ? undefined : cellValue(v.result as ExcelJS.CellValue);
-    if ('text' in v && typeof v.text === 'string') return cellValue(v.text);
-  }
-  return undefined;
+  const p = cellPrimitive(v);
+  if (p === undefined) return undefined;
+  if (typeof p === 'boolean') return p ? '是' : '否';
+  if (typeof p === 'string') return p.trim() === '' ? undefined : p;
+  return p;
 }
 
 /** The sheet's name from the workbook part (exceljs's stream reader names it SheetN otherwise). */

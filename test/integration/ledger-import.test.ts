@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -9,7 +9,9 @@ import { reminderJobId, revisitJobId } from '../../jobs/timers/timer-jobs';
 import { ledgerMain } from '../../src/cli/ledger';
 import { officialCalendar } from '../../src/parsing/deadline';
 import { revisitAt } from '../../src/domain/revisit';
-import { packageRoot } from '../../src/config/paths';
+import { demoOrgFile, packageRoot } from '../../src/config/paths';
+import { OrgChannel } from '../../src/store/org-channel';
+import { MERGED_HINT } from '../../src/import/ledger-rows';
 import { createKeys } from '../../src/store/keys';
 import { LedgerStore } from '../../src/store/ledger-store';
 import { demoOrg } from '../support/app';
@@ -31,7 +33,7 @@ interface Run {
   err: string;
 }
 
-async function run(argv: string[], prefix: string): Promise<Run> {
+async function run(argv: string[], prefix: string, now = NOW): Promise<Run> {
   let out = '';
   let err = '';
   const stdout = new Writable({ write: (c: Buffer, _e, done) => ((out += c.toString()), done()) });
@@ -40,7 +42,7 @@ async function run(argv: string[], prefix: string): Promise<Run> {
   Object.assign(process.env, { REDIS_URL: testRedisUrl(), REDIS_KEY_PREFIX: prefix, LOG_LEVEL: 'silent' });
   delete process.env.ORG_FILE;
   try {
-    const code = await ledgerMain(argv, { stdout, stderr, now: () => NOW });
+    const code = await ledgerMain(argv, { stdout, stderr, now: () => now });
     return { code, out, err };
   } finally {
     process.env = saved;
@@ -236,4 +238,81 @@ describe('npm run ledger -- import', () => {
     expect(missing.status).toBe(2);
     expect(missing.stderr).toContain('找不到文件');
   }, 60_000);
+
+  it('a second --apply on another day creates nothing, rows without 发现时间 included', async () => {
+    const prefix = testPrefix();
+    const small = path.join(dir, 'undated.xlsx');
+    await writeLedgerWorkbook(small, [
+      { 责任单位: '斑竹村', 问题描述: '公示栏破损', 整改期限: '2026-07-01', 是否整改: '否' },
+      { 责任单位: '石堰村', 问题描述: '台账缺失', 是否整改: '已整改', 整改情况: '已补齐' },
+      { 责任单位: '斑竹村', 问题描述: '路灯不亮', 发现时间: '2026-05-02', 是否整改: '否' },
+    ]);
+    // Named as typed in the folder it is in (npm run starts in the package root and sets INIT_CWD).
+    const cwd = process.env.INIT_CWD;
+    process.env.INIT_CWD = dir;
+    let first: Run;
+    try {
+      first = await run(['import', 'undated.xlsx', '--apply'], prefix);
+    } finally {
+      if (cwd === undefined) delete process.env.INIT_CWD;
+      else process.env.INIT_CWD = cwd;
+    }
+    expect(first.code).toBe(0);
+    expect(first.out).toContain('3 条新建，0 条已导入过');
+    const nextDay = await run(['import', small, '--apply'], prefix, NOW + 86_400_000);
+    expect(nextDay.out).toContain('0 条新建，3 条已导入过');
+    const weekLater = await run(['import', small], prefix, NOW + 7 * 86_400_000);
+    expect(weekLater.out).toContain('将新建 0 条（另有 3 条已导入过）');
+    expect(Number(await redis.get(createKeys(prefix).issueSeq))).toBe(3);
+  });
+
+  it('hints at a merged 责任单位, takes 类别 as the checklist names it, and keeps the chat\'s length limits', async () => {
+    const prefix = testPrefix();
+    const small = path.join(dir, 'merged.xlsx');
+    const headers = ['镇街', '责任单位', '问题描述', '类别', '是否整改', '整改情况'];
+    await writeLedgerWorkbook(
+      small,
+      [
+        { 镇街: '福禄镇', 责任单位: '斑竹村', 问题描述: '垃圾清运不及时', 类别: '人居环境', 是否整改: '否' },
+        { 问题描述: '公示栏破损', 类别: 'A10', 是否整改: '否' },
+        { 责任单位: '斑竹村', 问题描述: '会议记录不全', 类别: '开会', 是否整改: '否' },
+        { 责任单位: '斑竹村', 问题描述: '长'.repeat(501), 是否整改: '否' },
+        { 责任单位: '斑竹村', 问题描述: '制度未上墙', 是否整改: '已整改', 整改情况: '好'.repeat(1001) },
+      ],
+      { headers },
+    );
+    const r = await run(['import', small, '--apply'], prefix);
+    expect(r.code).toBe(1);
+    expect(badRowsIn(r.out)).toEqual([4, 5, 6, 7]);
+    expect(r.out).toContain(`第4行 责任单位为空${MERGED_HINT}`);
+    expect(r.out).toMatch(/第5行 类别“开会”不在检查项目中/);
+    expect(r.out).toContain('第6行 问题描述请控制在 500 字以内（现在 501 字）');
+    expect(r.out).toContain('第7行 整改情况请控制在 1000 字以内（现在 1001 字）');
+    expect(r.out).toContain('1 条新建');
+    const issue = await new LedgerStore(redis, createKeys(prefix)).get(1);
+    expect(issue).toMatchObject({ unitId: 'banzhu', category: '环境治理' });
+  });
+
+  it('places rows in the organisation in force in Redis, not ORG_FILE, and says when the two differ', async () => {
+    const prefix = testPrefix();
+    const keys = createKeys(prefix);
+    // In force: the demo organisation with 斑竹村 renamed 斑竹社区 (a /重新加载 of an edited file).
+    const yaml = readFileSync(demoOrgFile(), 'utf8').replace('name: 斑竹村,', 'name: 斑竹社区,');
+    expect(yaml).toContain('斑竹社区');
+    await new OrgChannel(redis, keys).publish({ yaml, hash: 'in-force-hash', source: '/srv/duban/org.yaml' }, 'u_admin', NOW, false);
+    const small = path.join(dir, 'renamed.xlsx');
+    await writeLedgerWorkbook(small, [
+      { 责任单位: '斑竹社区', 问题描述: '公示栏破损', 是否整改: '否' },
+      { 责任单位: '龙井村', 问题描述: '道路积水', 是否整改: '否' },
+    ]);
+    const r = await run(['import', small], prefix);
+    expect(r.out).toContain('组织架构：正在使用的第 1 版（org.yaml）');
+    expect(r.out).toContain('ORG_FILE 与正在使用的组织架构不同，按正在使用的导入；如需按新文件导入，请先 /重新加载');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('可导入 2 行，不能导入 0 行');
+
+    const none = await run(['import', small], testPrefix());
+    expect(none.out).toContain('组织架构：ORG_FILE');
+    expect(none.out).toContain('第3行 责任单位“斑竹社区”不在组织架构中');
+  });
 });

@@ -1,13 +1,17 @@
+import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { Outbox } from '../../jobs/outbound/outbox';
 import { createQueues, type Queues } from '../../jobs/queues';
-import { processReminder } from '../../jobs/timers/process-timer';
+import { processReminder, processRevisit } from '../../jobs/timers/process-timer';
 import { reminderJobId, revisitJobId, TimerScheduler } from '../../jobs/timers/timer-jobs';
 import { fixedClock } from '../../src/clock';
 import { actorFor } from '../../src/domain/actor';
 import { apply, createIssue, isRefusal, type Outcome, type Refusal } from '../../src/domain/lifecycle';
 import { createKeys, type Keys } from '../../src/store/keys';
 import { LedgerStore } from '../../src/store/ledger-store';
+import { parseOrg } from '../../src/config/org-file';
+import { demoOrgFile } from '../../src/config/paths';
 import { demoOrg } from '../support/app';
 import { captureLogs } from '../support/log-capture';
 import { testPrefix, testRedis, testRedisUrl } from '../support/redis';
@@ -72,4 +76,34 @@ it('pushes nothing, and sets no later slot, for a reminder timer that runs at or
   expect(String(push!.data.content)).toContain('还剩1分钟');
   expect(String(push!.data.content)).not.toContain('逾期');
   expect(await queues.timers.getJob(reminderJobId(open.issue.id, deadline, 3))).toBeUndefined();
+});
+
+it('sends a reminder and a 回头看 of an issue whose group was removed by a reload to the unit\'s area group, not the dead chat', async () => {
+  // The organisation after a /重新加载 that dropped 第一工作队's group and added a 福禄镇 group.
+  const raw = parseYaml(readFileSync(demoOrgFile(), 'utf8')) as { chats: Record<string, unknown>[] };
+  raw.chats = [...raw.chats.filter((c) => c.chatid !== 'CHAT_T1'), { chatid: 'CHAT_FULU', town: '福禄镇' }];
+  const reloaded = parseOrg(stringifyYaml(raw), {});
+  expect(reloaded.chat('CHAT_T1')).toBeUndefined();
+
+  const set = Date.parse('2026-12-02T08:30:00+08:00');
+  const deadline = set + 3 * 86_400_000;
+  const open = await openIssue(set, deadline);
+  expect(open.issue.homeChat).toBe('CHAT_T1');
+  const clock = fixedClock(new Date(set + 60_000));
+  const deps = { ledger: store, outbox: new Outbox(queues.outbound), timers, org: () => reloaded, clock, logger: captureLogs().logger };
+  expect(await processReminder({ issueId: open.issue.id, deadline, slot: 0 }, deps)).toBe('pushed');
+  const remind = await queues.outbound.getJob(`remind-${open.issue.id}-${deadline}-0`);
+  expect(remind!.data).toMatchObject({ chatId: 'CHAT_FULU', kind: 'reminder' });
+  expect(remind!.data.mentions).toContain('u_sec_banzhu');
+
+  // A unit no group covers any more: the 组织部 group hears of it.
+  const fixed = must(apply(open.issue, { type: 'fix', note: '已修复', evidence: [] }, actorFor(org, 'u_sec_banzhu', 'banzhu'), set));
+  const closed = must(apply(fixed.issue, { type: 'verify' }, actorFor(org, 'u_t1_m2', 'banzhu'), set));
+  await store.commit(open.issue, fixed, 'u_sec_banzhu', set);
+  await store.commit(fixed.issue, closed, 'u_t1_m2', set);
+  raw.chats = raw.chats.filter((c) => c.chatid !== 'CHAT_FULU');
+  const noArea = parseOrg(stringifyYaml(raw), {});
+  expect(await processRevisit({ issueId: open.issue.id, closedAt: set }, { ...deps, org: () => noArea })).toBe('pushed');
+  const revisit = await queues.outbound.getJob(`revisit-${open.issue.id}-${set}`);
+  expect(revisit!.data).toMatchObject({ chatId: 'CHAT_ADMIN', kind: 'revisit' });
 });

@@ -1,6 +1,7 @@
 import ExcelJS from 'exceljs';
 import { pinyin } from 'pinyin-pro';
 import { parse as parseYaml } from 'yaml';
+import { cellText } from '../cell-text';
 import { formatPath } from '../org-file';
 import type { OrgProblem } from '../org-source';
 import { ADMIN_ROLE, COLUMNS, CONTACT_TITLES, LIST_SEPARATOR, RULE_ROWS, SHEET, type Column } from './layout';
@@ -41,24 +42,6 @@ const HEADER_ALIASES: Record<string, string[]> = {
 };
 
 const squash = (s: string) => s.replace(/\s+/g, '').toLowerCase();
-
-export function cellText(value: ExcelJS.CellValue): string {
-  if (value === null || value === undefined) return '';
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  // Not instanceof: a Date made in another realm (a test VM) is a Date all the same.
-  if (Object.prototype.toString.call(value) === '[object Date]') {
-    // Excel turns a typed 09:00 into a time of day (a date in 1899): give back what was typed.
-    const iso = (value as Date).toISOString();
-    return (value as Date).getUTCFullYear() < 1901 ? iso.slice(11, 16) : iso.slice(0, 10);
-  }
-  if (typeof value === 'object') {
-    if ('richText' in value) return value.richText.map((r) => r.text).join('');
-    if ('text' in value) return String(value.text);
-    if ('result' in value) return cellText(value.result as ExcelJS.CellValue);
-  }
-  return String(value);
-}
 
 interface Row {
   /** Excel row number. */
