@@ -1,10 +1,14 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { CliError, cliContext, openCliRedis, operatorPath } from '../cli/cli-context';
+import { CliError, cliContext, openCliRedis, operatorPath, type CliContext } from '../cli/cli-context';
+import { checkOrgYaml } from '../config/org-check';
 import { loadOrgSource } from '../config/org-source';
 import { packageRoot } from '../config/paths';
 import { ExitCode } from '../exit-codes';
+import { OrgChannel } from '../store/org-channel';
+import { createKeys } from '../store/keys';
+import type { RedisClient } from '../store/redis';
 import { createBackup } from './archive';
 import { SnapshotError } from './snapshot';
 import { RestoreRefused, restoreBackup } from './restore';
@@ -70,13 +74,10 @@ export async function backupMain(argv: string[], print: Print = stdout): Promise
   }
   if (args.positionals.length) throw new CliError(`多余的参数：${args.positionals.join(' ')}\n\n${BACKUP_HELP}`, ExitCode.config);
   const ctx = cliContext();
-  // The district names the archive; a broken organisation file must not stop a backup.
-  const org = await loadOrgSource(ctx.orgFile, process.env);
-  const district = org.ok ? org.org.district : 'duban';
-  if (!org.ok) print(`⚠️ 组织架构文件 ${ctx.orgFile} 有误，备份包以 “duban” 命名（数据照常备份）`);
   const outDir = operatorPath(typeof args.values.out === 'string' ? args.values.out : 'backups');
   const conn = await openCliRedis(ctx);
   try {
+    const district = await districtName(ctx, conn.redis, print);
     const started = Date.now();
     const result = await createBackup({
       redisUrl: conn.url,
@@ -103,6 +104,20 @@ export async function backupMain(argv: string[], print: Print = stdout): Promise
   }
 }
 
+/**
+ * The district that names the archive: the organisation in force (what the bot published to
+ * Redis), which this shell's ORG_FILE may not be; else ORG_FILE. A broken file never stops a backup.
+ */
+async function districtName(ctx: CliContext, redis: RedisClient, print: Print): Promise<string> {
+  const stored = await new OrgChannel(redis, createKeys(ctx.env.REDIS_KEY_PREFIX)).current().catch(() => undefined);
+  const fromRedis = stored ? checkOrgYaml(stored.yaml, process.env, { requireEnv: false }).org?.district : undefined;
+  if (fromRedis) return fromRedis;
+  const org = await loadOrgSource(ctx.orgFile, process.env, { requireEnv: false });
+  if (org.ok) return org.org.district;
+  print(`⚠️ 组织架构文件 ${ctx.orgFile} 有误，备份包以 “duban” 命名（数据照常备份）`);
+  return 'duban';
+}
+
 export async function restoreMain(argv: string[], print: Print = stdout): Promise<number> {
   const args = parse(argv, { force: { type: 'boolean' } }, RESTORE_HELP);
   if (args.values.help) {
@@ -119,6 +134,9 @@ export async function restoreMain(argv: string[], print: Print = stdout): Promis
     const result = await restoreBackup({ archive, redis: conn.redis, dataDir: ctx.env.DATA_DIR, force: Boolean(args.values.force), logger: ctx.logger, say: print });
     const f = result.files;
     print(`✅ 已恢复 ${result.keys} 个键${result.replaced ? `（覆盖 ${result.replaced} 个）` : ''}到 Redis；文件：新写入 ${f.written} 个，已存在且相同 ${f.same} 个${f.overwritten ? `，覆盖 ${f.overwritten} 个` : ''}`);
+    const expired = result.manifest.redis.keyCount - result.keys;
+    // Keys with a time to live (a callback's reply kept 1 h, a draft 10 min) may lapse between backup and restore.
+    if (expired > 0) print(`   备份里另有 ${expired} 个键已到期，不再恢复（如 1 小时的消息去重记录、10 分钟的对话草稿），台账和提醒不受影响`);
     if (result.manifest.redis.keyPrefix !== ctx.env.REDIS_KEY_PREFIX) {
       print(`⚠️ 备份的键前缀是 ${result.manifest.redis.keyPrefix}，当前 REDIS_KEY_PREFIX 是 ${ctx.env.REDIS_KEY_PREFIX}：启动前请改成一致`);
     }
