@@ -84,7 +84,11 @@ export function checkOrgData(raw: unknown, env: NodeJS.ProcessEnv, locate: Locat
   file.units.forEach((u, i) => {
     if (!covered(u)) problems.push({ severity: 'warning', where: locate(['units', i]), message: `单位“${u.name}”没有工作队包联：它的问题只有组织部能交办和核验` });
   });
+  // The template's example rows left in beside real ones (the template alone is a valid organisation).
+  const example = (chatid: string) => /^wrEXAMPLE/iu.test(chatid);
+  const mixed = file.chats.some((c) => example(c.chatid)) && file.chats.some((c) => !example(c.chatid));
   file.chats.forEach((c, i) => {
+    if (mixed && example(c.chatid)) problems.push({ severity: 'warning', where: locate(['chats', i, 'chatid']), message: `群聊“${c.chatid}”是模板的示例行：请删掉，或换成真实的 chatid（在群里 @机器人 发 /我是谁 可看到）；示例的人员、单位和工作队也请删掉` });
     if (!c.webhookKey) problems.push({ severity: 'warning', where: locate(['chats', i, 'webhookKey']), message: `群聊“${c.chatid}”没有群机器人 key：提醒和通报推送不到这个群` });
     // Still works, but the file's text is what /重新加载 publishes: the key would sit in Redis and every backup.
     else if (!c.webhookKey.startsWith('env:')) {

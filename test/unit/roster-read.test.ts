@@ -147,6 +147,12 @@ describe('roster problems, each with its sheet, row and column', () => {
     expect(await check((wb) => setCell(wb, '群聊', '群机器人key的环境变量名', 2, ''))).toEqual(['警告 群聊!D2：群聊“wrEXAMPLE_T1”没有群机器人 key：提醒和通报推送不到这个群']);
   });
 
+  it('example rows left in beside real ones (a warning at each example chat)', async () => {
+    expect(await check((wb) => setCell(wb, '群聊', 'chatid', 2, 'wrReal_T1'))).toEqual([
+      '警告 群聊!A3：群聊“wrEXAMPLE_ADMIN”是模板的示例行：请删掉，或换成真实的 chatid（在群里 @机器人 发 /我是谁 可看到）；示例的人员、单位和工作队也请删掉',
+    ]);
+  });
+
   it('a webhook key pasted where its variable name goes (an error at the cell; the key is stored nowhere)', async () => {
     for (const key of ['693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa', 'a1b2c3d4e5f6a1b2c3d4e5f6a1b2']) {
       const wb = await template();
