@@ -1,4 +1,5 @@
 // `npm run org -- template | import | check`: the organisation from the district's Excel roster (issue 14 §1, §2).
+import { closest, distance } from 'fastest-levenshtein';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -39,6 +40,9 @@ interface Args {
 /** `npm run` starts in the package root; a relative file means the directory the operator typed it in. */
 const resolve = operatorPath;
 
+/** Officials may name the step in Chinese. */
+const COMMAND_WORDS: Record<string, string> = { 模板: 'template', 导入: 'import', 检查: 'check', 校验: 'check' };
+
 function parseArgs(argv: string[]): Args {
   const args: Args = { files: [], demo: false, force: false, strict: false, help: false };
   for (let i = 0; i < argv.length; i++) {
@@ -52,7 +56,7 @@ function parseArgs(argv: string[]): Args {
       args.out = out && resolve(out);
       if (!args.out) throw new CliError(`-o 后面要写输出文件，如 -o org.yaml\n\n${USAGE}`, ExitCode.config);
     } else if (a.startsWith('-')) throw new CliError(`不认识的选项 ${a}\n\n${USAGE}`, ExitCode.config);
-    else if (!args.command) args.command = a;
+    else if (!args.command) args.command = COMMAND_WORDS[a] ?? a.toLowerCase();
     else args.files.push(resolve(a));
   }
   return args;
@@ -117,7 +121,10 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
       return ExitCode.ok;
     }
     default:
-      throw new CliError(`不认识的命令“${args.command}”：可用 template、import、check\n\n${USAGE}`, ExitCode.config);
+      {
+        const near = closest(args.command, ['template', 'import', 'check']);
+        throw new CliError(`不认识的命令“${args.command}”：${near && distance(args.command, near) <= 2 ? `是不是 ${near}？` : ''}可用 template、import、check\n\n${USAGE}`, ExitCode.config);
+      }
   }
 }
 
