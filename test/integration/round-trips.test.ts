@@ -1,4 +1,7 @@
-import { startCountedApp, type CountedApp } from '../support/round-trips';
+import type { Redis } from 'ioredis';
+import { createRedis } from '../../src/store/redis';
+import { testPrefix, testRedisUrl } from '../support/redis';
+import { measure, startCountedApp, type CountedApp } from '../support/round-trips';
 import { measureTripRows, TRIPS_START, type TripRow } from '../support/round-trip-rows';
 import { fixedClock } from '../../src/clock';
 
@@ -44,5 +47,27 @@ describe.each(Object.keys(CEILING))('%s', (command) => {
     expect(counts[0]).toBeLessThanOrEqual(CEILING[command]!.today);
     // Every flush names what it carried (no unparsed writes).
     for (const t of row.runs) for (const f of t.command) expect(f.commands).not.toContain('?');
+  });
+});
+
+describe('the counter', () => {
+  it('counts one round trip for the commands of one tick, one more for each awaited answer', async () => {
+    // The app's own kind of connection: auto-pipelined, with duban's scripts defined.
+    const redis = createRedis(testRedisUrl()) as Redis;
+    const key = `${testPrefix()}claim`;
+    await redis.connect();
+    try {
+      const watched = [{ label: 'command', redis }];
+      const batch = await measure(watched, () => Promise.all([redis.get(`${key}:a`), redis.get(`${key}:b`), redis.hgetall(`${key}:c`)]));
+      expect(batch.trips.command).toEqual([{ commands: ['get', 'get', 'hgetall'] }]);
+      const awaited = await measure(watched, async () => {
+        await redis.get(`${key}:a`);
+        await redis.claimOnce(key, Date.now(), 1000, 'round-trips test');
+      });
+      expect(awaited.trips.command).toEqual([{ commands: ['get'] }, { commands: ['claimOnce'] }]);
+    } finally {
+      await redis.del(key);
+      await redis.quit();
+    }
   });
 });

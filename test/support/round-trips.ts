@@ -33,7 +33,8 @@ export interface Trips {
   others: Record<string, Flush[]>;
 }
 
-interface Watched {
+export interface Watched {
+  /** 'command' for the connection whose writes go to Trips.command. */
   label: string;
   redis: Redis;
 }
@@ -78,7 +79,8 @@ function label(clients: Redis[]): Watched[] {
   });
 }
 
-async function measure<T>(watched: Watched[], fn: () => Promise<T>): Promise<{ result: T; trips: Trips }> {
+/** Runs `fn` and returns the writes the given connections made meanwhile (startCountedApp's measure). */
+export async function measure<T>(watched: Watched[], fn: () => Promise<T>): Promise<{ result: T; trips: Trips }> {
   const trips: Trips = { command: [], others: {} };
   const undo: (() => void)[] = [];
   for (const w of watched) {
