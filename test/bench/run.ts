@@ -14,6 +14,7 @@ import { benchReminders, MEMORY_TARGET_BYTES, SEED_TARGET_MS } from './reminders
 import { benchScore, SCORE_TARGET_MS } from './score';
 import { benchStatus, NOW, STATUS_TARGET_MS, type LatencyRow } from './status';
 import { benchTasks, REPLY_TARGET_MS } from './tasks';
+import { benchTrips } from './trips';
 import { runWebhookSection } from './webhook';
 
 const WEBHOOK_RATIO_GOAL = 0.6;
@@ -24,7 +25,7 @@ const WEBHOOK_P99_GOAL_MS = 25;
  * redis-server. Exits 0 whether targets are met or missed (PASS/MISS is printed); non-zero only
  * when the bench itself fails, or the reminders are wrong (duplicates, missed, rate limit).
  *
- *   BENCH_ONLY      status | export | dashboard | score | reminders | tasks | webhook | import: run one section (default all;
+ *   BENCH_ONLY      status | export | dashboard | score | reminders | tasks | webhook | import | trips: run one section (default all;
  *                   export and dashboard reuse the /status section's ledger, or write their own when run alone)
  *   BENCH_TASKS     tasks: /布置 to 全区 (500 units) this many times back to back (default 12)
  *   BENCH_WEBHOOK_S webhook: seconds per load run (default 6)
@@ -94,7 +95,7 @@ async function main(): Promise<number> {
   const due = intEnv('BENCH_DUE', 10_000, 1);
   const only = process.env.BENCH_ONLY ?? '';
   const taskCount = intEnv('BENCH_TASKS', 12, 1);
-  if (!['', 'status', 'export', 'dashboard', 'score', 'reminders', 'tasks', 'webhook', 'import'].includes(only)) throw new Error(`BENCH_ONLY must be status, export, dashboard, score, reminders, tasks, webhook or import (got "${only}")`);
+  if (!['', 'status', 'export', 'dashboard', 'score', 'reminders', 'tasks', 'webhook', 'import', 'trips'].includes(only)) throw new Error(`BENCH_ONLY must be status, export, dashboard, score, reminders, tasks, webhook, import or trips (got "${only}")`);
   let failed = false;
   const print = (line = '') => console.log(line);
 
@@ -209,6 +210,13 @@ async function main(): Promise<number> {
       print(`at the end: ${load()}`);
       print(`import ${result.ok ? 'correct: the bad rows refused, the second --apply created nothing' : 'WRONG: see the lines above'}`);
       failed ||= !result.ok;
+    }
+    if (only === '' || only === 'trips') {
+      await redis?.stop();
+      redis = await startEmbeddedRedis({ dir: path.join(dir, 'trips'), logger: createLogger('silent'), tcp: true, persistence: false });
+      print();
+      print('## trips — Redis round trips (socket writes) on the command connection before the reply; targets (issue 15): reads 1, writes ≤ 2');
+      for (const l of await benchTrips(redis.url)) print(l);
     }
     if (only === '' || only === 'webhook') {
       await redis?.stop();

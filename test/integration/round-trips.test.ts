@@ -1,0 +1,73 @@
+import type { Redis } from 'ioredis';
+import { createRedis } from '../../src/store/redis';
+import { testPrefix, testRedisUrl } from '../support/redis';
+import { measure, startCountedApp, type CountedApp } from '../support/round-trips';
+import { measureTripRows, TRIPS_START, type TripRow } from '../support/round-trip-rows';
+import { fixedClock } from '../../src/clock';
+
+/**
+ * Redis round trips on the app's command connection before the reply, per command kind. Each
+ * ceiling is today's count, so the test fails when a change adds a round trip; issue 15's targets
+ * (reads 1, writes ≤ 2) are for the write-path redesign and are noted per row. Workers are off
+ * (RUN_WORKERS=false) so their polling cannot land in a measured window.
+ */
+const CEILING: Record<string, { today: number; target: number }> = {
+  // Writes, target ≤ 2: the msgid claim, the draft drop, the ledger commit and the reply record in one script.
+  '/上报': { today: 5, target: 2 }, // target 2
+  '/整改': { today: 6, target: 2 }, // target 2 (the timers' removal moves after the reply)
+  '/销号': { today: 5, target: 2 }, // target 2
+  '/驳回': { today: 4, target: 2 }, // target 2
+  '/延期': { today: 4, target: 2 }, // target 2
+  // Reads, target 1: one script or one pipeline.
+  '/查看 #1': { today: 2, target: 1 }, // target 1 (the issue and its audit in one pipeline)
+  '/status': { today: 1, target: 1 }, // target 1 (met)
+  '/清单': { today: 2, target: 1 }, // target 1 (the page and its issues in one script)
+  '/我的': { today: 2, target: 1 }, // target 1
+};
+
+let c: CountedApp;
+let rows: TripRow[];
+
+beforeAll(async () => {
+  c = await startCountedApp({ clock: fixedClock(TRIPS_START), env: { RUN_WORKERS: 'false' } });
+  rows = await measureTripRows(c);
+});
+afterAll(async () => {
+  await c?.t.stop();
+});
+
+describe.each(Object.keys(CEILING))('%s', (command) => {
+  it('makes no more round trips than today, the same on both runs', () => {
+    const row = rows.find((r) => r.command === command)!;
+    expect(row.kind === 'read' ? 1 : 2).toBe(CEILING[command]!.target);
+    const counts = row.runs.map((t) => t.command.length);
+    expect(counts[0]).toBe(counts[1]);
+    expect(row.runs[1]!.command).toEqual(row.runs[0]!.command);
+    expect(counts[0]).toBeGreaterThan(0);
+    expect(counts[0]).toBeLessThanOrEqual(CEILING[command]!.today);
+    // Every flush names what it carried (no unparsed writes).
+    for (const t of row.runs) for (const f of t.command) expect(f.commands).not.toContain('?');
+  });
+});
+
+describe('the counter', () => {
+  it('counts one round trip for the commands of one tick, one more for each awaited answer', async () => {
+    // The app's own kind of connection: auto-pipelined, with duban's scripts defined.
+    const redis = createRedis(testRedisUrl()) as Redis;
+    const key = `${testPrefix()}claim`;
+    await redis.connect();
+    try {
+      const watched = [{ label: 'command', redis }];
+      const batch = await measure(watched, () => Promise.all([redis.get(`${key}:a`), redis.get(`${key}:b`), redis.hgetall(`${key}:c`)]));
+      expect(batch.trips.command).toEqual([{ commands: ['get', 'get', 'hgetall'] }]);
+      const awaited = await measure(watched, async () => {
+        await redis.get(`${key}:a`);
+        await redis.claimOnce(key, Date.now(), 1000, 'round-trips test');
+      });
+      expect(awaited.trips.command).toEqual([{ commands: ['get'] }, { commands: ['claimOnce'] }]);
+    } finally {
+      await redis.del(key);
+      await redis.quit();
+    }
+  });
+});
