@@ -123,7 +123,7 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
     default:
       {
         const near = closest(args.command, ['template', 'import', 'check']);
-        throw new CliError(`不认识的命令“${args.command}”：${near && distance(args.command, near) <= 2 ? `是不是 ${near}？` : ''}可用 template、import、check\n\n${USAGE}`, ExitCode.config);
+        throw new CliError(`不认识的命令“${args.command}”：${near && distance(args.command, near) <= Math.max(1, Math.floor(args.command.length / 4)) ? `是不是 ${near}？` : ''}可用 template、import、check\n\n${USAGE}`, ExitCode.config);
       }
   }
 }

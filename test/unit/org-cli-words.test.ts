@@ -23,5 +23,10 @@ describe('npm run org: the words for its steps', () => {
     const err = await run(['chek', demoOrgFile()]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CliError);
     expect((err as CliError).message.split('\n')[0]).toBe('不认识的命令“chek”：是不是 check？可用 template、import、check');
+    const swapped = await run(['tempalte']).catch((e: unknown) => e);
+    expect((swapped as CliError).message.split('\n')[0]).toBe('不认识的命令“tempalte”：是不是 template？可用 template、import、check');
+    // A different word is not a typo of a near one.
+    const other = await run(['export']).catch((e: unknown) => e);
+    expect((other as CliError).message.split('\n')[0]).toBe('不认识的命令“export”：可用 template、import、check');
   });
 });
