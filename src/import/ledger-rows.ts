@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Org, Unit } from '../domain/org';
 import { startOfDay } from '../domain/time';
 import { normalizeText } from '../parsing/normalize';
-import { peopleIndex } from '../parsing/people';
+import { peopleIndex, sharedNameQuestion } from '../parsing/people';
 import { unitIndex } from '../parsing/units';
 import { nearNames } from '../pipeline/name-suggest';
 import { tooLong } from '../domain/limits';
@@ -225,6 +225,12 @@ export function makePlacer(ctx: PlaceContext): (raw: RawRow) => RowResult {
   function person(n: number, label: string, name: string, problems: string[]): string | undefined {
     const p = people.find(name);
     if (p) return p.userid;
+    // Two people of one name: say so and who, as the chat asks, instead of "not on the roster".
+    const same = people.shared(name);
+    if (same.length) {
+      problems.push(`第${n}行 ${label}${sharedNameQuestion(name, same)}`);
+      return undefined;
+    }
     const near = nearNames(org, name, 6).filter((s) => people.find(s)).slice(0, 2);
     problems.push(`第${n}行 ${label}“${name}”不在人员名单中${near.length ? `，是不是：${near.join('、')}` : ''}`);
     return undefined;
