@@ -6,7 +6,7 @@ import { createApp, StartError, type App } from './app';
 import { resolveTransportCredentials } from './config/credentials';
 import { ConfigError, loadDotEnv, loadEnv, type Env } from './config/env';
 import { formatProblemLines } from './config/org-problems-format';
-import { loadOrgSource, type OrgProblem } from './config/org-source';
+import { loadOrgSource } from './config/org-source';
 import { demoOrgFile } from './config/paths';
 import { createLogger, type Logger } from './log/logger';
 import { embeddedRedisUrl, EmbeddedRedisError, startEmbeddedRedis, type EmbeddedRedis } from './store/embedded-redis';
@@ -37,7 +37,7 @@ export async function main(role: 'server' | 'worker' = 'server'): Promise<void> 
   if (!load.ok) {
     // One problem of the whole file (the YAML reader's) already names ORG_FILE and where; several are listed.
     const only = load.problems.length === 1 && load.problems[0]!.where === orgFile ? load.problems[0]!.message : undefined;
-    return fail(only ?? `ORG_FILE ${orgFile}: ${load.problems.length} 个问题，未启动（npm run org -- check 可逐条检查）：\n${problemLines(load.problems)}`, ExitCode.config);
+    return fail(only ?? `ORG_FILE ${orgFile}: ${load.problems.length} 个问题，未启动（npm run org -- check 可逐条检查）：\n${formatProblemLines(load.problems, '  ')}`, ExitCode.config);
   }
   if (load.problems.length) logger.warn({ file: orgFile, problems: load.problems }, 'organisation file has warnings');
   const org = load.org;
@@ -136,7 +136,7 @@ export async function reloadOrg(app: Pick<App, 'reloadOrg'>, logger: Logger): Pr
   try {
     const outcome = await app.reloadOrg('SIGHUP');
     if (outcome.kind === 'refused') {
-      logger.error({ file: outcome.file, problems: outcome.problems }, `organisation reload refused (${outcome.problems.length} problem(s)); the previous file stays in force:\n${problemLines(outcome.problems)}`);
+      logger.error({ file: outcome.file, problems: outcome.problems }, `organisation reload refused (${outcome.problems.length} problem(s)); the previous file stays in force:\n${formatProblemLines(outcome.problems, '  ')}`);
     } else if (outcome.kind === 'reloaded') {
       const d = outcome.diff;
       logger.info(
@@ -154,11 +154,6 @@ export async function reloadOrg(app: Pick<App, 'reloadOrg'>, logger: Logger): Pr
   } catch (err) {
     logger.error({ error: (err as Error).message }, 'organisation reload failed; the previous file stays in force');
   }
-}
-
-/** The shared problem lines, indented under the sentence that introduces them. */
-function problemLines(problems: readonly OrgProblem[]): string {
-  return formatProblemLines(problems).replace(/^/gmu, '  ');
 }
 
 function printDevCredentials(token: string, key: string, file: string): void {

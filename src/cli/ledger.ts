@@ -181,7 +181,7 @@ async function orgInForce(orgFile: string, channel: OrgChannel, say: (line: stri
 }
 
 function problemLines(problems: readonly OrgProblem[]): string {
-  return formatProblemLines(problems.filter((p) => p.severity === 'error')).replace(/^/gmu, '  ');
+  return formatProblemLines(problems.filter((p) => p.severity === 'error'), '  ');
 }
 
 /** The importing admin: --by (a name or userid of the organisation), else its first admin. */
