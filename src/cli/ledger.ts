@@ -1,4 +1,5 @@
 // `npm run ledger -- import 台账.xlsx`: a district's existing 问题台账 into the ledger (issue 14).
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createQueues } from '../../jobs/queues';
 import { TimerScheduler } from '../../jobs/timers/timer-jobs';
@@ -94,6 +95,8 @@ export async function ledgerMain(argv: string[], io: LedgerIo = { stdout: proces
   const now = io.now();
   const file = operatorPath(args.file);
   const source = path.basename(file);
+  // Before Redis: a mistyped name must not start (and stop) an embedded redis-server first.
+  if (!existsSync(file)) throw new CliError(`找不到文件 ${file}（相对路径从你输入命令的目录算起）`, ExitCode.config);
 
   const cli = await openCliRedis(ctx);
   const keys = createKeys(ctx.env.REDIS_KEY_PREFIX);
