@@ -15,6 +15,7 @@ export default defineCommand({
   takesIssue: true,
   aliases: ['延期'],
   roles: ['admin', 'leader', 'member', 'secretary'],
+  once: 'commit',
   summary: '调整整改期限；责任人提出申请，工作队批准',
   usage: '/延期 #编号 <新期限> <理由>，或 /延期 #编号 同意',
   example: EXAMPLE,
@@ -32,8 +33,13 @@ export default defineCommand({
     const rest = glued?.[2] ? [{ raw: glued[2], norm: normalizeText(glued[2]) }, ...more] : more;
     const now = ctx.clock.now();
     if (first && /^(同意|批准)$/u.test(first.norm)) {
-      const { outcome } = await act(ctx, id, () => ({ type: 'approve-extension' }));
-      return `🗓 **#${id}** 已批准延期，新期限：${formatDeadline(outcome.issue.deadline!, now.getTime())}，请 ${mention(ctx.org, outcome.issue.assignee)} 按期整改。`;
+      const { finished } = await act(
+        ctx,
+        id,
+        () => ({ type: 'approve-extension' }),
+        (_before, { issue }) => ({ reply: { markdown: `🗓 **#${id}** 已批准延期，新期限：${formatDeadline(issue.deadline!, now.getTime())}，请 ${mention(ctx.org, issue.assignee)} 按期整改。` } }),
+      );
+      return finished.reply;
     }
     const dateText = args.fields.deadline ?? (refs[1] !== undefined ? `${refs[1]}号` : first?.raw);
     if (!dateText) throw new NeedInput('deadline', `#${id} 延期到哪天？请回复新期限和理由`, '5月20日 配件需从厂家订购');
@@ -44,14 +50,21 @@ export default defineCommand({
     if (!reason) await refuseEarly(ctx, id, { type: 'extend', to: to.at, reason: '…' });
     if (!reason) throw new NeedInput('reason', `请说明 #${id} 延期到 ${formatDate(to.at, now.getTime())} 的理由`, '配件需从厂家订购');
     checkLength('extendReason', reason, EXAMPLE);
-    const { before, outcome } = await act(ctx, id, () => ({ type: 'extend', to: to.at, reason }));
-    const issue = outcome.issue;
-    if (issue.extensionRequest && issue.deadline === before.deadline) {
-      return [
-        `🗓 **#${id}** ${personName(ctx.org, ctx.sender.userid)} 申请延期至 ${formatDate(to.at, now.getTime())}，理由：${userText(reason)}`,
-        `请工作队批准：\`/延期 #${id} 同意\`（批准前仍按原期限${before.deadline !== undefined ? ` ${formatShortDate(before.deadline, now.getTime())}` : ''}）。`,
-      ].join('\n');
-    }
-    return `🗓 **#${id}** 期限调整为 ${formatDeadline(to.at, now.getTime())}${to.note ? `（${to.note}）` : ''}，理由：${userText(reason)}。${issue.assignee ? `请 ${mention(ctx.org, issue.assignee)} 按期整改。` : ''}`;
+    const { finished } = await act(
+      ctx,
+      id,
+      () => ({ type: 'extend', to: to.at, reason }),
+      (before, { issue }) => {
+        if (issue.extensionRequest && issue.deadline === before.deadline) {
+          const markdown = [
+            `🗓 **#${id}** ${personName(ctx.org, ctx.sender.userid)} 申请延期至 ${formatDate(to.at, now.getTime())}，理由：${userText(reason)}`,
+            `请工作队批准：\`/延期 #${id} 同意\`（批准前仍按原期限${before.deadline !== undefined ? ` ${formatShortDate(before.deadline, now.getTime())}` : ''}）。`,
+          ].join('\n');
+          return { reply: { markdown } };
+        }
+        return { reply: { markdown: `🗓 **#${id}** 期限调整为 ${formatDeadline(to.at, now.getTime())}${to.note ? `（${to.note}）` : ''}，理由：${userText(reason)}。${issue.assignee ? `请 ${mention(ctx.org, issue.assignee)} 按期整改。` : ''}` } };
+      },
+    );
+    return finished.reply;
   },
 });

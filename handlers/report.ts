@@ -5,11 +5,12 @@ import type { Unit } from '../src/domain/org';
 import { restText, type ParsedArgs, type Token } from '../src/parsing/args';
 import { normalizeText } from '../src/parsing/normalize';
 import { unitIndex } from '../src/parsing/units';
-import { defineCommand, grammarInput, type CommandContext } from '../src/pipeline/command';
+import { defineCommand, grammarInput, type CommandContext, type CommandReply } from '../src/pipeline/command';
+import type { Issue } from '../src/domain/issue';
 import { resolveDeadline, trailingDeadline } from '../src/pipeline/deadlines';
 import { ConflictError, NeedInput, UsageError } from '../src/pipeline/errors';
 import { visibleUnits } from '../src/domain/visibility';
-import { checkLength, evidenceOf, keepEvidence, resolvePerson, savingNote, throwRefusal } from '../src/pipeline/issue-actions';
+import { checkLength, commitChange, evidenceOf, resolvePerson, savingNote, throwRefusal } from '../src/pipeline/issue-actions';
 import { clipForReply } from '../src/rendering/clip';
 import { formatDeadline } from '../src/rendering/dates';
 import { mention, photoCount, truncate, unitLabel } from '../src/rendering/issue';
@@ -26,6 +27,7 @@ export default defineCommand({
   name: 'report',
   aliases: ['上报', '发现'],
   roles: ['admin', 'leader', 'member'],
+  once: 'commit',
   summary: '上报发现的问题；单位有书记时立即交办',
   usage: '/上报 <单位> <问题描述> [期限:<日期>] [@责任人] [类别:<类别>] [来源:<来源>]',
   example: EXAMPLE,
@@ -56,10 +58,10 @@ export default defineCommand({
     if (denied) throwRefusal(denied, { ctx, unitId: unit.id, actor });
     const evidence = evidenceOf(ctx);
     const homeChat = ctx.org.homeChatFor(unit.id, ctx.message.chatId);
-    // The 巡查 round open for the unit now; the issue carries it (and the round's index lists it).
-    const round = await ctx.records.rounds.openFor(unit.id);
+    // The 巡查 round open for the unit now (the issue carries it, and the round's index lists it),
+    // read in the same batch as the new id is taken.
+    const [round, id] = await Promise.all([ctx.records.rounds.openFor(unit.id), ctx.ledger.nextId()]);
     const category = item ? item.name : args.fields.category;
-    const id = await ctx.ledger.nextId();
     const outcome = createIssue(
       {
         id,
@@ -78,28 +80,28 @@ export default defineCommand({
     );
     if (isRefusal(outcome)) throwRefusal(outcome, { ctx, unitId: unit.id, actor });
     if (round) outcome.issue.roundId = round.id;
+    const reply = (issue: Issue): CommandReply => {
+      const lines = [`📌 已登记 **#${id}** ${unitLabel(ctx.org, unit.id)}：${userText(description)}`, `状态：${STATE_WORDS[issue.state]}`];
+      if (issue.assignee) {
+        lines.push(`责任人：${mention(ctx.org, issue.assignee)}　期限：${formatDeadline(deadline.at, now.getTime())}`);
+        if (deadline.note) lines.push(`（${deadline.note}）`);
+        const others = otherPeopleLine(ctx.org, issue);
+        if (others) lines.push(others);
+        lines.push(`整改后请回复：\`/整改 #${id} 整改情况\`（可附照片），或引用本条消息直接说明。`);
+      } else {
+        lines.push(`${unit.name}未登记责任人，请指定：\`/交办 #${id} @责任人\``);
+      }
+      if (item) lines.push(`检查项目：${itemLabel(item)}`);
+      if (round) lines.push(`计入${roundTitle(round)}`);
+      if (issue.evidence.length) lines.push(`已收到${photoCount(issue.evidence.length)}。${savingNote(id, issue.evidence.length)}`);
+      if (homeChat !== ctx.message.chatId) lines.push(`提醒和催办发到${ctx.org.chatLabel(homeChat)}（${unit.name}所在片区）。`);
+      // Assigned at once: the notice as a card too, with 已整改 for the 责任人.
+      return { markdown: lines.join('\n'), ...(issue.assignee ? { card: assignmentCard(ctx.org, issue, now.getTime(), ctx.message.msgid) } : {}) };
+    };
     // A new id is ours alone; a refused create means the ledger is not what we think: say so, never report success.
-    if (!(await ctx.ledger.commit(undefined, outcome, ctx.sender.userid, now.getTime()))) throw new ConflictError(`#${id} 登记失败，请重新发送`);
-    await ctx.jobs.afterCommit(undefined, outcome.issue);
-    await keepEvidence(ctx, id, outcome.issue.evidence);
-
-    const issue = outcome.issue;
-    const lines = [`📌 已登记 **#${id}** ${unitLabel(ctx.org, unit.id)}：${userText(description)}`, `状态：${STATE_WORDS[issue.state]}`];
-    if (issue.assignee) {
-      lines.push(`责任人：${mention(ctx.org, issue.assignee)}　期限：${formatDeadline(deadline.at, now.getTime())}`);
-      if (deadline.note) lines.push(`（${deadline.note}）`);
-      const others = otherPeopleLine(ctx.org, issue);
-      if (others) lines.push(others);
-      lines.push(`整改后请回复：\`/整改 #${id} 整改情况\`（可附照片），或引用本条消息直接说明。`);
-    } else {
-      lines.push(`${unit.name}未登记责任人，请指定：\`/交办 #${id} @责任人\``);
-    }
-    if (item) lines.push(`检查项目：${itemLabel(item)}`);
-    if (round) lines.push(`计入${roundTitle(round)}`);
-    if (issue.evidence.length) lines.push(`已收到${photoCount(issue.evidence.length)}。${savingNote(id, issue.evidence.length)}`);
-    if (homeChat !== ctx.message.chatId) lines.push(`提醒和催办发到${ctx.org.chatLabel(homeChat)}（${unit.name}所在片区）。`);
-    // Assigned at once: the notice as a card too, with 已整改 for the 责任人.
-    return { markdown: lines.join('\n'), ...(issue.assignee ? { card: assignmentCard(ctx.org, issue, now.getTime(), ctx.message.msgid) } : {}) };
+    const done = await commitChange(ctx, undefined, outcome, now.getTime(), (o) => ({ reply: reply(o.issue), evidence: o.issue.evidence }));
+    if (!done.ok) throw new ConflictError(`#${id} 登记失败，请重新发送`);
+    return done.finished.reply;
   },
 });
 

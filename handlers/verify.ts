@@ -17,6 +17,7 @@ export default defineCommand({
   takesIssue: true,
   aliases: ['销号', '核验', '通过', 'close'],
   roles: ['admin', 'leader', 'member'],
+  once: 'commit',
   summary: '核验整改到位后销号（反馈整改的人和责任人不能销号：两人核验）',
   usage: '/销号 #编号 [效果:好/较好/一般/差] [核验意见]（完成效果可不填，档次以本区规定为准；已销号未评定的可再发 /销号 #编号 效果:好 补记）',
   example: EXAMPLE,
@@ -61,19 +62,33 @@ export default defineCommand({
       // Only the grade: the 销号's note is the verifier's and stays as it was.
       if (!grade) throw new ConflictError(`#${id} 当前是${STATE_WORDS[current.state]}状态，不能销号`);
       if (note) throw new UsageError(`#${id} 已销号，只能补记完成效果，不能再加核验意见`, gradeExample);
-      const { before, outcome } = await act(ctx, id, () => ({ type: 'grade', grade: grade.word }));
-      const was = before.grade ? `（原为“${userText(before.grade)}”）` : '';
-      return `☑️ **#${id}** ${unitLabel(ctx.org, outcome.issue.unitId)} 补记完成效果：${userText(grade.word)}${was}，状态：${STATE_WORDS[outcome.issue.state]}`;
+      const { finished } = await act(
+        ctx,
+        id,
+        () => ({ type: 'grade', grade: grade.word }),
+        (before, { issue }) => {
+          const was = before.grade ? `（原为“${userText(before.grade)}”）` : '';
+          return { reply: { markdown: `☑️ **#${id}** ${unitLabel(ctx.org, issue.unitId)} 补记完成效果：${userText(grade.word)}${was}，状态：${STATE_WORDS[issue.state]}` } };
+        },
+      );
+      return finished.reply;
     }
     checkLength('verifyNote', note, EXAMPLE);
-    const { outcome } = await act(ctx, id, () => ({ type: 'verify', ...(note ? { note } : {}), ...(grade ? { grade: grade.word } : {}) }));
-    const issue = outcome.issue;
-    const now = ctx.clock.now().getTime();
-    const revisitDay = revisitAt(issue.closedAt ?? now, ctx.org.policy, officialCalendar);
-    return [
-      `☑️ **#${id}** ${unitLabel(ctx.org, issue.unitId)} ${STATE_WORDS[issue.state]}（${issue.closedOnTime ? '按期整改' : '逾期整改'}）`,
-      ...(issue.grade ? [`完成效果：${userText(issue.grade)}`] : []),
-      `回头看：${formatDay(revisitDay, now)}提醒工作队回访，\`/回访 #${id} 正常\` 或 \`/回访 #${id} 反弹 说明\`。`,
-    ].join('\n');
+    const { finished } = await act(
+      ctx,
+      id,
+      () => ({ type: 'verify', ...(note ? { note } : {}), ...(grade ? { grade: grade.word } : {}) }),
+      (_before, { issue }) => {
+        const now = ctx.clock.now().getTime();
+        const revisitDay = revisitAt(issue.closedAt ?? now, ctx.org.policy, officialCalendar);
+        const markdown = [
+          `☑️ **#${id}** ${unitLabel(ctx.org, issue.unitId)} ${STATE_WORDS[issue.state]}（${issue.closedOnTime ? '按期整改' : '逾期整改'}）`,
+          ...(issue.grade ? [`完成效果：${userText(issue.grade)}`] : []),
+          `回头看：${formatDay(revisitDay, now)}提醒工作队回访，\`/回访 #${id} 正常\` 或 \`/回访 #${id} 反弹 说明\`。`,
+        ].join('\n');
+        return { reply: { markdown } };
+      },
+    );
+    return finished.reply;
   },
 });

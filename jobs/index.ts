@@ -33,6 +33,9 @@ import { runDigest } from './ticks/digest';
 import { runSummary } from './ticks/summary';
 import { processTimer } from './timers/process-timer';
 import { reconcileTimers } from './timers/reconcile';
+import { runFollowUp, type FollowUpDeps } from './follow-ups/run-follow-up';
+import { FOLLOW_UP_GRACE_MS, FOLLOW_UP_SWEEP_MS, sweepFollowUps } from './follow-ups/sweep';
+import { FollowUpStore } from '../src/store/follow-up-store';
 import { TimerScheduler } from './timers/timer-jobs';
 import { createEvidenceClient, evidenceDeadLetters } from './evidence/evidence-jobs';
 import { processEvidence } from './evidence/process-evidence';
@@ -61,6 +64,9 @@ export interface JobsDeps {
   stalledIntervalMs?: number;
   /** Generated files: the store (DATA_DIR/exports + metadata), the link signer, and the makers (default jobs/files/makers.ts). */
   files: { exports: ExportFiles; links: LinkSigner; makers?: FileMakers };
+  /** How old a follow-up left behind must be before the sweeper takes it (default FOLLOW_UP_GRACE_MS), and how often it looks (FOLLOW_UP_SWEEP_MS). */
+  followUpGraceMs?: number;
+  followUpSweepMs?: number;
   /** Evidence downloads: where files are kept (DATA_DIR/evidence), the callback EncodingAESKey (webhook media's key), EVIDENCE_MEDIA_HOSTS. Unset: no evidence worker. */
   evidence?: { files: EvidenceFiles; callbackKey?: string | undefined; hosts?: readonly MediaHostRule[] };
 }
@@ -75,6 +81,8 @@ export interface JobsClient extends Jobs {
   remindGate: RemindGate;
   /** Generated files: request one (answers with its signed link at once), read its status, sign a link. */
   files: FilesClient;
+  /** What the follow-ups after a reply run on (the sweeper uses the same). */
+  followUps: FollowUpDeps;
 }
 
 export interface JobsRunner {
@@ -85,7 +93,11 @@ export interface JobsRunner {
 export function createJobsClient(deps: JobsDeps): JobsClient {
   const outbox = new Outbox(deps.queues.outbound, deps.backoffMs);
   const timers = new TimerScheduler(deps.queues.timers, deps.org);
+  const storeEvidence = createEvidenceClient({ queue: deps.queues.evidence, store: new EvidenceStore(deps.redis, deps.keys, deps.ledger), clock: deps.clock, logger: deps.logger, ...(deps.backoffMs ? { backoffMs: deps.backoffMs } : {}) }).storeEvidence;
+  const followUps: FollowUpDeps = { timers, outbox, storeEvidence, store: new FollowUpStore(deps.redis, deps.keys), clock: deps.clock, logger: deps.logger };
   return {
+    followUps,
+    followUp: (f) => runFollowUp(followUps, f),
     outbox,
     timers,
     remindGate: new RemindGate(deps.redis, deps.keys),
@@ -97,7 +109,7 @@ export function createJobsClient(deps: JobsDeps): JobsClient {
     async afterCommitMany(changes, now) {
       await timers.syncMany(changes, now);
     },
-    storeEvidence: createEvidenceClient({ queue: deps.queues.evidence, store: new EvidenceStore(deps.redis, deps.keys, deps.ledger), clock: deps.clock, logger: deps.logger, ...(deps.backoffMs ? { backoffMs: deps.backoffMs } : {}) }).storeEvidence,
+    storeEvidence,
     evidenceLink: (file, userid) => evidenceLink(deps.files.links, deps.org(), file, userid, deps.clock.now().getTime()),
     issueEvidenceLink: (issueId, userid) => issueEvidenceLink(deps.files.links, deps.org(), issueId, userid, deps.clock.now().getTime()),
     async afterCommit(before, after) {
@@ -136,6 +148,8 @@ export function createJobsRunner(deps: JobsDeps, client: JobsClient): JobsRunner
   let reconciling: Promise<void> | undefined;
   let sweeping: Promise<void> | undefined;
   let warming: Promise<void> | undefined;
+  let followUpTimer: NodeJS.Timeout | undefined;
+  let followUpSweep: Promise<void> = Promise.resolve();
 
   const onFailed = failedJobLogger(deps);
 
@@ -205,6 +219,19 @@ export function createJobsRunner(deps: JobsDeps, client: JobsClient): JobsRunner
         () => undefined,
         (err: unknown) => deps.logger.error({ err }, 'timer reconcile failed'),
       );
+      // Follow-ups a stopped process left between its reply and its timers and pushes: now, then
+      // every little while (another instance may die at any time).
+      const sweepLeft = () => {
+        followUpSweep = followUpSweep.then(() =>
+          sweepFollowUps({ ...client.followUps, ledger: deps.ledger }, deps.followUpGraceMs ?? FOLLOW_UP_GRACE_MS).then(
+            () => undefined,
+            (err: unknown) => deps.logger.error({ err }, 'follow-up sweep failed'),
+          ),
+        );
+      };
+      sweepLeft();
+      followUpTimer = setInterval(sweepLeft, deps.followUpSweepMs ?? FOLLOW_UP_SWEEP_MS);
+      followUpTimer.unref();
       // Files that expired while no worker ran; harmless if several instances sweep at once.
       sweeping = runExportSweep(fileDeps).then(
         () => undefined,
@@ -219,6 +246,8 @@ export function createJobsRunner(deps: JobsDeps, client: JobsClient): JobsRunner
       );
     },
     async stop() {
+      clearInterval(followUpTimer);
+      await followUpSweep;
       await reconciling;
       await sweeping;
       await warming;

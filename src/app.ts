@@ -48,7 +48,7 @@ export interface AppDeps {
   logger: Logger;
   clock?: Clock;
   /** Retry timings (tests compress them) and the workers' lock and stalled check (JOB_LOCK_MS, JOB_STALLED_INTERVAL_MS). */
-  jobTimings?: { backoffMs?: number; throttleMs?: number; lockMs?: number; stalledIntervalMs?: number };
+  jobTimings?: { backoffMs?: number; throttleMs?: number; lockMs?: number; stalledIntervalMs?: number; followUpGraceMs?: number; followUpSweepMs?: number };
   /** "worker": only the workers and ticks, no HTTP (npm run worker). Default "server". */
   role?: 'server' | 'worker';
   /** The makers of generated files; default the registry in jobs/files/makers.ts (tests pass their own). */
@@ -88,6 +88,8 @@ export interface App {
   syncOrg(): Promise<void>;
   /** For tests and tools: the pushes and timers the app uses. */
   readonly jobs: JobsClient;
+  /** Resolves once the work after every reply so far (timers, pushes, downloads) is queued. */
+  settled(): Promise<void>;
 }
 
 export class StartError extends Error {
@@ -252,6 +254,8 @@ export function createApp(deps: AppDeps): App {
       stopping ??= (async () => {
         await http.close();
         await transport?.stop();
+        // Replies already sent: their timers and pushes go out before the queues close.
+        await pipeline.idle();
         await wsWorker?.stop();
         await runner?.stop();
         await queues.close();
@@ -272,6 +276,7 @@ export function createApp(deps: AppDeps): App {
     orgVersion: () => orgSync.current(),
     syncOrg: () => orgSync.sync(),
     jobs,
+    settled: () => pipeline.idle(),
   };
 }
 

@@ -7,6 +7,7 @@ import type { TemplateCard } from '../transport/types';
 import { DubanError, NeedInput, PermissionError, UsageError } from './errors';
 import type { CommandRegistry } from './registry';
 import type { Route } from './route';
+import { AnsweredBefore } from './once-commit';
 
 /** What the error boundary needs besides the message: the handlers' context parts. */
 export type BoundaryDeps = Pick<CommandContext, 'clock' | 'ledger' | 'drafts' | 'jobs' | 'records' | 'signIns' | 'orgReload'> & {
@@ -56,7 +57,7 @@ export function roleRefusal(command: Command, typed: string, sender: Membership)
  * Runs the routed command and turns every error into a reply: the one boundary. A missing field
  * keeps the command as a draft and asks for it.
  */
-export async function runRouted(deps: BoundaryDeps, r: Read, routed: Route): Promise<Handled> {
+export async function runRouted(deps: BoundaryDeps, r: Read, routed: Route, extras: Pick<CommandContext, 'once' | 'prefetched' | 'afterReply' | 'onCommit'> = {}): Promise<Handled> {
   const { message, sender, quotedRef } = r;
   if (routed.kind === 'reply') return { markdown: routed.reply, command: '-', outcome: routed.outcome };
   const found = routed.command;
@@ -79,14 +80,18 @@ export async function runRouted(deps: BoundaryDeps, r: Read, routed: Route): Pro
       ...(deps.signIns ? { signIns: deps.signIns } : {}),
       ...(deps.orgReload ? { orgReload: deps.orgReload } : {}),
       ...(quotedRef !== undefined ? { quotedRef } : {}),
+      ...extras,
     };
     // A bare number names the issue only when no quoted message does already.
     const bareRef = found.takesIssue === true && quotedRef === undefined;
     const answer = asReply(await found.execute(ctx, commandInput(routed.text, { bareRef })));
-    // The command has done its work: a draft left behind (it expires) must not turn that into an error reply.
-    if (routed.continuing) await deps.drafts.drop(message.chatId, message.userId).catch(() => false);
+    // The command has done its work: a draft left behind (it expires) must not turn that into an
+    // error reply. Not awaited: the DEL goes out with whatever the connection sends next.
+    if (routed.continuing) void deps.drafts.drop(message.chatId, message.userId).catch(() => false);
     return { markdown: withNote(answer.markdown), ...(answer.card ? { card: answer.card } : {}), command, outcome: 'ok' };
   } catch (err) {
+    // A re-sent message found answered at its commit: the pipeline answers with the first reply.
+    if (err instanceof AnsweredBefore) throw err;
     if (err instanceof NeedInput) {
       await deps.drafts.save(message.chatId, message.userId, {
         command,

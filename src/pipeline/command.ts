@@ -10,6 +10,8 @@ import type { RecordStores } from '../store/record-stores';
 import type { IncomingMessage, TemplateCard } from '../transport/types';
 import type { Jobs } from './jobs';
 import { UsageError } from './errors';
+import type { Issue } from '../domain/issue';
+import type { OnceCommit } from './once-commit';
 
 /** What follows the command word: the raw remainder, its words, and its grammar (docs/design.md §4). */
 export interface CommandInput {
@@ -48,6 +50,14 @@ export interface CommandContext {
   quotedRef?: number;
   /** The dashboard's one-time sign-in links (/看板); absent where no HTTP server serves them. */
   signIns?: SignInLinks;
+  /** A "commit" command's message (CommandMeta.once): its commit records the reply (src/pipeline/once-commit.ts). */
+  once?: OnceCommit;
+  /** The issue the command names, read with the message's first Redis batch (src/pipeline/prefetch.ts). */
+  prefetched?: { id: number; issue: Promise<Issue | undefined> };
+  /** Work for after the reply is sent (timers, pushes, downloads); absent: done before it, awaited. */
+  afterReply?: (work: () => Promise<void>) => void;
+  /** Called once, in the same tick as the commit is sent, with the issue's id (a /整改's photos step joins its batch). */
+  onCommit?: (issueId: number) => void;
   /** Re-reads ORG_FILE and switches every instance (/重新加载); absent where no file is known. */
   orgReload?: OrgReloader;
 }
@@ -72,6 +82,13 @@ export interface CommandMeta {
    * it skips the once-per-msgid claim (two Redis writes). Default "writes".
    */
   effects?: 'reads' | 'writes';
+  /**
+   * "commit": a write whose whole effect is one ledger commit made through commitChange
+   * (src/pipeline/issue-actions.ts). It takes no claim: the commit script looks up the msgid, writes
+   * the change and records the reply in one step (src/store/lua/commit-once.lua), and what the
+   * reply does not wait for runs after it (src/pipeline/follow-ups.ts). Default: claim, run, record.
+   */
+  once?: 'commit';
   /**
    * The command acts on one issue (`#12`): a bare number as its first word is the issue
    * (`/销号 2`), and the no-slash reader may route "12号已整改" to it.

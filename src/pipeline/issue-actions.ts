@@ -4,7 +4,11 @@ import { tooLong, tooManyMedia, type TextField } from '../domain/limits';
 import { apply, isRefusal, type Action, type Actor, type Outcome, type Refusal } from '../domain/lifecycle';
 import { maySeeIssue } from '../domain/visibility';
 import type { EvidenceOrder } from '../../jobs/evidence/evidence-order';
-import type { CommandContext } from './command';
+import type { CommandContext, CommandReply } from './command';
+import type { PushInput } from '../../jobs/push';
+import { MessageLog } from '../store/message-log';
+import { followUpData } from './follow-ups';
+import { AnsweredBefore } from './once-commit';
 import type { ParsedArgs } from '../parsing/args';
 import { peopleIndex, sharedNameQuestion } from '../parsing/people';
 import { clipForReply } from '../rendering/clip';
@@ -21,8 +25,9 @@ export function requireRef(ctx: CommandContext, args: ParsedArgs, example: strin
   return id;
 }
 
-export async function loadIssue(ctx: CommandContext, id: number): Promise<Issue> {
-  const issue = await ctx.ledger.get(id);
+/** The issue, from the message's first batch when the pipeline read it there (`fresh`: read again, after a conflict). */
+export async function loadIssue(ctx: CommandContext, id: number, fresh = false): Promise<Issue> {
+  const issue = await (!fresh && ctx.prefetched?.id === id ? ctx.prefetched.issue : ctx.ledger.get(id));
   if (!issue) throw new NotFoundError(`没有找到问题 #${id}`, '/清单');
   // A fix reported before duties were kept apart has no fixedBy: read it from the audit, so
   // the one who reported it still cannot close it (两人核验).
@@ -71,21 +76,67 @@ function refusalContext(ctx: CommandContext, issue: Issue, actor: Actor): Parame
 }
 
 /**
+ * What a command answers once its change is decided, and what the change still needs after the
+ * reply: rendered before the commit, so the commit can record the very reply shown.
+ */
+export interface Finish {
+  reply: CommandReply;
+  /** Pushes the change causes (queued after the reply, or written down for the sweeper). */
+  pushes?: PushInput[];
+  /** The evidence entries the change added (their downloads are queued after the reply). */
+  evidence?: readonly Evidence[];
+}
+
+/**
+ * Writes a decided change with the version it was read at. On a "commit" command's message
+ * (ctx.once) one script also records the reply and writes the follow-ups down, and those run after
+ * the reply (ctx.afterReply); otherwise the timers, pushes and downloads are queued here, before
+ * it. False: someone else changed the issue first. A message answered before ends in AnsweredBefore.
+ */
+export async function commitChange(ctx: CommandContext, before: Issue | undefined, outcome: Outcome, at: number, finish: (outcome: Outcome) => Finish): Promise<{ ok: false } | { ok: true; finished: Finish }> {
+  const finished = finish(outcome);
+  const after = outcome.issue;
+  const pushes = finished.pushes ?? [];
+  const orders = evidenceOrders(ctx, after.id, finished.evidence ?? []);
+  const once = ctx.once;
+  // A finish without a reply (a command not made for it) records nothing here: the pipeline records it.
+  if (once && ctx.afterReply && finished.reply.markdown) {
+    const note = once.note;
+    const markdown = note ? `${note}\n${finished.reply.markdown}` : finished.reply.markdown;
+    const data = followUpData({ pushes, evidence: orders });
+    const record = MessageLog.answered({ markdown, ...(finished.reply.card ? { card: finished.reply.card } : {}) });
+    const sent = ctx.ledger.commitOnce(before, outcome, ctx.sender.userid, at, { messageKey: once.key, record, ttlSeconds: once.ttlSeconds, ...(data ? { followUps: data } : {}) });
+    ctx.onCommit?.(after.id);
+    const r = await sent;
+    if (r === 'conflict') return { ok: false };
+    if (typeof r === 'object') throw new AnsweredBefore(MessageLog.parse(r.seen));
+    once.recorded = true;
+    const jobs = ctx.jobs;
+    ctx.afterReply(() => jobs.followUp({ before, after, pushes, evidence: orders }));
+    return { ok: true, finished };
+  }
+  if (!(await ctx.ledger.commit(before, outcome, ctx.sender.userid, at))) return { ok: false };
+  await ctx.jobs.afterCommit(before, after);
+  if (pushes.length) await ctx.jobs.pushAfterCommit(pushes);
+  if (orders.length) await ctx.jobs.storeEvidence(orders);
+  return { ok: true, finished };
+}
+
+/**
  * Reads the issue, decides with the lifecycle, writes with the version it read; when another
  * message changed it in between, reads again and decides again (so the second of two /销号
- * is told it is already closed).
+ * is told it is already closed). `finish` renders the reply (and names the pushes) from the
+ * decided change, before it is written (commitChange).
  */
-export async function act(ctx: CommandContext, id: number, action: (issue: Issue) => Action): Promise<{ before: Issue; outcome: Outcome }> {
+export async function act(ctx: CommandContext, id: number, action: (issue: Issue) => Action, finish: (before: Issue, outcome: Outcome) => Finish = () => ({ reply: { markdown: '' } })): Promise<{ before: Issue; outcome: Outcome; finished: Finish }> {
   for (let attempt = 0; attempt < 5; attempt++) {
-    const before = await loadIssue(ctx, id);
+    const before = await loadIssue(ctx, id, attempt > 0);
     const now = ctx.clock.now().getTime();
     const actor = actorFor(ctx.org, ctx.sender.userid, before.unitId);
     const result = apply(before, action(before), actor, now);
     if (isRefusal(result)) throwRefusal(result, refusalContext(ctx, before, actor));
-    if (await ctx.ledger.commit(before, result, ctx.sender.userid, now)) {
-      await ctx.jobs.afterCommit(before, result.issue);
-      return { before, outcome: result };
-    }
+    const done = await commitChange(ctx, before, result, now, (o) => finish(before, o));
+    if (done.ok) return { before, outcome: result, finished: done.finished };
   }
   throw new ConflictError(`#${id} 正被频繁修改，请稍后再试`);
 }

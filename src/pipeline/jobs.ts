@@ -3,6 +3,7 @@ import type { Scores } from '../store/scores';
 import type { PushInput } from '../../jobs/push';
 import type { FileOrder, FileTicket } from '../../jobs/files/file-jobs';
 import type { EvidenceOrder } from '../../jobs/evidence/evidence-order';
+import type { FollowUp } from './follow-ups';
 
 /**
  * What commands may ask of the background jobs, and nothing more: the port the pipeline and the
@@ -18,6 +19,11 @@ export interface Jobs {
    * command (the user would re-send it and do the change twice). Answers how many failed.
    */
   pushAfterCommit(pushes: readonly PushInput[]): Promise<number>;
+  /**
+   * After the reply of a change committed with its follow-ups written down (commit-once.lua): its
+   * timers, pushes and downloads, then the entry is cleared. Never throws.
+   */
+  followUp(f: FollowUp): Promise<void>;
   /** After a committed change: bring the issue's timers in line (never fails the command). */
   afterCommit(before: Issue | undefined, after: Issue): Promise<void>;
   /** After committing many issues at once (/布置, /任务): their timers in one go. */

@@ -42,6 +42,15 @@ export interface LoosePhotos {
   refused(r: Read, taken: readonly HeldPhoto[]): Promise<void>;
 }
 
+/**
+ * The issue a command's text names as its handler reads it (src/pipeline/issue-actions.ts
+ * requireRef): the first #ref of the text (a bare number too, unless a quoted message names one),
+ * else the quoted message's.
+ */
+export function issueRefIn(routedText: string, quotedRef: number | undefined): number | undefined {
+  return commandInput(routedText, { bareRef: quotedRef === undefined }).args.refs[0] ?? quotedRef;
+}
+
 export function isLonePhoto(r: Read): boolean {
   return r.message.media.length > 0 && r.text === '' && r.quotedRef === undefined;
 }
@@ -71,9 +80,7 @@ export function createLoosePhotos(deps: { held: HeldPhotos; commands: CommandReg
       return { read: { ...r, message: { ...r.message, media: [...r.message.media, ...joined.map((h) => h.media)] } }, taken: joined };
     },
     async fixed(r, routedText) {
-      // The issue as the handler read it (src/pipeline/issue-actions.ts requireRef): the first
-      // #ref of the text, else the quoted message's.
-      const id = commandInput(routedText, { bareRef: r.quotedRef === undefined }).args.refs[0] ?? r.quotedRef;
+      const id = issueRefIn(routedText, r.quotedRef);
       if (id === undefined) return undefined;
       const late = await deps.held.take(r.message.chatId, r.message.userId, now(), ATTACH_WINDOW_MS, id);
       return { issueId: id, late: late.slice(0, MEDIA_PER_MESSAGE) };

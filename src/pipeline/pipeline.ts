@@ -19,7 +19,8 @@ import { mayRun, roleRefusal, runRouted, type Handled, type Read } from './bound
 import { recorded, runOnce } from './once';
 import type { CommandRegistry } from './registry';
 import { refIn, route, splitCommand, type Route } from './route';
-import type { LoosePhotos } from './loose-photos';
+import { issueRefIn, type LoosePhotos } from './loose-photos';
+import { AnsweredBefore, type OnceCommit } from './once-commit';
 import type { HeldPhoto } from '../store/evidence-held';
 import type { OrgReloader } from '../store/org-sync';
 
@@ -47,10 +48,16 @@ export interface PipelineDeps {
 export interface Pipeline {
   /**
    * Handles one message, card click or chat opening exactly once per msgid and returns the reply
-   * to show (each transport encodes it in its own framing).
+   * to show (each transport encodes it in its own framing). What the reply does not wait for
+   * (a change's timers, pushes, downloads) starts once the reply is on its way.
    */
   dispatch(inbound: Inbound): Promise<Reply>;
+  /** Resolves when the work after every reply so far is done (graceful stop, tests). */
+  idle(): Promise<void>;
 }
+
+/** Work for after a reply (src/pipeline/follow-ups.ts); each item logs its own failures. */
+type AfterReply = (() => Promise<void>)[];
 
 /**
  * Longer text is refused before anything reads it (normalising 100 000 characters costs more than
@@ -67,6 +74,20 @@ const MAX_TEXT = 4000;
 export function createPipeline(deps: PipelineDeps): Pipeline {
   // Same-process retries (WeCom re-sending while we still work) await the first attempt.
   const inFlight = new Map<string, Promise<Reply>>();
+  const afterRunning = new Set<Promise<void>>();
+
+  /**
+   * After the reply: the transport writes it in the microtasks that follow dispatch's answer, and
+   * setImmediate runs only once those are done, so the reply is out before this work begins.
+   */
+  function runAfterReply(after: AfterReply, requestId: string | undefined): void {
+    if (!after.length) return;
+    const done = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => Promise.all(after.map((w) => w().catch((err: unknown) => deps.logger.error({ err, reqId: requestId }, 'work after the reply failed')))))
+      .then(() => undefined);
+    afterRunning.add(done);
+    void done.finally(() => afterRunning.delete(done));
+  }
 
   function read(received: IncomingMessage): Read {
     // Well-formed text only (a lone surrogate, half an emoji, is replaced, never stored or sent
@@ -103,15 +124,15 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     );
   }
 
-  async function once(inbound: Inbound): Promise<Reply> {
+  async function once(inbound: Inbound, after: AfterReply): Promise<Reply> {
     if (inbound.kind === 'enter') {
       return { markdown: renderWelcome(deps.org(), deps.org().membership(inbound.userId)), handled: { command: '-', outcome: 'welcome' } };
     }
-    if (inbound.kind === 'action') return handleCardAction(deps, inbound, { runMessage: onceMessage });
-    return onceMessage(inbound);
+    if (inbound.kind === 'action') return handleCardAction(deps, inbound, { runMessage: (m) => onceMessage(m, after) });
+    return onceMessage(inbound, after);
   }
 
-  async function onceMessage(received: IncomingMessage): Promise<Reply> {
+  async function onceMessage(received: IncomingMessage, after: AfterReply): Promise<Reply> {
     const started = performance.now();
     if (received.truncated || received.text.length > MAX_TEXT) {
       // Acting on the first part of a message could do something the rest took back.
@@ -127,9 +148,6 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       draft = found;
     }
     const routed = (await deps.photos?.route(r, draft)) ?? routeOf(r, draft);
-    // A /整改 takes the photos its sender sent just before it.
-    const heldFix = deps.photos && routed.kind === 'command' && routed.command.name === 'fix' && mayRun(routed.command, r.sender) ? await deps.photos.withHeld(r) : undefined;
-    const withPhotos = heldFix?.read ?? r;
     let result: Handled;
     if (routed.kind === 'command' && !mayRun(routed.command, r.sender)) {
       // Refused on roles before anything is claimed or written.
@@ -141,23 +159,9 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         // Redis runs it before anything the command writes (one connection, in order).
         deps.drafts.drop(received.chatId, received.userId).catch((err: unknown) => deps.logger.warn({ err: (err as Error).message, reqId: received.requestId }, 'draft not dropped'));
       }
-      let first: Reply | Handled;
-      try {
-        first = await runOnce(deps, received, () => runRouted(deps, withPhotos, routed));
-      } catch (err) {
-        if (heldFix) await photosBack(withPhotos, heldFix.taken);
-        throw err;
-      }
-      if (!('command' in first)) {
-        // Done before (a re-sent callback): the photos this attempt took were not used.
-        if (heldFix) await photosBack(withPhotos, heldFix.taken);
-        return first;
-      }
-      result = first;
-      if (heldFix && routed.kind === 'command') {
-        if (result.outcome === 'ok') result = await photosOfFix(withPhotos, routed, result);
-        else await photosBack(withPhotos, heldFix.taken);
-      }
+      const done = routed.command.once === 'commit' ? await runCommitted(r, routed, after) : await runClaimed(r, routed);
+      if (!('command' in done)) return done;
+      result = done;
     } else {
       result = await runRouted(deps, r, routed);
     }
@@ -167,6 +171,74 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     // message is personal, so only at debug.
     if (deps.logger.isLevelEnabled('debug')) deps.logger.debug({ reqId: received.requestId, msgid: received.msgid, text: r.message.text }, 'message text');
     return { markdown: result.markdown, ...(result.card ? { card: result.card } : {}), handled: { command, outcome } };
+  }
+
+  /** A write that claims its msgid, runs, and records its reply (src/pipeline/once.ts). */
+  async function runClaimed(r: Read, routed: Extract<Route, { kind: 'command' }>): Promise<Reply | Handled> {
+    // A /整改 takes the photos its sender sent just before it.
+    const heldFix = deps.photos && routed.command.name === 'fix' ? await deps.photos.withHeld(r) : undefined;
+    const withPhotos = heldFix?.read ?? r;
+    let first: Reply | Handled;
+    try {
+      first = await runOnce(deps, r.message, () => runRouted(deps, withPhotos, routed));
+    } catch (err) {
+      if (heldFix) await photosBack(withPhotos, heldFix.taken);
+      throw err;
+    }
+    if (!('command' in first)) {
+      // Done before (a re-sent callback): the photos this attempt took were not used.
+      if (heldFix) await photosBack(withPhotos, heldFix.taken);
+      return first;
+    }
+    if (!heldFix) return first;
+    if (first.outcome === 'ok') return photosOfFix(withPhotos, routed, first, deps.photos!.fixed(withPhotos, routed.text));
+    await photosBack(withPhotos, heldFix.taken);
+    return first;
+  }
+
+  /**
+   * A "commit" command (CommandMeta.once): no claim. Its first Redis batch reads the issue it
+   * names and then the message's record — in that order, on one connection, so a record still
+   * absent means no commit of this message came before those reads (commit-once.lua writes the
+   * change and the record together), and deciding on them is safe. Its second batch is the commit,
+   * which records the reply and writes the follow-ups down; they run after the reply.
+   */
+  async function runCommitted(r: Read, routed: Extract<Route, { kind: 'command' }>, after: AfterReply): Promise<Reply | Handled> {
+    const command = routed.command;
+    const msgid = r.message.msgid;
+    const ref = command.takesIssue ? issueRefIn(routed.text, r.quotedRef) : undefined;
+    const prefetched = ref !== undefined ? { id: ref, issue: deps.ledger.get(ref) } : undefined;
+    // Consumed by the handler, or not at all (a refusal before it reads): never unhandled.
+    prefetched?.issue.catch(() => undefined);
+    const seen = command.takesIssue ? deps.messages.peek(msgid) : undefined;
+    const held = deps.photos && command.name === 'fix' ? deps.photos.withHeld(r) : undefined;
+    const [record, heldFix] = await Promise.all([seen, held]);
+    const withPhotos = heldFix?.read ?? r;
+    if (record) {
+      if (heldFix) await photosBack(withPhotos, heldFix.taken);
+      return recorded(record);
+    }
+    const once: OnceCommit = { key: deps.messages.keyOf(msgid), ttlSeconds: deps.messages.answeredTtlSeconds, ...(routed.note ? { note: routed.note } : {}), recorded: false };
+    // A /整改's photos step (note the fix for photos that follow, take those held meanwhile) joins the commit's batch.
+    let late: ReturnType<LoosePhotos['fixed']> | undefined;
+    const onCommit = heldFix && deps.photos ? () => void (late ??= deps.photos!.fixed(withPhotos, routed.text)) : undefined;
+    let done: Handled;
+    try {
+      done = await runRouted(deps, withPhotos, routed, { once, ...(prefetched ? { prefetched } : {}), afterReply: (w) => after.push(w), ...(onCommit ? { onCommit } : {}) });
+    } catch (err) {
+      if (heldFix) await photosBack(withPhotos, heldFix.taken);
+      if (err instanceof AnsweredBefore) return recorded(err.record);
+      throw err;
+    }
+    if (done.outcome === 'ok' && !once.recorded) {
+      // An answer that did not come from a commit (none of today's paths): recorded on its own.
+      await deps.messages.complete(msgid, done).catch((err: unknown) => deps.logger.warn({ err: (err as Error).message, reqId: r.message.requestId, msgid }, 'reply not recorded'));
+    }
+    if (!heldFix) return done;
+    if (done.outcome === 'ok' && late) return photosOfFix(withPhotos, routed, done, late);
+    await photosBack(withPhotos, heldFix.taken);
+    if (late) await late.then((l) => (l?.late.length ? photosBack(withPhotos, l.late) : undefined)).catch(() => undefined);
+    return done;
   }
 
   /** A /整改 that did not go through gives back the held photos it took (logged, never failing the reply). */
@@ -179,9 +251,9 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
    * After a /整改 was done: note it for the photos that follow, and add the photos held while it
    * ran (sent at the same moment, held before the fix could see them) as a supplement to it.
    */
-  async function photosOfFix(r: Read, routed: Extract<Route, { kind: 'command' }>, done: Handled): Promise<Handled> {
+  async function photosOfFix(r: Read, routed: Extract<Route, { kind: 'command' }>, done: Handled, fixed: ReturnType<LoosePhotos['fixed']>): Promise<Handled> {
     try {
-      const after = await deps.photos!.fixed(r, routed.text);
+      const after = await fixed;
       if (!after?.late.length) return done;
       const message: IncomingMessage = { ...r.message, msgid: `${r.message.msgid}+late`, text: '', media: after.late.map((h) => h.media) };
       const added = await runRouted(deps, { ...r, message, text: '' }, { kind: 'command', command: routed.command, text: `#${after.issueId}`, continuing: false, typed: routed.typed });
@@ -201,13 +273,18 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       const running = inFlight.get(inbound.msgid);
       if (running) return { ...(await running), handled: { command: '-', outcome: 'duplicate' } };
       // Registered before the first await, so a re-send arriving meanwhile joins this attempt.
-      const work = once(inbound);
+      const after: AfterReply = [];
+      const work = once(inbound, after);
       inFlight.set(inbound.msgid, work);
       try {
         return await work;
       } finally {
         inFlight.delete(inbound.msgid);
+        runAfterReply(after, inbound.kind === 'enter' ? undefined : inbound.requestId);
       }
+    },
+    async idle() {
+      while (afterRunning.size) await Promise.all([...afterRunning]);
     },
   };
 }

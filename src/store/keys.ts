@@ -5,8 +5,10 @@
  * Redis Cluster: a script or transaction may only touch keys of one hash slot. The ledger
  * (issues, indexes, counters, deadlines, audit) changes in one Lua script, so its keys share the
  * hash tag `{ledger}`; BullMQ's keys share `{bull}` (its docs require a hash-tagged prefix). The
- * busiest single-key families — processed callbacks, drafts, sent markers, rate windows, tick
- * locks, generated files — carry no tag and spread over every master.
+ * record of a processed callback lives there too: a command's commit, its reply record and its
+ * follow-ups are one script (commit-once.lua), and the ledger's master takes that commit anyway.
+ * The other busy single-key families — drafts, sent markers, rate windows, tick locks, generated
+ * files — carry no tag and spread over every master.
  */
 export interface Keys {
   prefix: string;
@@ -14,8 +16,12 @@ export interface Keys {
   ledgerPrefix: string;
   /** BullMQ's prefix (hash-tagged). */
   bullPrefix: string;
-  /** Processed callback, by sha1(msgid) (also the passive-reply stream id): pending or the reply. */
+  /** Processed callback, by sha1(msgid) (also the passive-reply stream id): pending or the reply (`{ledger}`). */
   message(streamId: string): string;
+  /** Work after a reply (timers, pushes, evidence downloads), by "<issue>:<version>", score = due ms (`{ledger}`). */
+  followUpsDue: string;
+  /** The pushes and evidence orders of those follow-ups, same member → JSON (`{ledger}`). */
+  followUpsData: string;
   /** District-wide issue id sequence. */
   issueSeq: string;
   issue(id: number): string;
@@ -185,7 +191,9 @@ export function createKeys(prefix: string): Keys {
     prefix,
     ledgerPrefix: ledger,
     bullPrefix: `${prefix}{bull}`,
-    message: (streamId) => `${prefix}msg:${streamId}`,
+    message: (streamId) => `${ledger}msg:${streamId}`,
+    followUpsDue: `${ledger}followups`,
+    followUpsData: `${ledger}followups:data`,
     issueSeq: `${ledger}issue:seq`,
     issue: (id) => `${ledger}issue:${id}`,
     issueHistory: (id) => `${ledger}issue:${id}:history`,

@@ -13,6 +13,7 @@ declare module 'ioredis' {
   interface RedisCommander<Context> {
     commitIssue(numKeys: number, ...args: (string | number)[]): Result<[number, number], Context>;
     importIssue(numKeys: number, ...args: (string | number)[]): Result<[number, number], Context>;
+    commitOnce(numKeys: number, ...args: (string | number)[]): Result<[number, number] | [2, 0, string], Context>;
   }
 }
 
@@ -26,6 +27,19 @@ const auditRecordSchema = z.object({
   note: z.string().optional(),
   evidence: z.array(z.unknown()).optional(),
 });
+/** What commitOnce writes beside the change: the message's reply record and the follow-ups' data (JSON, or none). */
+export interface OnceWrite {
+  messageKey: string;
+  record: string;
+  ttlSeconds: number;
+  followUps?: string;
+}
+
+/** The follow-ups of one committed change: one per issue version. */
+export function followUpMember(issue: Pick<Issue, 'id' | 'version'>): string {
+  return `${issue.id}:${issue.version}`;
+}
+
 type AuditRecord = { actor: string; at: number; action: string; from: IssueState | null; to: IssueState; version: number; note?: string; evidence?: unknown[] };
 
 export interface AuditEntry {
@@ -86,6 +100,31 @@ export class LedgerStore {
     const { keys, args } = this.commitArgs(before, outcome, actor, at);
     const [ok] = await this.redis.commitIssue(keys.length, ...keys, ...args);
     return ok === 1;
+  }
+
+  /**
+   * A chat command's commit with its reply record and its follow-ups, in one script
+   * (src/store/lua/commit-once.lua): 'conflict' when the issue moved on since `before` was read,
+   * `{ seen }` with the recorded reply when this message was answered before (nothing written).
+   */
+  async commitOnce(before: Issue | undefined, outcome: Outcome, actor: string, at: number, once: OnceWrite): Promise<'ok' | 'conflict' | { seen: string }> {
+    const { keys, args } = this.commitArgs(before, outcome, actor, at);
+    const member = followUpMember(outcome.issue);
+    const r = await this.redis.commitOnce(
+      keys.length + 3,
+      ...keys,
+      once.messageKey,
+      this.keys.followUpsDue,
+      this.keys.followUpsData,
+      ...args,
+      once.record,
+      String(once.ttlSeconds),
+      member,
+      String(at),
+      once.followUps ?? '',
+    );
+    if (r[0] === 2) return { seen: String((r as [2, 0, string])[2]) };
+    return r[0] === 1 ? 'ok' : 'conflict';
   }
 
   /**

@@ -39,6 +39,27 @@ export class MessageLog {
     return sha1Hex(msgid);
   }
 
+  /** The record's key for a message (commit-once.lua writes it beside the commit). */
+  keyOf(msgid: string): string {
+    return this.keys.message(this.streamId(msgid));
+  }
+
+  /** How long an answered message is remembered. */
+  get answeredTtlSeconds(): number {
+    return this.ttlSeconds;
+  }
+
+  /** The record of an answer, as stored. */
+  static answered(reply: { markdown: string; card?: TemplateCard | undefined }): string {
+    return JSON.stringify({ status: 'done', markdown: reply.markdown, ...(reply.card ? { card: reply.card } : {}) } satisfies MessageRecord);
+  }
+
+  /** A stored record read back (commit-once's answer for a message seen before). */
+  static parse(raw: string): MessageRecord {
+    const parsed = recordSchema.safeParse(parseJsonOrUndefined(raw));
+    return parsed.success ? parsed.data : { status: 'pending' };
+  }
+
   /** Returns 'claimed' for a first sighting, else the record left by the earlier attempt. */
   async claim(msgid: string): Promise<'claimed' | MessageRecord> {
     const key = this.keys.message(this.streamId(msgid));
@@ -48,8 +69,7 @@ export class MessageLog {
   }
 
   async complete(msgid: string, reply: { markdown: string; card?: TemplateCard | undefined }): Promise<void> {
-    const record: MessageRecord = { status: 'done', markdown: reply.markdown, ...(reply.card ? { card: reply.card } : {}) };
-    await this.redis.set(this.keys.message(this.streamId(msgid)), JSON.stringify(record), 'EX', this.ttlSeconds);
+    await this.redis.set(this.keys.message(this.streamId(msgid)), MessageLog.answered(reply), 'EX', this.ttlSeconds);
   }
 
   /** The record of an earlier attempt at this msgid, if any (read-only; claim() to take it). */
@@ -68,8 +88,7 @@ export class MessageLog {
     const raw = await this.redis.get(this.keys.message(streamId));
     if (!raw) return undefined;
     // An unreadable record (older shape) counts as pending: never re-run a command for it.
-    const parsed = recordSchema.safeParse(parseJsonOrUndefined(raw));
-    return parsed.success ? parsed.data : { status: 'pending' };
+    return MessageLog.parse(raw);
   }
 }
 

@@ -15,6 +15,8 @@ import type { RedisClient } from './redis';
 const SCRIPTS: Record<string, { file: string; numberOfKeys?: number; /** Another script's body, prepended as `local function commit()`. */ wraps?: string }> = {
   commitIssue: { file: 'commit-issue.lua' },
   importIssue: { file: 'import-issue.lua', wraps: 'commit-issue.lua' },
+  commitOnce: { file: 'commit-once.lua', wraps: 'commit-issue.lua' },
+  followUpsTake: { file: 'follow-ups-take.lua', numberOfKeys: 2 },
   recordEvidence: { file: 'record-evidence.lua', numberOfKeys: 3 },
   photosHold: { file: 'photos-hold.lua', numberOfKeys: 2 },
   photosTake: { file: 'photos-take.lua', numberOfKeys: 2 },

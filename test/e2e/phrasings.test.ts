@@ -194,9 +194,9 @@ describe('real phrasings, in order, each with its reply', () => {
   });
 
   it('refuses on roles before claiming the message: nothing is written', async () => {
-    const before = await t.redis.keys(`${t.prefix}msg:*`);
+    const before = await t.redis.keys(`${t.prefix}{ledger}:msg:*`);
     const reply = await say(SECRETARY, '/销号 #1');
     expect(reply).toBe('无权限：/销号 仅限组织部、队长或队员使用。\n你可以用：/我的（等你办理的）、/整改 #编号 整改情况、/延期 #编号 新期限 理由。');
-    expect(await t.redis.keys(`${t.prefix}msg:*`)).toEqual(before);
+    expect(await t.redis.keys(`${t.prefix}{ledger}:msg:*`)).toEqual(before);
   });
 });

@@ -41,6 +41,8 @@ export async function measureTripRows(c: CountedApp): Promise<TripRow[]> {
 
   // Untimed: the first command of a chat and of a day writes what later ones only read.
   await say(REPORTER, '/上报 斑竹村 预热一条 期限:5个工作日内');
+  // Its work after the reply must not land in the first measurement.
+  await c.t.app.settled();
 
   const reports: Trips[] = [];
   const ids: number[] = [];
@@ -72,8 +74,9 @@ export function tripTable(rows: TripRow[]): string[] {
   for (const r of rows) {
     const first = r.runs[0]!;
     const others = Object.entries(first.others).map(([k, v]) => `${k}: ${v.length} (${describeFlushes(v)})`);
+    const after = Object.entries(first.after).map(([k, v]) => `${k}: ${describeFlushes(v)}`);
     const same = r.runs.every((t) => t.command.length === first.command.length) ? '' : ` (runs differ: ${r.runs.map((t) => t.command.length).join(', ')})`;
-    out.push(`${r.command.padEnd(9 - (r.command.length - [...r.command].filter((ch) => ch.charCodeAt(0) < 128).length))} ${String(first.command.length).padStart(5)} ${(r.kind === 'read' ? '1' : '≤ 2').padStart(6)}  ${describeFlushes(first.command)}${same}${others.length ? `  [${others.join('; ')}]` : ''}`);
+    out.push(`${r.command.padEnd(9 - (r.command.length - [...r.command].filter((ch) => ch.charCodeAt(0) < 128).length))} ${String(first.command.length).padStart(5)} ${(r.kind === 'read' ? '1' : '≤ 2').padStart(6)}  ${describeFlushes(first.command)}${same}${others.length ? `  [${others.join('; ')}]` : ''}${after.length ? `  after the reply: ${after.join('; ')}` : ''}`);
   }
   return out;
 }

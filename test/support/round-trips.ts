@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { startTestApp, type TestApp, type TestAppOptions } from './app';
@@ -27,10 +28,12 @@ export interface Flush {
 }
 
 export interface Trips {
-  /** Writes on the app's command connection during the call. */
+  /** Writes on the app's command connection before the reply. */
   command: Flush[];
-  /** Writes on every other connection of the app, by label (bullmq:1, org-sub…). */
+  /** Writes on every other connection of the app before the reply, by label (bullmq:1, org-sub…). */
   others: Record<string, Flush[]>;
+  /** Writes on any connection after the reply was written (the follow-ups), by label. */
+  after: Record<string, Flush[]>;
 }
 
 export interface Watched {
@@ -66,7 +69,7 @@ export async function startCountedApp(opts: TestAppOptions = {}): Promise<Counte
   if (watched.filter((w) => w.label === 'command').length !== 1) {
     throw new Error(`expected one command connection, found: ${watched.map((w) => w.label).join(', ')}`);
   }
-  return { t, measure: (fn) => measure(watched, fn) };
+  return { t, measure: (fn) => measure(watched, fn, { untilReply: true, settle: () => t.app.settled() }) };
 }
 
 function label(clients: Redis[]): Watched[] {
@@ -79,19 +82,37 @@ function label(clients: Redis[]): Watched[] {
   });
 }
 
-/** Runs `fn` and returns the writes the given connections made meanwhile (startCountedApp's measure). */
-export async function measure<T>(watched: Watched[], fn: () => Promise<T>): Promise<{ result: T; trips: Trips }> {
-  const trips: Trips = { command: [], others: {} };
+/**
+ * Runs `fn` and returns the writes the given connections made meanwhile (startCountedApp's measure).
+ * `untilReply`: writes after the first HTTP response is ended (the server's reply: the app and the
+ * client share this process) count as `after`; `settle` is awaited before the hooks come off, so
+ * the work after one reply never lands in the next measurement.
+ */
+export async function measure<T>(watched: Watched[], fn: () => Promise<T>, opts: { untilReply?: boolean; settle?: () => Promise<void> } = {}): Promise<{ result: T; trips: Trips }> {
+  const trips: Trips = { command: [], others: {}, after: {} };
   const undo: (() => void)[] = [];
+  let replied = false;
+  if (opts.untilReply) {
+    const proto = http.ServerResponse.prototype as unknown as { end: (...a: unknown[]) => unknown };
+    const end = proto.end;
+    proto.end = function (this: unknown, ...args: unknown[]) {
+      replied = true;
+      return end.apply(this, args);
+    };
+    undo.push(() => {
+      proto.end = end;
+    });
+  }
   for (const w of watched) {
     const stream = (w.redis as unknown as { stream?: NodeJS.WritableStream }).stream;
     if (!stream) continue;
     const names = scriptNames(w.redis);
     const flushes: Flush[] = w.label === 'command' ? trips.command : (trips.others[w.label] = []);
+    const later: Flush[] = (trips.after[w.label] = []);
     const write = stream.write;
     // An own property shadows the prototype's write on this one socket only.
     stream.write = function (this: NodeJS.WritableStream, chunk: unknown, ...rest: unknown[]) {
-      flushes.push({ commands: commandsIn(chunk, names) });
+      (replied ? later : flushes).push({ commands: commandsIn(chunk, names) });
       return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
     } as NodeJS.WritableStream['write'];
     undo.push(() => {
@@ -101,7 +122,9 @@ export async function measure<T>(watched: Watched[], fn: () => Promise<T>): Prom
   }
   try {
     const result = await fn();
+    await opts.settle?.();
     for (const [k, v] of Object.entries(trips.others)) if (!v.length) delete trips.others[k];
+    for (const [k, v] of Object.entries(trips.after)) if (!v.length) delete trips.after[k];
     return { result, trips };
   } finally {
     for (const u of undo) u();
