@@ -103,6 +103,9 @@ export async function runRouted(deps: BoundaryDeps, r: Read, routed: Route, extr
       return { markdown: withNote(`❓ ${err.question}\n例如：${err.example}\n（10 分钟内回复即可；发送 \`/取消\` 放弃）`), command, outcome: 'asked' };
     }
     if (!(err instanceof DubanError)) deps.logger.error({ err, reqId: message.requestId, msgid: message.msgid, command }, 'command failed');
+    // A "commit" command that failed on something other than its input (Redis away) has written
+    // nothing, or all of it with its reply: the transport answers 503 and WeCom re-sends it.
+    if (extras.once && !(err instanceof DubanError)) throw err;
     if (routed.continuing) await deps.drafts.drop(message.chatId, message.userId).catch(() => false);
     return { markdown: renderError(err, routed.typed), command, outcome: err instanceof DubanError ? err.code : 'error' };
   }

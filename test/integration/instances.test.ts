@@ -405,46 +405,44 @@ class SlowLink {
 }
 
 describe('a callback WeCom re-sends to another instance while the first one still works on it', () => {
-  it('runs the command once; the re-send gets an unfinished stream, its refresh the first attempt’s reply', async () => {
+  it('runs the command once, and both attempts answer with the reply of the one that committed', async () => {
     const prefix = testPrefix();
     const keys = createKeys(prefix);
     const target = redisOptions(testRedisUrl());
     const link = new SlowLink({ host: target.host!, port: target.port! });
     const linkPort = await link.start();
-    // A reaches Redis through the link (it becomes slow right after claiming the message); B directly.
+    // A reaches Redis through the link (it becomes slow right after taking its issue id); B directly.
     const a = await startTestApp({ prefix, redisUrl: `redis://:${target.password ?? ''}@127.0.0.1:${linkPort}/${target.db ?? 0}`, env: { RUN_WORKERS: 'false' } });
     const b = await startTestApp({ prefix, env: { RUN_WORKERS: 'false' } });
     try {
       const msg = a.client.textMessage({ chatId: 'CHAT_T1', userId: 'u_t1_m2', text: `@${BOT_NAME} /上报 斑竹村 重发回调的问题` });
       const streamId = new MessageLog(b.redis, keys).streamId(String(msg.msgid));
-      // The claim is the SET of a pending record (the GET that first looks for one passes).
-      const held = link.holdAfter(JSON.stringify({ status: 'pending' }));
+      // A /上报 takes no claim: its first batch reads the round and takes an id; its commit waits on the link.
+      const held = link.holdAfter('\r\nincr\r\n');
       const first = a.client.send(msg);
-      await held; // A has claimed the msgid; its command waits on Redis
+      await held;
+      expect(await b.redis.get(keys.issueSeq)).toBe('1');
 
+      // B runs it whole and commits first (#2: A's id is a gap, the cost of taking no claim).
       const resent = await b.client.send(msg);
-      expect(resent).toMatchObject({ status: 200, reply: { msgtype: 'stream', stream: { id: streamId, finish: false, content: '处理中…' } } });
-      expect(await b.redis.get(keys.issueSeq)).toBeNull(); // B did not run the command
-
-      link.release();
-      const answered = await first;
-      expect(answered.reply).toEqual({
+      expect(resent.reply).toEqual({
         msgtype: 'stream_with_template_card',
-        stream: { id: streamId, finish: true, content: expect.stringMatching(/^📌 已登记 \*\*#1\*\* 福禄镇斑竹村：重发回调的问题\n状态：整改中/) },
-        template_card: expect.objectContaining({ task_id: expect.stringMatching(/^i1-assigned-[0-9a-z]+-[0-9a-f]{8}$/) }),
+        stream: { id: streamId, finish: true, content: expect.stringMatching(/^📌 已登记 \*\*#2\*\* 福禄镇斑竹村：重发回调的问题\n状态：整改中/) },
+        template_card: expect.objectContaining({ task_id: expect.stringMatching(/^i2-assigned-[0-9a-z]+-[0-9a-f]{8}$/) }),
       });
 
-      // WeCom polls the unfinished stream at B: it gets A's reply, word for word.
-      const refresh = await b.client.send({ ...msg, msgid: `${String(msg.msgid)}-r1`, msgtype: 'stream', stream: { id: streamId } });
-      expect(refresh.reply).toEqual(answered.reply);
+      // A's commit finds the message answered: it writes nothing and answers with B's reply, word for word.
+      link.release();
+      const answered = await first;
+      expect(answered.reply).toEqual(resent.reply);
 
-      expect(await b.redis.get(keys.issueSeq)).toBe('1');
       const ledger = new LedgerStore(b.redis, keys);
-      expect(await ledger.get(1)).toMatchObject({ description: '重发回调的问题', state: 'assigned', version: 1 });
-      expect(await ledger.history(1)).toHaveLength(1);
-      const handled = [...a.logs, ...b.logs].filter((l) => l.msg === 'wecom callback' && l.msgid === msg.msgid);
-      expect(handled.filter((l) => l.command === 'report')).toHaveLength(1);
-      expect(b.logs.filter((l) => l.msg === 'wecom callback' && l.msgid === msg.msgid).map((l) => l.result)).toEqual(['duplicate']);
+      expect(await ledger.get(1)).toBeUndefined();
+      expect(await ledger.get(2)).toMatchObject({ description: '重发回调的问题', state: 'assigned', version: 1 });
+      expect(await ledger.history(2)).toHaveLength(1);
+      expect(await b.redis.xlen(keys.auditAll)).toBe(1);
+      expect(a.logs.filter((l) => l.msg === 'wecom callback' && l.msgid === msg.msgid).map((l) => l.result)).toEqual(['duplicate']);
+      expect(b.logs.filter((l) => l.msg === 'wecom callback' && l.msgid === msg.msgid).map((l) => l.command)).toEqual(['report']);
     } finally {
       link.release();
       await a.stop();
