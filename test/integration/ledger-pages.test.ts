@@ -1,16 +1,14 @@
 import type { Redis } from 'ioredis';
-import { actorFor } from '../../src/domain/actor';
 import { ISSUE_STATES, OPEN_STATES, type Issue, type IssueState } from '../../src/domain/issue';
-import { apply, isRefusal, type Action } from '../../src/domain/lifecycle';
 import { DAY_MS } from '../../src/domain/time';
 import { createKeys, type Keys } from '../../src/store/keys';
 import type { IssuePage } from '../../src/store/ledger-pages';
 import { LedgerStore } from '../../src/store/ledger-store';
 import { createRedis, type RedisClient } from '../../src/store/redis';
 import { demoOrg } from '../support/app';
-import { generateLedger } from '../support/generate-ledger';
 import { testPrefix, testRedisUrl } from '../support/redis';
 import { startRedisCluster, type LocalCluster } from '../support/redis-cluster';
+import { seedPagesLedger } from './read-pages.support';
 import { measure } from '../support/round-trips';
 
 /**
@@ -29,24 +27,7 @@ async function overdueBefore(store: LedgerStore, ids: readonly string[], now: nu
   return { total: od.total, issues: await store.getMany(od.oldest.slice(offset).map((o) => o.id)) };
 }
 
-/** A ledger with every state and history lines: generated, then some fixed, some rejected after a fix. */
-async function seed(store: LedgerStore, found: number, closed: number): Promise<void> {
-  await generateLedger(store, org, { found, closed, units, days: 40, now: NOW });
-  const step = async (id: number, action: Action, who: string, at: number) => {
-    const before = (await store.get(id))!;
-    const out = apply(before, action, actorFor(org, who, before.unitId), at);
-    if (isRefusal(out)) throw new Error(`refused: ${JSON.stringify(out)}`);
-    expect(await store.commit(before, out, who, at)).toBe(true);
-  };
-  const open = (await store.list(unitIds, ['assigned'], 0, found)).issues;
-  for (const [k, issue] of open.entries()) {
-    if (k % 3 === 2) continue;
-    const verifier = org.teamsCovering(issue.unitId)[0]!.members.find((m) => m !== issue.assignee)!;
-    await step(issue.id, { type: 'fix', note: `第${k}次整改`, evidence: [{ kind: 'image', msgid: `m${issue.id}`, index: 0, at: NOW - DAY_MS }] }, issue.assignee!, NOW - DAY_MS);
-    // Every other fix rejected: back to 整改中 with a reject reason in its history string.
-    if (k % 3 === 0) await step(issue.id, { type: 'reject', reason: '照片看不清' }, verifier, NOW - DAY_MS / 2);
-  }
-}
+const seed = (store: LedgerStore, found: number, closed: number) => seedPagesLedger(store, org, { found, closed, now: NOW });
 
 describe('one server', () => {
   let redis: RedisClient;
