@@ -108,6 +108,25 @@ describe('one server', () => {
     expect([...deadlines].sort((a, b) => a - b)).toEqual(deadlines);
   });
 
+  it('shows an id two indexes hold once and counts it twice, and breaks a deadline tie by id', async () => {
+    const [a, b, c] = (await store.pages.list(unitIds, ['closed'], 0, 3)).issues.map((i) => i.id).sort((x, y) => x - y) as [number, number, number];
+    await redis.zadd(keys.byUnitState('dup', 'assigned'), a, String(a), b, String(b));
+    await redis.zadd(keys.byUnitState('dup', 'submitted'), b, String(b), c, String(c));
+    const page = await store.pages.list(['dup'], ['assigned', 'submitted'], 0, 10);
+    expect({ total: page.total, ids: page.issues.map((i) => i.id) }).toEqual({ total: 4, ids: [c, b, a] });
+    expect(page).toEqual(await store.list(['dup'], ['assigned', 'submitted'], 0, 10));
+    // Members as both layouts write them: "YYYYMM:id" and a bare id.
+    await redis.zadd(keys.unitDeadlines('dup'), 5, `202606:${c}`, 5, String(a), 3, `202605:${b}`, 50, `202606:${a}`);
+    const od = await store.pages.overdue(['dup'], 10, 0, 10);
+    expect({ total: od.total, ids: od.issues.map((i) => i.id) }).toEqual({ total: 3, ids: [b, a, c] });
+    expect(od).toEqual(await overdueBefore(store, ['dup'], 10, 0, 10));
+    // A page ending inside a tie takes the tie's members in Redis's order (by member text) and
+    // then sorts them by id, exactly as LedgerStore.overdue did.
+    for (const [offset, limit] of [[1, 1], [0, 2], [2, 1], [1, 2]] as const) {
+      expect(await store.pages.overdue(['dup'], 10, offset, limit)).toEqual(await overdueBefore(store, ['dup'], 10, offset, limit));
+    }
+  });
+
   it('reads no index at all for an empty scope', async () => {
     const watched = [{ label: 'command', redis: redis as Redis }];
     const { result, trips } = await measure(watched, () => Promise.all([store.pages.list([], OPEN_STATES, 0, 10), store.pages.overdue([], NOW, 0, 10)]));
