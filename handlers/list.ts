@@ -82,12 +82,12 @@ export default defineCommand({
     const now = ctx.clock.now().getTime();
     const offset = (page - 1) * PAGE_SIZE;
     const next = ['/清单', ...asked, `第${page + 1}页`].join(' ');
+    // The page and its issues in one round trip (src/store/ledger-pages.ts).
     if ('overdue' in filter) {
-      const od = await ctx.ledger.overdue(unitIds, now, undefined, offset + PAGE_SIZE);
-      const issues = await ctx.ledger.getMany(od.oldest.slice(offset).map((o) => o.id));
-      return renderPage(ctx.org, `${scope.label} · 逾期（最久的在前）`, issues, od.total, page, PAGE_SIZE, now, next, ctx.sender.userid);
+      const od = await ctx.ledger.pages.overdue(unitIds, now, offset, PAGE_SIZE);
+      return renderPage(ctx.org, `${scope.label} · 逾期（最久的在前）`, od.issues, od.total, page, PAGE_SIZE, now, next, ctx.sender.userid);
     }
-    const { total, issues } = await ctx.ledger.list(unitIds, filter.states, offset, PAGE_SIZE);
+    const { total, issues } = await ctx.ledger.pages.list(unitIds, filter.states, offset, PAGE_SIZE);
     return renderPage(ctx.org, `${scope.label} · ${filter.label}`, issues, total, page, PAGE_SIZE, now, next, ctx.sender.userid);
   },
 });

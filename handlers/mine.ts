@@ -13,18 +13,28 @@ export async function listMine(ctx: CommandContext): Promise<string> {
   const shows = chatShowsUnits(ctx);
   const here = (unitId: string) => shows === 'any' || shows.has(unitId);
   const now = ctx.clock.now().getTime();
-  const mine = await ctx.ledger.assignedTo(ctx.sender.userid, 0, 20);
+  // A 驻村第一书记 or 联络员: the open issues of their units assigned to someone else (they may report those fixes too).
+  const contactUnits = ctx.sender.contactOf.map((u) => u.id).filter(here);
+  // A team member or an admin: the fixes of their area waiting for a verifier.
+  const area = [...new Set(ctx.sender.memberOf.flatMap((t) => t.coveredUnitIds))];
+  const verifies = area.length > 0 || ctx.sender.roles.includes('admin');
+  const verifyUnits = verifies ? (ctx.sender.roles.includes('admin') && !area.length ? ctx.org.units.map((u) => u.id) : area).filter(here) : [];
+  // The three pages are independent: asked together, they go out in one round trip.
+  const pages = ctx.ledger.pages;
+  const none = Promise.resolve({ total: 0, issues: [] });
+  const [mine, open, waiting] = await Promise.all([
+    pages.assignedTo(ctx.sender.userid, 0, 20),
+    contactUnits.length ? pages.list(contactUnits, ['assigned'], 0, 20) : none,
+    verifyUnits.length ? pages.list(verifyUnits, ['submitted'], 0, 20) : none,
+  ]);
   // The most urgent first: overdue, then by deadline.
   const mineHere = mine.issues.filter((i) => here(i.unitId)).sort((a, b) => (a.deadline ?? Infinity) - (b.deadline ?? Infinity));
   const lines: string[] = [];
   if (mineHere.length) {
     lines.push(`**待我整改**（${mineHere.length}）`, ...mineHere.map((i) => issueLine(ctx.org, i, now, ctx.sender.userid)));
   }
-  // A 驻村第一书记 or 联络员: the open issues of their units assigned to someone else (they may report those fixes too).
-  const contactUnits = ctx.sender.contactOf.map((u) => u.id).filter(here);
   let forUnits = 0;
   if (contactUnits.length) {
-    const open = await ctx.ledger.list(contactUnits, ['assigned'], 0, 20);
     const theirs = open.issues.filter((i) => i.assignee !== ctx.sender.userid).sort((a, b) => (a.deadline ?? Infinity) - (b.deadline ?? Infinity));
     forUnits = theirs.length;
     if (theirs.length) {
@@ -35,10 +45,7 @@ export async function listMine(ctx: CommandContext): Promise<string> {
   // Only what was read counts as elsewhere; more than a page is said as such.
   const elsewhere = mine.issues.length - mineHere.length;
   const beyond = mine.total - mine.issues.length;
-  const area = [...new Set(ctx.sender.memberOf.flatMap((t) => t.coveredUnitIds))];
-  if (area.length || ctx.sender.roles.includes('admin')) {
-    const units = (ctx.sender.roles.includes('admin') && !area.length ? ctx.org.units.map((u) => u.id) : area).filter(here);
-    const waiting = units.length ? await ctx.ledger.list(units, ['submitted'], 0, 20) : { total: 0, issues: [] };
+  if (verifies) {
     // Only fixes this person may close: not their own report of the fix, nor one they were assignee of.
     const forMe = waiting.issues.filter((i) => !isRefusal(apply(i, { type: 'verify' }, actorFor(ctx.org, ctx.sender.userid, i.unitId), now)));
     if (forMe.length) {

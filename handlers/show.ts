@@ -25,11 +25,18 @@ export default defineCommand({
     const task = !args.refs.length && args.words[0] ? readTaskRef(args.words[0].raw) : undefined;
     if (task !== undefined) throw new UsageError(`#T${task} 是任务编号，查看任务进度请发送 \`/任务 #T${task}\``, `/任务 #T${task}`);
     const id = requireRef(ctx, args, '/查看 #12');
-    const issue = await loadIssue(ctx, id);
+    // The issue and its audit are asked for in the same tick, so they go out in one round trip
+    // (auto-pipelining). The audit is read before it is known whether the asker may see the
+    // issue: it is awaited only after both checks pass, and dropped otherwise.
+    const loaded = loadIssue(ctx, id);
+    // The newest steps only: a reply must fit a phone (and WeCom's 20 KB), however long the history.
+    const audit = Promise.all([ctx.ledger.history(id, HISTORY_SHOWN), ctx.ledger.historyLength(id)]);
+    // Dropped on a refusal: its failure must not surface as an unhandled rejection.
+    audit.catch(() => undefined);
+    const issue = await loaded;
     assertVisible(ctx, issue);
     assertChatShows(ctx, [issue.unitId], `#${id}`);
-    // The newest steps only: a reply must fit a phone (and WeCom's 20 KB), however long the history.
-    const [history, total] = await Promise.all([ctx.ledger.history(id, HISTORY_SHOWN), ctx.ledger.historyLength(id)]);
+    const [history, total] = await audit;
     const card = issueCard(ctx.org, issue, history, ctx.clock.now().getTime());
     const shown = total > history.length ? `${card}\n（更早的 ${total - history.length} 条记录从略）` : card;
     return [shown, ...evidenceLines(ctx, issue)].join('\n');

@@ -84,8 +84,11 @@ async function* scanBatches(redis: RedisClient, keys: Keys, opts: ScanOptions, a
   }
 }
 
-/** "n\0field\0value…" as the script joins a hash; undefined when a value held a NUL itself. */
-function hashFields(joined: string): Record<string, string> | undefined {
+/**
+ * "n\0field\0value…" as the script joins a hash (scan-issues.lua, read-page.lua); undefined
+ * when a value held a NUL itself, and the caller reads that hash again the plain way.
+ */
+export function hashFields(joined: string): Record<string, string> | undefined {
   const parts = joined.split('\0');
   if (Number(parts[0]) !== parts.length - 1) return undefined;
   const fields: Record<string, string> = {};

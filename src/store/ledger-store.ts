@@ -370,4 +370,14 @@ export class LedgerStore {
     }
     return { yellow, green };
   }
+
+  /** The chat's list pages in one round trip each (src/store/ledger-pages.ts), on this store's client and keys. */
+  get pages(): LedgerPages {
+    return (this.pagesOnce ??= new LedgerPages(this.redis, this.keys));
+  }
+
+  private pagesOnce: LedgerPages | undefined;
 }
+
+// Beside the hook it serves (imports are hoisted; ledger-pages.ts does not import this file).
+import { LedgerPages } from './ledger-pages';

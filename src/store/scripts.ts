@@ -21,6 +21,7 @@ const SCRIPTS: Record<string, { file: string; numberOfKeys?: number; /** Another
   photosHold: { file: 'photos-hold.lua', numberOfKeys: 2 },
   photosTake: { file: 'photos-take.lua', numberOfKeys: 2 },
   scanIssueBatch: { file: 'scan-issues.lua' },
+  readPage: { file: 'read-page.lua' },
   createTask: { file: 'create-task.lua' },
   cancelTask: { file: 'cancel-task.lua' },
   addRecord: { file: 'add-record.lua' },
