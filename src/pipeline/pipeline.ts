@@ -174,26 +174,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   }
 
   /** A write that claims its msgid, runs, and records its reply (src/pipeline/once.ts). */
-  async function runClaimed(r: Read, routed: Extract<Route, { kind: 'command' }>): Promise<Reply | Handled> {
-    // A /整改 takes the photos its sender sent just before it.
-    const heldFix = deps.photos && routed.command.name === 'fix' ? await deps.photos.withHeld(r) : undefined;
-    const withPhotos = heldFix?.read ?? r;
-    let first: Reply | Handled;
-    try {
-      first = await runOnce(deps, r.message, () => runRouted(deps, withPhotos, routed));
-    } catch (err) {
-      if (heldFix) await photosBack(withPhotos, heldFix.taken);
-      throw err;
-    }
-    if (!('command' in first)) {
-      // Done before (a re-sent callback): the photos this attempt took were not used.
-      if (heldFix) await photosBack(withPhotos, heldFix.taken);
-      return first;
-    }
-    if (!heldFix) return first;
-    if (first.outcome === 'ok') return photosOfFix(withPhotos, routed, first, deps.photos!.fixed(withPhotos, routed.text));
-    await photosBack(withPhotos, heldFix.taken);
-    return first;
+  function runClaimed(r: Read, routed: Extract<Route, { kind: 'command' }>): Promise<Reply | Handled> {
+    return runOnce(deps, r.message, () => runRouted(deps, r, routed));
   }
 
   /**
