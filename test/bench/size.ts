@@ -107,6 +107,7 @@ export async function benchSize(o: SizeBenchOptions): Promise<SizeBenchResult> {
     const memBefore = await usedMemory(redis);
     let generated = 0;
     let memAtLargest = 0;
+    let issuesAtLargest = 0;
     for (const [n, size] of o.sizes.entries()) {
       const closed = Math.round((size - generated) * 0.8);
       o.print(`growing the ledger ${generated.toLocaleString('en-US')} → ${size.toLocaleString('en-US')} issues (${closed.toLocaleString('en-US')} of the new closed) through LedgerStore.commit …`);
@@ -118,7 +119,7 @@ export async function benchSize(o: SizeBenchOptions): Promise<SizeBenchResult> {
       const total = Number(await redis.get(keys.issueSeq)); // the generated ones and the /上报 of smaller sizes
       const mem = await usedMemory(redis);
       o.print(`  in ${(generationMs / 1000).toFixed(1)} s (${Math.round(commits / (generationMs / 1000))} commits/s); ${total.toLocaleString('en-US')} issues, used_memory ${mb(mem)} MB (${Math.round((mem - memBefore) / total)} B per issue)`);
-      if (n === o.sizes.length - 1) memAtLargest = mem;
+      if (n === o.sizes.length - 1) [memAtLargest, issuesAtLargest] = [mem, total];
 
       // /查看: random issues over the whole ledger, each of one of the team's units.
       const picks = await Promise.all(team.coveredUnitIds.map((u) => redis.zrandmember(keys.byUnit(u), Math.ceil((o.warmup + o.requests) / team.coveredUnitIds.length) + 1)));
@@ -152,10 +153,10 @@ export async function benchSize(o: SizeBenchOptions): Promise<SizeBenchResult> {
       lines.push(`verdict: "flat" when p99 at the largest size ≤ ${FLAT_FACTOR}× (+${FLAT_SLACK_MS} ms) its p99 at the smallest`);
     }
 
-    const total = Number(await redis.get(keys.issueSeq));
-    const perIssue = (memAtLargest - memBefore) / total;
-    lines.push(`Redis memory at ${o.sizes[o.sizes.length - 1]!.toLocaleString('en-US')} generated issues: used_memory ${mb(memBefore)} → ${mb(memAtLargest)} MB = ${Math.round(perIssue)} B per issue (${total.toLocaleString('en-US')} issues, with the /上报 of the smaller sizes)`);
-    lines.push(`  per issue (MEMORY USAGE of 200 sampled issues): ${await memoryBreakdown(redis, keys, total, perIssue)}`);
+    // Measured before the largest size's requests: the issues generated and the /上报 of the smaller sizes.
+    const perIssue = (memAtLargest - memBefore) / issuesAtLargest;
+    lines.push(`Redis memory at ${o.sizes[o.sizes.length - 1]!.toLocaleString('en-US')} generated issues: used_memory ${mb(memBefore)} → ${mb(memAtLargest)} MB = ${Math.round(perIssue)} B per issue (${issuesAtLargest.toLocaleString('en-US')} issues, with the /上报 of the smaller sizes)`);
+    lines.push(`  per issue (MEMORY USAGE of 200 sampled issues): ${await memoryBreakdown(redis, keys, issuesAtLargest, perIssue)}`);
     return { rows, lines, grows };
   } finally {
     await app.stop();
