@@ -1,7 +1,9 @@
+import os from 'node:os';
 import { Redis } from 'ioredis';
+import type { App } from '../../src/app';
 import { benchApp } from './bench-app';
 import { fixedClock } from '../../src/clock';
-import { createKeys } from '../../src/store/keys';
+import { createKeys, type Keys } from '../../src/store/keys';
 import { LedgerStore } from '../../src/store/ledger-store';
 import { redisOptions } from '../../src/store/redis';
 import { CallbackClient } from '../../src/wecom/callback-client';
@@ -23,6 +25,7 @@ export const SIZE_DEFAULT = [10_000, 100_000, 1_000_000];
 const FLAT_FACTOR = 1.5;
 const FLAT_SLACK_MS = 2;
 const PREFIX = 'duban:';
+const CONTROL_PREFIX = 'ctl:';
 const CHAT = 'CHAT_T1';
 const REPORTER = 'u_t1_m2'; // 第一工作队 队员
 const UNIT_NAME = '斑竹村'; // a unit of 第一工作队
@@ -37,8 +40,10 @@ export interface SizeBenchOptions {
 
 export interface SizeRow {
   size: number;
-  /** Per command label, in COMMANDS order. */
-  stats: Map<string, Stats>;
+  /** Per command, of the grown ledger. */
+  stats: Map<Command, Stats>;
+  /** Per command, of the small control ledger, measured in turns with the grown one. */
+  control: Map<Command, Stats>;
   generationMs: number;
 }
 
@@ -51,6 +56,13 @@ export interface SizeBenchResult {
 
 const COMMANDS = ['/status', '/清单 逾期', '/查看', '/上报'] as const;
 type Command = (typeof COMMANDS)[number];
+/**
+ * A control: a ledger of this many issues under its own prefix, in the same redis-server, served by
+ * a second app in the same process, its requests taking turns with the grown ledger's. A shared
+ * machine's load (and the process's own state) slows both alike; only what the grown ledger's
+ * size costs slows one. It grows only by its own /上报 (a few hundred).
+ */
+const CONTROL_ISSUES = 1_000;
 
 export function parseSizes(raw: string | undefined): number[] {
   if (raw === undefined || raw.trim() === '') return SIZE_DEFAULT;
@@ -61,26 +73,39 @@ export function parseSizes(raw: string | undefined): number[] {
   return sizes;
 }
 
+/** One ledger under its prefix and the app that serves it. */
+interface Target {
+  keys: Keys;
+  store: LedgerStore;
+  client: CallbackClient;
+  app: App;
+  reported: number;
+}
+
 export async function benchSize(o: SizeBenchOptions): Promise<SizeBenchResult> {
   const org = demoOrg();
   const now = Date.parse(NOW);
-  const keys = createKeys(PREFIX);
   const redis = new Redis({ ...redisOptions(o.redisUrl), maxRetriesPerRequest: 1 });
   redis.on('error', () => {}); // a failing command rejects on its own; Ctrl-C must not add a stack trace
-  const store = new LedgerStore(redis, keys);
   const team = org.team('t1')!;
   const leader = team.leader;
   const rows: SizeRow[] = [];
   const clock = fixedClock(NOW);
-  const app = benchApp({ redisUrl: o.redisUrl, prefix: PREFIX, org, clock });
-  const port = await app.start();
+  const targets: Target[] = [];
+  const target = async (prefix: string): Promise<Target> => {
+    const keys = createKeys(prefix);
+    const app = benchApp({ redisUrl: o.redisUrl, prefix, org, clock });
+    const port = await app.start();
+    const t: Target = { keys, store: new LedgerStore(redis, keys), app, client: new CallbackClient(`http://127.0.0.1:${port}`, TEST_TOKEN, TEST_AES_KEY, clock), reported: 0 };
+    targets.push(t);
+    return t;
+  };
   try {
-    const client = new CallbackClient(`http://127.0.0.1:${port}`, TEST_TOKEN, TEST_AES_KEY, clock);
-    const say = (userId: string, text: string) => client.say({ userId, chatId: CHAT, text: `@${BOT_NAME} ${text}` });
-    let reported = 0;
+    const grown = await target(PREFIX);
+    const control = await target(CONTROL_PREFIX);
     // Each command: what to send for request i, and what its reply must hold, so that a refusal
     // or an error reply is never timed as a success.
-    const request = (cmd: Command, ids: number[], size: number, i: number): { userId: string; text: string; expect: (r: string) => boolean } => {
+    const request = (t: Target, cmd: Command, ids: number[], i: number): { userId: string; text: string; expect: (r: string) => boolean } => {
       switch (cmd) {
         case '/status':
           return { userId: leader, text: '/status', expect: (r) => r.includes(`**${team.name} · 累计**`) };
@@ -91,19 +116,26 @@ export async function benchSize(o: SizeBenchOptions): Promise<SizeBenchResult> {
           return { userId: leader, text: `/查看 #${id}`, expect: (r) => r.includes(`#${id}`) && !r.startsWith('无权限') && !r.startsWith('⚠️') };
         }
         case '/上报':
-          reported++;
-          return { userId: REPORTER, text: `/上报 ${UNIT_NAME} 规模测试问题${size}-${reported}：路灯损坏`, expect: (r) => r.includes('已登记') };
+          t.reported++;
+          return { userId: REPORTER, text: `/上报 ${UNIT_NAME} 规模测试问题${t.reported}：路灯损坏`, expect: (r) => r.includes('已登记') };
       }
     };
-    const run = async (cmd: Command, ids: number[], size: number, i: number): Promise<number> => {
-      const q = request(cmd, ids, size, i);
-      const t = performance.now();
-      const reply = await say(q.userId, q.text);
-      const ms = performance.now() - t;
-      if (!q.expect(reply)) throw new Error(`${q.text} as ${q.userId} on ${size} issues: unexpected reply:\n${reply}`);
+    const run = async (t: Target, cmd: Command, ids: number[], i: number): Promise<number> => {
+      const q = request(t, cmd, ids, i);
+      const started = performance.now();
+      const reply = await t.client.say({ userId: q.userId, chatId: CHAT, text: `@${BOT_NAME} ${q.text}` });
+      const ms = performance.now() - started;
+      if (!q.expect(reply)) throw new Error(`${q.text} as ${q.userId} (${t === control ? 'control ledger' : 'grown ledger'}): unexpected reply:\n${reply}`);
       return ms;
     };
+    // /查看: random issues over the whole ledger, each of one of the team's units.
+    const viewIds = async (t: Target) => {
+      const per = Math.ceil((o.warmup + o.requests) / team.coveredUnitIds.length) + 1;
+      const picks = await Promise.all(team.coveredUnitIds.map((u) => redis.zrandmember(t.keys.byUnit(u), per)));
+      return shuffle(picks.flat().map(Number));
+    };
 
+    await generateLedger(control.store, org, { found: CONTROL_ISSUES, closed: Math.round(CONTROL_ISSUES * 0.8), units: org.units, days: 365, now });
     const memBefore = await usedMemory(redis);
     let generated = 0;
     let memAtLargest = 0;
@@ -112,29 +144,33 @@ export async function benchSize(o: SizeBenchOptions): Promise<SizeBenchResult> {
       const closed = Math.round((size - generated) * 0.8);
       o.print(`growing the ledger ${generated.toLocaleString('en-US')} → ${size.toLocaleString('en-US')} issues (${closed.toLocaleString('en-US')} of the new closed) through LedgerStore.commit …`);
       const t0 = performance.now();
-      await generateLedger(store, org, { from: generated, found: size, closed, units: org.units, days: 365, now });
+      await generateLedger(grown.store, org, { from: generated, found: size, closed, units: org.units, days: 365, now });
       const generationMs = performance.now() - t0;
       const commits = size - generated + 2 * closed;
       generated = size;
-      const total = Number(await redis.get(keys.issueSeq)); // the generated ones and the /上报 of smaller sizes
+      const total = Number(await redis.get(grown.keys.issueSeq)); // the generated ones and the /上报 of smaller sizes
       const mem = await usedMemory(redis);
-      o.print(`  in ${(generationMs / 1000).toFixed(1)} s (${Math.round(commits / (generationMs / 1000))} commits/s); ${total.toLocaleString('en-US')} issues, used_memory ${mb(mem)} MB (${Math.round((mem - memBefore) / total)} B per issue)`);
+      o.print(`  in ${(generationMs / 1000).toFixed(1)} s (${Math.round(commits / (generationMs / 1000))} commits/s); ${total.toLocaleString('en-US')} issues, used_memory ${mb(mem)} MB (${Math.round((mem - memBefore) / total)} B per issue); ${load()}`);
       if (n === o.sizes.length - 1) [memAtLargest, issuesAtLargest] = [mem, total];
 
-      // /查看: random issues over the whole ledger, each of one of the team's units.
-      const picks = await Promise.all(team.coveredUnitIds.map((u) => redis.zrandmember(keys.byUnit(u), Math.ceil((o.warmup + o.requests) / team.coveredUnitIds.length) + 1)));
-      const ids = shuffle(picks.flat().map(Number));
-
+      const ids = new Map([grown, control].map((t) => [t, [] as number[]]));
+      for (const t of [grown, control]) ids.set(t, await viewIds(t));
       // The first size also warms the process up (JIT, connections), so it is not the slowest for that.
       const warm = n === 0 ? Math.max(o.warmup, 250) : o.warmup;
-      const row: SizeRow = { size, stats: new Map(), generationMs };
-      // The commands take turns, so a busy moment of a shared machine falls on all of them alike.
-      for (let i = 0; i < warm; i++) for (const cmd of COMMANDS) await run(cmd, ids, size, i);
-      const samples = new Map<Command, number[]>(COMMANDS.map((c) => [c, []]));
-      for (let i = 0; i < o.requests; i++) for (const cmd of COMMANDS) samples.get(cmd)!.push(await run(cmd, ids, size, warm + i));
-      for (const cmd of COMMANDS) row.stats.set(cmd, stats(samples.get(cmd)!));
+      // The commands and the two ledgers take turns, so a busy moment of a shared machine falls on all alike.
+      const samples = new Map([grown, control].map((t) => [t, new Map<Command, number[]>(COMMANDS.map((c) => [c, []]))]));
+      for (let i = 0; i < warm + o.requests; i++) {
+        for (const cmd of COMMANDS) {
+          for (const t of [grown, control]) {
+            const ms = await run(t, cmd, ids.get(t)!, i);
+            if (i >= warm) samples.get(t)!.get(cmd)!.push(ms);
+          }
+        }
+      }
+      const statsOf = (t: Target) => new Map(COMMANDS.map((c) => [c, stats(samples.get(t)!.get(c)!)]));
+      const row: SizeRow = { size, stats: statsOf(grown), control: statsOf(control), generationMs };
       rows.push(row);
-      o.print(`  ${COMMANDS.map((c) => `${c} ${fmtPair(row.stats.get(c)!)}`).join(' · ')} ms (p50/p99)`);
+      o.print(`  ${COMMANDS.map((c) => `${c} ${fmtPair(row.stats.get(c)!)}`).join(' · ')} ms (p50/p99); control ${COMMANDS.map((c) => fmtPair(row.control.get(c)!)).join(' · ')}`);
     }
 
     const lines = table(rows);
@@ -142,35 +178,47 @@ export async function benchSize(o: SizeBenchOptions): Promise<SizeBenchResult> {
     if (rows.length > 1) {
       const first = rows[0]!;
       const last = rows[rows.length - 1]!;
+      const x = (a: number, b: number) => `×${(b / a).toFixed(2)}`;
       for (const cmd of COMMANDS) {
-        const a = first.stats.get(cmd)!.p99;
-        const b = last.stats.get(cmd)!.p99;
-        const flat = b <= FLAT_FACTOR * a + FLAT_SLACK_MS;
+        const a = first.stats.get(cmd)!;
+        const b = last.stats.get(cmd)!;
+        const ca = first.control.get(cmd)!;
+        const cb = last.control.get(cmd)!;
+        const flat = b.p99 <= FLAT_FACTOR * a.p99 + FLAT_SLACK_MS;
         if (!flat) grows.push(cmd);
-        const p50 = `p50 ×${(last.stats.get(cmd)!.p50 / first.stats.get(cmd)!.p50).toFixed(2)}`;
-        lines.push(`${cmd}: p99 ${a.toFixed(1)} → ${b.toFixed(1)} ms from ${first.size.toLocaleString('en-US')} to ${last.size.toLocaleString('en-US')} issues (×${(b / a).toFixed(2)}, ${p50}): ${flat ? 'flat' : `GROWS ×${(b / a).toFixed(2)}`}`);
+        lines.push(
+          `${cmd}: p99 ${a.p99.toFixed(1)} → ${b.p99.toFixed(1)} ms from ${first.size.toLocaleString('en-US')} to ${last.size.toLocaleString('en-US')} issues (${x(a.p99, b.p99)}, p50 ${x(a.p50, b.p50)}; ` +
+            `the ${CONTROL_ISSUES.toLocaleString('en-US')}-issue control meanwhile p99 ${x(ca.p99, cb.p99)}, p50 ${x(ca.p50, cb.p50)}): ${flat ? 'flat' : `GROWS ${x(a.p99, b.p99)}`}`,
+        );
       }
-      lines.push(`verdict: "flat" when p99 at the largest size ≤ ${FLAT_FACTOR}× (+${FLAT_SLACK_MS} ms) its p99 at the smallest`);
+      lines.push(`verdict: "flat" when p99 at the largest size ≤ ${FLAT_FACTOR}× (+${FLAT_SLACK_MS} ms) its p99 at the smallest; a control that grew alike means the machine got busier, not the ledger dearer`);
     }
 
     // Measured before the largest size's requests: the issues generated and the /上报 of the smaller sizes.
     const perIssue = (memAtLargest - memBefore) / issuesAtLargest;
     lines.push(`Redis memory at ${o.sizes[o.sizes.length - 1]!.toLocaleString('en-US')} generated issues: used_memory ${mb(memBefore)} → ${mb(memAtLargest)} MB = ${Math.round(perIssue)} B per issue (${issuesAtLargest.toLocaleString('en-US')} issues, with the /上报 of the smaller sizes)`);
-    lines.push(`  per issue (MEMORY USAGE of 200 sampled issues): ${await memoryBreakdown(redis, keys, issuesAtLargest, perIssue)}`);
+    lines.push(`  per issue (MEMORY USAGE of 200 sampled issues): ${await memoryBreakdown(redis, grown.keys, issuesAtLargest, perIssue)}`);
     return { rows, lines, grows };
   } finally {
-    await app.stop();
+    for (const t of targets) await t.app.stop();
     await redis.quit().catch(() => redis.disconnect());
   }
 }
 
 function table(rows: SizeRow[]): string[] {
-  const head = ['size'.padEnd(11), ...COMMANDS.map((c) => `${c} p50/p99`)];
+  const head = ['size', ...COMMANDS.map((c) => `${c} p50/p99`)];
+  const cells = rows.flatMap((r) => [
+    [r.size.toLocaleString('en-US').replace(/,/g, ' '), ...COMMANDS.map((c) => fmtPair(r.stats.get(c)!))],
+    [`  control ${(CONTROL_ISSUES / 1000).toFixed(0)} k`, ...COMMANDS.map((c) => fmtPair(r.control.get(c)!))],
+  ]);
   const widths = head.map((h) => displayWidth(h));
-  const cells = rows.map((r) => [r.size.toLocaleString('en-US').replace(/,/g, ' ').padEnd(11), ...COMMANDS.map((c) => fmtPair(r.stats.get(c)!))]);
   for (const c of cells) c.forEach((s, i) => (widths[i] = Math.max(widths[i]!, displayWidth(s))));
-  const line = (cols: string[]) => cols.map((s, i) => (i === 0 ? s : ' '.repeat(widths[i]! - displayWidth(s)) + s)).join('   ');
-  return [line(head), ...cells.map(line), '(ms, end to end: encrypted callback → app → Redis → encrypted reply, one request at a time)'];
+  const line = (cols: string[]) => cols.map((s, i) => (i === 0 ? s + ' '.repeat(widths[0]! - displayWidth(s)) : ' '.repeat(widths[i]! - displayWidth(s)) + s)).join('   ');
+  return [
+    line(head),
+    ...cells.map(line),
+    `(ms, end to end: encrypted callback → app → Redis → encrypted reply, one request at a time; "control": the ${CONTROL_ISSUES.toLocaleString('en-US')}-issue ledger, measured in turns with the grown one)`,
+  ];
 }
 
 const fmtPair = (s: Stats) => `${s.p50.toFixed(1)}/${s.p99.toFixed(1)}`;
@@ -199,3 +247,5 @@ async function usedMemory(redis: Redis): Promise<number> {
 }
 
 const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
+
+const load = () => `load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`;
