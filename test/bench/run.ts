@@ -12,6 +12,7 @@ import { benchExport, exportLine } from './export';
 import { benchImport, IMPORT_TARGET_MS } from './import';
 import { benchReminders, MEMORY_TARGET_BYTES, SEED_TARGET_MS } from './reminders';
 import { benchScore, SCORE_TARGET_MS } from './score';
+import { benchSize, parseSizes } from './size';
 import { benchStatus, NOW, STATUS_TARGET_MS, type LatencyRow } from './status';
 import { benchTasks, REPLY_TARGET_MS } from './tasks';
 import { benchTrips } from './trips';
@@ -25,12 +26,13 @@ const WEBHOOK_P99_GOAL_MS = 25;
  * redis-server. Exits 0 whether targets are met or missed (PASS/MISS is printed); non-zero only
  * when the bench itself fails, or the reminders are wrong (duplicates, missed, rate limit).
  *
- *   BENCH_ONLY      status | export | dashboard | score | reminders | tasks | webhook | import | trips: run one section (default all;
+ *   BENCH_ONLY      status | export | dashboard | score | reminders | tasks | webhook | import | trips | size: run one section (default all;
  *                   export and dashboard reuse the /status section's ledger, or write their own when run alone)
  *   BENCH_TASKS     tasks: /布置 to 全区 (500 units) this many times back to back (default 12)
  *   BENCH_WEBHOOK_S webhook: seconds per load run (default 6)
  *   BENCH_WEBHOOK_ROUNDS webhook: echo/duban turns (default 3; the median ratio is the result)
  *   BENCH_PROFILE   webhook: a directory for the server's V8 CPU profile (--cpu-prof)
+ *   BENCH_SIZES     size: the ledger sizes, ascending (default 10000,100000,1000000; 10000,100000 is a quick run)
  *   BENCH_ISSUES    ledger size (default 100000; import: the 台账's rows)
  *   BENCH_DUE       reminders: how many of the open issues are due at once (default 10000)
  *   BENCH_REQUESTS  timed sequential requests per scenario (default 200)
@@ -95,7 +97,8 @@ async function main(): Promise<number> {
   const due = intEnv('BENCH_DUE', 10_000, 1);
   const only = process.env.BENCH_ONLY ?? '';
   const taskCount = intEnv('BENCH_TASKS', 12, 1);
-  if (!['', 'status', 'export', 'dashboard', 'score', 'reminders', 'tasks', 'webhook', 'import', 'trips'].includes(only)) throw new Error(`BENCH_ONLY must be status, export, dashboard, score, reminders, tasks, webhook, import or trips (got "${only}")`);
+  const sizes = parseSizes(process.env.BENCH_SIZES);
+  if (!['', 'status', 'export', 'dashboard', 'score', 'reminders', 'tasks', 'webhook', 'import', 'trips', 'size'].includes(only)) throw new Error(`BENCH_ONLY must be status, export, dashboard, score, reminders, tasks, webhook, import, trips or size (got "${only}")`);
   let failed = false;
   const print = (line = '') => console.log(line);
 
@@ -217,6 +220,19 @@ async function main(): Promise<number> {
       print();
       print('## trips — Redis round trips (socket writes) on the command connection before the reply; targets (issue 15): reads 1, writes ≤ 2');
       for (const l of await benchTrips(redis.url)) print(l);
+    }
+    if (only === '' || only === 'size') {
+      await redis?.stop();
+      redis = await startEmbeddedRedis({ dir: path.join(dir, 'size'), logger: createLogger('silent'), tcp: true, persistence: false });
+      print();
+      print(`## cost against ledger size — goal (issue 15): flat, no command's cost grows with the ledger (a list grows with its page); ledgers of ${sizes.map((n) => n.toLocaleString('en-US')).join(', ')} issues, clock fixed at ${NOW}`);
+      print(`redis-server pid ${redis.pid} on ${describeRedis(redis.url)}, AOF off and no RDB saves (generation and the measured run); ${warmup} warm-up + ${requests} sequential requests per command and size`);
+      const started = performance.now();
+      const result = await benchSize({ redisUrl: redis.url, sizes, requests, warmup, print });
+      print();
+      for (const l of result.lines) print(l);
+      print(`at the end: ${load()}; the section took ${((performance.now() - started) / 60_000).toFixed(1)} min`);
+      print(`size ${result.grows.length ? `MISS: ${result.grows.join(', ')} grow with the ledger` : 'PASS: every command flat'}`);
     }
     if (only === '' || only === 'webhook') {
       await redis?.stop();

@@ -217,7 +217,7 @@ async function usedMemory(redis: Redis): Promise<number> {
 const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
 
 /** Average MEMORY USAGE of the per-issue keys over a sample, and the shared structures. */
-async function memoryBreakdown(redis: Redis, keys: ReturnType<typeof createKeys>, issues: number, perIssue: number): Promise<string> {
+export async function memoryBreakdown(redis: Redis, keys: ReturnType<typeof createKeys>, issues: number, perIssue: number): Promise<string> {
   const sample = (from: number, to: number) => Array.from({ length: Math.min(200, to - from) }, (_, k) => from + 1 + Math.floor((k * (to - from)) / Math.min(200, to - from)));
   const avg = async (ids: number[], key: (id: number) => string) => {
     if (!ids.length) return 0;
