@@ -31,6 +31,7 @@ const WEBHOOK_P99_GOAL_MS = 25;
  *   BENCH_TASKS     tasks: /布置 to 全区 (500 units) this many times back to back (default 12)
  *   BENCH_WEBHOOK_S webhook: seconds per load run (default 6)
  *   BENCH_WEBHOOK_ROUNDS webhook: echo/duban turns (default 3; the median ratio is the result)
+ *   BENCH_PROCESSES webhook: also run the server in this many processes on one port (default 2; 0 or 1 skips)
  *   BENCH_PROFILE   webhook: a directory for the server's V8 CPU profile (--cpu-prof)
  *   BENCH_SIZES     size: the ledger sizes, ascending (default 10000,100000,1000000; 10000,100000 is a quick run)
  *   BENCH_ISSUES    ledger size (default 100000; import: the 台账's rows)
@@ -244,15 +245,17 @@ async function main(): Promise<number> {
       print();
       print(`${'run'.padEnd(48)} ${'req/s'.padStart(8)} ${'cpu µs/req'.padStart(11)} ${'p50'.padStart(6)} ${'p99'.padStart(6)}  errors non-2xx`);
       for (const r of rows) print(`${r.name.padEnd(48)} ${r.rps.toFixed(0).padStart(8)} ${r.cpuUs.toFixed(0).padStart(11)} ${r.p50.toFixed(0).padStart(6)} ${r.p99.toFixed(0).padStart(6)}  ${r.errors} ${r.non2xx}`);
-      const steady = rows[rows.length - 1]!;
+      const steady = rows.find((r) => r.name === 'duban at a steady 1 000 req/s')!;
+      const rounds = rows.filter((r) => / round \d+$/.test(r.name));
       const ratios: number[] = [];
-      for (let i = 0; i + 1 < rows.length - 1; i += 2) ratios.push(rows[i + 1]!.rps / rows[i]!.rps);
+      for (let i = 0; i + 1 < rounds.length; i += 2) ratios.push(rounds[i + 1]!.rps / rounds[i]!.rps);
       const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
       const ratio = median(ratios);
       print(`duban / echo throughput per round: ${ratios.map((r) => r.toFixed(2)).join(', ')}; median ${ratio.toFixed(2)} ${ratio >= WEBHOOK_RATIO_GOAL ? 'PASS' : 'MISS'} (goal ≥ ${WEBHOOK_RATIO_GOAL})`);
-      const cpu = (name: string) => median(rows.filter((r) => r.name.startsWith(name)).map((r) => r.cpuUs));
+      const cpu = (name: string) => median(rounds.filter((r) => r.name.startsWith(name)).map((r) => r.cpuUs));
       print(`server CPU per request (median of the rounds): echo ${cpu('echo').toFixed(0)} µs, duban ${cpu('duban,').toFixed(0)} µs; echo / duban ${(cpu('echo') / cpu('duban,')).toFixed(2)}`);
       print(`at 1 000 req/s: ${steady.rps.toFixed(0)} req/s served, p99 ${steady.p99} ms ${steady.p99 < WEBHOOK_P99_GOAL_MS && steady.rps >= 950 ? 'PASS' : 'MISS'} (goal < ${WEBHOOK_P99_GOAL_MS} ms)`);
+      for (const many of rows.filter((r) => / processes, /.test(r.name))) print(`${many.name}: ${many.rps.toFixed(0)} req/s, p99 ${many.p99} ms, CPU ${many.cpuUs.toFixed(0)} µs per request (all processes)`);
       print(`at the end: ${load()}`);
     }
   } finally {

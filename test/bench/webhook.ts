@@ -27,11 +27,12 @@ export interface WebhookRow {
   non2xx: number;
 }
 
-async function startChild(args: string[], env: Record<string, string>, ready: string): Promise<ChildProcess> {
+async function startChild(args: string[], env: Record<string, string>, ready: string, readyCount = 1): Promise<ChildProcess> {
   const child = spawn(args[0]!, args.slice(1), { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = readline.createInterface({ input: child.stdout! });
+  let seen = 0;
   await new Promise<void>((resolve, reject) => {
-    lines.on('line', (l) => l.includes(ready) && resolve());
+    lines.on('line', (l) => l.includes(ready) && ++seen === readyCount && resolve());
     child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code} before "${ready}"`)));
   });
   child.stdout!.resume();
@@ -65,10 +66,16 @@ function buildRequests(client: CallbackClient, tag: string, count: number, first
   });
 }
 
-/** CPU time a process has used, in ms (Linux /proc; clock ticks are 1/100 s). */
+/** CPU time a process and its live children have used, in ms (Linux /proc; clock ticks are 1/100 s). */
 function cpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+  let children: number[] = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    // Not every kernel exposes children; a single process has none.
+  }
+  return (Number(fields[11]) + Number(fields[12])) * 10 + children.reduce((s, c) => s + cpuMs(c), 0);
 }
 
 async function load(server: ChildProcess, url: string, requests: { path: string; body: string }[], opts: { connections: number; duration: number; overallRate?: number }): Promise<Omit<WebhookRow, 'name'>> {
@@ -102,10 +109,11 @@ export async function runWebhookSection(redisUrl: string, print: (line: string) 
   const echoPort = await freePort();
   const dubanPort = await freePort();
   const echo = await startChild([process.execPath, '--import', 'tsx', 'test/bench/echo-server.ts', String(echoPort)], { ECHO_TOKEN: TOKEN, ECHO_AES_KEY: KEY }, 'echo listening');
+  const dubanEnv = { NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(dubanPort), REDIS_URL: redisUrl, REDIS_KEY_PREFIX: 'wb:', WECOM_TOKEN: TOKEN, WECOM_ENCODING_AES_KEY: KEY, LOG_LEVEL: 'info', TZ: 'Asia/Shanghai' };
   const duban = await startChild(
     // BENCH_PROFILE=DIR: write the server's V8 CPU profile there (open it in Chrome DevTools).
     [process.execPath, '--enable-source-maps', ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []), 'dist/src/main.js'],
-    { NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(dubanPort), REDIS_URL: redisUrl, REDIS_KEY_PREFIX: 'wb:', WECOM_TOKEN: TOKEN, WECOM_ENCODING_AES_KEY: KEY, LOG_LEVEL: 'info', TZ: 'Asia/Shanghai' },
+    dubanEnv,
     'duban listening',
   );
   try {
@@ -128,10 +136,26 @@ export async function runWebhookSection(redisUrl: string, print: (line: string) 
     }
     const steady = buildRequests(client, 'steady', 1000 * duration + 1000, 1, 500);
     rows.push({ name: 'duban at a steady 1 000 req/s', ...(await load(duban, `http://127.0.0.1:${dubanPort}`, steady, { connections, duration, overallRate: 1000 })) });
+    // The lever past one process: the same server in BENCH_PROCESSES processes on one port (0: skip).
+    const processes = Number(process.env.BENCH_PROCESSES ?? 2);
+    if (processes > 1) {
+      duban.kill('SIGTERM');
+      if (duban.exitCode === null) await once(duban, 'exit');
+      const many = await startChild([process.execPath, '--import', 'tsx', 'test/bench/cluster-main.ts'], { ...dubanEnv, BENCH_PROCESSES: String(processes) }, 'duban listening', processes);
+      try {
+        const steadyMany = buildRequests(client, 'steady-many', 1000 * duration + 1000, 1, 500);
+        rows.push({ name: `duban, ${processes} processes, at a steady 1 000 req/s`, ...(await load(many, `http://127.0.0.1:${dubanPort}`, steadyMany, { connections, duration, overallRate: 1000 })) });
+        const maxMany = buildRequests(client, 'max-many', perRound, 1, 500);
+        rows.push({ name: `duban, ${processes} processes, as fast as it goes`, ...(await load(many, `http://127.0.0.1:${dubanPort}`, maxMany, { connections, duration })) });
+      } finally {
+        many.kill('SIGTERM');
+        if (many.exitCode === null) await once(many, 'exit');
+      }
+    }
   } finally {
     for (const c of [echo, duban]) {
-      c.kill('SIGTERM');
-      if (c.exitCode === null) await once(c, 'exit');
+      if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
+      if (c.exitCode === null && c.signalCode === null) await once(c, 'exit');
     }
   }
   return rows;

@@ -1,0 +1,21 @@
+import cluster from 'node:cluster';
+import path from 'node:path';
+
+/**
+ * The bench's "more processes" lever: the built server in BENCH_PROCESSES worker processes sharing
+ * one port through node:cluster (the primary accepts and hands connections round-robin). Each
+ * worker is `dist/src/main.js` as `npm start` runs it; they share nothing but Redis, as instances
+ * behind a proxy do.
+ */
+const n = Math.max(1, Number(process.env.BENCH_PROCESSES ?? 2));
+if (cluster.isPrimary) {
+  cluster.setupPrimary({ exec: path.resolve(__dirname, '../../dist/src/main.js'), execArgv: ['--enable-source-maps'] });
+  for (let i = 0; i < n; i++) cluster.fork();
+  const stop = () => {
+    for (const w of Object.values(cluster.workers ?? {})) w?.kill('SIGTERM');
+  };
+  process.on('SIGTERM', stop).on('SIGINT', stop);
+  cluster.on('exit', () => {
+    if (!Object.keys(cluster.workers ?? {}).length) process.exit(0);
+  });
+}
