@@ -1,14 +1,14 @@
 import { isUtf8 } from 'node:buffer';
-import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import * as wecomCrypto from '@wecom/crypto';
+import { createCipheriv, createDecipheriv, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
- * WeCom callback crypto (docs/wecom-protocol.md §2). The signature is the official `@wecom/crypto`'s;
- * the cipher is node:crypto's AES-256-CBC with the framing done here (the official library, the
- * reference the tests hold this to, checks nothing and re-reads the key on every call): a
- * constant-time signature check, the receive-id check ("" for an internal intelligent robot) and
- * a canonical-form check on decrypt that refuses non-canonical base64, bad padding, a length field
- * that runs past the plaintext and invalid UTF-8 (the library silently tolerates all of them).
+ * WeCom callback crypto (docs/wecom-protocol.md §2) on node:crypto, the signature and the framing
+ * done here. The official `@wecom/crypto` is the reference the tests hold this to, byte for byte;
+ * it is not used at run time: it re-reads the key and builds a hash object on every call, and
+ * checks nothing. Added here: a constant-time signature check, the receive-id check ("" for an
+ * internal intelligent robot) and a canonical-form check on decrypt that refuses non-canonical
+ * base64, bad padding, a length field that runs past the plaintext and invalid UTF-8 (the library
+ * silently tolerates all of them).
  */
 export class CryptoError extends Error {
   override name = 'CryptoError';
@@ -64,8 +64,9 @@ export class WecomCallbackCrypto {
     this.iv = this.key.subarray(0, 16);
   }
 
+  /** SHA-1 over the four strings sorted and joined (§2.1), as @wecom/crypto's getSignature. */
   signature(timestamp: string, nonce: string, encrypt: string): string {
-    return wecomCrypto.getSignature(this.token, timestamp, nonce, encrypt);
+    return hash('sha1', [this.token, timestamp, nonce, encrypt].sort().join(''), 'hex');
   }
 
   /** Constant-time comparison; a wrong length or non-hex input is simply a mismatch. */
@@ -131,5 +132,5 @@ export class WecomCallbackCrypto {
 
 /** SHA-1 of a string as lower-case hex; used for deterministic stream ids. */
 export function sha1Hex(text: string): string {
-  return createHash('sha1').update(text).digest('hex');
+  return hash('sha1', text, 'hex');
 }

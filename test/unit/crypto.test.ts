@@ -102,6 +102,12 @@ describe('the framing done here agrees with the official @wecom/crypto', () => {
     expect(c.decrypt(officialCrypto.encrypt(v.encoding_aes_key, m, '', random))).toBe(m);
   });
 
+  it('signs as getSignature does, whatever sorts first', () => {
+    for (const [timestamp, nonce, encrypt] of [['1700000000', 'nonce', 'AAAA'], ['9', 'Zz', 'aa+/='], ['', '', ''], ['1', '１', '😀']] as const) {
+      expect(c.signature(timestamp, nonce, encrypt)).toBe(officialCrypto.getSignature(v.token, timestamp, nonce, encrypt));
+    }
+  });
+
   it('gives each reply its own random prefix', () => {
     const randoms = new Set(Array.from({ length: 600 }, () => officialCrypto.decrypt(v.encoding_aes_key, c.encrypt('same')).random.toString('hex')));
     expect(randoms.size).toBe(600);
