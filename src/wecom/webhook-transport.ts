@@ -223,7 +223,10 @@ async function readBody(ctx: Context): Promise<string> {
   const declared = Number(ctx.get('content-length') || 0);
   if (declared > MAX_BODY_BYTES) throw new Refusal(413, 'too_large');
   try {
-    return await getRawBody(ctx.req, { limit: MAX_BODY_BYTES, encoding: 'utf8', length: ctx.get('content-length') || undefined });
+    // Bytes, then one toString: raw-body's own decoding builds an iconv-lite decoder per request.
+    // Like that decoder, a leading UTF-8 BOM is dropped (some senders put one before the JSON).
+    const text = (await getRawBody(ctx.req, { limit: MAX_BODY_BYTES, length: ctx.get('content-length') || undefined })).toString('utf8');
+    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   } catch (err) {
     const type = (err as { type?: string }).type;
     throw new Refusal(type === 'entity.too.large' ? 413 : 400, type === 'entity.too.large' ? 'too_large' : 'bad_body');
