@@ -27,7 +27,6 @@ export interface EncryptedReply {
   nonce: string;
 }
 
-const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 /** WeCom pads to 32-byte blocks (PKCS#7 with 1–32 bytes of padding), not AES's 16. */
 const BLOCK = 32;
 
@@ -78,11 +77,13 @@ export class WecomCallbackCrypto {
 
   /** Decrypts a ciphertext and returns the message; throws CryptoError on anything non-canonical. */
   decrypt(encrypt: string): string {
-    const cipherBytes = BASE64.test(encrypt) ? Buffer.from(encrypt, 'base64') : Buffer.alloc(0);
+    // Buffer.from skips what is not base64; the spelling check below refuses any such text.
+    const cipherBytes = Buffer.from(encrypt, 'base64');
     if (cipherBytes.length < BLOCK || cipherBytes.length % BLOCK !== 0) {
       throw new CryptoError('decrypt', 'ciphertext is not whole 32-byte blocks of base64');
     }
-    // base64 that decodes to these bytes in another spelling (stray low bits) is not the one WeCom sent.
+    // Only the one standard spelling of these bytes: no other letters, spaces, URL-safe letters,
+    // stray low bits or missing padding (a regular expression over the text cost 2 µs more).
     if (cipherBytes.toString('base64') !== encrypt) throw new CryptoError('decrypt', 'ciphertext is not canonical base64');
     let plain: Buffer;
     try {

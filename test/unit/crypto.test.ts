@@ -134,5 +134,9 @@ describe('the framing done here agrees with the official @wecom/crypto', () => {
     const other = `${canonical.slice(0, i)}${alphabet[alphabet.indexOf(canonical[i]!) ^ 1]}=`;
     expect(Buffer.from(other, 'base64')).toEqual(Buffer.from(canonical, 'base64'));
     expect(() => c.decrypt(other)).toThrow(CryptoError);
+    // Letters base64 does not have, which Buffer.from would skip or read as URL-safe base64.
+    for (const spoilt of [`${canonical.slice(0, 8)} ${canonical.slice(8)}`, `${canonical.slice(0, 8)}!${canonical.slice(8)}`, canonical.replace(/\+/gu, '-').replace(/\//gu, '_'), canonical.replace(/=+$/u, '')]) {
+      if (spoilt !== canonical) expect(() => c.decrypt(spoilt)).toThrow(CryptoError);
+    }
   });
 });
