@@ -11,6 +11,8 @@ export type WordResolution =
 
 /** Command words are short; anything longer is text, never worth normalising or matching. */
 const MAX_WORD = 24;
+/** Distinct words whose keys are remembered; past this the memory starts again (people type few). */
+const MAX_REMEMBERED = 1024;
 
 /**
  * One registry drives routing, aliases, /帮助 and "did you mean". Keys are normalised (full-width,
@@ -23,6 +25,11 @@ export class CommandRegistry implements CommandCatalog {
   private readonly hanKeys: string[];
   /** English keys, longest first, for "status福禄镇". */
   private readonly asciiKeys: string[];
+  /**
+   * Typed word → its key: every message looks its word up several times (route, loose photos),
+   * and NFKC plus OpenCC's trie per look-up was a few per cent of a busy server's CPU.
+   */
+  private readonly keys = new Map<string, string>();
 
   constructor(private readonly commands: readonly Command[]) {
     for (const c of commands) {
@@ -43,7 +50,18 @@ export class CommandRegistry implements CommandCatalog {
 
   find(word: string): Command | undefined {
     if (word.length > MAX_WORD) return undefined;
-    return this.byKey.get(commandKey(word));
+    return this.byKey.get(this.keyOf(word));
+  }
+
+  /** commandKey(word), remembered (only words of at most MAX_WORD characters come here). */
+  private keyOf(word: string): string {
+    let key = this.keys.get(word);
+    if (key === undefined) {
+      if (this.keys.size >= MAX_REMEMBERED) this.keys.clear();
+      key = commandKey(word);
+      this.keys.set(word, key);
+    }
+    return key;
   }
 
   /** The exact command, else the close ones (same sound, one character off, a typo in English). */
@@ -51,7 +69,7 @@ export class CommandRegistry implements CommandCatalog {
     const exact = this.find(word);
     if (exact) return { kind: 'exact', command: exact };
     if (word.length > MAX_WORD) return { kind: 'none' };
-    const near = this.matcher.near(commandKey(word));
+    const near = this.matcher.near(this.keyOf(word));
     if (near.all.length === 1) return { kind: 'near', command: near.all[0]!, sameSound: near.sameSound.length === 1 };
     if (near.all.length > 1) return { kind: 'ambiguous', commands: near.all };
     return { kind: 'none' };
@@ -59,7 +77,7 @@ export class CommandRegistry implements CommandCatalog {
 
   /** "上报斑竹村闸阀漏水" → the Chinese command word it starts with, and the rest. */
   splitGlued(word: string): { command: Command; rest: string } | undefined {
-    const key = commandKey(word.slice(0, MAX_WORD));
+    const key = this.keyOf(word.slice(0, MAX_WORD));
     for (const k of this.hanKeys) {
       // The normalised key and the typed word agree in length for Chinese characters.
       if (key.startsWith(k) && key.length > k.length) return { command: this.byKey.get(k)!, rest: word.slice(k.length) };
@@ -74,7 +92,7 @@ export class CommandRegistry implements CommandCatalog {
   /** Close matches for "did you mean": a key that contains the word or is contained in it. */
   suggest(word: string, limit = 3): Command[] {
     if (word.length > MAX_WORD) return [];
-    const w = commandKey(word);
+    const w = this.keyOf(word);
     if (!w) return [];
     const hits = new Set<Command>();
     for (const [key, c] of this.byKey) if (key.includes(w) || w.includes(key)) hits.add(c);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { z } from 'zod';
 import { ISSUE_STATES, STATE_WORDS, type Issue, type IssueState } from '../domain/issue';
 import type { Org } from '../domain/org';
@@ -93,7 +93,7 @@ export function stateStamp(issue: Issue): string {
 }
 
 export function cardTaskId(issue: Issue, seed: string): string {
-  return `i${issue.id}-${issue.state}-${stateStamp(issue)}-${createHash('sha1').update(seed).digest('hex').slice(0, 8)}`;
+  return `i${issue.id}-${issue.state}-${stateStamp(issue)}-${hash('sha1', seed, 'hex').slice(0, 8)}`;
 }
 
 export const cardTaskSchema = z
@@ -121,6 +121,8 @@ export type CardTask = z.output<typeof cardTaskSchema>;
  */
 export function cardText(text: string, max: number): string {
   const line = cleanInput(text).replace(/\s+/gu, ' ').trim();
+  // UTF-16 units are at least as many as code points: a line that short needs no counting.
+  if (line.length <= max) return line;
   const chars = [...line];
   return chars.length <= max ? line : `${chars.slice(0, max - 1).join('')}…`;
 }

@@ -67,8 +67,10 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
       ctx.body = await metrics.registry.metrics();
     });
   }
-  koa.use(router.routes()).use(router.allowedMethods());
+  // The callers' routers first (the WeCom callback is the first of them): every callback then skips
+  // this router's match and its allowedMethods; the paths are disjoint, so the order changes no answer.
   for (const r of deps.routers) koa.use(r.routes()).use(r.allowedMethods());
+  koa.use(router.routes()).use(router.allowedMethods());
 
   let server: Server | undefined;
   let closing: Promise<void> | undefined;

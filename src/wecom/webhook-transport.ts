@@ -100,7 +100,10 @@ export class WebhookTransport implements Transport {
   }
 
   private signedQuery(ctx: Context) {
-    const q = signedQuerySchema.safeParse(ctx.query);
+    // The three signed parameters only, read as Koa's ctx.query reads them (a repeated one is a
+    // list, which the schema refuses), without building and caching the whole parsed query.
+    const params = new URLSearchParams(ctx.querystring);
+    const q = signedQuerySchema.safeParse({ msg_signature: param(params, 'msg_signature'), timestamp: param(params, 'timestamp'), nonce: param(params, 'nonce') });
     if (!q.success) throw new Refusal(400, 'bad_query');
     const behind = this.deps.clock.now().getTime() / 1000 - Number(q.data.timestamp);
     if (behind > MAX_CALLBACK_AGE_SECONDS) throw new Refusal(400, 'stale_timestamp');
@@ -219,11 +222,20 @@ function stream(id: string, content: string, finish: boolean) {
   return { msgtype: 'stream', stream: { id, finish, content: withinReplyLimit(content) } };
 }
 
+/** One query parameter as Koa's ctx.query gives it: absent, its value, or a list when repeated. */
+function param(params: URLSearchParams, name: string): string | string[] | undefined {
+  const values = params.getAll(name);
+  return values.length <= 1 ? values[0] : values;
+}
+
 async function readBody(ctx: Context): Promise<string> {
   const declared = Number(ctx.get('content-length') || 0);
   if (declared > MAX_BODY_BYTES) throw new Refusal(413, 'too_large');
   try {
-    return await getRawBody(ctx.req, { limit: MAX_BODY_BYTES, encoding: 'utf8', length: ctx.get('content-length') || undefined });
+    // Bytes, then one toString: raw-body's own decoding builds an iconv-lite decoder per request.
+    // Like that decoder, a leading UTF-8 BOM is dropped (some senders put one before the JSON).
+    const text = (await getRawBody(ctx.req, { limit: MAX_BODY_BYTES, length: ctx.get('content-length') || undefined })).toString('utf8');
+    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   } catch (err) {
     const type = (err as { type?: string }).type;
     throw new Refusal(type === 'entity.too.large' ? 413 : 400, type === 'entity.too.large' ? 'too_large' : 'bad_body');

@@ -109,6 +109,17 @@ describe('CommandRegistry', () => {
     expect(registry.find('上天')).toBeUndefined();
   });
 
+  it('answers the same for a word looked up again, also after more distinct words than it remembers', () => {
+    const fresh = new CommandRegistry(commands);
+    for (let round = 0; round < 2; round++) {
+      expect(fresh.find('／幫助')?.name).toBe('help');
+      expect(fresh.find('上天')).toBeUndefined();
+      expect(fresh.resolve('消号')).toMatchObject({ kind: 'near', command: { name: 'verify' } });
+      expect(fresh.splitGlued('上報斑竹村')?.command.name).toBe('report');
+      for (let i = 0; i < 1500; i++) expect(fresh.find(`词${i}`)).toBeUndefined();
+    }
+  });
+
   it('suggests a command whose key contains the word', () => {
     expect(registry.suggest('帮').map((c) => c.name)).toEqual(['help']);
     expect(registry.suggest('who').map((c) => c.name)).toEqual(['whoami']);
