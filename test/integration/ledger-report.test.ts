@@ -68,7 +68,7 @@ const period = (word: string) => {
   return { buckets: p.buckets ?? (p.months ? bucketsFor(p.months) : ['all']), months: p.months };
 };
 // More units than one script call takes (100), the real ones split over the first two calls
-// call (so the most overdue are merged across calls), unknown ones between, as a district's empty units.
+// (so the most overdue are merged across calls), unknown ones between, as a district's empty units.
 const half = Math.ceil(unitIds.length / 2);
 const wide = [...unitIds.slice(0, half), ...Array.from({ length: 130 }, (_, i) => `empty-${i}`), ...unitIds.slice(half), ...Array.from({ length: 40 }, (_, i) => `none-${i}`)];
 const scopes: [string, readonly string[]][] = [
