@@ -3,11 +3,12 @@ import type { Issue } from '../../src/domain/issue';
 import type { ScopeCounts, UnitCounts } from '../../src/domain/report';
 import { DAY_MS } from '../../src/domain/time';
 import { bucketsFor, parsePeriod } from '../../src/parsing/period';
-import { createKeys } from '../../src/store/keys';
+import { createKeys, type Keys } from '../../src/store/keys';
 import { LedgerStore } from '../../src/store/ledger-store';
 import { createRedis, type RedisClient } from '../../src/store/redis';
 import { demoOrg } from '../support/app';
 import { testPrefix, testRedisUrl } from '../support/redis';
+import { startRedisCluster, type LocalCluster } from '../support/redis-cluster';
 import { measure } from '../support/round-trips';
 import { seedPagesLedger } from './read-pages.support';
 
@@ -42,21 +43,28 @@ async function before(store: LedgerStore, ids: readonly string[], buckets: reado
 }
 
 let redis: RedisClient;
+let keys: Keys;
 let store: LedgerStore;
+
+/** The ledger both servers get: generated, then task issues beside the problems. */
+async function seed(into: LedgerStore, found: number, closed: number): Promise<void> {
+  await seedPagesLedger(into, org, { found, closed, now: NOW });
+  // Task issues (/布置): copies of some rectifying and some closed issues, written as new issues
+  // with a task id, so their counters and clocks are the tasks' own.
+  const some = [...(await into.list(unitIds, ['assigned'], 0, 12)).issues, ...(await into.list(unitIds, ['closed'], 0, 4)).issues];
+  for (const [k, issue] of some.entries()) {
+    const id = await into.nextId();
+    const copy: Issue = { ...issue, id, version: 1, taskId: 1 + (k % 2) };
+    if (!(await into.commit(undefined, { issue: copy, audit: { action: 'task.create', from: null, to: copy.state } }, 'u_admin', NOW - DAY_MS))) throw new Error(`task copy #${id} not written`);
+  }
+}
 
 beforeAll(async () => {
   redis = createRedis(testRedisUrl());
   await redis.connect();
-  store = new LedgerStore(redis, createKeys(testPrefix()));
-  await seedPagesLedger(store, org, { found: 230, closed: 80, now: NOW });
-  // Task issues (/布置) beside the problems: copies of some rectifying and some closed issues,
-  // written as new issues with a task id, so their counters and clocks are the tasks' own.
-  const some = [...(await store.list(unitIds, ['assigned'], 0, 12)).issues, ...(await store.list(unitIds, ['closed'], 0, 4)).issues];
-  for (const [k, issue] of some.entries()) {
-    const id = await store.nextId();
-    const copy: Issue = { ...issue, id, version: 1, taskId: 1 + (k % 2) };
-    if (!(await store.commit(undefined, { issue: copy, audit: { action: 'task.create', from: null, to: copy.state } }, 'u_admin', NOW - DAY_MS))) throw new Error(`task copy #${id} not written`);
-  }
+  keys = createKeys(testPrefix());
+  store = new LedgerStore(redis, keys);
+  await seed(store, 230, 80);
 });
 afterAll(async () => {
   await redis.quit();
@@ -122,4 +130,49 @@ it('is one round trip: one script per hundred units, all in one write', async ()
   const three = await measure(watched, () => store.scopeCounts(wide, ['all'], undefined, NOW, 5));
   expect(three.trips.command).toEqual([{ commands: ['readReport', 'readReport', 'readReport'] }]);
   expect(three.result.oldest.length).toBe(5);
+});
+
+it('breaks a deadline tie by id, over both layouts of a clock member, as LedgerStore.overdue did', async () => {
+  const [a, b, c] = (await store.list(unitIds, ['closed'], 0, 3)).issues.map((i) => i.id).sort((x, y) => x - y) as [number, number, number];
+  await redis.zadd(keys.unitDeadlines('dup'), 5, `202606:${c}`, 5, String(a), 3, `202605:${b}`, 50, `202606:${a}`);
+  const got = await store.scopeCounts(['dup'], ['all'], undefined, 10, 10);
+  expect({ overdue: got.perUnit.get('dup')!.overdue, ids: got.oldest.map((o) => o.id) }).toEqual({ overdue: 3, ids: [b, a, c] });
+  for (const oldest of [1, 2, 3]) expect(await store.scopeCounts(['dup'], ['all'], undefined, 10, oldest)).toEqual(await before(store, ['dup'], ['all'], undefined, 10, oldest));
+});
+
+it('reads a hash holding a NUL again the plain way, and still returns it', async () => {
+  const top = (await store.scopeCounts(unitIds, ['all'], undefined, NOW, 1)).oldest[0]!;
+  const note = top.issue.description;
+  await redis.hset(keys.issue(top.id), 'description', 'before\0after');
+  try {
+    const got = await store.scopeCounts(unitIds, ['all'], undefined, NOW, 1);
+    expect(got.oldest[0]!.issue.description).toBe('before\0after');
+    expect(got).toEqual(await before(store, unitIds, ['all'], undefined, NOW, 1));
+  } finally {
+    await redis.hset(keys.issue(top.id), 'description', note);
+  }
+});
+
+describe('a three-master Redis Cluster', () => {
+  let cluster: LocalCluster | undefined;
+  let on: RedisClient | undefined;
+  beforeAll(async () => {
+    cluster = await startRedisCluster(3);
+    on = createRedis(cluster.url);
+    await on.connect();
+  }, 30_000);
+  afterAll(async () => {
+    await on?.quit();
+    await cluster?.stop();
+  });
+
+  it('runs the report script on the ledger’s node: the issue keys it builds share the declared keys’ slot', async () => {
+    const there = new LedgerStore(on!, createKeys('clr:'));
+    await seed(there, 40, 10);
+    for (const [buckets, months] of [[['all'], undefined], [['2026'], period('今年').months]] as const) {
+      const got = await there.scopeCounts(wide, buckets, months, NOW + 30 * DAY_MS, 5);
+      expect(got.oldest).toHaveLength(5);
+      expect(got).toEqual(await before(there, wide, buckets, months, NOW + 30 * DAY_MS, 5));
+    }
+  }, 30_000);
 });
