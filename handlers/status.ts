@@ -1,4 +1,4 @@
-import { coverageOf } from '../src/domain/coverage';
+import { coverageFrom } from '../src/domain/coverage';
 import { rowsBy, scopeReport } from '../src/domain/report';
 import { defineCommand, grammarInput } from '../src/pipeline/command';
 import { UsageError } from '../src/pipeline/errors';
@@ -33,22 +33,22 @@ export default defineCommand({
     }
     const { scope, period } = readScopeAndPeriod(ctx, args.words, EXAMPLE);
     const unitIds = scope.units.map((u) => u.id);
-    const visits = ctx.records.visits;
-    // Coverage only once the district logs visits: one EXISTS otherwise, and /status reads as before.
-    const [report, coverage] = await Promise.all([
+    // One round trip: the ledger's figures and oldest issues in one batch of scripts, the
+    // visits' beside them (coverage shows only once the district logs visits).
+    const [report, visited] = await Promise.all([
       scopeReport(ctx.ledger, unitIds, period, now, OLDEST),
-      visits.anyVisit().then((any) => (any ? coverageOf(visits, unitIds, period, now, ctx.org.policy.coverageStaleDays) : undefined)),
+      ctx.records.visits.coverageCounts(unitIds, period.months),
     ]);
+    const coverage = visited && coverageFrom(unitIds, visited.counts, visited.last, now, ctx.org.policy.coverageStaleDays);
     // Small areas by unit; a district by town (docs/design.md §4.10: "a per-unit (or per-town) table").
     const byTown = scope.units.length > 15;
     const rows = rowsBy(report, scope.units, byTown ? 'town' : 'unit');
-    const oldest = await ctx.ledger.getMany(report.oldest.map((o) => o.id));
     return renderStatus(ctx.org, {
       title: `${scope.label} · ${period.label}`,
       figures: report.figures,
       rows: rows.filter((r) => r.counts.found > 0 || r.overdue > 0),
       rowLabel: byTown ? '镇街' : '单位',
-      oldest,
+      oldest: report.oldestIssues,
       now,
       viewer: ctx.sender.userid,
       ...(coverage ? { coverage: coverageLines(ctx.org, coverage) } : {}),

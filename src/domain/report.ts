@@ -1,5 +1,6 @@
+import type { Issue } from './issue';
 import type { Org, Unit } from './org';
-import { COUNTERS, emptyCounts, figuresFrom, type Counter, type Figures, type IssueKind } from './stats';
+import { COUNTERS, emptyCounts, figuresFrom, type Counter, type Figures } from './stats';
 
 /**
  * The figures of a scope and a period (发现, 已销号, 整改中, 待核验, 逾期, 整改率, 按期整改率,
@@ -14,17 +15,31 @@ import { COUNTERS, emptyCounts, figuresFrom, type Counter, type Figures, type Is
  */
 export type Counts = Record<Counter, number>;
 
-/** What the report reads (the ledger store has it). */
+/** One unit's raw figures as the ledger keeps them. */
+export interface UnitCounts {
+  /** The problems' counters, summed over the period's buckets. */
+  problem: Counts;
+  /** The department's task issues' counters, likewise. */
+  task: Counts;
+  /** Issues overdue now, discovered in the period: tasks' included. */
+  overdue: number;
+  /** Of those, the task issues (0 when the unit has no task issue found in the period). */
+  taskOverdue: number;
+}
+
+export interface ScopeCounts {
+  perUnit: Map<string, UnitCounts>;
+  /** The most overdue issues of the scope, most overdue first (deadline, then id), as many as asked for. */
+  oldest: { id: number; deadline: number; issue: Issue }[];
+}
+
+/**
+ * What the report reads (the ledger store has it): everything at once, so the report is one
+ * round trip (src/store/ledger-report.ts) — the task counters, the tasks' clocks and the oldest
+ * issues each depend on an earlier answer, which a script reads beside it.
+ */
 export interface CountsReader {
-  unitCounts(unitIds: readonly string[], buckets: readonly string[], kind?: IssueKind): Promise<Map<string, Counts>>;
-  overdue(
-    unitIds: readonly string[],
-    now: number,
-    months: readonly string[] | undefined,
-    oldest: number,
-  ): Promise<{ total: number; perUnit: Map<string, number>; oldest: { id: number; deadline: number }[] }>;
-  /** Of overdue(): the task issues only. */
-  taskOverdue(unitIds: readonly string[], now: number, months: readonly string[] | undefined): Promise<{ total: number; perUnit: Map<string, number> }>;
+  scopeCounts(unitIds: readonly string[], buckets: readonly string[], months: readonly string[] | undefined, now: number, oldest: number): Promise<ScopeCounts>;
 }
 
 /** A period as the counters keep it: the buckets that sum to it and the months it covers (none = all time). */
@@ -49,27 +64,26 @@ export interface ScopeReport extends KindFigures {
   tasks: KindFigures;
   /** The most overdue issues of the scope (as many as asked for), task issues included, most overdue first. */
   oldest: { id: number; deadline: number }[];
+  /** The same issues, read with the figures. */
+  oldestIssues: Issue[];
 }
 
 export async function scopeReport(reader: CountsReader, unitIds: readonly string[], period: PeriodBuckets, now: number, oldest = 0): Promise<ScopeReport> {
-  const buckets = period.buckets ?? ['all'];
-  const [counts, taskCounts, overdue] = await Promise.all([
-    reader.unitCounts(unitIds, buckets, 'problem'),
-    reader.unitCounts(unitIds, buckets, 'task'),
-    reader.overdue(unitIds, now, period.months, oldest),
-  ]);
-  // A task issue's clock runs only while it counts as found in its discovery buckets, so units
-  // without task issues in the period have none overdue: only the others' task clocks are read.
-  const withTasks = unitIds.filter((id) => (taskCounts.get(id)?.found ?? 0) > 0);
-  const taskOverdue = withTasks.length ? (await reader.taskOverdue(withTasks, now, period.months)).perUnit : new Map<string, number>();
+  const read = await reader.scopeCounts(unitIds, period.buckets ?? ['all'], period.months, now, oldest);
   const problems = new Map<string, UnitFigures>();
   const tasks = new Map<string, UnitFigures>();
   for (const id of unitIds) {
-    const late = taskOverdue.get(id) ?? 0;
-    problems.set(id, { counts: counts.get(id) ?? emptyCounts(), overdue: (overdue.perUnit.get(id) ?? 0) - late });
-    tasks.set(id, { counts: taskCounts.get(id) ?? emptyCounts(), overdue: late });
+    const u = read.perUnit.get(id);
+    const late = u?.taskOverdue ?? 0;
+    problems.set(id, { counts: u?.problem ?? emptyCounts(), overdue: (u?.overdue ?? 0) - late });
+    tasks.set(id, { counts: u?.task ?? emptyCounts(), overdue: late });
   }
-  return { ...kindFigures(problems), tasks: kindFigures(tasks), oldest: overdue.oldest };
+  return {
+    ...kindFigures(problems),
+    tasks: kindFigures(tasks),
+    oldest: read.oldest.map((o) => ({ id: o.id, deadline: o.deadline })),
+    oldestIssues: read.oldest.map((o) => o.issue),
+  };
 }
 
 function kindFigures(perUnit: Map<string, UnitFigures>): KindFigures {

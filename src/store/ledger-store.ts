@@ -377,7 +377,16 @@ export class LedgerStore {
   }
 
   private pagesOnce: LedgerPages | undefined;
+
+  /** A scope report's reads in one round trip (src/store/ledger-report.ts): the CountsReader of src/domain/report.ts. */
+  scopeCounts(unitIds: readonly string[], buckets: readonly string[], months: readonly string[] | undefined, now: number, oldest: number): Promise<ScopeCounts> {
+    return (this.reportOnce ??= new LedgerReport(this.redis, this.keys)).read(unitIds, buckets, months, now, oldest);
+  }
+
+  private reportOnce: LedgerReport | undefined;
 }
 
-// Beside the hook it serves (imports are hoisted; ledger-pages.ts does not import this file).
+// Beside the hooks they serve (imports are hoisted; neither file imports this one).
 import { LedgerPages } from './ledger-pages';
+import { LedgerReport } from './ledger-report';
+import type { ScopeCounts } from '../domain/report';

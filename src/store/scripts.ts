@@ -22,6 +22,7 @@ const SCRIPTS: Record<string, { file: string; numberOfKeys?: number; /** Another
   photosTake: { file: 'photos-take.lua', numberOfKeys: 2 },
   scanIssueBatch: { file: 'scan-issues.lua' },
   readPage: { file: 'read-page.lua' },
+  readReport: { file: 'read-report.lua' },
   createTask: { file: 'create-task.lua' },
   cancelTask: { file: 'cancel-task.lua' },
   addRecord: { file: 'add-record.lua' },

@@ -82,6 +82,16 @@ export class VisitStore implements CoverageReader {
     }
   }
 
+  /**
+   * What coverage reads (the counts of the period and the latest visits), or undefined while the
+   * district has no visit on record: all three sent together, so /status stays one round trip
+   * whether or not visits exist (the two reads are wasted, and cheap, in a district without any).
+   */
+  async coverageCounts(unitIds: readonly string[], months: readonly string[] | undefined): Promise<{ counts: Map<string, number>; last: Map<string, number> } | undefined> {
+    const [any, counts, last] = await Promise.all([this.anyVisit(), this.visitCounts(unitIds, months), this.lastVisits(unitIds)]);
+    return any ? { counts, last } : undefined;
+  }
+
   async anyVisit(): Promise<boolean> {
     return (await this.redis.exists(this.keys.visits)) === 1;
   }

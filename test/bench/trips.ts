@@ -10,9 +10,10 @@ import { fixedClock } from '../../src/clock';
 export async function benchTrips(redisUrl: string): Promise<string[]> {
   // The test app reads its server from here (test/support/redis.ts).
   process.env.DUBAN_TEST_REDIS_URL = redisUrl;
-  const c = await startCountedApp({ clock: fixedClock(TRIPS_START), env: { RUN_WORKERS: 'false' } });
+  const clock = fixedClock(TRIPS_START);
+  const c = await startCountedApp({ clock, env: { RUN_WORKERS: 'false' } });
   try {
-    return tripTable(await measureTripRows(c));
+    return tripTable(await measureTripRows(c, clock));
   } finally {
     await c.t.stop();
   }

@@ -30,8 +30,9 @@ let c: CountedApp;
 let rows: TripRow[];
 
 beforeAll(async () => {
-  c = await startCountedApp({ clock: fixedClock(TRIPS_START), env: { RUN_WORKERS: 'false' } });
-  rows = await measureTripRows(c);
+  const clock = fixedClock(TRIPS_START);
+  c = await startCountedApp({ clock, env: { RUN_WORKERS: 'false' } });
+  rows = await measureTripRows(c, clock);
 });
 afterAll(async () => {
   await c?.t.stop();

@@ -23,7 +23,18 @@ const CHAT = 'CHAT_T1';
 /** A Monday morning: the /延期 dates ahead of it are in the future. */
 export const TRIPS_START = '2026-04-27T09:00:00+08:00';
 
-export async function measureTripRows(c: CountedApp): Promise<TripRow[]> {
+/**
+ * The app's clock (fixedClock(TRIPS_START), made by the caller): the `/status 逾期` row moves it
+ * past the issues' deadlines, after every other row is measured.
+ */
+export interface TripsClock {
+  set(at: Date | string): void;
+}
+
+/** Past every deadline the rows set (the latest, 5月20日): every issue still rectifying is overdue. */
+const OVERDUE_AT = '2026-06-01T09:30:00+08:00';
+
+export async function measureTripRows(c: CountedApp, clock: TripsClock): Promise<TripRow[]> {
   const say = (userId: string, text: string) => c.t.client.say({ userId, chatId: CHAT, text: `@${BOT_NAME} ${text}` });
   const counted = async (userId: string, text: string, expectInReply: string): Promise<{ trips: Trips; reply: string }> => {
     const { result, trips } = await c.measure(() => say(userId, text));
@@ -65,6 +76,21 @@ export async function measureTripRows(c: CountedApp): Promise<TripRow[]> {
   row('/status', 'read', await twice(LEADER, '/status', ''));
   row('/清单', 'read', await twice(LEADER, '/清单', `#${ids[5]}`));
   row('/我的', 'read', await twice(ASSIGNEE, '/我的', '#'));
+
+  // /status on real data: overdue issues (its oldest five read with the figures), a department
+  // task's issues (their counters and clocks count apart) and a visit (the coverage lines).
+  // Measured last, as it moves the clock, and shown after /status.
+  await say(LEADER, '/走访 斑竹村 三会一课:按时召开 党员管理:台账齐全 发现:公开栏未更新');
+  await c.t.client.say({ userId: 'u_admin', chatId: 'CHAT_ADMIN', text: `@${BOT_NAME} /布置 开展党员大会会议记录自查 期限:5月15日 范围:福禄镇` });
+  clock.set(OVERDUE_AT);
+  // Untimed: the first command of the day (see above).
+  await counted(LEADER, '/status', '逾期最久');
+  await c.t.app.settled();
+  const late = await twice(LEADER, '/status', '逾期最久');
+  const shown = (await counted(LEADER, '/status', '逾期最久')).reply;
+  // Not vacuous: the reply shows what the row is about.
+  for (const line of ['走访覆盖', '布置任务', '逾期最久']) if (!shown.includes(line)) throw new Error(`/status 逾期: no "${line}" in: ${shown}`);
+  rows.splice(rows.findIndex((r) => r.command === '/status') + 1, 0, { command: '/status 逾期', kind: 'read', target: 1, runs: late });
   return rows;
 }
 
