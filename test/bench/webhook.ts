@@ -143,6 +143,8 @@ export async function runWebhookSection(redisUrl: string, print: (line: string) 
       if (duban.exitCode === null) await once(duban, 'exit');
       const many = await startChild([process.execPath, '--import', 'tsx', 'test/bench/cluster-main.ts'], { ...dubanEnv, BENCH_PROCESSES: String(processes) }, 'duban listening', processes);
       try {
+        // Warmed like the single process: each process compiles its hot paths on its first requests.
+        await load(many, `http://127.0.0.1:${dubanPort}`, buildRequests(client, 'warm-many', 5_000, 1, 500), { connections, duration: 3 });
         const steadyMany = buildRequests(client, 'steady-many', 1000 * duration + 1000, 1, 500);
         rows.push({ name: `duban, ${processes} processes, at a steady 1 000 req/s`, ...(await load(many, `http://127.0.0.1:${dubanPort}`, steadyMany, { connections, duration, overallRate: 1000 })) });
         const maxMany = buildRequests(client, 'max-many', perRound, 1, 500);

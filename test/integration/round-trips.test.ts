@@ -22,6 +22,8 @@ const CEILING: Record<string, number> = {
   // Reads: one batch (/查看: the issue with its audit; /清单 and /我的: src/store/lua/read-page.lua).
   '/查看 #1': 1,
   '/status': 1,
+  // With overdue issues, a 布置 task's issues and a 走访: the figures in one script (src/store/lua/read-report.lua).
+  '/status 逾期': 1,
   '/清单': 1,
   '/我的': 1,
 };
