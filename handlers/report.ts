@@ -7,6 +7,8 @@ import { normalizeText } from '../src/parsing/normalize';
 import { unitIndex } from '../src/parsing/units';
 import { defineCommand, grammarInput, type CommandContext, type CommandReply } from '../src/pipeline/command';
 import type { Issue } from '../src/domain/issue';
+import { AnsweredBefore } from '../src/pipeline/once-commit';
+import { MessageLog } from '../src/store/message-log';
 import { resolveDeadline, trailingDeadline } from '../src/pipeline/deadlines';
 import { ConflictError, NeedInput, UsageError } from '../src/pipeline/errors';
 import { visibleUnits } from '../src/domain/visibility';
@@ -60,7 +62,7 @@ export default defineCommand({
     const homeChat = ctx.org.homeChatFor(unit.id, ctx.message.chatId);
     // The 巡查 round open for the unit now (the issue carries it, and the round's index lists it),
     // read in the same batch as the new id is taken.
-    const [round, id] = await Promise.all([ctx.records.rounds.openFor(unit.id), ctx.ledger.nextId()]);
+    const [round, id] = await Promise.all([ctx.records.rounds.openFor(unit.id), newId(ctx)]);
     const category = item ? item.name : args.fields.category;
     const outcome = createIssue(
       {
@@ -104,6 +106,14 @@ export default defineCommand({
     return done.finished.reply;
   },
 });
+
+/** A new issue's id; for a message answered before (WeCom re-sent it), its first reply instead, and no id taken. */
+async function newId(ctx: CommandContext): Promise<number> {
+  if (!ctx.once) return ctx.ledger.nextId();
+  const r = await ctx.ledger.nextIdOnce(ctx.once.key);
+  if ('seen' in r) throw new AnsweredBefore(MessageLog.parse(r.seen));
+  return r.id;
+}
 
 /**
  * The checklist item a 类别 names, when the org file has a checklist (docs/design.md §4.19); with

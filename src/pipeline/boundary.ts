@@ -8,6 +8,7 @@ import { DubanError, NeedInput, PermissionError, UsageError } from './errors';
 import type { CommandRegistry } from './registry';
 import type { Route } from './route';
 import { AnsweredBefore } from './once-commit';
+import { isRedisFailure } from '../store/redis-failure';
 
 /** What the error boundary needs besides the message: the handlers' context parts. */
 export type BoundaryDeps = Pick<CommandContext, 'clock' | 'ledger' | 'drafts' | 'jobs' | 'records' | 'signIns' | 'orgReload'> & {
@@ -103,9 +104,9 @@ export async function runRouted(deps: BoundaryDeps, r: Read, routed: Route, extr
       return { markdown: withNote(`❓ ${err.question}\n例如：${err.example}\n（10 分钟内回复即可；发送 \`/取消\` 放弃）`), command, outcome: 'asked' };
     }
     if (!(err instanceof DubanError)) deps.logger.error({ err, reqId: message.requestId, msgid: message.msgid, command }, 'command failed');
-    // A "commit" command that failed on something other than its input (Redis away) has written
-    // nothing, or all of it with its reply: the transport answers 503 and WeCom re-sends it.
-    if (extras.once && !(err instanceof DubanError)) throw err;
+    // A "commit" command that failed on Redis (away, a dropped connection) has written nothing, or
+    // all of it with its reply: the transport answers 503 and WeCom re-sends it. A bug is answered.
+    if (extras.once && isRedisFailure(err)) throw err;
     if (routed.continuing) await deps.drafts.drop(message.chatId, message.userId).catch(() => false);
     return { markdown: renderError(err, routed.typed), command, outcome: err instanceof DubanError ? err.code : 'error' };
   }

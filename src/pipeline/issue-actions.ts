@@ -130,7 +130,13 @@ export async function commitChange(ctx: CommandContext, before: Issue | undefine
  */
 export async function act(ctx: CommandContext, id: number, action: (issue: Issue) => Action, finish: (before: Issue, outcome: Outcome) => Finish = () => ({ reply: { markdown: '' } })): Promise<{ before: Issue; outcome: Outcome; finished: Finish }> {
   for (let attempt = 0; attempt < 5; attempt++) {
-    const before = await loadIssue(ctx, id, attempt > 0);
+    // After a conflict: the issue again and then the message's record, in one batch — the change
+    // that beat this one may have been this message's own attempt elsewhere (its reply is the answer).
+    const loading = loadIssue(ctx, id, attempt > 0);
+    const again = attempt > 0 && ctx.once ? ctx.once.seen() : undefined;
+    const before = await loading;
+    const seen = await again;
+    if (seen) throw new AnsweredBefore(seen);
     const now = ctx.clock.now().getTime();
     const actor = actorFor(ctx.org, ctx.sender.userid, before.unitId);
     const result = apply(before, action(before), actor, now);

@@ -10,6 +10,8 @@ export interface OnceCommit {
   ttlSeconds: number;
   note?: string;
   recorded: boolean;
+  /** The message's record, read now (a retry after a conflict reads it after the issue, like the first batch). */
+  seen(): Promise<MessageRecord | undefined>;
 }
 
 /** The commit found this msgid answered before (a re-sent callback): its reply, nothing written. */

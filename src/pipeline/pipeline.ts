@@ -56,8 +56,16 @@ export interface Pipeline {
   idle(): Promise<void>;
 }
 
-/** Work for after a reply (src/pipeline/follow-ups.ts); each item logs its own failures. */
-type AfterReply = (() => Promise<void>)[];
+/**
+ * Work for after a reply (src/pipeline/follow-ups.ts). Collected while the message is handled and
+ * started once the reply is out; work added later (a card click answered before its command
+ * finished) starts as soon as it is added.
+ */
+interface AfterReply {
+  add(work: () => Promise<void>): void;
+  /** The reply is on its way: start what was collected, and anything added from now on. */
+  release(): void;
+}
 
 /**
  * Longer text is refused before anything reads it (normalising 100 000 characters costs more than
@@ -76,17 +84,32 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const inFlight = new Map<string, Promise<Reply>>();
   const afterRunning = new Set<Promise<void>>();
 
+  /** Runs one piece of work after a reply, tracked so idle() (and app.stop) wait for it. */
+  function track(work: () => Promise<void>, requestId: string | undefined): void {
+    const done = work().catch((err: unknown) => deps.logger.error({ err, reqId: requestId }, 'work after the reply failed'));
+    afterRunning.add(done);
+    void done.finally(() => afterRunning.delete(done));
+  }
+
   /**
    * After the reply: the transport writes it in the microtasks that follow dispatch's answer, and
    * setImmediate runs only once those are done, so the reply is out before this work begins.
    */
-  function runAfterReply(after: AfterReply, requestId: string | undefined): void {
-    if (!after.length) return;
-    const done = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => Promise.all(after.map((w) => w().catch((err: unknown) => deps.logger.error({ err, reqId: requestId }, 'work after the reply failed')))))
-      .then(() => undefined);
-    afterRunning.add(done);
-    void done.finally(() => afterRunning.delete(done));
+  function afterReply(requestId: string | undefined): AfterReply {
+    const waiting: (() => Promise<void>)[] = [];
+    let released = false;
+    return {
+      add(work) {
+        if (released) track(work, requestId);
+        else waiting.push(work);
+      },
+      release() {
+        released = true;
+        if (!waiting.length) return;
+        const all = waiting.splice(0);
+        track(() => new Promise<void>((resolve) => setImmediate(resolve)).then(() => Promise.all(all.map((w) => w().catch((err: unknown) => deps.logger.error({ err, reqId: requestId }, 'work after the reply failed'))))).then(() => undefined), requestId);
+      },
+    };
   }
 
   function read(received: IncomingMessage): Read {
@@ -194,21 +217,31 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     prefetched?.issue.catch(() => undefined);
     const seen = command.takesIssue ? deps.messages.peek(msgid) : undefined;
     const held = deps.photos && command.name === 'fix' ? deps.photos.withHeld(r) : undefined;
-    const [record, heldFix] = await Promise.all([seen, held]);
+    const [recordRead, heldRead] = await Promise.allSettled([seen, held]);
+    const heldFix = heldRead.status === 'fulfilled' ? heldRead.value : undefined;
     const withPhotos = heldFix?.read ?? r;
-    if (record) {
-      if (heldFix) await photosBack(withPhotos, heldFix.taken);
-      return recorded(record);
-    }
-    const once: OnceCommit = { key: deps.messages.keyOf(msgid), ttlSeconds: deps.messages.answeredTtlSeconds, ...(routed.note ? { note: routed.note } : {}), recorded: false };
     // A /整改's photos step (note the fix for photos that follow, take those held meanwhile) joins the commit's batch.
     let late: ReturnType<LoosePhotos['fixed']> | undefined;
+    /** Every photo this attempt took goes back when its fix did not go through here. */
+    const giveBack = async () => {
+      if (heldFix) await photosBack(withPhotos, heldFix.taken);
+      if (late) await late.then((l) => (l?.late.length ? photosBack(withPhotos, l.late) : undefined)).catch(() => undefined);
+    };
+    if (recordRead.status === 'rejected' || heldRead.status === 'rejected') {
+      await giveBack();
+      throw recordRead.status === 'rejected' ? recordRead.reason : (heldRead as PromiseRejectedResult).reason;
+    }
+    if (recordRead.value) {
+      await giveBack();
+      return recorded(recordRead.value);
+    }
+    const once: OnceCommit = { key: deps.messages.keyOf(msgid), ttlSeconds: deps.messages.answeredTtlSeconds, ...(routed.note ? { note: routed.note } : {}), recorded: false, seen: () => deps.messages.peek(msgid) };
     const onCommit = heldFix && deps.photos ? () => void (late ??= deps.photos!.fixed(withPhotos, routed.text)) : undefined;
     let done: Handled;
     try {
-      done = await runRouted(deps, withPhotos, routed, { once, ...(prefetched ? { prefetched } : {}), afterReply: (w) => after.push(w), ...(onCommit ? { onCommit } : {}) });
+      done = await runRouted(deps, withPhotos, routed, { once, ...(prefetched ? { prefetched } : {}), afterReply: (w) => after.add(w), ...(onCommit ? { onCommit } : {}) });
     } catch (err) {
-      if (heldFix) await photosBack(withPhotos, heldFix.taken);
+      await giveBack();
       if (err instanceof AnsweredBefore) return recorded(err.record);
       throw err;
     }
@@ -218,8 +251,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     }
     if (!heldFix) return done;
     if (done.outcome === 'ok' && late) return photosOfFix(withPhotos, routed, done, late);
-    await photosBack(withPhotos, heldFix.taken);
-    if (late) await late.then((l) => (l?.late.length ? photosBack(withPhotos, l.late) : undefined)).catch(() => undefined);
+    await giveBack();
     return done;
   }
 
@@ -255,14 +287,14 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       const running = inFlight.get(inbound.msgid);
       if (running) return { ...(await running), handled: { command: '-', outcome: 'duplicate' } };
       // Registered before the first await, so a re-send arriving meanwhile joins this attempt.
-      const after: AfterReply = [];
+      const after = afterReply(inbound.kind === 'enter' ? undefined : inbound.requestId);
       const work = once(inbound, after);
       inFlight.set(inbound.msgid, work);
       try {
         return await work;
       } finally {
         inFlight.delete(inbound.msgid);
-        runAfterReply(after, inbound.kind === 'enter' ? undefined : inbound.requestId);
+        after.release();
       }
     },
     async idle() {

@@ -14,6 +14,7 @@ declare module 'ioredis' {
     commitIssue(numKeys: number, ...args: (string | number)[]): Result<[number, number], Context>;
     importIssue(numKeys: number, ...args: (string | number)[]): Result<[number, number], Context>;
     commitOnce(numKeys: number, ...args: (string | number)[]): Result<[number, number] | [2, 0, string], Context>;
+    nextIdOnce(messageKey: string, seqKey: string): Result<[1, number] | [0, string], Context>;
   }
 }
 
@@ -71,6 +72,12 @@ export class LedgerStore {
   /** The next district-wide id. A failed create leaves a gap, never a half-written issue. */
   async nextId(): Promise<number> {
     return this.redis.incr(this.keys.issueSeq);
+  }
+
+  /** nextId() for a message (src/store/lua/next-id-once.lua): `{ seen }` with its reply when it was answered before (no id taken). */
+  async nextIdOnce(messageKey: string): Promise<{ id: number } | { seen: string }> {
+    const r = await this.redis.nextIdOnce(messageKey, this.keys.issueSeq);
+    return r[0] === 1 ? { id: Number(r[1]) } : { seen: String(r[1]) };
   }
 
   async get(id: number): Promise<Issue | undefined> {

@@ -17,6 +17,7 @@ const SCRIPTS: Record<string, { file: string; numberOfKeys?: number; /** Another
   importIssue: { file: 'import-issue.lua', wraps: 'commit-issue.lua' },
   commitOnce: { file: 'commit-once.lua', wraps: 'commit-issue.lua' },
   followUpsTake: { file: 'follow-ups-take.lua', numberOfKeys: 2 },
+  nextIdOnce: { file: 'next-id-once.lua', numberOfKeys: 2 },
   recordEvidence: { file: 'record-evidence.lua', numberOfKeys: 3 },
   photosHold: { file: 'photos-hold.lua', numberOfKeys: 2 },
   photosTake: { file: 'photos-take.lua', numberOfKeys: 2 },

@@ -62,6 +62,10 @@ describe.each(TRANSPORTS)('a late card click over $name', (transport) => {
     expect((await ledger.get(id))!.state).toBe('closed');
     expect((await ledger.history(id)).map((e) => e.action)).toEqual(['report', 'fix', 'verify']);
     await pollUntil(() => u.t.logs.some((l) => l.msg === 'card_late' && l.outcome === 'card_done' && l.pushed === true), 'the card_late line');
+    // The 销号 committed after the click was answered: its work after the reply (the 回头看 timer)
+    // still ran in this process, not left to the sweeper.
+    await u.t.app.settled();
+    expect(await u.t.redis.zrange(createKeys(u.t.prefix).followUpsDue, '0', '-1')).toEqual([]);
     // The event's own line says it was answered late.
     expect(u.t.logs.some((l) => (l.msg === 'wecom frame' || l.msg === 'wecom callback') && l.result === 'card_late')).toBe(true);
   });

@@ -54,3 +54,18 @@ describe('commitOnce', () => {
     expect(await redis.hexists(keys.followUpsData, followUpMember(stale.issue))).toBe(0);
   });
 });
+
+describe('nextIdOnce', () => {
+  const redis = testRedis();
+  const keys = createKeys(testPrefix());
+  const store = new LedgerStore(redis, keys);
+  const messages = new MessageLog(redis, keys);
+  afterAll(() => redis.quit());
+
+  it('takes an id for a message not answered yet, and none for one answered before', async () => {
+    expect(await store.nextIdOnce(messages.keyOf('r-1'))).toEqual({ id: 1 });
+    await messages.complete('r-1', { markdown: '📌 已登记 #1' });
+    expect(await store.nextIdOnce(messages.keyOf('r-1'))).toEqual({ seen: MessageLog.answered({ markdown: '📌 已登记 #1' }) });
+    expect(await redis.get(keys.issueSeq)).toBe('1');
+  });
+});

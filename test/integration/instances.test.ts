@@ -417,8 +417,9 @@ describe('a callback WeCom re-sends to another instance while the first one stil
     try {
       const msg = a.client.textMessage({ chatId: 'CHAT_T1', userId: 'u_t1_m2', text: `@${BOT_NAME} /上报 斑竹村 重发回调的问题` });
       const streamId = new MessageLog(b.redis, keys).streamId(String(msg.msgid));
-      // A /上报 takes no claim: its first batch reads the round and takes an id; its commit waits on the link.
-      const held = link.holdAfter('\r\nincr\r\n');
+      // A /上报 takes no claim: its first batch reads the round and takes an id (the script that
+      // looks the msgid up first, named by the sequence key it is given); its commit waits on the link.
+      const held = link.holdAfter(keys.issueSeq);
       const first = a.client.send(msg);
       await held;
       expect(await b.redis.get(keys.issueSeq)).toBe('1');
