@@ -99,7 +99,12 @@ async function main(): Promise<number> {
   const only = process.env.BENCH_ONLY ?? '';
   const taskCount = intEnv('BENCH_TASKS', 12, 1);
   const sizes = parseSizes(process.env.BENCH_SIZES);
-  if (!['', 'status', 'export', 'dashboard', 'score', 'reminders', 'tasks', 'webhook', 'import', 'trips', 'size'].includes(only)) throw new Error(`BENCH_ONLY must be status, export, dashboard, score, reminders, tasks, webhook, import, trips or size (got "${only}")`);
+  // One section, or several in one run: BENCH_ONLY=trips,size,webhook.
+  const SECTIONS = ['status', 'export', 'dashboard', 'score', 'reminders', 'tasks', 'webhook', 'import', 'trips', 'size'];
+  const chosen = only.split(',').map((w) => w.trim()).filter(Boolean);
+  const unknown = chosen.filter((w) => !SECTIONS.includes(w));
+  if (unknown.length) throw new Error(`BENCH_ONLY takes ${SECTIONS.join(', ')}, or several of them separated by commas (got "${unknown.join(',')}")`);
+  const runs = (section: string) => chosen.length === 0 || chosen.includes(section);
   let failed = false;
   const print = (line = '') => console.log(line);
 
@@ -125,7 +130,7 @@ async function main(): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    if (only === '' || only === 'status') {
+    if (runs('status')) {
       redis = await startEmbeddedRedis({ dir, logger: createLogger('silent'), tcp: true, persistence: false });
       print(`redis-server pid ${redis.pid} on ${describeRedis(redis.url)}, data in ${dir}: AOF off and no RDB saves for generation and the main figures` + (aofAlways ? '; then AOF appendfsync always (BENCH_AOF=0 skips)' : ' (BENCH_AOF=0: AOF run skipped)'));
       print();
@@ -141,7 +146,7 @@ async function main(): Promise<number> {
       print(`at the end: ${load()}`);
       print(`/status ${missed.length ? `MISS: ${missed.length} of ${e2e.length} end-to-end rows have p99 ≥ ${STATUS_TARGET_MS} ms` : `PASS: every end-to-end p99 under ${STATUS_TARGET_MS} ms`}`);
     }
-    if (only === '' || only === 'export') {
+    if (runs('export')) {
       const generate = !redis;
       redis ??= await startEmbeddedRedis({ dir: path.join(dir, 'export'), logger: createLogger('silent'), tcp: true, persistence: false });
       print();
@@ -150,7 +155,7 @@ async function main(): Promise<number> {
       print(exportLine(result));
       print(`at the end: ${load()}`);
     }
-    if (only === '' || only === 'dashboard') {
+    if (runs('dashboard')) {
       const generate = !redis;
       redis ??= await startEmbeddedRedis({ dir: path.join(dir, 'dashboard'), logger: createLogger('silent'), tcp: true, persistence: false });
       print();
@@ -163,7 +168,7 @@ async function main(): Promise<number> {
       print(`at the end: ${load()}`);
       print(`dashboard ${missed.length ? `MISS: ${missed.map((r) => r.label).join(', ')}` : 'PASS: every row under its goal'}; index first build ${(result.build.ms / 1000).toFixed(2)} s for ${result.build.issues} issues, ${(result.build.heapBytes / 1024 / 1024).toFixed(1)} MB heap`);
     }
-    if (only === '' || only === 'score') {
+    if (runs('score')) {
       await redis?.stop();
       redis = await startEmbeddedRedis({ dir: path.join(dir, 'score'), logger: createLogger('silent'), tcp: true, persistence: false });
       print();
@@ -177,7 +182,7 @@ async function main(): Promise<number> {
       print(`at the end: ${load()}`);
       print(`/考核 全区 ${missed.length ? `FAIL: ${missed.length} of ${judged.length} end-to-end rows have p99 ≥ ${SCORE_TARGET_MS} ms` : `PASS: warm and after a change, p99 under ${SCORE_TARGET_MS} ms`} (the first read on an empty cache took ${(result.firstBuildMs / 1000).toFixed(1)} s, once)`);
     }
-    if (only === '' || only === 'reminders') {
+    if (runs('reminders')) {
       // A fresh redis-server with the embedded default's settings (the /status section leaves AOF on).
       await redis?.stop();
       redis = await startEmbeddedRedis({ dir: path.join(dir, 'reminders'), logger: createLogger('silent'), tcp: true, persistence: aofAlways });
@@ -191,7 +196,7 @@ async function main(): Promise<number> {
       print(`reminders ${result.ok ? 'correct: every due reminder once, nothing else, within the rate limit' : `WRONG: ${result.failures.join('; ')}`}`);
       failed = !result.ok;
     }
-    if (only === '' || only === 'tasks') {
+    if (runs('tasks')) {
       await redis?.stop();
       redis = await startEmbeddedRedis({ dir: path.join(dir, 'tasks'), logger: createLogger('silent'), tcp: true, persistence: aofAlways });
       print();
@@ -203,7 +208,7 @@ async function main(): Promise<number> {
       print(`tasks ${result.ok ? 'correct: every group part once, within the rate limit' : `WRONG: ${result.failures.join('; ')}`}`);
       failed ||= !result.ok;
     }
-    if (only === '' || only === 'import') {
+    if (runs('import')) {
       await redis?.stop();
       redis = await startEmbeddedRedis({ dir: path.join(dir, 'import'), logger: createLogger('silent'), tcp: true, persistence: aofAlways });
       print();
@@ -215,14 +220,14 @@ async function main(): Promise<number> {
       print(`import ${result.ok ? 'correct: the bad rows refused, the second --apply created nothing' : 'WRONG: see the lines above'}`);
       failed ||= !result.ok;
     }
-    if (only === '' || only === 'trips') {
+    if (runs('trips')) {
       await redis?.stop();
       redis = await startEmbeddedRedis({ dir: path.join(dir, 'trips'), logger: createLogger('silent'), tcp: true, persistence: false });
       print();
       print('## trips — Redis round trips (socket writes) on the command connection before the reply; targets (issue 15): reads 1, writes ≤ 2');
       for (const l of await benchTrips(redis.url)) print(l);
     }
-    if (only === '' || only === 'size') {
+    if (runs('size')) {
       await redis?.stop();
       redis = await startEmbeddedRedis({ dir: path.join(dir, 'size'), logger: createLogger('silent'), tcp: true, persistence: false });
       print();
@@ -235,7 +240,7 @@ async function main(): Promise<number> {
       print(`at the end: ${load()}; the section took ${((performance.now() - started) / 60_000).toFixed(1)} min`);
       print(`size ${result.grows.length ? `MISS: ${result.grows.join(', ')} grow with the ledger` : 'PASS: every command flat'}`);
     }
-    if (only === '' || only === 'webhook') {
+    if (runs('webhook')) {
       await redis?.stop();
       redis = await startEmbeddedRedis({ dir: path.join(dir, 'webhook'), logger: createLogger('silent'), tcp: true, persistence: aofAlways });
       execFileSync('npm', ['run', '-s', 'build'], { stdio: 'inherit' });
