@@ -26,7 +26,7 @@ const WEBHOOK_P99_GOAL_MS = 25;
  * redis-server. Exits 0 whether targets are met or missed (PASS/MISS is printed); non-zero only
  * when the bench itself fails, or the reminders are wrong (duplicates, missed, rate limit).
  *
- *   BENCH_ONLY      status | export | dashboard | score | reminders | tasks | webhook | import | trips | size: run one section (default all;
+ *   BENCH_ONLY      status | export | dashboard | score | reminders | tasks | webhook | import | trips | size: run one section, or several separated by commas (default all;
  *                   export and dashboard reuse the /status section's ledger, or write their own when run alone)
  *   BENCH_TASKS     tasks: /布置 to 全区 (500 units) this many times back to back (default 12)
  *   BENCH_WEBHOOK_S webhook: seconds per load run (default 6)
