@@ -273,3 +273,14 @@ export function createKeys(prefix: string): Keys {
     session: (h) => `${prefix}session:${h}`,
   };
 }
+
+/**
+ * An issue's keys as a read script builds them from its id: `issuePrefix + id`, and that plus
+ * `historySuffix` (read-page.lua, read-report.lua). Checked here, so a change of the key layout
+ * fails at start rather than reading the wrong keys.
+ */
+export function issueKeyLayout(keys: Pick<Keys, 'issue' | 'issueHistory'>): { issuePrefix: string; historySuffix: string } {
+  const probe = keys.issue(0);
+  if (!probe.endsWith(':0') || !keys.issueHistory(0).startsWith(probe)) throw new Error(`unexpected issue key layout ${probe}`);
+  return { issuePrefix: probe.slice(0, -1), historySuffix: keys.issueHistory(0).slice(probe.length) };
+}

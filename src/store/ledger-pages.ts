@@ -2,7 +2,7 @@ import type { Result } from 'ioredis';
 import type { Issue, IssueState } from '../domain/issue';
 import { decodeStoredIssue } from './issue-codec';
 import { hashFields } from './issue-scan';
-import type { Keys } from './keys';
+import { issueKeyLayout, type Keys } from './keys';
 import type { RedisClient } from './redis';
 import { defineScripts } from './scripts';
 
@@ -39,11 +39,8 @@ export class LedgerPages {
   ) {
     // Before any command: see src/store/scripts.ts on defining a script while a batch waits.
     defineScripts(redis);
-    // The script builds an issue's keys from its id: issue(id) must be prefix + id, its history that + suffix.
-    const probe = keys.issue(0);
-    if (!probe.endsWith(':0') || !keys.issueHistory(0).startsWith(probe)) throw new Error(`ledger-pages: unexpected issue key layout ${probe}`);
-    this.issuePrefix = probe.slice(0, -1);
-    this.historySuffix = keys.issueHistory(0).slice(probe.length);
+    // The script builds an issue's keys from its id.
+    ({ issuePrefix: this.issuePrefix, historySuffix: this.historySuffix } = issueKeyLayout(keys));
   }
 
   /** Newest first, across several units and states, paged; with the total (LedgerStore.list). */

@@ -4,7 +4,7 @@ import type { ScopeCounts, UnitCounts } from '../domain/report';
 import { COUNTERS, counterField, emptyCounts, type Counter } from '../domain/stats';
 import { decodeStoredIssue } from './issue-codec';
 import { hashFields } from './issue-scan';
-import type { Keys } from './keys';
+import { issueKeyLayout, type Keys } from './keys';
 import type { RedisClient } from './redis';
 import { defineScripts } from './scripts';
 
@@ -41,11 +41,8 @@ export class LedgerReport {
   ) {
     // Before any command: see src/store/scripts.ts on defining a script while a batch waits.
     defineScripts(redis);
-    // The script builds an issue's keys from its id, as read-page.lua does (LedgerPages checks the same).
-    const probe = keys.issue(0);
-    if (!probe.endsWith(':0') || !keys.issueHistory(0).startsWith(probe)) throw new Error(`ledger-report: unexpected issue key layout ${probe}`);
-    this.issuePrefix = probe.slice(0, -1);
-    this.historySuffix = keys.issueHistory(0).slice(probe.length);
+    // The script builds an issue's keys from its id.
+    ({ issuePrefix: this.issuePrefix, historySuffix: this.historySuffix } = issueKeyLayout(keys));
   }
 
   /**
