@@ -31,7 +31,7 @@ const WEBHOOK_P99_GOAL_MS = 25;
  *   BENCH_TASKS     tasks: /布置 to 全区 (500 units) this many times back to back (default 12)
  *   BENCH_WEBHOOK_S webhook: seconds per load run (default 6)
  *   BENCH_WEBHOOK_ROUNDS webhook: echo/duban turns (default 3; the median ratio is the result)
- *   BENCH_PROCESSES webhook: also run the server in this many processes on one port (default 2; 0 or 1 skips)
+ *   BENCH_PROCESSES webhook: also run the server in this many processes on one port (default 0: skipped; 2 cores gain nothing)
  *   BENCH_PROFILE   webhook: a directory for the server's V8 CPU profile (--cpu-prof)
  *   BENCH_SIZES     size: the ledger sizes, ascending (default 10000,100000,1000000; 10000,100000 is a quick run)
  *   BENCH_ISSUES    ledger size (default 100000; import: the 台账's rows)

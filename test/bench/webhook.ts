@@ -137,7 +137,7 @@ export async function runWebhookSection(redisUrl: string, print: (line: string) 
     const steady = buildRequests(client, 'steady', 1000 * duration + 1000, 1, 500);
     rows.push({ name: 'duban at a steady 1 000 req/s', ...(await load(duban, `http://127.0.0.1:${dubanPort}`, steady, { connections, duration, overallRate: 1000 })) });
     // The lever past one process: the same server in BENCH_PROCESSES processes on one port (0: skip).
-    const processes = Number(process.env.BENCH_PROCESSES ?? 2);
+    const processes = Number(process.env.BENCH_PROCESSES ?? 0);
     if (processes > 1) {
       duban.kill('SIGTERM');
       if (duban.exitCode === null) await once(duban, 'exit');
