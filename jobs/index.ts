@@ -33,7 +33,7 @@ import { runDigest } from './ticks/digest';
 import { runSummary } from './ticks/summary';
 import { processTimer } from './timers/process-timer';
 import { reconcileTimers } from './timers/reconcile';
-import { runFollowUp, type FollowUpDeps } from './follow-ups/run-follow-up';
+import { followUpBatcher, type FollowUpDeps } from './follow-ups/run-follow-up';
 import { FOLLOW_UP_GRACE_MS, FOLLOW_UP_SWEEP_MS, sweepFollowUps } from './follow-ups/sweep';
 import { FollowUpStore } from '../src/store/follow-up-store';
 import { TimerScheduler } from './timers/timer-jobs';
@@ -97,7 +97,7 @@ export function createJobsClient(deps: JobsDeps): JobsClient {
   const followUps: FollowUpDeps = { timers, outbox, storeEvidence, store: new FollowUpStore(deps.redis, deps.keys), clock: deps.clock, logger: deps.logger };
   return {
     followUps,
-    followUp: (f) => runFollowUp(followUps, f),
+    followUp: followUpBatcher(followUps),
     outbox,
     timers,
     remindGate: new RemindGate(deps.redis, deps.keys),

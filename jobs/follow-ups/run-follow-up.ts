@@ -25,14 +25,37 @@ export async function queueFollowUp(deps: FollowUpDeps, before: FollowUp['before
 
 /**
  * After the reply, in the process that answered: the change's timers, pushes and downloads, then
- * its entry is cleared. Never throws: what failed stays written down for the sweeper.
+ * its entry is cleared. The follow-ups of every reply sent in one turn of the event loop go
+ * together (one addBulk for their timers, one ZREM and one HDEL for their entries): under load,
+ * one callback's work after the reply is much like the next's. Never throws: what failed stays
+ * written down for the sweeper.
  */
-export async function runFollowUp(deps: FollowUpDeps, f: FollowUp): Promise<void> {
+export function followUpBatcher(deps: FollowUpDeps): (f: FollowUp) => Promise<void> {
+  let batch: { f: FollowUp; done: () => void }[] | undefined;
+  return (f) =>
+    new Promise<void>((resolve) => {
+      if (!batch) {
+        const mine: { f: FollowUp; done: () => void }[] = [];
+        batch = mine;
+        setImmediate(() => {
+          batch = undefined;
+          void runFollowUps(deps, mine.map((b) => b.f)).finally(() => {
+            for (const b of mine) b.done();
+          });
+        });
+      }
+      batch.push({ f, done: resolve });
+    });
+}
+
+async function runFollowUps(deps: FollowUpDeps, fs: readonly FollowUp[]): Promise<void> {
+  const now = deps.clock.now().getTime();
   try {
-    await queueFollowUp(deps, f.before, f.after, f.pushes, f.evidence);
+    const evidence = fs.flatMap((f) => f.evidence);
+    await Promise.all([deps.timers.syncMany(fs.map((f) => ({ before: f.before, after: f.after })), now), ...fs.flatMap((f) => f.pushes).map((p) => deps.outbox.enqueue(p)), evidence.length ? deps.storeEvidence(evidence) : undefined]);
   } catch (err) {
-    deps.logger.error({ err, issue: f.after.id }, 'follow-up of a change not queued; the sweeper retries it');
+    deps.logger.error({ err, issues: fs.map((f) => f.after.id) }, 'follow-ups of a change not queued; the sweeper retries them');
     return;
   }
-  await deps.store.done(followUpMember(f.after)).catch((err: unknown) => deps.logger.warn({ err: (err as Error).message, issue: f.after.id }, 'follow-up done but not cleared; the sweeper repeats it harmlessly'));
+  await deps.store.done(...fs.map((f) => followUpMember(f.after))).catch((err: unknown) => deps.logger.warn({ err: (err as Error).message, issues: fs.map((f) => f.after.id) }, 'follow-ups done but not cleared; the sweeper repeats them harmlessly'));
 }

@@ -36,9 +36,10 @@ export class FollowUpStore {
     defineScripts(redis);
   }
 
-  /** Done: the entry goes (one batch; it joins whatever the connection sends next). */
-  async done(member: string): Promise<void> {
-    await Promise.all([this.redis.zrem(this.keys.followUpsDue, member), this.redis.hdel(this.keys.followUpsData, member)]);
+  /** Done: the entries go (one batch; it joins whatever the connection sends next). */
+  async done(...members: string[]): Promise<void> {
+    if (!members.length) return;
+    await Promise.all([this.redis.zrem(this.keys.followUpsDue, ...members), this.redis.hdel(this.keys.followUpsData, ...members)]);
   }
 
   /** Leases up to `limit` entries due at or before `upTo` until `leaseUntil`; unreadable data counts as none. */

@@ -30,7 +30,12 @@ afterEach(() => {
   expect(fake.unexpected).toEqual([]);
 });
 
-const say = (userId: string, text: string) => t.client.say({ userId, chatId: 'CHAT_T1', text: `@${BOT_NAME} ${text}` });
+/** A message and its reply, then the work after the reply, where its timers are set (docs/design.md §4.21). */
+const say = async (userId: string, text: string) => {
+  const reply = await t.client.say({ userId, chatId: 'CHAT_T1', text: `@${BOT_NAME} ${text}` });
+  await t.app.settled();
+  return reply;
+};
 const timersQueue = () => t.app.jobs.timers['queue'];
 
 async function reportWithin(what: string, deadline: string): Promise<{ id: number; deadline: number }> {

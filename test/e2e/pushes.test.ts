@@ -33,7 +33,12 @@ async function app(policy: Record<string, unknown> = fast, prefix = testPrefix()
   return startTestApp({ org: demoOrgWith(policy), env: { WECOM_API_BASE: fake.url }, prefix, jobTimings: { backoffMs: 50, throttleMs: 200 } });
 }
 
-const say = (t: TestApp, userId: string, chatId: string, text: string) => t.client.say({ userId, chatId, text: `@${BOT_NAME} ${text}` });
+/** A message and its reply, then the work after that reply (its timers and pushes, docs/design.md §4.21). */
+const say = async (t: TestApp, userId: string, chatId: string, text: string) => {
+  const reply = await t.client.say({ userId, chatId, text: `@${BOT_NAME} ${text}` });
+  await t.app.settled();
+  return reply;
+};
 const idOf = (reply: string) => Number(/#(\d+)/.exec(reply)![1]);
 
 describe('deadline reminder → overdue digest → escalation → 回头看', () => {
