@@ -25,6 +25,21 @@ export interface WebhookRow {
   p99: number;
   errors: number;
   non2xx: number;
+  /** The server's own event-loop delay during the run (prom-client's gauges, reset at each scrape), in ms. */
+  loopLag?: { p99: number; max: number };
+}
+
+/**
+ * The server's event-loop delay since the last scrape, from its /metrics (prom-client resets the
+ * histogram behind these gauges at each collection): what the server itself stalled, as against
+ * what the client waited.
+ */
+async function loopLag(baseUrl: string): Promise<{ p99: number; max: number } | undefined> {
+  const text = await fetch(`${baseUrl}/metrics`).then((r) => (r.ok ? r.text() : ''), () => '');
+  const gauge = (name: string) => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? NaN) * 1000;
+  const p99 = gauge('duban_nodejs_eventloop_lag_p99_seconds');
+  const max = gauge('duban_nodejs_eventloop_lag_max_seconds');
+  return Number.isFinite(p99) ? { p99, max } : undefined;
 }
 
 async function startChild(args: string[], env: Record<string, string>, ready: string, readyCount = 1): Promise<ChildProcess> {
@@ -135,7 +150,10 @@ export async function runWebhookSection(redisUrl: string, print: (line: string) 
       rows.push({ name: `duban, round ${r + 1}`, ...(await load(duban, `http://127.0.0.1:${dubanPort}`, slice, { connections, duration })) });
     }
     const steady = buildRequests(client, 'steady', 1000 * duration + 1000, 1, 500);
-    rows.push({ name: 'duban at a steady 1 000 req/s', ...(await load(duban, `http://127.0.0.1:${dubanPort}`, steady, { connections, duration, overallRate: 1000 })) });
+    await loopLag(`http://127.0.0.1:${dubanPort}`);
+    const steadyRow = await load(duban, `http://127.0.0.1:${dubanPort}`, steady, { connections, duration, overallRate: 1000 });
+    const lag = await loopLag(`http://127.0.0.1:${dubanPort}`);
+    rows.push({ name: 'duban at a steady 1 000 req/s', ...steadyRow, ...(lag ? { loopLag: lag } : {}) });
     // The lever past one process: the same server in BENCH_PROCESSES processes on one port (0: skip).
     const processes = Number(process.env.BENCH_PROCESSES ?? 0);
     if (processes > 1) {
