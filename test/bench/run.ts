@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createLogger } from '../../src/log/logger';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../src/store/embedded-redis';
-import { describeRedis } from '../../src/store/redis';
+import { createRedis, describeRedis } from '../../src/store/redis';
 import { benchDashboard, FIGURES_TARGET_MS, SEARCH_TARGET_MS, TABLE_TARGET_MS } from './dashboard';
 import { PAGE_TARGET_MS } from './dashboard-page';
 import { benchExport, exportLine } from './export';
@@ -246,7 +246,13 @@ async function main(): Promise<number> {
       execFileSync('npm', ['run', '-s', 'build'], { stdio: 'inherit' });
       print();
       print(`## webhook — goal: duban ≥ ${WEBHOOK_RATIO_GOAL} of the echo's throughput; p99 under ${WEBHOOK_P99_GOAL_MS} ms at 1 000 req/s (Redis AOF ${aofAlways ? 'appendfsync always' : 'off'})`);
+      // Redis's own stalls over the section (fsyncs under appendfsync always, slow commands): its latency monitor.
+      const watch = createRedis(redis.url);
+      await watch.connect();
+      await watch.config('SET', 'latency-monitor-threshold', '2');
       const rows = await runWebhookSection(redis.url, print);
+      const latest = (await watch.call('LATENCY', 'LATEST')) as [string, number, number, number][];
+      await watch.quit();
       print();
       print(`${'run'.padEnd(48)} ${'req/s'.padStart(8)} ${'cpu µs/req'.padStart(11)} ${'p50'.padStart(6)} ${'p99'.padStart(6)}  errors non-2xx`);
       for (const r of rows) print(`${r.name.padEnd(48)} ${r.rps.toFixed(0).padStart(8)} ${r.cpuUs.toFixed(0).padStart(11)} ${r.p50.toFixed(0).padStart(6)} ${r.p99.toFixed(0).padStart(6)}  ${r.errors} ${r.non2xx}`);
@@ -260,6 +266,7 @@ async function main(): Promise<number> {
       const cpu = (name: string) => median(rounds.filter((r) => r.name.startsWith(name)).map((r) => r.cpuUs));
       print(`server CPU per request (median of the rounds): echo ${cpu('echo').toFixed(0)} µs, duban ${cpu('duban,').toFixed(0)} µs; echo / duban ${(cpu('echo') / cpu('duban,')).toFixed(2)}`);
       print(`at 1 000 req/s: ${steady.rps.toFixed(0)} req/s served, p99 ${steady.p99} ms ${steady.p99 < WEBHOOK_P99_GOAL_MS && steady.rps >= 950 ? 'PASS' : 'MISS'} (goal < ${WEBHOOK_P99_GOAL_MS} ms)${steady.loopLag ? `; the server's event loop meanwhile was late by p99 ${Math.max(0, steady.loopLag.p99 - 10).toFixed(1)} ms, at most ${Math.max(0, steady.loopLag.max - 10).toFixed(1)} ms (beyond prom-client's 10 ms sampling tick)` : ''}`);
+      print(`Redis's latency monitor over the section (events of 2 ms or more): ${latest.length ? latest.map(([event, , last, max]) => `${event} latest ${last} ms, max ${max} ms`).join('; ') : 'none'}`);
       for (const many of rows.filter((r) => / processes, /.test(r.name))) print(`${many.name}: ${many.rps.toFixed(0)} req/s, p99 ${many.p99} ms, CPU ${many.cpuUs.toFixed(0)} µs per request (all processes)`);
       print(`at the end: ${load()}`);
     }
