@@ -1,7 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import path from 'node:path';
-import readline from 'node:readline';
 import { Queue } from 'bullmq';
 import { createKeys } from '../../src/store/keys';
 import { LedgerStore, followUpMember } from '../../src/store/ledger-store';
@@ -17,13 +15,13 @@ import { BOT_NAME, demoOrg, demoOrgWith, startTestApp, TEST_AES_KEY, TEST_TOKEN 
 import { FakeWecom } from '../support/fake-wecom';
 import { testPrefix, testRedis, testRedisUrl } from '../support/redis';
 import { pollUntil } from '../support/wait';
+import { startServerProcess } from '../support/server-process';
 
 /**
  * Answer first (docs/design.md §4.21): the timers, pushes and downloads of a change go out after
  * its reply. A process killed between the two has written them down with the change itself, and
  * the next worker does them.
  */
-const root = path.resolve(__dirname, '../..');
 
 describe('kill -9 between the reply and the work after it', () => {
   let child: ChildProcess | undefined;
@@ -35,19 +33,7 @@ describe('kill -9 between the reply and the work after it', () => {
     const prefix = testPrefix();
     const keys = createKeys(prefix);
     const port = await freePort();
-    child = spawn(process.execPath, ['--import', 'tsx', '--import', './test/support/die-after-reply.ts', 'src/main.ts'], {
-      cwd: root,
-      env: {
-        PATH: process.env.PATH ?? '', TZ: 'Asia/Shanghai', NODE_ENV: 'test', HOST: '127.0.0.1', PORT: String(port),
-        REDIS_URL: testRedisUrl(), REDIS_KEY_PREFIX: prefix, RUN_WORKERS: 'false', WECOM_TOKEN: TEST_TOKEN, WECOM_ENCODING_AES_KEY: TEST_AES_KEY, WECOM_BOT_NAMES: BOT_NAME,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const lines = readline.createInterface({ input: child.stdout! });
-    await new Promise<void>((resolve, reject) => {
-      lines.on('line', (l) => l.includes('"duban listening"') && resolve());
-      child!.once('exit', () => reject(new Error('server exited before listening')));
-    });
+    child = await startServerProcess({ prefix, port, preload: ['./test/support/die-after-reply.ts'] });
     const exited = once(child, 'exit');
 
     const client = new CallbackClient(`http://127.0.0.1:${port}`, TEST_TOKEN, TEST_AES_KEY);

@@ -1,9 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
 import pino from 'pino';
 import { createKeys } from '../../src/store/keys';
 import { LedgerStore } from '../../src/store/ledger-store';
@@ -11,11 +10,11 @@ import { freePort, startEmbeddedRedis } from '../../src/store/embedded-redis';
 import { CallbackClient } from '../../src/wecom/callback-client';
 import { BOT_NAME, demoOrgWith, startTestApp, TEST_AES_KEY, TEST_TOKEN } from '../support/app';
 import { FakeWecom } from '../support/fake-wecom';
-import { testPrefix, testRedis, testRedisUrl } from '../support/redis';
+import { testPrefix, testRedis } from '../support/redis';
 import { pollUntil } from '../support/wait';
+import { startServerProcess } from '../support/server-process';
 
 /** duban stays correct when the process dies, Redis restarts or WeCom's API is away. */
-const root = path.resolve(__dirname, '../..');
 
 describe('kill -9 of the server during a burst of reports', () => {
   let child: ChildProcess | undefined;
@@ -26,20 +25,7 @@ describe('kill -9 of the server during a burst of reports', () => {
   it('keeps every report that got a reply, whole', async () => {
     const prefix = testPrefix();
     const port = await freePort();
-    // One process (tsx as a loader, not its wrapper): SIGKILL must reach the server itself.
-    child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      cwd: root,
-      env: {
-        PATH: process.env.PATH ?? '', TZ: 'Asia/Shanghai', NODE_ENV: 'test', HOST: '127.0.0.1', PORT: String(port),
-        REDIS_URL: testRedisUrl(), REDIS_KEY_PREFIX: prefix, RUN_WORKERS: 'false', WECOM_TOKEN: TEST_TOKEN, WECOM_ENCODING_AES_KEY: TEST_AES_KEY, WECOM_BOT_NAMES: BOT_NAME,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const lines = readline.createInterface({ input: child.stdout! });
-    await new Promise<void>((resolve, reject) => {
-      lines.on('line', (l) => l.includes('"duban listening"') && resolve());
-      child!.once('exit', () => reject(new Error('server exited before listening')));
-    });
+    child = await startServerProcess({ prefix, port });
 
     const client = new CallbackClient(`http://127.0.0.1:${port}`, TEST_TOKEN, TEST_AES_KEY);
     const replies: string[] = [];
