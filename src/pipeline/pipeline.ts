@@ -182,7 +182,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         // Redis runs it before anything the command writes (one connection, in order).
         deps.drafts.drop(received.chatId, received.userId).catch((err: unknown) => deps.logger.warn({ err: (err as Error).message, reqId: received.requestId }, 'draft not dropped'));
       }
-      const done = routed.command.once === 'commit' ? await runCommitted(r, routed, after) : await runClaimed(r, routed);
+      const done = routed.command.once === 'commit' ? await runCommitted(r, routed, after) : await runOnce(deps, r.message, () => runRouted(deps, r, routed));
       if (!('command' in done)) return done;
       result = done;
     } else {
@@ -194,11 +194,6 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     // message is personal, so only at debug.
     if (deps.logger.isLevelEnabled('debug')) deps.logger.debug({ reqId: received.requestId, msgid: received.msgid, text: r.message.text }, 'message text');
     return { markdown: result.markdown, ...(result.card ? { card: result.card } : {}), handled: { command, outcome } };
-  }
-
-  /** A write that claims its msgid, runs, and records its reply (src/pipeline/once.ts). */
-  function runClaimed(r: Read, routed: Extract<Route, { kind: 'command' }>): Promise<Reply | Handled> {
-    return runOnce(deps, r.message, () => runRouted(deps, r, routed));
   }
 
   /**

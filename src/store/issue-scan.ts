@@ -85,6 +85,16 @@ async function* scanBatches(redis: RedisClient, keys: Keys, opts: ScanOptions, a
 }
 
 /**
+ * An issue a read script returned as its joined hash and its history (read-page.lua,
+ * read-report.lua). A hash holding a NUL cannot be split: it is read again the plain way (one more
+ * trip, never in practice).
+ */
+export async function issueFromScript(redis: RedisClient, keys: Pick<Keys, 'issue'>, id: number, joined: string, history: string): Promise<Issue> {
+  const fields = (joined ? hashFields(joined) : {}) ?? (await redis.hgetall(keys.issue(id)));
+  return decodeStoredIssue(fields, history || null);
+}
+
+/**
  * "n\0field\0value…" as the script joins a hash (scan-issues.lua, read-page.lua); undefined
  * when a value held a NUL itself, and the caller reads that hash again the plain way.
  */

@@ -1,7 +1,6 @@
 import type { Result } from 'ioredis';
 import type { Issue, IssueState } from '../domain/issue';
-import { decodeStoredIssue } from './issue-codec';
-import { hashFields } from './issue-scan';
+import { issueFromScript } from './issue-scan';
 import { issueKeyLayout, type Keys } from './keys';
 import type { RedisClient } from './redis';
 import { defineScripts } from './scripts';
@@ -67,14 +66,7 @@ export class LedgerPages {
     const size = Math.max(0, Math.floor(limit));
     const raw = await this.redis.readPage(indexKeys.length, ...indexKeys, mode, from, size, this.issuePrefix, this.historySuffix, now);
     const issues: Issue[] = [];
-    for (let j = 1; j + 2 < raw.length; j += 3) {
-      const id = Number(raw[j]);
-      const joined = String(raw[j + 1]);
-      // A value holding a NUL cannot be split: read that hash again, the plain way (one more trip, never in practice).
-      const fields = (joined ? hashFields(joined) : {}) ?? (await this.redis.hgetall(this.keys.issue(id)));
-      const history = String(raw[j + 2]);
-      issues.push(decodeStoredIssue(fields, history || null));
-    }
+    for (let j = 1; j + 2 < raw.length; j += 3) issues.push(await issueFromScript(this.redis, this.keys, Number(raw[j]), String(raw[j + 1]), String(raw[j + 2])));
     return { total: Number(raw[0]), issues };
   }
 }

@@ -2,8 +2,7 @@ import type { Result } from 'ioredis';
 import type { Issue } from '../domain/issue';
 import type { ScopeCounts, UnitCounts } from '../domain/report';
 import { COUNTERS, counterField, emptyCounts, type Counter } from '../domain/stats';
-import { decodeStoredIssue } from './issue-codec';
-import { hashFields } from './issue-scan';
+import { issueFromScript } from './issue-scan';
 import { issueKeyLayout, type Keys } from './keys';
 import type { RedisClient } from './redis';
 import { defineScripts } from './scripts';
@@ -87,11 +86,7 @@ export class LedgerReport {
     found.sort((a, b) => a.deadline - b.deadline || a.id - b.id);
     const top = found.slice(0, want);
     const issues: Issue[] = [];
-    for (const o of top) {
-      // A value holding a NUL cannot be split: read that hash again, the plain way (one more trip, never in practice).
-      const hash = (o.joined ? hashFields(o.joined) : {}) ?? (await this.redis.hgetall(this.keys.issue(o.id)));
-      issues.push(decodeStoredIssue(hash, o.history || null));
-    }
+    for (const o of top) issues.push(await issueFromScript(this.redis, this.keys, o.id, o.joined, o.history));
     return { perUnit, oldest: top.map((o, i) => ({ id: o.id, deadline: o.deadline, issue: issues[i]! })) };
   }
 

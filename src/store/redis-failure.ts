@@ -5,7 +5,7 @@
  * are matched by name (they come from several packages), its connection errors by their words.
  */
 const NAMES = new Set(['ReplyError', 'MaxRetriesPerRequestError', 'AbortError', 'ClusterAllFailedError']);
-const WORDS = /Connection is closed|Stream isn't writeable|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOENT|Command timed out|connect ETIMEDOUT|Failed to refresh slots cache/;
+const WORDS = /Connection is closed|Stream isn't writeable|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|connect ENOENT|Command timed out|connect ETIMEDOUT|Failed to refresh slots cache/;
 
 export function isRedisFailure(err: unknown): boolean {
   return err instanceof Error && (NAMES.has(err.name) || NAMES.has(err.constructor.name) || WORDS.test(err.message));
