@@ -86,6 +86,9 @@ export async function main(role: 'server' | 'worker' = 'server'): Promise<void> 
       await app.stop().catch((err) => logger.error({ err }, 'error while stopping'));
       await embedded?.stop();
       clearTimeout(deadline);
+      // Started by node:cluster or a process manager's cluster mode, the IPC channel to the parent
+      // would keep a stopped process alive: let it go, so the process exits with its code.
+      if (process.connected) process.disconnect();
     })();
     return shuttingDown;
   };

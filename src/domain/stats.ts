@@ -78,8 +78,12 @@ export interface Figures {
   avgDaysToClose?: number;
 }
 
+// Built once: /status makes a set of counters per unit, and a spread of a fixed-shape object is
+// several times cheaper than building it from entries (a profile of the webhook showed it).
+const ZERO_COUNTS = Object.freeze(Object.fromEntries(COUNTERS.map((c) => [c, 0])) as Record<Counter, number>);
+
 export function emptyCounts(): Record<Counter, number> {
-  return Object.fromEntries(COUNTERS.map((c) => [c, 0])) as Record<Counter, number>;
+  return { ...ZERO_COUNTS };
 }
 
 export function figuresFrom(c: Record<Counter, number>, overdue: number): Figures {

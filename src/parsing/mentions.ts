@@ -4,11 +4,22 @@
  */
 export function stripBotMentions(text: string, botNames: readonly string[]): string {
   let out = text;
-  // Longest names first so "督办助手2" is not left as "2" after removing "督办助手".
-  for (const name of [...botNames].sort((a, b) => b.length - a.length)) {
-    out = out.replace(new RegExp(`[@＠]${escapeRegExp(name)}(?=[\\s\\u00a0\\u3000]|$|[/／,，:：、])[,，:：、]?`, 'gu'), ' ');
-  }
+  for (const re of mentionPatterns(botNames)) out = out.replace(re, ' ');
   return out.replace(/[\s\u00a0\u3000]+/gu, (ws) => (ws.includes('\n') ? '\n' : ' ')).trim();
+}
+
+// Every callback strips the same names: compile their patterns once per list (the org's list
+// lives as long as the org; a reload brings a new one).
+const patterns = new WeakMap<readonly string[], RegExp[]>();
+
+function mentionPatterns(botNames: readonly string[]): RegExp[] {
+  let list = patterns.get(botNames);
+  if (!list) {
+    // Longest names first so "督办助手2" is not left as "2" after removing "督办助手".
+    list = [...botNames].sort((a, b) => b.length - a.length).map((name) => new RegExp(`[@＠]${escapeRegExp(name)}(?=[\\s\\u00a0\\u3000]|$|[/／,，:：、])[,，:：、]?`, 'gu'));
+    patterns.set(botNames, list);
+  }
+  return list;
 }
 
 /**

@@ -11,8 +11,11 @@ const n = Math.max(1, Number(process.env.BENCH_PROCESSES ?? 2));
 if (cluster.isPrimary) {
   cluster.setupPrimary({ exec: path.resolve(__dirname, '../../dist/src/main.js'), execArgv: ['--enable-source-maps'] });
   for (let i = 0; i < n; i++) cluster.fork();
+  // The signal goes to each worker process itself, so duban's own SIGTERM handler stops it as
+  // `npm start` would be stopped; worker.kill() would first wait for the IPC disconnect, which a
+  // worker in the middle of its graceful stop never completes (the bench hung there).
   const stop = () => {
-    for (const w of Object.values(cluster.workers ?? {})) w?.kill('SIGTERM');
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
   };
   process.on('SIGTERM', stop).on('SIGINT', stop);
   cluster.on('exit', () => {

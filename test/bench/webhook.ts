@@ -1,11 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import autocannon from 'autocannon';
 import { freePort } from '../../src/store/embedded-redis';
 import { CallbackClient } from '../../src/wecom/callback-client';
+import type { SteadyResult } from './steady-child';
 
 /**
  * The webhook under load (issue #5): real encrypted callbacks, a realistic command mix, against
@@ -27,6 +29,10 @@ export interface WebhookRow {
   non2xx: number;
   /** The server's own event-loop delay during the run (prom-client's gauges, reset at each scrape), in ms. */
   loopLag?: { p99: number; max: number };
+  /** Open-loop runs only: how late the load generator sent against its schedule (p99, max), in ms. */
+  sendLate?: { p99: number; max: number };
+  /** Open-loop runs only: CPU per request of Redis and of the load generator, in µs (the cores they share with the server). */
+  sharedCpuUs?: { redis: number; generator: number };
 }
 
 /**
@@ -116,7 +122,48 @@ async function load(server: ChildProcess, url: string, requests: { path: string;
   return { rps: result.requests.average, cpuUs, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.timeouts, non2xx: result.non2xx };
 }
 
-export async function runWebhookSection(redisUrl: string, print: (line: string) => void): Promise<WebhookRow[]> {
+const quantile = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+
+/**
+ * A steady rate, open loop: loadtest (in its own process, test/bench/steady-child.ts) sends a
+ * callback every 1/rate s on its own timer, whether or not earlier ones were answered, opening
+ * another keep-alive connection when every one is busy — WeCom's callbacks arrive that way.
+ * autocannon's `overallRate` is not that: each connection sends its share of the second back to
+ * back and then waits for the next second (per-second bursts at full speed, 20 in flight), and
+ * its latency histogram adds synthetic samples for a 1 ms expected interval. Latency is taken
+ * from the callback's place in the schedule (t0 + i/rate), so a late send counts against the
+ * result rather than hiding a slow answer.
+ */
+async function steadyLoad(server: ChildProcess, redisPid: number, url: string, requests: { path: string; body: string }[], opts: { rate: number; duration: number }): Promise<Omit<WebhookRow, 'name'>> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'duban-steady-'));
+  const file = path.join(dir, 'requests.json');
+  writeFileSync(file, JSON.stringify(requests));
+  const cpuBefore = cpuMs(server.pid!);
+  const redisBefore = cpuMs(redisPid);
+  try {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/bench/steady-child.ts', url, String(opts.rate), String(opts.duration), file], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    if (code !== 0) throw new Error(`steady-child exited ${code}`);
+    const r = JSON.parse(out) as SteadyResult;
+    const perRequest = (ms: number) => (ms * 1000) / Math.max(1, r.sent);
+    return {
+      rps: r.latencies.length / r.elapsedSeconds,
+      cpuUs: perRequest(cpuMs(server.pid!) - cpuBefore),
+      p50: quantile(r.latencies, 0.5),
+      p99: quantile(r.latencies, 0.99),
+      errors: r.errors,
+      non2xx: r.non2xx,
+      sendLate: { p99: quantile(r.lateness, 0.99), max: r.lateness.at(-1) ?? NaN },
+      sharedCpuUs: { redis: perRequest(cpuMs(redisPid) - redisBefore), generator: perRequest(r.cpuMs) },
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function runWebhookSection(redisUrl: string, redisPid: number, print: (line: string) => void): Promise<WebhookRow[]> {
   const rows: WebhookRow[] = [];
   const duration = Number(process.env.BENCH_WEBHOOK_S ?? 6);
   const rounds = Number(process.env.BENCH_WEBHOOK_ROUNDS ?? 3);
@@ -151,9 +198,17 @@ export async function runWebhookSection(redisUrl: string, print: (line: string) 
     }
     const steady = buildRequests(client, 'steady', 1000 * duration + 1000, 1, 500);
     await loopLag(`http://127.0.0.1:${dubanPort}`);
-    const steadyRow = await load(duban, `http://127.0.0.1:${dubanPort}`, steady, { connections, duration, overallRate: 1000 });
+    const steadyRow = await steadyLoad(duban, redisPid, `http://127.0.0.1:${dubanPort}`, steady, { rate: 1000, duration });
     const lag = await loopLag(`http://127.0.0.1:${dubanPort}`);
     rows.push({ name: 'duban at a steady 1 000 req/s', ...steadyRow, ...(lag ? { loopLag: lag } : {}) });
+    // BENCH_STEADY_RATES=500,750: open-loop rows at other rates too, to see where the tail turns up.
+    for (const rate of (process.env.BENCH_STEADY_RATES ?? '').split(',').map(Number).filter((r) => r > 0 && r !== 1000)) {
+      const at = buildRequests(client, `steady-${rate}`, rate * duration + 1000, 1, 500);
+      rows.push({ name: `duban at a steady ${rate} req/s`, ...(await steadyLoad(duban, redisPid, `http://127.0.0.1:${dubanPort}`, at, { rate, duration })) });
+    }
+    // The figure earlier runs recorded (README): autocannon's per-second bursts, kept for comparison.
+    const bursts = buildRequests(client, 'bursts', 1000 * duration + 1000, 1, 500);
+    rows.push({ name: "duban, autocannon's overallRate 1 000", ...(await load(duban, `http://127.0.0.1:${dubanPort}`, bursts, { connections, duration, overallRate: 1000 })) });
     // The lever past one process: the same server in BENCH_PROCESSES processes on one port (0: skip).
     const processes = Number(process.env.BENCH_PROCESSES ?? 0);
     if (processes > 1) {
@@ -164,7 +219,7 @@ export async function runWebhookSection(redisUrl: string, print: (line: string) 
         // Warmed like the single process: each process compiles its hot paths on its first requests.
         await load(many, `http://127.0.0.1:${dubanPort}`, buildRequests(client, 'warm-many', 5_000, 1, 500), { connections, duration: 3 });
         const steadyMany = buildRequests(client, 'steady-many', 1000 * duration + 1000, 1, 500);
-        rows.push({ name: `duban, ${processes} processes, at a steady 1 000 req/s`, ...(await load(many, `http://127.0.0.1:${dubanPort}`, steadyMany, { connections, duration, overallRate: 1000 })) });
+        rows.push({ name: `duban, ${processes} processes, at a steady 1 000 req/s`, ...(await steadyLoad(many, redisPid, `http://127.0.0.1:${dubanPort}`, steadyMany, { rate: 1000, duration })) });
         const maxMany = buildRequests(client, 'max-many', perRound, 1, 500);
         rows.push({ name: `duban, ${processes} processes, as fast as it goes`, ...(await load(many, `http://127.0.0.1:${dubanPort}`, maxMany, { connections, duration })) });
       } finally {
