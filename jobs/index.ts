@@ -67,6 +67,8 @@ export interface JobsDeps {
   /** How old a follow-up left behind must be before the sweeper takes it (default FOLLOW_UP_GRACE_MS), and how often it looks (FOLLOW_UP_SWEEP_MS). */
   followUpGraceMs?: number;
   followUpSweepMs?: number;
+  /** How long follow-ups wait to be queued together after a reply (default FOLLOW_UP_BATCH_MS; 0: the same event-loop turn). */
+  followUpBatchMs?: number;
   /** Evidence downloads: where files are kept (DATA_DIR/evidence), the callback EncodingAESKey (webhook media's key), EVIDENCE_MEDIA_HOSTS. Unset: no evidence worker. */
   evidence?: { files: EvidenceFiles; callbackKey?: string | undefined; hosts?: readonly MediaHostRule[] };
 }
@@ -97,7 +99,7 @@ export function createJobsClient(deps: JobsDeps): JobsClient {
   const followUps: FollowUpDeps = { timers, outbox, storeEvidence, store: new FollowUpStore(deps.redis, deps.keys), clock: deps.clock, logger: deps.logger };
   return {
     followUps,
-    followUp: followUpBatcher(followUps),
+    followUp: followUpBatcher(followUps, deps.followUpBatchMs),
     outbox,
     timers,
     remindGate: new RemindGate(deps.redis, deps.keys),

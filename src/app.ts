@@ -48,7 +48,7 @@ export interface AppDeps {
   logger: Logger;
   clock?: Clock;
   /** Retry timings (tests compress them) and the workers' lock and stalled check (JOB_LOCK_MS, JOB_STALLED_INTERVAL_MS). */
-  jobTimings?: { backoffMs?: number; throttleMs?: number; lockMs?: number; stalledIntervalMs?: number; followUpGraceMs?: number; followUpSweepMs?: number };
+  jobTimings?: { backoffMs?: number; throttleMs?: number; lockMs?: number; stalledIntervalMs?: number; followUpGraceMs?: number; followUpSweepMs?: number; followUpBatchMs?: number };
   /** "worker": only the workers and ticks, no HTTP (npm run worker). Default "server". */
   role?: 'server' | 'worker';
   /** The makers of generated files; default the registry in jobs/files/makers.ts (tests pass their own). */

@@ -270,6 +270,8 @@ async function main(): Promise<number> {
       const bursts = rows.find((r) => r.name.startsWith("duban, autocannon's overallRate"));
       if (bursts) print(`for comparison, autocannon's overallRate 1 000 (each of ${process.env.BENCH_WEBHOOK_CONNECTIONS ?? 20} connections sends its share of each second back to back, then waits; earlier runs' figure): p50 ${bursts.p50} ms, p99 ${bursts.p99} ms`);
       print(`Redis's latency monitor over the section (events of 2 ms or more): ${latest.length ? latest.map(([event, , last, max]) => `${event} latest ${last} ms, max ${max} ms`).join('; ') : 'none'}`);
+      const everysec = rows.find((r) => r.name.endsWith('AOF everysec'));
+      if (everysec) print(`the same load on the same Redis switched to appendfsync everysec (the fsync in a background thread): p50 ${everysec.p50.toFixed(1)} ms, p99 ${everysec.p99.toFixed(1)} ms, duban ${everysec.cpuUs.toFixed(0)} µs CPU per request`);
       for (const other of rows.filter((r) => /^duban at a steady \d+ req\/s$/.test(r.name) && r !== steady)) print(`${other.name.replace('duban ', '')} (open loop): p50 ${other.p50.toFixed(1)} ms, p99 ${other.p99.toFixed(1)} ms, duban ${other.cpuUs.toFixed(0)} µs CPU per request`);
       for (const many of rows.filter((r) => / processes, /.test(r.name))) print(`${many.name}: ${many.rps.toFixed(0)} req/s, p99 ${many.p99.toFixed(1)} ms, CPU ${many.cpuUs.toFixed(0)} µs per request (all processes)`);
       print(`at the end: ${load()}`);

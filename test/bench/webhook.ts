@@ -6,6 +6,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import autocannon from 'autocannon';
 import { freePort } from '../../src/store/embedded-redis';
+import { createRedis } from '../../src/store/redis';
 import { CallbackClient } from '../../src/wecom/callback-client';
 import type { SteadyResult } from './steady-child';
 
@@ -201,6 +202,23 @@ export async function runWebhookSection(redisUrl: string, redisPid: number, prin
     const steadyRow = await steadyLoad(duban, redisPid, `http://127.0.0.1:${dubanPort}`, steady, { rate: 1000, duration });
     const lag = await loopLag(`http://127.0.0.1:${dubanPort}`);
     rows.push({ name: 'duban at a steady 1 000 req/s', ...steadyRow, ...(lag ? { loopLag: lag } : {}) });
+    // Under appendfsync always Redis's own thread waits for each fsync, and a slow disk stalls every
+    // command, reads too; everysec leaves the fsync to a background thread. The same load again on
+    // the same Redis switched to everysec shows how much of the tail is the disk's.
+    const config = createRedis(redisUrl);
+    await config.connect();
+    try {
+      const [, fsync] = (await config.config('GET', 'appendfsync')) as [string, string];
+      const aofOn = ((await config.config('GET', 'appendonly')) as [string, string])[1] === 'yes';
+      if (aofOn && fsync === 'always') {
+        await config.config('SET', 'appendfsync', 'everysec');
+        const again = buildRequests(client, 'steady-everysec', 1000 * duration + 1000, 1, 500);
+        rows.push({ name: 'duban at a steady 1 000 req/s, AOF everysec', ...(await steadyLoad(duban, redisPid, `http://127.0.0.1:${dubanPort}`, again, { rate: 1000, duration })) });
+        await config.config('SET', 'appendfsync', 'always');
+      }
+    } finally {
+      await config.quit();
+    }
     // BENCH_STEADY_RATES=500,750: open-loop rows at other rates too, to see where the tail turns up.
     for (const rate of (process.env.BENCH_STEADY_RATES ?? '').split(',').map(Number).filter((r) => r > 0 && r !== 1000)) {
       const at = buildRequests(client, `steady-${rate}`, rate * duration + 1000, 1, 500);

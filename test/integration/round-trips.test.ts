@@ -4,6 +4,7 @@ import { testPrefix, testRedisUrl } from '../support/redis';
 import { measure, startCountedApp, type CountedApp } from '../support/round-trips';
 import { measureTripRows, TRIPS_START, type TripRow } from '../support/round-trip-rows';
 import { fixedClock } from '../../src/clock';
+import { createKeys } from '../../src/store/keys';
 
 /**
  * Redis round trips before the reply, per command kind: on the app's command connection at most
@@ -63,6 +64,28 @@ describe('answer first', () => {
       const after = Object.entries(t.after);
       expect(after.flatMap(([k, v]) => (k.startsWith('bullmq') ? v.flatMap((f) => f.commands) : []))).toContain('addDelayedJob:6.7.0');
       expect(t.after.command?.flatMap((f) => f.commands)).toEqual(['zrem', 'hdel']);
+    }
+  });
+});
+
+describe('follow-ups of changes answered close together', () => {
+  it('go out together: one write of timers for both, one ZREM and one HDEL for both entries', async () => {
+    // A wide window makes "close together" certain on a slow machine; the default is 10 ms.
+    const clock = fixedClock(TRIPS_START);
+    const w = await startCountedApp({ clock, env: { RUN_WORKERS: 'false' }, jobTimings: { followUpBatchMs: 1_000 } });
+    try {
+      const say = (text: string) => w.t.client.say({ userId: 'u_t1_m2', chatId: 'CHAT_T1', text: `@督办助手 ${text}` });
+      const { result, trips } = await w.measure(() => Promise.all([say('/上报 斑竹村 路灯不亮 期限:5个工作日内'), say('/上报 斑竹村 垃圾未清运 期限:5个工作日内')]));
+      expect(result).toEqual([expect.stringContaining('已登记'), expect.stringContaining('已登记')]);
+      const queued = Object.entries(trips.after).filter(([k]) => k.startsWith('bullmq')).flatMap(([, v]) => v);
+      const timerWrites = queued.filter((f) => f.commands.some((c) => c.startsWith('addDelayedJob')));
+      expect(timerWrites).toHaveLength(1);
+      expect(timerWrites[0]!.commands.filter((c) => c.startsWith('addDelayedJob'))).toHaveLength(2);
+      // (With two callbacks in flight, the second's own commit may land after the first's reply.)
+      expect((trips.after.command ?? []).flatMap((f) => f.commands).filter((c) => c === 'zrem' || c === 'hdel')).toEqual(['zrem', 'hdel']);
+      expect(await w.t.redis.zcard(createKeys(w.t.prefix).followUpsDue)).toBe(0);
+    } finally {
+      await w.t.stop();
     }
   });
 });
