@@ -207,6 +207,7 @@ describe('bad input: 4xx, one log line, nothing written, the server unharmed', (
   ];
 
   it.each(cases)('%s', async (_name, send, status, outcome) => {
+    await t.app.settled(); // an earlier reply's follow-ups may still be pending (FOLLOW_UP_BATCH_MS)
     const keysBefore = await keysWithPrefix(t.redis, t.prefix);
     const before = t.logs.length;
     const res = await send();
@@ -338,6 +339,7 @@ describe('WECOM_AIBOT_ID: callbacks for another robot are refused', () => {
   });
 
   it("refuses another robot's /上报 with 403 and one log line, and writes nothing", async () => {
+    await b.app.settled();
     const keysBefore = await keysWithPrefix(b.redis, b.prefix);
     const before = b.logs.length;
     const msg = { ...b.client.textMessage({ chatId: 'CHAT_T1', userId: 'u_t1_m2', text: `@${BOT_NAME} /上报 斑竹村 别的机器人收到的问题` }), aibotid: 'AIBOT_OF_ANOTHER_TEAM' };
