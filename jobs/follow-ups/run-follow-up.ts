@@ -41,7 +41,7 @@ export const FOLLOW_UP_BATCH_MS = 10;
 export function followUpBatcher(deps: FollowUpDeps, windowMs = FOLLOW_UP_BATCH_MS): (f: FollowUp) => Promise<void> {
   let batch: { f: FollowUp; done: () => void }[] | undefined;
   const run = (mine: { f: FollowUp; done: () => void }[]) => {
-    if (batch === mine) batch = undefined;
+    batch = undefined; // only one batch is ever open, and it is this one
     void runFollowUps(deps, mine.map((b) => b.f)).finally(() => {
       for (const b of mine) b.done();
     });

@@ -12,8 +12,9 @@ if (cluster.isPrimary) {
   cluster.setupPrimary({ exec: path.resolve(__dirname, '../../dist/src/main.js'), execArgv: ['--enable-source-maps'] });
   for (let i = 0; i < n; i++) cluster.fork();
   // The signal goes to each worker process itself, so duban's own SIGTERM handler stops it as
-  // `npm start` would be stopped; worker.kill() would first wait for the IPC disconnect, which a
-  // worker in the middle of its graceful stop never completes (the bench hung there).
+  // `npm start` would be stopped (it then lets go of the IPC channel, src/main.ts). worker.kill()
+  // disconnects first and signals after, and the workers took that signal as a second one and
+  // exited without a clean stop ("second signal: exiting now").
   const stop = () => {
     for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
   };
