@@ -51,8 +51,6 @@ export function scanIssuesWithAudit(redis: RedisClient, keys: Keys, opts: ScanOp
 }
 
 async function* scanBatches(redis: RedisClient, keys: Keys, opts: ScanOptions, auditTail: number): AsyncGenerator<IssueWithAudit[]> {
-  // Defined before the first await: a command defined while an auto-pipeline is pending and
-  // called into it is missing from that pipeline, and ioredis then fails every command in it.
   defineScripts(redis);
   const ids = await scopeIssueIds(redis, keys, opts);
   const months = opts.months ? new Set(opts.months) : undefined;

@@ -101,7 +101,6 @@ export function createRedis(url: string, extra: RedisOptions = {}): RedisClient 
   };
   // Commands issued in one event-loop turn by concurrent callbacks go out in one write.
   const client = target.kind === 'cluster' ? clusterClient(target, base, true) : new Redis({ ...target.options, ...base, enableAutoPipelining: true });
-  // Before its first command: see src/store/scripts.ts for why never later.
   defineScripts(client);
   return client;
 }

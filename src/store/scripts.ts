@@ -1,16 +1,20 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../config/paths';
 import type { RedisClient } from './redis';
 
 /**
- * Every Lua script duban runs, by the command name ioredis gives it (each store declares its
- * command's type beside the code that calls it). All are defined on a client the moment it is
- * made (createRedis), never later: with auto-pipelining, a command defined while a batch of
- * commands is already waiting is missing from that batch, and the batch's answers no longer line
- * up with its callers — an uncaught error that takes the process down. A store built on a client
- * made elsewhere (a test's, a CLI's) defines them once on first use, before its first command.
- * defineCommand sends a script by SHA (EVALSHA) and falls back to EVAL after a Redis restart.
+ * Every Lua script duban runs, by the method name it has on a client (each store declares its
+ * method's type beside the code that calls it). defineScripts puts the methods on the client
+ * itself; each sends its script by SHA (EVALSHA) and falls back to EVAL, which also caches it
+ * again, when Redis answers NOSCRIPT (after a restart or SCRIPT FLUSH).
+ *
+ * Why not ioredis's defineCommand: every pipeline ioredis builds — and with auto-pipelining that
+ * is one per batch of commands, so about one per callback — copies each defined command onto
+ * itself, and at 25 scripts that copy was 4 % of the server's CPU at a steady 1 000 callbacks a
+ * second (docs/design.md §6.2). No script is ever called inside a MULTI or an explicit pipeline,
+ * so the methods live on the client only.
  */
 const SCRIPTS: Record<string, { file: string; numberOfKeys?: number; /** Another script's body, prepended as `local function commit()`. */ wraps?: string }> = {
   commitIssue: { file: 'commit-issue.lua' },
@@ -49,14 +53,54 @@ function scriptSources(): Map<string, string> {
   return sources;
 }
 
-/** Defines every script not yet defined on this client (a second call does nothing). */
+type Script = { lua: string; sha: string; numberOfKeys: number | undefined };
+
+let scripts: Map<string, Script> | undefined;
+
+function allScripts(): Map<string, Script> {
+  scripts ??= new Map(
+    [...scriptSources()].map(([name, lua]) => [name, { lua, sha: createHash('sha1').update(lua).digest('hex'), numberOfKeys: SCRIPTS[name]!.numberOfKeys }]),
+  );
+  return scripts;
+}
+
+const isNoScript = (err: unknown): boolean => err instanceof Error && err.message.startsWith('NOSCRIPT');
+
+/**
+ * The script's method for one client: the first call sends the body (EVAL, which caches it in
+ * Redis), later ones the SHA, and a NOSCRIPT answer (a restart, a flush, another Cluster node)
+ * sends the body once more. Args are (numkeys, ...keys, ...argv), or (...keys, ...argv) when the
+ * script declares its key count.
+ */
+function scriptMethod(redis: RedisClient, script: Script): (...args: (string | Buffer | number)[]) => Promise<unknown> {
+  let cached = false;
+  const send = (numKeys: number, rest: (string | Buffer | number)[]) => {
+    cached = true;
+    return redis.eval(script.lua, numKeys, ...rest);
+  };
+  return (...args) => {
+    const full = script.numberOfKeys === undefined ? args : [script.numberOfKeys, ...args];
+    const [numKeys, ...rest] = full as [number, ...(string | Buffer | number)[]];
+    if (!cached) return send(numKeys, rest);
+    return redis.evalsha(script.sha, numKeys, ...rest).catch((err: unknown) => {
+      if (!isNoScript(err)) throw err;
+      return send(numKeys, rest);
+    });
+  };
+}
+
+/** Puts every script's method on this client (a second call does nothing). */
 export function defineScripts(redis: RedisClient): void {
   const has = redis as unknown as Record<string, unknown>;
-  for (const [name, lua] of scriptSources()) {
+  for (const [name, script] of allScripts()) {
     if (typeof has[name] === 'function') continue;
-    const keys = SCRIPTS[name]!.numberOfKeys;
-    redis.defineCommand(name, keys === undefined ? { lua } : { lua, numberOfKeys: keys });
+    Object.defineProperty(redis, name, { value: scriptMethod(redis, script), enumerable: false });
   }
+}
+
+/** Each script's name by its SHA, for the tests that show which script a round trip carried. */
+export function scriptNamesBySha(): Map<string, string> {
+  return new Map([...allScripts()].map(([name, script]) => [script.sha, name]));
 }
 
 /** The script names, for the test that every .lua file is registered. */

@@ -2,6 +2,7 @@ import http from 'node:http';
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { startTestApp, type TestApp, type TestAppOptions } from './app';
+import { scriptNamesBySha } from '../../src/store/scripts';
 
 /**
  * Counts the Redis round trips one callback costs, end to end over the real protocol.
@@ -19,7 +20,7 @@ import { startTestApp, type TestApp, type TestAppOptions } from './app';
  * is the one createRedis makes: auto-pipelining on and no connection name (src/store/redis.ts);
  * the org channel's subscriber is named `…org-sub`; the rest are BullMQ's queue connections,
  * reported apart (a queue add before the reply is on the critical path too, but on another socket).
- * EVALSHA is shown by the script's name, read from the instance's own defined commands.
+ * EVALSHA is shown by the script's name: duban's from its registry, a library's from the client's defined commands.
  */
 
 export interface Flush {
@@ -132,8 +133,9 @@ export async function measure<T>(watched: Watched[], fn: () => Promise<T>, opts:
 }
 
 function scriptNames(redis: Redis): Map<string, string> {
+  // duban's own scripts, and those a library (BullMQ) defined on its clients through ioredis.
   const set = (redis as unknown as { scriptsSet?: ScriptSet }).scriptsSet ?? {};
-  const names = new Map<string, string>();
+  const names = scriptNamesBySha();
   for (const [name, script] of Object.entries(set)) if (script) names.set(script.sha, name);
   return names;
 }
@@ -172,7 +174,7 @@ export function commandsIn(chunk: unknown, scripts: Map<string, string>): string
       }
       const name = (args[0] ?? '?').toLowerCase();
       if (name === 'evalsha') out.push(scripts.get(args[1] ?? '') ?? `evalsha:${(args[1] ?? '').slice(0, 8)}`);
-      // ioredis sends a defined script's body (EVAL) the first time, by SHA after: the same trip.
+      // A script goes by SHA, and as its body (EVAL) when Redis has not cached it: the same trip.
       else if (name === 'eval') out.push(scripts.get(createHash('sha1').update(args[1] ?? '').digest('hex')) ?? `eval(${evalHint(args[1] ?? '')})`);
       else if (['client', 'script', 'config', 'xinfo'].includes(name)) out.push(`${name} ${(args[1] ?? '').toLowerCase()}`);
       else out.push(name);
