@@ -6,6 +6,15 @@ export type ErrorCode = 'usage' | 'permission' | 'not_found' | 'conflict';
 
 export abstract class DubanError extends Error {
   abstract readonly code: ErrorCode;
+
+  constructor(message?: string) {
+    // A refusal is an answer, not a fault: nobody reads its stack, and capturing one for every
+    // "already closed" at load was a measurable share of the server's CPU.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    super(message);
+    Error.stackTraceLimit = limit;
+  }
 }
 
 /** Wrong or missing input: the reply shows what is wrong and one correct example. */

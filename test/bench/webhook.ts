@@ -174,8 +174,9 @@ export async function runWebhookSection(redisUrl: string, redisPid: number, prin
   const echo = await startChild([process.execPath, '--import', 'tsx', 'test/bench/echo-server.ts', String(echoPort)], { ECHO_TOKEN: TOKEN, ECHO_AES_KEY: KEY }, 'echo listening');
   const dubanEnv = { NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(dubanPort), REDIS_URL: redisUrl, REDIS_KEY_PREFIX: 'wb:', WECOM_TOKEN: TOKEN, WECOM_ENCODING_AES_KEY: KEY, LOG_LEVEL: 'info', TZ: 'Asia/Shanghai' };
   const duban = await startChild(
-    // BENCH_PROFILE=DIR: write the server's V8 CPU profile there (open it in Chrome DevTools).
-    [process.execPath, '--enable-source-maps', ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []), 'dist/src/main.js'],
+    // The flags `npm start` runs with. BENCH_DUBAN_FLAGS adds more (to try one), BENCH_PROFILE=DIR
+    // writes the server's V8 CPU profile there (open it in Chrome DevTools).
+    [process.execPath, '--enable-source-maps', '--max-semi-space-size=64', ...(process.env.BENCH_DUBAN_FLAGS ?? '').split(' ').filter(Boolean), ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []), 'dist/src/main.js'],
     dubanEnv,
     'duban listening',
   );

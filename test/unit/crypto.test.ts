@@ -1,3 +1,4 @@
+import * as wecomCrypto from '@wecom/crypto';
 import { z } from 'zod';
 import { CryptoError, WecomCallbackCrypto } from '../../src/wecom/crypto';
 import vectorsFile from '../support/wecom-test-vectors.json';
@@ -46,6 +47,20 @@ describe('WeCom callback crypto against the official vectors', () => {
     const c = new WecomCallbackCrypto(v.token, v.encoding_aes_key);
     const reply = c.encryptReply(v.expected_plaintext, v.timestamp, v.nonce, Buffer.from(v.random_hex, 'hex'));
     expect(JSON.parse(v.expected_reply_body!)).toEqual(reply);
+  });
+
+  it('gives every reply its own 16 random bytes, across refills of the random pool', () => {
+    const v = vectors.find((x) => x.name === 'aibot_derived_stream_passive_reply')!;
+    const c = new WecomCallbackCrypto(v.token, v.encoding_aes_key);
+    const randoms = new Set<string>();
+    // 600 replies: more than two 4 KiB pools of 16-byte slices.
+    for (let i = 0; i < 600; i++) {
+      const encrypt = c.encryptReply(`回复${i}`, v.timestamp, v.nonce).encrypt;
+      const out = wecomCrypto.decrypt(v.encoding_aes_key, encrypt);
+      expect(out.message).toBe(`回复${i}`);
+      randoms.add(out.random.toString('hex'));
+    }
+    expect(randoms.size).toBe(600);
   });
 
   describe('refuses what @wecom/crypto alone would let through', () => {
