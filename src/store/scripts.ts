@@ -44,22 +44,19 @@ const SCRIPTS: Record<string, { file: string; numberOfKeys?: number; /** Another
   orgPublish: { file: 'org-publish.lua', numberOfKeys: 2 },
 };
 
-let sources: Map<string, string> | undefined;
-
-function scriptSources(): Map<string, string> {
-  const read = (file: string) => readFileSync(path.join(packageRoot(), 'src', 'store', 'lua', file), 'utf8');
-  // A wrapper reuses a script's body verbatim: its `return`s end the inner function, not the wrapper.
-  sources ??= new Map(Object.entries(SCRIPTS).map(([name, s]) => [name, s.wraps ? `local function commit()\n${read(s.wraps)}\nend\n${read(s.file)}` : read(s.file)]));
-  return sources;
-}
-
 type Script = { lua: string; sha: string; numberOfKeys: number | undefined };
 
 let scripts: Map<string, Script> | undefined;
 
+/** Each script's body (read once) with its SHA and key count. */
 function allScripts(): Map<string, Script> {
+  const read = (file: string) => readFileSync(path.join(packageRoot(), 'src', 'store', 'lua', file), 'utf8');
   scripts ??= new Map(
-    [...scriptSources()].map(([name, lua]) => [name, { lua, sha: createHash('sha1').update(lua).digest('hex'), numberOfKeys: SCRIPTS[name]!.numberOfKeys }]),
+    Object.entries(SCRIPTS).map(([name, s]) => {
+      // A wrapper reuses a script's body verbatim: its `return`s end the inner function, not the wrapper.
+      const lua = s.wraps ? `local function commit()\n${read(s.wraps)}\nend\n${read(s.file)}` : read(s.file);
+      return [name, { lua, sha: createHash('sha1').update(lua).digest('hex'), numberOfKeys: s.numberOfKeys }];
+    }),
   );
   return scripts;
 }

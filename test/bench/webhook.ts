@@ -19,6 +19,12 @@ const TOKEN = 'BenchToken1';
 const KEY = 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C';
 const root = path.resolve(__dirname, '../..');
 
+/** The node flags `npm start` runs the server with (package.json), so the bench measures the same. */
+function startFlags(): string[] {
+  const scripts = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  return scripts.start!.split(/\s+/).filter((word) => word.startsWith('--'));
+}
+
 export interface WebhookRow {
   name: string;
   rps: number;
@@ -174,9 +180,9 @@ export async function runWebhookSection(redisUrl: string, redisPid: number, prin
   const echo = await startChild([process.execPath, '--import', 'tsx', 'test/bench/echo-server.ts', String(echoPort)], { ECHO_TOKEN: TOKEN, ECHO_AES_KEY: KEY }, 'echo listening');
   const dubanEnv = { NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(dubanPort), REDIS_URL: redisUrl, REDIS_KEY_PREFIX: 'wb:', WECOM_TOKEN: TOKEN, WECOM_ENCODING_AES_KEY: KEY, LOG_LEVEL: 'info', TZ: 'Asia/Shanghai' };
   const duban = await startChild(
-    // The flags `npm start` runs with. BENCH_DUBAN_FLAGS adds more (to try one), BENCH_PROFILE=DIR
-    // writes the server's V8 CPU profile there (open it in Chrome DevTools).
-    [process.execPath, '--enable-source-maps', '--max-semi-space-size=64', ...(process.env.BENCH_DUBAN_FLAGS ?? '').split(' ').filter(Boolean), ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []), 'dist/src/main.js'],
+    // BENCH_DUBAN_FLAGS adds flags (to try one), BENCH_PROFILE=DIR writes the server's V8 CPU
+    // profile there (open it in Chrome DevTools).
+    [process.execPath, ...startFlags(), ...(process.env.BENCH_DUBAN_FLAGS ?? '').split(' ').filter(Boolean), ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []), 'dist/src/main.js'],
     dubanEnv,
     'duban listening',
   );
