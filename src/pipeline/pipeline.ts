@@ -52,7 +52,10 @@ export interface Pipeline {
    * (a change's timers, pushes, downloads) starts once the reply is on its way.
    */
   dispatch(inbound: Inbound): Promise<Reply>;
-  /** Resolves when the work after every reply so far is done (graceful stop, tests). */
+  /**
+   * Resolves when every message being handled and the work after every reply so far are done
+   * (graceful stop, tests).
+   */
   idle(): Promise<void>;
 }
 
@@ -293,7 +296,13 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       }
     },
     async idle() {
-      while (afterRunning.size) await Promise.all([...afterRunning]);
+      // A message still being handled counts too: its caller may have gone (WeCom drops a
+      // callback after 5 s) and the HTTP server closed without it, but its change still commits
+      // and its follow-ups are queued only after that, so the queues must stay open for them.
+      while (inFlight.size || afterRunning.size) {
+        const handling = [...inFlight.values()].map((w) => w.catch(() => undefined));
+        await Promise.all([...afterRunning, ...handling]);
+      }
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import http from 'node:http';
 import { once } from 'node:events';
 import { Queue } from 'bullmq';
 import { createKeys } from '../../src/store/keys';
@@ -16,6 +17,7 @@ import { FakeWecom } from '../support/fake-wecom';
 import { testPrefix, testRedis, testRedisUrl } from '../support/redis';
 import { pollUntil } from '../support/wait';
 import { startServerProcess } from '../support/server-process';
+import { TcpLink } from '../support/tcp-link';
 
 /**
  * Answer first (docs/design.md §4.21): the timers, pushes and downloads of a change go out after
@@ -113,4 +115,45 @@ describe('the sweeper', () => {
       await fake.stop();
     }
   });
+});
+
+describe('a graceful stop while a message is still being handled', () => {
+  it('waits for the message whose caller has gone, and queues its follow-ups before the queues close', async () => {
+    const prefix = testPrefix();
+    const keys = createKeys(prefix);
+    // The app's Redis behind a link that can hold its commands, so the message stays in flight.
+    const link = await new TcpLink().start();
+    const t = await startTestApp({ prefix, redisUrl: link.url });
+    const redis = testRedis();
+    const timers = new Queue(TIMERS_QUEUE, { connection: redisOptions(testRedisUrl()), prefix: keys.bullPrefix });
+    let stopped: Promise<void> | undefined;
+    try {
+      link.hold();
+      const { query, body } = t.client.encryptedCallback(t.client.textMessage({ chatId: 'CHAT_T1', userId: 'u_t1_m2', text: `@${BOT_NAME} /上报 斑竹村 路灯损坏 期限:5个工作日内` }));
+      const req = http.request(`${t.baseUrl}/wecom/callback?${query}`, { method: 'POST', headers: { 'content-type': 'application/json' } });
+      req.on('error', () => undefined); // destroyed below on purpose
+      req.end(body);
+      await pollUntil(() => link.heldBytes() > 0, 'the callback waiting on Redis');
+      // The caller gives up (WeCom does after 5 s), so the HTTP server has nothing left to wait for.
+      req.destroy();
+      stopped = t.stop();
+      await pollUntil(() => new Promise<boolean>((resolve) => http.get(t.baseUrl, () => resolve(false)).on('error', () => resolve(true))), 'the HTTP server closed');
+      link.restore();
+      await stopped;
+
+      expect(t.logs.filter((l) => l.level >= 50)).toEqual([]);
+      const issue = await new LedgerStore(redis, keys).get(1);
+      expect(issue).toMatchObject({ state: 'assigned', description: '路灯损坏', version: 1 });
+      // Done by the process that answered, before it stopped: nothing left for a sweeper.
+      const timerIds = (await timers.getDelayed()).filter((j) => (j.data as { issueId?: number }).issueId === 1).map((j) => j.id);
+      expect(timerIds).toEqual([expect.stringMatching(/^remind-1-/)]);
+      expect(await redis.zcard(keys.followUpsDue)).toBe(0);
+    } finally {
+      link.restore();
+      await (stopped ?? t.stop());
+      await link.stop();
+      await timers.close();
+      redis.disconnect();
+    }
+  }, 60_000);
 });

@@ -32,6 +32,13 @@ export class TcpLink {
     this.mode = 'hold';
   }
 
+  /** Bytes the app has sent while held, not yet forwarded (a command waiting on the link). */
+  heldBytes(): number {
+    let n = 0;
+    for (const l of this.links) for (const chunk of l.up) n += chunk.length;
+    return n;
+  }
+
   refuse(): void {
     this.mode = 'refuse';
     for (const l of this.links) l.client.destroy();
