@@ -107,7 +107,7 @@ export function createApp(deps: AppDeps): App {
   const clock = deps.clock ?? systemClock;
   let org = deps.org;
   const keys = createKeys(env.REDIS_KEY_PREFIX);
-  const redis = createRedis(deps.redisUrl);
+  const redis = createRedis(deps.redisUrl, { commandTimeout: env.REDIS_COMMAND_TIMEOUT_MS });
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
   const queues = createQueues(deps.redisUrl, keys.bullPrefix, logger);
   const messages = new MessageLog(redis, keys);

@@ -136,6 +136,11 @@ export const envSchema = z
     // worker that died are taken up by another.
     JOB_LOCK_MS: optionalMs,
     JOB_STALLED_INTERVAL_MS: optionalMs,
+    // How long the app's Redis commands may go unanswered before they fail (the callback gets a
+    // 503, the chat "not handled"). Without it a command in flight when the connection drops
+    // behind a proxy that then accepts and closes waits until Redis is back: ioredis keeps it for
+    // resending, and maxRetriesPerRequest never fails it. WeCom drops a callback after 5 s anyway.
+    REDIS_COMMAND_TIMEOUT_MS: optionalMs.transform((v) => v ?? 5_000),
     /** How long a stop (SIGTERM) may take before the process exits anyway (e.g. Redis is gone). */
     STOP_TIMEOUT_MS: optionalMs.transform((v) => v ?? 20_000),
     LOG_LEVEL: z.preprocess(
@@ -167,7 +172,7 @@ export const envSchema = z
 
 export type Env = z.output<typeof envSchema>;
 
-const ECHOABLE = new Set(['NODE_ENV', 'WECOM_TRANSPORT', 'HOST', 'PORT', 'TRUST_PROXY', 'RUN_WORKERS', 'REDIS_KEY_PREFIX', 'LOG_LEVEL', 'WECOM_BOT_NAMES', 'JOB_LOCK_MS', 'JOB_STALLED_INTERVAL_MS', 'STOP_TIMEOUT_MS', 'WECOM_AIBOT_ID', 'EVIDENCE_MEDIA_HOSTS']);
+const ECHOABLE = new Set(['NODE_ENV', 'WECOM_TRANSPORT', 'HOST', 'PORT', 'TRUST_PROXY', 'RUN_WORKERS', 'REDIS_KEY_PREFIX', 'LOG_LEVEL', 'WECOM_BOT_NAMES', 'JOB_LOCK_MS', 'JOB_STALLED_INTERVAL_MS', 'STOP_TIMEOUT_MS', 'REDIS_COMMAND_TIMEOUT_MS', 'WECOM_AIBOT_ID', 'EVIDENCE_MEDIA_HOSTS']);
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

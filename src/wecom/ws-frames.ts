@@ -68,8 +68,8 @@ export async function answerMessage(deps: FrameDeps, ctx: FrameContext, frame: W
     reply = await ctx.dispatch(message);
   } catch (err) {
     // Nothing was done (the claim is given back): say so, so the person sends it again.
+    // Not after the chat's record: when Redis failed the message, that record is failing too.
     deps.logger.error({ err, reqId: frame.headers.req_id, msgid: message.msgid }, 'message not handled');
-    await recording;
     await replyFrame(deps, frame, 'stream', () => client.replyStream(frame, streamId, UNAVAILABLE_TEXT, true));
     return 'unavailable';
   }

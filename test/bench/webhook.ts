@@ -40,6 +40,8 @@ export interface WebhookRow {
   sendLate?: { p99: number; max: number };
   /** Open-loop runs only: CPU per request of Redis and of the load generator, in µs (the cores they share with the server). */
   sharedCpuUs?: { redis: number; generator: number };
+  /** Open-loop runs only: the kernel's part of the server's CPU per request (system calls), in µs. */
+  sysUs?: number;
 }
 
 /**
@@ -106,6 +108,11 @@ function cpuMs(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10 + children.reduce((s, c) => s + cpuMs(c), 0);
 }
 
+/** The kernel's part of a process's CPU time (system, without children), in ms. */
+function sysMs(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[12]) * 10;
+}
+
 async function load(server: ChildProcess, url: string, requests: { path: string; body: string }[], opts: { connections: number; duration: number; overallRate?: number }): Promise<Omit<WebhookRow, 'name'>> {
   let next = 0;
   const cpuBefore = cpuMs(server.pid!);
@@ -146,6 +153,7 @@ async function steadyLoad(server: ChildProcess, redisPid: number, url: string, r
   const file = path.join(dir, 'requests.json');
   writeFileSync(file, JSON.stringify(requests));
   const cpuBefore = cpuMs(server.pid!);
+  const sysBefore = sysMs(server.pid!);
   const redisBefore = cpuMs(redisPid);
   try {
     const child = spawn(process.execPath, ['--import', 'tsx', 'test/bench/steady-child.ts', url, String(opts.rate), String(opts.duration), file], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -158,6 +166,7 @@ async function steadyLoad(server: ChildProcess, redisPid: number, url: string, r
     return {
       rps: r.latencies.length / r.elapsedSeconds,
       cpuUs: perRequest(cpuMs(server.pid!) - cpuBefore),
+      sysUs: perRequest(sysMs(server.pid!) - sysBefore),
       p50: quantile(r.latencies, 0.5),
       p99: quantile(r.latencies, 0.99),
       errors: r.errors,

@@ -13,6 +13,7 @@ import { FakeWecom } from '../support/fake-wecom';
 import { testPrefix, testRedis } from '../support/redis';
 import { pollUntil } from '../support/wait';
 import { startServerProcess } from '../support/server-process';
+import { TcpLink } from '../support/tcp-link';
 
 /** duban stays correct when the process dies, Redis restarts or WeCom's API is away. */
 
@@ -114,6 +115,52 @@ describe('Redis restarted under load', () => {
       await redis.stop();
     }
   });
+});
+
+describe('Redis behind a proxy that drops the connection while a command is in flight', () => {
+  it('answers that callback 503 within REDIS_COMMAND_TIMEOUT_MS, and its re-send once Redis is back', async () => {
+    // The link accepts and closes every connection while "refused", as a proxy in front of a dead
+    // Redis does: ioredis then keeps the command that was in flight for resending, and without a
+    // command timeout the callback would wait until Redis came back.
+    const link = await new TcpLink().start();
+    const prefix = testPrefix();
+    const t = await startTestApp({ prefix, redisUrl: link.url, env: { RUN_WORKERS: 'false', REDIS_COMMAND_TIMEOUT_MS: '1000' } });
+    const redis = testRedis();
+    try {
+      const message = t.client.textMessage({ chatId: 'CHAT_T1', userId: 'u_t1_m2', text: `@${BOT_NAME} /上报 斑竹村 断线时的问题` });
+      link.hold();
+      const sent = t.client.send(message);
+      await pollUntil(() => link.heldBytes() > 0, 'the callback waiting on Redis');
+      link.refuse();
+      const hung = new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 8_000).unref());
+      const down = await Promise.race([sent, hung]);
+      expect(down).toMatchObject({ status: 503 });
+
+      link.restore();
+      // WeCom re-sends the callback it got no answer to: one issue, whatever the held commands did.
+      let again = { status: 0, text: '' };
+      await pollUntil(
+        async () => {
+          const res = await t.client.send(message);
+          again = { status: res.status, text: JSON.stringify(res.reply ?? '') };
+          return res.status === 200;
+        },
+        'the re-sent callback answered',
+        10_000,
+        200,
+      );
+      const id = Number(/已登记 \*\*#(\d+)\*\*/u.exec(again.text)?.[1]);
+      const ledger = new LedgerStore(redis, createKeys(prefix));
+      expect(await ledger.get(id)).toMatchObject({ description: '断线时的问题', state: 'assigned', version: 1 });
+      // An id the held first attempt took when its commands were resent stays unused, never a second issue.
+      for (let other = 1; other < id; other++) expect(await ledger.get(other)).toBeUndefined();
+    } finally {
+      link.restore();
+      await t.stop();
+      await link.stop();
+      redis.disconnect();
+    }
+  }, 40_000);
 });
 
 describe("WeCom's API down for a while", () => {
