@@ -96,21 +96,22 @@ function buildRequests(client: CallbackClient, tag: string, count: number, first
   });
 }
 
-/** CPU time a process and its live children have used, in ms (Linux /proc; clock ticks are 1/100 s). */
-function cpuMs(pid: number): number {
+/** A process's own user and system CPU time, in ms (Linux /proc; clock ticks are 1/100 s). */
+function procTimes(pid: number): { user: number; sys: number } {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return { user: Number(fields[11]) * 10, sys: Number(fields[12]) * 10 };
+}
+
+/** CPU time a process and its live children have used, in ms. */
+function cpuMs(pid: number): number {
   let children: number[] = [];
   try {
     children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
   } catch {
     // Not every kernel exposes children; a single process has none.
   }
-  return (Number(fields[11]) + Number(fields[12])) * 10 + children.reduce((s, c) => s + cpuMs(c), 0);
-}
-
-/** The kernel's part of a process's CPU time (system, without children), in ms. */
-function sysMs(pid: number): number {
-  return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[12]) * 10;
+  const own = procTimes(pid);
+  return own.user + own.sys + children.reduce((s, c) => s + cpuMs(c), 0);
 }
 
 async function load(server: ChildProcess, url: string, requests: { path: string; body: string }[], opts: { connections: number; duration: number; overallRate?: number }): Promise<Omit<WebhookRow, 'name'>> {
@@ -153,7 +154,7 @@ async function steadyLoad(server: ChildProcess, redisPid: number, url: string, r
   const file = path.join(dir, 'requests.json');
   writeFileSync(file, JSON.stringify(requests));
   const cpuBefore = cpuMs(server.pid!);
-  const sysBefore = sysMs(server.pid!);
+  const sysBefore = procTimes(server.pid!).sys;
   const redisBefore = cpuMs(redisPid);
   try {
     const child = spawn(process.execPath, ['--import', 'tsx', 'test/bench/steady-child.ts', url, String(opts.rate), String(opts.duration), file], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -166,7 +167,7 @@ async function steadyLoad(server: ChildProcess, redisPid: number, url: string, r
     return {
       rps: r.latencies.length / r.elapsedSeconds,
       cpuUs: perRequest(cpuMs(server.pid!) - cpuBefore),
-      sysUs: perRequest(sysMs(server.pid!) - sysBefore),
+      sysUs: perRequest(procTimes(server.pid!).sys - sysBefore),
       p50: quantile(r.latencies, 0.5),
       p99: quantile(r.latencies, 0.99),
       errors: r.errors,

@@ -129,11 +129,14 @@ describe('a graceful stop while a message is still being handled', () => {
     let stopped: Promise<void> | undefined;
     try {
       link.hold();
-      const { query, body } = t.client.encryptedCallback(t.client.textMessage({ chatId: 'CHAT_T1', userId: 'u_t1_m2', text: `@${BOT_NAME} /上报 斑竹村 路灯损坏 期限:5个工作日内` }));
+      const msgid = `stop-${prefix}`;
+      const { query, body } = t.client.encryptedCallback(t.client.textMessage({ chatId: 'CHAT_T1', userId: 'u_t1_m2', msgid, text: `@${BOT_NAME} /上报 斑竹村 路灯损坏 期限:5个工作日内` }));
       const req = http.request(`${t.baseUrl}/wecom/callback?${query}`, { method: 'POST', headers: { 'content-type': 'application/json' } });
       req.on('error', () => undefined); // destroyed below on purpose
       req.end(body);
-      await pollUntil(() => link.heldBytes() > 0, 'the callback waiting on Redis');
+      // Its first batch (the id taken for this msgid) waits on the link, not some other connection's command.
+      const messageKey = new MessageLog(redis, keys).keyOf(msgid);
+      await pollUntil(() => link.holds(messageKey), 'the callback waiting on Redis');
       // The caller gives up (WeCom does after 5 s), so the HTTP server has nothing left to wait for.
       req.destroy();
       stopped = t.stop();

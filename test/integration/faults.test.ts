@@ -6,6 +6,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { createKeys } from '../../src/store/keys';
 import { LedgerStore } from '../../src/store/ledger-store';
+import { MessageLog } from '../../src/store/message-log';
 import { freePort, startEmbeddedRedis } from '../../src/store/embedded-redis';
 import { CallbackClient } from '../../src/wecom/callback-client';
 import { BOT_NAME, demoOrgWith, startTestApp, TEST_AES_KEY, TEST_TOKEN } from '../support/app';
@@ -127,10 +128,12 @@ describe('Redis behind a proxy that drops the connection while a command is in f
     const t = await startTestApp({ prefix, redisUrl: link.url, env: { RUN_WORKERS: 'false', REDIS_COMMAND_TIMEOUT_MS: '1000' } });
     const redis = testRedis();
     try {
-      const message = t.client.textMessage({ chatId: 'CHAT_T1', userId: 'u_t1_m2', text: `@${BOT_NAME} /上报 斑竹村 断线时的问题` });
+      const msgid = `drop-${prefix}`;
+      const message = t.client.textMessage({ chatId: 'CHAT_T1', userId: 'u_t1_m2', msgid, text: `@${BOT_NAME} /上报 斑竹村 断线时的问题` });
       link.hold();
       const sent = t.client.send(message);
-      await pollUntil(() => link.heldBytes() > 0, 'the callback waiting on Redis');
+      // Its first batch (the id taken for this msgid) is the command in flight when the link drops.
+      await pollUntil(() => link.holds(new MessageLog(redis, createKeys(prefix)).keyOf(msgid)), 'the callback waiting on Redis');
       link.refuse();
       const hung = new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 8_000).unref());
       const down = await Promise.race([sent, hung]);

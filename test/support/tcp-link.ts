@@ -32,11 +32,10 @@ export class TcpLink {
     this.mode = 'hold';
   }
 
-  /** Bytes the app has sent while held, not yet forwarded (a command waiting on the link). */
-  heldBytes(): number {
-    let n = 0;
-    for (const l of this.links) for (const chunk of l.up) n += chunk.length;
-    return n;
+  /** Whether a command the app sent while held, not yet forwarded, carries `needle` (e.g. a message's key). */
+  holds(needle: string): boolean {
+    for (const l of this.links) if (Buffer.concat(l.up).includes(needle)) return true;
+    return false;
   }
 
   refuse(): void {
