@@ -1,10 +1,10 @@
-import type { Redis } from 'ioredis';
 import { ENTRY_LIMITS } from '../../src/domain/limits';
 import { createKeys } from '../../src/store/keys';
 import { LedgerStore } from '../../src/store/ledger-store';
 import { appForFile, BOT_NAME } from '../support/app';
 import { testRedis } from '../support/redis';
 import { pollUntil } from '../support/wait';
+import { monitorRedis, type Monitor } from '../support/monitor';
 
 /**
  * Nothing a chat can send makes one issue grow without end: text is capped (and the reply says
@@ -26,20 +26,6 @@ async function report(text: string): Promise<number> {
   const m = /#(\d+)/.exec(reply);
   if (!m) throw new Error(`no issue id in: ${reply}`);
   return Number(m[1]);
-}
-
-/**
- * The bytes of one argument as MONITOR shows it: Redis escapes each non-ASCII byte as four
- * characters (backslash, x, two hex digits) and a backslash, quote or newline as two; ioredis
- * has already turned the escaped quotes back.
- */
-function reprBytes(shown: string): number {
-  let bytes = 0;
-  for (let i = 0; i < shown.length; i++) {
-    if (shown[i] === '\\') i += shown[i + 1] === 'x' ? 3 : 1;
-    bytes++;
-  }
-  return bytes;
 }
 
 const photos = (n: number) => Array.from({ length: n }, (_, i) => `https://img.example/p${i}.jpg`);
@@ -92,7 +78,7 @@ describe('photos per message', () => {
 
 describe('300 /延期 with 200-character reasons', () => {
   const client = testRedis();
-  let monitor: Redis | undefined;
+  let monitor: Monitor | undefined;
   afterAll(async () => {
     monitor?.disconnect();
     await client.quit();
@@ -103,11 +89,11 @@ describe('300 /延期 with 200-character reasons', () => {
     const id = await report('斑竹村 闸阀老化漏水');
 
     // Every commit script call for this issue, as Redis received it.
-    // (monitor() resolves once Redis has acknowledged MONITOR, so nothing after it is missed.)
-    monitor = await client.monitor();
+    // (monitorRedis resolves once Redis has acknowledged MONITOR, so nothing after it is missed.)
+    monitor = await monitorRedis(client);
     const commits: number[] = [];
     monitor.on('monitor', (_time: string, args: string[]) => {
-      if ((args[0] === 'evalsha' || args[0] === 'eval') && args[3] === keys.issue(id)) commits.push(args.reduce((n, a) => n + reprBytes(a), 0));
+      if ((args[0] === 'evalsha' || args[0] === 'eval') && args[3] === keys.issue(id)) commits.push(args.reduce((n, a) => n + Buffer.byteLength(a), 0));
     });
 
     // The secretary asks, the team member extends at once, in turn: both kinds of history grow.

@@ -6,6 +6,7 @@ import type { SheetRow } from '../../src/rendering/xlsx/table-sheet';
 import { parsePeriod } from '../../src/parsing/period';
 import { appForFile, BOT_NAME, demoOrg } from '../support/app';
 import { testRedis } from '../support/redis';
+import { monitorRedis } from '../support/monitor';
 
 /** /典型 over the encrypted protocol: record, list, show, photos, roles, and "#3" that is never issue 3. */
 const { app, clock } = appForFile('2026-06-15T10:00:00+08:00');
@@ -103,7 +104,7 @@ describe('/典型 #n is a practice, never an issue', () => {
   it('shows practice 2 to 第一工作队 although issue 2 is not theirs, without reading any issue', async () => {
     const monitor = testRedis();
     const seen: string[][] = [];
-    const m = await monitor.monitor();
+    const m = await monitorRedis(monitor);
     m.on('monitor', (_time: string, args: string[]) => seen.push(args));
     try {
       expect(await say(MEMBER, 'CHAT_T1', '/典型 #2')).toMatch(/^\*\*典型 #2 福禄镇石堰村\*\*\n做法：“云说事”/u);

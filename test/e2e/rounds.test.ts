@@ -16,6 +16,7 @@ import { RoundStore } from '../../src/store/round-store';
 import { appForFile, BOT_NAME, demoOrg } from '../support/app';
 import { captureLogs } from '../support/log-capture';
 import { pollUntil } from '../support/wait';
+import { monitorRedis } from '../support/monitor';
 
 /**
  * 巡查 rounds over the encrypted protocol (docs/design.md §4.19): an admin opens a round for a
@@ -228,7 +229,7 @@ describe('the workbook', () => {
     const bare = parseOrg(toYaml(raw), {});
     // How many commands name issue #1's hash while the whole district's workbook is made.
     const reads = async (withOrg: Org) => {
-      const monitor = await app().redis.monitor();
+      const monitor = await monitorRedis(app().redis);
       const issueKey = keys().issue(1);
       const sentinel = `${keys().issue(0)}:sentinel`;
       let n = 0;

@@ -22,6 +22,7 @@ import { BOT_NAME, startTestApp, TEST_AES_KEY, TEST_TOKEN, type TestApp } from '
 import { FakeWecom, type RobotMessage } from '../support/fake-wecom';
 import { testPrefix, testRedis, testRedisUrl } from '../support/redis';
 import { pollUntil } from '../support/wait';
+import { monitorRedis } from '../support/monitor';
 
 /**
  * Several app instances on one Redis (docs/design.md §5.2: "several instances push once"), a worker
@@ -68,7 +69,7 @@ describe('two app instances, both running workers and ticks, on one Redis', () =
     const prefix = testPrefix();
     const keys = createKeys(prefix);
     const redis = new Redis({ ...redisOptions(server.url), maxRetriesPerRequest: 1 });
-    const monitor = await redis.monitor();
+    const monitor = await monitorRedis(redis);
     const tickAttempts: { key: string; source: string }[] = [];
     const seen = new EventEmitter();
     monitor.on('monitor', (_time: string, args: string[], source: string) => {

@@ -2,6 +2,7 @@ import { createKeys } from '../../src/store/keys';
 import { RoundStore } from '../../src/store/round-store';
 import { testPrefix, testRedis } from '../support/redis';
 import { pollUntil } from '../support/wait';
+import { monitorRedis } from '../support/monitor';
 
 /** Rounds on a real Redis: at most one open round per unit, even when two admins open at once. */
 const redis = testRedis();
@@ -53,7 +54,7 @@ it('reads an open round’s record once: later look-ups for a unit cost one SMEM
   expect((await a.openFor('u19999'))?.id).toBe(one.round.id);
 
   // Every command this test's keys get from now on, in the order the server ran them.
-  const monitor = await redis.monitor();
+  const monitor = await monitorRedis(redis);
   const seen: string[] = [];
   monitor.on('monitor', (_time: string, args: string[]) => {
     if (args.some((x) => x.startsWith(prefix))) seen.push(args[0]!.toLowerCase());

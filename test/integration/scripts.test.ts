@@ -1,8 +1,8 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Redis } from 'ioredis';
 import { defineScripts, SCRIPT_FILES } from '../../src/store/scripts';
 import { testPrefix, testRedis } from '../support/redis';
+import { monitorRedis } from '../support/monitor';
 
 describe('the script registry (src/store/scripts.ts)', () => {
   it('names every Lua file once, so each is defined when a client is made', () => {
@@ -18,7 +18,7 @@ describe('the script registry (src/store/scripts.ts)', () => {
     it('sends the body first, the SHA after, and the body again when Redis has forgotten it', async () => {
       defineScripts(redis);
       const sent: string[] = [];
-      const monitor: Redis = await redis.monitor();
+      const monitor = await monitorRedis(redis);
       // MONITOR sees commands in the order Redis ran them; an ECHO marks the end of the story.
       const ended = new Promise<void>((resolve) => {
         monitor.on('monitor', (_time: string, args: string[]) => {
