@@ -17,6 +17,7 @@ import { benchStatus, NOW, STATUS_TARGET_MS, type LatencyRow } from './status';
 import { benchTasks, REPLY_TARGET_MS } from './tasks';
 import { benchTrips } from './trips';
 import { runWebhookSection } from './webhook';
+import { benchLogLine } from './log-line';
 
 const WEBHOOK_RATIO_GOAL = 0.6;
 const WEBHOOK_P99_GOAL_MS = 25;
@@ -26,13 +27,14 @@ const WEBHOOK_P99_GOAL_MS = 25;
  * redis-server. Exits 0 whether targets are met or missed (PASS/MISS is printed); non-zero only
  * when the bench itself fails, or the reminders are wrong (duplicates, missed, rate limit).
  *
- *   BENCH_ONLY      status | export | dashboard | score | reminders | tasks | webhook | import | trips | size: run one section, or several separated by commas (default all;
+ *   BENCH_ONLY      status | export | dashboard | score | reminders | tasks | webhook | import | trips | size | log: run one section, or several separated by commas (default all;
  *                   export and dashboard reuse the /status section's ledger, or write their own when run alone)
  *   BENCH_TASKS     tasks: /布置 to 全区 (500 units) this many times back to back (default 12)
  *   BENCH_WEBHOOK_S webhook: seconds per load run (default 6)
  *   BENCH_WEBHOOK_ROUNDS webhook: echo/duban turns (default 3; the median ratio is the result)
  *   BENCH_PROCESSES webhook: also run the server in this many processes on one port (default 0: skipped; 2 cores gain nothing)
  *   BENCH_PROFILE   webhook: a directory for the server's V8 CPU profile (--cpu-prof)
+ *   BENCH_SERVER_STDOUT webhook: keep the server's stdout in FILE.<pid> (with BENCH_DUBAN_FLAGS=--trace-gc, its GC pauses)
  *   BENCH_SIZES     size: the ledger sizes, ascending (default 10000,100000,1000000; 10000,100000 is a quick run)
  *   BENCH_ISSUES    ledger size (default 100000; import: the 台账's rows)
  *   BENCH_DUE       reminders: how many of the open issues are due at once (default 10000)
@@ -100,7 +102,7 @@ async function main(): Promise<number> {
   const taskCount = intEnv('BENCH_TASKS', 12, 1);
   const sizes = parseSizes(process.env.BENCH_SIZES);
   // One section, or several in one run: BENCH_ONLY=trips,size,webhook.
-  const SECTIONS = ['status', 'export', 'dashboard', 'score', 'reminders', 'tasks', 'webhook', 'import', 'trips', 'size'];
+  const SECTIONS = ['status', 'export', 'dashboard', 'score', 'reminders', 'tasks', 'webhook', 'import', 'trips', 'size', 'log'];
   const chosen = only.split(',').map((w) => w.trim()).filter(Boolean);
   const unknown = chosen.filter((w) => !SECTIONS.includes(w));
   if (unknown.length) throw new Error(`BENCH_ONLY takes ${SECTIONS.join(', ')}, or several of them separated by commas (got "${unknown.join(',')}")`);
@@ -227,6 +229,11 @@ async function main(): Promise<number> {
       print('## trips — Redis round trips (socket writes) on the command connection before the reply; targets (issue 15): reads 1, writes ≤ 2');
       for (const l of await benchTrips(redis.url)) print(l);
     }
+    if (runs('log')) {
+      print();
+      print('## log — the one line each callback logs, in-process (issue 15: the logger was an eighth of the server\'s allocations)');
+      for (const l of benchLogLine()) print(l);
+    }
     if (runs('size')) {
       await redis?.stop();
       redis = await startEmbeddedRedis({ dir: path.join(dir, 'size'), logger: createLogger('silent'), tcp: true, persistence: false });
@@ -252,6 +259,8 @@ async function main(): Promise<number> {
       await watch.config('SET', 'latency-monitor-threshold', '2');
       const rows = await runWebhookSection(redis.url, redis.pid, print);
       const latest = (await watch.call('LATENCY', 'LATEST')) as [string, number, number, number][];
+      // A rewrite forks and writes the whole AOF anew: the disk it shares with the fsyncs.
+      const persistence = Object.fromEntries((await watch.info('persistence')).split('\r\n').filter((l) => l.includes(':')).map((l) => l.split(':') as [string, string]));
       await watch.quit();
       print();
       print(`${'run'.padEnd(48)} ${'req/s'.padStart(8)} ${'cpu µs/req'.padStart(11)} ${'p50'.padStart(6)} ${'p99'.padStart(6)}  errors non-2xx`);
@@ -270,6 +279,7 @@ async function main(): Promise<number> {
       const bursts = rows.find((r) => r.name.startsWith("duban, autocannon's overallRate"));
       if (bursts) print(`for comparison, autocannon's overallRate 1 000 (each of ${process.env.BENCH_WEBHOOK_CONNECTIONS ?? 20} connections sends its share of each second back to back, then waits; earlier runs' figure): p50 ${bursts.p50} ms, p99 ${bursts.p99} ms`);
       print(`Redis's latency monitor over the section (events of 2 ms or more): ${latest.length ? latest.map(([event, , last, max]) => `${event} latest ${last} ms, max ${max} ms`).join('; ') : 'none'}`);
+      print(`Redis's AOF over the section: ${persistence.aof_rewrites ?? '?'} rewrite(s) (auto-aof-rewrite), now ${(Number(persistence.aof_current_size ?? NaN) / 1e6).toFixed(0)} MB`);
       const everysec = rows.find((r) => r.name.endsWith('AOF everysec'));
       if (everysec) print(`the same load on the same Redis switched to appendfsync everysec (the fsync in a background thread): p50 ${everysec.p50.toFixed(1)} ms, p99 ${everysec.p99.toFixed(1)} ms, duban ${everysec.cpuUs.toFixed(0)} µs CPU per request`);
       for (const other of rows.filter((r) => /^duban at a steady \d+ req\/s$/.test(r.name) && r !== steady)) print(`${other.name.replace('duban ', '')} (open loop): p50 ${other.p50.toFixed(1)} ms, p99 ${other.p99.toFixed(1)} ms, duban ${other.cpuUs.toFixed(0)} µs CPU per request`);

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -65,7 +65,8 @@ async function startChild(args: string[], env: Record<string, string>, ready: st
     lines.on('line', (l) => l.includes(ready) && ++seen === readyCount && resolve());
     child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code} before "${ready}"`)));
   });
-  child.stdout!.resume();
+  if (process.env.BENCH_SERVER_STDOUT) child.stdout!.pipe(createWriteStream(`${process.env.BENCH_SERVER_STDOUT}.${child.pid}`));
+  else child.stdout!.resume();
   return child;
 }
 

@@ -18,6 +18,16 @@ describe('the logger censors secret keys', () => {
     expect(err.token).toBe('TOKEN-IN-ERROR');
   });
 
+  it('an error one level down is censored like any object there; arrays and deeper levels are not walked for secrets', () => {
+    const { logger, lines } = captureLogs();
+    const cause = Object.assign(new Error('inner'), { token: 'INNER-TOKEN' });
+    logger.warn({ cause, list: [{ token: 'in-a-list' }], push: { to: 'u1', link: 'https://signed/x', note: { secret: 'two-down' } } }, 'nested');
+    const line = lines[0]!;
+    expect(line.cause).toMatchObject({ type: 'Error', message: 'inner', token: '[redacted]' });
+    expect(line.list).toEqual([{ token: 'in-a-list' }]);
+    expect(line.push).toEqual({ to: 'u1', link: '[redacted]', note: { secret: 'two-down' } });
+  });
+
   it('a line without secrets is written as given', () => {
     const { logger, lines } = captureLogs();
     logger.info({ reqId: 'r2', kind: 'callback', status: 200, outcome: 'replied', command: 'report', ms: 3 }, 'wecom callback');
