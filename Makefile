@@ -13,7 +13,7 @@ export TZ := Asia/Shanghai
 # http, so the demo lets the evidence worker download from there beside WeCom's own hosts; an
 # EVIDENCE_MEDIA_HOSTS set in the environment wins (one in .env does not: this one is set first).
 run: install dist/.built
-	EVIDENCE_MEDIA_HOSTS="$${EVIDENCE_MEDIA_HOSTS:-*.myqcloud.com,*.qq.com,http://127.0.0.1}" node --enable-source-maps --max-semi-space-size=64 dist/src/main.js
+	EVIDENCE_MEDIA_HOSTS="$${EVIDENCE_MEDIA_HOSTS:-*.myqcloud.com,*.qq.com,http://127.0.0.1}" node --enable-source-maps --max-semi-space-size=8 dist/src/main.js
 
 ## Install everything, type-check, run the whole suite.
 test: install browser

@@ -1,6 +1,10 @@
 import type { ConnectionOptions } from 'bullmq';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { defineScripts } from './scripts';
+import { keepPipelinesOnOneShape } from './pipeline-shape';
+
+// Before any client makes a pipeline (docs/design.md §4.22).
+keepPipelinesOnOneShape();
 
 /**
  * Where Redis is, from REDIS_URL:

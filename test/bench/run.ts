@@ -18,6 +18,7 @@ import { benchTasks, REPLY_TARGET_MS } from './tasks';
 import { benchTrips } from './trips';
 import { runWebhookSection } from './webhook';
 import { benchLogLine } from './log-line';
+import { benchPipelineGc } from './pipeline-gc';
 
 const WEBHOOK_RATIO_GOAL = 0.6;
 const WEBHOOK_P99_GOAL_MS = 25;
@@ -27,7 +28,7 @@ const WEBHOOK_P99_GOAL_MS = 25;
  * redis-server. Exits 0 whether targets are met or missed (PASS/MISS is printed); non-zero only
  * when the bench itself fails, or the reminders are wrong (duplicates, missed, rate limit).
  *
- *   BENCH_ONLY      status | export | dashboard | score | reminders | tasks | webhook | import | trips | size | log: run one section, or several separated by commas (default all;
+ *   BENCH_ONLY      status | export | dashboard | score | reminders | tasks | webhook | import | trips | size | log | gc: run one section, or several separated by commas (default all;
  *                   export and dashboard reuse the /status section's ledger, or write their own when run alone)
  *   BENCH_TASKS     tasks: /布置 to 全区 (500 units) this many times back to back (default 12)
  *   BENCH_WEBHOOK_S webhook: seconds per load run (default 6)
@@ -102,7 +103,7 @@ async function main(): Promise<number> {
   const taskCount = intEnv('BENCH_TASKS', 12, 1);
   const sizes = parseSizes(process.env.BENCH_SIZES);
   // One section, or several in one run: BENCH_ONLY=trips,size,webhook.
-  const SECTIONS = ['status', 'export', 'dashboard', 'score', 'reminders', 'tasks', 'webhook', 'import', 'trips', 'size', 'log'];
+  const SECTIONS = ['status', 'export', 'dashboard', 'score', 'reminders', 'tasks', 'webhook', 'import', 'trips', 'size', 'log', 'gc'];
   const chosen = only.split(',').map((w) => w.trim()).filter(Boolean);
   const unknown = chosen.filter((w) => !SECTIONS.includes(w));
   if (unknown.length) throw new Error(`BENCH_ONLY takes ${SECTIONS.join(', ')}, or several of them separated by commas (got "${unknown.join(',')}")`);
@@ -233,6 +234,11 @@ async function main(): Promise<number> {
       print();
       print('## log — the one line each callback logs, in-process (issue 15: the logger was an eighth of the server\'s allocations)');
       for (const l of benchLogLine()) print(l);
+    }
+    if (runs('gc')) {
+      print();
+      print("## gc — ioredis pipelines and the young-generation GC (issue 15: a getter per pipeline kept every command alive past its scavenges)");
+      for (const l of benchPipelineGc()) print(l);
     }
     if (runs('size')) {
       await redis?.stop();
