@@ -23,25 +23,27 @@ interface PipelineModule {
 
 const mod = pipelineModule as unknown as PipelineModule;
 
-/** Installs the subclass once per process; returns whether pipelines are now made without the per-object getter. */
-export function keepPipelinesOnOneShape(): boolean {
-  if (mod.default.leanShape) return true;
+/** Installs the subclass; a second call does nothing. */
+export function keepPipelinesOnOneShape(): void {
+  if (mod.default.leanShape) return;
   const Original = mod.default;
   const define = Object.defineProperty;
-  // The check below must see the prototype getter as the library's own `length` (same value).
+  // The one `length` every pipeline shares, with the value ioredis's own getter gave.
   define(Original.prototype, 'length', {
     configurable: true,
     get(this: { _queue: unknown[] }) {
       return this._queue.length;
     },
   });
+  // Made once: it stands in for Object.defineProperty only while a pipeline is being constructed.
+  const skipLengthGetter = function <T>(o: T, p: PropertyKey, d: PropertyDescriptor & ThisType<unknown>): T {
+    if (p === 'length' && o instanceof Original && d.get) return o;
+    return define(o, p, d);
+  };
   class LeanPipeline extends Original {
     constructor(redis: unknown) {
       // Synchronous: nothing else runs while the constructor does.
-      Object.defineProperty = function <T>(o: T, p: PropertyKey, d: PropertyDescriptor & ThisType<unknown>): T {
-        if (p === 'length' && o instanceof Original && d.get) return o;
-        return define(o, p, d);
-      };
+      Object.defineProperty = skipLengthGetter;
       try {
         super(redis);
       } finally {
@@ -50,5 +52,4 @@ export function keepPipelinesOnOneShape(): boolean {
     }
   }
   mod.default = Object.assign(LeanPipeline, { leanShape: true as const });
-  return true;
 }

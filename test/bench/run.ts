@@ -35,7 +35,7 @@ const WEBHOOK_P99_GOAL_MS = 25;
  *   BENCH_WEBHOOK_ROUNDS webhook: echo/duban turns (default 3; the median ratio is the result)
  *   BENCH_PROCESSES webhook: also run the server in this many processes on one port (default 0: skipped; 2 cores gain nothing)
  *   BENCH_PROFILE   webhook: a directory for the server's V8 CPU profile (--cpu-prof)
- *   BENCH_SERVER_STDOUT webhook: keep the server's stdout in FILE.<pid> (with BENCH_DUBAN_FLAGS=--trace-gc, its GC pauses)
+ *   BENCH_SERVER_STDOUT webhook: keep the servers' stdout (duban's and the echo's) in FILE.<pid> (with BENCH_DUBAN_FLAGS=--trace-gc, duban's GC pauses)
  *   BENCH_SIZES     size: the ledger sizes, ascending (default 10000,100000,1000000; 10000,100000 is a quick run)
  *   BENCH_ISSUES    ledger size (default 100000; import: the 台账's rows)
  *   BENCH_DUE       reminders: how many of the open issues are due at once (default 10000)
